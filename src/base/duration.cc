@@ -1,0 +1,85 @@
+#include "base/duration.h"
+
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <string>
+
+namespace longhaul::base {
+namespace {
+
+bool ParseNumber(std::string_view& s, uint64_t& out) {
+  size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i == 0 || i > 15) return false;
+  std::from_chars(s.data(), s.data() + i, out);
+  s.remove_prefix(i);
+  return true;
+}
+
+}  // namespace
+
+Result<Duration> ParseDuration(std::string_view text, Duration bare_unit) {
+  std::string_view s = text;
+  if (s.empty()) return InvalidArgument("empty duration");
+  int64_t total = 0;
+  while (!s.empty()) {
+    uint64_t n = 0;
+    if (!ParseNumber(s, n)) {
+      return InvalidArgument("invalid duration '" + std::string(text) +
+                             "': expected a number followed by ms, s, m, h or d");
+    }
+    int64_t unit_ms = 0;
+    if (s.substr(0, 2) == "ms") {
+      unit_ms = 1;
+      s.remove_prefix(2);
+    } else if (!s.empty() && (s[0] == 's' || s[0] == 'm' || s[0] == 'h' || s[0] == 'd')) {
+      unit_ms = s[0] == 's' ? 1000 : s[0] == 'm' ? 60'000 : s[0] == 'h' ? 3'600'000 : 86'400'000;
+      s.remove_prefix(1);
+    } else if (s.empty() && total == 0 && bare_unit.count() > 0) {
+      unit_ms = bare_unit.count();
+    } else {
+      return InvalidArgument("invalid duration '" + std::string(text) +
+                             "': a unit (ms, s, m, h, d) is required");
+    }
+    total += static_cast<int64_t>(n) * unit_ms;
+  }
+  return Duration(total);
+}
+
+std::string FormatDuration(Duration d) {
+  int64_t ms = d.count();
+  if (ms != 0 && ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
+  if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms != 0 && ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+Result<uint64_t> ParseSize(std::string_view text) {
+  std::string_view s = text;
+  uint64_t n = 0;
+  if (!ParseNumber(s, n)) return InvalidArgument("invalid size '" + std::string(text) + "'");
+  uint64_t mult = 1;
+  if (s.empty() || s == "B") {
+    mult = 1;
+  } else if (s == "KiB" || s == "K" || s == "k") {
+    mult = 1024;
+  } else if (s == "MiB" || s == "M") {
+    mult = 1024 * 1024;
+  } else if (s == "GiB" || s == "G") {
+    mult = 1024ULL * 1024 * 1024;
+  } else if (s == "KB" || s == "kB") {
+    mult = 1000;
+  } else if (s == "MB") {
+    mult = 1000 * 1000;
+  } else if (s == "GB") {
+    mult = 1000ULL * 1000 * 1000;
+  } else {
+    return InvalidArgument("invalid size '" + std::string(text) +
+                           "': expected a number with B, KiB, MiB, GiB, KB, MB or GB");
+  }
+  return n * mult;
+}
+
+}  // namespace longhaul::base

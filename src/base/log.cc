@@ -1,0 +1,105 @@
+#include "base/log.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace longhaul::base {
+namespace {
+
+std::string_view LevelName(LogLevel l) {
+  switch (l) {
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+  }
+  return "info";
+}
+
+std::string Timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+bool NeedsQuotes(std::string_view v) {
+  if (v.empty()) return true;
+  for (unsigned char c : v) {
+    if (c <= ' ' || c == '"' || c == '=' || c >= 0x7f) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void AppendJsonEscaped(std::string& out, std::string_view s) {
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+}
+
+void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+  if (level < min_level_) return;
+  std::string line;
+  line.reserve(128);
+  if (format_ == LogFormat::kJson) {
+    line += "{\"ts\":\"" + Timestamp() + "\",\"level\":\"";
+    line += LevelName(level);
+    line += "\",\"event\":\"";
+    AppendJsonEscaped(line, event);
+    line += '"';
+    for (const auto& [k, v] : fields) {
+      line += ",\"";
+      AppendJsonEscaped(line, k);
+      line += "\":\"";
+      AppendJsonEscaped(line, v);
+      line += '"';
+    }
+    line += "}\n";
+  } else {
+    line += Timestamp();
+    line += ' ';
+    line += LevelName(level);
+    line += ' ';
+    line += event;
+    for (const auto& [k, v] : fields) {
+      line += ' ';
+      line += k;
+      line += '=';
+      if (NeedsQuotes(v)) {
+        line += '"';
+        AppendJsonEscaped(line, v);
+        line += '"';
+      } else {
+        line += v;
+      }
+    }
+    line += '\n';
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  std::fwrite(line.data(), 1, line.size(), out_);
+  std::fflush(out_);
+}
+
+}  // namespace longhaul::base

@@ -1,0 +1,52 @@
+// Logger: one line per event, as `key=value` text or as a JSON object.
+//   logger.Info("job.succeeded", {{"job", id}, {"function", fn}});
+// Thread-safety: all methods may be called from any thread; each line is written whole.
+#pragma once
+
+#include <cstdio>
+#include <initializer_list>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace longhaul::base {
+
+enum class LogFormat { kText, kJson };
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+using LogField = std::pair<std::string_view, std::string_view>;
+
+class Logger {
+ public:
+  // Writes to `out` (not owned; stderr by default). Lines below `min_level` are dropped.
+  explicit Logger(LogFormat format = LogFormat::kText, LogLevel min_level = LogLevel::kInfo,
+                  std::FILE* out = stderr)
+      : format_(format), min_level_(min_level), out_(out) {}
+
+  void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields);
+  void Debug(std::string_view e, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kDebug, e, f);
+  }
+  void Info(std::string_view e, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kInfo, e, f);
+  }
+  void Warn(std::string_view e, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kWarn, e, f);
+  }
+  void Error(std::string_view e, std::initializer_list<LogField> f = {}) {
+    Log(LogLevel::kError, e, f);
+  }
+  void set_format(LogFormat f) { format_ = f; }
+
+ private:
+  LogFormat format_;
+  LogLevel min_level_;
+  std::FILE* out_;
+  std::mutex mu_;
+};
+
+// JSON string escaping (without the quotes), also used by the text format for odd values.
+void AppendJsonEscaped(std::string& out, std::string_view s);
+
+}  // namespace longhaul::base

@@ -1,0 +1,148 @@
+// The validated, immutable configuration (longhaul.yaml). Built once by LoadConfig() and shared
+// as std::shared_ptr<const Config>; a reload builds a new one.
+// Thread-safety: immutable after LoadConfig() returns.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace longhaul::config {
+
+using base::Duration;
+
+struct Listen {
+  std::string host;  // "127.0.0.1", "0.0.0.0", "::1"
+  uint16_t port = 0;  // 0 = pick a free port (tests)
+};
+
+struct Server {
+  Listen listen{"0.0.0.0", 8080};        // public listener (webhooks)
+  Listen admin{"127.0.0.1", 8081};       // admin/status API
+  std::string data_dir = "./data";       // holds longhaul.db
+  std::string node_id;                   // lease owner name; default: hostname
+  std::string public_url;                // base for status_url; default: http://<admin host:port>
+  uint64_t body_limit = 10 * 1024 * 1024;  // bytes; 413 above it
+  uint64_t header_limit = 16 * 1024;       // bytes; 431 above it
+  Duration header_timeout = std::chrono::seconds(10);  // whole header must arrive within; 408
+  Duration body_timeout = std::chrono::seconds(60);    // whole body must arrive within; 408
+  Duration idle_timeout = std::chrono::seconds(60);    // keep-alive idle connection closed after
+  int max_connections = 10000;   // further connections are accepted and closed at once
+  int threads = 0;               // I/O threads; 0 = number of cores
+  Duration shutdown_grace = std::chrono::seconds(30);  // SIGTERM: running work may finish within
+  Duration lease = std::chrono::seconds(30);           // a claimed job's lease, renewed while running
+  Duration poll_interval = std::chrono::seconds(1);    // scheduler re-reads the store at least this often
+  std::string log_format = "text";  // "text" | "json"
+  std::string admin_token;          // bearer token for the admin API; empty = none required
+};
+
+enum class RuntimeKind { kCommand, kHttp, kLambda };
+
+struct CommandRuntime {
+  std::vector<std::string> argv;  // argv[0] is looked up in PATH; never run through a shell
+  enum class Stdin { kBody, kEvent, kNone } stdin_mode = Stdin::kBody;  // kEvent: JSON of the request
+  uint64_t output_limit = 1024 * 1024;  // bytes of stdout and of stderr kept each; rest dropped
+  Duration kill_grace = std::chrono::seconds(5);  // SIGTERM -> SIGKILL on timeout/cancel
+  std::vector<std::string> pass_headers;  // request headers exported as LONGHAUL_HEADER_<NAME>
+};
+
+struct HttpRuntime {
+  std::string url;  // upstream base; request path and query are appended unless `exact_path`
+  bool exact_path = false;
+  std::map<std::string, std::string> headers;  // added to each forwarded request
+};
+
+struct LambdaRuntime {
+  std::string bootstrap;            // `provided` model: executable run with no arguments
+  std::vector<std::string> command;  // or: e.g. ["npx", "aws-lambda-ric"]; handler is appended
+  std::string handler;              // "index.handler"
+  int memory_mb = 128;
+  Duration idle_timeout = std::chrono::minutes(10);  // idle runtime processes stopped after
+};
+
+struct Destination {
+  std::string function;  // another function receives the invocation record, or
+  std::string url;       // an HTTP URL receives it as a POST
+  bool empty() const { return function.empty() && url.empty(); }
+};
+
+struct Function {
+  std::string name;
+  int line = 0;  // where it is defined, for messages
+  RuntimeKind kind = RuntimeKind::kCommand;
+  CommandRuntime command;
+  HttpRuntime http;
+  LambdaRuntime lambda;
+  Duration timeout = std::chrono::minutes(15);  // per attempt; no upper bound
+  int concurrency = 4;                          // parallel runs across all nodes
+  int retries = 2;                              // extra attempts after the first
+  Duration retry_base = std::chrono::seconds(1);  // backoff: base * 2^(attempt-1), jittered
+  Duration retry_max = std::chrono::minutes(5);   // backoff cap
+  Duration max_event_age = std::chrono::hours(6);  // older queued work goes dead
+  std::map<std::string, std::string> environment;
+  std::string working_dir;
+  Destination on_success;
+  Destination on_failure;
+};
+
+enum class AckMode { kAsync, kSync, kAuto };
+
+// Where a key (idempotency or ordering) comes from in a request.
+struct KeySource {
+  enum class Kind { kNone, kHeader, kJsonPointer, kQuery } kind = Kind::kNone;
+  std::string name;       // header name, JSON pointer ("/update_id") or query parameter
+  bool required = false;  // missing -> 400
+  bool enabled() const { return kind != Kind::kNone; }
+};
+
+struct PathSegment {
+  enum class Kind { kLiteral, kParam, kGreedy } kind = Kind::kLiteral;
+  std::string text;  // literal text or parameter name
+};
+
+struct Route {
+  int line = 0;
+  std::string method;                 // "POST", or "ANY"
+  std::string path;                   // "/hooks/{name}/{proxy+}"
+  std::vector<PathSegment> segments;  // parsed `path`
+  std::string function;               // name of a Function
+  AckMode ack = AckMode::kAsync;
+  int ack_status = 202;                // async answer status
+  std::optional<std::string> ack_body;  // async answer body; default {"id":…,"status_url":…}
+  Duration wait = std::chrono::seconds(30);  // sync: give up waiting (504, job keeps running);
+                                             // auto: answer 202 after this
+  KeySource idempotency;
+  Duration idempotency_window = std::chrono::hours(24);
+  KeySource ordering;
+  std::string provider;  // sender preset (telegram, github, ...); empty = none
+  std::string secret;    // the preset's secret, after ${ENV} substitution
+};
+
+struct Config {
+  std::string source;  // file the config came from
+  Server server;
+  std::vector<Function> functions;
+  std::vector<Route> routes;
+
+  const Function* FindFunction(std::string_view name) const;
+};
+
+// Looks up ${NAME}; returns nullopt when unset. Tests pass a map; main passes getenv.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+// Parses and validates YAML text. Errors are kInvalidArgument with "FILE:LINE: what is wrong".
+base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& text,
+                                                           const std::string& file_name,
+                                                           const EnvLookup& env);
+// Reads `path` and calls LoadConfigText. A missing file is kNotFound naming the path.
+base::Result<std::shared_ptr<const Config>> LoadConfigFile(const std::string& path,
+                                                           const EnvLookup& env);
+
+}  // namespace longhaul::config

@@ -1,0 +1,53 @@
+// Runtime: runs one attempt of a job. Implementations: process/ (spawned commands),
+// forward/ (HTTP forwarding), lambda/ (Lambda runtime processes).
+// Thread-safety: Run() is called concurrently from scheduler worker threads, one thread per
+// running attempt; it blocks until the attempt ends, and returns early when `cancel` fires.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "config/config.h"
+#include "store/job.h"
+
+namespace longhaul::runtime {
+
+// Set by the scheduler to stop a running attempt (operator cancel, shutdown, lease lost).
+class CancelToken {
+ public:
+  void Cancel() { cancelled_.store(true, std::memory_order_release); }
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<bool> cancelled_{false};
+};
+
+struct Invocation {
+  std::string job_id;
+  int attempt = 1;  // 1-based
+  std::shared_ptr<const config::Config> config;  // keeps `function` alive
+  const config::Function* function = nullptr;
+  store::Request request;
+  base::TimePoint deadline;  // the attempt is stopped (SIGTERM, then SIGKILL) at this time
+};
+
+struct Outcome {
+  // OK: success, `response` is the result. Otherwise the failure, which the scheduler maps to
+  // retry or not (kDeadlineExceeded on timeout, kUnknown for a non-zero exit or an upstream
+  // 5xx, kInvalidArgument for an upstream 4xx, kCancelled when cancelled).
+  base::Status status;
+  store::Response response;
+  std::string stdout_tail;
+  std::string stderr_tail;
+};
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+  virtual Outcome Run(const Invocation& inv, const CancelToken& cancel) = 0;
+};
+
+}  // namespace longhaul::runtime

@@ -1,0 +1,111 @@
+// Store: the durable job log. Every accepted request is appended here before it is
+// acknowledged; runners claim work under leases that expire, so several nodes can share one
+// database (SQLite on one machine, PostgreSQL later).
+//
+// Thread-safety: all methods may be called from any thread. Append() never blocks; the other
+// methods block on disk and must not be called from an I/O thread.
+// Failure: after the first failed commit or sync the store is failed (sticky): every later
+// write returns kUnavailable and Healthy() says why. Only reopening clears it.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "store/job.h"
+
+namespace longhaul::store {
+
+struct ClaimRequest {
+  std::string function;
+  int concurrency = 1;  // at most this many of the function's jobs running, across all owners
+  int limit = 1;        // claim at most this many now
+  std::string owner;    // lease owner (node id)
+  Duration lease = std::chrono::seconds(30);
+  TimePoint now;
+};
+
+struct Completion {
+  std::string job_id;
+  std::string owner;  // must still hold the lease, else kAborted and nothing changes
+  enum class Kind {
+    kSucceeded,  // -> succeeded, result stored
+    kRetry,      // -> retrying at next_run_at
+    kFailed,     // -> failed (not retried)
+    kDead,       // -> dead (retries exhausted / expired)
+  } kind = Kind::kSucceeded;
+  TimePoint now;
+  TimePoint next_run_at;            // kRetry only
+  std::optional<Response> result;   // kSucceeded; also kept for failures when present
+  std::string error;                // the attempt's error, kept as last_error
+  std::string stdout_tail;
+  std::string stderr_tail;
+};
+
+struct ListFilter {
+  std::string function;            // empty = all
+  std::optional<JobState> state;   // nullopt = all
+  int limit = 50;                  // 1..1000
+  std::string cursor;              // from JobPage::next_cursor; empty = newest first
+};
+
+struct JobPage {
+  std::vector<Job> jobs;    // newest first; request bodies omitted
+  std::string next_cursor;  // empty when there is no more
+};
+
+class Store {
+ public:
+  using AppendCallback = std::function<void(base::Result<AppendResult>)>;
+
+  virtual ~Store() = default;
+
+  // Queues `job` for the next group commit and returns at once. `done` runs on the store's
+  // own thread after the transaction that holds the job has committed and synced (OK), or
+  // failed (kUnavailable: nothing was stored; kResourceExhausted: the queue is full).
+  // With an idempotency key seen within its window, nothing new is stored and `done` gets
+  // the first job's id with duplicate=true. `done` must not block; post to your executor.
+  virtual void Append(NewJob job, AppendCallback done) = 0;
+
+  // Claims up to `limit` claimable jobs of a function (queued or retrying, next_run_at <= now,
+  // the oldest unfinished job of their ordering key), oldest first, while fewer than
+  // `concurrency` of its jobs are running. Jobs past expires_at are moved to dead instead.
+  // Claimed jobs are running, attempts+1, leased to `owner` until now+lease.
+  virtual base::Result<std::vector<Job>> Claim(const ClaimRequest& req) = 0;
+
+  // Records an attempt's outcome. kAborted when `owner` no longer holds the lease (expired,
+  // cancelled) - the outcome is dropped. kNotFound for an unknown id.
+  virtual base::Status Complete(const Completion& c) = 0;
+
+  // Extends a running job's lease to `until`. kAborted when `owner` no longer holds it.
+  virtual base::Status ExtendLease(std::string_view job_id, std::string_view owner,
+                                   TimePoint until) = 0;
+
+  // Puts running jobs back in the queue: those whose lease expired before `now`, and, when
+  // `owner` is given, all of that owner's (a restarted node taking back its own work).
+  // Returns how many were requeued.
+  virtual base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) = 0;
+
+  // Terminal job -> queued again (attempts reset, error kept). kFailedPrecondition when the
+  // job is not terminal; kNotFound for an unknown id.
+  virtual base::Status Retry(std::string_view job_id, TimePoint now) = 0;
+  // Queued/retrying/running job -> cancelled. kFailedPrecondition when already terminal.
+  virtual base::Status Cancel(std::string_view job_id, TimePoint now) = 0;
+
+  virtual base::Result<Job> Get(std::string_view job_id) = 0;  // kNotFound
+  virtual base::Result<JobPage> List(const ListFilter& filter) = 0;
+
+  // Earliest next_run_at over queued/retrying jobs, or nullopt when there are none.
+  virtual base::Result<std::optional<TimePoint>> NextRunAt() = 0;
+
+  // Removes idempotency keys whose window has passed. Returns how many.
+  virtual base::Result<int> PurgeExpiredKeys(TimePoint now) = 0;
+
+  // OK while the store can write; the sticky error after a failed commit.
+  virtual base::Status Healthy() const = 0;
+};
+
+}  // namespace longhaul::store

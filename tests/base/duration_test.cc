@@ -1,0 +1,45 @@
+#include "base/duration.h"
+
+#include <gtest/gtest.h>
+
+namespace longhaul::base {
+namespace {
+
+TEST(ParseDuration, Units) {
+  EXPECT_EQ(ParseDuration("500ms")->count(), 500);
+  EXPECT_EQ(ParseDuration("30s")->count(), 30'000);
+  EXPECT_EQ(ParseDuration("15m")->count(), 900'000);
+  EXPECT_EQ(ParseDuration("6h")->count(), 21'600'000);
+  EXPECT_EQ(ParseDuration("1h30m")->count(), 5'400'000);
+  EXPECT_EQ(ParseDuration("2d")->count(), 172'800'000);
+}
+
+TEST(ParseDuration, BareNumberNeedsAUnitUnlessGiven) {
+  EXPECT_EQ(ParseDuration("5").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ParseDuration("5", std::chrono::seconds(1))->count(), 5000);
+}
+
+TEST(ParseDuration, Rejects) {
+  for (const char* bad : {"", "s", "10x", "-5s", "1.5s", "10 s"}) {
+    auto r = ParseDuration(bad);
+    EXPECT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+TEST(FormatDuration, Shortest) {
+  EXPECT_EQ(FormatDuration(Duration(1500)), "1500ms");
+  EXPECT_EQ(FormatDuration(Duration(90'000)), "90s");
+  EXPECT_EQ(FormatDuration(Duration(3'600'000)), "1h");
+}
+
+TEST(ParseSize, Units) {
+  EXPECT_EQ(*ParseSize("10MiB"), 10u * 1024 * 1024);
+  EXPECT_EQ(*ParseSize("1024"), 1024u);
+  EXPECT_EQ(*ParseSize("1KB"), 1000u);
+  EXPECT_FALSE(ParseSize("ten").ok());
+  EXPECT_FALSE(ParseSize("1XB").ok());
+}
+
+}  // namespace
+}  // namespace longhaul::base
