@@ -1,0 +1,238 @@
+#include "admin/admin_handler.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "admin/job_json.h"
+#include "base/duration.h"
+#include "base/ids.h"
+#include "http/async.h"
+#include "http/error_mapping.h"
+#include "ingest/job_wait.h"
+#include "ingest/keys.h"
+#include "ingest/responses.h"
+
+namespace longhaul::admin {
+namespace asio = boost::asio;
+namespace bh = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path[0] == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    size_t j = path.find('/');
+    out.push_back(path.substr(0, j));
+    if (j == std::string_view::npos) break;
+    path.remove_prefix(j);
+  }
+  return out;
+}
+
+http::Response JsonResponse(unsigned status, const json::value& v) {
+  return http::MakeResponse(status, json::serialize(v));
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+AdminHandler::AdminHandler(ingest::IngestDeps deps, std::shared_ptr<const config::Config> config)
+    : deps_(std::move(deps)) {
+  config_.store(std::move(config));
+}
+
+asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
+                                                         const http::ConnInfo& conn) {
+  auto cfg = config_.load();
+  const std::string& token = cfg->server.admin_token;
+  if (!token.empty()) {
+    std::string_view auth = req[bh::field::authorization];
+    if (auth.substr(0, 7) != "Bearer " || !ConstantTimeEquals(auth.substr(7), token)) {
+      http::Response res = http::ErrorResponse(base::Unauthenticated(
+          "the admin API needs Authorization: Bearer <admin_token>"));
+      res.set(bh::field::www_authenticate, "Bearer");
+      co_return res;
+    }
+  }
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  auto parts = Split(path);
+  bool get = req.method() == bh::verb::get;
+  bool post = req.method() == bh::verb::post;
+
+  if (parts.size() == 1 && parts[0] == "healthz" && get) {
+    base::Status h = deps_.store.Healthy();
+    if (!h.ok()) {
+      co_return http::ErrorResponse(503, base::Code::kUnavailable, "store: " + h.message());
+    }
+    co_return http::MakeResponse(200, "{\"status\":\"ok\"}");
+  }
+  if (!parts.empty() && parts[0] == "jobs") {
+    if (parts.size() == 1 && get) co_return co_await ListJobs(query);
+    if (parts.size() >= 2) {
+      std::string id(parts[1]);
+      if (!base::LooksLikeJobId(id)) {
+        co_return http::ErrorResponse(base::NotFound("no job " + id));
+      }
+      if (parts.size() == 2 && get) co_return co_await GetJob(id);
+      if (parts.size() == 3 && parts[2] == "result" && get) co_return co_await GetResult(id, query);
+      if (parts.size() == 3 && parts[2] == "retry" && post) co_return co_await Retry(id);
+      if (parts.size() == 3 && parts[2] == "cancel" && post) co_return co_await Cancel(id);
+    }
+  }
+  if (parts.size() == 4 && parts[0] == "2015-03-31" && parts[1] == "functions" &&
+      parts[3] == "invocations" && post) {
+    co_return co_await Invoke(ingest::PercentDecode(parts[2]), req, conn);
+  }
+  co_return http::ErrorResponse(base::NotFound("no admin endpoint " + std::string(req.method_string()) +
+                                               " " + std::string(path)));
+}
+
+asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
+  auto job = co_await http::Offload(deps_.pool, [this, id] { return deps_.store.Get(id); });
+  if (!job.ok()) co_return http::ErrorResponse(job.status());
+  co_return JsonResponse(200, JobToJson(*job, true));
+}
+
+asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
+                                                        std::string_view query) {
+  base::Duration wait{0};
+  if (auto w = ingest::FindQueryParam(query, "wait")) {
+    auto d = base::ParseDuration(*w, std::chrono::seconds(1));
+    if (!d.ok()) co_return http::ErrorResponse(d.status());
+    wait = std::min<base::Duration>(*d, std::chrono::minutes(15));
+  }
+  auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait);
+  if (!job.ok()) co_return http::ErrorResponse(job.status());
+  co_return ingest::OutcomeResponse(*job, deps_.status_base + "/jobs/" + id);
+}
+
+asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
+  store::ListFilter filter;
+  if (auto f = ingest::FindQueryParam(query, "function")) filter.function = *f;
+  if (auto s = ingest::FindQueryParam(query, "state"); s && !s->empty()) {
+    filter.state = store::ParseJobState(*s);
+    if (!filter.state) {
+      co_return http::ErrorResponse(base::InvalidArgument(
+          "unknown state '" + *s +
+          "': use queued, running, retrying, succeeded, failed, dead or cancelled"));
+    }
+  }
+  if (auto l = ingest::FindQueryParam(query, "limit")) {
+    int limit = 0;
+    auto [p, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+    if (ec != std::errc() || p != l->data() + l->size() || limit < 1 || limit > 1000) {
+      co_return http::ErrorResponse(base::InvalidArgument("limit must be 1..1000"));
+    }
+    filter.limit = limit;
+  }
+  if (auto c = ingest::FindQueryParam(query, "cursor")) filter.cursor = *c;
+  auto page = co_await http::Offload(deps_.pool, [this, filter] { return deps_.store.List(filter); });
+  if (!page.ok()) co_return http::ErrorResponse(page.status());
+  json::array jobs;
+  for (const auto& job : page->jobs) jobs.push_back(JobToJson(job, false));
+  json::object out;
+  out["jobs"] = std::move(jobs);
+  if (!page->next_cursor.empty()) out["next_cursor"] = page->next_cursor;
+  co_return JsonResponse(200, out);
+}
+
+asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
+  auto s = co_await http::Offload(deps_.pool,
+                                  [this, id] { return deps_.store.Retry(id, deps_.clock.Now()); });
+  if (!s.ok()) co_return http::ErrorResponse(s);
+  deps_.scheduler.Wake();
+  co_return co_await GetJob(id);
+}
+
+asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
+  auto s = co_await http::Offload(deps_.pool,
+                                  [this, id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
+  if (!s.ok()) co_return http::ErrorResponse(s);
+  deps_.scheduler.CancelLocal(id);
+  deps_.hub.Notify(id);
+  co_return co_await GetJob(id);
+}
+
+asio::awaitable<http::Response> AdminHandler::Invoke(const std::string& name, http::Request& req,
+                                                     const http::ConnInfo& conn) {
+  auto cfg = config_.load();
+  // Accept a name, a partial ARN or a full ARN (the name is the part after "function:").
+  std::string fn_name = name;
+  if (size_t p = fn_name.find("function:"); p != std::string::npos) {
+    fn_name = fn_name.substr(p + 9);
+  }
+  if (size_t colon = fn_name.find(':'); colon != std::string::npos) fn_name.resize(colon);
+  const config::Function* fn = cfg->FindFunction(fn_name);
+  if (fn == nullptr) {
+    http::Response res = JsonResponse(
+        404, json::object{{"Type", "User"}, {"Message", "Function not found: " + name}});
+    res.set("x-amzn-ErrorType", "ResourceNotFoundException");
+    co_return res;
+  }
+  std::string_view type = req["X-Amz-Invocation-Type"];
+  if (type.empty()) type = "RequestResponse";
+  if (type == "DryRun") co_return http::MakeResponse(204, "", "");
+  if (type != "Event" && type != "RequestResponse") {
+    http::Response res = JsonResponse(
+        400, json::object{{"Type", "User"},
+                          {"Message", "X-Amz-Invocation-Type must be RequestResponse, Event or "
+                                      "DryRun"}});
+    res.set("x-amzn-ErrorType", "InvalidParameterValueException");
+    co_return res;
+  }
+  store::NewJob job = ingest::NewJobFor(*fn, "invoke", ingest::ToStoreRequest(req, conn),
+                                        deps_.clock.Now());
+  if (type == "RequestResponse") job.max_attempts = 1;  // Lambda retries only async invokes
+  auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
+      [this, &job](std::function<void(base::Result<store::AppendResult>)> done) {
+        deps_.store.Append(std::move(job), std::move(done));
+      });
+  if (!appended.ok()) {
+    co_return http::ErrorResponse(503, appended.status().code(),
+                                  "cannot store the invocation now: " +
+                                      appended.status().message());
+  }
+  deps_.scheduler.Wake();
+  std::string id = appended->job_id;
+  std::string status_url = deps_.status_base + "/jobs/" + id;
+  if (type == "Event") {
+    http::Response res = http::MakeResponse(202, "", "");
+    res.set("X-Longhaul-Job-Id", id);
+    res.set("x-amzn-RequestId", id);
+    co_return res;
+  }
+  auto done = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, fn->timeout +
+                                                                                     std::chrono::seconds(5));
+  if (!done.ok()) co_return http::ErrorResponse(done.status());
+  http::Response res;
+  if (done->state == store::JobState::kSucceeded && done->result) {
+    res = http::MakeResponse(200, done->result->body);
+  } else {
+    res = JsonResponse(200, json::object{{"errorMessage", done->last_error.empty()
+                                                               ? std::string(store::ToString(done->state))
+                                                               : done->last_error},
+                                         {"errorType", "Unhandled"}});
+    res.set("X-Amz-Function-Error", "Unhandled");
+  }
+  res.set("X-Amz-Executed-Version", "$LATEST");
+  res.set("X-Longhaul-Job-Id", id);
+  res.set("x-amzn-RequestId", id);
+  co_return res;
+}
+
+}  // namespace longhaul::admin

@@ -1,0 +1,42 @@
+// AdminHandler: the admin/status API on its own listener (default 127.0.0.1:8081).
+//   GET  /healthz                      200 {"status":"ok"} | 503 when the store cannot write
+//   GET  /jobs?function=&state=&limit=&cursor=
+//   GET  /jobs/{id}                    state, attempts, timestamps, result, error, output tails
+//   GET  /jobs/{id}/result[?wait=30s]  the stored response (long-polls with wait)
+//   POST /jobs/{id}/retry              terminal job -> queued again
+//   POST /jobs/{id}/cancel             stops it (kills a running attempt)
+//   POST /2015-03-31/functions/{name}/invocations   invoke a function (Lambda Invoke shape:
+//        X-Amz-Invocation-Type Event -> 202 after the durable write; default waits)
+// With server.admin_token set, every call needs "Authorization: Bearer <token>".
+// Thread-safety: as IngestHandler.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "ingest/ingest_handler.h"
+
+namespace longhaul::admin {
+
+class AdminHandler {
+ public:
+  AdminHandler(ingest::IngestDeps deps, std::shared_ptr<const config::Config> config);
+
+  boost::asio::awaitable<http::Response> operator()(http::Request& req,
+                                                    const http::ConnInfo& conn);
+  void SetConfig(std::shared_ptr<const config::Config> config) { config_.store(std::move(config)); }
+
+ private:
+  boost::asio::awaitable<http::Response> GetJob(const std::string& id);
+  boost::asio::awaitable<http::Response> GetResult(const std::string& id, std::string_view query);
+  boost::asio::awaitable<http::Response> ListJobs(std::string_view query);
+  boost::asio::awaitable<http::Response> Retry(const std::string& id);
+  boost::asio::awaitable<http::Response> Cancel(const std::string& id);
+  boost::asio::awaitable<http::Response> Invoke(const std::string& name, http::Request& req,
+                                                const http::ConnInfo& conn);
+
+  ingest::IngestDeps deps_;
+  std::atomic<std::shared_ptr<const config::Config>> config_;
+};
+
+}  // namespace longhaul::admin

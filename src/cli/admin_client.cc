@@ -1,0 +1,163 @@
+#include "cli/admin_client.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "http/client.h"
+
+namespace longhaul::cli {
+namespace json = boost::json;
+
+namespace {
+
+base::Result<http::ClientResponse> Call(const AdminTarget& t, const std::string& method,
+                                        const std::string& path, std::string body = "",
+                                        std::vector<std::pair<std::string, std::string>> headers = {},
+                                        base::Duration timeout = std::chrono::seconds(30)) {
+  http::ClientRequest req;
+  req.method = method;
+  req.url = t.base_url + path;
+  req.body = std::move(body);
+  req.headers = std::move(headers);
+  if (!t.token.empty()) req.headers.emplace_back("Authorization", "Bearer " + t.token);
+  req.timeout = timeout;
+  return http::Fetch(req);
+}
+
+// Prints the body of a successful call as is; an error response as "error: …" on err.
+int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FILE* err) {
+  if (!r.ok()) {
+    std::fprintf(err, "error: %s\n", r.status().message().c_str());
+    return 1;
+  }
+  if (r->status >= 400) {
+    std::string msg = r->body;
+    boost::system::error_code ec;
+    auto v = json::parse(r->body, ec);
+    if (!ec && v.is_object() && v.as_object().contains("error")) {
+      const auto& e = v.as_object().at("error");
+      if (e.is_object() && e.as_object().contains("message")) {
+        msg = json::value_to<std::string>(e.as_object().at("message"));
+      }
+    }
+    std::fprintf(err, "error: HTTP %d: %s\n", r->status, msg.c_str());
+    return 1;
+  }
+  std::fprintf(out, "%s\n", r->body.c_str());
+  return 0;
+}
+
+std::string Str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return "";
+  if (it->value().is_string()) return std::string(it->value().get_string());
+  return json::serialize(it->value());
+}
+
+}  // namespace
+
+std::optional<std::string> ReadData(const std::string& arg, std::FILE* err) {
+  if (arg == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  if (!arg.empty() && arg[0] == '@') {
+    std::ifstream f(arg.substr(1), std::ios::binary);
+    if (!f) {
+      std::fprintf(err, "error: cannot read %s\n", arg.substr(1).c_str());
+      return std::nullopt;
+    }
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  }
+  return arg;
+}
+
+int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FILE* err) {
+  auto r = Call(t, "POST", "/2015-03-31/functions/" + o.function + "/invocations", o.data,
+                {{"X-Amz-Invocation-Type", o.async ? "Event" : "RequestResponse"}},
+                std::chrono::hours(24));
+  if (!r.ok() || r->status >= 400) {
+    if (r.ok() && r->status == 404) {
+      std::fprintf(err, "error: no function named %s\n", o.function.c_str());
+      return 1;
+    }
+    return Report(r, out, err);
+  }
+  std::string id = r->Header("X-Longhaul-Job-Id");
+  if (o.async) {
+    std::fprintf(out, "%s\n", id.c_str());
+    return 0;
+  }
+  std::fprintf(out, "%s\n", r->body.c_str());
+  if (!r->Header("X-Amz-Function-Error").empty()) {
+    std::fprintf(err, "job %s failed\n", id.c_str());
+    return 2;
+  }
+  return 0;
+}
+
+int JobsList(const AdminTarget& t, const std::string& function, const std::string& state,
+             int limit, bool as_json, std::FILE* out, std::FILE* err) {
+  std::string path = "/jobs?limit=" + std::to_string(limit);
+  if (!function.empty()) path += "&function=" + function;
+  if (!state.empty()) path += "&state=" + state;
+  auto r = Call(t, "GET", path);
+  if (as_json || !r.ok() || r->status >= 400) return Report(r, out, err);
+  boost::system::error_code ec;
+  auto v = json::parse(r->body, ec);
+  if (ec || !v.is_object()) return Report(r, out, err);
+  std::fprintf(out, "%-26s  %-20s  %-10s  %-8s  %s\n", "ID", "FUNCTION", "STATE", "ATTEMPTS",
+               "CREATED");
+  for (const auto& j : v.as_object()["jobs"].as_array()) {
+    const auto& o = j.as_object();
+    std::fprintf(out, "%-26s  %-20s  %-10s  %-8s  %s\n", Str(o, "id").c_str(),
+                 Str(o, "function").c_str(), Str(o, "state").c_str(),
+                 Str(o, "attempts").c_str(), Str(o, "created_at").c_str());
+  }
+  return 0;
+}
+
+int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
+  return Report(Call(t, "GET", "/jobs/" + id), out, err);
+}
+
+int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
+  return Report(Call(t, "POST", "/jobs/" + id + "/retry"), out, err);
+}
+
+int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
+  return Report(Call(t, "POST", "/jobs/" + id + "/cancel"), out, err);
+}
+
+int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, std::FILE* out,
+             std::FILE* err) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(
+        deadline - std::chrono::steady_clock::now());
+    int wait = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 30));
+    auto r = Call(t, "GET", "/jobs/" + id + "/result?wait=" + std::to_string(wait) + "s", "", {},
+                  std::chrono::seconds(wait + 10));
+    if (!r.ok() || (r->status >= 400 && r->status != 502)) return Report(r, out, err);
+    if (r->status != 202) break;  // terminal
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::fprintf(err, "error: job %s did not finish within %ds\n", id.c_str(), timeout_seconds);
+      return 1;
+    }
+  }
+  auto job = Call(t, "GET", "/jobs/" + id);
+  int rc = Report(job, out, err);
+  if (rc != 0) return rc;
+  boost::system::error_code ec;
+  auto v = json::parse(job->body, ec);
+  if (!ec && v.is_object() && Str(v.as_object(), "state") != "succeeded") return 2;
+  return 0;
+}
+
+}  // namespace longhaul::cli

@@ -1,0 +1,38 @@
+// The CLI's commands: clients of the admin API (never of the database). Each prints a result
+// to `out` (JSON or a table) and errors to `err`, and returns the process exit code:
+// 0 ok, 1 the call failed (error printed), 2 the job ended badly (jobs wait / invoke).
+#pragma once
+
+#include <cstdio>
+#include <optional>
+#include <string>
+
+namespace longhaul::cli {
+
+struct AdminTarget {
+  std::string base_url = "http://127.0.0.1:8081";
+  std::string token;  // bearer token, when the server requires one
+};
+
+struct InvokeOptions {
+  std::string function;
+  std::string data;  // the payload
+  bool async = false;
+};
+
+int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FILE* err);
+int JobsList(const AdminTarget& t, const std::string& function, const std::string& state,
+             int limit, bool json, std::FILE* out, std::FILE* err);
+int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
+int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
+int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
+// Waits until the job is terminal (polling /result?wait=), prints the job; 2 if not succeeded,
+// 1 on timeout.
+int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, std::FILE* out,
+             std::FILE* err);
+
+// "@file" -> the file's bytes; "-" -> stdin; anything else as is. nullopt (and a message on
+// err) when the file cannot be read.
+std::optional<std::string> ReadData(const std::string& arg, std::FILE* err);
+
+}  // namespace longhaul::cli

@@ -1,0 +1,62 @@
+// HttpServer: accepts HTTP/1.1 connections and runs a Handler per request.
+// Owns the socket: limited, timed reads (header/body limits and timeouts, 100-continue),
+// keep-alive and pipelining (requests are answered in order, one at a time per connection),
+// and a cap on open connections. Parser errors are answered here (400, 408, 413, 431) and the
+// connection is closed; the handler never sees a request that failed to parse.
+// Thread-safety: Listen()/Start() before io_context::run; StopAccepting() from any thread.
+// Each connection runs as one coroutine on its own strand.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/status.h"
+#include "http/types.h"
+
+namespace longhaul::http {
+
+struct ServerLimits {
+  uint64_t header_limit = 16 * 1024;
+  uint64_t body_limit = 10 * 1024 * 1024;
+  base::Duration header_timeout = std::chrono::seconds(10);
+  base::Duration body_timeout = std::chrono::seconds(60);
+  base::Duration idle_timeout = std::chrono::seconds(60);
+  int max_connections = 10000;
+};
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& ioc, base::Logger& log, std::string name,
+             ServerLimits limits, Handler handler);
+  ~HttpServer();
+
+  // Binds and listens. Returns the bound port (useful with port 0), or kUnavailable.
+  base::Result<uint16_t> Listen(const std::string& host, uint16_t port);
+  // Starts accepting (posts the accept loop to the io_context).
+  void Start();
+  // Stops accepting new connections; open connections finish their current request and close.
+  void StopAccepting();
+
+  int active_connections() const { return state_->connections.load(); }
+
+  struct State {
+    std::atomic<int> connections{0};
+    std::atomic<bool> stopping{false};
+  };
+
+ private:
+  boost::asio::io_context& ioc_;
+  base::Logger& log_;
+  std::string name_;
+  ServerLimits limits_;
+  Handler handler_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+};
+
+}  // namespace longhaul::http

@@ -1,0 +1,30 @@
+// The HTTP message types handlers see. Handlers get a parsed request and return a response;
+// they never see a socket (see server.h).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <functional>
+#include <string>
+
+namespace longhaul::http {
+
+namespace beast_http = boost::beast::http;
+using Request = beast_http::request<beast_http::string_body>;
+using Response = beast_http::response<beast_http::string_body>;
+
+struct ConnInfo {
+  std::string remote_addr;  // "127.0.0.1"
+  uint16_t local_port = 0;
+};
+
+// Called once per request on the connection's strand. Must not block: offload disk and
+// process work (see blocking.h) and co_await it.
+using Handler = std::function<boost::asio::awaitable<Response>(Request&, const ConnInfo&)>;
+
+// A response with a JSON (or text) body and Content-Type set; keep-alive is set by the server.
+Response MakeResponse(unsigned status, std::string body,
+                      std::string_view content_type = "application/json");
+
+}  // namespace longhaul::http

@@ -1,0 +1,159 @@
+#include "ingest/ingest_handler.h"
+
+#include "base/ids.h"
+#include "http/async.h"
+#include "http/error_mapping.h"
+#include "ingest/job_wait.h"
+#include "ingest/keys.h"
+#include "ingest/prefer.h"
+#include "ingest/responses.h"
+
+namespace longhaul::ingest {
+namespace asio = boost::asio;
+namespace bh = boost::beast::http;
+
+store::Request ToStoreRequest(const http::Request& req, const http::ConnInfo& conn) {
+  store::Request out;
+  out.method = std::string(req.method_string());
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) out.query = std::string(target.substr(q + 1));
+  out.headers.reserve(16);
+  for (const auto& field : req) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.remote_addr = conn.remote_addr;
+  out.body = req.body();
+  return out;
+}
+
+store::NewJob NewJobFor(const config::Function& fn, std::string route, store::Request request,
+                        base::TimePoint now) {
+  store::NewJob job;
+  job.id = base::NewJobId(now);
+  job.function = fn.name;
+  job.route = std::move(route);
+  job.max_attempts = fn.retries + 1;
+  job.created_at = now;
+  job.expires_at = now + fn.max_event_age;
+  job.request = std::move(request);
+  return job;
+}
+
+IngestHandler::IngestHandler(IngestDeps deps, std::shared_ptr<const config::Config> config)
+    : deps_(std::move(deps)) {
+  SetConfig(std::move(config));
+}
+
+void IngestHandler::SetConfig(std::shared_ptr<const config::Config> config) {
+  snapshot_.store(std::make_shared<const Snapshot>(std::move(config)));
+}
+
+asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
+                                                          const http::ConnInfo& conn) {
+  std::shared_ptr<const Snapshot> snap = snapshot_.load();
+  store::Request sreq = ToStoreRequest(req, conn);
+  RouteMatch match = snap->table.Match(sreq.method, sreq.path);
+  if (match.route == nullptr) {
+    if (!match.allowed.empty()) {
+      http::Response res = http::ErrorResponse(
+          405, base::Code::kInvalidArgument,
+          "method " + sreq.method + " is not allowed here; allowed: " + match.allowed);
+      res.set(bh::field::allow, match.allowed);
+      co_return res;
+    }
+    co_return http::ErrorResponse(404, base::Code::kNotFound, "no route for " + sreq.path);
+  }
+  const config::Route& route = *match.route;
+  sreq.path_params = std::move(match.params);
+
+  if (deps_.verify) {
+    auto v = deps_.verify(route, sreq);
+    if (!v.ok()) {
+      deps_.log.Warn("ingest.rejected", {{"path", sreq.path},
+                                         {"remote", sreq.remote_addr},
+                                         {"reason", v.status().message()}});
+      co_return http::ErrorResponse(v.status());
+    }
+    if (v->has_value()) {
+      const store::Response& answer = **v;
+      http::Response res{static_cast<bh::status>(answer.status), 11};
+      for (const auto& [k, val] : answer.headers) res.insert(k, val);
+      res.body() = answer.body;
+      res.prepare_payload();
+      co_return res;
+    }
+  }
+
+  const config::Function* fn = snap->config->FindFunction(route.function);
+  if (fn == nullptr) {
+    co_return http::ErrorResponse(base::Internal("route names an unknown function"));
+  }
+
+  KeyExtractor keys(sreq);
+  auto idem = keys.Extract(route.idempotency, "idempotency key");
+  if (!idem.ok()) co_return http::ErrorResponse(idem.status());
+  auto order = keys.Extract(route.ordering, "ordering key");
+  if (!order.ok()) co_return http::ErrorResponse(order.status());
+
+  Preferences prefer;
+  if (auto it = req.find(bh::field::prefer); it != req.end()) prefer = ParsePrefer(it->value());
+
+  store::NewJob job = NewJobFor(*fn, route.method + " " + route.path, std::move(sreq),
+                                deps_.clock.Now());
+  job.idempotency_key = std::move(*idem);
+  job.idempotency_window = route.idempotency_window;
+  job.ordering_key = std::move(*order);
+
+  auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
+      [this, &job](std::function<void(base::Result<store::AppendResult>)> done) {
+        deps_.store.Append(std::move(job), std::move(done));
+      });
+  if (!appended.ok()) {
+    // Our own failure (disk, full queue): the sender must retry; never a 2xx, never a 4xx.
+    base::Status s = appended.status();
+    deps_.log.Error("ingest.store_failed", {{"error", s.ToString()}});
+    http::Response res = http::ErrorResponse(503, s.code(), "cannot store the request now: " +
+                                                                s.message());
+    co_return res;
+  }
+  const std::string& id = appended->job_id;
+  if (!appended->duplicate) deps_.scheduler.Wake();
+  std::string status_url = deps_.status_base + "/jobs/" + id;
+
+  config::AckMode mode = route.ack;
+  base::Duration wait = route.wait;
+  if (prefer.respond_async) {
+    mode = config::AckMode::kAsync;
+  } else if (prefer.wait) {
+    mode = config::AckMode::kAuto;
+    wait = std::min<base::Duration>(*prefer.wait, std::chrono::minutes(15));
+  }
+  if (mode == config::AckMode::kAsync) {
+    http::Response res = AcceptedResponse(&route, id, status_url, appended->duplicate);
+    if (prefer.respond_async) res.set("Preference-Applied", "respond-async");
+    co_return res;
+  }
+
+  auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait);
+  if (!done.ok()) co_return http::ErrorResponse(done.status());
+  if (store::IsTerminal(done->state)) co_return OutcomeResponse(*done, status_url);
+  if (mode == config::AckMode::kAuto) {
+    // Not done in time: acknowledge like an async route; the work goes on.
+    http::Response res = http::MakeResponse(202, "{\"id\":\"" + id + "\",\"status_url\":\"" +
+                                                     status_url + "\"}");
+    res.set("X-Longhaul-Job-Id", id);
+    res.set(bh::field::location, status_url);
+    co_return res;
+  }
+  http::Response res = http::ErrorResponse(
+      504, base::Code::kDeadlineExceeded,
+      "the job did not finish within " + std::to_string(wait.count()) +
+          " ms; it keeps running: " + status_url);
+  res.set("X-Longhaul-Job-Id", id);
+  res.set(bh::field::location, status_url);
+  co_return res;
+}
+
+}  // namespace longhaul::ingest

@@ -1,0 +1,82 @@
+#include "ingest/keys.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <strings.h>
+
+#include "ingest/route_table.h"
+
+namespace longhaul::ingest {
+
+std::optional<std::string_view> FindHeader(const store::Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> FindQueryParam(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    size_t eq = pair.find('=');
+    std::string k = PercentDecode(pair.substr(0, eq));
+    if (k == name) {
+      return eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
+                                                std::string_view what) {
+  using Kind = config::KeySource::Kind;
+  std::optional<std::string> value;
+  std::string where;
+  switch (source.kind) {
+    case Kind::kNone:
+      return std::string();
+    case Kind::kHeader:
+      if (auto h = FindHeader(req_.headers, source.name); h && !h->empty()) value = std::string(*h);
+      where = "header " + source.name;
+      break;
+    case Kind::kQuery:
+      if (auto q = FindQueryParam(req_.query, source.name); q && !q->empty()) value = *q;
+      where = "query parameter " + source.name;
+      break;
+    case Kind::kJsonPointer: {
+      if (!body_parsed_) {
+        body_parsed_ = true;
+        boost::system::error_code ec;
+        boost::json::value v = boost::json::parse(req_.body, ec);
+        if (!ec) {
+          body_ = std::move(v);
+          body_is_json_ = true;
+        }
+      }
+      if (!body_is_json_) {
+        return base::InvalidArgument(std::string(what) + " " + source.name +
+                                     " needs a JSON body, and the body is not valid JSON");
+      }
+      boost::system::error_code ec;
+      const boost::json::value* found = body_->find_pointer(source.name, ec);
+      if (found != nullptr && !found->is_null()) {
+        value = found->is_string() ? std::string(found->get_string())
+                                   : boost::json::serialize(*found);
+      }
+      where = "JSON pointer " + source.name + " in the body";
+      break;
+    }
+  }
+  if (!value) {
+    if (source.required) {
+      return base::InvalidArgument(std::string(what) + " is required but missing (" + where + ")");
+    }
+    return std::string();
+  }
+  return std::move(*value);
+}
+
+}  // namespace longhaul::ingest

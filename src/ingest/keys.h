@@ -1,0 +1,39 @@
+// Extracts idempotency and ordering keys from a request: a header, a query parameter, or a
+// JSON pointer into the body (parsed at most once per request).
+// Thread-safety: a KeyExtractor belongs to one request.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/json/value.hpp>
+
+#include "base/status.h"
+#include "config/config.h"
+#include "store/job.h"
+
+namespace longhaul::ingest {
+
+class KeyExtractor {
+ public:
+  explicit KeyExtractor(const store::Request& req) : req_(req) {}
+
+  // The key's value: "" when the source is disabled, or absent and not required.
+  // kInvalidArgument when it is required and absent, or when a JSON pointer is used and the
+  // body is not JSON. `what` names the key in messages ("idempotency key").
+  base::Result<std::string> Extract(const config::KeySource& source, std::string_view what);
+
+ private:
+  const store::Request& req_;
+  std::optional<boost::json::value> body_;
+  bool body_parsed_ = false;
+  bool body_is_json_ = false;
+};
+
+// The value of a header (case-insensitive), or nullopt.
+std::optional<std::string_view> FindHeader(const store::Headers& headers, std::string_view name);
+// The decoded value of a query parameter, or nullopt.
+std::optional<std::string> FindQueryParam(std::string_view query, std::string_view name);
+
+}  // namespace longhaul::ingest

@@ -1,0 +1,66 @@
+#include "ingest/responses.h"
+
+#include "base/log.h"
+
+namespace longhaul::ingest {
+namespace bh = boost::beast::http;
+
+namespace {
+
+std::string JobJson(const std::string& id, const std::string& status_url, std::string_view state,
+                    std::string_view error) {
+  std::string body = "{\"id\":\"" + id + "\"";
+  if (!state.empty()) {
+    body += ",\"state\":\"";
+    body += state;
+    body += '"';
+  }
+  if (!error.empty()) {
+    body += ",\"error\":\"";
+    base::AppendJsonEscaped(body, error);
+    body += '"';
+  }
+  body += ",\"status_url\":\"";
+  base::AppendJsonEscaped(body, status_url);
+  body += "\"}";
+  return body;
+}
+
+}  // namespace
+
+http::Response AcceptedResponse(const config::Route* route, const std::string& job_id,
+                                const std::string& status_url, bool duplicate) {
+  http::Response res;
+  if (route != nullptr && route->ack_body.has_value()) {
+    res = http::MakeResponse(route->ack_status, *route->ack_body,
+                             route->ack_body->empty() ? "" : "application/json");
+  } else {
+    res = http::MakeResponse(route != nullptr ? route->ack_status : 202,
+                             JobJson(job_id, status_url, "", ""));
+  }
+  res.set("X-Longhaul-Job-Id", job_id);
+  res.set(bh::field::location, status_url);
+  if (duplicate) res.set("X-Longhaul-Duplicate", "true");
+  return res;
+}
+
+http::Response OutcomeResponse(const store::Job& job, const std::string& status_url) {
+  http::Response res;
+  if (job.state == store::JobState::kSucceeded && job.result) {
+    res.result(static_cast<bh::status>(job.result->status));
+    res.version(11);
+    for (const auto& [k, v] : job.result->headers) res.insert(k, v);
+    res.body() = job.result->body;
+    res.prepare_payload();
+  } else if (store::IsTerminal(job.state)) {
+    res = http::MakeResponse(502, JobJson(job.id, status_url, store::ToString(job.state),
+                                          job.last_error));
+  } else {
+    res = http::MakeResponse(202, JobJson(job.id, status_url, store::ToString(job.state), ""));
+    res.set(bh::field::location, status_url);
+  }
+  res.set("X-Longhaul-Job-Id", job.id);
+  return res;
+}
+
+}  // namespace longhaul::ingest

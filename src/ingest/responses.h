@@ -1,0 +1,23 @@
+// The answers ingest gives: the acknowledgement of a stored job, and a job's outcome as the
+// HTTP response of a sync/auto route (or GET /jobs/{id}/result).
+#pragma once
+
+#include <string>
+
+#include "config/config.h"
+#include "http/types.h"
+#include "store/job.h"
+
+namespace longhaul::ingest {
+
+// The route's acknowledgement: ack_status and ack_body, or by default 202 with
+// {"id":…,"status_url":…}. Always carries X-Longhaul-Job-Id and Location.
+http::Response AcceptedResponse(const config::Route* route, const std::string& job_id,
+                                const std::string& status_url, bool duplicate);
+
+// A job's outcome: succeeded -> the function's response (status, headers, body);
+// failed/dead/cancelled -> 502 {"id","state","error"}; not finished -> 202 {"id","state",
+// "status_url"}. Carries X-Longhaul-Job-Id.
+http::Response OutcomeResponse(const store::Job& job, const std::string& status_url);
+
+}  // namespace longhaul::ingest

@@ -1,0 +1,36 @@
+// RouteTable: matches a request's method and path against the configured routes.
+// Literal segments beat parameters, parameters beat a greedy {proxy+}; among equals the route
+// defined first wins.
+// Thread-safety: immutable after construction.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+
+namespace longhaul::ingest {
+
+struct RouteMatch {
+  const config::Route* route = nullptr;  // null: no route for this method (see allowed)
+  std::vector<std::pair<std::string, std::string>> params;  // percent-decoded
+  std::string allowed;  // when the path matched but not the method: "GET, POST" (405)
+};
+
+class RouteTable {
+ public:
+  explicit RouteTable(const std::vector<config::Route>& routes);
+
+  // `path` is the raw request path without the query.
+  RouteMatch Match(std::string_view method, std::string_view path) const;
+
+ private:
+  const std::vector<config::Route>& routes_;
+};
+
+// Percent-decodes a path segment or query component ('+' kept as is).
+std::string PercentDecode(std::string_view s);
+
+}  // namespace longhaul::ingest

@@ -1,0 +1,31 @@
+// The one place where an attempt's Status becomes a job decision: succeed, retry later (with
+// exponential backoff and jitter), fail without retry, or go dead.
+// Thread-safety: pure function.
+#pragma once
+
+#include <cstdint>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "config/config.h"
+#include "store/store.h"
+
+namespace longhaul::sched {
+
+struct Decision {
+  store::Completion::Kind kind = store::Completion::Kind::kSucceeded;
+  base::TimePoint next_run_at;  // kRetry only
+};
+
+// `attempt` is 1-based (the attempt that just ended); `jitter` is uniform in [0, 1).
+// Retries: attempt 1 failing waits retry_base, attempt 2 waits 2*retry_base, ... capped at
+// retry_max, each scaled by a factor in [0.5, 1) so that synchronized failures spread out.
+// Not retried: kInvalidArgument, kFailedPrecondition, kPermissionDenied, kUnauthenticated,
+// kNotFound, kPayloadTooLarge (the input or the setup is wrong; retrying changes nothing).
+Decision Decide(const base::Status& status, int attempt, int max_attempts,
+                const config::Function& fn, base::TimePoint now, double jitter);
+
+// The backoff delay before attempt `attempt + 1`.
+base::Duration Backoff(int attempt, const config::Function& fn, double jitter);
+
+}  // namespace longhaul::sched

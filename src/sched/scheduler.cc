@@ -1,0 +1,246 @@
+#include "sched/scheduler.h"
+
+#include <algorithm>
+
+#include "sched/retry_policy.h"
+
+namespace longhaul::sched {
+
+using Kind = store::Completion::Kind;
+
+Scheduler::Scheduler(store::Store& store, const base::Clock& clock, base::Logger& log,
+                     CompletionHub& hub, SchedulerOptions options, RuntimeResolver runtimes)
+    : store_(store),
+      clock_(clock),
+      log_(log),
+      hub_(hub),
+      options_(std::move(options)),
+      runtimes_(std::move(runtimes)) {}
+
+Scheduler::~Scheduler() { Shutdown(); }
+
+base::Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
+  auto recovered = store_.RecoverLeases(clock_.Now(), options_.node_id);
+  if (!recovered.ok()) return recovered.status();
+  if (*recovered > 0) {
+    log_.Info("sched.recovered", {{"jobs", std::to_string(*recovered)},
+                                  {"reason", "running when the previous process stopped"}});
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    config_ = std::move(config);
+  }
+  loop_ = std::thread([this] { Loop(); });
+  return base::Status::Ok();
+}
+
+void Scheduler::SetConfig(std::shared_ptr<const config::Config> config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  config_ = std::move(config);
+  wake_ = true;
+  cv_.notify_one();
+}
+
+void Scheduler::Wake() {
+  std::lock_guard<std::mutex> lock(mu_);
+  wake_ = true;
+  cv_.notify_one();
+}
+
+bool Scheduler::CancelLocal(const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(job_id);
+  if (it == running_.end()) return false;
+  it->second.cancel->Cancel();
+  return true;
+}
+
+int Scheduler::running() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return static_cast<int>(running_.size());
+}
+
+void Scheduler::Loop() {
+  auto last_renew = clock_.Now();
+  auto last_maintenance = clock_.Now();
+  for (;;) {
+    std::shared_ptr<const config::Config> cfg;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      wake_ = false;
+      cfg = config_;
+    }
+    ClaimOnce(cfg);
+
+    auto now = clock_.Now();
+    if (now - last_renew >= options_.lease / 3) {
+      RenewLeases();
+      last_renew = now;
+    }
+    if (now - last_maintenance >= options_.lease) {
+      // Work leased by nodes that died comes back; old idempotency keys go.
+      auto r = store_.RecoverLeases(now, "");
+      if (r.ok() && *r > 0) log_.Info("sched.leases_expired", {{"jobs", std::to_string(*r)}});
+      auto p = store_.PurgeExpiredKeys(now);
+      (void)p;  // a failure here also shows in Healthy(); nothing else to do
+      last_maintenance = now;
+    }
+
+    // Sleep until woken, the next retry is due, or the poll interval passes.
+    base::Duration wait = options_.poll_interval;
+    if (auto next = store_.NextRunAt(); next.ok() && next->has_value()) {
+      wait = std::clamp(std::chrono::duration_cast<base::Duration>(**next - clock_.Now()),
+                        base::Duration(0), wait);
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (wait.count() > 0) {
+      cv_.wait_for(lock, wait, [this] { return wake_ || stopping_; });
+    }
+  }
+}
+
+void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
+  for (const auto& fn : cfg->functions) {
+    int free = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
+      free = fn.concurrency - running_by_function_[fn.name];
+    }
+    if (free <= 0) continue;
+    store::ClaimRequest req;
+    req.function = fn.name;
+    req.concurrency = fn.concurrency;
+    req.limit = free;
+    req.owner = options_.node_id;
+    req.lease = options_.lease;
+    req.now = clock_.Now();
+    auto jobs = store_.Claim(req);
+    if (!jobs.ok()) {
+      log_.Warn("sched.claim_failed", {{"function", fn.name}, {"error", jobs.status().ToString()}});
+      continue;
+    }
+    for (auto& job : *jobs) Launch(std::move(job), cfg, &fn);
+  }
+}
+
+void Scheduler::RenewLeases() {
+  std::vector<std::pair<std::string, std::shared_ptr<runtime::CancelToken>>> jobs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, r] : running_) jobs.emplace_back(id, r.cancel);
+  }
+  auto until = clock_.Now() + options_.lease;
+  for (const auto& [id, cancel] : jobs) {
+    base::Status s = store_.ExtendLease(id, options_.node_id, until);
+    if (s.code() == base::Code::kAborted) {
+      // Cancelled by an operator, or the lease went to another node: stop our copy.
+      log_.Info("job.lease_lost", {{"job", id}});
+      cancel->Cancel();
+    }
+  }
+}
+
+void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
+                       const config::Function* fn) {
+  auto cancel = std::make_shared<runtime::CancelToken>();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_[job.id] = Running{cancel, fn->name};
+    running_by_function_[fn->name]++;
+    threads_++;
+  }
+  std::thread([this, job = std::move(job), cfg = std::move(cfg), fn, cancel]() mutable {
+    RunAttempt(std::move(job), std::move(cfg), fn, std::move(cancel));
+  }).detach();
+}
+
+void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
+                           const config::Function* fn,
+                           std::shared_ptr<runtime::CancelToken> cancel) {
+  log_.Info("job.started", {{"job", job.id},
+                            {"function", fn->name},
+                            {"attempt", std::to_string(job.attempts)}});
+  runtime::Outcome outcome;
+  runtime::Runtime* rt = runtimes_(*fn);
+  if (rt == nullptr) {
+    outcome.status = base::FailedPrecondition("no runtime for function " + fn->name);
+  } else {
+    runtime::Invocation inv;
+    inv.job_id = job.id;
+    inv.attempt = job.attempts;
+    inv.config = cfg;
+    inv.function = fn;
+    inv.request = job.request;
+    inv.deadline = clock_.Now() + fn->timeout;
+    outcome = rt->Run(inv, *cancel);
+  }
+
+  if (!cancel->cancelled()) {
+    double jitter = 0;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
+    auto now = clock_.Now();
+    Decision d = Decide(outcome.status, job.attempts, job.max_attempts, *fn, now, jitter);
+    store::Completion c;
+    c.job_id = job.id;
+    c.owner = options_.node_id;
+    c.kind = d.kind;
+    c.now = now;
+    c.next_run_at = d.next_run_at;
+    if (outcome.status.ok() || !outcome.response.body.empty()) c.result = outcome.response;
+    if (!outcome.status.ok()) c.error = outcome.status.ToString();
+    c.stdout_tail = outcome.stdout_tail;
+    c.stderr_tail = outcome.stderr_tail;
+    base::Status s = store_.Complete(c);
+    if (!s.ok()) {
+      log_.Warn("job.outcome_dropped", {{"job", job.id}, {"error", s.ToString()}});
+    } else {
+      static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying",
+                                                     "job.failed", "job.dead"};
+      log_.Info(kEvents[static_cast<int>(d.kind)],
+                {{"job", job.id},
+                 {"function", fn->name},
+                 {"attempt", std::to_string(job.attempts)},
+                 {"error", outcome.status.ok() ? "" : outcome.status.message()}});
+      if (observer_) observer_(job, *fn, outcome, d.kind);
+    }
+  } else {
+    log_.Info("job.stopped", {{"job", job.id}, {"function", fn->name}});
+  }
+  hub_.Notify(job.id);
+
+  std::lock_guard<std::mutex> lock(mu_);
+  running_.erase(job.id);
+  running_by_function_[fn->name]--;
+  threads_--;
+  wake_ = true;
+  cv_.notify_one();
+  drained_.notify_all();
+}
+
+void Scheduler::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (loop_.joinable()) loop_.join();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!drained_.wait_for(lock, options_.shutdown_grace, [this] { return threads_ == 0; })) {
+    log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(threads_)}});
+    for (auto& [id, r] : running_) r.cancel->Cancel();
+    drained_.wait(lock, [this] { return threads_ == 0; });
+  }
+  lock.unlock();
+  // Attempts cut short stay leased to us; put them back so a restart runs them at once.
+  auto r = store_.RecoverLeases(clock_.Now(), options_.node_id);
+  if (r.ok() && *r > 0) log_.Info("sched.requeued", {{"jobs", std::to_string(*r)}});
+}
+
+}  // namespace longhaul::sched

@@ -1,0 +1,101 @@
+// Scheduler: claims runnable jobs from the store within each function's concurrency limit
+// (per-key FIFO and leases are the store's Claim contract), runs each attempt on its own
+// thread through the function's Runtime, renews leases while it runs, and records the outcome
+// (retry with backoff, dead, failed, succeeded) through the retry policy.
+//
+// Thread-safety: all public methods may be called from any thread. One internal loop thread
+// claims; one thread per running attempt calls Runtime::Run (blocking is fine there).
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "config/config.h"
+#include "runtime/runtime.h"
+#include "sched/completion_hub.h"
+#include "store/store.h"
+
+namespace longhaul::sched {
+
+struct SchedulerOptions {
+  std::string node_id = "local";
+  base::Duration lease = std::chrono::seconds(30);
+  base::Duration poll_interval = std::chrono::seconds(1);
+  base::Duration shutdown_grace = std::chrono::seconds(30);
+};
+
+// Returns the runtime for a function, or nullptr when its kind has none (the job fails).
+using RuntimeResolver = std::function<runtime::Runtime*(const config::Function&)>;
+
+// Called after each attempt's outcome is recorded (e.g. to send destinations). May be empty.
+using OutcomeObserver =
+    std::function<void(const store::Job& job, const config::Function& fn,
+                       const runtime::Outcome& outcome, store::Completion::Kind kind)>;
+
+class Scheduler {
+ public:
+  Scheduler(store::Store& store, const base::Clock& clock, base::Logger& log, CompletionHub& hub,
+            SchedulerOptions options, RuntimeResolver runtimes);
+  ~Scheduler();  // calls Shutdown()
+
+  // Takes back this node's leftover running jobs (a crash or kill before), then starts the loop.
+  base::Status Start(std::shared_ptr<const config::Config> config);
+  // Replaces the configuration used for new claims (SIGHUP); running attempts keep theirs.
+  void SetConfig(std::shared_ptr<const config::Config> config);
+  // Asks the loop to look for work now (new job appended, job retried).
+  void Wake();
+  // Stops a running attempt in this process, if there is one. Returns whether there was.
+  bool CancelLocal(const std::string& job_id);
+  // Stops claiming, gives running attempts `shutdown_grace`, cancels the rest and puts their
+  // jobs back in the queue. Blocks until every attempt thread has ended. Idempotent.
+  void Shutdown();
+
+  void set_observer(OutcomeObserver o) { observer_ = std::move(o); }
+  int running() const;
+
+ private:
+  struct Running {
+    std::shared_ptr<runtime::CancelToken> cancel;
+    std::string function;
+  };
+
+  void Loop();
+  void ClaimOnce(const std::shared_ptr<const config::Config>& cfg);
+  void RenewLeases();
+  void Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
+              const config::Function* fn);
+  void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
+                  const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
+
+  store::Store& store_;
+  const base::Clock& clock_;
+  base::Logger& log_;
+  CompletionHub& hub_;
+  SchedulerOptions options_;
+  RuntimeResolver runtimes_;
+  OutcomeObserver observer_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;        // loop wake-ups
+  std::condition_variable drained_;   // attempt threads ending
+  std::shared_ptr<const config::Config> config_;
+  bool wake_ = false;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::unordered_map<std::string, Running> running_;  // by job id
+  std::map<std::string, int> running_by_function_;
+  int threads_ = 0;  // attempt threads alive
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::thread loop_;
+};
+
+}  // namespace longhaul::sched

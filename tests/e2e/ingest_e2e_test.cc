@@ -1,0 +1,348 @@
+// Black-box tests of the ingest path and execution against the real binary.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "testing/server_process.h"
+
+namespace longhaul::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void Touch(const std::string& path) { std::ofstream(path) << "go"; }
+
+int CountLines(const std::string& path) {
+  std::ifstream f(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(f, line)) ++n;
+  return n;
+}
+
+// A handler that appends "<label>\n" to $OUT, then blocks until the file $GATE exists.
+std::string GatedFunction(const std::string& name, const TempDir& dir, int concurrency = 4,
+                          const std::string& label = "$LONGHAUL_JOB_ID") {
+  return "  " + name + ":\n"
+         "    runtime: command\n"
+         "    command: [\"/bin/sh\", \"-c\", \"echo " + label + " >> " + dir.File("out.txt") +
+         "; while [ ! -f " + dir.File("gate") + " ]; do sleep 0.02; done; cat\"]\n"
+         "    concurrency: " + std::to_string(concurrency) + "\n"
+         "    retries: 0\n";
+}
+
+TEST(IngestE2E, AckComesBeforeTheWorkEndsAndTheResultIsKept) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  auto r = server.Post("/hook", "hello");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 202);
+  std::string id = JsonField(r->body, "id");
+  ASSERT_FALSE(id.empty()) << r->body;
+  EXPECT_EQ(r->Header("X-Longhaul-Job-Id"), id);
+  EXPECT_NE(r->Header("Location").find("/jobs/" + id), std::string::npos);
+  EXPECT_NE(JsonField(r->body, "status_url").find("/jobs/" + id), std::string::npos);
+
+  // The work has not finished: it waits for the gate we have not opened yet.
+  ASSERT_FALSE(server.WaitForJobState(id, "running").empty());
+  Touch(scratch.File("gate"));
+  std::string job = server.WaitForJobState(id, "succeeded");
+  ASSERT_FALSE(job.empty());
+  auto result = server.AdminGet("/jobs/" + id + "/result");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->body, "hello");
+}
+
+TEST(IngestE2E, AnAckSurvivesKillNine) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  auto r = server.Post("/hook", "payload-1");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 202);
+  std::string id = JsonField(r->body, "id");
+  server.Kill();  // right after the ack
+
+  Touch(scratch.File("gate"));
+  server.Start();
+  std::string job = server.WaitForJobState(id, "succeeded");
+  ASSERT_FALSE(job.empty()) << server.Log();
+  auto result = server.AdminGet("/jobs/" + id + "/result");
+  EXPECT_EQ(result->body, "payload-1");
+}
+
+TEST(IngestE2E, DuplicateKeyRunsOnceAndReturnsTheSameJob) {
+  TempDir scratch;
+  Touch(scratch.File("gate"));
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                       "routes:\n"
+                       "  - path: /tg\n"
+                       "    function: work\n"
+                       "    ack_status: 200\n"
+                       "    ack_body: \"\"\n"
+                       "    idempotency_key: {json: /update_id, required: true}\n");
+  server.Start();
+  std::string update = R"({"update_id": 1001, "message": {"text": "hi"}})";
+  auto first = server.Post("/tg", update);
+  auto second = server.Post("/tg", update);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, "");
+  EXPECT_EQ(second->status, 200);
+  std::string id = first->Header("X-Longhaul-Job-Id");
+  EXPECT_EQ(second->Header("X-Longhaul-Job-Id"), id);
+  EXPECT_EQ(second->Header("X-Longhaul-Duplicate"), "true");
+  ASSERT_FALSE(server.WaitForJobState(id, "succeeded").empty());
+
+  // A different update runs; after it has, the duplicate has still run only once.
+  auto other = server.Post("/tg", R"({"update_id": 1002})");
+  ASSERT_FALSE(server.WaitForJobState(other->Header("X-Longhaul-Job-Id"), "succeeded").empty());
+  EXPECT_EQ(CountLines(scratch.File("out.txt")), 2);
+  auto list = server.AdminGet("/jobs?function=work");
+  EXPECT_EQ(list->body.find(id), list->body.rfind(id)) << "one job for the duplicate";
+}
+
+TEST(IngestE2E, MissingRequiredKeyIs400AndNothingIsStored) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                       "routes:\n"
+                       "  - path: /tg\n"
+                       "    function: work\n"
+                       "    idempotency_key: {json: /update_id, required: true}\n");
+  server.Start();
+  auto r = server.Post("/tg", R"({"message": {}})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("/update_id"), std::string::npos) << r->body;
+  auto notjson = server.Post("/tg", "update_id=5");
+  EXPECT_EQ(notjson->status, 400);
+  EXPECT_NE(notjson->body.find("not valid JSON"), std::string::npos) << notjson->body;
+  auto list = server.AdminGet("/jobs");
+  EXPECT_EQ(JsonField(list->body, "jobs"), "[]");
+}
+
+TEST(IngestE2E, OversizedBodyIs413AndUnknownRouteIs404) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n",
+                       "  body_limit: 1KiB\n");
+  server.Start();
+  auto big = server.Post("/hook", std::string(2048, 'x'));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->status, 413);
+  auto missing = server.Post("/nope", "x");
+  EXPECT_EQ(missing->status, 404);
+  http::ClientRequest get;
+  get.url = server.public_url() + "/hook";
+  auto wrong_method = http::Fetch(get);
+  EXPECT_EQ(wrong_method->status, 405);
+  EXPECT_EQ(wrong_method->Header("Allow"), "POST");
+  EXPECT_EQ(JsonField(server.AdminGet("/jobs")->body, "jobs"), "[]");
+}
+
+TEST(IngestE2E, PerKeyOrderHoldsWhileOtherKeysRun) {
+  TempDir scratch;
+  // Chat "a" messages block on the gate; chat "b" does not.
+  ServerProcess server(
+      "functions:\n"
+      "  chat:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"read -r line; echo start $line >> " +
+      scratch.File("out.txt") + "; case $line in a*) while [ ! -f " + scratch.File("gate") +
+      " ]; do sleep 0.02; done;; esac; echo end $line >> " + scratch.File("out.txt") + "\"]\n"
+      "    concurrency: 4\n"
+      "routes:\n"
+      "  - path: /msg\n"
+      "    function: chat\n"
+      "    ordering_key: {header: X-Chat}\n");
+  server.Start();
+  auto a1 = server.Post("/msg", "a1\n", {{"X-Chat", "a"}});
+  auto a2 = server.Post("/msg", "a2\n", {{"X-Chat", "a"}});
+  auto b1 = server.Post("/msg", "b1\n", {{"X-Chat", "b"}});
+  std::string a1_id = JsonField(a1->body, "id"), a2_id = JsonField(a2->body, "id"),
+              b1_id = JsonField(b1->body, "id");
+  // b1 finishes while a1 is still running, and a2 waits behind a1.
+  ASSERT_FALSE(server.WaitForJobState(b1_id, "succeeded").empty());
+  ASSERT_FALSE(server.WaitForJobState(a1_id, "running").empty());
+  EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + a2_id)->body, "state"), "queued");
+  Touch(scratch.File("gate"));
+  ASSERT_FALSE(server.WaitForJobState(a2_id, "succeeded").empty());
+  std::string out = ReadFile(scratch.File("out.txt"));
+  EXPECT_LT(out.find("end a1"), out.find("start a2")) << out;
+}
+
+TEST(IngestE2E, ConcurrencyLimitHolds) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch, 2) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(JsonField(server.Post("/hook", "x")->body, "id"));
+  ASSERT_TRUE(Eventually([&] { return CountLines(scratch.File("out.txt")) >= 2; }));
+  // Two run, three wait: the states say so while the gate is closed.
+  auto running = server.AdminGet("/jobs?state=running");
+  auto queued = server.AdminGet("/jobs?state=queued");
+  auto count = [](const std::string& body) {
+    size_t n = 0;
+    for (size_t p = body.find("\"id\""); p != std::string::npos; p = body.find("\"id\"", p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(running->body), 2u);
+  EXPECT_EQ(count(queued->body), 3u);
+  EXPECT_EQ(CountLines(scratch.File("out.txt")), 2);
+  Touch(scratch.File("gate"));
+  for (const auto& id : ids) ASSERT_FALSE(server.WaitForJobState(id, "succeeded").empty());
+  EXPECT_EQ(CountLines(scratch.File("out.txt")), 5);
+}
+
+TEST(IngestE2E, TimeoutKillsTheWholeProcessGroup) {
+  TempDir scratch;
+  std::string pidfile = scratch.File("grandchild.pid");
+  ServerProcess server(
+      "functions:\n"
+      "  slow:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"sleep 1000 & echo $! > " + pidfile + "; wait\"]\n"
+      "    timeout: 300ms\n"
+      "    kill_grace: 200ms\n"
+      "    retries: 0\n"
+      "routes:\n"
+      "  - path: /slow\n"
+      "    function: slow\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/slow", "")->body, "id");
+  std::string job = server.WaitForJobState(id, "dead");
+  ASSERT_FALSE(job.empty());
+  EXPECT_NE(JsonField(job, "last_error").find("timed out"), std::string::npos) << job;
+  pid_t grandchild = std::stoi(ReadFile(pidfile));
+  EXPECT_TRUE(Eventually([&] { return kill(grandchild, 0) != 0; }));
+}
+
+TEST(IngestE2E, RetriesThenDeadWithTheLastError) {
+  ServerProcess server(
+      "functions:\n"
+      "  failing:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"echo broken >&2; exit 3\"]\n"
+      "    retries: 2\n"
+      "    retry_base: 10ms\n"
+      "    retry_max: 20ms\n"
+      "routes:\n"
+      "  - path: /f\n"
+      "    function: failing\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/f", "")->body, "id");
+  std::string job = server.WaitForJobState(id, "dead");
+  ASSERT_FALSE(job.empty());
+  EXPECT_EQ(JsonField(job, "attempts"), "3");
+  EXPECT_NE(JsonField(job, "last_error").find("exit status 3"), std::string::npos) << job;
+  EXPECT_NE(JsonField(job, "stderr_tail").find("broken"), std::string::npos) << job;
+
+  // An operator retry runs it again.
+  auto retried = server.AdminPost("/jobs/" + id + "/retry");
+  EXPECT_EQ(retried->status, 200);
+  EXPECT_TRUE(Eventually([&] {
+    return JsonField(server.AdminGet("/jobs/" + id)->body, "attempts") == "3" &&
+           JsonField(server.AdminGet("/jobs/" + id)->body, "state") == "dead";
+  }));
+}
+
+TEST(IngestE2E, SyncAutoAndPreferHeaders) {
+  TempDir scratch;
+  ServerProcess server(
+      "functions:\n"
+      "  echo:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"printf '{\\\"statusCode\\\": 201, \\\"headers\\\": "
+      "{\\\"X-From\\\": \\\"fn\\\"}, \\\"body\\\": \\\"made\\\"}'\"]\n" +
+      GatedFunction("gated", scratch) +
+      "routes:\n"
+      "  - path: /sync\n"
+      "    function: echo\n"
+      "    ack: sync\n"
+      "  - path: /auto\n"
+      "    function: gated\n"
+      "    ack: auto\n"
+      "    wait: 200ms\n");
+  server.Start();
+  auto sync = server.Post("/sync", "{}");
+  ASSERT_TRUE(sync.ok());
+  EXPECT_EQ(sync->status, 201);
+  EXPECT_EQ(sync->body, "made");
+  EXPECT_EQ(sync->Header("X-From"), "fn");
+
+  auto async = server.Post("/sync", "{}", {{"Prefer", "respond-async"}});
+  EXPECT_EQ(async->status, 202);
+  EXPECT_EQ(async->Header("Preference-Applied"), "respond-async");
+
+  // The gated function outlives the route's wait: 202 with the job URL, and it keeps running.
+  auto pending = server.Post("/auto", "x");
+  EXPECT_EQ(pending->status, 202);
+  std::string id = pending->Header("X-Longhaul-Job-Id");
+  EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + id)->body, "state"), "running");
+  Touch(scratch.File("gate"));
+  ASSERT_FALSE(server.WaitForJobState(id, "succeeded").empty());
+  // Now it finishes within the wait, so the auto route answers with the result itself.
+  auto done = server.Post("/auto", "quick", {{"Prefer", "wait=30"}});
+  EXPECT_EQ(done->status, 200);
+  EXPECT_EQ(done->body, "quick");
+}
+
+TEST(IngestE2E, CancelKillsARunningJob) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/hook", "x")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(id, "running").empty());
+  auto c = server.AdminPost("/jobs/" + id + "/cancel");
+  EXPECT_EQ(c->status, 200);
+  EXPECT_EQ(JsonField(c->body, "state"), "cancelled");
+  auto again = server.AdminPost("/jobs/" + id + "/cancel");
+  EXPECT_EQ(again->status, 409);
+  EXPECT_EQ(server.AdminGet("/jobs/NOTAJOB")->status, 404);
+}
+
+TEST(IngestE2E, SigtermLeavesQueuedWorkQueued) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch, 1) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n",
+                       "  shutdown_grace: 100ms\n");
+  server.Start();
+  std::string running = JsonField(server.Post("/hook", "r")->body, "id");
+  std::string queued = JsonField(server.Post("/hook", "q")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty());
+  EXPECT_EQ(server.Terminate(), 0);
+  Touch(scratch.File("gate"));
+  server.Start();
+  ASSERT_FALSE(server.WaitForJobState(running, "succeeded").empty()) << server.Log();
+  ASSERT_FALSE(server.WaitForJobState(queued, "succeeded").empty());
+}
+
+}  // namespace
+}  // namespace longhaul::testing

@@ -1,0 +1,91 @@
+#include "ingest/ingest_handler.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+namespace longhaul::ingest {
+namespace {
+namespace asio = boost::asio;
+
+// A store whose appends fail the way a full disk or failed fsync makes them fail.
+class FailingStore : public store::Store {
+ public:
+  explicit FailingStore(base::Status s) : status_(std::move(s)) {}
+  void Append(store::NewJob, AppendCallback done) override {
+    appends++;
+    done(status_);
+  }
+  base::Result<std::vector<store::Job>> Claim(const store::ClaimRequest&) override {
+    return std::vector<store::Job>{};
+  }
+  base::Status Complete(const store::Completion&) override { return status_; }
+  base::Status ExtendLease(std::string_view, std::string_view, base::TimePoint) override {
+    return status_;
+  }
+  base::Result<int> RecoverLeases(base::TimePoint, std::string_view) override { return 0; }
+  base::Status Retry(std::string_view, base::TimePoint) override { return status_; }
+  base::Status Cancel(std::string_view, base::TimePoint) override { return status_; }
+  base::Result<store::Job> Get(std::string_view) override { return status_; }
+  base::Result<store::JobPage> List(const store::ListFilter&) override { return status_; }
+  base::Result<std::optional<base::TimePoint>> NextRunAt() override {
+    return std::optional<base::TimePoint>();
+  }
+  base::Result<int> PurgeExpiredKeys(base::TimePoint) override { return 0; }
+  base::Status Healthy() const override { return status_; }
+
+  int appends = 0;
+
+ private:
+  base::Status status_;
+};
+
+std::shared_ptr<const config::Config> OneRoute() {
+  auto cfg = std::make_shared<config::Config>();
+  config::Function fn;
+  fn.name = "work";
+  cfg->functions.push_back(fn);
+  config::Route route;
+  route.method = "POST";
+  route.path = "/hook";
+  route.segments = {{config::PathSegment::Kind::kLiteral, "hook"}};
+  route.function = "work";
+  cfg->routes.push_back(route);
+  return cfg;
+}
+
+class IngestHandlerTest : public ::testing::TestWithParam<base::Code> {};
+
+TEST_P(IngestHandlerTest, StoreFailureIs503WithRetryAfterNeverA2xx) {
+  FailingStore store(base::Status(GetParam(), "disk I/O error"));
+  base::SystemClock clock;
+  base::Logger log(base::LogFormat::kText, base::LogLevel::kError);
+  sched::CompletionHub hub;
+  sched::Scheduler scheduler(store, clock, log, hub, {}, [](const config::Function&) {
+    return static_cast<runtime::Runtime*>(nullptr);
+  });
+  asio::thread_pool pool(1);
+  IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, OneRoute());
+
+  asio::io_context ioc;
+  http::Request req{boost::beast::http::verb::post, "/hook", 11};
+  req.body() = "x";
+  http::ConnInfo conn;
+  auto fut = asio::co_spawn(ioc, handler(req, conn), asio::use_future);
+  ioc.run();
+  http::Response res = fut.get();
+  EXPECT_EQ(res.result_int(), 503u);
+  EXPECT_EQ(res[boost::beast::http::field::retry_after], "1");
+  EXPECT_NE(res.body().find("disk I/O error"), std::string::npos);
+  EXPECT_EQ(store.appends, 1);
+  pool.join();
+}
+
+INSTANTIATE_TEST_SUITE_P(Codes, IngestHandlerTest,
+                         ::testing::Values(base::Code::kUnavailable,
+                                           base::Code::kResourceExhausted));
+
+}  // namespace
+}  // namespace longhaul::ingest

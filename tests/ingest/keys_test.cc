@@ -1,0 +1,65 @@
+#include "ingest/keys.h"
+
+#include <gtest/gtest.h>
+
+namespace longhaul::ingest {
+namespace {
+
+using Kind = config::KeySource::Kind;
+
+store::Request Req(std::string body) {
+  store::Request r;
+  r.body = std::move(body);
+  r.headers = {{"X-GitHub-Delivery", "abc-123"}, {"Content-Type", "application/json"}};
+  r.query = "id=7&name=a%20b";
+  return r;
+}
+
+TEST(KeyExtractor, JsonPointerStringAndNumber) {
+  auto req = Req(R"({"update_id": 42, "message": {"chat": {"id": "c1"}}})");
+  KeyExtractor k(req);
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/update_id", true}, "idempotency key"), "42");
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/message/chat/id", false}, "ordering key"), "c1");
+}
+
+TEST(KeyExtractor, MissingOptionalIsEmpty) {
+  auto req = Req(R"({"a": 1})");
+  KeyExtractor k(req);
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/message/chat/id", false}, "ordering key"), "");
+  EXPECT_EQ(*k.Extract({Kind::kNone, "", false}, "ordering key"), "");
+}
+
+TEST(KeyExtractor, MissingRequiredIs400WithReason) {
+  auto req = Req(R"({"a": 1})");
+  KeyExtractor k(req);
+  auto r = k.Extract({Kind::kJsonPointer, "/update_id", true}, "idempotency key");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), base::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("/update_id"), std::string::npos);
+}
+
+TEST(KeyExtractor, NonJsonBodyWithPointerIs400) {
+  auto req = Req("not json {");
+  KeyExtractor k(req);
+  auto r = k.Extract({Kind::kJsonPointer, "/update_id", false}, "idempotency key");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("not valid JSON"), std::string::npos);
+}
+
+TEST(KeyExtractor, HeaderIsCaseInsensitiveAndQueryIsDecoded) {
+  auto req = Req("");
+  KeyExtractor k(req);
+  EXPECT_EQ(*k.Extract({Kind::kHeader, "x-github-delivery", true}, "idempotency key"), "abc-123");
+  EXPECT_EQ(*k.Extract({Kind::kQuery, "name", true}, "idempotency key"), "a b");
+  EXPECT_FALSE(k.Extract({Kind::kHeader, "X-Missing", true}, "idempotency key").ok());
+}
+
+TEST(KeyExtractor, DeeplyNestedJsonDoesNotCrash) {
+  std::string deep(100000, '[');
+  auto req = Req(deep);
+  KeyExtractor k(req);
+  EXPECT_FALSE(k.Extract({Kind::kJsonPointer, "/a", false}, "idempotency key").ok());
+}
+
+}  // namespace
+}  // namespace longhaul::ingest

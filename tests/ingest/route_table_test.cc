@@ -1,0 +1,77 @@
+#include "ingest/route_table.h"
+
+#include <gtest/gtest.h>
+
+namespace longhaul::ingest {
+namespace {
+
+config::Route MakeRoute(std::string method, std::string path,
+                        std::vector<config::PathSegment> segs) {
+  config::Route r;
+  r.method = std::move(method);
+  r.path = std::move(path);
+  r.segments = std::move(segs);
+  return r;
+}
+
+using K = config::PathSegment::Kind;
+
+class RouteTableTest : public ::testing::Test {
+ protected:
+  std::vector<config::Route> routes{
+      MakeRoute("POST", "/hooks/{name}", {{K::kLiteral, "hooks"}, {K::kParam, "name"}}),
+      MakeRoute("POST", "/hooks/github", {{K::kLiteral, "hooks"}, {K::kLiteral, "github"}}),
+      MakeRoute("ANY", "/files/{proxy+}", {{K::kLiteral, "files"}, {K::kGreedy, "proxy"}}),
+      MakeRoute("GET", "/status", {{K::kLiteral, "status"}}),
+  };
+  RouteTable table{routes};
+};
+
+TEST_F(RouteTableTest, LiteralBeatsParameter) {
+  auto m = table.Match("POST", "/hooks/github");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->path, "/hooks/github");
+  EXPECT_TRUE(m.params.empty());
+}
+
+TEST_F(RouteTableTest, ParameterIsDecoded) {
+  auto m = table.Match("POST", "/hooks/a%20b");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->path, "/hooks/{name}");
+  ASSERT_EQ(m.params.size(), 1u);
+  EXPECT_EQ(m.params[0].first, "name");
+  EXPECT_EQ(m.params[0].second, "a b");
+}
+
+TEST_F(RouteTableTest, GreedyTakesTheRest) {
+  auto m = table.Match("DELETE", "/files/a/b/c.txt");
+  ASSERT_NE(m.route, nullptr);
+  ASSERT_EQ(m.params.size(), 1u);
+  EXPECT_EQ(m.params[0].second, "a/b/c.txt");
+  EXPECT_EQ(table.Match("GET", "/files").route, nullptr);
+  EXPECT_EQ(table.Match("GET", "/files/").route, nullptr);
+}
+
+TEST_F(RouteTableTest, WrongMethodListsAllowed) {
+  auto m = table.Match("POST", "/status");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_EQ(m.allowed, "GET");
+}
+
+TEST_F(RouteTableTest, NoMatch) {
+  auto m = table.Match("POST", "/nothing/here");
+  EXPECT_EQ(m.route, nullptr);
+  EXPECT_TRUE(m.allowed.empty());
+  EXPECT_EQ(table.Match("POST", "/hooks/a/b").route, nullptr);
+  EXPECT_EQ(table.Match("POST", "/hooks/").route, nullptr);
+}
+
+TEST(PercentDecode, HandlesBadEscapes) {
+  EXPECT_EQ(PercentDecode("a%2Fb"), "a/b");
+  EXPECT_EQ(PercentDecode("100%"), "100%");
+  EXPECT_EQ(PercentDecode("%zz"), "%zz");
+  EXPECT_EQ(PercentDecode("%4"), "%4");
+}
+
+}  // namespace
+}  // namespace longhaul::ingest

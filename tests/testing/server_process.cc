@@ -1,0 +1,166 @@
+#include "testing/server_process.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace longhaul::testing {
+
+ServerProcess::ServerProcess(std::string config_body, std::string server_extra)
+    : server_extra_(std::move(server_extra)) {
+  WriteConfig(config_body);
+}
+
+ServerProcess::~ServerProcess() { Kill(); }
+
+void ServerProcess::WriteConfig(const std::string& config_body) {
+  std::ofstream f(config_path());
+  f << "server:\n"
+    << "  listen: 127.0.0.1:0\n"
+    << "  admin: 127.0.0.1:0\n"
+    << "  data_dir: " << dir_.File("data") << "\n"
+    << "  node_id: test-node\n"
+    << server_extra_ << config_body;
+}
+
+void ServerProcess::Start() {
+  std::string out_path = dir_.File("stdout.txt");
+  std::string err_path = dir_.File("stderr.txt");
+  pid_ = fork();
+  ASSERT_GE(pid_, 0);
+  if (pid_ == 0) {
+    FILE* out = freopen(out_path.c_str(), "a", stdout);
+    FILE* err = freopen(err_path.c_str(), "a", stderr);
+    (void)out;
+    (void)err;
+    execl(LONGHAUL_BINARY, LONGHAUL_BINARY, "serve", "--config", config_path().c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // The ready line: "longhaul ready listen=127.0.0.1:P admin=127.0.0.1:Q".
+  bool ready = Eventually([&] {
+    std::ifstream f(out_path);
+    std::string line, last;
+    while (std::getline(f, line)) {
+      if (line.rfind("longhaul ready", 0) == 0) last = line;
+    }
+    if (last.empty()) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return true;  // exited: reported below
+      }
+      return false;
+    }
+    auto port_after = [&](const std::string& key) {
+      size_t p = last.find(key);
+      size_t colon = last.find(' ', p);
+      std::string hp = last.substr(p + key.size(), colon == std::string::npos ? std::string::npos
+                                                                              : colon - p - key.size());
+      return std::stoi(hp.substr(hp.rfind(':') + 1));
+    };
+    port_ = port_after("listen=");
+    admin_port_ = port_after("admin=");
+    return true;
+  }, std::chrono::seconds(30));
+  ASSERT_TRUE(ready && pid_ > 0) << "server did not start; log:\n" << Log();
+  // Truncate stdout so a restart's ready line is the only one.
+  std::ofstream(out_path, std::ios::trunc);
+}
+
+void ServerProcess::Signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+void ServerProcess::Kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+int ServerProcess::Terminate() {
+  if (pid_ <= 0) return -1;
+  ::kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string ServerProcess::Log() const {
+  std::ifstream f(dir_.File("stderr.txt"));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+base::Result<http::ClientResponse> ServerProcess::Post(
+    const std::string& path, const std::string& body,
+    std::vector<std::pair<std::string, std::string>> headers) {
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = public_url() + path;
+  req.body = body;
+  req.headers = std::move(headers);
+  req.timeout = std::chrono::seconds(120);
+  return http::Fetch(req);
+}
+
+base::Result<http::ClientResponse> ServerProcess::AdminGet(const std::string& path) {
+  http::ClientRequest req;
+  req.url = admin_url() + path;
+  req.timeout = std::chrono::seconds(120);
+  return http::Fetch(req);
+}
+
+base::Result<http::ClientResponse> ServerProcess::AdminPost(const std::string& path,
+                                                            const std::string& body) {
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = admin_url() + path;
+  req.body = body;
+  req.timeout = std::chrono::seconds(120);
+  return http::Fetch(req);
+}
+
+std::string ServerProcess::WaitForJobState(const std::string& id, const std::string& state,
+                                           std::chrono::seconds timeout) {
+  std::string body;
+  bool ok = Eventually([&] {
+    auto r = AdminGet("/jobs/" + id);
+    if (!r.ok() || r->status != 200) return false;
+    body = r->body;
+    return JsonField(body, "state") == state;
+  }, timeout);
+  return ok ? body : "";
+}
+
+std::string JsonField(const std::string& json, const std::string& key) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  if (ec || !v.is_object()) return "";
+  auto* f = v.as_object().if_contains(key);
+  if (f == nullptr) return "";
+  if (f->is_string()) return std::string(f->get_string());
+  return boost::json::serialize(*f);
+}
+
+bool Eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace longhaul::testing

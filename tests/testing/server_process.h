@@ -1,0 +1,67 @@
+// ServerProcess: runs the real longhaul binary for black-box tests. Writes the given config
+// (listen and admin on 127.0.0.1:0, data_dir in a temp dir), starts `longhaul serve`, and
+// reads the bound ports from its ready line. HTTP helpers talk to it over loopback.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "http/client.h"
+#include "testing/temp_dir.h"
+
+namespace longhaul::testing {
+
+class ServerProcess {
+ public:
+  // `config_body` is the YAML for functions:/routes: (and any extra server: keys given in
+  // `server_extra`, indented by the caller as "  key: value\n" lines).
+  explicit ServerProcess(std::string config_body, std::string server_extra = "");
+  ~ServerProcess();  // SIGKILLs the server if still running
+
+  // Starts the server and waits for its ready line. Fails the test (ASSERT) on error.
+  void Start();
+  // kill -9 and reap.
+  void Kill();
+  // SIGTERM and wait for exit; returns the exit status.
+  int Terminate();
+  void Signal(int sig);
+  // Rewrites the config file (same server section) with a new body.
+  void WriteConfig(const std::string& config_body);
+
+  base::Result<http::ClientResponse> Post(const std::string& path, const std::string& body,
+                                          std::vector<std::pair<std::string, std::string>> headers = {});
+  base::Result<http::ClientResponse> AdminGet(const std::string& path);
+  base::Result<http::ClientResponse> AdminPost(const std::string& path, const std::string& body = "");
+
+  // Polls GET /jobs/{id} until `pred(state)` holds or `timeout` passes; returns the last job
+  // JSON body (empty on timeout).
+  std::string WaitForJobState(const std::string& id, const std::string& state,
+                              std::chrono::seconds timeout = std::chrono::seconds(60));
+
+  std::string public_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
+  const TempDir& dir() const { return dir_; }
+  std::string config_path() const { return dir_.File("longhaul.yaml"); }
+  // Everything the server wrote to stderr so far (its log).
+  std::string Log() const;
+  pid_t pid() const { return pid_; }
+
+ private:
+  TempDir dir_;
+  std::string server_extra_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int admin_port_ = 0;
+};
+
+// A JSON string field of a flat-ish JSON document ("" when absent), for test assertions.
+std::string JsonField(const std::string& json, const std::string& key);
+
+// Polls `cond` every 20 ms until it is true or `timeout` passes. Returns the last value.
+bool Eventually(const std::function<bool()>& cond,
+                std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+}  // namespace longhaul::testing
