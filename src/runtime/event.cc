@@ -1,0 +1,304 @@
+#include "runtime/event.h"
+
+#include <array>
+#include <boost/json.hpp>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+
+namespace longhaul::runtime {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kBase64Alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string Lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// RFC 9110 token characters, the only ones allowed in a header name.
+bool IsTokenChar(char c) {
+  if (std::isalnum(static_cast<unsigned char>(c))) {
+    return true;
+  }
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsValidHeaderName(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  for (char c : name) {
+    if (!IsTokenChar(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A value must not be able to end its header line early (response splitting).
+bool IsValidHeaderValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+base::Status AddHeader(store::Headers& headers, std::string_view name, std::string_view value) {
+  if (!IsValidHeaderName(name)) {
+    return base::InvalidArgument("invalid response header name '" + std::string(name) + "'");
+  }
+  if (!IsValidHeaderValue(value)) {
+    return base::InvalidArgument("invalid value for response header '" + std::string(name) + "'");
+  }
+  headers.emplace_back(std::string(name), std::string(value));
+  return base::Status::Ok();
+}
+
+std::optional<int64_t> AsInteger(const json::value& v) {
+  if (const int64_t* i = v.if_int64()) {
+    return *i;
+  }
+  if (const uint64_t* u = v.if_uint64()) {
+    return *u > 1000 ? 1000 : static_cast<int64_t>(*u);
+  }
+  if (const double* d = v.if_double()) {
+    if (std::isfinite(*d) && *d == std::floor(*d) && std::fabs(*d) < 1e6) {
+      return static_cast<int64_t>(*d);
+    }
+    return 1000;  // a number, but not a status code
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string EncodeBase64(std::string_view data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(data[i])) << 16 |
+                 static_cast<uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8 |
+                 static_cast<uint32_t>(static_cast<unsigned char>(data[i + 2]));
+    out += kBase64Alphabet[(n >> 18) & 63];
+    out += kBase64Alphabet[(n >> 12) & 63];
+    out += kBase64Alphabet[(n >> 6) & 63];
+    out += kBase64Alphabet[n & 63];
+  }
+  size_t rest = data.size() - i;
+  if (rest > 0) {
+    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(data[i])) << 16;
+    if (rest == 2) {
+      n |= static_cast<uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8;
+    }
+    out += kBase64Alphabet[(n >> 18) & 63];
+    out += kBase64Alphabet[(n >> 12) & 63];
+    out += rest == 2 ? kBase64Alphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  std::array<int8_t, 256> lookup;
+  lookup.fill(-1);
+  for (size_t i = 0; i < kBase64Alphabet.size(); ++i) {
+    lookup[static_cast<unsigned char>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
+  }
+  size_t padding = 0;
+  while (padding < 2 && !text.empty() && text.back() == '=') {
+    text.remove_suffix(1);
+    ++padding;
+  }
+  if (padding > 0 && (text.size() + padding) % 4 != 0) {
+    return std::nullopt;
+  }
+  if (text.size() % 4 == 1) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int8_t v = lookup[static_cast<unsigned char>(c)];
+    if (v < 0) {
+      return std::nullopt;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    uint32_t cp = 0;
+    uint32_t min = 0;
+    if ((b & 0xE0) == 0xC0) {
+      len = 2;
+      cp = b & 0x1F;
+      min = 0x80;
+    } else if ((b & 0xF0) == 0xE0) {
+      len = 3;
+      cp = b & 0x0F;
+      min = 0x800;
+    } else if ((b & 0xF8) == 0xF0) {
+      len = 4;
+      cp = b & 0x07;
+      min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) {
+      return false;
+    }
+    for (size_t k = 1; k < len; ++k) {
+      auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) {
+        return false;
+      }
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view function,
+                        const store::Request& request) {
+  json::object headers;
+  for (const auto& [name, value] : request.headers) {
+    std::string key = Lowercase(name);
+    if (json::value* existing = headers.if_contains(key)) {
+      json::string& joined = existing->as_string();
+      joined.append(",");
+      joined.append(value);
+    } else {
+      headers[key] = value;
+    }
+  }
+  json::object params;
+  for (const auto& [name, value] : request.path_params) {
+    params[name] = value;
+  }
+  json::object event;
+  event["id"] = job_id;
+  event["attempt"] = attempt;
+  event["function"] = function;
+  event["method"] = request.method;
+  event["path"] = request.path;
+  event["query"] = request.query;
+  event["headers"] = std::move(headers);
+  event["pathParameters"] = std::move(params);
+  bool utf8 = IsValidUtf8(request.body);
+  event["body"] = utf8 ? request.body : EncodeBase64(request.body);
+  event["isBase64Encoded"] = !utf8;
+  return json::serialize(event);
+}
+
+base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_view text) {
+  using Decoded = std::optional<store::Response>;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec) {
+    return Decoded();
+  }
+  const json::object* obj = v.if_object();
+  if (obj == nullptr) {
+    return Decoded();
+  }
+  const json::value* status_code = obj->if_contains("statusCode");
+  if (status_code == nullptr) {
+    return Decoded();
+  }
+  std::optional<int64_t> status = AsInteger(*status_code);
+  if (!status) {
+    return Decoded();
+  }
+  if (*status < 100 || *status > 599) {
+    return base::InvalidArgument("response statusCode " + std::to_string(*status) +
+                                 " is outside 100..599");
+  }
+  store::Response response;
+  response.status = static_cast<int>(*status);
+
+  if (const json::value* h = obj->if_contains("headers"); h != nullptr && !h->is_null()) {
+    const json::object* headers = h->if_object();
+    if (headers == nullptr) {
+      return base::InvalidArgument("response headers must be an object of strings");
+    }
+    for (const auto& [name, value] : *headers) {
+      const json::string* s = value.if_string();
+      if (s == nullptr) {
+        return base::InvalidArgument("response header '" + std::string(name) +
+                                     "' must be a string");
+      }
+      LH_RETURN_IF_ERROR(AddHeader(response.headers, name, *s));
+    }
+  }
+  if (const json::value* h = obj->if_contains("multiValueHeaders"); h != nullptr && !h->is_null()) {
+    const json::object* headers = h->if_object();
+    if (headers == nullptr) {
+      return base::InvalidArgument("response multiValueHeaders must be an object of arrays");
+    }
+    for (const auto& [name, values] : *headers) {
+      const json::array* list = values.if_array();
+      if (list == nullptr) {
+        return base::InvalidArgument("response multiValueHeaders '" + std::string(name) +
+                                     "' must be an array of strings");
+      }
+      for (const json::value& value : *list) {
+        const json::string* s = value.if_string();
+        if (s == nullptr) {
+          return base::InvalidArgument("response multiValueHeaders '" + std::string(name) +
+                                       "' must be an array of strings");
+        }
+        LH_RETURN_IF_ERROR(AddHeader(response.headers, name, *s));
+      }
+    }
+  }
+  if (const json::value* b = obj->if_contains("body"); b != nullptr && !b->is_null()) {
+    const json::string* body = b->if_string();
+    if (body == nullptr) {
+      return base::InvalidArgument("response body must be a string");
+    }
+    response.body = std::string(*body);
+  }
+  if (const json::value* b = obj->if_contains("isBase64Encoded"); b != nullptr && !b->is_null()) {
+    const bool* base64 = b->if_bool();
+    if (base64 == nullptr) {
+      return base::InvalidArgument("response isBase64Encoded must be a boolean");
+    }
+    if (*base64) {
+      std::optional<std::string> decoded = DecodeBase64(response.body);
+      if (!decoded) {
+        return base::InvalidArgument("response body is not valid base64");
+      }
+      response.body = std::move(*decoded);
+    }
+  }
+  return Decoded(std::move(response));
+}
+
+}  // namespace longhaul::runtime

@@ -1,0 +1,41 @@
+// The JSON a function sees (the event, for `stdin: event`) and the JSON it may answer with (a
+// proxy response, API Gateway style). Shared by the runtimes that exchange JSON with user code.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "store/job.h"
+
+namespace longhaul::runtime {
+
+// Returns the event for one attempt as a JSON object:
+//   {"id": job id, "attempt": 1, "function": name, "method": "POST", "path": "/hooks/x",
+//    "query": raw query string, "headers": {"content-type": "..."},
+//    "pathParameters": {"name": "..."}, "body": "...", "isBase64Encoded": false}
+// Header names are lowercased; repeated headers are joined with ",". The body is base64
+// (standard alphabet, padded) with "isBase64Encoded": true when it is not valid UTF-8.
+std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view function,
+                        const store::Request& request);
+
+// Reads `text` as a proxy response: a JSON object with a numeric "statusCode" and optional
+// "headers" (object of strings), "body" (string) and "isBase64Encoded" (bool; the body is then
+// decoded from base64).
+// Returns nullopt when `text` is not such an object (not JSON, not an object, or no numeric
+// "statusCode"): the caller uses `text` itself as the body. Returns kInvalidArgument when it is
+// one but malformed (statusCode outside 100..599, a non-string header, a non-string body,
+// invalid base64).
+base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_view text);
+
+// Base64 with the standard alphabet and padding.
+std::string EncodeBase64(std::string_view data);
+// Accepts the standard alphabet with or without padding; nullopt on any other character.
+std::optional<std::string> DecodeBase64(std::string_view text);
+
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+
+}  // namespace longhaul::runtime

@@ -1,0 +1,252 @@
+#include "runtime/process/child_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+namespace longhaul::runtime::process {
+namespace {
+
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
+
+bool IsResourceError(int err) {
+  return err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE;
+}
+
+base::Status SystemError(std::string_view what, int err) {
+  base::Code code = IsResourceError(err) ? base::Code::kResourceExhausted : base::Code::kUnknown;
+  return {code, std::string(what) + ": " + ErrnoText(err)};
+}
+
+// Moves `fd` to a number above 2, so that the child's dup2() onto 0..2 never meets one of our
+// own pipe ends. Returns -1 (errno set) on failure; `fd` is consumed either way.
+int AboveStdio(int fd) {
+  if (fd > 2) {
+    return fd;
+  }
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return moved;
+}
+
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+};
+
+base::Status MakePipe(Pipe& p) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) {
+    return SystemError("cannot create a pipe", errno);
+  }
+  p.read.Reset(AboveStdio(fds[0]));
+  p.write.Reset(AboveStdio(fds[1]));
+  if (!p.read.valid() || !p.write.valid()) {
+    return SystemError("cannot create a pipe", errno);
+  }
+  return base::Status::Ok();
+}
+
+base::Status SetNonBlocking(const UniqueFd& fd) {
+  int flags = fcntl(fd.get(), F_GETFL);
+  if (flags < 0 || fcntl(fd.get(), F_SETFL, flags | O_NONBLOCK) != 0) {
+    return SystemError("cannot make a pipe non-blocking", errno);
+  }
+  return base::Status::Ok();
+}
+
+// posix_spawn reports a failed chdir and a failed exec alike; name the directory when it is
+// the directory that is missing.
+base::Status SpawnError(const SpawnOptions& options, int err) {
+  if (!options.working_dir.empty()) {
+    struct stat st {};
+    int dir_err = 0;
+    if (stat(options.working_dir.c_str(), &st) != 0) {
+      dir_err = errno;
+    } else if (!S_ISDIR(st.st_mode)) {
+      dir_err = ENOTDIR;
+    } else if (access(options.working_dir.c_str(), X_OK) != 0) {
+      dir_err = errno;
+    }
+    if (dir_err != 0) {
+      return base::InvalidArgument("cannot change to working directory " + options.working_dir +
+                                   ": " + ErrnoText(dir_err));
+    }
+  }
+  const std::string& file = options.argv[0];
+  switch (err) {
+    case ENOENT:
+    case EACCES:
+    case EPERM:
+    case ENOEXEC:
+    case ENOTDIR:
+    case EISDIR:
+    case ELOOP:
+    case ENAMETOOLONG:
+    case E2BIG:
+    case ETXTBSY:
+      return base::InvalidArgument("cannot execute " + file + ": " + ErrnoText(err));
+    default:
+      return SystemError("cannot start " + file, err);
+  }
+}
+
+class SpawnAttributes {
+ public:
+  SpawnAttributes() {
+    posix_spawn_file_actions_init(&actions_);
+    posix_spawnattr_init(&attr_);
+  }
+  ~SpawnAttributes() {
+    posix_spawn_file_actions_destroy(&actions_);
+    posix_spawnattr_destroy(&attr_);
+  }
+  SpawnAttributes(const SpawnAttributes&) = delete;
+  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
+
+  posix_spawn_file_actions_t* actions() { return &actions_; }
+  posix_spawnattr_t* attr() { return &attr_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+  posix_spawnattr_t attr_;
+};
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const std::string& s : strings) {
+    out.push_back(const_cast<char*>(s.c_str()));
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
+  if (options.argv.empty() || options.argv[0].empty()) {
+    return base::InvalidArgument("the command is empty");
+  }
+  Pipe in;
+  Pipe out;
+  Pipe err;
+  if (options.stdin_pipe) {
+    LH_RETURN_IF_ERROR(MakePipe(in));
+  }
+  LH_RETURN_IF_ERROR(MakePipe(out));
+  LH_RETURN_IF_ERROR(MakePipe(err));
+  if (options.stdin_pipe) {
+    LH_RETURN_IF_ERROR(SetNonBlocking(in.write));
+  }
+  LH_RETURN_IF_ERROR(SetNonBlocking(out.read));
+  LH_RETURN_IF_ERROR(SetNonBlocking(err.read));
+
+  SpawnAttributes sa;
+  int rc = 0;
+  if (options.stdin_pipe) {
+    rc |= posix_spawn_file_actions_adddup2(sa.actions(), in.read.get(), STDIN_FILENO);
+  } else {
+    rc |= posix_spawn_file_actions_addopen(sa.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  }
+  rc |= posix_spawn_file_actions_adddup2(sa.actions(), out.write.get(), STDOUT_FILENO);
+  rc |= posix_spawn_file_actions_adddup2(sa.actions(), err.write.get(), STDERR_FILENO);
+  // Descriptors another thread opened without O_CLOEXEC (sockets, the database) stay with us.
+  rc |= posix_spawn_file_actions_addclosefrom_np(sa.actions(), 3);
+  if (!options.working_dir.empty()) {
+    rc |= posix_spawn_file_actions_addchdir_np(sa.actions(), options.working_dir.c_str());
+  }
+  sigset_t empty;
+  sigemptyset(&empty);
+  // Ignored signals (a server ignores SIGPIPE) would stay ignored across exec: reset them all.
+  sigset_t all;
+  sigfillset(&all);
+  rc |= posix_spawnattr_setflags(
+      sa.attr(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  rc |= posix_spawnattr_setpgroup(sa.attr(), 0);
+  rc |= posix_spawnattr_setsigmask(sa.attr(), &empty);
+  rc |= posix_spawnattr_setsigdefault(sa.attr(), &all);
+  if (rc != 0) {
+    return SystemError("cannot prepare to start " + options.argv[0], ENOMEM);
+  }
+
+  std::vector<char*> argv = CStrings(options.argv);
+  std::vector<char*> envp = CStrings(options.env);
+  pid_t pid = -1;
+  rc = posix_spawnp(&pid, argv[0], sa.actions(), sa.attr(), argv.data(), envp.data());
+  if (rc != 0) {
+    return SpawnError(options, rc);
+  }
+
+  ChildProcess child;
+  child.pid_ = pid;
+  child.reaped_ = false;
+  child.stdin_ = std::move(in.write);
+  child.stdout_ = std::move(out.read);
+  child.stderr_ = std::move(err.read);
+  // glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++; the raw call avoids it.
+  child.pidfd_.Reset(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
+  return child;
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      reaped_(std::exchange(other.reaped_, true)),
+      stdin_(std::move(other.stdin_)),
+      stdout_(std::move(other.stdout_)),
+      stderr_(std::move(other.stderr_)),
+      pidfd_(std::move(other.pidfd_)) {}
+
+ChildProcess::~ChildProcess() {
+  if (!reaped_) {
+    SignalGroup(SIGKILL);
+    (void)Reap();
+  }
+}
+
+void ChildProcess::SignalGroup(int sig) {
+  if (reaped_) {
+    return;
+  }
+  ::kill(-pid_, sig);
+  ::kill(pid_, sig);
+}
+
+bool ChildProcess::Exited() {
+  if (reaped_) {
+    return true;
+  }
+  siginfo_t info{};
+  if (waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    // ECHILD: someone else reaped it (SIGCHLD ignored); there is nothing left to wait for.
+    return errno == ECHILD;
+  }
+  return info.si_pid != 0;
+}
+
+int ChildProcess::Reap() {
+  int status = -1;
+  if (reaped_) {
+    return status;
+  }
+  while (waitpid(pid_, &status, 0) < 0) {
+    if (errno != EINTR) {
+      status = -1;
+      break;
+    }
+  }
+  reaped_ = true;
+  return status;
+}
+
+}  // namespace longhaul::runtime::process

@@ -1,0 +1,70 @@
+// ChildProcess: one spawned command (posix_spawnp, never a shell) in its own process group, with
+// pipes for stdin, stdout and stderr, and the calls to signal, watch and reap it.
+// Thread-safety: Spawn() may be called from any thread. One ChildProcess is used by one thread.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "runtime/process/unique_fd.h"
+
+namespace longhaul::runtime::process {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;  // argv[0] is looked up in the server's PATH unless it has '/'
+  std::vector<std::string> env;   // "NAME=value" entries, the child's whole environment
+  std::string working_dir;        // empty: the server's working directory
+  bool stdin_pipe = true;         // false: stdin is /dev/null
+};
+
+class ChildProcess {
+ public:
+  // Starts the command as the leader of a new process group, with default signal dispositions,
+  // an empty signal mask, and no descriptors but 0, 1 and 2. The parent's ends of the pipes are
+  // non-blocking and close-on-exec. Does not block beyond the exec itself.
+  // Errors: kInvalidArgument when the command cannot be executed or the working directory cannot
+  // be entered ("cannot execute ./x: No such file or directory"): a configuration problem;
+  // kResourceExhausted when the system is out of processes, memory or descriptors;
+  // kUnknown otherwise.
+  static base::Result<ChildProcess> Spawn(const SpawnOptions& options);
+
+  // Kills the whole group (SIGKILL) and reaps the child unless Reap() has been called.
+  ~ChildProcess();
+  ChildProcess(ChildProcess&& other) noexcept;
+  ChildProcess& operator=(ChildProcess&&) = delete;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The parent's ends; invalid (-1) once closed or when stdin is /dev/null.
+  UniqueFd& stdin_fd() { return stdin_; }
+  UniqueFd& stdout_fd() { return stdout_; }
+  UniqueFd& stderr_fd() { return stderr_; }
+  // Becomes readable when the child exits; -1 when the kernel has no pidfd_open.
+  int exit_fd() const { return pidfd_.get(); }
+
+  // Sends `sig` to the child's process group and to the child itself (in case it left the
+  // group). Precondition: Reap() has not been called, so the ids cannot have been reused.
+  void SignalGroup(int sig);
+  // True once the child has exited. Does not reap it: while it is a zombie its pid and group id
+  // stay reserved, so SignalGroup() is still safe. Does not block.
+  bool Exited();
+  // Waits for the child to exit and reaps it; returns the waitpid() status, or -1 when it is
+  // unknown (someone else reaped the child: the server must not ignore SIGCHLD). Blocks.
+  int Reap();
+
+ private:
+  ChildProcess() = default;
+
+  pid_t pid_ = -1;
+  bool reaped_ = true;
+  UniqueFd stdin_;
+  UniqueFd stdout_;
+  UniqueFd stderr_;
+  UniqueFd pidfd_;
+};
+
+}  // namespace longhaul::runtime::process

@@ -1,0 +1,166 @@
+#include "runtime/process/environment.h"
+
+#include <strings.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace longhaul::runtime::process {
+namespace {
+
+std::optional<int> HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return std::nullopt;
+}
+
+std::string DecodeComponent(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size()) {
+      std::optional<int> hi = HexValue(s[i + 1]);
+      std::optional<int> lo = HexValue(s[i + 2]);
+      if (hi && lo) {
+        out += static_cast<char>(*hi * 16 + *lo);
+        i += 2;
+      } else {
+        out += s[i];
+      }
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Ordered by name; values set later replace earlier ones unless joined.
+class EnvBuilder {
+ public:
+  void Set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
+  // Appends to a value set by an earlier Join() in this phase, else replaces.
+  void Join(const std::string& name, std::string_view value) {
+    auto [it, inserted] = joined_.emplace(name);
+    if (inserted) {
+      vars_[name] = std::string(value);
+    } else {
+      vars_[name] += ',';
+      vars_[name] += value;
+    }
+  }
+  std::vector<std::string> Take() {
+    std::vector<std::string> out;
+    out.reserve(vars_.size());
+    for (auto& [name, value] : vars_) {
+      out.push_back(name + "=" + value);
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::string, std::string> vars_;
+  std::set<std::string> joined_;
+};
+
+}  // namespace
+
+std::string EnvName(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (char c : name) {
+    auto u = static_cast<unsigned char>(c);
+    bool alnum = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9');
+    out += alnum ? static_cast<char>(std::toupper(u)) : '_';
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> DecodeQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (part.empty()) {
+      continue;
+    }
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(DecodeComponent(part), std::string());
+    } else {
+      out.emplace_back(DecodeComponent(part.substr(0, eq)), DecodeComponent(part.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> CurrentEnvironment() {
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    out.emplace_back(*e);
+  }
+  return out;
+}
+
+std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
+                                          const Invocation& inv) {
+  const config::Function& fn = *inv.function;
+  const store::Request& req = inv.request;
+  EnvBuilder env;
+  for (const std::string& entry : base) {
+    size_t eq = entry.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      continue;
+    }
+    env.Set(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  for (const auto& [name, value] : fn.environment) {
+    env.Set(name, value);
+  }
+  env.Set("LONGHAUL_JOB_ID", inv.job_id);
+  env.Set("LONGHAUL_ATTEMPT", std::to_string(inv.attempt));
+  env.Set("LONGHAUL_FUNCTION", fn.name);
+  env.Set("LONGHAUL_METHOD", req.method);
+  env.Set("LONGHAUL_PATH", req.path);
+  env.Set("LONGHAUL_QUERY", req.query);
+  env.Set("LONGHAUL_REMOTE_ADDR", req.remote_addr);
+  env.Set("LONGHAUL_DEADLINE_MS", std::to_string(base::ToUnixMs(inv.deadline)));
+  for (const auto& [name, value] : req.path_params) {
+    if (name.empty()) {
+      continue;
+    }
+    env.Join("LONGHAUL_PARAM_" + EnvName(name), value);
+  }
+  for (const auto& [name, value] : DecodeQuery(req.query)) {
+    if (name.empty()) {
+      continue;
+    }
+    env.Join("LONGHAUL_QUERY_" + EnvName(name), value);
+  }
+  std::set<std::string> passed;
+  for (const std::string& wanted : fn.command.pass_headers) {
+    if (wanted.empty() || !passed.insert(EnvName(wanted)).second) {
+      continue;
+    }
+    for (const auto& [name, value] : req.headers) {
+      if (strcasecmp(name.c_str(), wanted.c_str()) == 0) {
+        env.Join("LONGHAUL_HEADER_" + EnvName(wanted), value);
+      }
+    }
+  }
+  return env.Take();
+}
+
+}  // namespace longhaul::runtime::process

@@ -1,0 +1,42 @@
+// Bounded capture of a child's output: HeadCapture keeps the first `limit` bytes (stdout, which
+// is the response), TailCapture keeps the last `limit` bytes (stderr, for diagnostics). Both
+// accept any amount of input so the reader can keep draining the pipe past the limit.
+// Thread-safety: plain values; not for concurrent use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace longhaul::runtime::process {
+
+class HeadCapture {
+ public:
+  explicit HeadCapture(uint64_t limit) : limit_(limit) {}
+  void Append(std::string_view data);
+  // True when bytes were dropped.
+  bool truncated() const { return truncated_; }
+  const std::string& data() const { return data_; }
+  std::string Take() { return std::move(data_); }
+
+ private:
+  uint64_t limit_;
+  bool truncated_ = false;
+  std::string data_;
+};
+
+class TailCapture {
+ public:
+  explicit TailCapture(uint64_t limit) : limit_(limit) {}
+  void Append(std::string_view data);
+  bool truncated() const { return truncated_ || data_.size() > limit_; }
+  // The last `limit` bytes seen.
+  std::string Take();
+
+ private:
+  uint64_t limit_;
+  bool truncated_ = false;
+  std::string data_;  // up to 2 * limit_ bytes; trimmed to the last limit_ when it grows past
+};
+
+}  // namespace longhaul::runtime::process

@@ -1,0 +1,124 @@
+#include "runtime/process/process_runtime.h"
+
+#include <sys/wait.h>
+
+#include <optional>
+#include <utility>
+
+#include "base/duration.h"
+#include "runtime/event.h"
+#include "runtime/process/child_process.h"
+#include "runtime/process/environment.h"
+#include "runtime/process/supervisor.h"
+
+namespace longhaul::runtime::process {
+namespace {
+
+base::Status ExitStatus(int wait_status) {
+  if (wait_status == -1) {
+    return {base::Code::kUnknown, "exit status unknown"};
+  }
+  if (WIFEXITED(wait_status)) {
+    int code = WEXITSTATUS(wait_status);
+    if (code == 0) {
+      return base::Status::Ok();
+    }
+    return {base::Code::kUnknown, "exit status " + std::to_string(code)};
+  }
+  if (WIFSIGNALED(wait_status)) {
+    return {base::Code::kUnknown, "killed by signal " + std::to_string(WTERMSIG(wait_status))};
+  }
+  return {base::Code::kUnknown, "exit status unknown"};
+}
+
+base::Status TimedOut(const config::Function& fn) {
+  return base::DeadlineExceeded("timed out after " + base::FormatDuration(fn.timeout));
+}
+
+}  // namespace
+
+ProcessRuntime::ProcessRuntime(const base::Clock& clock)
+    : ProcessRuntime(clock, CurrentEnvironment()) {}
+
+ProcessRuntime::ProcessRuntime(const base::Clock& clock, std::vector<std::string> base_environment)
+    : clock_(clock), base_environment_(std::move(base_environment)) {}
+
+Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
+  Outcome outcome;
+  if (inv.function == nullptr || inv.function->kind != config::RuntimeKind::kCommand) {
+    outcome.status = base::Internal("ProcessRuntime given a function that is not a command");
+    return outcome;
+  }
+  const config::Function& fn = *inv.function;
+  const config::CommandRuntime& cmd = fn.command;
+  if (cancel.cancelled()) {
+    outcome.status = base::Cancelled("cancelled");
+    return outcome;
+  }
+  if (clock_.Now() >= inv.deadline) {
+    outcome.status = TimedOut(fn);
+    return outcome;
+  }
+
+  std::string input;
+  switch (cmd.stdin_mode) {
+    case config::CommandRuntime::Stdin::kBody:
+      input = inv.request.body;
+      break;
+    case config::CommandRuntime::Stdin::kEvent:
+      input = EncodeEvent(inv.job_id, inv.attempt, fn.name, inv.request);
+      break;
+    case config::CommandRuntime::Stdin::kNone:
+      break;
+  }
+  SpawnOptions spawn;
+  spawn.argv = cmd.argv;
+  spawn.env = BuildEnvironment(base_environment_, inv);
+  spawn.working_dir = fn.working_dir;
+  spawn.stdin_pipe = cmd.stdin_mode != config::CommandRuntime::Stdin::kNone;
+  base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
+  if (!child.ok()) {
+    outcome.status = child.status();
+    return outcome;
+  }
+
+  SuperviseOptions supervise;
+  supervise.input = input;
+  supervise.output_limit = cmd.output_limit;
+  supervise.deadline = inv.deadline;
+  supervise.kill_grace = cmd.kill_grace;
+  SuperviseResult run = Supervise(*child, supervise, clock_, cancel);
+  outcome.stderr_tail = std::move(run.stderr_tail);
+
+  switch (run.stopped) {
+    case StopReason::kDeadline:
+      outcome.status = TimedOut(fn);
+      break;
+    case StopReason::kCancelled:
+      outcome.status = base::Cancelled("cancelled");
+      break;
+    case StopReason::kNone:
+      outcome.status = ExitStatus(run.wait_status);
+      break;
+  }
+  if (!outcome.status.ok()) {
+    outcome.stdout_tail = std::move(run.stdout_head);
+    return outcome;
+  }
+
+  base::Result<std::optional<store::Response>> mapped = DecodeProxyResponse(run.stdout_head);
+  if (!mapped.ok()) {
+    outcome.status = mapped.status();
+    outcome.stdout_tail = std::move(run.stdout_head);
+    return outcome;
+  }
+  if (mapped->has_value()) {
+    outcome.response = std::move(**mapped);
+  } else {
+    outcome.response.status = 200;
+    outcome.response.body = std::move(run.stdout_head);
+  }
+  return outcome;
+}
+
+}  // namespace longhaul::runtime::process

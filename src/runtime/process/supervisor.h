@@ -1,0 +1,49 @@
+// Supervise(): drives one spawned command to its end. Feeds it stdin while reading stdout and
+// stderr (one poll() loop on non-blocking pipes, so neither side can deadlock the other),
+// keeps bounded output, and stops the whole process group at the deadline or on cancel.
+// Thread-safety: call from one thread per child; many children may be supervised at once.
+// Writing to a child that closed its stdin raises SIGPIPE on the calling thread only; it is
+// blocked on that thread for the duration of the call and consumed, so no process-wide signal
+// setting is needed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "runtime/process/child_process.h"
+#include "runtime/runtime.h"
+
+namespace longhaul::runtime::process {
+
+struct SuperviseOptions {
+  std::string_view input;        // written to stdin, which is then closed; a child that exits
+                                 // or closes stdin before reading it all is not an error
+  uint64_t output_limit = 0;     // bytes of stdout (the first) and of stderr (the last) kept
+  base::TimePoint deadline;      // SIGTERM to the group at this time (by `clock`)
+  base::Duration kill_grace{0};  // then SIGKILL to the group if the child is still there
+};
+
+enum class StopReason {
+  kNone,       // the child exited by itself
+  kDeadline,   // stopped at the deadline: the attempt timed out
+  kCancelled,  // stopped because `cancel` fired
+};
+
+struct SuperviseResult {
+  int wait_status = -1;  // waitpid() status; -1 when unknown
+  StopReason stopped = StopReason::kNone;
+  std::string stdout_head;  // the first output_limit bytes of stdout
+  bool stdout_truncated = false;
+  std::string stderr_tail;  // the last output_limit bytes of stderr
+};
+
+// Blocks until the child has exited and has been reaped (no zombie is left). `cancel` and the
+// deadline are checked at least every 50 ms. When the child exits, whatever it left running in
+// its process group is killed (SIGKILL): an attempt owns its group. Precondition: `child` has
+// not been reaped; its pipes are closed on return.
+SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
+                          const base::Clock& clock, const CancelToken& cancel);
+
+}  // namespace longhaul::runtime::process

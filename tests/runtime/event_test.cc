@@ -1,0 +1,128 @@
+#include "runtime/event.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <string>
+
+namespace longhaul::runtime {
+namespace {
+
+boost::json::object ParseObject(const std::string& text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+  return v.is_object() ? v.as_object() : boost::json::object();
+}
+
+TEST(EncodeEvent, HasEveryField) {
+  store::Request req;
+  req.method = "PUT";
+  req.path = "/a/b";
+  req.query = "x=1&y=%20";
+  req.headers = {{"X-Multi", "1"}, {"x-multi", "2"}, {"Content-Type", "text/plain"}};
+  req.path_params = {{"id", "42"}};
+  req.body = "caf\xc3\xa9";
+  boost::json::object e = ParseObject(EncodeEvent("job1", 3, "fn", req));
+  EXPECT_EQ(e.at("id").as_string(), "job1");
+  EXPECT_EQ(e.at("attempt").as_int64(), 3);
+  EXPECT_EQ(e.at("function").as_string(), "fn");
+  EXPECT_EQ(e.at("method").as_string(), "PUT");
+  EXPECT_EQ(e.at("path").as_string(), "/a/b");
+  EXPECT_EQ(e.at("query").as_string(), "x=1&y=%20");
+  EXPECT_EQ(e.at("headers").at("x-multi").as_string(), "1,2");
+  EXPECT_EQ(e.at("headers").at("content-type").as_string(), "text/plain");
+  EXPECT_EQ(e.at("pathParameters").at("id").as_string(), "42");
+  EXPECT_EQ(e.at("body").as_string(), "caf\xc3\xa9");
+  EXPECT_FALSE(e.at("isBase64Encoded").as_bool());
+}
+
+TEST(EncodeEvent, BinaryBodyIsBase64) {
+  store::Request req;
+  req.body = std::string("\xff\x00\x01", 3);
+  boost::json::object e = ParseObject(EncodeEvent("j", 1, "f", req));
+  EXPECT_EQ(e.at("body").as_string(), "/wAB");
+  EXPECT_TRUE(e.at("isBase64Encoded").as_bool());
+}
+
+TEST(Base64, RoundTripsAndRejectsGarbage) {
+  for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
+    std::optional<std::string> back = DecodeBase64(EncodeBase64(s));
+    ASSERT_TRUE(back.has_value()) << s;
+    EXPECT_EQ(*back, s);
+  }
+  EXPECT_EQ(EncodeBase64("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(EncodeBase64("fo"), "Zm8=");
+  EXPECT_EQ(DecodeBase64("Zm8"), "fo");
+  EXPECT_FALSE(DecodeBase64("Zm8*").has_value());
+  EXPECT_FALSE(DecodeBase64("Z").has_value());
+  EXPECT_FALSE(DecodeBase64("Zm8==").has_value());
+}
+
+TEST(IsValidUtf8, Cases) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain"));
+  EXPECT_TRUE(IsValidUtf8("\xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\x80"));
+}
+
+struct ProxyCase {
+  std::string text;
+  bool is_proxy;
+  int status;
+  store::Headers headers;
+  std::string body;
+};
+
+TEST(DecodeProxyResponse, MapsProxyObjects) {
+  const ProxyCase cases[] = {
+      {"plain text", false, 0, {}, ""},
+      {"[1,2]", false, 0, {}, ""},
+      {"{\"ok\":true}", false, 0, {}, ""},
+      {"{\"statusCode\":\"200\"}", false, 0, {}, ""},
+      {"{\"statusCode\":204}", true, 204, {}, ""},
+      {"{\"statusCode\":200.0,\"body\":\"x\"}", true, 200, {}, "x"},
+      {"{\"statusCode\":201,\"headers\":{\"A\":\"1\"},\"multiValueHeaders\":"
+       "{\"Set-Cookie\":[\"a=1\",\"b=2\"]},\"body\":\"aGk=\",\"isBase64Encoded\":true}",
+       true,
+       201,
+       {{"A", "1"}, {"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}},
+       "hi"},
+      {"{\"statusCode\":200,\"body\":null,\"headers\":null}", true, 200, {}, ""},
+  };
+  for (const ProxyCase& c : cases) {
+    base::Result<std::optional<store::Response>> r = DecodeProxyResponse(c.text);
+    ASSERT_TRUE(r.ok()) << c.text << ": " << r.status().ToString();
+    ASSERT_EQ(r->has_value(), c.is_proxy) << c.text;
+    if (c.is_proxy) {
+      EXPECT_EQ((*r)->status, c.status) << c.text;
+      EXPECT_EQ((*r)->headers, c.headers) << c.text;
+      EXPECT_EQ((*r)->body, c.body) << c.text;
+    }
+  }
+}
+
+TEST(DecodeProxyResponse, RejectsMalformedProxyObjects) {
+  for (std::string text : {
+           "{\"statusCode\":42}",
+           "{\"statusCode\":1e9}",
+           "{\"statusCode\":-200}",
+           "{\"statusCode\":200,\"headers\":[]}",
+           "{\"statusCode\":200,\"headers\":{\"A\":1}}",
+           "{\"statusCode\":200,\"headers\":{\"A\\r\\nB\":\"1\"}}",
+           "{\"statusCode\":200,\"headers\":{\"A\":\"1\\r\\nInjected: yes\"}}",
+           "{\"statusCode\":200,\"body\":{}}",
+           "{\"statusCode\":200,\"body\":\"*\",\"isBase64Encoded\":true}",
+           "{\"statusCode\":200,\"isBase64Encoded\":\"yes\"}",
+       }) {
+    base::Result<std::optional<store::Response>> r = DecodeProxyResponse(text);
+    EXPECT_EQ(r.status().code(), base::Code::kInvalidArgument) << text;
+  }
+}
+
+}  // namespace
+}  // namespace longhaul::runtime

@@ -1,0 +1,59 @@
+#include "runtime/process/environment.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace longhaul::runtime::process {
+namespace {
+
+TEST(EnvName, UppercasesAndReplacesOtherBytes) {
+  EXPECT_EQ(EnvName("X-GitHub-Event"), "X_GITHUB_EVENT");
+  EXPECT_EQ(EnvName("proxy+"), "PROXY_");
+  EXPECT_EQ(EnvName("a.b c9"), "A_B_C9");
+  EXPECT_EQ(EnvName("\xc3\xa9"), "__");
+}
+
+TEST(DecodeQuery, DecodesPartsInOrder) {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(DecodeQuery(""), Pairs{});
+  EXPECT_EQ(DecodeQuery("a=1&b=x%20y+z&&flag&c%3D=%zz%4"),
+            (Pairs{{"a", "1"}, {"b", "x y z"}, {"flag", ""}, {"c=", "%zz%4"}}));
+  EXPECT_EQ(DecodeQuery("k=a=b"), (Pairs{{"k", "a=b"}}));
+}
+
+std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+TEST(BuildEnvironment, LaterSourcesWinAndEachNameAppearsOnce) {
+  config::Function fn;
+  fn.name = "fn";
+  fn.environment = {{"A", "fn"}, {"LONGHAUL_JOB_ID", "spoofed"}};
+  fn.command.pass_headers = {"x-token", "X-Token"};
+  Invocation inv;
+  inv.job_id = "job";
+  inv.function = &fn;
+  inv.deadline = base::FromUnixMs(1'700'000'000'123);
+  inv.request.headers = {{"X-Token", "t1"}, {"x-token", "t2"}};
+  std::vector<std::string> env = BuildEnvironment({"A=base", "B=base", "=odd", "noeq"}, inv);
+  EXPECT_EQ(Sorted(env), Sorted({
+                             "A=fn",
+                             "B=base",
+                             "LONGHAUL_JOB_ID=job",
+                             "LONGHAUL_ATTEMPT=1",
+                             "LONGHAUL_FUNCTION=fn",
+                             "LONGHAUL_METHOD=",
+                             "LONGHAUL_PATH=",
+                             "LONGHAUL_QUERY=",
+                             "LONGHAUL_REMOTE_ADDR=",
+                             "LONGHAUL_DEADLINE_MS=1700000000123",
+                             "LONGHAUL_HEADER_X_TOKEN=t1,t2",
+                         }));
+}
+
+}  // namespace
+}  // namespace longhaul::runtime::process
