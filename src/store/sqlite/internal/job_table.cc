@@ -1,0 +1,667 @@
+#include "store/sqlite/internal/job_table.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "store/sqlite/internal/codec.h"
+
+namespace longhaul::store::sqlite::internal {
+namespace {
+
+using base::FromUnixMs;
+using base::Status;
+using base::TimePoint;
+using base::ToUnixMs;
+
+// Column list shared by every query that returns whole jobs; ReadJob() reads it by position.
+#define LH_JOB_COLUMNS                                                                        \
+  "j.seq, j.id, j.function, j.route, j.idempotency_key, j.ordering_key, j.state, j.attempts, " \
+  "j.max_attempts, j.created_at, j.updated_at, j.next_run_at, j.expires_at, j.started_at, "   \
+  "j.finished_at, j.lease_owner, j.lease_expires_at, j.last_error, j.result_status, "         \
+  "j.result_headers, j.stdout_tail, j.stderr_tail, j.result_body, r.method, r.path, r.query, " \
+  "r.remote_addr, r.headers, r.path_params"
+#define LH_JOB_FROM " FROM jobs j JOIN job_requests r ON r.seq = j.seq "
+#define LH_UNFINISHED "state IN ('queued', 'running', 'retrying')"
+// Must match the WHERE of index jobs_claim word for word, or SQLite will not use it.
+#define LH_CLAIMABLE "state IN ('queued', 'retrying') AND blocked = 0"
+
+constexpr const char* kGetById = "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.id = ?1";
+constexpr const char* kGetBySeq =
+    "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.seq = ?1";
+constexpr const char* kList = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
+                              "WHERE j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
+constexpr const char* kListFunction = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
+                                      "WHERE j.function = ?3 AND j.seq < ?1 "
+                                      "ORDER BY j.seq DESC LIMIT ?2";
+constexpr const char* kListState = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
+                                   "WHERE j.state = ?4 AND j.seq < ?1 "
+                                   "ORDER BY j.seq DESC LIMIT ?2";
+constexpr const char* kListFunctionState = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
+                                           "WHERE j.function = ?3 AND j.state = ?4 AND "
+                                           "j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
+
+constexpr const char* kFindKey =
+    "SELECT job_id, expires_at FROM idempotency_keys WHERE route = ?1 AND key = ?2";
+constexpr const char* kUpsertKey =
+    "INSERT INTO idempotency_keys (route, key, job_id, created_at, expires_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (route, key) DO UPDATE SET "
+    "job_id = excluded.job_id, created_at = excluded.created_at, expires_at = excluded.expires_at";
+constexpr const char* kKeyHasUnfinished =
+    "SELECT 1 FROM jobs WHERE function = ?1 AND ordering_key = ?2 AND " LH_UNFINISHED
+    " AND ordering_key <> '' LIMIT 1";
+constexpr const char* kInsertJob =
+    "INSERT INTO jobs (id, function, route, idempotency_key, ordering_key, blocked, state, "
+    "attempts, max_attempts, created_at, updated_at, next_run_at, expires_at, lease_owner, "
+    "lease_expires_at, last_error) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?8, ?8, ?9, '', 0, '')";
+constexpr const char* kInsertRequest =
+    "INSERT INTO job_requests (seq, method, path, query, remote_addr, headers, path_params, body) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+constexpr const char* kCountRunning =
+    "SELECT COUNT(*) FROM jobs WHERE function = ?1 AND state = 'running'";
+constexpr const char* kClaimCandidates =
+    "SELECT seq, expires_at, ordering_key FROM jobs WHERE function = ?1 AND " LH_CLAIMABLE
+    " AND next_run_at <= ?2 ORDER BY next_run_at, seq LIMIT ?3";
+constexpr const char* kClaimRow =
+    "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+    "started_at = COALESCE(started_at, ?2), lease_owner = ?3, lease_expires_at = ?4, "
+    "updated_at = ?2 WHERE seq = ?1";
+constexpr const char* kExpireRow =
+    "UPDATE jobs SET state = 'dead', last_error = ?2, finished_at = ?3, updated_at = ?3 "
+    "WHERE seq = ?1";
+constexpr const char* kKeyHead =
+    "SELECT MIN(seq) FROM jobs WHERE function = ?1 AND ordering_key = ?2 AND " LH_UNFINISHED
+    " AND ordering_key <> ''";
+// Unblocks the oldest unfinished job of a key unless another job of that key is running
+// (possible only after Retry() put an older job back in front of a running one).
+constexpr const char* kPromoteHead =
+    "UPDATE jobs SET blocked = 0 WHERE seq = (SELECT MIN(seq) FROM jobs WHERE function = ?1 AND "
+    "ordering_key = ?2 AND " LH_UNFINISHED " AND ordering_key <> '') AND blocked = 1 AND "
+    "NOT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_running WHERE function = ?1 AND "
+    "state = 'running' AND ordering_key = ?2)";
+constexpr const char* kBlockRow = "UPDATE jobs SET blocked = 1 WHERE seq = ?1";
+
+constexpr const char* kFindForUpdate =
+    "SELECT seq, state, lease_owner, function, ordering_key FROM jobs WHERE id = ?1";
+constexpr const char* kComplete =
+    "UPDATE jobs SET state = ?2, updated_at = ?3, finished_at = ?4, "
+    "next_run_at = COALESCE(?5, next_run_at), lease_owner = '', lease_expires_at = 0, "
+    "last_error = ?6, stdout_tail = ?7, stderr_tail = ?8, result_status = ?9, "
+    "result_headers = ?10, result_body = ?11 WHERE seq = ?1";
+constexpr const char* kExtendLease =
+    "UPDATE jobs SET lease_expires_at = ?3 WHERE id = ?1 AND state = 'running' AND "
+    "lease_owner = ?2";
+constexpr const char* kRecoverExpired =
+    "UPDATE jobs INDEXED BY jobs_running SET state = 'retrying', next_run_at = ?1, "
+    "updated_at = ?1, lease_owner = '', lease_expires_at = 0, last_error = ?2 "
+    "WHERE state = 'running' AND lease_expires_at < ?1 RETURNING function, ordering_key";
+constexpr const char* kRecoverOwner =
+    "UPDATE jobs INDEXED BY jobs_running SET state = 'retrying', next_run_at = ?1, "
+    "updated_at = ?1, lease_owner = '', lease_expires_at = 0, last_error = ?2 "
+    "WHERE state = 'running' AND lease_owner = ?3 RETURNING function, ordering_key";
+constexpr const char* kRequeue =
+    "UPDATE jobs SET state = 'queued', attempts = 0, blocked = ?3, next_run_at = ?2, "
+    "updated_at = ?2, finished_at = NULL, lease_owner = '', lease_expires_at = 0, "
+    "expires_at = CASE WHEN expires_at IS NULL THEN NULL ELSE ?2 + (expires_at - created_at) END, "
+    "result_status = NULL, result_headers = NULL, result_body = NULL WHERE seq = ?1";
+constexpr const char* kCancel =
+    "UPDATE jobs SET state = 'cancelled', finished_at = ?2, updated_at = ?2, lease_owner = '', "
+    "lease_expires_at = 0 WHERE seq = ?1";
+constexpr const char* kPurgeKeys =
+    "DELETE FROM idempotency_keys WHERE (route, key) IN "
+    "(SELECT route, key FROM idempotency_keys WHERE expires_at <= ?1 LIMIT ?2)";
+
+// Skip-scan over the functions that have claimable jobs (one index probe each), then the
+// earliest next_run_at of each: O(functions * log n) with jobs_claim.
+constexpr const char* kNextRunAt =
+    "WITH RECURSIVE fns(name) AS ("
+    " SELECT (SELECT MIN(function) FROM jobs WHERE " LH_CLAIMABLE ")"
+    " UNION ALL"
+    " SELECT (SELECT MIN(function) FROM jobs WHERE " LH_CLAIMABLE " AND function > fns.name)"
+    " FROM fns WHERE fns.name IS NOT NULL)"
+    " SELECT MIN((SELECT MIN(next_run_at) FROM jobs WHERE " LH_CLAIMABLE
+    " AND function = fns.name)) FROM fns WHERE fns.name IS NOT NULL";
+
+#undef LH_JOB_COLUMNS
+#undef LH_JOB_FROM
+#undef LH_UNFINISHED
+#undef LH_CLAIMABLE
+
+constexpr int kMaxExpiredPerClaim = 1000;
+constexpr std::string_view kEventAgeError = "event age exceeded (max_event_age)";
+constexpr std::string_view kLeaseExpiredError = "lease expired: the runner did not report in time";
+constexpr std::string_view kOwnerRecoveredError = "runner restarted before the attempt finished";
+
+std::optional<int64_t> ExpiresAtColumn(TimePoint t) {
+  // TimePoint{} (the epoch) means "never expires", stored as NULL.
+  if (t == TimePoint{}) {
+    return std::nullopt;
+  }
+  return ToUnixMs(t);
+}
+
+// Reads the LH_JOB_COLUMNS row (+ body at column 29 when `with_body`) into `job`.
+Status ReadJob(const Query& q, bool with_body, Job& job) {
+  job.id = q.String(1);
+  job.function = q.String(2);
+  job.route = q.String(3);
+  job.idempotency_key = q.String(4);
+  job.ordering_key = q.String(5);
+  std::optional<JobState> state = ParseJobState(q.View(6));
+  if (!state.has_value()) {
+    return base::Internal("job " + job.id + " has unknown state '" + q.String(6) + "'");
+  }
+  job.state = *state;
+  job.attempts = static_cast<int>(q.Int(7));
+  job.max_attempts = static_cast<int>(q.Int(8));
+  job.created_at = FromUnixMs(q.Int(9));
+  job.updated_at = FromUnixMs(q.Int(10));
+  job.next_run_at = FromUnixMs(q.Int(11));
+  job.expires_at = q.IsNull(12) ? TimePoint{} : FromUnixMs(q.Int(12));
+  job.started_at.reset();
+  if (!q.IsNull(13)) {
+    job.started_at = FromUnixMs(q.Int(13));
+  }
+  job.finished_at.reset();
+  if (!q.IsNull(14)) {
+    job.finished_at = FromUnixMs(q.Int(14));
+  }
+  job.lease_owner = q.String(15);
+  job.lease_expires_at = FromUnixMs(q.Int(16));
+  job.last_error = q.String(17);
+  job.result.reset();
+  if (!q.IsNull(18)) {
+    Response& r = job.result.emplace();
+    r.status = static_cast<int>(q.Int(18));
+    LH_RETURN_IF_ERROR(DecodeHeaders(q.View(19), r.headers));
+    r.body = q.String(22);
+  }
+  job.stdout_tail = q.String(20);
+  job.stderr_tail = q.String(21);
+  Request& req = job.request;
+  req.method = q.String(23);
+  req.path = q.String(24);
+  req.query = q.String(25);
+  req.remote_addr = q.String(26);
+  LH_RETURN_IF_ERROR(DecodeHeaders(q.View(27), req.headers));
+  LH_RETURN_IF_ERROR(DecodeHeaders(q.View(28), req.path_params));
+  if (with_body) {
+    req.body = q.String(29);
+  } else {
+    req.body.clear();
+  }
+  return Status::Ok();
+}
+
+Status GetBySeq(Connection& c, int64_t seq, Job& job) {
+  Query q(c, kGetBySeq);
+  q.Bind(1, seq);
+  auto row = q.Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return base::Internal("job row " + std::to_string(seq) + " vanished inside a transaction");
+  }
+  return ReadJob(q, /*with_body=*/true, job);
+}
+
+// After a job of (function, key) reached a terminal state: unblock the oldest unfinished one.
+Status PromoteHead(Connection& c, std::string_view function, std::string_view key) {
+  if (key.empty()) {
+    return Status::Ok();
+  }
+  Query q(c, kPromoteHead);
+  q.BindText(1, function).BindText(2, key);
+  return q.Run();
+}
+
+// The row Complete/Cancel/Retry act on.
+struct Target {
+  int64_t seq = 0;
+  JobState state = JobState::kQueued;
+  std::string lease_owner;
+  std::string function;
+  std::string ordering_key;
+};
+
+base::Result<Target> FindTarget(Connection& c, std::string_view job_id) {
+  Query q(c, kFindForUpdate);
+  q.BindText(1, job_id);
+  auto row = q.Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return base::NotFound("no job " + std::string(job_id));
+  }
+  Target t;
+  t.seq = q.Int(0);
+  std::optional<JobState> state = ParseJobState(q.View(1));
+  if (!state.has_value()) {
+    return base::Internal("job " + std::string(job_id) + " has unknown state '" + q.String(1) +
+                          "'");
+  }
+  t.state = *state;
+  t.lease_owner = q.String(2);
+  t.function = q.String(3);
+  t.ordering_key = q.String(4);
+  return t;
+}
+
+std::string_view CompletionState(Completion::Kind kind) {
+  switch (kind) {
+    case Completion::Kind::kSucceeded: return ToString(JobState::kSucceeded);
+    case Completion::Kind::kRetry: return ToString(JobState::kRetrying);
+    case Completion::Kind::kFailed: return ToString(JobState::kFailed);
+    case Completion::Kind::kDead: return ToString(JobState::kDead);
+  }
+  return ToString(JobState::kFailed);
+}
+
+}  // namespace
+
+size_t ApproximateSize(const NewJob& job) {
+  size_t n = 256 + job.id.size() + job.function.size() + job.route.size() +
+             job.idempotency_key.size() + job.ordering_key.size() + job.request.method.size() +
+             job.request.path.size() + job.request.query.size() +
+             job.request.remote_addr.size() + job.request.body.size();
+  for (const auto& [k, v] : job.request.headers) {
+    n += k.size() + v.size() + 8;
+  }
+  for (const auto& [k, v] : job.request.path_params) {
+    n += k.size() + v.size() + 8;
+  }
+  return n;
+}
+
+base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, TimePoint now) {
+  const bool keyed = !job.idempotency_key.empty();
+  if (keyed) {
+    Query q(c, kFindKey);
+    q.BindText(1, job.route).BindText(2, job.idempotency_key);
+    auto row = q.Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (*row && q.Int(1) > ToUnixMs(now)) {
+      return AppendResult{q.String(0), /*duplicate=*/true};
+    }
+  }
+  int64_t blocked = 0;
+  if (!job.ordering_key.empty()) {
+    Query q(c, kKeyHasUnfinished);
+    q.BindText(1, job.function).BindText(2, job.ordering_key);
+    auto row = q.Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    blocked = *row ? 1 : 0;
+  }
+  const int64_t created = ToUnixMs(job.created_at == TimePoint{} ? now : job.created_at);
+  {
+    Query q(c, kInsertJob);
+    q.BindText(1, job.id)
+        .BindText(2, job.function)
+        .BindText(3, job.route)
+        .BindText(4, job.idempotency_key)
+        .BindText(5, job.ordering_key)
+        .Bind(6, blocked)
+        .Bind(7, job.max_attempts)
+        .Bind(8, created)
+        .BindOptional(9, ExpiresAtColumn(job.expires_at));
+    // A single-row INSERT that fails (e.g. a taken id) undoes itself: the batch may go on.
+    LH_RETURN_IF_ERROR(q.Run());
+  }
+  const int64_t seq = c.LastInsertRowid();
+  {
+    std::string headers = EncodeHeaders(job.request.headers);
+    std::string params = EncodeHeaders(job.request.path_params);
+    Query q(c, kInsertRequest);
+    q.Bind(1, seq)
+        .BindText(2, job.request.method)
+        .BindText(3, job.request.path)
+        .BindText(4, job.request.query)
+        .BindText(5, job.request.remote_addr)
+        .BindText(6, headers)
+        .BindText(7, params)
+        .BindBlob(8, job.request.body);
+    Status s = q.Run();
+    if (!s.ok()) {
+      // The job row is already in: this error must fail the whole batch (never kAlreadyExists).
+      return base::Status(s.code() == base::Code::kAlreadyExists ? base::Code::kInternal
+                                                                  : s.code(),
+                          s.message());
+    }
+  }
+  if (keyed) {
+    Query q(c, kUpsertKey);
+    const int64_t key_expires =
+        ToUnixMs(now) + std::max<int64_t>(job.idempotency_window.count(), 0);
+    q.BindText(1, job.route)
+        .BindText(2, job.idempotency_key)
+        .BindText(3, job.id)
+        .Bind(4, ToUnixMs(now))
+        .Bind(5, key_expires);
+    Status s = q.Run();
+    if (!s.ok()) {
+      return base::Status(s.code() == base::Code::kAlreadyExists ? base::Code::kInternal
+                                                                  : s.code(),
+                          s.message());
+    }
+  }
+  return AppendResult{job.id, /*duplicate=*/false};
+}
+
+base::Status ClaimJobs(Connection& c, const ClaimRequest& req, std::vector<Job>& out) {
+  if (req.concurrency < 1) {
+    return base::InvalidArgument("claim: concurrency must be at least 1");
+  }
+  if (req.limit < 1) {
+    return Status::Ok();
+  }
+  int64_t running = 0;
+  {
+    Query q(c, kCountRunning);
+    q.BindText(1, req.function);
+    auto row = q.Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    running = *row ? q.Int(0) : 0;
+  }
+  const int64_t capacity =
+      std::min<int64_t>(req.limit, static_cast<int64_t>(req.concurrency) - running);
+  const int64_t now = ToUnixMs(req.now);
+  const int64_t lease_until = ToUnixMs(req.now + req.lease);
+  std::vector<int64_t> claimed;
+  int expire_budget = kMaxExpiredPerClaim;
+
+  struct Candidate {
+    int64_t seq;
+    bool expired;
+    std::string ordering_key;
+  };
+  std::vector<Candidate> candidates;
+  while (static_cast<int64_t>(claimed.size()) < capacity) {
+    candidates.clear();
+    {
+      Query q(c, kClaimCandidates);
+      q.BindText(1, req.function)
+          .Bind(2, now)
+          .Bind(3, capacity - static_cast<int64_t>(claimed.size()));
+      for (;;) {
+        auto row = q.Step();
+        if (!row.ok()) {
+          return row.status();
+        }
+        if (!*row) {
+          break;
+        }
+        std::optional<int64_t> expires = q.OptionalInt(1);
+        candidates.push_back({q.Int(0), expires.has_value() && *expires < now, q.String(2)});
+      }
+    }
+    if (candidates.empty()) {
+      break;
+    }
+    // Every candidate leaves jobs_claim below (dead or running), so the loop makes progress.
+    for (const Candidate& cand : candidates) {
+      if (cand.expired) {
+        if (expire_budget == 0) {
+          break;
+        }
+        --expire_budget;
+        Query q(c, kExpireRow);
+        q.Bind(1, cand.seq).BindText(2, kEventAgeError).Bind(3, now);
+        LH_RETURN_IF_ERROR(q.Run());
+        LH_RETURN_IF_ERROR(PromoteHead(c, req.function, cand.ordering_key));
+        continue;
+      }
+      Query q(c, kClaimRow);
+      q.Bind(1, cand.seq).Bind(2, now).BindText(3, req.owner).Bind(4, lease_until);
+      LH_RETURN_IF_ERROR(q.Run());
+      claimed.push_back(cand.seq);
+    }
+    if (expire_budget == 0) {
+      break;
+    }
+  }
+  out.reserve(out.size() + claimed.size());
+  for (int64_t seq : claimed) {
+    Job& job = out.emplace_back();
+    LH_RETURN_IF_ERROR(GetBySeq(c, seq, job));
+  }
+  return Status::Ok();
+}
+
+base::Status CompleteJob(Connection& c, const Completion& done) {
+  auto target = FindTarget(c, done.job_id);
+  if (!target.ok()) {
+    return target.status();
+  }
+  if (target->state != JobState::kRunning || target->lease_owner != done.owner) {
+    return base::Aborted("job " + done.job_id + " is not leased to " + done.owner + " (it is " +
+                         std::string(ToString(target->state)) +
+                         (target->lease_owner.empty() ? "" : ", leased to " + target->lease_owner) +
+                         ")");
+  }
+  const bool terminal = done.kind != Completion::Kind::kRetry;
+  const int64_t now = ToUnixMs(done.now);
+  std::string result_headers;
+  if (done.result.has_value()) {
+    EncodeHeaders(done.result->headers, result_headers);
+  }
+  {
+    Query q(c, kComplete);
+    q.Bind(1, target->seq).BindText(2, CompletionState(done.kind)).Bind(3, now);
+    if (terminal) {
+      q.Bind(4, now).BindNull(5);
+    } else {
+      q.BindNull(4).Bind(5, ToUnixMs(done.next_run_at));
+    }
+    q.BindText(6, done.error).BindBlob(7, done.stdout_tail).BindBlob(8, done.stderr_tail);
+    if (done.result.has_value()) {
+      q.Bind(9, done.result->status).BindText(10, result_headers).BindBlob(11, done.result->body);
+    } else {
+      q.BindNull(9).BindNull(10).BindNull(11);
+    }
+    LH_RETURN_IF_ERROR(q.Run());
+  }
+  // Leaving `running` may unblock the key's head (a no-op when this job is the head).
+  return PromoteHead(c, target->function, target->ordering_key);
+}
+
+base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_view owner,
+                            TimePoint until) {
+  {
+    Query q(c, kExtendLease);
+    q.BindText(1, job_id).BindText(2, owner).Bind(3, ToUnixMs(until));
+    LH_RETURN_IF_ERROR(q.Run());
+  }
+  if (c.Changes() > 0) {
+    return Status::Ok();
+  }
+  auto target = FindTarget(c, job_id);
+  if (!target.ok()) {
+    return target.status();
+  }
+  return base::Aborted("job " + std::string(job_id) + " is not leased to " + std::string(owner));
+}
+
+base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_view owner) {
+  int total = 0;
+  std::vector<std::pair<std::string, std::string>> keys;  // (function, ordering_key) to recheck
+  auto run = [&](Query& q) -> Status {
+    for (;;) {
+      auto row = q.Step();
+      if (!row.ok()) {
+        return row.status();
+      }
+      if (!*row) {
+        return Status::Ok();
+      }
+      ++total;
+      if (!q.View(1).empty()) {
+        keys.emplace_back(q.String(0), q.String(1));
+      }
+    }
+  };
+  {
+    Query q(c, kRecoverExpired);
+    q.Bind(1, ToUnixMs(now)).BindText(2, kLeaseExpiredError);
+    LH_RETURN_IF_ERROR(run(q));
+  }
+  if (!owner.empty()) {
+    Query q(c, kRecoverOwner);
+    q.Bind(1, ToUnixMs(now)).BindText(2, kOwnerRecoveredError).BindText(3, owner);
+    LH_RETURN_IF_ERROR(run(q));
+  }
+  for (const auto& [function, key] : keys) {
+    LH_RETURN_IF_ERROR(PromoteHead(c, function, key));
+  }
+  return total;
+}
+
+base::Status RetryJob(Connection& c, std::string_view job_id, TimePoint now) {
+  auto target = FindTarget(c, job_id);
+  if (!target.ok()) {
+    return target.status();
+  }
+  if (!IsTerminal(target->state)) {
+    return base::FailedPrecondition("job " + std::string(job_id) + " is " +
+                                    std::string(ToString(target->state)) + ", not finished");
+  }
+  if (target->ordering_key.empty()) {
+    Query q(c, kRequeue);
+    q.Bind(1, target->seq).Bind(2, ToUnixMs(now)).Bind(3, 0);
+    return q.Run();
+  }
+  // The job goes back to its place in the key's FIFO: behind an older unfinished job, or in
+  // front of the current head, which then waits (and, if it is running, so does this job).
+  std::optional<int64_t> head;
+  {
+    Query q(c, kKeyHead);
+    q.BindText(1, target->function).BindText(2, target->ordering_key);
+    auto row = q.Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (*row) {
+      head = q.OptionalInt(0);
+    }
+  }
+  if (head.has_value() && *head > target->seq) {
+    Query q(c, kBlockRow);
+    q.Bind(1, *head);
+    LH_RETURN_IF_ERROR(q.Run());
+  }
+  {
+    Query q(c, kRequeue);
+    q.Bind(1, target->seq).Bind(2, ToUnixMs(now)).Bind(3, 1);
+    LH_RETURN_IF_ERROR(q.Run());
+  }
+  return PromoteHead(c, target->function, target->ordering_key);
+}
+
+base::Status CancelJob(Connection& c, std::string_view job_id, TimePoint now) {
+  auto target = FindTarget(c, job_id);
+  if (!target.ok()) {
+    return target.status();
+  }
+  if (IsTerminal(target->state)) {
+    return base::FailedPrecondition("job " + std::string(job_id) + " is already " +
+                                    std::string(ToString(target->state)));
+  }
+  {
+    Query q(c, kCancel);
+    q.Bind(1, target->seq).Bind(2, ToUnixMs(now));
+    LH_RETURN_IF_ERROR(q.Run());
+  }
+  return PromoteHead(c, target->function, target->ordering_key);
+}
+
+base::Result<int> PurgeKeys(Connection& c, TimePoint now, int limit) {
+  Query q(c, kPurgeKeys);
+  q.Bind(1, ToUnixMs(now)).Bind(2, limit);
+  LH_RETURN_IF_ERROR(q.Run());
+  return c.Changes();
+}
+
+base::Result<Job> GetJob(Connection& c, std::string_view job_id) {
+  Query q(c, kGetById);
+  q.BindText(1, job_id);
+  auto row = q.Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row) {
+    return base::NotFound("no job " + std::string(job_id));
+  }
+  Job job;
+  LH_RETURN_IF_ERROR(ReadJob(q, /*with_body=*/true, job));
+  return job;
+}
+
+base::Result<JobPage> ListJobs(Connection& c, const ListFilter& filter) {
+  if (filter.limit < 1 || filter.limit > 1000) {
+    return base::InvalidArgument("list limit must be 1..1000");
+  }
+  int64_t before = std::numeric_limits<int64_t>::max();
+  if (!filter.cursor.empty()) {
+    auto seq = DecodeCursor(filter.cursor);
+    if (!seq.ok()) {
+      return seq.status();
+    }
+    before = *seq;
+  }
+  const bool by_function = !filter.function.empty();
+  const bool by_state = filter.state.has_value();
+  const char* sql = by_function ? (by_state ? kListFunctionState : kListFunction)
+                                : (by_state ? kListState : kList);
+  Query q(c, sql);
+  q.Bind(1, before).Bind(2, filter.limit + 1);
+  if (by_function) {
+    q.BindText(3, filter.function);
+  }
+  if (by_state) {
+    q.BindText(4, ToString(*filter.state));
+  }
+  JobPage page;
+  page.jobs.reserve(static_cast<size_t>(filter.limit));
+  int64_t last_seq = 0;
+  for (;;) {
+    auto row = q.Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (!*row) {
+      break;
+    }
+    if (static_cast<int>(page.jobs.size()) == filter.limit) {
+      page.next_cursor = EncodeCursor(last_seq);
+      break;
+    }
+    last_seq = q.Int(0);
+    LH_RETURN_IF_ERROR(ReadJob(q, /*with_body=*/false, page.jobs.emplace_back()));
+  }
+  return page;
+}
+
+base::Result<std::optional<TimePoint>> NextRunAt(Connection& c) {
+  Query q(c, kNextRunAt);
+  auto row = q.Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (!*row || q.IsNull(0)) {
+    return std::optional<TimePoint>();
+  }
+  return std::optional<TimePoint>(FromUnixMs(q.Int(0)));
+}
+
+}  // namespace longhaul::store::sqlite::internal

@@ -1,0 +1,44 @@
+// The Store operations as SQL over one connection. Writes expect to run inside the caller's
+// transaction (the writer's batch); they never BEGIN or COMMIT themselves. Reads run anywhere.
+// Statement texts are cached per connection (Connection::Prepare).
+// Thread-safety: as Connection: one thread at a time per connection.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/job.h"
+#include "store/sqlite/internal/connection.h"
+#include "store/store.h"
+
+namespace longhaul::store::sqlite::internal {
+
+// Rough bytes a job adds to a transaction, for the batch byte cap.
+size_t ApproximateSize(const NewJob& job);
+
+// Inserts `job` (or finds the live idempotency key and returns duplicate=true). `now` decides
+// whether a key is still within its window and starts the new key's window.
+// kAlreadyExists when the id is taken: nothing was written and the transaction may go on.
+// Any other error may leave partial writes: the caller must roll the transaction back.
+base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, base::TimePoint now);
+
+// Store::Claim. Moves up to 1000 expired jobs it meets to dead per call. Appends the claimed
+// jobs (with their requests) to `out`. kInvalidArgument when concurrency < 1.
+base::Status ClaimJobs(Connection& c, const ClaimRequest& req, std::vector<Job>& out);
+base::Status CompleteJob(Connection& c, const Completion& done);
+base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_view owner,
+                            base::TimePoint until);
+base::Result<int> RecoverJobLeases(Connection& c, base::TimePoint now, std::string_view owner);
+base::Status RetryJob(Connection& c, std::string_view job_id, base::TimePoint now);
+base::Status CancelJob(Connection& c, std::string_view job_id, base::TimePoint now);
+// Deletes at most `limit` idempotency keys whose window ended at or before `now`.
+base::Result<int> PurgeKeys(Connection& c, base::TimePoint now, int limit);
+
+base::Result<Job> GetJob(Connection& c, std::string_view job_id);
+base::Result<JobPage> ListJobs(Connection& c, const ListFilter& filter);
+base::Result<std::optional<base::TimePoint>> NextRunAt(Connection& c);
+
+}  // namespace longhaul::store::sqlite::internal

@@ -1,0 +1,131 @@
+#include "store/sqlite/internal/schema.h"
+
+#include <string>
+
+namespace longhaul::store::sqlite::internal {
+namespace {
+
+// Version 0 -> 1: the initial schema. Large, immutable request data lives in job_requests so
+// that state changes rewrite only the small jobs row.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE jobs (
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT    NOT NULL UNIQUE,
+  function         TEXT    NOT NULL,
+  route            TEXT    NOT NULL,
+  idempotency_key  TEXT    NOT NULL,
+  ordering_key     TEXT    NOT NULL,
+  blocked          INTEGER NOT NULL,
+  state            TEXT    NOT NULL CHECK (state IN ('queued', 'running', 'retrying',
+                                   'succeeded', 'failed', 'dead', 'cancelled')),
+  attempts         INTEGER NOT NULL,
+  max_attempts     INTEGER NOT NULL,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  next_run_at      INTEGER NOT NULL,
+  expires_at       INTEGER,
+  started_at       INTEGER,
+  finished_at      INTEGER,
+  lease_owner      TEXT    NOT NULL,
+  lease_expires_at INTEGER NOT NULL,
+  last_error       TEXT    NOT NULL,
+  result_status    INTEGER,
+  result_headers   TEXT,
+  stdout_tail      BLOB,
+  stderr_tail      BLOB,
+  result_body      BLOB
+);
+CREATE INDEX jobs_claim ON jobs (function, next_run_at, seq)
+  WHERE state IN ('queued', 'retrying') AND blocked = 0;
+CREATE INDEX jobs_running ON jobs (function, lease_expires_at)
+  WHERE state = 'running';
+CREATE INDEX jobs_ordering ON jobs (function, ordering_key, seq)
+  WHERE state IN ('queued', 'running', 'retrying') AND ordering_key <> '';
+CREATE INDEX jobs_function_seq ON jobs (function, seq);
+CREATE INDEX jobs_state_seq ON jobs (state, seq);
+
+CREATE TABLE job_requests (
+  seq         INTEGER PRIMARY KEY,
+  method      TEXT NOT NULL,
+  path        TEXT NOT NULL,
+  query       TEXT NOT NULL,
+  remote_addr TEXT NOT NULL,
+  headers     TEXT NOT NULL,
+  path_params TEXT NOT NULL,
+  body        BLOB NOT NULL
+);
+
+CREATE TABLE idempotency_keys (
+  route      TEXT    NOT NULL,
+  key        TEXT    NOT NULL,
+  job_id     TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (route, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_expires ON idempotency_keys (expires_at);
+)sql";
+
+struct Step {
+  int to_version;
+  const char* sql;
+};
+
+// Append new steps here (and to docs/on-disk-format.md); never edit a released one.
+constexpr Step kSteps[] = {
+    {1, kSchemaV1},
+};
+static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
+
+base::Status ApplyStep(Connection& conn, const Step& step) {
+  LH_RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  // Re-read inside the write lock: another process may have migrated meanwhile.
+  auto version = conn.QueryInt("PRAGMA user_version");
+  base::Status s = version.status();
+  if (s.ok() && *version < step.to_version) {
+    s = conn.Exec(step.sql);
+    if (s.ok()) {
+      std::string bump = "PRAGMA user_version=" + std::to_string(step.to_version) +
+                         ";PRAGMA application_id=" + std::to_string(kApplicationId);
+      s = conn.Exec(bump.c_str());
+    }
+  }
+  if (s.ok()) {
+    return conn.Exec("COMMIT");
+  }
+  if (conn.InTransaction()) {
+    // The step's error is what matters; a failed rollback leaves the transaction to the close.
+    (void)conn.Exec("ROLLBACK");
+  }
+  return s;
+}
+
+}  // namespace
+
+base::Status Migrate(Connection& conn) {
+  auto version = conn.QueryInt("PRAGMA user_version");
+  if (!version.ok()) {
+    return version.status();
+  }
+  auto app_id = conn.QueryInt("PRAGMA application_id");
+  if (!app_id.ok()) {
+    return app_id.status();
+  }
+  if (*version > kSchemaVersion) {
+    return base::FailedPrecondition("job log has schema version " + std::to_string(*version) +
+                                    "; this build reads up to " +
+                                    std::to_string(kSchemaVersion) + ": upgrade longhaul");
+  }
+  if (*version > 0 && *app_id != kApplicationId) {
+    return base::FailedPrecondition("database is not a longhaul job log (application_id " +
+                                    std::to_string(*app_id) + ")");
+  }
+  for (const Step& step : kSteps) {
+    if (*version < step.to_version) {
+      LH_RETURN_IF_ERROR(ApplyStep(conn, step));
+    }
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace longhaul::store::sqlite::internal

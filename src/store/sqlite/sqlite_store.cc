@@ -1,0 +1,456 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <future>
+#include <system_error>
+#include <utility>
+
+#include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/job_table.h"
+#include "store/sqlite/internal/schema.h"
+
+namespace longhaul::store::sqlite {
+namespace {
+
+using base::Status;
+using internal::Connection;
+using internal::Query;
+
+constexpr const char* kBegin = "BEGIN IMMEDIATE";
+constexpr const char* kCommit = "COMMIT";
+constexpr const char* kRollback = "ROLLBACK";
+constexpr const char* kSavepoint = "SAVEPOINT op";
+constexpr const char* kRelease = "RELEASE op";
+constexpr const char* kRollbackTo = "ROLLBACK TO op";
+
+constexpr int kPurgeChunk = 10000;
+
+Status RunStatement(Connection& c, const char* sql) {
+  Query q(c, sql);
+  return q.Run();
+}
+
+// Ends an open transaction after a failure. Its own error is only worth a note in the
+// message: an I/O error is also recorded in c.io_error(), which the caller checks.
+std::string Rollback(Connection& c) {
+  if (!c.InTransaction()) {
+    return {};  // SQLite already rolled back (it does after some I/O errors)
+  }
+  Status s = RunStatement(c, kRollback);
+  return s.ok() ? std::string() : "; rollback failed: " + s.message();
+}
+
+// Creates `dir` and missing parents; fsyncs the parent of each directory it created so the new
+// entries survive a power loss (SQLite syncs the directory of the files it creates itself).
+Status MakeDirectories(const std::filesystem::path& dir) {
+  if (dir.empty()) {
+    return Status::Ok();
+  }
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    return Status::Ok();
+  }
+  LH_RETURN_IF_ERROR(MakeDirectories(dir.parent_path()));
+  if (!std::filesystem::create_directory(dir, ec) && ec) {
+    return base::Unavailable("create directory " + dir.string() + ": " + ec.message());
+  }
+  std::filesystem::path parent = dir.parent_path();
+  if (parent.empty()) {
+    parent = ".";
+  }
+  int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return base::Unavailable("open directory " + parent.string() + ": " + std::strerror(errno));
+  }
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return base::Unavailable("fsync directory " + parent.string() + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+// One unit of work in a batch. Execute() runs inside the batch's transaction on the writer
+// thread and keeps the op's own result; a non-OK return means the transaction must be rolled
+// back. Finish() delivers the result (or the batch's error) once the batch has ended.
+class SqliteStore::WriteOp {
+ public:
+  virtual ~WriteOp() = default;
+  virtual Status Execute(Connection& c, base::TimePoint now) = 0;
+  virtual void Finish(const Status& batch) = 0;
+  virtual size_t bytes() const = 0;
+  virtual bool bounded() const = 0;
+};
+
+class SqliteStore::AppendOp final : public WriteOp {
+ public:
+  AppendOp(NewJob job, AppendCallback done)
+      : job_(std::move(job)), done_(std::move(done)), bytes_(internal::ApproximateSize(job_)) {}
+
+  Status Execute(Connection& c, base::TimePoint now) override {
+    base::Result<AppendResult> r = internal::AppendJob(c, job_, now);
+    // Only a refused INSERT leaves the transaction clean; anything else dooms the batch.
+    if (!r.ok() && r.status().code() != base::Code::kAlreadyExists) {
+      return r.status();
+    }
+    result_ = std::move(r);
+    return Status::Ok();
+  }
+
+  void Finish(const Status& batch) override {
+    if (batch.ok()) {
+      done_(std::move(result_));
+    } else {
+      done_(batch);
+    }
+  }
+
+  size_t bytes() const override { return bytes_; }
+  bool bounded() const override { return true; }
+
+ private:
+  NewJob job_;
+  AppendCallback done_;
+  size_t bytes_;
+  base::Result<AppendResult> result_{base::Internal("append did not run")};
+};
+
+class SqliteStore::TaskOp final : public WriteOp {
+ public:
+  // Both pointers belong to the caller, which waits until Finish() has run.
+  TaskOp(const WriteFn* fn, std::promise<Status>* done) : fn_(fn), done_(done) {}
+
+  Status Execute(Connection& c, base::TimePoint /*now*/) override {
+    LH_RETURN_IF_ERROR(RunStatement(c, kSavepoint));
+    status_ = (*fn_)(c);
+    if (!c.io_error().ok()) {
+      return c.io_error();
+    }
+    if (!status_.ok()) {
+      // Undo whatever the task wrote before it failed; the rest of the batch stands.
+      LH_RETURN_IF_ERROR(RunStatement(c, kRollbackTo));
+    }
+    return RunStatement(c, kRelease);
+  }
+
+  void Finish(const Status& batch) override { done_->set_value(batch.ok() ? status_ : batch); }
+
+  size_t bytes() const override { return 0; }
+  // The caller blocks until Finish(), so these are bounded by the number of calling threads.
+  bool bounded() const override { return false; }
+
+ private:
+  const WriteFn* fn_;
+  std::promise<Status>* done_;
+  Status status_ = base::Internal("task did not run");
+};
+
+SqliteStore::SqliteStore(const SqliteOptions& options)
+    : options_(options), clock_(options.clock) {}
+
+base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
+  if (options.clock == nullptr) {
+    return base::InvalidArgument("SqliteOptions.clock is required");
+  }
+  if (options.path.empty()) {
+    return base::InvalidArgument("SqliteOptions.path is required");
+  }
+  LH_RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(options.path).parent_path()));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  LH_RETURN_IF_ERROR(store->OpenConnections());
+  GroupCommitterOptions copts;
+  copts.max_queue = options.max_queue;
+  copts.max_batch = options.max_batch;
+  copts.max_batch_bytes = options.max_batch_bytes;
+  SqliteStore* raw = store.get();
+  store->committer_ = std::make_unique<Committer>(
+      copts, [raw](std::span<const std::unique_ptr<WriteOp>> ops) { return raw->RunBatch(ops); });
+  return store;
+}
+
+SqliteStore::~SqliteStore() {
+  committer_.reset();  // runs what is queued, then joins the writer thread
+  CloseConnections();
+}
+
+Status SqliteStore::OpenConnections() {
+  internal::ConnectionOptions wopts;
+  wopts.path = options_.path;
+  wopts.vfs = options_.vfs;
+  wopts.create = true;
+  wopts.busy_timeout_ms = static_cast<int>(options_.busy_timeout.count());
+  auto writer = Connection::Open(wopts);
+  Status s = writer.status();
+  if (s.ok()) {
+    s = internal::Migrate(**writer);
+  }
+  std::vector<std::unique_ptr<Connection>> readers;
+  if (s.ok()) {
+    internal::ConnectionOptions ropts = wopts;
+    ropts.create = false;
+    ropts.query_only = true;
+    const size_t n = options_.read_connections == 0 ? 1 : options_.read_connections;
+    for (size_t i = 0; i < n && s.ok(); ++i) {
+      auto reader = Connection::Open(ropts);
+      s = reader.status();
+      if (s.ok()) {
+        readers.push_back(std::move(*reader));
+      }
+    }
+  }
+  if (s.ok()) {
+    writer_ = std::move(*writer);
+  }
+  {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    read_closing_ = false;
+    if (s.ok()) {
+      read_open_ = readers.size();
+      read_free_ = std::move(readers);
+    }
+  }
+  read_cv_.notify_all();
+  return s;
+}
+
+void SqliteStore::CloseConnections() {
+  {
+    std::unique_lock<std::mutex> lock(read_mu_);
+    read_closing_ = true;
+    read_cv_.wait(lock, [this] { return read_lent_ == 0; });
+    read_free_.clear();
+    read_open_ = 0;
+  }
+  // The write connection closes last: as the last connection it checkpoints the WAL into the
+  // database and removes it.
+  writer_.reset();
+}
+
+SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
+    std::span<const std::unique_ptr<WriteOp>> ops) {
+  if (writer_ == nullptr) {
+    return {base::Unavailable("store is not open (a reopen failed)"), true};
+  }
+  Connection& c = *writer_;
+  const base::TimePoint now = clock_->Now();
+  Status s = RunStatement(c, kBegin);
+  if (!s.ok()) {
+    std::string note = Rollback(c);
+    const bool fatal = !c.io_error().ok();
+    return {base::Unavailable("begin transaction: " + s.message() + note), fatal};
+  }
+  for (const std::unique_ptr<WriteOp>& op : ops) {
+    s = op->Execute(c, now);
+    if (!s.ok() || !c.io_error().ok()) {
+      Status cause = c.io_error().ok() ? s : c.io_error();
+      std::string note = Rollback(c);
+      const bool fatal = !c.io_error().ok();
+      if (fatal) {
+        return {base::Unavailable("write failed, batch rolled back: " + cause.message() + note),
+                true};
+      }
+      return {Status(cause.code(), "batch rolled back: " + cause.message() + note), false};
+    }
+  }
+  s = RunStatement(c, kCommit);
+  if (!s.ok()) {
+    std::string note = Rollback(c);
+    // Any failed commit fails the store: whether the data reached the disk is unknown.
+    return {base::Unavailable("commit failed: " + s.message() + note), true};
+  }
+  return {Status::Ok(), false};
+}
+
+Status SqliteStore::RunWrite(const WriteFn& fn) {
+  if (committer_->OnCommitterThread()) {
+    return base::Internal("blocking store call from the store's writer thread (a callback)");
+  }
+  std::promise<Status> done;
+  std::future<Status> result = done.get_future();
+  committer_->Submit(std::make_unique<TaskOp>(&fn, &done));
+  return result.get();
+}
+
+Status SqliteStore::RunRead(const std::function<Status(Connection&)>& fn) {
+  std::unique_ptr<Connection> conn;
+  {
+    std::unique_lock<std::mutex> lock(read_mu_);
+    read_cv_.wait(lock,
+                  [this] { return !read_closing_ && (!read_free_.empty() || read_open_ == 0); });
+    if (read_free_.empty()) {
+      return base::Unavailable("store is not open (a reopen failed)");
+    }
+    conn = std::move(read_free_.back());
+    read_free_.pop_back();
+    ++read_lent_;
+  }
+  Status s = fn(*conn);
+  {
+    std::lock_guard<std::mutex> lock(read_mu_);
+    read_free_.push_back(std::move(conn));
+    --read_lent_;
+  }
+  read_cv_.notify_all();
+  return s;
+}
+
+void SqliteStore::Append(NewJob job, AppendCallback done) {
+  committer_->Submit(std::make_unique<AppendOp>(std::move(job), std::move(done)));
+}
+
+base::Result<std::vector<Job>> SqliteStore::Claim(const ClaimRequest& req) {
+  std::vector<Job> jobs;
+  Status s = RunWrite([&](Connection& c) {
+    jobs.clear();
+    return internal::ClaimJobs(c, req, jobs);
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return jobs;
+}
+
+Status SqliteStore::Complete(const Completion& done) {
+  return RunWrite([&](Connection& c) { return internal::CompleteJob(c, done); });
+}
+
+Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner,
+                                TimePoint until) {
+  return RunWrite(
+      [&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); });
+}
+
+base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view owner) {
+  int n = 0;
+  Status s = RunWrite([&](Connection& c) {
+    auto r = internal::RecoverJobLeases(c, now, owner);
+    if (!r.ok()) {
+      return r.status();
+    }
+    n = *r;
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return n;
+}
+
+Status SqliteStore::Retry(std::string_view job_id, TimePoint now) {
+  return RunWrite([&](Connection& c) { return internal::RetryJob(c, job_id, now); });
+}
+
+Status SqliteStore::Cancel(std::string_view job_id, TimePoint now) {
+  return RunWrite([&](Connection& c) { return internal::CancelJob(c, job_id, now); });
+}
+
+base::Result<int> SqliteStore::PurgeExpiredKeys(TimePoint now) {
+  int total = 0;
+  // In chunks, each its own op, so a large purge does not hold up the appends behind it.
+  for (;;) {
+    int n = 0;
+    Status s = RunWrite([&](Connection& c) {
+      auto r = internal::PurgeKeys(c, now, kPurgeChunk);
+      if (!r.ok()) {
+        return r.status();
+      }
+      n = *r;
+      return Status::Ok();
+    });
+    if (!s.ok()) {
+      return s;
+    }
+    total += n;
+    if (n < kPurgeChunk) {
+      return total;
+    }
+  }
+}
+
+base::Result<Job> SqliteStore::Get(std::string_view job_id) {
+  std::optional<Job> job;
+  Status s = RunRead([&](Connection& c) {
+    auto r = internal::GetJob(c, job_id);
+    if (!r.ok()) {
+      return r.status();
+    }
+    job = std::move(*r);
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return std::move(*job);
+}
+
+base::Result<JobPage> SqliteStore::List(const ListFilter& filter) {
+  std::optional<JobPage> page;
+  Status s = RunRead([&](Connection& c) {
+    auto r = internal::ListJobs(c, filter);
+    if (!r.ok()) {
+      return r.status();
+    }
+    page = std::move(*r);
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return std::move(*page);
+}
+
+base::Result<std::optional<TimePoint>> SqliteStore::NextRunAt() {
+  std::optional<TimePoint> next;
+  Status s = RunRead([&](Connection& c) {
+    auto r = internal::NextRunAt(c);
+    if (!r.ok()) {
+      return r.status();
+    }
+    next = *r;
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return next;
+}
+
+Status SqliteStore::Healthy() const { return committer_->failure(); }
+
+Status SqliteStore::Reopen() {
+  if (committer_->OnCommitterThread()) {
+    return base::Internal("Reopen() from the store's writer thread (a callback)");
+  }
+  return committer_->RunExclusive([this] {
+    CloseConnections();
+    Status s = OpenConnections();
+    if (!s.ok()) {
+      committer_->SetFailure(base::Unavailable("reopen failed: " + s.message()));
+      return s;
+    }
+    committer_->ClearFailure();
+    return Status::Ok();
+  });
+}
+
+SqliteStore::Stats SqliteStore::stats() const {
+  GroupCommitterStats g = committer_->stats();
+  Stats s;
+  s.transactions = g.batches;
+  s.commits = g.commits;
+  s.failed_transactions = g.failed_batches;
+  s.ops = g.ops;
+  s.max_batch_ops = g.max_batch_ops;
+  s.rejected = g.rejected;
+  return s;
+}
+
+}  // namespace longhaul::store::sqlite

@@ -1,0 +1,138 @@
+// SqliteStore: the Store on one SQLite file in WAL mode with synchronous=FULL.
+//
+// Writes: one writer thread owns the write connection. Append() queues the job (bounded) and
+// returns; the writer drains everything pending (up to max_batch ops / max_batch_bytes) into
+// ONE transaction (BEGIN IMMEDIATE ... COMMIT) and then completes every waiter. The blocking
+// writes (Claim, Complete, ExtendLease, RecoverLeases, Retry, Cancel, PurgeExpiredKeys) are
+// queued as ops too, run in the same transactions (each in a SAVEPOINT), and wait for the
+// commit. Reads (Get, List, NextRunAt) use a small pool of read connections; WAL lets them run
+// beside the writer and they see only committed data.
+//
+// Failure (STYLE.md §10): when a COMMIT fails, or any statement of a batch fails with an
+// I/O-class error (IOERR, FULL, CORRUPT, CANTOPEN, NOMEM, ...), the batch is rolled back, its
+// waiters get kUnavailable, and the store is failed: every later write returns kUnavailable at
+// once and Healthy() returns the error. Reads keep working. Reopen() closes and reopens every
+// connection (SQLite recovers from the WAL) and clears the failure when that succeeds; the
+// server calls it periodically while Healthy() is not OK, so the store resumes by itself when,
+// e.g., disk space returns. A batch whose commit failed is never reported as committed; if its
+// sync failed after the WAL frames were written, a crash before Reopen() may still let SQLite
+// recover it (the fsync-failure ambiguity every database has). Its callers were told
+// kUnavailable and retry; idempotency keys turn that retry into a duplicate of the recovered job.
+//
+// Callbacks given to Append() run on the writer thread (or, when the append is refused at once,
+// on the calling thread before Append() returns). They must not block and must not call the
+// blocking methods of this store (those return kInternal when called from the writer thread).
+//
+// Thread-safety: all public methods may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/sqlite/group_committer.h"
+#include "store/store.h"
+
+namespace longhaul::store::sqlite {
+
+namespace internal {
+class Connection;
+}  // namespace internal
+
+struct SqliteOptions {
+  std::string path;  // database file, e.g. data_dir + "/longhaul.db"; its directory is created
+  std::string vfs;   // SQLite VFS name; empty = the default (tests pass a fault-injecting VFS)
+  size_t max_queue = 10000;             // appends waiting for a commit; more -> kResourceExhausted
+  size_t max_batch = 1024;              // ops (appends + blocking writes) per transaction
+  size_t max_batch_bytes = 16u << 20;   // approx. bytes of appended jobs per transaction; 16 MiB
+  size_t read_connections = 2;          // read pool size, at least 1
+  base::Duration busy_timeout = std::chrono::seconds(5);  // wait for another process's lock
+  base::Clock* clock = nullptr;  // required, not owned, must outlive the store
+};
+
+class SqliteStore final : public Store {
+ public:
+  struct Stats {
+    uint64_t transactions = 0;       // batches attempted
+    uint64_t commits = 0;            // batches committed
+    uint64_t failed_transactions = 0;
+    uint64_t ops = 0;                // appends and blocking writes run in batches
+    uint64_t max_batch_ops = 0;
+    uint64_t rejected = 0;           // refused at once (queue full, failed, closing)
+  };
+
+  // Creates the directory and the database if missing, migrates the schema (see
+  // docs/on-disk-format.md), opens the connections and starts the writer thread. Blocks.
+  // kInvalidArgument for bad options; kFailedPrecondition for a file from a newer build or
+  // not a longhaul job log; kUnavailable when the file cannot be opened or written.
+  static base::Result<std::unique_ptr<SqliteStore>> Open(const SqliteOptions& options);
+
+  // Commits what is already queued, stops the writer and closes the connections. Blocks.
+  ~SqliteStore() override;
+
+  void Append(NewJob job, AppendCallback done) override;
+  base::Result<std::vector<Job>> Claim(const ClaimRequest& req) override;
+  base::Status Complete(const Completion& c) override;
+  base::Status ExtendLease(std::string_view job_id, std::string_view owner,
+                           TimePoint until) override;
+  base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) override;
+  base::Status Retry(std::string_view job_id, TimePoint now) override;
+  base::Status Cancel(std::string_view job_id, TimePoint now) override;
+  base::Result<Job> Get(std::string_view job_id) override;
+  base::Result<JobPage> List(const ListFilter& filter) override;
+  base::Result<std::optional<TimePoint>> NextRunAt() override;
+  base::Result<int> PurgeExpiredKeys(TimePoint now) override;
+  base::Status Healthy() const override;
+
+  // Closes every connection and opens them again (running SQLite's WAL recovery), between
+  // batches on the writer thread; reads wait for it. On success the failure is cleared and
+  // writes are accepted again; on failure the store stays (or becomes) failed with the new
+  // error and Reopen() may be tried again later. Blocks. May be called when healthy.
+  base::Status Reopen();
+
+  // Counters of the group committer, for tests and metrics.
+  Stats stats() const;
+
+ private:
+  class WriteOp;
+  class AppendOp;
+  class TaskOp;
+  using WriteFn = std::function<base::Status(internal::Connection&)>;
+  using Committer = GroupCommitter<WriteOp>;
+
+  explicit SqliteStore(const SqliteOptions& options);
+
+  base::Status OpenConnections();  // writer_ + readers; caller is the writer thread or Open()
+  void CloseConnections();
+  Committer::BatchOutcome RunBatch(std::span<const std::unique_ptr<WriteOp>> ops);
+  // Runs `fn` inside the next batch on the writer thread and waits for the commit.
+  base::Status RunWrite(const WriteFn& fn);
+  // Runs `fn` on a pooled read connection. kUnavailable while the pool is closed (reopening).
+  base::Status RunRead(const std::function<base::Status(internal::Connection&)>& fn);
+
+  const SqliteOptions options_;
+  base::Clock* const clock_;
+
+  std::unique_ptr<internal::Connection> writer_;  // used on the writer thread only (or in Open)
+
+  std::mutex read_mu_;
+  std::condition_variable read_cv_;
+  std::vector<std::unique_ptr<internal::Connection>> read_free_;  // guarded by read_mu_
+  size_t read_open_ = 0;    // guarded by read_mu_: connections in the pool (free + lent out)
+  size_t read_lent_ = 0;    // guarded by read_mu_
+  bool read_closing_ = false;  // guarded by read_mu_
+
+  std::unique_ptr<Committer> committer_;  // last: stopped first, while the rest is alive
+};
+
+}  // namespace longhaul::store::sqlite

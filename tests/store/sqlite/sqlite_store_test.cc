@@ -1,0 +1,789 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include "store/sqlite/store_test_util.h"
+
+namespace longhaul::store::sqlite {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+TEST_F(StoreTest, AppendThenGetRoundTrips) {
+  Open();
+  NewJob job = MakeJob("resize");
+  job.route = "POST /img";
+  job.idempotency_key = "key-1";
+  job.ordering_key = "chat-7";
+  job.max_attempts = 5;
+  job.request.method = "PUT";
+  job.request.path = "/img/42";
+  job.request.query = "a=1&b=%20";
+  job.request.remote_addr = "10.0.0.1:5555";
+  job.request.headers = {{"Content-Type", "application/json"},
+                         {"X-Dup", "1"},
+                         {"X-Dup", "2"},
+                         {"X-Odd", std::string("\xff\xfe q\"\\\n\x01", 8)}};
+  job.request.path_params = {{"id", "42"}};
+  job.request.body = std::string("bin\0ary\xff", 8);
+  const NewJob copy = job;
+
+  auto r = AppendAndWait(*store_, std::move(job));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->job_id, copy.id);
+  EXPECT_FALSE(r->duplicate);
+
+  auto got = store_->Get(copy.id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const Job& j = *got;
+  EXPECT_EQ(j.id, copy.id);
+  EXPECT_EQ(j.function, "resize");
+  EXPECT_EQ(j.route, "POST /img");
+  EXPECT_EQ(j.idempotency_key, "key-1");
+  EXPECT_EQ(j.ordering_key, "chat-7");
+  EXPECT_EQ(j.state, JobState::kQueued);
+  EXPECT_EQ(j.attempts, 0);
+  EXPECT_EQ(j.max_attempts, 5);
+  EXPECT_EQ(j.created_at, copy.created_at);
+  EXPECT_EQ(j.updated_at, copy.created_at);
+  EXPECT_EQ(j.next_run_at, copy.created_at);
+  EXPECT_EQ(j.expires_at, copy.expires_at);
+  EXPECT_FALSE(j.started_at.has_value());
+  EXPECT_FALSE(j.finished_at.has_value());
+  EXPECT_EQ(j.lease_owner, "");
+  EXPECT_FALSE(j.result.has_value());
+  EXPECT_EQ(j.request.method, "PUT");
+  EXPECT_EQ(j.request.path, "/img/42");
+  EXPECT_EQ(j.request.query, "a=1&b=%20");
+  EXPECT_EQ(j.request.remote_addr, "10.0.0.1:5555");
+  EXPECT_EQ(j.request.headers, copy.request.headers);
+  EXPECT_EQ(j.request.path_params, copy.request.path_params);
+  EXPECT_EQ(j.request.body, copy.request.body);
+}
+
+TEST_F(StoreTest, EmptyFieldsRoundTrip) {
+  Open();
+  NewJob job = MakeJob();
+  job.request = Request{};
+  job.expires_at = {};  // never expires
+  std::string id = Add(job);
+  auto got = store_->Get(id);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->request.body, "");
+  EXPECT_TRUE(got->request.headers.empty());
+  EXPECT_EQ(got->expires_at, base::TimePoint{});
+}
+
+TEST_F(StoreTest, GetUnknownIsNotFound) {
+  Open();
+  EXPECT_EQ(store_->Get("01HZZZZZZZZZZZZZZZZZZZZZZZ").status().code(), base::Code::kNotFound);
+}
+
+TEST_F(StoreTest, TakenIdFailsOnlyThatAppend) {
+  Open();
+  NewJob a = MakeJob();
+  NewJob b = MakeJob();
+  b.id = a.id;
+  Add(a);
+  auto r = AppendAndWait(*store_, b);
+  EXPECT_EQ(r.status().code(), base::Code::kAlreadyExists);
+  EXPECT_TRUE(store_->Healthy().ok());
+  Add(MakeJob());
+}
+
+TEST_F(StoreTest, ConcurrentAppendsAreAllAckedAndSurviveReopen) {
+  Open();
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 300;
+  std::vector<std::vector<std::string>> ids(kThreads);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<std::future<base::Result<AppendResult>>> pending;
+      for (int i = 0; i < kPerThread; ++i) {
+        NewJob j;
+        j.id = base::NewJobId(clock_.Now());
+        j.function = "fn";
+        j.created_at = clock_.Now();
+        j.request.body = std::to_string(t) + ":" + std::to_string(i);
+        ids[t].push_back(j.id);
+        auto p = std::make_shared<std::promise<base::Result<AppendResult>>>();
+        pending.push_back(p->get_future());
+        store_->Append(std::move(j), [p](base::Result<AppendResult> r) { p->set_value(r); });
+      }
+      for (auto& f : pending) {
+        if (!f.get().ok()) {
+          failures.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  SqliteStore::Stats stats = store_->stats();
+  EXPECT_LT(stats.commits, static_cast<uint64_t>(kThreads * kPerThread));
+
+  Close();
+  Open();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      auto j = store_->Get(ids[t][i]);
+      ASSERT_TRUE(j.ok()) << j.status().ToString();
+      EXPECT_EQ(j->request.body, std::to_string(t) + ":" + std::to_string(i));
+    }
+  }
+}
+
+TEST_F(StoreTest, GroupCommitPutsQueuedAppendsInOneTransaction) {
+  Open();
+  WriterGate gate;
+  gate.Hold(*store_, MakeJob());
+  std::vector<std::future<base::Result<AppendResult>>> pending;
+  for (int i = 0; i < 1000; ++i) {
+    auto p = std::make_shared<std::promise<base::Result<AppendResult>>>();
+    pending.push_back(p->get_future());
+    store_->Append(MakeJob(), [p](base::Result<AppendResult> r) { p->set_value(r); });
+  }
+  gate.Release();
+  for (auto& f : pending) {
+    auto r = f.get();
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+  }
+  EXPECT_TRUE(gate.first_ok());
+  SqliteStore::Stats stats = store_->stats();
+  EXPECT_EQ(stats.ops, 1001u);
+  EXPECT_EQ(stats.commits, 2u);  // the gate's own batch, then all 1000 at once
+  EXPECT_EQ(stats.max_batch_ops, 1000u);
+}
+
+TEST_F(StoreTest, BatchesRespectCountAndByteCaps) {
+  SqliteOptions o = Options();
+  o.max_batch = 100;
+  o.max_batch_bytes = 64 * 1024;
+  Open(o);
+  WriterGate gate;
+  gate.Hold(*store_, MakeJob());
+  std::vector<std::future<base::Result<AppendResult>>> pending;
+  for (int i = 0; i < 250; ++i) {
+    auto p = std::make_shared<std::promise<base::Result<AppendResult>>>();
+    pending.push_back(p->get_future());
+    store_->Append(MakeJob(), [p](base::Result<AppendResult> r) { p->set_value(r); });
+  }
+  for (int i = 0; i < 4; ++i) {  // 40 KiB bodies: at most one fits with another in 64 KiB
+    NewJob big = MakeJob();
+    big.request.body.assign(40 * 1024, 'x');
+    auto p = std::make_shared<std::promise<base::Result<AppendResult>>>();
+    pending.push_back(p->get_future());
+    store_->Append(std::move(big), [p](base::Result<AppendResult> r) { p->set_value(r); });
+  }
+  gate.Release();
+  for (auto& f : pending) {
+    EXPECT_TRUE(f.get().ok());
+  }
+  SqliteStore::Stats stats = store_->stats();
+  EXPECT_LE(stats.max_batch_ops, 100u);
+  // 1 (gate) + 3 batches for 250 small jobs (100, 100, 50 + at most one big) + 3 or 4 more
+  // for the big ones.
+  EXPECT_GE(stats.commits, 1u + 3u + 3u);
+}
+
+TEST_F(StoreTest, FullQueueIsResourceExhaustedAtOnce) {
+  SqliteOptions o = Options();
+  o.max_queue = 4;
+  Open(o);
+  WriterGate gate;
+  gate.Hold(*store_, MakeJob());
+  std::vector<std::future<base::Result<AppendResult>>> pending;
+  for (int i = 0; i < 4; ++i) {
+    auto p = std::make_shared<std::promise<base::Result<AppendResult>>>();
+    pending.push_back(p->get_future());
+    store_->Append(MakeJob(), [p](base::Result<AppendResult> r) { p->set_value(r); });
+  }
+  bool called_inline = false;
+  base::Status rejected;
+  NewJob extra = MakeJob();
+  const std::string extra_id = extra.id;
+  store_->Append(std::move(extra), [&](base::Result<AppendResult> r) {
+    called_inline = true;
+    rejected = r.status();
+  });
+  EXPECT_TRUE(called_inline);
+  EXPECT_EQ(rejected.code(), base::Code::kResourceExhausted);
+  gate.Release();
+  for (auto& f : pending) {
+    EXPECT_TRUE(f.get().ok());
+  }
+  EXPECT_EQ(store_->Get(extra_id).status().code(), base::Code::kNotFound);
+  EXPECT_TRUE(store_->Healthy().ok());
+  Add(MakeJob());  // room again
+}
+
+TEST_F(StoreTest, DuplicateKeyReturnsTheFirstJob) {
+  Open();
+  NewJob a = MakeJob();
+  a.idempotency_key = "evt-1";
+  NewJob b = MakeJob();
+  b.idempotency_key = "evt-1";
+  const std::string b_id = b.id;
+  auto first = AppendAndWait(*store_, a);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate);
+  auto second = AppendAndWait(*store_, b);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->job_id, a.id);
+  EXPECT_EQ(store_->Get(b_id).status().code(), base::Code::kNotFound);
+
+  // Same key on another route is another event.
+  NewJob c = MakeJob();
+  c.idempotency_key = "evt-1";
+  c.route = "POST /other";
+  auto third = AppendAndWait(*store_, c);
+  ASSERT_TRUE(third.ok());
+  EXPECT_FALSE(third->duplicate);
+  EXPECT_EQ(third->job_id, c.id);
+}
+
+TEST_F(StoreTest, DuplicateKeyWithinOneBatch) {
+  Open();
+  WriterGate gate;
+  gate.Hold(*store_, MakeJob());
+  NewJob a = MakeJob();
+  a.idempotency_key = "evt-2";
+  NewJob b = MakeJob();
+  b.idempotency_key = "evt-2";
+  const std::string a_id = a.id;
+  const std::string b_id = b.id;
+  std::promise<base::Result<AppendResult>> pa;
+  std::promise<base::Result<AppendResult>> pb;
+  store_->Append(std::move(a), [&](base::Result<AppendResult> r) { pa.set_value(r); });
+  store_->Append(std::move(b), [&](base::Result<AppendResult> r) { pb.set_value(r); });
+  gate.Release();
+  auto ra = pa.get_future().get();
+  auto rb = pb.get_future().get();
+  ASSERT_TRUE(ra.ok());
+  ASSERT_TRUE(rb.ok());
+  EXPECT_FALSE(ra->duplicate);
+  EXPECT_TRUE(rb->duplicate);
+  EXPECT_EQ(rb->job_id, a_id);
+  EXPECT_EQ(store_->stats().max_batch_ops, 2u);
+  EXPECT_EQ(store_->Get(b_id).status().code(), base::Code::kNotFound);
+}
+
+TEST_F(StoreTest, ExpiredKeyWindowAllowsANewJob) {
+  Open();
+  NewJob a = MakeJob();
+  a.idempotency_key = "evt-3";
+  a.idempotency_window = hours(1);
+  Add(a);
+  clock_.Advance(minutes(59));
+  NewJob b = MakeJob();
+  b.idempotency_key = "evt-3";
+  auto rb = AppendAndWait(*store_, b);
+  ASSERT_TRUE(rb.ok());
+  EXPECT_TRUE(rb->duplicate);
+
+  clock_.Advance(minutes(1));
+  NewJob c = MakeJob();
+  c.idempotency_key = "evt-3";
+  c.idempotency_window = hours(1);
+  auto rc = AppendAndWait(*store_, c);
+  ASSERT_TRUE(rc.ok());
+  EXPECT_FALSE(rc->duplicate);
+  EXPECT_EQ(rc->job_id, c.id);
+
+  // The new window belongs to c.
+  NewJob d = MakeJob();
+  d.idempotency_key = "evt-3";
+  auto rd = AppendAndWait(*store_, d);
+  ASSERT_TRUE(rd.ok());
+  EXPECT_TRUE(rd->duplicate);
+  EXPECT_EQ(rd->job_id, c.id);
+}
+
+TEST_F(StoreTest, PurgeExpiredKeysRemovesOnlyExpired) {
+  Open();
+  for (int i = 0; i < 3; ++i) {
+    NewJob j = MakeJob();
+    j.idempotency_key = "short-" + std::to_string(i);
+    j.idempotency_window = minutes(5);
+    Add(j);
+  }
+  NewJob keep = MakeJob();
+  keep.idempotency_key = "long";
+  keep.idempotency_window = hours(5);
+  Add(keep);
+  auto none = store_->PurgeExpiredKeys(clock_.Now());
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+  clock_.Advance(minutes(10));
+  auto purged = store_->PurgeExpiredKeys(clock_.Now());
+  ASSERT_TRUE(purged.ok()) << purged.status().ToString();
+  EXPECT_EQ(*purged, 3);
+  NewJob again = MakeJob();
+  again.idempotency_key = "long";
+  auto r = AppendAndWait(*store_, again);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->duplicate);
+}
+
+TEST_F(StoreTest, ClaimLeasesTheOldestQueuedJobs) {
+  Open();
+  std::string a = Add(MakeJob());
+  clock_.Advance(milliseconds(1));
+  std::string b = Add(MakeJob());
+  std::string other = Add(MakeJob("other-fn"));
+  ClaimRequest req = ClaimReq("fn", 1);
+  req.lease = seconds(30);
+  auto claimed = store_->Claim(req);
+  ASSERT_TRUE(claimed.ok()) << claimed.status().ToString();
+  ASSERT_EQ(claimed->size(), 1u);
+  const Job& j = (*claimed)[0];
+  EXPECT_EQ(j.id, a);
+  EXPECT_EQ(j.state, JobState::kRunning);
+  EXPECT_EQ(j.attempts, 1);
+  EXPECT_EQ(j.lease_owner, "node-a");
+  EXPECT_EQ(j.lease_expires_at, clock_.Now() + seconds(30));
+  ASSERT_TRUE(j.started_at.has_value());
+  EXPECT_EQ(*j.started_at, clock_.Now());
+  EXPECT_EQ(j.request.body, "{\"n\":1}");  // claims carry the request for the runtime
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{b});
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{});
+  EXPECT_EQ(StateOf(other), JobState::kQueued);
+}
+
+TEST_F(StoreTest, ClaimRespectsConcurrencyAcrossOwners) {
+  Open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(Add(MakeJob()));
+  }
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 2, "node-a")).size(), 2u);
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 2, "node-b")).size(), 0u);
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 3, "node-b")).size(), 1u);
+  ASSERT_TRUE(store_->Complete(Done(ids[0])).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 3, "node-b")), std::vector<std::string>{ids[3]});
+  EXPECT_EQ(store_->Claim(ClaimReq("fn", 1, 0)).status().code(),
+            base::Code::kInvalidArgument);
+  EXPECT_TRUE(ClaimIds(ClaimReq("fn", 0, 10)).empty());
+}
+
+TEST_F(StoreTest, OrderingKeyRunsOneAtATimeInOrder) {
+  Open();
+  std::string a1 = Add(MakeJob("fn", "chat-a"));
+  std::string a2 = Add(MakeJob("fn", "chat-a"));
+  std::string b1 = Add(MakeJob("fn", "chat-b"));
+  std::string a3 = Add(MakeJob("fn", "chat-a"));
+  std::string n1 = Add(MakeJob("fn"));
+  std::string other_fn = Add(MakeJob("fn2", "chat-a"));  // keys are per function
+
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), (std::vector<std::string>{a1, b1, n1}));
+  EXPECT_TRUE(ClaimIds(ClaimReq("fn")).empty());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn2")), std::vector<std::string>{other_fn});
+
+  // A retry keeps its place: a2 still waits.
+  Completion retry = Done(a1, Completion::Kind::kRetry);
+  retry.next_run_at = clock_.Now() + seconds(10);
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  EXPECT_TRUE(ClaimIds(ClaimReq("fn")).empty());
+  clock_.Advance(seconds(10));
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+  ASSERT_TRUE(store_->Complete(Done(a1)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a2});
+  // Cancelling the running head lets the next one go.
+  ASSERT_TRUE(store_->Cancel(a2, clock_.Now()).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a3});
+}
+
+TEST_F(StoreTest, CancellingAWaitingJobKeepsTheOrder) {
+  Open();
+  std::string a1 = Add(MakeJob("fn", "k"));
+  std::string a2 = Add(MakeJob("fn", "k"));
+  std::string a3 = Add(MakeJob("fn", "k"));
+  ASSERT_TRUE(store_->Cancel(a2, clock_.Now()).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+  ASSERT_TRUE(store_->Complete(Done(a1, Completion::Kind::kFailed)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a3});
+}
+
+TEST_F(StoreTest, RetriedOldJobGoesBackToTheFrontOfItsKey) {
+  Open();
+  std::string a1 = Add(MakeJob("fn", "k"));
+  std::string a2 = Add(MakeJob("fn", "k"));
+  std::string a3 = Add(MakeJob("fn", "k"));
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+  ASSERT_TRUE(store_->Complete(Done(a1, Completion::Kind::kDead)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a2});
+  ASSERT_TRUE(store_->Retry(a1, clock_.Now()).ok());
+  // a2 is running, so nothing of the key may start; a1 is older, so it is next, then a3.
+  EXPECT_TRUE(ClaimIds(ClaimReq("fn")).empty());
+  ASSERT_TRUE(store_->Complete(Done(a2)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+  ASSERT_TRUE(store_->Complete(Done(a1)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a3});
+}
+
+TEST_F(StoreTest, RetriedJobWaitsForTheRunningOneEvenIfItRetries) {
+  Open();
+  std::string a1 = Add(MakeJob("fn", "k"));
+  std::string a2 = Add(MakeJob("fn", "k"));
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+  ASSERT_TRUE(store_->Complete(Done(a1, Completion::Kind::kFailed)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a2});
+  ASSERT_TRUE(store_->Retry(a1, clock_.Now()).ok());
+  EXPECT_TRUE(ClaimIds(ClaimReq("fn")).empty());
+  // a2's attempt fails and will be retried: a1, older, runs first, then a2.
+  Completion retry = Done(a2, Completion::Kind::kRetry);
+  retry.next_run_at = clock_.Now();
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+  ASSERT_TRUE(store_->Complete(Done(a1)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a2});
+}
+
+TEST_F(StoreTest, RecoveredLeaseUnblocksTheRetriedHead) {
+  Open();
+  std::string a1 = Add(MakeJob("fn", "k"));
+  std::string a2 = Add(MakeJob("fn", "k"));
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+  ASSERT_TRUE(store_->Complete(Done(a1, Completion::Kind::kDead)).ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a2});
+  ASSERT_TRUE(store_->Retry(a1, clock_.Now()).ok());
+  auto n = store_->RecoverLeases(clock_.Now(), "node-a");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a1});
+}
+
+TEST_F(StoreTest, ExpiredJobsGoDeadInsteadOfRunning) {
+  Open();
+  NewJob old = MakeJob("fn", "k");
+  old.expires_at = clock_.Now() + minutes(1);
+  std::string old_id = Add(old);
+  std::string next_id = Add(MakeJob("fn", "k"));
+  NewJob forever = MakeJob("fn");
+  forever.expires_at = {};
+  std::string forever_id = Add(forever);
+  clock_.Advance(minutes(2));
+  // The dead head lets the next job of its key run in the same claim.
+  std::vector<std::string> claimed = ClaimIds(ClaimReq("fn"));
+  std::sort(claimed.begin(), claimed.end());
+  std::vector<std::string> want = {next_id, forever_id};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(claimed, want);
+  auto dead = store_->Get(old_id);
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->state, JobState::kDead);
+  EXPECT_NE(dead->last_error.find("max_event_age"), std::string::npos);
+  EXPECT_TRUE(dead->finished_at.has_value());
+  EXPECT_EQ(dead->attempts, 0);
+}
+
+TEST_F(StoreTest, CompleteRecordsTheOutcome) {
+  Open();
+  std::string id = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()).size(), 1u);
+  clock_.Advance(seconds(3));
+  Completion c = Done(id);
+  c.result = Response{201, {{"Content-Type", "text/plain"}}, std::string("ok\0k", 4)};
+  c.stdout_tail = "out";
+  c.stderr_tail = std::string("err\xff", 4);
+  ASSERT_TRUE(store_->Complete(c).ok());
+  auto j = store_->Get(id);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kSucceeded);
+  ASSERT_TRUE(j->result.has_value());
+  EXPECT_EQ(j->result->status, 201);
+  EXPECT_EQ(j->result->headers, c.result->headers);
+  EXPECT_EQ(j->result->body, c.result->body);
+  EXPECT_EQ(j->stdout_tail, "out");
+  EXPECT_EQ(j->stderr_tail, c.stderr_tail);
+  ASSERT_TRUE(j->finished_at.has_value());
+  EXPECT_EQ(*j->finished_at, clock_.Now());
+  EXPECT_EQ(j->lease_owner, "");
+  // A second report is refused: the job is no longer leased.
+  EXPECT_EQ(store_->Complete(c).code(), base::Code::kAborted);
+}
+
+TEST_F(StoreTest, CompleteRetryAndFailureStates) {
+  Open();
+  std::string r = Add(MakeJob());
+  std::string f = Add(MakeJob());
+  std::string d = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()).size(), 3u);
+  Completion retry = Done(r, Completion::Kind::kRetry);
+  retry.error = "exit status 1";
+  retry.next_run_at = clock_.Now() + seconds(30);
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  ASSERT_TRUE(store_->Complete(Done(f, Completion::Kind::kFailed)).ok());
+  ASSERT_TRUE(store_->Complete(Done(d, Completion::Kind::kDead)).ok());
+  auto rj = store_->Get(r);
+  ASSERT_TRUE(rj.ok());
+  EXPECT_EQ(rj->state, JobState::kRetrying);
+  EXPECT_EQ(rj->last_error, "exit status 1");
+  EXPECT_EQ(rj->next_run_at, clock_.Now() + seconds(30));
+  EXPECT_FALSE(rj->finished_at.has_value());
+  EXPECT_EQ(StateOf(f), JobState::kFailed);
+  EXPECT_EQ(StateOf(d), JobState::kDead);
+
+  auto next = store_->NextRunAt();
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ(**next, clock_.Now() + seconds(30));
+  EXPECT_TRUE(ClaimIds(ClaimReq()).empty());
+  clock_.Advance(seconds(30));
+  auto again = store_->Claim(ClaimReq());
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].attempts, 2);
+}
+
+TEST_F(StoreTest, CompleteChecksTheLeaseOwner) {
+  Open();
+  std::string id = Add(MakeJob());
+  EXPECT_EQ(store_->Complete(Done(id)).code(), base::Code::kAborted);  // not running
+  ASSERT_EQ(ClaimIds(ClaimReq()).size(), 1u);
+  EXPECT_EQ(store_->Complete(Done(id, Completion::Kind::kSucceeded, "node-b")).code(),
+            base::Code::kAborted);
+  EXPECT_EQ(StateOf(id), JobState::kRunning);
+  EXPECT_EQ(store_->Complete(Done("01HZZZZZZZZZZZZZZZZZZZZZZZ")).code(), base::Code::kNotFound);
+  // Cancelled while running: the runner's report is dropped.
+  ASSERT_TRUE(store_->Cancel(id, clock_.Now()).ok());
+  EXPECT_EQ(store_->Complete(Done(id)).code(), base::Code::kAborted);
+  EXPECT_EQ(StateOf(id), JobState::kCancelled);
+}
+
+TEST_F(StoreTest, ExtendLease) {
+  Open();
+  std::string id = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()).size(), 1u);
+  const base::TimePoint until = clock_.Now() + minutes(5);
+  ASSERT_TRUE(store_->ExtendLease(id, "node-a", until).ok());
+  auto j = store_->Get(id);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->lease_expires_at, until);
+  EXPECT_EQ(store_->ExtendLease(id, "node-b", until).code(), base::Code::kAborted);
+  EXPECT_EQ(store_->ExtendLease("01HZZZZZZZZZZZZZZZZZZZZZZZ", "node-a", until).code(),
+            base::Code::kNotFound);
+  // The extended lease does not expire at the old time.
+  clock_.Advance(seconds(31));
+  auto n = store_->RecoverLeases(clock_.Now(), "");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 0);
+}
+
+TEST_F(StoreTest, RecoverLeasesRequeuesExpiredAndOwnWork) {
+  Open();
+  std::string a = Add(MakeJob());
+  std::string b = Add(MakeJob());
+  std::string c = Add(MakeJob());
+  ClaimRequest req_a = ClaimReq("fn", 1, 10, "node-a");
+  req_a.lease = seconds(30);
+  ASSERT_EQ(ClaimIds(req_a), std::vector<std::string>{a});
+  clock_.Advance(seconds(20));
+  ClaimRequest req_b = ClaimReq("fn", 1, 10, "node-b");
+  req_b.lease = seconds(30);
+  ASSERT_EQ(ClaimIds(req_b), std::vector<std::string>{b});
+  ClaimRequest req_c = ClaimReq("fn", 1, 10, "node-c");
+  req_c.lease = minutes(30);
+  ASSERT_EQ(ClaimIds(req_c), std::vector<std::string>{c});
+
+  auto none = store_->RecoverLeases(clock_.Now(), "");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(*none, 0);
+  clock_.Advance(seconds(11));  // a's lease (30s) has run out, b's has not
+  auto one = store_->RecoverLeases(clock_.Now(), "");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(*one, 1);
+  EXPECT_EQ(StateOf(a), JobState::kRetrying);
+  EXPECT_EQ(StateOf(b), JobState::kRunning);
+  // node-a lost the lease: its late report is refused, and the job runs again.
+  EXPECT_EQ(store_->Complete(Done(a)).code(), base::Code::kAborted);
+  auto again = store_->Claim(ClaimReq("fn", 10, 10, "node-d"));
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->size(), 1u);
+  EXPECT_EQ((*again)[0].id, a);
+  EXPECT_EQ((*again)[0].attempts, 2);
+
+  // node-c restarts and takes back its own work at once.
+  auto mine = store_->RecoverLeases(clock_.Now(), "node-c");
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(*mine, 1);
+  EXPECT_EQ(StateOf(c), JobState::kRetrying);
+}
+
+TEST_F(StoreTest, RetryAndCancelRules) {
+  Open();
+  std::string q = Add(MakeJob());
+  std::string done = Add(MakeJob());
+  EXPECT_EQ(store_->Retry(q, clock_.Now()).code(), base::Code::kFailedPrecondition);
+  EXPECT_EQ(store_->Retry("01HZZZZZZZZZZZZZZZZZZZZZZZ", clock_.Now()).code(),
+            base::Code::kNotFound);
+  EXPECT_EQ(store_->Cancel("01HZZZZZZZZZZZZZZZZZZZZZZZ", clock_.Now()).code(),
+            base::Code::kNotFound);
+
+  ASSERT_TRUE(store_->Cancel(q, clock_.Now()).ok());
+  EXPECT_EQ(StateOf(q), JobState::kCancelled);
+  EXPECT_EQ(store_->Cancel(q, clock_.Now()).code(), base::Code::kFailedPrecondition);
+
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{done});
+  Completion fail = Done(done, Completion::Kind::kFailed);
+  fail.error = "bad input";
+  ASSERT_TRUE(store_->Complete(fail).ok());
+  EXPECT_EQ(store_->Cancel(done, clock_.Now()).code(), base::Code::kFailedPrecondition);
+  clock_.Advance(hours(7));  // past its original max event age
+  ASSERT_TRUE(store_->Retry(done, clock_.Now()).ok());
+  auto j = store_->Get(done);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kQueued);
+  EXPECT_EQ(j->attempts, 0);
+  EXPECT_EQ(j->last_error, "bad input");
+  EXPECT_FALSE(j->finished_at.has_value());
+  EXPECT_EQ(j->next_run_at, clock_.Now());
+  // A retried job gets a fresh max event age, so it runs instead of going dead.
+  EXPECT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{done});
+}
+
+TEST_F(StoreTest, ListPagesNewestFirstWithFilters) {
+  Open();
+  std::vector<std::string> fn_ids;
+  std::vector<std::string> all_ids;
+  for (int i = 0; i < 25; ++i) {
+    std::string id = Add(MakeJob(i % 5 == 0 ? "other" : "fn"));
+    all_ids.push_back(id);
+    if (i % 5 != 0) {
+      fn_ids.push_back(id);
+    }
+  }
+  std::reverse(all_ids.begin(), all_ids.end());
+  std::reverse(fn_ids.begin(), fn_ids.end());
+
+  ListFilter f;
+  f.limit = 10;
+  std::vector<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    auto page = store_->List(f);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ++pages;
+    for (const Job& j : page->jobs) {
+      seen.push_back(j.id);
+      EXPECT_EQ(j.request.body, "");  // omitted in lists
+      EXPECT_EQ(j.request.method, "POST");
+    }
+    if (page->next_cursor.empty()) {
+      break;
+    }
+    f.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, all_ids);
+
+  ListFilter by_fn;
+  by_fn.function = "fn";
+  by_fn.limit = 1000;
+  auto fn_page = store_->List(by_fn);
+  ASSERT_TRUE(fn_page.ok());
+  std::vector<std::string> fn_seen;
+  for (const Job& j : fn_page->jobs) {
+    fn_seen.push_back(j.id);
+  }
+  EXPECT_EQ(fn_seen, fn_ids);
+  EXPECT_TRUE(fn_page->next_cursor.empty());
+
+  ASSERT_TRUE(store_->Cancel(fn_ids[3], clock_.Now()).ok());
+  ListFilter by_state;
+  by_state.state = JobState::kCancelled;
+  auto cancelled = store_->List(by_state);
+  ASSERT_TRUE(cancelled.ok());
+  ASSERT_EQ(cancelled->jobs.size(), 1u);
+  EXPECT_EQ(cancelled->jobs[0].id, fn_ids[3]);
+  by_state.function = "other";
+  auto none = store_->List(by_state);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->jobs.empty());
+
+  ListFilter bad;
+  bad.cursor = "garbage";
+  EXPECT_EQ(store_->List(bad).status().code(), base::Code::kInvalidArgument);
+  bad.cursor = "";
+  bad.limit = 0;
+  EXPECT_EQ(store_->List(bad).status().code(), base::Code::kInvalidArgument);
+  bad.limit = 1001;
+  EXPECT_EQ(store_->List(bad).status().code(), base::Code::kInvalidArgument);
+}
+
+TEST_F(StoreTest, NextRunAtIsTheEarliestRunnableJob) {
+  Open();
+  auto empty = store_->NextRunAt();
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->has_value());
+  const base::TimePoint t0 = clock_.Now();
+  Add(MakeJob("b"));
+  clock_.Advance(seconds(5));
+  Add(MakeJob("a"));
+  Add(MakeJob("c", "k"));
+  auto next = store_->NextRunAt();
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ(**next, t0);
+  ASSERT_EQ(ClaimIds(ClaimReq("b")).size(), 1u);
+  next = store_->NextRunAt();
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ(**next, t0 + seconds(5));
+}
+
+TEST_F(StoreTest, ReopenKeepsEverythingAndAcceptsWrites) {
+  Open();
+  std::string a = Add(MakeJob());
+  ASSERT_TRUE(store_->Reopen().ok());
+  EXPECT_TRUE(store_->Healthy().ok());
+  EXPECT_EQ(StateOf(a), JobState::kQueued);
+  std::string b = Add(MakeJob());
+  EXPECT_EQ(ClaimIds(ClaimReq()), (std::vector<std::string>{a, b}));
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerBuild) {
+  Open();
+  Close();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+  auto s = SqliteStore::Open(Options());
+  EXPECT_EQ(s.status().code(), base::Code::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, OpenValidatesOptions) {
+  SqliteOptions o = Options();
+  o.clock = nullptr;
+  EXPECT_EQ(SqliteStore::Open(o).status().code(), base::Code::kInvalidArgument);
+  o = Options();
+  o.path = "";
+  EXPECT_EQ(SqliteStore::Open(o).status().code(), base::Code::kInvalidArgument);
+}
+
+TEST_F(StoreTest, BlockingCallFromACallbackIsRefused) {
+  Open();
+  std::promise<base::Status> seen;
+  store_->Append(MakeJob(), [&](base::Result<AppendResult>) {
+    seen.set_value(store_->Cancel("x", clock_.Now()));
+  });
+  EXPECT_EQ(seen.get_future().get().code(), base::Code::kInternal);
+}
+
+}  // namespace
+}  // namespace longhaul::store::sqlite
