@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 
 #include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "base/duration.h"
@@ -60,13 +62,15 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
     return outcome;
   }
 
-  std::string input;
+  std::string event;
+  std::string_view input;
   switch (cmd.stdin_mode) {
     case config::CommandRuntime::Stdin::kBody:
       input = inv.request.body;
       break;
     case config::CommandRuntime::Stdin::kEvent:
-      input = EncodeEvent(inv.job_id, inv.attempt, fn.name, inv.request);
+      event = EncodeEvent(inv.job_id, inv.attempt, fn.name, inv.request);
+      input = event;
       break;
     case config::CommandRuntime::Stdin::kNone:
       break;

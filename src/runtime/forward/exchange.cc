@@ -1,0 +1,202 @@
+#include "runtime/forward/exchange.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <exception>
+#include <optional>
+#include <utility>
+
+namespace longhaul::runtime::forward {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr std::chrono::milliseconds kTick(50);
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// Interim (1xx) responses skipped before giving up on a final one.
+constexpr int kMaxInterim = 8;
+
+base::Status TimedOut() { return base::DeadlineExceeded("timed out"); }
+
+base::Status ConnectError(const beast::error_code& ec, const UpstreamUrl& url) {
+  if (ec == beast::error::timeout) {
+    return TimedOut();
+  }
+  return base::Unavailable("cannot connect to " + url.host_header + ": " + ec.message());
+}
+
+base::Status WriteError(const beast::error_code& ec) {
+  if (ec == beast::error::timeout) {
+    return TimedOut();
+  }
+  return base::Unavailable("sending to upstream failed: " + ec.message());
+}
+
+base::Status ReadError(const beast::error_code& ec, const ExchangeLimits& limits) {
+  if (ec == beast::error::timeout) {
+    return TimedOut();
+  }
+  if (ec == http::error::body_limit) {
+    return base::FailedPrecondition("upstream response body is larger than " +
+                                    std::to_string(limits.body_limit) + " bytes");
+  }
+  if (ec == http::error::header_limit) {
+    return base::FailedPrecondition("upstream response headers are larger than " +
+                                    std::to_string(limits.header_limit) + " bytes");
+  }
+  if (ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == asio::error::eof || ec == asio::error::connection_reset) {
+    return base::Unavailable("upstream closed the connection before a whole response: " +
+                             ec.message());
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) {
+    return {base::Code::kUnknown, "bad response from upstream: " + ec.message()};
+  }
+  return base::Unavailable("reading from upstream failed: " + ec.message());
+}
+
+// One exchange's I/O objects, all on a private io_context run by the calling thread.
+class Exchanger {
+ public:
+  Exchanger(const UpstreamUrl& url, const OutgoingRequest& request, SteadyTime deadline,
+            const ExchangeLimits& limits)
+      : url_(url), request_(request), deadline_(deadline), limits_(limits) {}
+
+  base::Result<store::Response> Run(const CancelToken& cancel) {
+    asio::co_spawn(ioc_, Communicate(), [this](const std::exception_ptr& e) {
+      if (e) {
+        result_ = base::Internal("forwarding failed with an exception");
+      }
+    });
+    bool cancelled = false;
+    bool timed_out = false;
+    while (!ioc_.stopped()) {
+      ioc_.run_for(kTick);
+      if (ioc_.stopped() || cancelled || timed_out) {
+        continue;
+      }
+      // The stream's own timer covers connect, write and read; this also covers resolving.
+      if (cancel.cancelled()) {
+        cancelled = true;
+        Stop();
+      } else if (std::chrono::steady_clock::now() >= deadline_) {
+        timed_out = true;
+        Stop();
+      }
+    }
+    if (cancelled) {
+      return base::Cancelled("cancelled");
+    }
+    if (timed_out) {
+      return TimedOut();
+    }
+    if (!result_) {
+      return base::Internal("forwarding ended without a result");
+    }
+    return std::move(*result_);
+  }
+
+ private:
+  void Stop() {
+    resolver_.cancel();
+    stream_.close();
+  }
+
+  asio::awaitable<void> Communicate() {
+    auto [resolve_ec, endpoints] = co_await resolver_.async_resolve(url_.host, url_.port, kNoThrow);
+    if (resolve_ec) {
+      result_ = base::Unavailable("cannot resolve " + url_.host + ": " + resolve_ec.message());
+      co_return;
+    }
+    stream_.expires_at(deadline_);
+    auto [connect_ec, endpoint] = co_await stream_.async_connect(endpoints, kNoThrow);
+    if (connect_ec) {
+      result_ = ConnectError(connect_ec, url_);
+      co_return;
+    }
+
+    http::request<http::string_body> req;
+    req.version(11);
+    req.method_string(request_.method);
+    req.target(request_.target);
+    for (const auto& [name, value] : request_.headers) {
+      req.insert(name, value);
+    }
+    req.body() = request_.body;
+    req.prepare_payload();
+    stream_.expires_at(deadline_);
+    auto [write_ec, written] = co_await http::async_write(stream_, req, kNoThrow);
+    if (write_ec) {
+      result_ = WriteError(write_ec);
+      co_return;
+    }
+
+    beast::flat_buffer buffer;
+    for (int interim = 0;; ++interim) {
+      http::response_parser<http::string_body> parser;
+      parser.body_limit(limits_.body_limit);
+      parser.header_limit(limits_.header_limit);
+      if (request_.method == "HEAD") {
+        parser.skip(true);
+      }
+      stream_.expires_at(deadline_);
+      auto [read_ec, read] = co_await http::async_read(stream_, buffer, parser, kNoThrow);
+      if (read_ec) {
+        result_ = ReadError(read_ec, limits_);
+        co_return;
+      }
+      http::response<http::string_body>& res = parser.get();
+      unsigned status = res.result_int();
+      if (status >= 100 && status < 200 && status != 101 && interim < kMaxInterim) {
+        continue;
+      }
+      store::Response response;
+      response.status = static_cast<int>(status);
+      for (const auto& field : res) {
+        response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+      }
+      response.body = std::move(res.body());
+      result_ = std::move(response);
+      break;
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  const UpstreamUrl& url_;
+  const OutgoingRequest& request_;
+  const SteadyTime deadline_;
+  const ExchangeLimits limits_;
+  asio::io_context ioc_{1};
+  tcp::resolver resolver_{ioc_};
+  beast::tcp_stream stream_{ioc_};
+  std::optional<base::Result<store::Response>> result_;
+};
+
+}  // namespace
+
+base::Result<store::Response> Exchange(const UpstreamUrl& url, const OutgoingRequest& request,
+                                       std::chrono::steady_clock::time_point deadline,
+                                       const CancelToken& cancel, const ExchangeLimits& limits) {
+  Exchanger exchanger(url, request, deadline, limits);
+  return exchanger.Run(cancel);
+}
+
+}  // namespace longhaul::runtime::forward
