@@ -28,7 +28,8 @@ struct Server {
   Listen admin{"127.0.0.1", 8081};       // admin/status API
   std::string data_dir = "./data";       // holds longhaul.db
   std::string node_id;                   // lease owner name; default: hostname
-  std::string public_url;                // base for status_url; default: http://<admin host:port>
+  std::string public_url;                // base for status_url, no trailing '/'; default (empty):
+                                         // http://<bound admin address>
   uint64_t body_limit = 10 * 1024 * 1024;  // bytes; 413 above it
   uint64_t header_limit = 16 * 1024;       // bytes; 431 above it
   Duration header_timeout = std::chrono::seconds(10);  // whole header must arrive within; 408
@@ -107,6 +108,17 @@ struct PathSegment {
   std::string text;  // literal text or parameter name
 };
 
+// How a `provider: hmac` route checks its signature: HMAC(secret, raw body) must equal the value of
+// `header`, after removing `prefix` and decoding it per `encoding`.
+struct HmacCheck {
+  enum class Algorithm { kSha1, kSha256, kSha512 };
+  enum class Encoding { kHex, kBase64 };
+  std::string header;                        // request header carrying the signature; required
+  Algorithm algorithm = Algorithm::kSha256;  // YAML: sha1 | sha256 (default) | sha512
+  std::string prefix;                        // removed first, e.g. "sha256="; default: none
+  Encoding encoding = Encoding::kHex;        // YAML: hex (default) | base64
+};
+
 struct Route {
   int line = 0;
   std::string method;                 // "POST", or "ANY"
@@ -121,8 +133,13 @@ struct Route {
   KeySource idempotency;
   Duration idempotency_window = std::chrono::hours(24);
   KeySource ordering;
-  std::string provider;  // sender preset (telegram, github, ...); empty = none
-  std::string secret;    // the preset's secret, after ${ENV} substitution
+  // Sender preset: telegram, github, stripe, slack, standard (Standard Webhooks) or hmac; empty =
+  // none. A preset also supplies `idempotency` when the route does not set idempotency_key:
+  // telegram {json: /update_id}, github {header: X-GitHub-Delivery}, stripe {json: /id},
+  // standard {header: webhook-id}.
+  std::string provider;
+  std::string secret;  // the preset's secret, after ${ENV} substitution; required with a provider
+  HmacCheck hmac;      // provider "hmac" only
 };
 
 struct Config {
@@ -131,13 +148,19 @@ struct Config {
   std::vector<Function> functions;
   std::vector<Route> routes;
 
+  // The function called `name`, or nullptr. Valid as long as this Config.
   const Function* FindFunction(std::string_view name) const;
 };
 
 // Looks up ${NAME}; returns nullopt when unset. Tests pass a map; main passes getenv.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
-// Parses and validates YAML text. Errors are kInvalidArgument with "FILE:LINE: what is wrong".
+// Parses and validates YAML text (the format is described in src/config/README.md). `file_name`
+// is only used in messages and Config::source. ${NAME} in any scalar value is replaced by
+// env(NAME); `$${` gives a literal `${`.
+// Errors are kInvalidArgument with one "FILE:LINE: what is wrong" line per problem found (sorted by
+// line, at most 20), so a user can fix them all in one pass.
+// Does not block beyond reading the host name when server.node_id is unset.
 base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& text,
                                                            const std::string& file_name,
                                                            const EnvLookup& env);

@@ -1,0 +1,188 @@
+#include "config/config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "config/internal/function_schema.h"
+#include "config/internal/reader.h"
+#include "config/internal/route_schema.h"
+#include "config/internal/server_schema.h"
+#include "config/internal/syntax.h"
+
+namespace longhaul::config {
+namespace {
+
+using internal::Context;
+using internal::Field;
+using internal::MapReader;
+
+constexpr size_t kMaxFileBytes = size_t{16} * 1024 * 1024;
+
+// The default lease owner name: the host name, or "node" when it cannot be read or used.
+std::string DefaultNodeId() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || !internal::CheckName(name).empty()) {
+    return "node";
+  }
+  return name;
+}
+
+// Reads the document root into *config. Sections are read in dependency order (function names
+// before anything that refers to them, defaults before what inherits them), not file order.
+void ReadRoot(Context& ctx, const YAML::Node& root, Config* config) {
+  Field root_field{"", "", internal::LineOf(root), root, 0};
+  if (!root.IsMap()) {
+    ctx.Error(root_field, "expected a mapping with server, functions and routes at the top, got " +
+                              std::string(Context::Describe(root)));
+    return;
+  }
+  MapReader r(ctx, root_field);
+  const Field* server = r.Get("server");
+  const Field* defaults = r.Get("defaults");
+  const Field* functions = r.Get("functions");
+  const Field* routes = r.Get("routes");
+  r.ReportUnknownKeys();
+
+  if (server != nullptr) {
+    internal::ReadServer(ctx, *server, &config->server);
+  }
+
+  std::vector<Field> function_entries;
+  if (functions != nullptr && functions->value.IsMap()) {
+    function_entries = ctx.Entries(*functions, "function");
+  } else if (functions != nullptr && !functions->value.IsNull()) {
+    ctx.Error(*functions, "expected a mapping of names to functions (name: {runtime: ...}), got " +
+                              std::string(Context::Describe(functions->value)));
+  }
+  std::vector<std::string> names;
+  names.reserve(function_entries.size());
+  for (const Field& entry : function_entries) {
+    names.push_back(entry.key);
+  }
+
+  Function function_defaults;
+  Route route_defaults;
+  route_defaults.method = "POST";
+  if (defaults != nullptr) {
+    MapReader d(ctx, *defaults);
+    if (const Field* f = d.Get("functions")) {
+      internal::ReadFunctionDefaults(ctx, *f, &function_defaults);
+    }
+    if (const Field* f = d.Get("routes")) {
+      internal::ReadRouteDefaults(ctx, *f, names, &route_defaults);
+    }
+    d.ReportUnknownKeys();
+  }
+
+  std::vector<internal::DestinationEdge> edges;
+  for (const Field& entry : function_entries) {
+    config->functions.push_back(
+        internal::ReadFunction(ctx, entry, function_defaults, names, &edges));
+  }
+  internal::CheckDestinationLoops(ctx, names, edges);
+
+  if (routes == nullptr || routes->value.IsNull()) {
+    return;
+  }
+  if (!routes->value.IsSequence()) {
+    ctx.Error(*routes, "expected a list of routes (- path: /hooks/x ...), got " +
+                           std::string(Context::Describe(routes->value)));
+    return;
+  }
+  std::vector<Field> route_fields;
+  for (size_t i = 0; i < routes->value.size(); ++i) {
+    const YAML::Node item = routes->value[i];
+    int line = internal::LineOf(item);
+    route_fields.push_back(
+        Field{"routes[" + std::to_string(i) + "]", "", line > 0 ? line : routes->line, item, 0});
+    config->routes.push_back(internal::ReadRoute(ctx, route_fields.back(), route_defaults, names));
+  }
+  internal::CheckDuplicateRoutes(ctx, config->routes, route_fields);
+}
+
+}  // namespace
+
+const Function* Config::FindFunction(std::string_view name) const {
+  for (const Function& fn : functions) {
+    if (fn.name == name) {
+      return &fn;
+    }
+  }
+  return nullptr;
+}
+
+base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& text,
+                                                           const std::string& file_name,
+                                                           const EnvLookup& env) {
+  Context ctx(file_name, env);
+  auto config = std::make_shared<Config>();
+  config->source = file_name;
+  // yaml-cpp reports syntax errors (and, in principle, misuse) by throwing; nothing else here
+  // throws, and nothing thrown gets past this function.
+  try {
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.empty() || docs[0].IsNull()) {
+      ctx.Error(1, "the file is empty; expected a mapping with server, functions and routes");
+    } else {
+      for (size_t i = 1; i < docs.size(); ++i) {
+        if (!docs[i].IsNull()) {
+          ctx.Error(internal::LineOf(docs[i]),
+                    "a second YAML document ('---'); a config file holds exactly one");
+          break;
+        }
+      }
+      ReadRoot(ctx, docs[0], config.get());
+    }
+  } catch (const YAML::Exception& e) {
+    ctx.Error(e.mark.is_null() ? 1 : e.mark.line + 1, "invalid YAML: " + e.msg);
+  }
+  LH_RETURN_IF_ERROR(ctx.ToStatus());
+  if (config->server.node_id.empty()) {
+    config->server.node_id = DefaultNodeId();
+  }
+  return std::shared_ptr<const Config>(std::move(config));
+}
+
+base::Result<std::shared_ptr<const Config>> LoadConfigFile(const std::string& path,
+                                                           const EnvLookup& env) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::error_code ec(errno, std::generic_category());
+    if (ec == std::errc::no_such_file_or_directory) {
+      return base::NotFound("config file " + path + " does not exist");
+    }
+    return base::InvalidArgument(path + ": cannot open: " + ec.message());
+  }
+  std::string text;
+  char buf[64 * 1024];
+  while (true) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      std::error_code ec(errno, std::generic_category());
+      close(fd);
+      return base::InvalidArgument(path + ": cannot read: " + ec.message());
+    }
+    if (n == 0) {
+      break;
+    }
+    text.append(buf, static_cast<size_t>(n));
+    if (text.size() > kMaxFileBytes) {
+      close(fd);
+      return base::InvalidArgument(path + ": larger than 16 MiB; is this the config file?");
+    }
+  }
+  close(fd);
+  return LoadConfigText(text, path, env);
+}
+
+}  // namespace longhaul::config

@@ -1,0 +1,296 @@
+#include "config/internal/route_schema.h"
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <string>
+
+#include "config/internal/syntax.h"
+#include "config/path_pattern.h"
+
+namespace longhaul::config::internal {
+namespace {
+
+constexpr base::Duration kPositive{1};
+constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                         "PATCH", "DELETE", "OPTIONS", "ANY"};
+constexpr std::string_view kProviders[] = {"telegram", "github",   "stripe",
+                                           "slack",    "standard", "hmac"};
+
+// The route keys that were written (nullptr: not set here), for checks across keys.
+struct SetKeys {
+  const Field* function = nullptr;
+  const Field* ack_status = nullptr;
+  const Field* ack_body = nullptr;
+  const Field* wait = nullptr;
+  const Field* idempotency = nullptr;
+  const Field* provider = nullptr;
+  const Field* secret = nullptr;
+  const Field* hmac = nullptr;
+  bool bad_provider = false;  // `provider` was set to an unknown name (already reported)
+};
+
+template <size_t N>
+std::string JoinList(const std::string_view (&items)[N]) {
+  std::string out;
+  for (std::string_view s : items) {
+    out += (out.empty() ? "" : ", ") + std::string(s);
+  }
+  return out;
+}
+
+// `idempotency_key:` / `ordering_key:` -> *out; `none` disables it.
+void ReadKeySource(Context& ctx, const Field& field, KeySource* out) {
+  constexpr std::string_view kShapes = "{json: /pointer}, {header: Name}, {query: name} or none";
+  if (field.value.IsScalar()) {
+    std::optional<std::string> text = ctx.String(field);
+    if (text && *text == "none") {
+      *out = KeySource{};
+    } else if (text) {
+      ctx.Error(field, "expected " + std::string(kShapes) + ", got '" + *text + "'");
+    }
+    return;
+  }
+  MapReader r(ctx, field);
+  const Field* json = r.Get("json");
+  const Field* header = r.Get("header");
+  const Field* query = r.Get("query");
+  KeySource key;
+  r.ReadBool("required", &key.required);
+  int unknown = r.ReportUnknownKeys();
+  int sources = (json != nullptr) + (header != nullptr) + (query != nullptr);
+  if (sources == 0 && unknown > 0) {
+    return;  // a misspelt source, already reported
+  }
+  if (sources != 1) {
+    ctx.Error(field, "set exactly one of `json`, `header` or `query`, as in {json: /id}");
+    return;
+  }
+  const Field* source = json != nullptr ? json : header != nullptr ? header : query;
+  std::optional<std::string> name = ctx.String(*source);
+  if (!name) {
+    return;
+  }
+  std::string problem;
+  if (json != nullptr) {
+    key.kind = KeySource::Kind::kJsonPointer;
+    problem = CheckJsonPointer(*name);
+  } else if (header != nullptr) {
+    key.kind = KeySource::Kind::kHeader;
+    problem = CheckHeaderName(*name);
+  } else {
+    key.kind = KeySource::Kind::kQuery;
+  }
+  if (!problem.empty()) {
+    ctx.Error(*source, problem);
+    return;
+  }
+  key.name = std::move(*name);
+  *out = std::move(key);
+}
+
+void ReadHmac(Context& ctx, const Field& field, HmacCheck* out) {
+  MapReader r(ctx, field);
+  HmacCheck check;
+  if (const Field* f = r.Require("header", " (the request header carrying the signature)")) {
+    if (std::optional<std::string> header = ctx.String(*f)) {
+      std::string problem = CheckHeaderName(*header);
+      if (problem.empty()) {
+        check.header = std::move(*header);
+      } else {
+        ctx.Error(*f, problem);
+      }
+    }
+  }
+  r.ReadEnum("algorithm",
+             {{"sha1", HmacCheck::Algorithm::kSha1},
+              {"sha256", HmacCheck::Algorithm::kSha256},
+              {"sha512", HmacCheck::Algorithm::kSha512}},
+             &check.algorithm);
+  r.ReadString("prefix", &check.prefix, /*allow_empty=*/true);
+  r.ReadEnum("encoding",
+             {{"hex", HmacCheck::Encoding::kHex}, {"base64", HmacCheck::Encoding::kBase64}},
+             &check.encoding);
+  r.ReportUnknownKeys();
+  *out = std::move(check);
+}
+
+// Every key a route may set apart from `path`.
+void ReadRouteKeys(MapReader& r, const std::vector<std::string>& names, Route* route,
+                   SetKeys* set) {
+  Context& ctx = r.ctx();
+  if (const Field* f = r.Get("method")) {
+    if (std::optional<std::string> method = ctx.String(*f)) {
+      std::transform(method->begin(), method->end(), method->begin(),
+                     [](unsigned char c) { return std::toupper(c); });
+      if (std::find(std::begin(kMethods), std::end(kMethods), *method) != std::end(kMethods)) {
+        route->method = *method;
+      } else {
+        ctx.Error(*f, "unknown method '" + *method + "'; expected one of: " + JoinList(kMethods));
+      }
+    }
+  }
+  if ((set->function = r.Get("function"))) {
+    if (std::optional<std::string> name = ctx.String(*set->function)) {
+      if (std::find(names.begin(), names.end(), *name) != names.end()) {
+        route->function = *name;
+      } else {
+        ctx.Error(*set->function, "unknown function `" + *name + "`" + DidYouMean(*name, names));
+      }
+    }
+  }
+  r.ReadEnum("ack",
+             {{"async", AckMode::kAsync}, {"sync", AckMode::kSync}, {"auto", AckMode::kAuto}},
+             &route->ack);
+  if ((set->ack_status = r.Get("ack_status"))) {
+    if (auto status = ctx.Int(*set->ack_status, 200, 299)) {
+      route->ack_status = static_cast<int>(*status);
+    }
+  }
+  if ((set->ack_body = r.Get("ack_body"))) {
+    if (auto body = ctx.String(*set->ack_body, /*allow_empty=*/true)) {
+      route->ack_body = *body;
+    }
+  }
+  if ((set->wait = r.Get("wait"))) {
+    if (auto wait = ctx.Duration(*set->wait, kPositive)) {
+      route->wait = *wait;
+    }
+  }
+  if ((set->idempotency = r.Get("idempotency_key"))) {
+    ReadKeySource(ctx, *set->idempotency, &route->idempotency);
+  }
+  r.ReadDuration("idempotency_window", &route->idempotency_window, kPositive);
+  if (const Field* f = r.Get("ordering_key")) {
+    ReadKeySource(ctx, *f, &route->ordering);
+  }
+  if ((set->provider = r.Get("provider"))) {
+    if (std::optional<std::string> provider = ctx.String(*set->provider, /*allow_empty=*/true)) {
+      std::transform(provider->begin(), provider->end(), provider->begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+      if (provider->empty() || std::find(std::begin(kProviders), std::end(kProviders), *provider) !=
+                                   std::end(kProviders)) {
+        route->provider = *provider;
+      } else {
+        set->bad_provider = true;
+        ctx.Error(*set->provider,
+                  "unknown provider '" + *provider + "'; expected one of: " + JoinList(kProviders));
+      }
+    }
+  }
+  if ((set->secret = r.Get("secret"))) {
+    if (auto secret = ctx.String(*set->secret)) {
+      route->secret = *secret;
+    }
+  }
+  if ((set->hmac = r.Get("hmac"))) {
+    ReadHmac(ctx, *set->hmac, &route->hmac);
+  }
+}
+
+// The idempotency key a provider's deliveries carry, if any.
+KeySource ProviderIdempotencyKey(std::string_view provider) {
+  KeySource key;
+  if (provider == "telegram") {
+    key = {KeySource::Kind::kJsonPointer, "/update_id"};
+  } else if (provider == "github") {
+    key = {KeySource::Kind::kHeader, "X-GitHub-Delivery"};
+  } else if (provider == "stripe") {
+    key = {KeySource::Kind::kJsonPointer, "/id"};
+  } else if (provider == "standard") {
+    key = {KeySource::Kind::kHeader, "webhook-id"};
+  }
+  return key;
+}
+
+}  // namespace
+
+void ReadRouteDefaults(Context& ctx, const Field& field, const std::vector<std::string>& names,
+                       Route* defaults) {
+  MapReader r(ctx, field);
+  SetKeys set;
+  ReadRouteKeys(r, names, defaults, &set);
+  r.ReportUnknownKeys();
+}
+
+Route ReadRoute(Context& ctx, const Field& item, const Route& defaults,
+                const std::vector<std::string>& names) {
+  Route route = defaults;
+  route.line = item.line;
+  if (!item.value.IsMap()) {
+    ctx.Error(item, "expected a mapping (- path: /hooks/x, function: name), got " +
+                        std::string(Context::Describe(item.value)));
+    route.path.clear();  // not a route: keeps it out of the duplicate check
+    return route;
+  }
+  MapReader r(ctx, item);
+  if (const Field* f = r.Require("path", " (such as /hooks/github)")) {
+    if (std::optional<std::string> path = ctx.String(*f)) {
+      base::Result<std::vector<PathSegment>> segments = ParsePathPattern(*path);
+      if (segments.ok()) {
+        route.path = std::move(*path);
+        route.segments = std::move(segments).value();
+      } else {
+        ctx.Error(*f, "invalid path '" + *path + "': " + segments.status().message());
+      }
+    }
+  }
+  SetKeys set;
+  ReadRouteKeys(r, names, &route, &set);
+  r.ReportUnknownKeys();
+
+  if (route.function.empty() && set.function == nullptr) {
+    ctx.Error(item, "missing `function` (the function that handles this route)");
+  }
+  if (route.ack == AckMode::kSync) {
+    for (const Field* f : {set.ack_status, set.ack_body}) {
+      if (f != nullptr) {
+        ctx.Error(*f, "has no effect with ack: sync (the caller gets the function's response)");
+      }
+    }
+  }
+  if (route.ack == AckMode::kAsync && set.wait != nullptr) {
+    ctx.Error(*set.wait, "has no effect with ack: async (it applies to sync and auto)");
+  }
+  if (!route.provider.empty() && route.secret.empty() && set.secret == nullptr) {
+    ctx.Error(set.provider != nullptr ? *set.provider : item,
+              route.provider + " needs `secret` (the signing secret it checks requests with)");
+  }
+  if (route.provider.empty() && !set.bad_provider && set.secret != nullptr) {
+    ctx.Error(*set.secret, "has no effect without `provider`");
+  }
+  if (route.provider == "hmac" && route.hmac.header.empty() && set.hmac == nullptr) {
+    ctx.Error(set.provider != nullptr ? *set.provider : item,
+              "provider hmac needs `hmac: {header: ...}` saying where the signature is");
+  }
+  if (route.provider != "hmac" && !set.bad_provider && set.hmac != nullptr) {
+    ctx.Error(*set.hmac, "applies only to provider: hmac");
+  }
+  if (set.idempotency == nullptr) {
+    KeySource preset = ProviderIdempotencyKey(route.provider);
+    if (preset.enabled()) {
+      route.idempotency = preset;
+    }
+  }
+  return route;
+}
+
+void CheckDuplicateRoutes(Context& ctx, const std::vector<Route>& routes,
+                          const std::vector<Field>& route_fields) {
+  std::map<std::string, int> first_line;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const Route& route = routes[i];
+    if (route.path.empty()) {
+      continue;  // already reported
+    }
+    std::string key = route.method + " " + PatternShape(route.segments);
+    auto [prev, inserted] = first_line.emplace(key, route.line);
+    if (!inserted) {
+      ctx.Error(route_fields[i], "duplicate route " + route.method + " " + route.path +
+                                     " (the same method and path as line " +
+                                     std::to_string(prev->second) + ")");
+    }
+  }
+}
+
+}  // namespace longhaul::config::internal

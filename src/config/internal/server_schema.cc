@@ -1,0 +1,88 @@
+#include "config/internal/server_schema.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "config/internal/syntax.h"
+#include "config/listen.h"
+
+namespace longhaul::config::internal {
+namespace {
+
+constexpr base::Duration kPositive{1};
+
+// Reads an address key; returns its field (nullptr when absent).
+const Field* ReadListen(MapReader& r, std::string_view key, Listen* out) {
+  const Field* f = r.Get(key);
+  if (f == nullptr) {
+    return nullptr;
+  }
+  if (std::optional<std::string> text = r.ctx().String(*f)) {
+    base::Result<Listen> listen = ParseListen(*text);
+    if (listen.ok()) {
+      *out = *listen;
+    } else {
+      r.ctx().Error(*f, listen.status().message());
+    }
+  }
+  return f;
+}
+
+bool IsWildcard(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
+
+}  // namespace
+
+void ReadServer(Context& ctx, const Field& field, Server* server) {
+  MapReader r(ctx, field);
+  const Field* listen = ReadListen(r, "listen", &server->listen);
+  const Field* admin = ReadListen(r, "admin", &server->admin);
+  r.ReadString("data_dir", &server->data_dir);
+  if (const Field* f = r.Get("node_id")) {
+    if (std::optional<std::string> id = ctx.String(*f)) {
+      std::string problem = CheckName(*id);
+      if (problem.empty()) {
+        server->node_id = *id;
+      } else {
+        ctx.Error(*f, problem);
+      }
+    }
+  }
+  if (const Field* f = r.Get("public_url")) {
+    if (std::optional<std::string> url = ctx.String(*f)) {
+      size_t scheme = url->rfind("http://", 0) == 0 ? 7 : url->rfind("https://", 0) == 0 ? 8 : 0;
+      while (scheme > 0 && url->size() > scheme && url->back() == '/') {
+        url->pop_back();
+      }
+      if (scheme == 0 || url->size() == scheme || (*url)[scheme] == '/') {
+        ctx.Error(*f, "'" + *url + "' is not a URL of the form http[s]://host[:port][/path]");
+      } else {
+        server->public_url = *url;
+      }
+    }
+  }
+  r.ReadSize("body_limit", &server->body_limit, 1);
+  r.ReadSize("header_limit", &server->header_limit, 1024);
+  r.ReadDuration("header_timeout", &server->header_timeout, kPositive);
+  r.ReadDuration("body_timeout", &server->body_timeout, kPositive);
+  r.ReadDuration("idle_timeout", &server->idle_timeout, kPositive);
+  r.ReadInt("max_connections", &server->max_connections, 1, INT32_MAX);
+  r.ReadInt("threads", &server->threads, 0, 1024);
+  r.ReadDuration("shutdown_grace", &server->shutdown_grace, base::Duration(0));
+  r.ReadDuration("lease", &server->lease, std::chrono::seconds(1));
+  r.ReadDuration("poll_interval", &server->poll_interval, kPositive);
+  r.ReadEnum<std::string>("log_format", {{"text", "text"}, {"json", "json"}}, &server->log_format);
+  r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/true);
+  r.ReportUnknownKeys();
+
+  const Listen& a = server->listen;
+  const Listen& b = server->admin;
+  if (a.port != 0 && a.port == b.port &&
+      (a.host == b.host || IsWildcard(a.host) || IsWildcard(b.host))) {
+    const Field& at = admin != nullptr ? *admin : listen != nullptr ? *listen : r.field();
+    ctx.Error(at, "listen (" + FormatListen(a) + ") and admin (" + FormatListen(b) +
+                      ") must use different ports");
+  }
+}
+
+}  // namespace longhaul::config::internal

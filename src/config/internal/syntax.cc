@@ -1,0 +1,69 @@
+#include "config/internal/syntax.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace longhaul::config::internal {
+namespace {
+
+bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+}  // namespace
+
+std::string CheckName(std::string_view s) {
+  bool ok = !s.empty() && s.size() <= 64 && IsAlnum(s[0]) &&
+            std::all_of(s.begin(), s.end(),
+                        [](char c) { return IsAlnum(c) || c == '.' || c == '-' || c == '_'; });
+  return ok ? ""
+            : "'" + std::string(s) +
+                  "' is not a valid name: use letters, digits, '.', '-' and '_' (at most 64, "
+                  "starting with a letter or digit)";
+}
+
+std::string CheckHeaderName(std::string_view s) {
+  static constexpr std::string_view kTokenPunctuation = "!#$%&'*+-.^_`|~";
+  bool ok = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return IsAlnum(c) || kTokenPunctuation.find(c) != std::string_view::npos;
+  });
+  return ok ? "" : "'" + std::string(s) + "' is not a valid HTTP header name";
+}
+
+std::string CheckEnvName(std::string_view s) {
+  bool ok = !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
+            std::all_of(s.begin(), s.end(), [](char c) { return IsAlnum(c) || c == '_'; });
+  return ok ? ""
+            : "'" + std::string(s) +
+                  "' is not a valid environment variable name: use letters, digits and '_'";
+}
+
+std::string CheckHttpUrl(std::string_view s) {
+  constexpr std::string_view kScheme = "http://";
+  if (s.substr(0, 8) == "https://") {
+    return "'" + std::string(s) + "': https is not supported; use an http:// URL";
+  }
+  if (s.substr(0, kScheme.size()) != kScheme || s.size() == kScheme.size() ||
+      s[kScheme.size()] == '/') {
+    return "'" + std::string(s) + "' is not a URL of the form http://host[:port][/path]";
+  }
+  for (char c : s) {
+    if (std::iscntrl(static_cast<unsigned char>(c)) || c == ' ') {
+      return "'" + std::string(s) + "' contains a space or control character";
+    }
+  }
+  return "";
+}
+
+std::string CheckJsonPointer(std::string_view s) {
+  if (s.empty() || s[0] != '/') {
+    return "JSON pointer '" + std::string(s) + "' must start with '/', as in /update_id";
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '~' && (i + 1 == s.size() || (s[i + 1] != '0' && s[i + 1] != '1'))) {
+      return "JSON pointer '" + std::string(s) +
+             "': '~' must be followed by 0 (for '~') or 1 (for '/')";
+    }
+  }
+  return "";
+}
+
+}  // namespace longhaul::config::internal

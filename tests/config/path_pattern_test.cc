@@ -1,0 +1,45 @@
+#include "config/path_pattern.h"
+
+#include <gtest/gtest.h>
+
+namespace longhaul::config {
+namespace {
+
+using Kind = PathSegment::Kind;
+
+TEST(ParsePathPattern, Segments) {
+  auto segments = ParsePathPattern("/hooks/{name}/x_y/{proxy+}");
+  ASSERT_TRUE(segments.ok()) << segments.status().message();
+  ASSERT_EQ(segments->size(), 4u);
+  EXPECT_EQ((*segments)[0].kind, Kind::kLiteral);
+  EXPECT_EQ((*segments)[0].text, "hooks");
+  EXPECT_EQ((*segments)[1].kind, Kind::kParam);
+  EXPECT_EQ((*segments)[1].text, "name");
+  EXPECT_EQ((*segments)[2].kind, Kind::kLiteral);
+  EXPECT_EQ((*segments)[3].kind, Kind::kGreedy);
+  EXPECT_EQ((*segments)[3].text, "proxy");
+}
+
+TEST(ParsePathPattern, RootHasNoSegments) {
+  auto segments = ParsePathPattern("/");
+  ASSERT_TRUE(segments.ok());
+  EXPECT_TRUE(segments->empty());
+  EXPECT_EQ(PatternShape(*segments), "/");
+}
+
+TEST(ParsePathPattern, Rejects) {
+  for (const char* bad :
+       {"", "hooks", "//", "/a//b", "/a/", "/{}", "/{+}", "/{a b}", "/a{b}", "/{a}b", "/}",
+        "/{x+}/y", "/{x}/{x}", "/{x}/{x+}", "/a?b", "/a#b", "/a b", "/{1x}", "/{a-b}"}) {
+    auto segments = ParsePathPattern(bad);
+    EXPECT_FALSE(segments.ok()) << bad;
+  }
+}
+
+TEST(PatternShape, ErasesNames) {
+  EXPECT_EQ(PatternShape(*ParsePathPattern("/a/{x}/{rest+}")), "/a/{}/{+}");
+  EXPECT_EQ(PatternShape(*ParsePathPattern("/a/{y}/{z+}")), "/a/{}/{+}");
+}
+
+}  // namespace
+}  // namespace longhaul::config
