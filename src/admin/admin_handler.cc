@@ -103,7 +103,7 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
 }
 
 asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
-  auto job = co_await http::Offload(deps_.pool, [this, id] { return deps_.store.Get(id); });
+  auto job = co_await http::Offload(deps_.pool, [this, &id] { return deps_.store.Get(id); });
   if (!job.ok()) co_return http::ErrorResponse(job.status());
   co_return JsonResponse(200, JobToJson(*job, true));
 }
@@ -141,7 +141,7 @@ asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
     filter.limit = limit;
   }
   if (auto c = ingest::FindQueryParam(query, "cursor")) filter.cursor = *c;
-  auto page = co_await http::Offload(deps_.pool, [this, filter] { return deps_.store.List(filter); });
+  auto page = co_await http::Offload(deps_.pool, [this, &filter] { return deps_.store.List(filter); });
   if (!page.ok()) co_return http::ErrorResponse(page.status());
   json::array jobs;
   for (const auto& job : page->jobs) jobs.push_back(JobToJson(job, false));
@@ -153,7 +153,7 @@ asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
 
 asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
   auto s = co_await http::Offload(deps_.pool,
-                                  [this, id] { return deps_.store.Retry(id, deps_.clock.Now()); });
+                                  [this, &id] { return deps_.store.Retry(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
   deps_.scheduler.Wake();
   co_return co_await GetJob(id);
@@ -161,7 +161,7 @@ asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
 
 asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
   auto s = co_await http::Offload(deps_.pool,
-                                  [this, id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
+                                  [this, &id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
   deps_.scheduler.CancelLocal(id);
   deps_.hub.Notify(id);

@@ -29,6 +29,13 @@ base::Result<http::ClientResponse> Call(const AdminTarget& t, const std::string&
   return http::Fetch(req);
 }
 
+std::string Str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return "";
+  if (it->value().is_string()) return std::string(it->value().get_string());
+  return json::serialize(it->value());
+}
+
 // Prints the body of a successful call as is; an error response as "error: …" on err.
 int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FILE* err) {
   if (!r.ok()) {
@@ -41,9 +48,7 @@ int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FIL
     auto v = json::parse(r->body, ec);
     if (!ec && v.is_object() && v.as_object().contains("error")) {
       const auto& e = v.as_object().at("error");
-      if (e.is_object() && e.as_object().contains("message")) {
-        msg = json::value_to<std::string>(e.as_object().at("message"));
-      }
+      if (e.is_object()) msg = Str(e.as_object(), "message");
     }
     std::fprintf(err, "error: HTTP %d: %s\n", r->status, msg.c_str());
     return 1;
@@ -52,12 +57,6 @@ int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FIL
   return 0;
 }
 
-std::string Str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end()) return "";
-  if (it->value().is_string()) return std::string(it->value().get_string());
-  return json::serialize(it->value());
-}
 
 }  // namespace
 

@@ -11,7 +11,7 @@
 namespace longhaul::ingest {
 namespace asio = boost::asio;
 
-asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, std::string job_id,
+asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std::string& job_id,
                                                      base::Duration timeout) {
   auto ex = co_await asio::this_coro::executor;
   auto deadline = std::chrono::steady_clock::now() + timeout;

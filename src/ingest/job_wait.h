@@ -22,7 +22,7 @@ struct JobAccess {
 
 // The job as last read: terminal, or still running when the timeout passed.
 // Errors: the store's (kNotFound, kUnavailable).
-boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, std::string job_id,
+boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std::string& job_id,
                                                             base::Duration timeout);
 
 }  // namespace longhaul::ingest

@@ -57,8 +57,10 @@ struct NewJob {
   Duration idempotency_window = std::chrono::hours(24);
   std::string ordering_key;  // empty = no ordering; same key runs one at a time, FIFO
   int max_attempts = 3;
-  TimePoint created_at;
-  TimePoint expires_at;  // created_at + max_event_age: not started by then -> dead
+  TimePoint created_at;  // TimePoint{} = the store's clock at commit
+  // created_at + max_event_age: still queued or retrying when reached -> dead (as Lambda's
+  // maximum event age, it covers retries too); TimePoint{} = never.
+  TimePoint expires_at;
   Request request;
 };
 

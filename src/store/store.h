@@ -68,6 +68,8 @@ class Store {
   // failed (kUnavailable: nothing was stored; kResourceExhausted: the queue is full).
   // With an idempotency key seen within its window, nothing new is stored and `done` gets
   // the first job's id with duplicate=true. `done` must not block; post to your executor.
+  // When the append is refused at once (queue full, store failed or closing), `done` runs on
+  // the calling thread before Append() returns.
   virtual void Append(NewJob job, AppendCallback done) = 0;
 
   // Claims up to `limit` claimable jobs of a function (queued or retrying, next_run_at <= now,
