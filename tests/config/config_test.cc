@@ -483,6 +483,8 @@ const ErrorCase kErrorCases[] = {
     {"ListenHostName", "server:\n  admin: example.com:80\n", 2, "is not an IP address"},
     {"ListenAndAdminSamePort", "server:\n  listen: 0.0.0.0:9000\n  admin: 127.0.0.1:9000\n", 3,
      "must use different ports"},
+    {"AdminOffLoopbackNeedsToken", "server:\n  admin: 0.0.0.0:8081\n", 2,
+     "not loopback: set server.admin_token"},
     {"BadSize", "server:\n  body_limit: 10XB\n", 2, "server.body_limit: invalid size '10XB'"},
     {"DurationWithoutUnit", "server:\n  header_timeout: 10\n", 2,
      "a unit (ms, s, m, h, d) is required"},

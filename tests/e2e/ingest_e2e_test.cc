@@ -344,5 +344,53 @@ TEST(IngestE2E, SigtermLeavesQueuedWorkQueued) {
   ASSERT_FALSE(server.WaitForJobState(queued, "succeeded").empty());
 }
 
+TEST(AdminE2E, TokenIsRequiredWhenConfigured) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n",
+                       "  admin_token: s3cret\n");
+  server.Start();
+  auto anonymous = server.AdminGet("/jobs");
+  ASSERT_TRUE(anonymous.ok());
+  EXPECT_EQ(anonymous->status, 401);
+  http::ClientRequest wrong;
+  wrong.url = server.admin_url() + "/jobs";
+  wrong.headers = {{"Authorization", "Bearer nope"}};
+  EXPECT_EQ(http::Fetch(wrong)->status, 401);
+  http::ClientRequest right = wrong;
+  right.headers = {{"Authorization", "Bearer s3cret"}};
+  EXPECT_EQ(http::Fetch(right)->status, 200);
+}
+
+TEST(AdminE2E, HealthzAndCliJobsCommands) {
+  TempDir scratch;
+  Touch(scratch.File("gate"));
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  EXPECT_EQ(server.AdminGet("/healthz")->status, 200);
+  std::string id = JsonField(server.Post("/hook", "from-cli-test")->body, "id");
+  std::string cli = std::string(LONGHAUL_BINARY) + " jobs wait " + id + " --admin " +
+                    server.admin_url() + " > " + scratch.File("cli.txt");
+  EXPECT_EQ(std::system(cli.c_str()), 0);
+  EXPECT_EQ(JsonField(ReadFile(scratch.File("cli.txt")), "state"), "succeeded");
+  std::string invoke = std::string(LONGHAUL_BINARY) + " invoke work --data hello --admin " +
+                       server.admin_url() + " > " + scratch.File("invoke.txt");
+  EXPECT_EQ(std::system(invoke.c_str()), 0);
+  EXPECT_EQ(ReadFile(scratch.File("invoke.txt")), "hello\n");
+  std::string list = std::string(LONGHAUL_BINARY) + " jobs list --admin " + server.admin_url() +
+                     " > " + scratch.File("list.txt");
+  EXPECT_EQ(std::system(list.c_str()), 0);
+  EXPECT_NE(ReadFile(scratch.File("list.txt")).find(id), std::string::npos);
+  std::string bad = std::string(LONGHAUL_BINARY) + " jobs show NOPE --admin " +
+                    server.admin_url() + " 2> " + scratch.File("err.txt");
+  EXPECT_NE(std::system(bad.c_str()), 0);
+  EXPECT_NE(ReadFile(scratch.File("err.txt")).find("HTTP 404"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace longhaul::testing
