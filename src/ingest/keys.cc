@@ -57,6 +57,7 @@ base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
         }
       }
       if (!body_is_json_) {
+        if (source.lenient) return std::string();
         return base::InvalidArgument(std::string(what) + " " + source.name +
                                      " needs a JSON body, and the body is not valid JSON");
       }

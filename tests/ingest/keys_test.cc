@@ -46,6 +46,14 @@ TEST(KeyExtractor, NonJsonBodyWithPointerIs400) {
   EXPECT_NE(r.status().message().find("not valid JSON"), std::string::npos);
 }
 
+TEST(KeyExtractor, LenientPointerOnAFormIsNoKey) {
+  auto req = Req("command=%2Fdeploy&text=prod");
+  KeyExtractor k(req);
+  config::KeySource slack{Kind::kJsonPointer, "/event_id"};
+  slack.lenient = true;
+  EXPECT_EQ(*k.Extract(slack, "idempotency key"), "");
+}
+
 TEST(KeyExtractor, HeaderIsCaseInsensitiveAndQueryIsDecoded) {
   auto req = Req("");
   KeyExtractor k(req);

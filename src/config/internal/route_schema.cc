@@ -199,6 +199,11 @@ KeySource ProviderIdempotencyKey(std::string_view provider) {
     key = {KeySource::Kind::kJsonPointer, "/id"};
   } else if (provider == "standard") {
     key = {KeySource::Kind::kHeader, "webhook-id"};
+  } else if (provider == "slack") {
+    // Events API bodies are JSON with event_id (retries reuse it); slash commands and
+    // interactivity payloads are forms without one, and are not deduplicated.
+    key = {KeySource::Kind::kJsonPointer, "/event_id"};
+    key.lenient = true;
   }
   return key;
 }
