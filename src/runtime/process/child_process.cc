@@ -160,7 +160,8 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
     rc |= posix_spawn_file_actions_addopen(sa.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   }
   rc |= posix_spawn_file_actions_adddup2(sa.actions(), out.write.get(), STDOUT_FILENO);
-  rc |= posix_spawn_file_actions_adddup2(sa.actions(), err.write.get(), STDERR_FILENO);
+  rc |= posix_spawn_file_actions_adddup2(
+      sa.actions(), options.merge_stderr ? out.write.get() : err.write.get(), STDERR_FILENO);
   // Descriptors another thread opened without O_CLOEXEC (sockets, the database) stay with us.
   rc |= posix_spawn_file_actions_addclosefrom_np(sa.actions(), 3);
   if (!options.working_dir.empty()) {

@@ -18,6 +18,8 @@ struct SpawnOptions {
   std::vector<std::string> env;   // "NAME=value" entries, the child's whole environment
   std::string working_dir;        // empty: the server's working directory
   bool stdin_pipe = true;         // false: stdin is /dev/null
+  bool merge_stderr = false;      // true: stderr goes to the stdout pipe (combined output, in
+                                  // order); the stderr pipe then reads EOF at once
 };
 
 class ChildProcess {

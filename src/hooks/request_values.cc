@@ -1,0 +1,715 @@
+#include "hooks/request_values.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <boost/json/stream_parser.hpp>
+#include <cctype>
+#include <charconv>
+#include <map>
+
+#include "runtime/process/environment.h"
+
+namespace longhaul::hooks {
+namespace json = boost::json;
+
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool Contains(std::string_view hay, std::string_view needle) {
+  return hay.find(needle) != std::string_view::npos;
+}
+
+std::string_view TrimView(std::string_view s) {
+  size_t b = 0;
+  size_t e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+std::optional<std::string_view> HeaderValue(const store::Request& req, std::string_view name) {
+  for (const auto& [k, v] : req.headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) return v;
+  }
+  return std::nullopt;
+}
+
+// One JSON value from the start of `text`, as Go's json.Decoder.Decode reads it: trailing
+// bytes after the value are not examined. Numbers keep their exact integer value.
+base::Result<json::value> ParseJsonPrefix(std::string_view text) {
+  json::parse_options opts;
+  opts.max_depth = kMaxNesting;
+  opts.allow_invalid_utf8 = true;
+  json::stream_parser p(json::storage_ptr(), opts);
+  boost::system::error_code ec;
+  p.write_some(text.data(), text.size(), ec);
+  if (!ec && !p.done()) p.finish(ec);
+  if (ec) return base::InvalidArgument("invalid JSON: " + ec.message());
+  return p.release();
+}
+
+std::string FormatDouble(double d) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, d);
+  return std::string(buf, r.ptr);
+}
+
+void AppendGoString(std::string& out, std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  out += '"';
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      case '<':
+      case '>':
+      case '&':
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+        continue;
+      default:
+        break;
+    }
+    if (c < 0x20) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+               (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+                static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+void AppendGoJson(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: out += "null"; return;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case json::kind::int64: out += std::to_string(v.get_int64()); return;
+    case json::kind::uint64: out += std::to_string(v.get_uint64()); return;
+    case json::kind::double_: out += FormatDouble(v.get_double()); return;
+    case json::kind::string: AppendGoString(out, v.get_string()); return;
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const json::value& e : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        AppendGoJson(out, e);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::object: {
+      const json::object& o = v.get_object();
+      std::vector<const json::key_value_pair*> items;
+      items.reserve(o.size());
+      for (const auto& kv : o) items.push_back(&kv);
+      std::sort(items.begin(), items.end(),
+                [](const auto* a, const auto* b) { return a->key() < b->key(); });
+      out += '{';
+      bool first = true;
+      for (const auto* kv : items) {
+        if (!first) out += ',';
+        first = false;
+        AppendGoString(out, kv->key());
+        out += ':';
+        AppendGoJson(out, kv->value());
+      }
+      out += '}';
+      return;
+    }
+  }
+}
+
+std::optional<size_t> ParseIndex(std::string_view s) {
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  size_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+const json::value* LookupIn(const json::value& node, std::string_view name) {
+  if (node.is_array()) {
+    const json::array& a = node.get_array();
+    if (a.empty()) return nullptr;
+    size_t dot = name.find('.');
+    auto idx = ParseIndex(name.substr(0, dot));
+    if (!idx || *idx >= a.size()) return nullptr;
+    if (dot == std::string_view::npos) return &a[*idx];
+    return LookupIn(a[*idx], name.substr(dot + 1));
+  }
+  if (node.is_object()) return Lookup(node.get_object(), name);
+  return nullptr;
+}
+
+// upstream ReplaceParameter: walks the dot path (no exact-key shortcut) and replaces the last
+// key when it exists.
+bool ReplaceIn(json::value& node, std::string_view name, const json::value& with) {
+  size_t dot = name.find('.');
+  if (node.is_array()) {
+    json::array& a = node.get_array();
+    if (dot == std::string_view::npos) return false;
+    auto idx = ParseIndex(name.substr(0, dot));
+    if (!idx || *idx >= a.size()) return false;
+    return ReplaceIn(a[*idx], name.substr(dot + 1), with);
+  }
+  if (!node.is_object()) return false;
+  json::object& o = node.get_object();
+  if (dot == std::string_view::npos) {
+    auto* v = o.if_contains(name);
+    if (v == nullptr) return false;
+    *v = with;
+    return true;
+  }
+  auto* v = o.if_contains(name.substr(0, dot));
+  if (v == nullptr) return false;
+  return ReplaceIn(*v, name.substr(dot + 1), with);
+}
+
+bool ReplaceInObject(json::object& o, std::string_view name, const json::value& with) {
+  json::value wrapper(std::move(o));
+  bool replaced = ReplaceIn(wrapper, name, with);
+  o = std::move(wrapper.get_object());
+  return replaced;
+}
+
+// ---- XML -----------------------------------------------------------------------------------
+
+class XmlReader {
+ public:
+  explicit XmlReader(std::string_view s) : s_(s) {}
+
+  base::Result<json::object> Document() {
+    if (s_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
+    LH_RETURN_IF_ERROR(SkipMisc());
+    if (pos_ >= s_.size() || s_[pos_] != '<') return Fail("no root element");
+    std::string name;
+    json::value v;
+    LH_RETURN_IF_ERROR(Element(0, name, v));
+    LH_RETURN_IF_ERROR(SkipMisc());
+    if (pos_ != s_.size()) return Fail("content after the root element");
+    json::object root;
+    root[name] = std::move(v);
+    return root;
+  }
+
+ private:
+  base::Status Fail(const std::string& what) const {
+    return base::InvalidArgument("invalid XML at byte " + std::to_string(pos_) + ": " + what);
+  }
+
+  bool StartsWith(std::string_view p) const { return s_.substr(pos_, p.size()) == p; }
+
+  void SkipSpace() {
+    while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+  }
+
+  // Comments, processing instructions (including the XML declaration) and whitespace.
+  base::Status SkipMisc() {
+    for (;;) {
+      SkipSpace();
+      if (StartsWith("<?")) {
+        size_t end = s_.find("?>", pos_);
+        if (end == std::string_view::npos) return Fail("unterminated processing instruction");
+        pos_ = end + 2;
+      } else if (StartsWith("<!--")) {
+        size_t end = s_.find("-->", pos_ + 4);
+        if (end == std::string_view::npos) return Fail("unterminated comment");
+        pos_ = end + 3;
+      } else if (StartsWith("<!")) {
+        return Fail("DTDs and entity declarations are not accepted");
+      } else {
+        return base::Status::Ok();
+      }
+    }
+  }
+
+  static bool NameChar(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+           c == ':' || (static_cast<unsigned char>(c) >= 0x80);
+  }
+
+  base::Status Name(std::string& out) {
+    size_t b = pos_;
+    while (pos_ < s_.size() && NameChar(s_[pos_])) ++pos_;
+    if (pos_ == b) return Fail("expected a name");
+    std::string_view full = s_.substr(b, pos_ - b);
+    size_t colon = full.rfind(':');
+    out = std::string(colon == std::string_view::npos ? full : full.substr(colon + 1));
+    return base::Status::Ok();
+  }
+
+  // Appends `text` with the predefined and numeric entities decoded.
+  base::Status Decode(std::string_view text, std::string& out) {
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '&') {
+        out += text[i];
+        continue;
+      }
+      size_t semi = text.find(';', i);
+      if (semi == std::string_view::npos || semi - i > 12) return Fail("bad entity reference");
+      std::string_view ent = text.substr(i + 1, semi - i - 1);
+      if (ent == "lt") {
+        out += '<';
+      } else if (ent == "gt") {
+        out += '>';
+      } else if (ent == "amp") {
+        out += '&';
+      } else if (ent == "quot") {
+        out += '"';
+      } else if (ent == "apos") {
+        out += '\'';
+      } else if (!ent.empty() && ent[0] == '#') {
+        uint32_t cp = 0;
+        std::from_chars_result r{};
+        if (ent.size() > 1 && (ent[1] == 'x' || ent[1] == 'X')) {
+          r = std::from_chars(ent.data() + 2, ent.data() + ent.size(), cp, 16);
+        } else {
+          r = std::from_chars(ent.data() + 1, ent.data() + ent.size(), cp, 10);
+        }
+        if (r.ec != std::errc() || r.ptr != ent.data() + ent.size() || cp == 0 ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+          return Fail("bad character reference");
+        }
+        AppendUtf8(out, cp);
+      } else {
+        return Fail("unknown entity &" + std::string(ent) + ";");
+      }
+      i = semi;
+    }
+    return base::Status::Ok();
+  }
+
+  static void AppendUtf8(std::string& out, uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  static void Add(json::object& o, const std::string& key, json::value v) {
+    json::value* existing = o.if_contains(key);
+    if (existing == nullptr) {
+      o[key] = std::move(v);
+    } else if (existing->is_array()) {
+      existing->get_array().push_back(std::move(v));
+    } else {
+      json::array a;
+      a.push_back(std::move(*existing));
+      a.push_back(std::move(v));
+      *existing = std::move(a);
+    }
+  }
+
+  // At '<' of a start tag. Sets `name` and `out` (a string for a leaf without attributes,
+  // else an object).
+  base::Status Element(int depth, std::string& name, json::value& out) {
+    if (depth >= kMaxNesting) return Fail("elements nested too deeply");
+    ++pos_;  // '<'
+    LH_RETURN_IF_ERROR(Name(name));
+    json::object obj;
+    bool has_children = false;
+    for (;;) {
+      SkipSpace();
+      if (pos_ >= s_.size()) return Fail("unterminated start tag");
+      if (StartsWith("/>")) {
+        pos_ += 2;
+        if (obj.empty()) {
+          out = "";
+        } else {
+          out = std::move(obj);
+        }
+        return base::Status::Ok();
+      }
+      if (s_[pos_] == '>') {
+        ++pos_;
+        break;
+      }
+      std::string attr;
+      LH_RETURN_IF_ERROR(Name(attr));
+      SkipSpace();
+      if (pos_ >= s_.size() || s_[pos_] != '=') return Fail("expected '=' after an attribute");
+      ++pos_;
+      SkipSpace();
+      if (pos_ >= s_.size() || (s_[pos_] != '"' && s_[pos_] != '\'')) {
+        return Fail("attribute values must be quoted");
+      }
+      char q = s_[pos_++];
+      size_t end = s_.find(q, pos_);
+      if (end == std::string_view::npos) return Fail("unterminated attribute value");
+      std::string value;
+      LH_RETURN_IF_ERROR(Decode(s_.substr(pos_, end - pos_), value));
+      pos_ = end + 1;
+      obj["-" + attr] = std::move(value);
+    }
+    bool has_attrs = !obj.empty();
+    std::string text;
+    for (;;) {
+      if (pos_ >= s_.size()) return Fail("unterminated element <" + name + ">");
+      if (StartsWith("</")) {
+        pos_ += 2;
+        std::string end_name;
+        LH_RETURN_IF_ERROR(Name(end_name));
+        SkipSpace();
+        if (pos_ >= s_.size() || s_[pos_] != '>') return Fail("bad end tag");
+        ++pos_;
+        if (end_name != name) return Fail("</" + end_name + "> does not close <" + name + ">");
+        break;
+      }
+      if (StartsWith("<!--")) {
+        size_t end = s_.find("-->", pos_ + 4);
+        if (end == std::string_view::npos) return Fail("unterminated comment");
+        pos_ = end + 3;
+      } else if (StartsWith("<![CDATA[")) {
+        size_t end = s_.find("]]>", pos_ + 9);
+        if (end == std::string_view::npos) return Fail("unterminated CDATA");
+        text.append(s_.substr(pos_ + 9, end - pos_ - 9));
+        pos_ = end + 3;
+      } else if (StartsWith("<?")) {
+        size_t end = s_.find("?>", pos_);
+        if (end == std::string_view::npos) return Fail("unterminated processing instruction");
+        pos_ = end + 2;
+      } else if (StartsWith("<!")) {
+        return Fail("declarations are not accepted inside elements");
+      } else if (s_[pos_] == '<') {
+        std::string child_name;
+        json::value child;
+        LH_RETURN_IF_ERROR(Element(depth + 1, child_name, child));
+        Add(obj, child_name, std::move(child));
+        has_children = true;
+      } else {
+        size_t end = s_.find('<', pos_);
+        if (end == std::string_view::npos) end = s_.size();
+        LH_RETURN_IF_ERROR(Decode(s_.substr(pos_, end - pos_), text));
+        pos_ = end;
+      }
+    }
+    std::string trimmed(TrimView(text));
+    if (!has_attrs && !has_children) {
+      out = std::move(trimmed);
+      return base::Status::Ok();
+    }
+    if (!trimmed.empty()) obj["#text"] = std::move(trimmed);
+    out = std::move(obj);
+    return base::Status::Ok();
+  }
+
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+// ---- multipart -----------------------------------------------------------------------------
+
+// The value of parameter `key` in a header value such as `form-data; name="a"; filename="b"`
+// or a content type's `boundary=...`.
+std::optional<std::string> HeaderParam(std::string_view value, std::string_view key) {
+  size_t i = value.find(';');
+  while (i != std::string_view::npos && i < value.size()) {
+    ++i;
+    while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
+    size_t eq = value.find('=', i);
+    if (eq == std::string_view::npos) return std::nullopt;
+    std::string k = Lower(TrimView(value.substr(i, eq - i)));
+    size_t v = eq + 1;
+    std::string val;
+    if (v < value.size() && value[v] == '"') {
+      ++v;
+      while (v < value.size() && value[v] != '"') {
+        if (value[v] == '\\' && v + 1 < value.size()) ++v;
+        val += value[v++];
+      }
+      if (v < value.size()) ++v;  // closing quote
+    } else {
+      while (v < value.size() && value[v] != ';') val += value[v++];
+      val = std::string(TrimView(val));
+    }
+    if (k == key) return val;
+    i = value.find(';', v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string CanonicalHeaderKey(std::string_view name) {
+  for (char c : name) {
+    unsigned char u = static_cast<unsigned char>(c);
+    bool token = std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) !=
+                                        std::string_view::npos;
+    if (!token) return std::string(name);
+  }
+  std::string out(name);
+  bool upper = true;
+  for (char& c : out) {
+    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c))
+                                : std::tolower(static_cast<unsigned char>(c)));
+    upper = c == '-';
+  }
+  return out;
+}
+
+const json::value* Lookup(const json::object& root, std::string_view name) {
+  if (const json::value* exact = root.if_contains(name)) return exact;
+  size_t dot = name.find('.');
+  if (dot == std::string_view::npos) return nullptr;
+  const json::value* first = root.if_contains(name.substr(0, dot));
+  if (first == nullptr) return nullptr;
+  return LookupIn(*first, name.substr(dot + 1));
+}
+
+std::string GoJson(const json::value& v) {
+  std::string out;
+  AppendGoJson(out, v);
+  return out;
+}
+
+std::string RenderValue(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string: return std::string(v.get_string());
+    case json::kind::null: return "<nil>";
+    case json::kind::bool_: return v.get_bool() ? "true" : "false";
+    case json::kind::int64: return std::to_string(v.get_int64());
+    case json::kind::uint64: return std::to_string(v.get_uint64());
+    case json::kind::double_: return FormatDouble(v.get_double());
+    default: return GoJson(v);
+  }
+}
+
+base::Result<json::object> ParseXml(std::string_view text) {
+  XmlReader r(text);
+  return r.Document();
+}
+
+base::Result<std::vector<MultipartPart>> ParseMultipart(std::string_view content_type,
+                                                        std::string_view body) {
+  auto boundary = HeaderParam(content_type, "boundary");
+  if (!boundary || boundary->empty() || boundary->size() > 200) {
+    return base::InvalidArgument("multipart: no boundary in the content type");
+  }
+  std::string delim = "--" + *boundary;
+  std::vector<MultipartPart> parts;
+  size_t pos = body.find(delim);
+  if (pos == std::string_view::npos) return base::InvalidArgument("multipart: no first boundary");
+  pos += delim.size();
+  for (;;) {
+    if (body.substr(pos, 2) == "--") return parts;  // closing delimiter
+    // The rest of the delimiter line.
+    size_t eol = body.find('\n', pos);
+    if (eol == std::string_view::npos) return base::InvalidArgument("multipart: truncated body");
+    pos = eol + 1;
+    MultipartPart part;
+    // Headers up to an empty line.
+    for (;;) {
+      size_t end = body.find('\n', pos);
+      if (end == std::string_view::npos) {
+        return base::InvalidArgument("multipart: truncated part headers");
+      }
+      std::string_view line = body.substr(pos, end - pos);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      pos = end + 1;
+      if (line.empty()) break;
+      size_t colon = line.find(':');
+      if (colon == std::string_view::npos) {
+        return base::InvalidArgument("multipart: malformed part header");
+      }
+      std::string key = Lower(TrimView(line.substr(0, colon)));
+      std::string_view value = TrimView(line.substr(colon + 1));
+      if (key == "content-disposition") {
+        part.name = HeaderParam(value, "name").value_or("");
+        part.filename = HeaderParam(value, "filename").value_or("");
+      } else if (key == "content-type") {
+        part.content_type = std::string(value);
+      }
+    }
+    size_t next = body.find(delim, pos);
+    if (next == std::string_view::npos) {
+      return base::InvalidArgument("multipart: missing closing boundary");
+    }
+    size_t end = next;
+    if (end > pos && body[end - 1] == '\n') --end;
+    if (end > pos && body[end - 1] == '\r') --end;
+    part.body = std::string(body.substr(pos, end - pos));
+    parts.push_back(std::move(part));
+    pos = next + delim.size();
+  }
+}
+
+void ApplyJsonParameters(RequestValues& values, const std::vector<ValueRef>& refs,
+                         std::vector<std::string>& notes) {
+  for (const ValueRef& ref : refs) {
+    json::object* target = nullptr;
+    std::string key = ref.name;
+    switch (ref.source) {
+      case ValueRef::Source::kHeader:
+        target = &values.headers;
+        key = CanonicalHeaderKey(ref.name);
+        break;
+      case ValueRef::Source::kQuery:
+        target = &values.query;
+        break;
+      case ValueRef::Source::kPayload:
+        target = &values.payload;
+        break;
+      default:
+        notes.push_back("parse-parameters-as-json: source of `" + ref.name +
+                        "` must be header, url/query or payload");
+        continue;
+    }
+    auto text = Resolve(ref, values);
+    if (!text.ok()) {
+      notes.push_back("parse-parameters-as-json: `" + ref.name + "`: " + text.status().message());
+      continue;
+    }
+    auto parsed = ParseJsonPrefix(*text);
+    if (!parsed.ok() || !parsed->is_object()) {
+      notes.push_back("parse-parameters-as-json: `" + ref.name + "` is not a JSON object");
+      continue;
+    }
+    ReplaceInObject(*target, key, *parsed);
+  }
+}
+
+base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& hook) {
+  RequestValues out;
+  out.method = req.method;
+  out.remote_addr = req.remote_addr;
+  out.raw_body = req.body;
+  for (const auto& [k, v] : req.headers) {
+    std::string key = CanonicalHeaderKey(k);
+    if (key == "Host") continue;  // Go moves it out of the header map
+    if (!out.headers.contains(key)) out.headers[key] = v;
+  }
+  for (const auto& [k, v] : runtime::process::DecodeQuery(req.query)) {
+    if (!out.query.contains(k)) out.query[k] = v;
+  }
+
+  std::string content_type = hook.content_type;
+  if (content_type.empty()) content_type = std::string(HeaderValue(req, "Content-Type").value_or(""));
+  std::string lower = Lower(content_type);
+  if (Contains(lower, "json")) {
+    std::string_view body = req.body;
+    size_t first = 0;
+    while (first < body.size() && std::isspace(static_cast<unsigned char>(body[first]))) ++first;
+    auto parsed = ParseJsonPrefix(body);
+    if (!parsed.ok()) {
+      out.payload_error = "cannot parse the JSON payload: " + parsed.status().message();
+    } else if (first < body.size() && body[first] == '[') {
+      out.payload["root"] = std::move(*parsed);
+      out.has_payload = true;
+    } else if (parsed->is_object()) {
+      out.payload = std::move(parsed->get_object());
+      out.has_payload = true;
+    } else {
+      out.payload_error = "the JSON payload is not an object or array";
+    }
+  } else if (Contains(lower, "x-www-form-urlencoded")) {
+    for (const auto& [k, v] : runtime::process::DecodeQuery(req.body)) {
+      if (!out.payload.contains(k)) out.payload[k] = v;
+    }
+    out.has_payload = true;
+  } else if (Contains(lower, "xml")) {
+    auto parsed = ParseXml(req.body);
+    if (!parsed.ok()) {
+      out.payload_error = "cannot parse the XML payload: " + parsed.status().message();
+    } else {
+      out.payload = std::move(*parsed);
+      out.has_payload = true;
+    }
+  } else if (lower.rfind("multipart/form-data;", 0) == 0) {
+    auto parts = ParseMultipart(content_type, req.body);
+    if (!parts.ok()) return parts.status();
+    out.raw_body = std::string_view();
+    out.has_payload = true;
+    for (const MultipartPart& p : *parts) {
+      if (p.name.empty() || out.payload.contains(p.name)) continue;
+      if (p.filename.empty()) {
+        out.payload[p.name] = p.body;
+        continue;
+      }
+      bool as_json = Lower(p.content_type).rfind("application/json", 0) == 0;
+      for (const ValueRef& ref : hook.json_parameters) {
+        if (ref.source == ValueRef::Source::kPayload && ref.name == p.name) as_json = true;
+      }
+      if (!as_json) continue;
+      auto parsed = ParseJsonPrefix(p.body);
+      if (parsed.ok()) out.payload[p.name] = std::move(*parsed);
+    }
+  } else if (!content_type.empty()) {
+    out.payload_error = "unsupported content type " + content_type;
+  }
+
+  std::vector<std::string> notes;
+  ApplyJsonParameters(out, hook.json_parameters, notes);
+  for (const auto& n : notes) {
+    if (!out.payload_error.empty()) out.payload_error += "; ";
+    out.payload_error += n;
+  }
+  return out;
+}
+
+base::Result<std::string> Resolve(const ValueRef& ref, const RequestValues& values) {
+  const json::object* source = nullptr;
+  std::string key = ref.name;
+  switch (ref.source) {
+    case ValueRef::Source::kHeader:
+      source = &values.headers;
+      key = CanonicalHeaderKey(ref.name);
+      break;
+    case ValueRef::Source::kQuery:
+      source = &values.query;
+      break;
+    case ValueRef::Source::kPayload:
+      source = &values.payload;
+      break;
+    case ValueRef::Source::kString:
+      return ref.name;
+    case ValueRef::Source::kRawBody:
+      return std::string(values.raw_body);
+    case ValueRef::Source::kRequest: {
+      std::string n = Lower(ref.name);
+      if (n == "method") return values.method;
+      if (n == "remote-addr") return values.remote_addr;
+      return base::InvalidArgument("unsupported request key \"" + ref.name + "\"");
+    }
+    case ValueRef::Source::kEntirePayload:
+      return values.has_payload ? GoJson(json::value(values.payload)) : std::string("null");
+    case ValueRef::Source::kEntireHeaders:
+      return GoJson(json::value(values.headers));
+    case ValueRef::Source::kEntireQuery:
+      return GoJson(json::value(values.query));
+  }
+  const json::value* v = Lookup(*source, key);
+  if (v == nullptr) return base::NotFound("parameter node not found: " + key);
+  return RenderValue(*v);
+}
+
+}  // namespace longhaul::hooks

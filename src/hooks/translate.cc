@@ -1,0 +1,103 @@
+#include "hooks/translate.h"
+
+#include <cctype>
+
+#include "config/listen.h"
+
+namespace longhaul::hooks {
+
+std::vector<std::string> ParseMethodList(std::string_view text) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty()) out.push_back(cur);
+    cur.clear();
+  };
+  for (char c : text) {
+    if (c == ',') {
+      flush();
+    } else if (!std::isspace(static_cast<unsigned char>(c))) {
+      cur += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string HookPath(const std::string& url_prefix, const std::string& id) {
+  return url_prefix.empty() ? "/" + id : "/" + url_prefix + "/" + id;
+}
+
+namespace {
+
+std::vector<config::PathSegment> LiteralSegments(const std::string& path) {
+  std::vector<config::PathSegment> out;
+  size_t i = 1;  // after the leading '/'
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    config::PathSegment seg;
+    seg.kind = config::PathSegment::Kind::kLiteral;
+    seg.text = path.substr(i, j - i);
+    out.push_back(std::move(seg));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hooks,
+                                                              const WebhookOptions& options) {
+  auto cfg = std::make_shared<config::Config>();
+  cfg->source = "webhook";
+  for (size_t i = 0; i < options.hooks_files.size(); ++i) {
+    cfg->source += (i == 0 ? " " : ",") + options.hooks_files[i];
+  }
+  config::Listen listen;
+  listen.host = options.ip;
+  listen.port = options.port;
+  auto check_ip = config::ParseListen(config::FormatListen(listen));
+  if (!check_ip.ok()) return base::InvalidArgument("-ip: " + check_ip.status().message());
+  cfg->server.listen = *check_ip;
+  auto admin = config::ParseListen(options.admin);
+  if (!admin.ok()) return base::InvalidArgument("-admin: " + admin.status().message());
+  cfg->server.admin = *admin;
+  if (admin->port != 0 && admin->port == cfg->server.listen.port) {
+    return base::InvalidArgument("-admin must not use the -port port (" +
+                                 std::to_string(admin->port) + ")");
+  }
+  cfg->server.data_dir = options.data_dir;
+  cfg->server.admin_token = options.admin_token;
+
+  for (const Hook& h : hooks.hooks()) {
+    config::Function fn;
+    fn.name = h.id;
+    fn.line = h.line;
+    fn.kind = config::RuntimeKind::kCommand;
+    fn.command.argv = {h.execute_command};
+    fn.command.stdin_mode = config::CommandRuntime::Stdin::kNone;
+    fn.timeout = h.timeout;
+    fn.concurrency = h.max_concurrency;
+    fn.retries = h.retries;
+    fn.max_event_age = std::chrono::hours(24);
+    fn.working_dir = h.working_dir;
+    cfg->functions.push_back(std::move(fn));
+
+    config::Route route;
+    route.line = h.line;
+    route.method = "ANY";
+    route.path = HookPath(options.url_prefix, h.id);
+    route.segments = LiteralSegments(route.path);
+    route.function = h.id;
+    route.ack = config::AckMode::kAsync;
+    route.ack_status = h.success_code == 0 ? 200 : h.success_code;
+    route.ack_body = h.response_message;
+    // A caller waiting for the output waits through every attempt.
+    route.wait = h.timeout * (h.retries + 1) + std::chrono::minutes(1);
+    cfg->routes.push_back(std::move(route));
+  }
+  return std::shared_ptr<const config::Config>(std::move(cfg));
+}
+
+}  // namespace longhaul::hooks
