@@ -12,7 +12,7 @@ namespace longhaul::ingest {
 namespace asio = boost::asio;
 namespace bh = boost::beast::http;
 
-store::Request ToStoreRequest(const http::Request& req, const http::ConnInfo& conn) {
+store::Request ToStoreRequest(http::Request& req, const http::ConnInfo& conn) {
   store::Request out;
   out.method = std::string(req.method_string());
   std::string_view target = req.target();
@@ -24,7 +24,7 @@ store::Request ToStoreRequest(const http::Request& req, const http::ConnInfo& co
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
   out.remote_addr = conn.remote_addr;
-  out.body = req.body();
+  out.body = std::move(req.body());  // the request is not used after this
   return out;
 }
 

@@ -64,7 +64,7 @@ class IngestHandler {
 store::NewJob NewJobFor(const config::Function& fn, std::string route, store::Request request,
                         base::TimePoint now);
 
-// The stored form of an HTTP request.
-store::Request ToStoreRequest(const http::Request& req, const http::ConnInfo& conn);
+// The stored form of an HTTP request; takes the body out of `req`.
+store::Request ToStoreRequest(http::Request& req, const http::ConnInfo& conn);
 
 }  // namespace longhaul::ingest
