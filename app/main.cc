@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "cli/admin_client.h"
 #include "config/config.h"
+#include "hooks/webhook_mode.h"
 #include "http/server.h"
 #include "ingest/ingest_handler.h"
 #include "runtime/forward/forward_runtime.h"
@@ -55,15 +56,25 @@ std::string HostPort(const std::string& host, uint16_t port) {
   return host + ":" + std::to_string(port);
 }
 
-int Serve(const std::string& config_path) {
-  auto loaded = Load(config_path);
+// Reloads the hooks files of `longhaul webhook` (SIGHUP, SIGUSR1); the reasons a reload is
+// refused were logged by Reload().
+base::Result<std::shared_ptr<const config::Config>> ReloadHooks(hooks::WebhookMode& webhook) {
+  if (auto next = webhook.Reload(false)) return next;
+  return base::InvalidArgument("hooks files not reloaded; the previous hooks stay");
+}
+
+// `serve` with a config file, or `webhook` (non-null `webhook`) with hooks files.
+int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> webhook = nullptr) {
+  auto loaded = webhook ? base::Result<std::shared_ptr<const config::Config>>(webhook->config())
+                        : Load(config_path);
   if (!loaded.ok()) {
     std::fprintf(stderr, "longhaul: %s\n", loaded.status().message().c_str());
     return 2;
   }
   std::shared_ptr<const config::Config> cfg = *loaded;
   const config::Server& srv = cfg->server;
-  base::Logger log(srv.log_format == "json" ? base::LogFormat::kJson : base::LogFormat::kText);
+  base::Logger log(srv.log_format == "json" ? base::LogFormat::kJson : base::LogFormat::kText,
+                   webhook ? webhook->log_level() : base::LogLevel::kInfo);
   base::SystemClock clock;
 
   std::error_code fs_ec;
@@ -91,6 +102,7 @@ int Serve(const std::string& config_path) {
   sched::SchedulerOptions sched_opts{node_id, srv.lease, srv.poll_interval, srv.shutdown_grace};
   sched::Scheduler scheduler(*store, clock, log, hub, sched_opts,
                              [&](const config::Function& fn) -> runtime::Runtime* {
+                               if (webhook) return webhook->runtime();  // hooks only
                                switch (fn.kind) {
                                  case config::RuntimeKind::kCommand: return &process_runtime;
                                  case config::RuntimeKind::kHttp: return &forward_runtime;
@@ -112,7 +124,8 @@ int Serve(const std::string& config_path) {
   std::shared_ptr<admin::AdminHandler> admin_handler;
   http::HttpServer public_server(ioc, log, "public", LimitsFrom(srv),
                                  [&](http::Request& r, const http::ConnInfo& c) {
-                                   return (*ingest_handler)(r, c);
+                                   return webhook ? webhook->Handle(*ingest_handler, r, c)
+                                                  : (*ingest_handler)(r, c);
                                  });
   http::HttpServer admin_server(ioc, log, "admin", LimitsFrom(srv),
                                 [&](http::Request& r, const http::ConnInfo& c) {
@@ -130,6 +143,7 @@ int Serve(const std::string& config_path) {
                                             : srv.public_url;
   ingest_handler = std::make_shared<ingest::IngestHandler>(deps, cfg);
   admin_handler = std::make_shared<admin::AdminHandler>(deps, cfg);
+  if (webhook) webhook->Start(clock, log, {*store, hub, blocking_pool});
 
   base::Status started = scheduler.Start(cfg);
   if (!started.ok()) {
@@ -159,12 +173,31 @@ int Serve(const std::string& config_path) {
   };
   watch_store();
 
+  // webhook -hotreload: the hooks files are polled every second, read off the I/O threads.
+  asio::steady_timer hooks_timer(ioc);
+  std::function<void()> watch_hooks = [&] {
+    hooks_timer.expires_after(std::chrono::seconds(1));
+    hooks_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      asio::post(blocking_pool, [&] {
+        if (auto next = webhook->Reload(true)) {
+          ingest_handler->SetConfig(next);
+          admin_handler->SetConfig(next);
+          scheduler.SetConfig(next);
+        }
+        asio::post(ioc, watch_hooks);
+      });
+    });
+  };
+  if (webhook && webhook->options().hotreload) watch_hooks();
+
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  if (webhook) signals.add(SIGUSR1);
   std::function<void()> on_signal = [&] {
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (ec) return;
-      if (sig == SIGHUP) {
-        auto next = Load(config_path);
+      if (sig == SIGHUP || sig == SIGUSR1) {
+        auto next = webhook ? ReloadHooks(*webhook) : Load(config_path);
         if (!next.ok()) {
           log.Error("config.reload_rejected", {{"error", next.status().message()}});
         } else {
@@ -181,6 +214,7 @@ int Serve(const std::string& config_path) {
       public_server.StopAccepting();
       admin_server.StopAccepting();
       store_timer.cancel();
+      hooks_timer.cancel();
       // Draining blocks; do it off the I/O threads, then stop them.
       std::thread([&] {
         scheduler.Shutdown();
@@ -224,6 +258,124 @@ cli::AdminTarget TargetFrom(const std::string& admin_url, const std::string& con
   }
   if (t.base_url.rfind("http://", 0) != 0) t.base_url = "http://" + t.base_url;
   return t;
+}
+
+// `longhaul webhook`: adnanh/webhook's command line (single-dash long flags, rewritten for
+// CLI11 before parsing) plus longhaul's -data-dir, -admin and -admin-token.
+struct WebhookFlags {
+  hooks::WebhookOptions options;
+  int port = 9000;
+  std::string http_methods;
+  std::vector<std::string> headers;
+  std::string pidfile, logfile;
+  bool version = false;
+  std::string ignored;
+  bool ignored_flag = false;
+  std::vector<std::string> unsupported;  // -secure, -cert, ...: refused with a reason
+};
+
+const std::vector<std::string>& WebhookFlagNames() {
+  static const std::vector<std::string> kNames = {
+      "hooks", "template", "hotreload", "verbose", "debug", "nopanic", "ip", "port", "urlprefix",
+      "http-methods", "header", "data-dir", "admin", "admin-token", "pidfile", "logfile",
+      "version", "x-request-id", "x-request-id-limit", "max-multipart-mem", "secure", "cert",
+      "key", "tls-min-version", "cipher-suites", "list-cipher-suites", "socket", "setuid",
+      "setgid", "help"};
+  return kNames;
+}
+
+CLI::App* AddWebhookCommand(CLI::App& app, WebhookFlags& f) {
+  auto* cmd = app.add_subcommand(
+      "webhook", "serve an adnanh/webhook hooks file; every hook runs through the durable queue");
+  hooks::WebhookOptions& o = f.options;
+  cmd->add_option("--hooks", o.hooks_files, "hooks file, JSON or YAML (repeatable; default hooks.json)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_flag("--template", o.as_template, "render the hooks files as Go templates ({{ getenv \"X\" }})");
+  cmd->add_flag("--hotreload", o.hotreload, "reload the hooks files when they change");
+  cmd->add_flag("--verbose", o.verbose, "log requests and runs (else only warnings and errors)");
+  cmd->add_flag("--debug", o.debug, "log debug detail too");
+  cmd->add_flag("--nopanic", o.nopanic, "start even when no hooks are loaded");
+  cmd->add_option("--ip", o.ip, "address to listen on")->capture_default_str();
+  cmd->add_option("--port", f.port, "port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--urlprefix", o.url_prefix, "path prefix of the hooks")->capture_default_str();
+  cmd->add_option("--http-methods", f.http_methods, "default allowed methods, comma-separated");
+  cmd->add_option("--header", f.headers, "response header name=value (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--data-dir", o.data_dir, "where the job store lives")->capture_default_str();
+  cmd->add_option("--admin", o.admin, "admin/status API address")->capture_default_str();
+  cmd->add_option("--admin-token", o.admin_token, "bearer token for the admin API");
+  cmd->add_option("--pidfile", f.pidfile, "write the process id to this file");
+  cmd->add_option("--logfile", f.logfile, "log to this file (implies -verbose)");
+  cmd->add_flag("--version", f.version, "print the webhook version this mode follows");
+  for (const char* name : {"--x-request-id-limit", "--max-multipart-mem"}) {
+    cmd->add_option(name, f.ignored, "accepted for compatibility; no effect");
+  }
+  cmd->add_flag("--x-request-id", f.ignored_flag, "accepted for compatibility; no effect");
+  for (const char* name : {"--cert", "--key", "--tls-min-version", "--cipher-suites", "--socket",
+                           "--setuid", "--setgid"}) {
+    cmd->add_option_function<std::string>(
+        name, [&f, name](const std::string&) { f.unsupported.push_back(name + 1); },
+        "not supported");
+  }
+  for (const char* name : {"--secure", "--list-cipher-suites"}) {
+    cmd->add_flag_callback(name, [&f, name] { f.unsupported.push_back(name + 1); },
+                           "not supported");
+  }
+  return cmd;
+}
+
+int ServeWebhook(WebhookFlags& f) {
+  if (f.version) {
+    std::printf("webhook version 2.8.2 (longhaul webhook mode)\n");
+    return 0;
+  }
+  if (!f.unsupported.empty()) {
+    std::fprintf(stderr,
+                 "longhaul webhook: %s is not supported: put a TLS-terminating proxy in front, "
+                 "listen on a port, and run longhaul as the user the hooks need\n",
+                 f.unsupported.front().c_str());
+    return 2;
+  }
+  hooks::WebhookOptions& o = f.options;
+  o.port = static_cast<uint16_t>(f.port);
+  o.http_methods = hooks::ParseMethodList(f.http_methods);
+  for (const std::string& h : f.headers) {
+    auto kv = hooks::ParseHeaderFlag(h);
+    if (!kv) {
+      std::fprintf(stderr, "longhaul webhook: -header must be name=value, not `%s`\n", h.c_str());
+      return 2;
+    }
+    o.response_headers.push_back(*kv);
+  }
+  if (o.admin_token.empty()) o.admin_token = GetEnv("LONGHAUL_ADMIN_TOKEN").value_or("");
+  if (!f.logfile.empty()) {
+    o.verbose = true;
+    if (std::freopen(f.logfile.c_str(), "a", stderr) == nullptr) {
+      std::fprintf(stdout, "longhaul webhook: cannot open -logfile %s\n", f.logfile.c_str());
+      return 2;
+    }
+  }
+  auto mode = hooks::WebhookMode::Load(o, GetEnv);
+  if (!mode.ok()) {
+    std::fprintf(stderr, "longhaul webhook: %s\n", mode.status().message().c_str());
+    return 2;
+  }
+  if (!f.pidfile.empty()) {
+    FILE* pf = std::fopen(f.pidfile.c_str(), "w");
+    if (pf == nullptr) {
+      std::fprintf(stderr, "longhaul webhook: cannot write -pidfile %s\n", f.pidfile.c_str());
+      return 2;
+    }
+    std::fprintf(pf, "%d\n", static_cast<int>(getpid()));
+    std::fclose(pf);
+  }
+  int rc = Serve("", std::move(*mode));
+  if (!f.pidfile.empty()) std::remove(f.pidfile.c_str());
+  return rc;
 }
 
 }  // namespace
@@ -274,13 +426,26 @@ int main(int argc, char** argv) {
     add_client_opts(c);
   }
 
+  WebhookFlags webhook_flags;
+  auto* webhook = AddWebhookCommand(app, webhook_flags);
+  // webhook's flags are Go style (-hooks f); CLI11 wants --hooks.
+  std::vector<std::string> args(argv, argv + argc);
+  if (argc > 1 && args[1] == "webhook") {
+    std::vector<std::string> rest(args.begin() + 2, args.end());
+    rest = hooks::GoFlagsToCli11(rest, WebhookFlagNames());
+    args.resize(2);
+    args.insert(args.end(), rest.begin(), rest.end());
+  }
+  std::vector<char*> cargs;
+  for (std::string& a : args) cargs.push_back(a.data());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(cargs.size()), cargs.data());
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
 
   if (*serve) return Serve(config_path);
+  if (*webhook) return ServeWebhook(webhook_flags);
   if (*check) {
     auto cfg = Load(config_path);
     if (!cfg.ok()) {

@@ -133,6 +133,7 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
                                                            http::Request& req,
                                                            const http::ConnInfo& conn) {
   std::shared_ptr<const State> state = state_.load();
+  // ToStoreRequest moves the body out of `req`; it goes back before ingest sees `req`.
   store::Request sreq = ingest::ToStoreRequest(req, conn);
   Dispatch d = Decide(*state->hooks, options_, sreq, clock_->Now());
   if (d.kind == Dispatch::Kind::kAnswer) {
@@ -152,6 +153,7 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
     if (!sreq.query.empty()) target += "?" + sreq.query;
     req.target(target);
   }
+  req.body() = std::move(sreq.body);
   http::Response acked = co_await ingest(req, conn);
   std::string job_id(acked["X-Longhaul-Job-Id"]);
   if (acked.result_int() / 100 != 2 || job_id.empty()) {
