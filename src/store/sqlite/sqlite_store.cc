@@ -303,6 +303,10 @@ Status SqliteStore::RunRead(const std::function<Status(Connection&)>& fn) {
 }
 
 void SqliteStore::Append(NewJob job, AppendCallback done) {
+  if (job.id.empty() || job.function.empty()) {
+    done(base::InvalidArgument("append: job id and function are required"));
+    return;
+  }
   committer_->Submit(std::make_unique<AppendOp>(std::move(job), std::move(done)));
 }
 

@@ -19,6 +19,14 @@
 // recover it (the fsync-failure ambiguity every database has). Its callers were told
 // kUnavailable and retry; idempotency keys turn that retry into a duplicate of the recovered job.
 //
+// Leases: Complete() and ExtendLease() accept the owner recorded on the running job. A lease
+// that has run out but was not yet taken back by RecoverLeases() still counts as held (nobody
+// else can have the job); once recovered, or cancelled, the old owner gets kAborted.
+// Ordering keys: a job with an ordering key is claimable only while it is the oldest unfinished
+// job of its (function, ordering_key) and no other job of that key is running. Claim() takes
+// due jobs earliest next_run_at first (insertion order among equals) and moves expired ones it
+// meets to dead. Append() with an empty id or function fails at once with kInvalidArgument.
+//
 // Callbacks given to Append() run on the writer thread (or, when the append is refused at once,
 // on the calling thread before Append() returns). They must not block and must not call the
 // blocking methods of this store (those return kInternal when called from the writer thread).

@@ -100,6 +100,16 @@ TEST_F(StoreTest, TakenIdFailsOnlyThatAppend) {
   Add(MakeJob());
 }
 
+TEST_F(StoreTest, AppendWithoutIdOrFunctionIsInvalid) {
+  Open();
+  NewJob no_id = MakeJob();
+  no_id.id.clear();
+  EXPECT_EQ(AppendAndWait(*store_, no_id).status().code(), base::Code::kInvalidArgument);
+  NewJob no_fn = MakeJob();
+  no_fn.function.clear();
+  EXPECT_EQ(AppendAndWait(*store_, no_fn).status().code(), base::Code::kInvalidArgument);
+}
+
 TEST_F(StoreTest, ConcurrentAppendsAreAllAckedAndSurviveReopen) {
   Open();
   constexpr int kThreads = 8;
