@@ -4,21 +4,27 @@ namespace longhaul::store {
 
 std::string_view ToString(JobState s) {
   switch (s) {
-    case JobState::kQueued: return "queued";
-    case JobState::kRunning: return "running";
-    case JobState::kRetrying: return "retrying";
-    case JobState::kSucceeded: return "succeeded";
-    case JobState::kFailed: return "failed";
-    case JobState::kDead: return "dead";
-    case JobState::kCancelled: return "cancelled";
+    case JobState::kQueued:
+      return "queued";
+    case JobState::kRunning:
+      return "running";
+    case JobState::kRetrying:
+      return "retrying";
+    case JobState::kSucceeded:
+      return "succeeded";
+    case JobState::kFailed:
+      return "failed";
+    case JobState::kDead:
+      return "dead";
+    case JobState::kCancelled:
+      return "cancelled";
   }
   return "queued";
 }
 
 std::optional<JobState> ParseJobState(std::string_view s) {
-  static constexpr JobState kAll[] = {JobState::kQueued,    JobState::kRunning,
-                                      JobState::kRetrying,  JobState::kSucceeded,
-                                      JobState::kFailed,    JobState::kDead,
+  static constexpr JobState kAll[] = {JobState::kQueued,    JobState::kRunning, JobState::kRetrying,
+                                      JobState::kSucceeded, JobState::kFailed,  JobState::kDead,
                                       JobState::kCancelled};
   for (JobState state : kAll) {
     if (ToString(state) == s) {

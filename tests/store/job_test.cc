@@ -11,9 +11,9 @@ TEST(JobStateTest, NamesRoundTrip) {
     const char* name;
     bool terminal;
   } kCases[] = {
-      {JobState::kQueued, "queued", false},       {JobState::kRunning, "running", false},
-      {JobState::kRetrying, "retrying", false},   {JobState::kSucceeded, "succeeded", true},
-      {JobState::kFailed, "failed", true},        {JobState::kDead, "dead", true},
+      {JobState::kQueued, "queued", false},      {JobState::kRunning, "running", false},
+      {JobState::kRetrying, "retrying", false},  {JobState::kSucceeded, "succeeded", true},
+      {JobState::kFailed, "failed", true},       {JobState::kDead, "dead", true},
       {JobState::kCancelled, "cancelled", true},
   };
   for (const auto& c : kCases) {

@@ -1,7 +1,7 @@
 #include "testing/fault_vfs.h"
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <utility>
 
 namespace longhaul::testing {
@@ -82,15 +82,47 @@ int Unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
 
 // Version 3 methods; used only for files whose real methods are version 3 (the unix VFS).
 const sqlite3_io_methods kMethodsV3 = {
-    3,          Close,  Read,    Write,     Truncate,          Sync,        FileSize,
-    Lock,       Unlock, CheckReservedLock,  FileControl,       SectorSize,  DeviceCharacteristics,
-    ShmMap,     ShmLock, ShmBarrier, ShmUnmap, Fetch,          Unfetch,
+    3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
+    Unfetch,
 };
 // Version 1 methods for files (e.g. temp files of other VFSes) without shm/mmap support.
 const sqlite3_io_methods kMethodsV1 = {
-    1,        Close,      Read,     Write,       Truncate,    Sync,
-    FileSize, Lock,       Unlock,   CheckReservedLock, FileControl, SectorSize,
-    DeviceCharacteristics, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+    1,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
+    nullptr,
 };
 
 int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {

@@ -36,9 +36,9 @@
 namespace longhaul::store::sqlite {
 
 struct GroupCommitterOptions {
-  size_t max_queue = 10000;              // bounded ops waiting; more -> kResourceExhausted
-  size_t max_batch = 1024;               // ops per batch (transaction), at least 1
-  size_t max_batch_bytes = 16u << 20;    // Op::bytes() per batch; a single larger op still runs
+  size_t max_queue = 10000;            // bounded ops waiting; more -> kResourceExhausted
+  size_t max_batch = 1024;             // ops per batch (transaction), at least 1
+  size_t max_batch_bytes = 16u << 20;  // Op::bytes() per batch; a single larger op still runs
 };
 
 struct GroupCommitterStats {
@@ -90,8 +90,8 @@ class GroupCommitter {
       } else if (!failure_.ok()) {
         reject = base::Unavailable("store failed: " + failure_.message());
       } else if (op->bounded() && bounded_pending_ >= options_.max_queue) {
-        reject = base::ResourceExhausted("write queue full (" +
-                                         std::to_string(options_.max_queue) + " pending)");
+        reject = base::ResourceExhausted("write queue full (" + std::to_string(options_.max_queue) +
+                                         " pending)");
       } else {
         bounded_pending_ += op->bounded() ? 1 : 0;
         queue_.push_back(std::move(op));

@@ -153,8 +153,7 @@ class SqliteStore::TaskOp final : public WriteOp {
   Status status_ = base::Internal("task did not run");
 };
 
-SqliteStore::SqliteStore(const SqliteOptions& options)
-    : options_(options), clock_(options.clock) {}
+SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options), clock_(options.clock) {}
 
 base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
   if (options.clock == nullptr) {
@@ -326,10 +325,8 @@ Status SqliteStore::Complete(const Completion& done) {
   return RunWrite([&](Connection& c) { return internal::CompleteJob(c, done); });
 }
 
-Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner,
-                                TimePoint until) {
-  return RunWrite(
-      [&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); });
+Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner, TimePoint until) {
+  return RunWrite([&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); });
 }
 
 base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view owner) {

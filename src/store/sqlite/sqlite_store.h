@@ -60,10 +60,10 @@ class Connection;
 struct SqliteOptions {
   std::string path;  // database file, e.g. data_dir + "/longhaul.db"; its directory is created
   std::string vfs;   // SQLite VFS name; empty = the default (tests pass a fault-injecting VFS)
-  size_t max_queue = 10000;             // appends waiting for a commit; more -> kResourceExhausted
-  size_t max_batch = 1024;              // ops (appends + blocking writes) per transaction
-  size_t max_batch_bytes = 16u << 20;   // approx. bytes of appended jobs per transaction; 16 MiB
-  size_t read_connections = 2;          // read pool size, at least 1
+  size_t max_queue = 10000;            // appends waiting for a commit; more -> kResourceExhausted
+  size_t max_batch = 1024;             // ops (appends + blocking writes) per transaction
+  size_t max_batch_bytes = 16u << 20;  // approx. bytes of appended jobs per transaction; 16 MiB
+  size_t read_connections = 2;         // read pool size, at least 1
   base::Duration busy_timeout = std::chrono::seconds(5);  // wait for another process's lock
   base::Clock* clock = nullptr;  // required, not owned, must outlive the store
 };
@@ -71,12 +71,12 @@ struct SqliteOptions {
 class SqliteStore final : public Store {
  public:
   struct Stats {
-    uint64_t transactions = 0;       // batches attempted
-    uint64_t commits = 0;            // batches committed
+    uint64_t transactions = 0;  // batches attempted
+    uint64_t commits = 0;       // batches committed
     uint64_t failed_transactions = 0;
-    uint64_t ops = 0;                // appends and blocking writes run in batches
+    uint64_t ops = 0;  // appends and blocking writes run in batches
     uint64_t max_batch_ops = 0;
-    uint64_t rejected = 0;           // refused at once (queue full, failed, closing)
+    uint64_t rejected = 0;  // refused at once (queue full, failed, closing)
   };
 
   // Creates the directory and the database if missing, migrates the schema (see
@@ -136,8 +136,8 @@ class SqliteStore final : public Store {
   std::mutex read_mu_;
   std::condition_variable read_cv_;
   std::vector<std::unique_ptr<internal::Connection>> read_free_;  // guarded by read_mu_
-  size_t read_open_ = 0;    // guarded by read_mu_: connections in the pool (free + lent out)
-  size_t read_lent_ = 0;    // guarded by read_mu_
+  size_t read_open_ = 0;       // guarded by read_mu_: connections in the pool (free + lent out)
+  size_t read_lent_ = 0;       // guarded by read_mu_
   bool read_closing_ = false;  // guarded by read_mu_
 
   std::unique_ptr<Committer> committer_;  // last: stopped first, while the rest is alive

@@ -120,8 +120,7 @@ TEST(GroupCommitterTest, CapsBatchesByCountAndBytes) {
     EXPECT_TRUE(f.get().ok());
   }
   // count cap 3; 10+60 fits, +60 does not; a single 500-byte op still runs alone.
-  EXPECT_EQ(rec.batches(),
-            (std::vector<std::vector<int>>{{0}, {1, 2, 3}, {4, 5}, {6}, {7}, {8}}));
+  EXPECT_EQ(rec.batches(), (std::vector<std::vector<int>>{{0}, {1, 2, 3}, {4, 5}, {6}, {7}, {8}}));
   (void)first.get();
 }
 

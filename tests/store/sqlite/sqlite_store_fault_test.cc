@@ -1,14 +1,13 @@
 // SqliteStore under failing writes and syncs (STYLE.md §10): a batch whose commit failed is
 // never acknowledged, the store fails sticky, and Reopen() brings back exactly what was
 // acknowledged.
-#include "store/sqlite/sqlite_store.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <filesystem>
 #include <set>
 
+#include "store/sqlite/sqlite_store.h"
 #include "store/sqlite/store_test_util.h"
 #include "testing/fault_vfs.h"
 
@@ -188,8 +187,7 @@ TEST_F(FaultTest, CrashWhileFailedKeepsAcknowledgedJobs) {
 TEST_F(FaultTest, FailureMatrix) {
   for (FaultVfs::Op op : {FaultVfs::Op::kSync, FaultVfs::Op::kWrite}) {
     for (int n = 0;; ++n) {
-      SCOPED_TRACE(std::string(op == FaultVfs::Op::kSync ? "sync " : "write ") +
-                   std::to_string(n));
+      SCOPED_TRACE(std::string(op == FaultVfs::Op::kSync ? "sync " : "write ") + std::to_string(n));
       testing::TempDir dir;
       SqliteOptions o = Options();
       o.path = dir.File("db/longhaul.db");

@@ -385,8 +385,7 @@ TEST_F(StoreTest, ClaimRespectsConcurrencyAcrossOwners) {
   EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 3, "node-b")).size(), 1u);
   ASSERT_TRUE(store_->Complete(Done(ids[0])).ok());
   EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 3, "node-b")), std::vector<std::string>{ids[3]});
-  EXPECT_EQ(store_->Claim(ClaimReq("fn", 1, 0)).status().code(),
-            base::Code::kInvalidArgument);
+  EXPECT_EQ(store_->Claim(ClaimReq("fn", 1, 0)).status().code(), base::Code::kInvalidArgument);
   EXPECT_TRUE(ClaimIds(ClaimReq("fn", 0, 10)).empty());
 }
 

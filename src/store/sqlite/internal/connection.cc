@@ -79,8 +79,8 @@ base::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
     return base::Unavailable(mode.status().message());
   }
   if (*mode != "wal") {
-    return base::Unavailable("cannot switch " + options.path + " to WAL (journal_mode is " +
-                             *mode + ")");
+    return base::Unavailable("cannot switch " + options.path + " to WAL (journal_mode is " + *mode +
+                             ")");
   }
   LH_RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=FULL"));
   LH_RETURN_IF_ERROR(conn->Exec("PRAGMA temp_store=MEMORY"));

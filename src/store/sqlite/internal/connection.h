@@ -32,10 +32,10 @@ base::Status SqliteError(int rc, sqlite3* db, std::string_view what);
 
 struct ConnectionOptions {
   std::string path;
-  std::string vfs;              // empty = SQLite's default VFS
-  bool create = false;          // create the file when missing (the write connection only)
-  bool query_only = false;      // PRAGMA query_only: refuse writes (read connections)
-  int busy_timeout_ms = 5000;   // wait this long for another writer's lock, then SQLITE_BUSY
+  std::string vfs;             // empty = SQLite's default VFS
+  bool create = false;         // create the file when missing (the write connection only)
+  bool query_only = false;     // PRAGMA query_only: refuse writes (read connections)
+  int busy_timeout_ms = 5000;  // wait this long for another writer's lock, then SQLITE_BUSY
 };
 
 class Connection {

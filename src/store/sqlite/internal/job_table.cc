@@ -17,10 +17,10 @@ using base::TimePoint;
 using base::ToUnixMs;
 
 // Column list shared by every query that returns whole jobs; ReadJob() reads it by position.
-#define LH_JOB_COLUMNS                                                                        \
+#define LH_JOB_COLUMNS                                                                         \
   "j.seq, j.id, j.function, j.route, j.idempotency_key, j.ordering_key, j.state, j.attempts, " \
-  "j.max_attempts, j.created_at, j.updated_at, j.next_run_at, j.expires_at, j.started_at, "   \
-  "j.finished_at, j.lease_owner, j.lease_expires_at, j.last_error, j.result_status, "         \
+  "j.max_attempts, j.created_at, j.updated_at, j.next_run_at, j.expires_at, j.started_at, "    \
+  "j.finished_at, j.lease_owner, j.lease_expires_at, j.last_error, j.result_status, "          \
   "j.result_headers, j.stdout_tail, j.stderr_tail, j.result_body, r.method, r.path, r.query, " \
   "r.remote_addr, r.headers, r.path_params"
 #define LH_JOB_FROM " FROM jobs j JOIN job_requests r ON r.seq = j.seq "
@@ -31,8 +31,8 @@ using base::ToUnixMs;
 constexpr const char* kGetById = "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.id = ?1";
 constexpr const char* kGetBySeq =
     "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.seq = ?1";
-constexpr const char* kList = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
-                              "WHERE j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
+constexpr const char* kList =
+    "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM "WHERE j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
 constexpr const char* kListFunction = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
                                       "WHERE j.function = ?3 AND j.seq < ?1 "
                                       "ORDER BY j.seq DESC LIMIT ?2";
@@ -80,7 +80,8 @@ constexpr const char* kKeyHead =
 // (possible only after Retry() put an older job back in front of a running one).
 constexpr const char* kPromoteHead =
     "UPDATE jobs SET blocked = 0 WHERE seq = (SELECT MIN(seq) FROM jobs WHERE function = ?1 AND "
-    "ordering_key = ?2 AND " LH_UNFINISHED " AND ordering_key <> '') AND blocked = 1 AND "
+    "ordering_key = ?2 AND " LH_UNFINISHED
+    " AND ordering_key <> '') AND blocked = 1 AND "
     "NOT EXISTS (SELECT 1 FROM jobs INDEXED BY jobs_running WHERE function = ?1 AND "
     "state = 'running' AND ordering_key = ?2)";
 constexpr const char* kBlockRow = "UPDATE jobs SET blocked = 1 WHERE seq = ?1";
@@ -120,7 +121,8 @@ constexpr const char* kPurgeKeys =
 // planner would walk jobs_state_seq over every queued row instead.
 constexpr const char* kNextRunAt =
     "WITH RECURSIVE fns(name) AS ("
-    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE ")"
+    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
+    ")"
     " UNION ALL"
     " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
     " AND function > fns.name)"
@@ -257,10 +259,14 @@ base::Result<Target> FindTarget(Connection& c, std::string_view job_id) {
 
 std::string_view CompletionState(Completion::Kind kind) {
   switch (kind) {
-    case Completion::Kind::kSucceeded: return ToString(JobState::kSucceeded);
-    case Completion::Kind::kRetry: return ToString(JobState::kRetrying);
-    case Completion::Kind::kFailed: return ToString(JobState::kFailed);
-    case Completion::Kind::kDead: return ToString(JobState::kDead);
+    case Completion::Kind::kSucceeded:
+      return ToString(JobState::kSucceeded);
+    case Completion::Kind::kRetry:
+      return ToString(JobState::kRetrying);
+    case Completion::Kind::kFailed:
+      return ToString(JobState::kFailed);
+    case Completion::Kind::kDead:
+      return ToString(JobState::kDead);
   }
   return ToString(JobState::kFailed);
 }
@@ -270,8 +276,8 @@ std::string_view CompletionState(Completion::Kind kind) {
 size_t ApproximateSize(const NewJob& job) {
   size_t n = 256 + job.id.size() + job.function.size() + job.route.size() +
              job.idempotency_key.size() + job.ordering_key.size() + job.request.method.size() +
-             job.request.path.size() + job.request.query.size() +
-             job.request.remote_addr.size() + job.request.body.size();
+             job.request.path.size() + job.request.query.size() + job.request.remote_addr.size() +
+             job.request.body.size();
   for (const auto& [k, v] : job.request.headers) {
     n += k.size() + v.size() + 8;
   }
@@ -335,8 +341,7 @@ base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, TimePoint
     Status s = q.Run();
     if (!s.ok()) {
       // The job row is already in: this error must fail the whole batch (never kAlreadyExists).
-      return base::Status(s.code() == base::Code::kAlreadyExists ? base::Code::kInternal
-                                                                  : s.code(),
+      return base::Status(s.code() == base::Code::kAlreadyExists ? base::Code::kInternal : s.code(),
                           s.message());
     }
   }
@@ -351,8 +356,7 @@ base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, TimePoint
         .Bind(5, key_expires);
     Status s = q.Run();
     if (!s.ok()) {
-      return base::Status(s.code() == base::Code::kAlreadyExists ? base::Code::kInternal
-                                                                  : s.code(),
+      return base::Status(s.code() == base::Code::kAlreadyExists ? base::Code::kInternal : s.code(),
                           s.message());
     }
   }

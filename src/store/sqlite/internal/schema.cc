@@ -113,8 +113,8 @@ base::Status Migrate(Connection& conn) {
   }
   if (*version > kSchemaVersion) {
     return base::FailedPrecondition("job log has schema version " + std::to_string(*version) +
-                                    "; this build reads up to " +
-                                    std::to_string(kSchemaVersion) + ": upgrade longhaul");
+                                    "; this build reads up to " + std::to_string(kSchemaVersion) +
+                                    ": upgrade longhaul");
   }
   if (*version > 0 && *app_id != kApplicationId) {
     return base::FailedPrecondition("database is not a longhaul job log (application_id " +
