@@ -647,7 +647,7 @@ base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& 
   } else if (lower.rfind("multipart/form-data;", 0) == 0) {
     auto parts = ParseMultipart(content_type, req.body);
     if (!parts.ok()) return parts.status();
-    out.raw_body = std::string_view();
+    out.raw_body.clear();
     out.has_payload = true;
     for (const MultipartPart& p : *parts) {
       if (p.name.empty() || out.payload.contains(p.name)) continue;

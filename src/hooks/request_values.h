@@ -24,7 +24,7 @@ struct RequestValues {
   boost::json::object payload;  // the parsed body (see ParseRequest)
   bool has_payload = false;     // false: no parser for the content type, or it failed
   std::string payload_error;    // why there is no payload, for logs ("" when none was expected)
-  std::string_view raw_body;    // the body as received; empty for multipart (as upstream)
+  std::string raw_body;         // the body as received; empty for multipart (as upstream)
   std::string method;
   std::string remote_addr;      // the peer's IP address
 };
@@ -46,7 +46,7 @@ inline constexpr int kMaxNesting = 64;  // JSON/XML nesting deeper than this fai
 // use it are then "not satisfied") and sets payload_error. Then parse-parameters-as-json is
 // applied (ApplyJsonParameters).
 // Errors: kInvalidArgument for a multipart body that cannot be parsed ("Error occurred while
-// parsing multipart form." upstream); the message says why. `req` must outlive the result.
+// parsing multipart form." upstream); the message says why.
 base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& hook);
 
 // parse-parameters-as-json: each header, query or payload value named in `refs` that holds a

@@ -1,0 +1,202 @@
+#include "hooks/hook_runtime.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "hooks/hooks_file.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+
+namespace longhaul::hooks {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+Hook ParseOne(const std::string& yaml) {
+  auto parsed = ParseHooks(yaml, "h.yaml");
+  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+  return parsed.ok() ? parsed->hooks[0] : Hook{};
+}
+
+store::Request JsonRequest(std::string body) {
+  store::Request r;
+  r.method = "POST";
+  r.path = "/hooks/h";
+  r.headers = {{"Content-Type", "application/json"}, {"X-Token", "t0k"}};
+  r.remote_addr = "127.0.0.1";
+  r.body = std::move(body);
+  return r;
+}
+
+TEST(PlanCommand, ArgumentsEnvironmentAndFiles) {
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/deploy
+  pass-arguments-to-command:
+    - {source: payload, name: ref}
+    - {source: payload, name: missing}
+    - {source: string, name: --verbose}
+    - {source: header, name: x-token}
+  pass-environment-to-command:
+    - {source: payload, name: head_commit.id}
+    - {source: payload, name: ref, envname: REF}
+    - {source: payload, name: missing}
+  pass-file-to-command:
+    - {source: entire-payload, envname: PAYLOAD}
+    - {source: payload, name: data, base64decode: true}
+    - {source: payload, name: missing}
+)");
+  store::Request req =
+      JsonRequest(R"({"ref": "main", "head_commit": {"id": "abc"}, "data": "aGk="})");
+  auto values = ParseRequest(req, hook);
+  ASSERT_TRUE(values.ok());
+  auto plan = PlanCommand(hook, *values);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  // A missing argument keeps its place as "" (upstream); missing env and files are left out.
+  EXPECT_THAT(plan->argv, ElementsAre("/bin/deploy", "main", "", "--verbose", "t0k"));
+  EXPECT_THAT(plan->env, ElementsAre(Pair("HOOK_head_commit.id", "abc"), Pair("REF", "main")));
+  ASSERT_EQ(plan->files.size(), 2u);
+  EXPECT_EQ(plan->files[0].env_name, "PAYLOAD");
+  EXPECT_THAT(plan->files[0].data, HasSubstr(R"("ref":"main")"));
+  EXPECT_EQ(plan->files[1].env_name, "HOOK_DATA");
+  EXPECT_EQ(plan->files[1].data, "hi");
+  EXPECT_EQ(plan->notes.size(), 3u);
+}
+
+TEST(PlanCommand, RefusesPathTraversalInFileNames) {
+  Hook hook = ParseOne("- id: h\n  execute-command: /bin/true\n");
+  ValueRef f;
+  f.source = ValueRef::Source::kRawBody;
+  f.envname = "../../tmp/owned";
+  hook.files.push_back(f);  // as if it slipped past the loader
+  auto values = ParseRequest(JsonRequest("{}"), hook);
+  ASSERT_TRUE(values.ok());
+  auto plan = PlanCommand(hook, *values);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), base::Code::kInvalidArgument);
+  EXPECT_THAT(plan.status().message(), HasSubstr("refusing file name"));
+}
+
+TEST(ResolveCommand, PathThenWorkingDirectory) {
+  testing::TempDir dir;
+  std::string script = dir.File("local.sh");
+  std::ofstream(script) << "#!/bin/sh\n";
+  ::chmod(script.c_str(), 0755);
+  EXPECT_EQ(ResolveCommand("/bin/sh", dir.path(), "/usr/bin:/bin"), "/bin/sh");
+  EXPECT_EQ(ResolveCommand("./local.sh", dir.path(), "/usr/bin:/bin"), "./local.sh");
+  EXPECT_EQ(ResolveCommand("sh", "", "/nonexistent:/bin"), "/bin/sh");
+  EXPECT_EQ(ResolveCommand("local.sh", dir.path(), "/nonexistent"), "./local.sh");
+  EXPECT_EQ(ResolveCommand("nothere", dir.path(), "/bin"), "nothere");
+}
+
+class HookRuntimeTest : public ::testing::Test {
+ protected:
+  runtime::Outcome Run(const Hook& hook, store::Request req,
+                       base::Duration timeout = std::chrono::seconds(20)) {
+    auto hooks = std::make_shared<const HookSet>(std::vector<Hook>{hook});
+    runtime_.SetHooks(hooks);
+    auto cfg = std::make_shared<config::Config>();
+    config::Function fn;
+    fn.name = hook.id;
+    fn.timeout = timeout;
+    fn.command.kill_grace = std::chrono::milliseconds(200);
+    cfg->functions.push_back(fn);
+    runtime::Invocation inv;
+    inv.job_id = "J1";
+    inv.config = cfg;
+    inv.function = &cfg->functions[0];
+    inv.request = std::move(req);
+    inv.deadline = clock_.Now() + timeout;
+    runtime::CancelToken cancel;
+    return runtime_.Run(inv, cancel);
+  }
+
+  base::SystemClock clock_;
+  base::Logger log_{base::LogFormat::kText, base::LogLevel::kError};
+  HookRuntime runtime_{clock_, log_};
+  testing::TempDir dir_;
+};
+
+TEST_F(HookRuntimeTest, RunsWithArgumentsEnvironmentFilesAndCombinedOutput) {
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/sh
+  command-working-directory: )" + dir_.path() + R"Y(
+  success-http-response-code: 201
+  pass-arguments-to-command:
+    - {source: string, name: -c}
+    - {source: string, name: 'echo "arg=$1 env=$REF dir=$(pwd)"; echo oops >&2; cat "$PAYLOAD"; echo "$PAYLOAD" > files.txt; echo "job=$LONGHAUL_JOB_ID"'}
+    - {source: string, name: sh}
+    - {source: payload, name: ref}
+  pass-environment-to-command:
+    - {source: payload, name: ref, envname: REF}
+  pass-file-to-command:
+    - {source: raw-request-body, envname: PAYLOAD}
+)Y");
+  runtime::Outcome out = Run(hook, JsonRequest(R"({"ref": "main"})"));
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString() << "\n" << out.stdout_tail;
+  EXPECT_EQ(out.response.status, 201);
+  EXPECT_EQ(out.response.body, "arg=main env=main dir=" + dir_.path() + "\noops\n" +
+                                   R"({"ref": "main"})" + "job=J1\n");
+  // The temp file was private and is gone.
+  std::ifstream f(dir_.File("files.txt"));
+  std::string path;
+  std::getline(f, path);
+  EXPECT_THAT(path, HasSubstr("/longhaul-hook-"));
+  EXPECT_THAT(path, HasSubstr("/PAYLOAD"));
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
+}
+
+TEST_F(HookRuntimeTest, FailureKeepsTheOutput) {
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/sh
+  pass-arguments-to-command:
+    - {source: string, name: -c}
+    - {source: string, name: 'echo partial; exit 3'}
+)");
+  runtime::Outcome out = Run(hook, JsonRequest("{}"));
+  EXPECT_EQ(out.status.code(), base::Code::kUnknown);
+  EXPECT_EQ(out.status.message(), "exit status 3");
+  EXPECT_EQ(out.stdout_tail, "partial\n");
+}
+
+TEST_F(HookRuntimeTest, MissingCommandAndUnloadedHook) {
+  Hook hook = ParseOne("- id: h\n  execute-command: /nonexistent/deploy --now\n");
+  runtime::Outcome out = Run(hook, JsonRequest("{}"));
+  EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument);
+  EXPECT_THAT(out.status.message(), HasSubstr("pass-arguments-to-command"));
+
+  runtime_.SetHooks(std::make_shared<const HookSet>());
+  auto cfg = std::make_shared<config::Config>();
+  cfg->functions.emplace_back();
+  cfg->functions[0].name = "gone";
+  runtime::Invocation inv;
+  inv.config = cfg;
+  inv.function = &cfg->functions[0];
+  inv.deadline = clock_.Now() + std::chrono::seconds(5);
+  runtime::CancelToken cancel;
+  EXPECT_EQ(runtime_.Run(inv, cancel).status.code(), base::Code::kInvalidArgument);
+}
+
+TEST_F(HookRuntimeTest, Timeout) {
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/sh
+  pass-arguments-to-command:
+    - {source: string, name: -c}
+    - {source: string, name: 'sleep 30'}
+)");
+  runtime::Outcome out = Run(hook, JsonRequest("{}"), std::chrono::milliseconds(300));
+  EXPECT_EQ(out.status.code(), base::Code::kDeadlineExceeded);
+}
+
+}  // namespace
+}  // namespace longhaul::hooks

@@ -1,0 +1,108 @@
+#include "hooks/translate.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "hooks/hooks_file.h"
+#include "ingest/route_table.h"
+
+namespace longhaul::hooks {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+HookSet Hooks(const std::string& yaml) {
+  auto parsed = ParseHooks(yaml, "h.yaml");
+  EXPECT_TRUE(parsed.ok()) << parsed.status().message();
+  return HookSet(parsed.ok() ? parsed->hooks : std::vector<Hook>{});
+}
+
+TEST(Translate, OneFunctionAndOneRoutePerHook) {
+  HookSet hooks = Hooks(R"(
+- id: redeploy
+  execute-command: /srv/redeploy.sh
+  command-working-directory: /srv
+  response-message: Redeploying
+  success-http-response-code: 201
+  max-concurrency: 1
+  timeout: 10m
+  retries: 2
+- id: sendgrid/dir
+  execute-command: /bin/true
+)");
+  WebhookOptions opts;
+  opts.ip = "127.0.0.1";
+  opts.port = 9000;
+  opts.admin = "127.0.0.1:9001";
+  opts.data_dir = "/var/lib/hooks";
+  auto cfg = Translate(hooks, opts);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  const config::Config& c = **cfg;
+  EXPECT_EQ(c.server.listen.host, "127.0.0.1");
+  EXPECT_EQ(c.server.listen.port, 9000);
+  EXPECT_EQ(c.server.admin.port, 9001);
+  EXPECT_EQ(c.server.data_dir, "/var/lib/hooks");
+  ASSERT_EQ(c.functions.size(), 2u);
+  const config::Function& fn = c.functions[0];
+  EXPECT_EQ(fn.name, "redeploy");
+  EXPECT_EQ(fn.kind, config::RuntimeKind::kCommand);
+  EXPECT_THAT(fn.command.argv, ElementsAre("/srv/redeploy.sh"));
+  EXPECT_EQ(fn.command.stdin_mode, config::CommandRuntime::Stdin::kNone);
+  EXPECT_EQ(fn.working_dir, "/srv");
+  EXPECT_EQ(fn.concurrency, 1);
+  EXPECT_EQ(fn.retries, 2);
+  EXPECT_EQ(fn.timeout, std::chrono::minutes(10));
+  EXPECT_EQ(c.functions[1].concurrency, 4);  // the default
+  EXPECT_EQ(c.functions[1].retries, 0);
+  ASSERT_EQ(c.routes.size(), 2u);
+  EXPECT_EQ(c.routes[0].path, "/hooks/redeploy");
+  EXPECT_EQ(c.routes[0].method, "ANY");
+  EXPECT_EQ(c.routes[0].function, "redeploy");
+  EXPECT_EQ(c.routes[0].ack, config::AckMode::kAsync);
+  EXPECT_EQ(c.routes[0].ack_status, 201);
+  EXPECT_EQ(c.routes[0].ack_body, "Redeploying");
+  EXPECT_EQ(c.FindFunction("sendgrid/dir"), &c.functions[1]);
+
+  // The routes match what the front hands to ingest, ids with '/' included.
+  ingest::RouteTable table(c.routes);
+  EXPECT_EQ(table.Match("POST", "/hooks/redeploy").route, &c.routes[0]);
+  EXPECT_EQ(table.Match("GET", "/hooks/sendgrid/dir").route, &c.routes[1]);
+  EXPECT_EQ(table.Match("POST", "/hooks/other").route, nullptr);
+}
+
+TEST(Translate, UrlPrefix) {
+  HookSet hooks = Hooks("- id: a\n  execute-command: /bin/true\n");
+  WebhookOptions opts;
+  opts.admin = "127.0.0.1:0";
+  opts.url_prefix = "";
+  auto cfg = Translate(hooks, opts);
+  ASSERT_TRUE(cfg.ok());
+  EXPECT_EQ((*cfg)->routes[0].path, "/a");
+  EXPECT_EQ(HookPath("api/v1", "x"), "/api/v1/x");
+}
+
+TEST(Translate, BadAddresses) {
+  HookSet hooks = Hooks("- id: a\n  execute-command: /bin/true\n");
+  WebhookOptions opts;
+  opts.ip = "not an ip";
+  auto bad_ip = Translate(hooks, opts);
+  ASSERT_FALSE(bad_ip.ok());
+  EXPECT_THAT(bad_ip.status().message(), HasSubstr("-ip"));
+  opts.ip = "::1";
+  opts.admin = "localhost:9000";
+  opts.port = 9000;
+  auto clash = Translate(hooks, opts);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_THAT(clash.status().message(), HasSubstr("-admin"));
+  opts.admin = "nowhere";
+  EXPECT_FALSE(Translate(hooks, opts).ok());
+}
+
+TEST(ParseMethodList, AsWebhook) {
+  EXPECT_THAT(ParseMethodList(" post, Get ,,put"), ElementsAre("POST", "GET", "PUT"));
+  EXPECT_TRUE(ParseMethodList("").empty());
+}
+
+}  // namespace
+}  // namespace longhaul::hooks

@@ -1,0 +1,78 @@
+#include "hooks/webhook_mode.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "testing/temp_dir.h"
+
+namespace longhaul::hooks {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(GoFlagsToCli11, RewritesKnownSingleDashFlags) {
+  std::vector<std::string> names = {"hooks", "port", "verbose", "http-methods"};
+  EXPECT_THAT(GoFlagsToCli11({"-hooks", "a.json", "--hooks=b.yaml", "-port=0", "-verbose",
+                              "-x", "-unknown", "value", "-http-methods", "POST,GET"},
+                             names),
+              ElementsAre("--hooks", "a.json", "--hooks=b.yaml", "--port=0", "--verbose", "-x",
+                          "-unknown", "value", "--http-methods", "POST,GET"));
+  EXPECT_THAT(GoFlagsToCli11({"--", "-hooks"}, names), ElementsAre("--", "-hooks"));
+}
+
+TEST(ParseHeaderFlag, NameEqualsValue) {
+  auto h = ParseHeaderFlag("X-Powered-By=longhaul=yes");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->first, "X-Powered-By");
+  EXPECT_EQ(h->second, "longhaul=yes");
+  EXPECT_FALSE(ParseHeaderFlag("novalue"));
+  EXPECT_FALSE(ParseHeaderFlag("=x"));
+}
+
+TEST(WebhookMode, LoadAndReload) {
+  testing::TempDir dir;
+  std::string file = dir.File("hooks.yaml");
+  std::ofstream(file) << "- id: one\n  execute-command: /bin/true\n";
+  WebhookOptions opts;
+  opts.hooks_files = {file};
+  opts.admin = "127.0.0.1:0";
+  opts.port = 0;
+  auto mode = WebhookMode::Load(opts, {});
+  ASSERT_TRUE(mode.ok()) << mode.status().message();
+  ASSERT_EQ((*mode)->config()->routes.size(), 1u);
+  EXPECT_EQ((*mode)->log_level(), base::LogLevel::kWarn);
+
+  // Nothing changed: nothing to do.
+  EXPECT_EQ((*mode)->Reload(true), nullptr);
+  std::ofstream(file) << "- id: one\n  execute-command: /bin/true\n"
+                         "- id: two\n  execute-command: /bin/true\n";
+  auto next = (*mode)->Reload(false);
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->routes.size(), 2u);
+  // A broken file keeps the hooks that were loaded.
+  std::ofstream(file) << "- id: [\n";
+  EXPECT_EQ((*mode)->Reload(false), nullptr);
+  EXPECT_EQ((*mode)->config()->routes.size(), 2u);
+}
+
+TEST(WebhookMode, LoadErrors) {
+  testing::TempDir dir;
+  WebhookOptions opts;
+  opts.admin = "127.0.0.1:0";
+  opts.hooks_files = {dir.File("missing.json")};
+  EXPECT_EQ(WebhookMode::Load(opts, {}).status().code(), base::Code::kNotFound);
+
+  std::ofstream(dir.File("empty.json")) << "[]";
+  opts.hooks_files = {dir.File("empty.json")};
+  auto empty = WebhookMode::Load(opts, {});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(empty.status().message(), HasSubstr("-nopanic"));
+  opts.nopanic = true;
+  EXPECT_TRUE(WebhookMode::Load(opts, {}).ok());
+}
+
+}  // namespace
+}  // namespace longhaul::hooks
