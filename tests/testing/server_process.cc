@@ -30,20 +30,68 @@ void ServerProcess::WriteConfig(const std::string& config_body) {
     << server_extra_ << config_body;
 }
 
-void ServerProcess::Start() {
-  std::string out_path = dir_.File("stdout.txt");
-  std::string err_path = dir_.File("stderr.txt");
-  pid_ = fork();
-  ASSERT_GE(pid_, 0);
-  if (pid_ == 0) {
+void ServerProcess::Start() { StartArgs({"serve", "--config", config_path()}); }
+
+void ServerProcess::StartWebhook(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"webhook"};
+  all.insert(all.end(), args.begin(), args.end());
+  for (const char* extra : {"-ip", "127.0.0.1", "-port", "0", "-admin", "127.0.0.1:0"}) {
+    all.emplace_back(extra);
+  }
+  all.emplace_back("-data-dir");
+  all.push_back(dir_.File("data"));
+  StartArgs(all);
+}
+
+namespace {
+
+// Forks and execs the binary with `args`, stdout and stderr appended to the given files.
+pid_t Spawn(const std::vector<std::string>& args, const std::string& out_path,
+            const std::string& err_path) {
+  std::vector<std::string> argv_storage = {LONGHAUL_BINARY};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_storage) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
     FILE* out = freopen(out_path.c_str(), "a", stdout);
     FILE* err = freopen(err_path.c_str(), "a", stderr);
     (void)out;
     (void)err;
-    execl(LONGHAUL_BINARY, LONGHAUL_BINARY, "serve", "--config", config_path().c_str(),
-          static_cast<char*>(nullptr));
+    execv(LONGHAUL_BINARY, argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+}  // namespace
+
+int ServerProcess::RunToExit(const std::vector<std::string>& args, std::string* out,
+                             std::string* err) {
+  std::string out_path = dir_.File("run-stdout.txt");
+  std::string err_path = dir_.File("run-stderr.txt");
+  std::ofstream(out_path, std::ios::trunc);
+  std::ofstream(err_path, std::ios::trunc);
+  pid_t pid = Spawn(args, out_path, err_path);
+  if (pid < 0) return -1;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  for (auto [path, dest] : {std::pair{&out_path, out}, std::pair{&err_path, err}}) {
+    if (dest == nullptr) continue;
+    std::ifstream f(*path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    *dest = ss.str();
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void ServerProcess::StartArgs(const std::vector<std::string>& args) {
+  std::string out_path = dir_.File("stdout.txt");
+  std::string err_path = dir_.File("stderr.txt");
+  pid_ = Spawn(args, out_path, err_path);
+  ASSERT_GE(pid_, 0);
   // The ready line: "longhaul ready listen=127.0.0.1:P admin=127.0.0.1:Q".
   bool ready = Eventually([&] {
     std::ifstream f(out_path);
@@ -108,6 +156,18 @@ base::Result<http::ClientResponse> ServerProcess::Post(
     std::vector<std::pair<std::string, std::string>> headers) {
   http::ClientRequest req;
   req.method = "POST";
+  req.url = public_url() + path;
+  req.body = body;
+  req.headers = std::move(headers);
+  req.timeout = std::chrono::seconds(120);
+  return http::Fetch(req);
+}
+
+base::Result<http::ClientResponse> ServerProcess::Request(
+    const std::string& method, const std::string& path, const std::string& body,
+    std::vector<std::pair<std::string, std::string>> headers) {
+  http::ClientRequest req;
+  req.method = method;
   req.url = public_url() + path;
   req.body = body;
   req.headers = std::move(headers);

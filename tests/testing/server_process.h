@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "http/client.h"
 #include "testing/temp_dir.h"
@@ -23,6 +24,12 @@ class ServerProcess {
 
   // Starts the server and waits for its ready line. Fails the test (ASSERT) on error.
   void Start();
+  // Starts `longhaul webhook <args> -ip 127.0.0.1 -port 0 -admin 127.0.0.1:0 -data-dir
+  // <temp>/data` instead (the config file is not used) and waits for its ready line.
+  void StartWebhook(const std::vector<std::string>& args);
+  // Runs `longhaul <args>` to its end; returns its exit status, its stdout in `out` and its
+  // stderr in `err` (either may be null).
+  int RunToExit(const std::vector<std::string>& args, std::string* out, std::string* err);
   // kill -9 and reap.
   void Kill();
   // SIGTERM and wait for exit; returns the exit status.
@@ -33,6 +40,9 @@ class ServerProcess {
 
   base::Result<http::ClientResponse> Post(const std::string& path, const std::string& body,
                                           std::vector<std::pair<std::string, std::string>> headers = {});
+  base::Result<http::ClientResponse> Request(
+      const std::string& method, const std::string& path, const std::string& body = "",
+      std::vector<std::pair<std::string, std::string>> headers = {});
   base::Result<http::ClientResponse> AdminGet(const std::string& path);
   base::Result<http::ClientResponse> AdminPost(const std::string& path, const std::string& body = "");
 
@@ -50,6 +60,8 @@ class ServerProcess {
   pid_t pid() const { return pid_; }
 
  private:
+  void StartArgs(const std::vector<std::string>& args);
+
   TempDir dir_;
   std::string server_extra_;
   pid_t pid_ = -1;

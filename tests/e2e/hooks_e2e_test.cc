@@ -1,0 +1,279 @@
+// Black-box tests of `longhaul webhook`: a hooks file written as adnanh/webhook's docs show,
+// served by the real binary, every hook run through the durable queue.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "testing/server_process.h"
+#include "webhook/hmac.h"
+
+namespace longhaul::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kSecret[] = "It's a Secret to Everybody";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text, bool executable = false) {
+  std::ofstream(path) << text;
+  if (executable) ::chmod(path.c_str(), 0755);
+}
+
+std::string Sign(const std::string& body) {
+  auto mac = webhook::ComputeHmac(webhook::HashAlgorithm::kSha256, kSecret, body);
+  return "sha256=" + webhook::HexEncode(*mac);
+}
+
+// The hooks file: upstream's GitHub redeploy example (docs/Hook-Examples.md), the secret from
+// the environment through -template, plus hooks for the output and file features.
+std::string HooksFile(const TempDir& dir) {
+  return R"([
+  {
+    "id": "redeploy-webhook",
+    "execute-command": ")" + dir.File("redeploy.sh") + R"(",
+    "command-working-directory": ")" + dir.path() + R"(",
+    "response-message": "Redeploying...",
+    "pass-arguments-to-command":
+    [
+      { "source": "payload", "name": "head_commit.id" },
+      { "source": "payload", "name": "pusher.name" },
+      { "source": "payload", "name": "pusher.email" }
+    ],
+    "pass-environment-to-command":
+    [
+      { "source": "payload", "name": "repository.full_name", "envname": "REPO" }
+    ],
+    "trigger-rule":
+    {
+      "and":
+      [
+        {
+          "match":
+          {
+            "type": "payload-hmac-sha256",
+            "secret": "{{ getenv "LONGHAUL_TEST_GH_SECRET" | js }}",
+            "parameter": { "source": "header", "name": "X-Hub-Signature-256" }
+          }
+        },
+        {
+          "match":
+          {
+            "type": "value",
+            "value": "refs/heads/master",
+            "parameter": { "source": "payload", "name": "ref" }
+          }
+        }
+      ]
+    }
+  },
+  {
+    "id": "greet",
+    "execute-command": "/bin/sh",
+    "include-command-output-in-response": true,
+    "response-headers": [ { "name": "X-Hook", "value": "greet" } ],
+    "http-methods": [ "GET", "POST" ],
+    "pass-arguments-to-command":
+    [
+      { "source": "string", "name": "-c" },
+      { "source": "string", "name": "echo hello $1; cat \"$GREETING_FILE\"" },
+      { "source": "string", "name": "sh" },
+      { "source": "url", "name": "who" }
+    ],
+    "pass-file-to-command":
+    [
+      { "source": "payload", "name": "note", "envname": "GREETING_FILE" }
+    ],
+    "incoming-payload-content-type": "application/json"
+  },
+  {
+    "id": "fails",
+    "execute-command": "/bin/sh",
+    "include-command-output-in-response": true,
+    "include-command-output-in-response-on-error": true,
+    "pass-arguments-to-command":
+    [
+      { "source": "string", "name": "-c" },
+      { "source": "string", "name": "echo broken >&2; exit 4" }
+    ]
+  }
+]
+)";
+}
+
+class HooksE2E : public ::testing::Test {
+ protected:
+  HooksE2E() : server_("") {
+    ::setenv("LONGHAUL_TEST_GH_SECRET", kSecret, 1);
+    WriteFile(scratch_.File("redeploy.sh"),
+              "#!/bin/sh\necho \"args=$1,$2,$3 repo=$REPO dir=$(pwd)\" >> " +
+                  scratch_.File("deploys.txt") + "\n",
+              true);
+    hooks_path_ = scratch_.File("hooks.json");
+    WriteFile(hooks_path_, HooksFile(scratch_));
+  }
+
+  int JobCount() {
+    auto r = server_.AdminGet("/jobs?limit=100");
+    if (!r.ok()) return -1;
+    int n = 0;
+    for (size_t p = r->body.find("\"id\":"); p != std::string::npos;
+         p = r->body.find("\"id\":", p + 1)) {
+      ++n;
+    }
+    return n;
+  }
+
+  TempDir scratch_;
+  ServerProcess server_;
+  std::string hooks_path_;
+};
+
+const char kPush[] = R"({"ref": "refs/heads/master", "head_commit": {"id": "1481a2de7b2a7d02428ad93446ab166be7793fbb"},
+  "pusher": {"name": "octocat", "email": "octocat@example.com"},
+  "repository": {"full_name": "octo-org/hello-world"}})";
+
+TEST_F(HooksE2E, GithubRedeployHookRunsThroughTheQueue) {
+  server_.StartWebhook({"-hooks", hooks_path_, "-template", "-verbose", "-header",
+                        "X-Served-By=longhaul"});
+  std::string body = kPush;
+  auto r = server_.Post("/hooks/redeploy-webhook", body,
+                        {{"Content-Type", "application/json"},
+                         {"X-GitHub-Event", "push"},
+                         {"X-Hub-Signature-256", Sign(body)}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "Redeploying...");
+  EXPECT_EQ(r->Header("X-Served-By"), "longhaul");
+  std::string id = r->Header("X-Longhaul-Job-Id");
+  ASSERT_FALSE(id.empty());
+
+  std::string job = server_.WaitForJobState(id, "succeeded");
+  ASSERT_FALSE(job.empty()) << server_.Log();
+  EXPECT_EQ(JsonField(job, "function"), "redeploy-webhook");
+  EXPECT_EQ(ReadFile(scratch_.File("deploys.txt")),
+            "args=1481a2de7b2a7d02428ad93446ab166be7793fbb,octocat,octocat@example.com "
+            "repo=octo-org/hello-world dir=" +
+                scratch_.path() + "\n");
+
+  // The status API and the CLI see it.
+  auto list = server_.AdminGet("/jobs?function=redeploy-webhook");
+  ASSERT_TRUE(list.ok());
+  EXPECT_THAT(list->body, HasSubstr(id));
+  std::string out, err;
+  EXPECT_EQ(server_.RunToExit({"jobs", "list", "--admin", server_.admin_url()}, &out, &err), 0)
+      << err;
+  EXPECT_THAT(out, HasSubstr(id));
+}
+
+TEST_F(HooksE2E, WebhookAnswersForEverythingElse) {
+  server_.StartWebhook({"-hooks", hooks_path_, "-template", "-header", "X-Served-By=longhaul"});
+  int before = JobCount();
+  ASSERT_EQ(before, 0);
+
+  // Signed, but another branch: webhook's mismatch answer, nothing stored.
+  std::string dev = R"({"ref": "refs/heads/dev"})";
+  auto mismatch = server_.Post("/hooks/redeploy-webhook", dev,
+                               {{"Content-Type", "application/json"},
+                                {"X-Hub-Signature-256", Sign(dev)}});
+  ASSERT_TRUE(mismatch.ok());
+  EXPECT_EQ(mismatch->status, 200);
+  EXPECT_EQ(mismatch->body, "Hook rules were not satisfied.");
+  EXPECT_EQ(mismatch->Header("X-Longhaul-Job-Id"), "");
+  EXPECT_EQ(mismatch->Header("X-Served-By"), "longhaul");
+
+  // A forged signature is a rule error, as upstream.
+  std::string body = kPush;
+  auto forged = server_.Post("/hooks/redeploy-webhook", body,
+                             {{"Content-Type", "application/json"},
+                              {"X-Hub-Signature-256", Sign(body + " ")}});
+  ASSERT_TRUE(forged.ok());
+  EXPECT_EQ(forged->status, 500);
+  EXPECT_EQ(forged->body, "Error occurred while evaluating hook rules.");
+
+  auto unknown = server_.Post("/hooks/nope", "{}");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->status, 404);
+  EXPECT_EQ(unknown->body, "Hook not found.");
+
+  auto health = server_.Request("GET", "/");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "OK");
+
+  auto wrong_method = server_.Request("DELETE", "/hooks/greet");
+  ASSERT_TRUE(wrong_method.ok());
+  EXPECT_EQ(wrong_method->status, 405);
+
+  EXPECT_EQ(JobCount(), 0);
+}
+
+TEST_F(HooksE2E, OutputInResponseAndFiles) {
+  server_.StartWebhook({"-hooks", hooks_path_, "-template"});
+  auto r = server_.Post("/hooks/greet?who=world", R"({"note": "from a file\n"})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "hello world\nfrom a file\n");
+  EXPECT_EQ(r->Header("X-Hook"), "greet");
+  std::string id = r->Header("X-Longhaul-Job-Id");
+  ASSERT_FALSE(id.empty());
+  EXPECT_FALSE(server_.WaitForJobState(id, "succeeded").empty());
+
+  auto failed = server_.Post("/hooks/fails", "");
+  ASSERT_TRUE(failed.ok());
+  EXPECT_EQ(failed->status, 500);
+  EXPECT_EQ(failed->body, "broken\n");
+  std::string failed_id = failed->Header("X-Longhaul-Job-Id");
+  ASSERT_FALSE(failed_id.empty());
+  auto job = server_.AdminGet("/jobs/" + failed_id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(JsonField(job->body, "state"), "dead");
+}
+
+TEST_F(HooksE2E, HotReloadPicksUpNewHooks) {
+  server_.StartWebhook({"-hooks", hooks_path_, "-template", "-hotreload"});
+  auto before = server_.Post("/hooks/added", "");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->status, 404);
+  std::string text = HooksFile(scratch_);
+  text.insert(text.rfind(']'),
+              ",\n  {\"id\": \"added\", \"execute-command\": \"/bin/true\", "
+              "\"response-message\": \"new\"}\n");
+  WriteFile(hooks_path_ + ".tmp", text);
+  std::filesystem::rename(hooks_path_ + ".tmp", hooks_path_);
+  EXPECT_TRUE(Eventually([&] {
+    auto r = server_.Post("/hooks/added", "");
+    return r.ok() && r->status == 200 && r->body == "new";
+  }, std::chrono::seconds(20))) << server_.Log();
+}
+
+TEST_F(HooksE2E, PathTraversalInPassFileIsRefusedAtStart) {
+  WriteFile(scratch_.File("bad.yaml"),
+            "- id: sneaky\n"
+            "  execute-command: /bin/true\n"
+            "  pass-file-to-command:\n"
+            "    - source: raw-request-body\n"
+            "      envname: ../../etc/cron.d/owned\n");
+  std::string err;
+  int rc = server_.RunToExit({"webhook", "-hooks", scratch_.File("bad.yaml"), "-ip", "127.0.0.1",
+                              "-port", "0", "-admin", "127.0.0.1:0", "-data-dir",
+                              scratch_.File("data")},
+                             nullptr, &err);
+  EXPECT_EQ(rc, 2);
+  EXPECT_THAT(err, HasSubstr(scratch_.File("bad.yaml") + ":4: hook `sneaky`: pass-file-to-command"));
+  EXPECT_THAT(err, HasSubstr("plain file name"));
+}
+
+}  // namespace
+}  // namespace longhaul::testing
