@@ -81,6 +81,7 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
     }
     co_return http::MakeResponse(200, "{\"status\":\"ok\"}");
   }
+  if (parts.size() == 1 && parts[0] == "routes" && get) co_return co_await ListRoutes();
   if (!parts.empty() && parts[0] == "jobs") {
     if (parts.size() == 1 && get) co_return co_await ListJobs(query);
     if (parts.size() >= 2) {
@@ -149,6 +150,30 @@ asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
   out["jobs"] = std::move(jobs);
   if (!page->next_cursor.empty()) out["next_cursor"] = page->next_cursor;
   co_return JsonResponse(200, out);
+}
+
+asio::awaitable<http::Response> AdminHandler::ListRoutes() {
+  auto cfg = config_.load();
+  json::array routes;
+  for (const auto& route : cfg->routes) {
+    std::string key = ingest::RouteKey(route);
+    auto stats = co_await http::Offload(
+        deps_.pool, [this, &route, &key] { return deps_.store.GetRouteStats(route.function, key); });
+    if (!stats.ok()) co_return http::ErrorResponse(stats.status());
+    json::object o;
+    o["method"] = route.method;
+    o["path"] = route.path;
+    o["function"] = route.function;
+    if (!route.provider.empty()) o["provider"] = route.provider;
+    o["pending_update_count"] = stats->pending;
+    if (stats->last_delivery) o["last_delivery_date"] = base::ToUnixMs(*stats->last_delivery) / 1000;
+    if (stats->last_error_at) {
+      o["last_error_date"] = base::ToUnixMs(*stats->last_error_at) / 1000;
+      o["last_error_message"] = stats->last_error;
+    }
+    routes.push_back(std::move(o));
+  }
+  co_return JsonResponse(200, json::object{{"routes", std::move(routes)}});
 }
 
 asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
@@ -222,6 +247,10 @@ asio::awaitable<http::Response> AdminHandler::Invoke(const std::string& name, ht
   http::Response res;
   if (done->state == store::JobState::kSucceeded && done->result) {
     res = http::MakeResponse(200, done->result->body);
+  } else if (done->result && !done->result->body.empty()) {
+    // The runtime's own error body (a Lambda function's error JSON) beats our summary.
+    res = http::MakeResponse(200, done->result->body);
+    res.set("X-Amz-Function-Error", "Unhandled");
   } else {
     res = JsonResponse(200, json::object{{"errorMessage", done->last_error.empty()
                                                                ? std::string(store::ToString(done->state))

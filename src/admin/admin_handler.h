@@ -5,6 +5,8 @@
 //   GET  /jobs/{id}/result[?wait=30s]  the stored response (long-polls with wait)
 //   POST /jobs/{id}/retry              terminal job -> queued again
 //   POST /jobs/{id}/cancel             stops it (kills a running attempt)
+//   GET  /routes                       each route with pending count, last delivery and last
+//                                      error (Telegram's getWebhookInfo, for every sender)
 //   POST /2015-03-31/functions/{name}/invocations   invoke a function (Lambda Invoke shape:
 //        X-Amz-Invocation-Type Event -> 202 after the durable write; default waits)
 // With server.admin_token set, every call needs "Authorization: Bearer <token>".
@@ -30,6 +32,7 @@ class AdminHandler {
   boost::asio::awaitable<http::Response> GetJob(const std::string& id);
   boost::asio::awaitable<http::Response> GetResult(const std::string& id, std::string_view query);
   boost::asio::awaitable<http::Response> ListJobs(std::string_view query);
+  boost::asio::awaitable<http::Response> ListRoutes();
   boost::asio::awaitable<http::Response> Retry(const std::string& id);
   boost::asio::awaitable<http::Response> Cancel(const std::string& id);
   boost::asio::awaitable<http::Response> Invoke(const std::string& name, http::Request& req,

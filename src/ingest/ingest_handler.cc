@@ -28,6 +28,8 @@ store::Request ToStoreRequest(http::Request& req, const http::ConnInfo& conn) {
   return out;
 }
 
+std::string RouteKey(const config::Route& route) { return route.method + " " + route.path; }
+
 store::NewJob NewJobFor(const config::Function& fn, std::string route, store::Request request,
                         base::TimePoint now) {
   store::NewJob job;
@@ -100,7 +102,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   Preferences prefer;
   if (auto it = req.find(bh::field::prefer); it != req.end()) prefer = ParsePrefer(it->value());
 
-  store::NewJob job = NewJobFor(*fn, route.method + " " + route.path, std::move(sreq),
+  store::NewJob job = NewJobFor(*fn, RouteKey(route), std::move(sreq),
                                 deps_.clock.Now());
   job.idempotency_key = std::move(*idem);
   job.idempotency_window = route.idempotency_window;

@@ -60,6 +60,9 @@ class IngestHandler {
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
 };
 
+// The route's key in the job log (NewJob::route): "POST /telegram".
+std::string RouteKey(const config::Route& route);
+
 // A job for `fn` with its retry and age limits; keys are left empty.
 store::NewJob NewJobFor(const config::Function& fn, std::string route, store::Request request,
                         base::TimePoint now);

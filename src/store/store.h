@@ -57,6 +57,15 @@ struct JobPage {
   std::string next_cursor;  // empty when there is no more
 };
 
+// What a sender's webhook looks like from our side (in the spirit of Telegram's
+// getWebhookInfo): work not yet finished, the last delivery and the last error.
+struct RouteStats {
+  int64_t pending = 0;  // queued, running or retrying
+  std::optional<TimePoint> last_delivery;
+  std::optional<TimePoint> last_error_at;
+  std::string last_error;
+};
+
 class Store {
  public:
   using AppendCallback = std::function<void(base::Result<AppendResult>)>;
@@ -99,6 +108,10 @@ class Store {
 
   virtual base::Result<Job> Get(std::string_view job_id) = 0;  // kNotFound
   virtual base::Result<JobPage> List(const ListFilter& filter) = 0;
+
+  // Stats of the jobs that `route` (NewJob::route) created for `function`.
+  virtual base::Result<RouteStats> GetRouteStats(std::string_view function,
+                                                 std::string_view route) = 0;
 
   // Earliest next_run_at over queued/retrying jobs, or nullopt when there are none.
   virtual base::Result<std::optional<TimePoint>> NextRunAt() = 0;

@@ -83,6 +83,14 @@ TEST(ProvidersE2E, TelegramSecretTokenAndUpdateIdDedup) {
   auto forged = server.Post("/telegram", update, {{"X-Telegram-Bot-Api-Secret-Token", "guess"}});
   EXPECT_EQ(forged->status, 401);
   EXPECT_EQ(JobCount(server), 1);
+
+  // getWebhookInfo's figures for the route.
+  ASSERT_FALSE(server.WaitForJobState(ok->Header("X-Longhaul-Job-Id"), "succeeded").empty());
+  auto info = server.AdminGet("/routes");
+  ASSERT_EQ(info->status, 200);
+  EXPECT_NE(info->body.find(R"("path":"/telegram","function":"work","provider":"telegram","pending_update_count":0,"last_delivery_date":)"),
+            std::string::npos)
+      << info->body;
 }
 
 }  // namespace

@@ -30,6 +30,9 @@ class FailingStore : public store::Store {
   base::Status Cancel(std::string_view, base::TimePoint) override { return status_; }
   base::Result<store::Job> Get(std::string_view) override { return status_; }
   base::Result<store::JobPage> List(const store::ListFilter&) override { return status_; }
+  base::Result<store::RouteStats> GetRouteStats(std::string_view, std::string_view) override {
+    return status_;
+  }
   base::Result<std::optional<base::TimePoint>> NextRunAt() override {
     return std::optional<base::TimePoint>();
   }

@@ -408,6 +408,23 @@ base::Result<JobPage> SqliteStore::List(const ListFilter& filter) {
   return std::move(*page);
 }
 
+base::Result<RouteStats> SqliteStore::GetRouteStats(std::string_view function,
+                                                    std::string_view route) {
+  std::optional<RouteStats> stats;
+  Status s = RunRead([&](Connection& c) {
+    auto r = internal::GetRouteStats(c, function, route);
+    if (!r.ok()) {
+      return r.status();
+    }
+    stats = std::move(*r);
+    return Status::Ok();
+  });
+  if (!s.ok()) {
+    return s;
+  }
+  return std::move(*stats);
+}
+
 base::Result<std::optional<TimePoint>> SqliteStore::NextRunAt() {
   std::optional<TimePoint> next;
   Status s = RunRead([&](Connection& c) {

@@ -98,6 +98,8 @@ class SqliteStore final : public Store {
   base::Status Cancel(std::string_view job_id, TimePoint now) override;
   base::Result<Job> Get(std::string_view job_id) override;
   base::Result<JobPage> List(const ListFilter& filter) override;
+  base::Result<RouteStats> GetRouteStats(std::string_view function,
+                                         std::string_view route) override;
   base::Result<std::optional<TimePoint>> NextRunAt() override;
   base::Result<int> PurgeExpiredKeys(TimePoint now) override;
   base::Status Healthy() const override;

@@ -670,4 +670,44 @@ base::Result<std::optional<TimePoint>> NextRunAt(Connection& c) {
   return std::optional<TimePoint>(FromUnixMs(q.Int(0)));
 }
 
+// Scans the function's jobs (jobs_function_seq); fine for an operator's info call.
+constexpr const char* kRouteStats =
+    "SELECT"
+    " (SELECT count(*) FROM jobs WHERE function = ?1 AND route = ?2"
+    "   AND state IN ('queued', 'running', 'retrying')),"
+    " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1)";
+constexpr const char* kRouteLastError =
+    "SELECT updated_at, last_error FROM jobs WHERE function = ?1 AND route = ?2"
+    " AND last_error <> '' ORDER BY seq DESC LIMIT 1";
+
+base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
+                                       std::string_view route) {
+  RouteStats stats;
+  {
+    Query q(c, kRouteStats);
+    q.BindText(1, function).BindText(2, route);
+    auto row = q.Step();
+    if (!row.ok()) {
+      return row.status();
+    }
+    if (*row) {
+      stats.pending = q.Int(0);
+      if (auto t = q.OptionalInt(1)) {
+        stats.last_delivery = FromUnixMs(*t);
+      }
+    }
+  }
+  Query q(c, kRouteLastError);
+  q.BindText(1, function).BindText(2, route);
+  auto row = q.Step();
+  if (!row.ok()) {
+    return row.status();
+  }
+  if (*row) {
+    stats.last_error_at = FromUnixMs(q.Int(0));
+    stats.last_error = q.String(1);
+  }
+  return stats;
+}
+
 }  // namespace longhaul::store::sqlite::internal

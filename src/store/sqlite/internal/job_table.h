@@ -40,5 +40,7 @@ base::Result<int> PurgeKeys(Connection& c, base::TimePoint now, int limit);
 base::Result<Job> GetJob(Connection& c, std::string_view job_id);
 base::Result<JobPage> ListJobs(Connection& c, const ListFilter& filter);
 base::Result<std::optional<base::TimePoint>> NextRunAt(Connection& c);
+base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
+                                       std::string_view route);
 
 }  // namespace longhaul::store::sqlite::internal
