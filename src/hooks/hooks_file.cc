@@ -442,7 +442,6 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
       }
     }
   }
-  bool has_timeout = false;
   bool ok = r.Map(n, where, [&](const std::string& key, const YAML::Node& v, int line) {
     auto str = [&](std::string& field) {
       if (auto s = r.String(v, where + ": " + key)) field = *s;
@@ -520,14 +519,14 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
         }
       }
     } else if (key == "max-concurrency") {
+      if (!v || v.IsNull()) return;
       if (auto c = r.Int(v, where + ": max-concurrency", 1, 100000)) {
         h.max_concurrency = static_cast<int>(*c);
-        if (*c == 0) h.max_concurrency = 4;
       }
     } else if (key == "retries") {
       if (auto c = r.Int(v, where + ": retries", 0, 1000)) h.retries = static_cast<int>(*c);
     } else if (key == "timeout") {
-      has_timeout = true;
+      if (!v || v.IsNull()) return;
       if (!v.IsScalar()) {
         r.Error(LineOf(v), where + ": timeout: must be a duration such as 30s, 15m, 2h");
         return;
@@ -543,7 +542,6 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
       r.Warn(line, where + ": unknown key `" + key + "` ignored");
     }
   });
-  (void)has_timeout;
   if (!ok) return;
   if (h.id.empty()) {
     r.Error(h.line, where + ": `id` is required");

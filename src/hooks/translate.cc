@@ -67,6 +67,14 @@ base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hoo
     return base::InvalidArgument("-admin must not use the -port port (" +
                                  std::to_string(admin->port) + ")");
   }
+  // As longhaul.yaml: anyone who can reach the admin API can read every stored request.
+  const std::string& ah = admin->host;
+  bool loopback = ah == "::1" || ah.rfind("127.", 0) == 0;
+  if (!loopback && options.admin_token.empty()) {
+    return base::InvalidArgument("-admin " + options.admin +
+                                 " is not loopback: set -admin-token (or LONGHAUL_ADMIN_TOKEN) so "
+                                 "the admin API needs a bearer token");
+  }
   cfg->server.data_dir = options.data_dir;
   cfg->server.admin_token = options.admin_token;
 

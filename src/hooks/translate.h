@@ -47,7 +47,8 @@ std::vector<std::string> ParseMethodList(std::string_view text);
 std::string HookPath(const std::string& url_prefix, const std::string& id);
 
 // The Config for `hooks` under `options`. Errors: kInvalidArgument for a bad -ip/-admin
-// ("-admin: ..."), or admin on the same port as the listener.
+// ("-admin: ..."), admin on the same port as the listener, or admin off loopback without
+// -admin-token (as server.admin in longhaul.yaml).
 base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hooks,
                                                               const WebhookOptions& options);
 

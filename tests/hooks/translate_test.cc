@@ -97,6 +97,12 @@ TEST(Translate, BadAddresses) {
   EXPECT_THAT(clash.status().message(), HasSubstr("-admin"));
   opts.admin = "nowhere";
   EXPECT_FALSE(Translate(hooks, opts).ok());
+  opts.admin = "0.0.0.0:9001";
+  auto open_admin = Translate(hooks, opts);
+  ASSERT_FALSE(open_admin.ok());
+  EXPECT_THAT(open_admin.status().message(), HasSubstr("-admin-token"));
+  opts.admin_token = "t";
+  EXPECT_TRUE(Translate(hooks, opts).ok());
 }
 
 TEST(ParseMethodList, AsWebhook) {
