@@ -73,9 +73,23 @@ std::string SniffContentType(std::string_view body) {
     char next = rest[tag.size()];
     return next == ' ' || next == '>';
   };
-  static const char* const kHtml[] = {"<!DOCTYPE HTML", "<HTML", "<HEAD", "<SCRIPT", "<IFRAME",
-                                      "<H1", "<DIV", "<FONT", "<TABLE", "<A", "<STYLE",
-                                      "<TITLE", "<B", "<BODY", "<BR", "<P", "<!--"};
+  static const char* const kHtml[] = {"<!DOCTYPE HTML",
+                                      "<HTML",
+                                      "<HEAD",
+                                      "<SCRIPT",
+                                      "<IFRAME",
+                                      "<H1",
+                                      "<DIV",
+                                      "<FONT",
+                                      "<TABLE",
+                                      "<A",
+                                      "<STYLE",
+                                      "<TITLE",
+                                      "<B",
+                                      "<BODY",
+                                      "<BR",
+                                      "<P",
+                                      "<!--"};
   for (const char* tag : kHtml) {
     if (starts_tag(tag)) return "text/html; charset=utf-8";
   }

@@ -70,17 +70,17 @@ struct Rule {
 };
 
 struct Hook {
-  std::string id;  // the path after the URL prefix; may contain '/'
+  std::string id;    // the path after the URL prefix; may contain '/'
   std::string file;  // where it was defined, for messages
   int line = 0;
 
-  std::string execute_command;    // no shell; looked up in PATH, then in working_dir
-  std::string working_dir;        // command-working-directory; "" = the server's
-  std::string response_message;   // body of the immediate answer
+  std::string execute_command;   // no shell; looked up in PATH, then in working_dir
+  std::string working_dir;       // command-working-directory; "" = the server's
+  std::string response_message;  // body of the immediate answer
   std::vector<std::pair<std::string, std::string>> response_headers;  // on trigger only
-  int success_code = 0;   // success-http-response-code; 0 = 200
-  int mismatch_code = 0;  // trigger-rule-mismatch-http-response-code; 0 = 200
-  std::string content_type;  // incoming-payload-content-type; "" = the request's
+  int success_code = 0;                   // success-http-response-code; 0 = 200
+  int mismatch_code = 0;                  // trigger-rule-mismatch-http-response-code; 0 = 200
+  std::string content_type;               // incoming-payload-content-type; "" = the request's
   std::vector<std::string> http_methods;  // upper-cased; empty = the server's list, else any
   bool capture_output = false;            // include-command-output-in-response
   bool capture_output_on_error = false;   // include-command-output-in-response-on-error
@@ -92,7 +92,7 @@ struct Hook {
   std::optional<Rule> trigger_rule;       // none: always triggers
 
   // longhaul extensions (webhook ignores unknown keys, so a file using them still loads there).
-  int max_concurrency = 4;                        // max-concurrency: parallel runs of this hook
+  int max_concurrency = 4;                         // max-concurrency: parallel runs of this hook
   base::Duration timeout = std::chrono::hours(1);  // timeout: per run; SIGTERM, then SIGKILL
   int retries = 0;                                 // retries: extra runs after a failed one
 };

@@ -57,13 +57,13 @@ class TempFiles {
     }
     if (dir_.empty()) {
       const char* tmp = std::getenv("TMPDIR");
-      std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                          "/longhaul-hook-XXXXXX";
+      std::string templ =
+          std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/longhaul-hook-XXXXXX";
       if (mkdtemp(templ.data()) == nullptr) {
         int err = errno;
-        return base::Status(err == ENOSPC || err == EMFILE ? base::Code::kResourceExhausted
-                                                           : base::Code::kUnknown,
-                            "cannot create a temp directory: " + ErrnoText(err));
+        return base::Status(
+            err == ENOSPC || err == EMFILE ? base::Code::kResourceExhausted : base::Code::kUnknown,
+            "cannot create a temp directory: " + ErrnoText(err));
       }
       dir_ = templ;
     }
@@ -165,8 +165,8 @@ std::string ResolveCommand(const std::string& command, const std::string& workin
   size_t start = 0;
   while (start <= path_env.size()) {
     size_t colon = path_env.find(':', start);
-    std::string dir = path_env.substr(start, colon == std::string::npos ? std::string::npos
-                                                                        : colon - start);
+    std::string dir =
+        path_env.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
     if (dir.empty()) dir = ".";
     std::string candidate = dir + "/" + command;
     if (Executable(candidate)) return candidate;
@@ -211,8 +211,8 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
 
   auto values = ParseRequest(inv.request, *hook);
   if (!values.ok()) {
-    outcome.status = base::InvalidArgument("cannot parse the stored request: " +
-                                           values.status().message());
+    outcome.status =
+        base::InvalidArgument("cannot parse the stored request: " + values.status().message());
     return outcome;
   }
   auto plan = PlanCommand(*hook, *values);
@@ -255,9 +255,9 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   if (!child.ok()) {
     outcome.status = child.status();
     if (hook->execute_command.find(' ') != std::string::npos) {
-      outcome.status = base::Status(
-          outcome.status.code(),
-          outcome.status.message() + " (use pass-arguments-to-command for arguments)");
+      outcome.status =
+          base::Status(outcome.status.code(),
+                       outcome.status.message() + " (use pass-arguments-to-command for arguments)");
     }
     return outcome;
   }
@@ -269,7 +269,8 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
       runtime::process::Supervise(*child, supervise, clock_, cancel);
   switch (run.stopped) {
     case runtime::process::StopReason::kDeadline:
-      outcome.status = base::DeadlineExceeded("timed out after " + base::FormatDuration(fn.timeout));
+      outcome.status =
+          base::DeadlineExceeded("timed out after " + base::FormatDuration(fn.timeout));
       break;
     case runtime::process::StopReason::kCancelled:
       outcome.status = base::Cancelled("cancelled");

@@ -33,7 +33,7 @@ namespace longhaul::hooks {
 
 // What one run executes.
 struct CommandPlan {
-  std::vector<std::string> argv;  // argv[0] = execute-command as written
+  std::vector<std::string> argv;                         // argv[0] = execute-command as written
   std::vector<std::pair<std::string, std::string>> env;  // the hook's variables, in order
   struct File {
     std::string env_name;  // also the file's name in the private directory

@@ -54,10 +54,10 @@ int LineOf(const YAML::Node& node) {
 
 // YAML 1.1 booleans as go-yaml (v2) resolves plain scalars.
 std::optional<bool> Yaml11Bool(std::string_view s) {
-  static const char* const kTrue[] = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-                                      "on", "On", "ON"};
-  static const char* const kFalse[] = {"n", "N", "no", "No", "NO", "false", "False", "FALSE",
-                                       "off", "Off", "OFF"};
+  static const char* const kTrue[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                      "True", "TRUE", "on",  "On",  "ON"};
+  static const char* const kFalse[] = {"n",     "N",     "no",  "No",  "NO", "false",
+                                       "False", "FALSE", "off", "Off", "OFF"};
   for (const char* t : kTrue) {
     if (s == t) return true;
   }
@@ -133,8 +133,8 @@ class Reader {
       if (digits) {
         int64_t v = std::stoll(s);
         if (v >= min && v <= max) return v;
-        Error(LineOf(n), where + ": must be between " + std::to_string(min) + " and " +
-                             std::to_string(max));
+        Error(LineOf(n),
+              where + ": must be between " + std::to_string(min) + " and " + std::to_string(max));
         return std::nullopt;
       }
     }
@@ -327,8 +327,8 @@ std::optional<MatchRule> ParseMatch(Reader& r, const YAML::Node& n, const std::s
     r.Warn(m.line, where + ": match type `" + type_text + "` is deprecated; use payload-hmac-" +
                        type_text.substr(type_text.rfind('-') + 1));
   }
-  bool needs_parameter = m.type != MatchRule::Type::kIpWhitelist &&
-                         m.type != MatchRule::Type::kScalrSignature;
+  bool needs_parameter =
+      m.type != MatchRule::Type::kIpWhitelist && m.type != MatchRule::Type::kScalrSignature;
   if (needs_parameter && !has_parameter) {
     r.Error(m.line, where + ": match type `" + type_text + "` needs a `parameter`");
     return std::nullopt;
@@ -372,8 +372,7 @@ std::optional<MatchRule> ParseMatch(Reader& r, const YAML::Node& n, const std::s
 
 constexpr int kMaxRuleDepth = 32;
 
-std::optional<Rule> ParseRule(Reader& r, const YAML::Node& n, const std::string& where,
-                              int depth) {
+std::optional<Rule> ParseRule(Reader& r, const YAML::Node& n, const std::string& where, int depth) {
   Rule rule;
   rule.line = LineOf(n);
   if (depth > kMaxRuleDepth) {
@@ -462,16 +461,16 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
     } else if (key == "response-headers") {
       r.List(v, where + ": response-headers", [&](const YAML::Node& item, size_t) {
         std::string name, value;
-        r.Map(item, where + ": response-headers", [&](const std::string& k, const YAML::Node& hv,
-                                                      int kline) {
-          if (k == "name") {
-            if (auto s = r.String(hv, where + ": response-headers.name")) name = *s;
-          } else if (k == "value") {
-            if (auto s = r.String(hv, where + ": response-headers.value")) value = *s;
-          } else {
-            r.Warn(kline, where + ": response-headers: unknown key `" + k + "` ignored");
-          }
-        });
+        r.Map(item, where + ": response-headers",
+              [&](const std::string& k, const YAML::Node& hv, int kline) {
+                if (k == "name") {
+                  if (auto s = r.String(hv, where + ": response-headers.name")) name = *s;
+                } else if (k == "value") {
+                  if (auto s = r.String(hv, where + ": response-headers.value")) value = *s;
+                } else {
+                  r.Warn(kline, where + ": response-headers: unknown key `" + k + "` ignored");
+                }
+              });
         if (name.empty()) {
           r.Error(LineOf(item), where + ": response-headers: each needs a `name`");
         } else {
@@ -552,8 +551,9 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
     return;
   }
   if (h.capture_output_on_error && !h.capture_output) {
-    r.Warn(h.line, where + ": include-command-output-in-response-on-error has no effect without "
-                           "include-command-output-in-response");
+    r.Warn(h.line, where +
+                       ": include-command-output-in-response-on-error has no effect without "
+                       "include-command-output-in-response");
   }
   out.push_back(std::move(h));
 }

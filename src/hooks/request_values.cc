@@ -66,11 +66,21 @@ void AppendGoString(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
+      case '"':
+        out += "\\\"";
+        continue;
+      case '\\':
+        out += "\\\\";
+        continue;
+      case '\n':
+        out += "\\n";
+        continue;
+      case '\r':
+        out += "\\r";
+        continue;
+      case '\t':
+        out += "\\t";
+        continue;
       case '<':
       case '>':
       case '&':
@@ -99,12 +109,24 @@ void AppendGoString(std::string& out, std::string_view s) {
 
 void AppendGoJson(std::string& out, const json::value& v) {
   switch (v.kind()) {
-    case json::kind::null: out += "null"; return;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
-    case json::kind::int64: out += std::to_string(v.get_int64()); return;
-    case json::kind::uint64: out += std::to_string(v.get_uint64()); return;
-    case json::kind::double_: out += FormatDouble(v.get_double()); return;
-    case json::kind::string: AppendGoString(out, v.get_string()); return;
+    case json::kind::null:
+      out += "null";
+      return;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      return;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      return;
+    case json::kind::double_:
+      out += FormatDouble(v.get_double());
+      return;
+    case json::kind::string:
+      AppendGoString(out, v.get_string());
+      return;
     case json::kind::array: {
       out += '[';
       bool first = true;
@@ -285,8 +307,8 @@ class XmlReader {
         } else {
           r = std::from_chars(ent.data() + 1, ent.data() + ent.size(), cp, 10);
         }
-        if (r.ec != std::errc() || r.ptr != ent.data() + ent.size() || cp == 0 ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        if (r.ec != std::errc() || r.ptr != ent.data() + ent.size() || cp == 0 || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF)) {
           return Fail("bad character reference");
         }
         AppendUtf8(out, cp);
@@ -463,8 +485,8 @@ std::optional<std::string> HeaderParam(std::string_view value, std::string_view 
 std::string CanonicalHeaderKey(std::string_view name) {
   for (char c : name) {
     unsigned char u = static_cast<unsigned char>(c);
-    bool token = std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) !=
-                                        std::string_view::npos;
+    bool token =
+        std::isalnum(u) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
     if (!token) return std::string(name);
   }
   std::string out(name);
@@ -494,13 +516,20 @@ std::string GoJson(const json::value& v) {
 
 std::string RenderValue(const json::value& v) {
   switch (v.kind()) {
-    case json::kind::string: return std::string(v.get_string());
-    case json::kind::null: return "<nil>";
-    case json::kind::bool_: return v.get_bool() ? "true" : "false";
-    case json::kind::int64: return std::to_string(v.get_int64());
-    case json::kind::uint64: return std::to_string(v.get_uint64());
-    case json::kind::double_: return FormatDouble(v.get_double());
-    default: return GoJson(v);
+    case json::kind::string:
+      return std::string(v.get_string());
+    case json::kind::null:
+      return "<nil>";
+    case json::kind::bool_:
+      return v.get_bool() ? "true" : "false";
+    case json::kind::int64:
+      return std::to_string(v.get_int64());
+    case json::kind::uint64:
+      return std::to_string(v.get_uint64());
+    case json::kind::double_:
+      return FormatDouble(v.get_double());
+    default:
+      return GoJson(v);
   }
 }
 
@@ -613,7 +642,8 @@ base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& 
   }
 
   std::string content_type = hook.content_type;
-  if (content_type.empty()) content_type = std::string(HeaderValue(req, "Content-Type").value_or(""));
+  if (content_type.empty())
+    content_type = std::string(HeaderValue(req, "Content-Type").value_or(""));
   std::string lower = Lower(content_type);
   if (Contains(lower, "json")) {
     std::string_view body = req.body;

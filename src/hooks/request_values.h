@@ -26,7 +26,7 @@ struct RequestValues {
   std::string payload_error;    // why there is no payload, for logs ("" when none was expected)
   std::string raw_body;         // the body as received; empty for multipart (as upstream)
   std::string method;
-  std::string remote_addr;      // the peer's IP address
+  std::string remote_addr;  // the peer's IP address
 };
 
 // Limits that keep a hostile body from costing more than its size.
@@ -81,8 +81,8 @@ base::Result<boost::json::object> ParseXml(std::string_view text);
 
 // One part of a multipart/form-data body.
 struct MultipartPart {
-  std::string name;       // Content-Disposition name
-  std::string filename;   // Content-Disposition filename; "" for a text field
+  std::string name;      // Content-Disposition name
+  std::string filename;  // Content-Disposition filename; "" for a text field
   std::string content_type;
   std::string body;
 };

@@ -34,16 +34,36 @@ base::Result<size_t> ReadEscape(std::string_view p, size_t i, Escape& e) {
   if (i + 1 >= p.size()) return base::InvalidArgument("trailing backslash");
   char c = p[i + 1];
   switch (c) {
-    case 'd': case 'D': case 's': case 'S': case 'w': case 'W':
-    case 'b': case 'B': case 'A': case 'z':
+    case 'd':
+    case 'D':
+    case 's':
+    case 'S':
+    case 'w':
+    case 'W':
+    case 'b':
+    case 'B':
+    case 'A':
+    case 'z':
       e.cls = c;
       return i + 2;
-    case 'n': e.literal = '\n'; return i + 2;
-    case 't': e.literal = '\t'; return i + 2;
-    case 'r': e.literal = '\r'; return i + 2;
-    case 'f': e.literal = '\f'; return i + 2;
-    case 'v': e.literal = '\v'; return i + 2;
-    case 'a': e.literal = '\a'; return i + 2;
+    case 'n':
+      e.literal = '\n';
+      return i + 2;
+    case 't':
+      e.literal = '\t';
+      return i + 2;
+    case 'r':
+      e.literal = '\r';
+      return i + 2;
+    case 'f':
+      e.literal = '\f';
+      return i + 2;
+    case 'v':
+      e.literal = '\v';
+      return i + 2;
+    case 'a':
+      e.literal = '\a';
+      return i + 2;
     case 'x': {
       if (i + 3 < p.size() && IsHex(p[i + 2]) && IsHex(p[i + 3])) {
         unsigned v = 0;
@@ -111,9 +131,16 @@ base::Result<size_t> TranslateBracket(std::string_view p, size_t i, std::string&
       i = *next;
       if (e.cls != 0) {
         switch (e.cls) {
-          case 'd': items.emplace_back("0-9"); break;
-          case 's': items.emplace_back("[:space:]"); break;
-          case 'w': items.emplace_back("[:alnum:]"); items.emplace_back("_"); break;
+          case 'd':
+            items.emplace_back("0-9");
+            break;
+          case 's':
+            items.emplace_back("[:space:]");
+            break;
+          case 'w':
+            items.emplace_back("[:alnum:]");
+            items.emplace_back("_");
+            break;
           default:
             return base::InvalidArgument(std::string("\\") + e.cls +
                                          " is not supported inside [...]");
@@ -200,17 +227,23 @@ RuleResult Ok(bool value) {
 
 std::string_view PrefixOf(MatchRule::Type type) {
   switch (type) {
-    case MatchRule::Type::kHmacSha1: return "sha1=";
-    case MatchRule::Type::kHmacSha512: return "sha512=";
-    default: return "sha256=";
+    case MatchRule::Type::kHmacSha1:
+      return "sha1=";
+    case MatchRule::Type::kHmacSha512:
+      return "sha512=";
+    default:
+      return "sha256=";
   }
 }
 
 webhook::HashAlgorithm AlgorithmOf(MatchRule::Type type) {
   switch (type) {
-    case MatchRule::Type::kHmacSha1: return webhook::HashAlgorithm::kSha1;
-    case MatchRule::Type::kHmacSha512: return webhook::HashAlgorithm::kSha512;
-    default: return webhook::HashAlgorithm::kSha256;
+    case MatchRule::Type::kHmacSha1:
+      return webhook::HashAlgorithm::kSha1;
+    case MatchRule::Type::kHmacSha512:
+      return webhook::HashAlgorithm::kSha512;
+    default:
+      return webhook::HashAlgorithm::kSha256;
   }
 }
 
@@ -271,8 +304,8 @@ RuleResult EvaluateMatch(const MatchRule& m, const RuleContext& ctx) {
       return Fail(RuleResult::Error::kOther, "signature validation signing key can not be empty");
     }
     std::string_view date_text = date->get_string();
-    auto mac = webhook::ComputeHmac(webhook::HashAlgorithm::kSha1, m.secret,
-                                    {v.raw_body, date_text});
+    auto mac =
+        webhook::ComputeHmac(webhook::HashAlgorithm::kSha1, m.secret, {v.raw_body, date_text});
     if (!mac.ok()) return Fail(RuleResult::Error::kOther, mac.status().message());
     if (!webhook::MacEquals(webhook::HexEncode(*mac), std::string_view(sig->get_string()))) {
       return Fail(RuleResult::Error::kSignature, "invalid scalr signature");
@@ -343,16 +376,40 @@ base::Result<std::string> TranslateRegex(std::string_view pattern, bool& icase) 
           break;
         }
         switch (e.cls) {
-          case 'd': out += "[0-9]"; break;
-          case 'D': out += "[^0-9]"; break;
-          case 's': out += "[[:space:]]"; break;
-          case 'S': out += "[^[:space:]]"; break;
-          case 'w': out += "[[:alnum:]_]"; break;
-          case 'W': out += "[^[:alnum:]_]"; break;
-          case 'b': out += "\\b"; can_repeat = false; break;
-          case 'B': out += "\\B"; can_repeat = false; break;
-          case 'A': out += "^"; can_repeat = false; break;
-          case 'z': out += "$"; can_repeat = false; break;
+          case 'd':
+            out += "[0-9]";
+            break;
+          case 'D':
+            out += "[^0-9]";
+            break;
+          case 's':
+            out += "[[:space:]]";
+            break;
+          case 'S':
+            out += "[^[:space:]]";
+            break;
+          case 'w':
+            out += "[[:alnum:]_]";
+            break;
+          case 'W':
+            out += "[^[:alnum:]_]";
+            break;
+          case 'b':
+            out += "\\b";
+            can_repeat = false;
+            break;
+          case 'B':
+            out += "\\B";
+            can_repeat = false;
+            break;
+          case 'A':
+            out += "^";
+            can_repeat = false;
+            break;
+          case 'z':
+            out += "$";
+            can_repeat = false;
+            break;
         }
         break;
       }
@@ -499,9 +556,8 @@ RuleResult CheckPayloadHmac(MatchRule::Type type, std::string_view secret, std::
     size_t start = 0;
     while (start <= header.size()) {
       size_t comma = header.find(',', start);
-      std::string_view part = header.substr(start, comma == std::string_view::npos
-                                                       ? std::string_view::npos
-                                                       : comma - start);
+      std::string_view part = header.substr(
+          start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
       if (part.substr(0, prefix.size()) == prefix) candidates.push_back(part.substr(prefix.size()));
       if (comma == std::string_view::npos) break;
       start = comma + 1;
@@ -520,9 +576,9 @@ RuleResult CheckPayloadHmac(MatchRule::Type type, std::string_view secret, std::
     match = webhook::MacEquals(expected, c) || match;
   }
   if (!match) {
-    return Fail(RuleResult::Error::kSignature,
-                body.empty() ? "invalid payload signature on empty payload"
-                             : "invalid payload signature");
+    return Fail(RuleResult::Error::kSignature, body.empty()
+                                                   ? "invalid payload signature on empty payload"
+                                                   : "invalid payload signature");
   }
   return Ok(true);
 }
@@ -556,8 +612,8 @@ base::Result<bool> IpInRanges(std::string_view remote, std::string_view ranges) 
     if (slash != std::string_view::npos) {
       std::string_view len = r.substr(slash + 1);
       auto res = std::from_chars(len.data(), len.data() + len.size(), bits);
-      if (len.empty() || res.ec != std::errc() || res.ptr != len.data() + len.size() ||
-          bits < 0 || bits > max_bits) {
+      if (len.empty() || res.ec != std::errc() || res.ptr != len.data() + len.size() || bits < 0 ||
+          bits > max_bits) {
         return base::InvalidArgument("invalid CIDR address: " + std::string(r));
       }
     }
@@ -648,8 +704,7 @@ RuleResult Evaluate(const Rule& rule, const RuleContext& ctx) {
   return Ok(false);
 }
 
-TriggerResult EvaluateTrigger(const Hook& hook, const RequestValues& values,
-                              base::TimePoint now) {
+TriggerResult EvaluateTrigger(const Hook& hook, const RequestValues& values, base::TimePoint now) {
   TriggerResult out;
   if (!hook.trigger_rule) return out;
   RuleContext ctx{values, now, hook.soft_signature_failures};

@@ -56,15 +56,26 @@ base::Result<std::vector<Token>> Tokenize(std::string_view s) {
         if (i >= s.size()) break;
         char e = s[i++];
         switch (e) {
-          case 'n': v += '\n'; break;
-          case 't': v += '\t'; break;
-          case 'r': v += '\r'; break;
-          case '\\': v += '\\'; break;
-          case '"': v += '"'; break;
-          case '\'': v += '\''; break;
+          case 'n':
+            v += '\n';
+            break;
+          case 't':
+            v += '\t';
+            break;
+          case 'r':
+            v += '\r';
+            break;
+          case '\\':
+            v += '\\';
+            break;
+          case '"':
+            v += '"';
+            break;
+          case '\'':
+            v += '\'';
+            break;
           default:
-            return base::InvalidArgument(std::string("unsupported escape \\") + e +
-                                         " in a string");
+            return base::InvalidArgument(std::string("unsupported escape \\") + e + " in a string");
         }
       }
       if (!closed) return base::InvalidArgument("unterminated string");
@@ -105,13 +116,27 @@ std::string JsEscape(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\'': out += "\\'"; break;
-      case '"': out += "\\\""; break;
-      case '<': out += "\\u003C"; break;
-      case '>': out += "\\u003E"; break;
-      case '&': out += "\\u0026"; break;
-      case '=': out += "\\u003D"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '<':
+        out += "\\u003C";
+        break;
+      case '>':
+        out += "\\u003E";
+        break;
+      case '&':
+        out += "\\u0026";
+        break;
+      case '=':
+        out += "\\u003D";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           static const char* kHex = "0123456789ABCDEF";
@@ -240,8 +265,8 @@ class Evaluator {
       for (const auto& a : args) out += a;
       return out;
     }
-    static const char* const kControl[] = {"if", "else", "end", "range", "with", "define",
-                                           "template", "block", "break", "continue"};
+    static const char* const kControl[] = {"if",     "else",     "end",   "range", "with",
+                                           "define", "template", "block", "break", "continue"};
     for (const char* c : kControl) {
       if (fn == c) return base::InvalidArgument("`" + fn + "` is not supported in hooks files");
     }
@@ -278,8 +303,7 @@ base::Result<std::string> RenderTemplate(std::string_view text, const std::strin
     out.append(literal);
     int line = LineAt(text, open);
     auto fail = [&](const std::string& what) {
-      return base::InvalidArgument(file_name + ":" + std::to_string(line) + ": template: " +
-                                   what);
+      return base::InvalidArgument(file_name + ":" + std::to_string(line) + ": template: " + what);
     };
     size_t close = text.find("}}", body);
     if (close == std::string_view::npos) return fail("unclosed action");

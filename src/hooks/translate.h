@@ -24,15 +24,15 @@ namespace longhaul::hooks {
 
 // The command line of `longhaul webhook` (webhook's flags plus longhaul's own).
 struct WebhookOptions {
-  std::vector<std::string> hooks_files;  // -hooks (repeatable); default hooks.json
-  bool as_template = false;              // -template
-  bool hotreload = false;                // -hotreload
-  bool verbose = false;                  // -verbose: info logs (else warnings and errors)
-  bool debug = false;                    // -debug: debug logs
-  bool nopanic = false;                  // -nopanic: start with zero hooks
-  std::string ip = "0.0.0.0";            // -ip
-  uint16_t port = 9000;                  // -port; 0 = any free port
-  std::string url_prefix = "hooks";      // -urlprefix; "" = hooks at /<id>
+  std::vector<std::string> hooks_files;   // -hooks (repeatable); default hooks.json
+  bool as_template = false;               // -template
+  bool hotreload = false;                 // -hotreload
+  bool verbose = false;                   // -verbose: info logs (else warnings and errors)
+  bool debug = false;                     // -debug: debug logs
+  bool nopanic = false;                   // -nopanic: start with zero hooks
+  std::string ip = "0.0.0.0";             // -ip
+  uint16_t port = 9000;                   // -port; 0 = any free port
+  std::string url_prefix = "hooks";       // -urlprefix; "" = hooks at /<id>
   std::vector<std::string> http_methods;  // -http-methods, upper-cased; empty = any
   std::vector<std::pair<std::string, std::string>> response_headers;  // -header name=value
   std::string data_dir = "./data";                                    // -data-dir

@@ -42,9 +42,8 @@ base::Result<std::unique_ptr<WebhookMode>> WebhookMode::Load(WebhookOptions opti
   auto loaded = LoadHookFiles(mode->options_.hooks_files, lo);
   if (!loaded.ok()) return loaded.status();
   if (loaded->hooks->hooks().empty() && !mode->options_.verbose && !mode->options_.nopanic) {
-    return base::InvalidArgument(
-        "no hooks loaded from " + Join(mode->options_.hooks_files, ", ") +
-        "; use -verbose or -nopanic to start without hooks");
+    return base::InvalidArgument("no hooks loaded from " + Join(mode->options_.hooks_files, ", ") +
+                                 "; use -verbose or -nopanic to start without hooks");
   }
   auto cfg = Translate(*loaded->hooks, mode->options_);
   if (!cfg.ok()) return cfg.status();
@@ -53,9 +52,7 @@ base::Result<std::unique_ptr<WebhookMode>> WebhookMode::Load(WebhookOptions opti
   return mode;
 }
 
-std::shared_ptr<const config::Config> WebhookMode::config() const {
-  return state_.load()->config;
-}
+std::shared_ptr<const config::Config> WebhookMode::config() const { return state_.load()->config; }
 
 base::LogLevel WebhookMode::log_level() const {
   if (options_.debug) return base::LogLevel::kDebug;
@@ -71,9 +68,8 @@ void WebhookMode::Start(const base::Clock& clock, base::Logger& log, ingest::Job
   runtime_->SetHooks(state->hooks);
   for (const std::string& w : warnings_) log.Warn("hooks.warning", {{"detail", w}});
   for (const Hook& h : state->hooks->hooks()) {
-    log.Info("hooks.loaded", {{"id", h.id},
-                              {"path", HookPath(options_.url_prefix, h.id)},
-                              {"file", h.file}});
+    log.Info("hooks.loaded",
+             {{"id", h.id}, {"path", HookPath(options_.url_prefix, h.id)}, {"file", h.file}});
   }
 }
 
@@ -138,12 +134,13 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
   Dispatch d = Decide(*state->hooks, options_, sreq, clock_->Now());
   if (d.kind == Dispatch::Kind::kAnswer) {
     base::LogLevel level = d.event == "hook.rules_error" ? base::LogLevel::kWarn
-                           : d.event == "hook.health"   ? base::LogLevel::kDebug
-                                                        : base::LogLevel::kInfo;
-    log_->Log(level, d.event, {{"path", sreq.path},
-                               {"remote", sreq.remote_addr},
-                               {"status", std::to_string(d.answer.status)},
-                               {"detail", d.detail}});
+                           : d.event == "hook.health"    ? base::LogLevel::kDebug
+                                                         : base::LogLevel::kInfo;
+    log_->Log(level, d.event,
+              {{"path", sreq.path},
+               {"remote", sreq.remote_addr},
+               {"status", std::to_string(d.answer.status)},
+               {"detail", d.detail}});
     co_return ToHttp(d.answer);
   }
   const Hook& hook = *d.hook;
@@ -161,10 +158,9 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
     for (const auto& [k, v] : options_.response_headers) acked.set(k, v);
     co_return acked;
   }
-  log_->Info(d.event, {{"hook", hook.id},
-                       {"job", job_id},
-                       {"remote", sreq.remote_addr},
-                       {"detail", d.detail}});
+  log_->Info(
+      d.event,
+      {{"hook", hook.id}, {"job", job_id}, {"remote", sreq.remote_addr}, {"detail", d.detail}});
   if (!hook.capture_output) {
     http::Response res = ToHttp(TriggeredAnswer(hook, options_));
     res.set("X-Longhaul-Job-Id", job_id);

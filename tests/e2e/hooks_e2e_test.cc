@@ -42,8 +42,10 @@ std::string HooksFile(const TempDir& dir) {
   return R"([
   {
     "id": "redeploy-webhook",
-    "execute-command": ")" + dir.File("redeploy.sh") + R"(",
-    "command-working-directory": ")" + dir.path() + R"(",
+    "execute-command": ")" +
+         dir.File("redeploy.sh") + R"(",
+    "command-working-directory": ")" +
+         dir.path() + R"(",
     "response-message": "Redeploying...",
     "pass-arguments-to-command":
     [
@@ -140,13 +142,14 @@ class HooksE2E : public ::testing::Test {
   std::string hooks_path_;
 };
 
-const char kPush[] = R"({"ref": "refs/heads/master", "head_commit": {"id": "1481a2de7b2a7d02428ad93446ab166be7793fbb"},
+const char kPush[] =
+    R"({"ref": "refs/heads/master", "head_commit": {"id": "1481a2de7b2a7d02428ad93446ab166be7793fbb"},
   "pusher": {"name": "octocat", "email": "octocat@example.com"},
   "repository": {"full_name": "octo-org/hello-world"}})";
 
 TEST_F(HooksE2E, GithubRedeployHookRunsThroughTheQueue) {
-  server_.StartWebhook({"-hooks", hooks_path_, "-template", "-verbose", "-header",
-                        "X-Served-By=longhaul"});
+  server_.StartWebhook(
+      {"-hooks", hooks_path_, "-template", "-verbose", "-header", "X-Served-By=longhaul"});
   std::string body = kPush;
   auto r = server_.Post("/hooks/redeploy-webhook", body,
                         {{"Content-Type", "application/json"},
@@ -184,9 +187,9 @@ TEST_F(HooksE2E, WebhookAnswersForEverythingElse) {
 
   // Signed, but another branch: webhook's mismatch answer, nothing stored.
   std::string dev = R"({"ref": "refs/heads/dev"})";
-  auto mismatch = server_.Post("/hooks/redeploy-webhook", dev,
-                               {{"Content-Type", "application/json"},
-                                {"X-Hub-Signature-256", Sign(dev)}});
+  auto mismatch =
+      server_.Post("/hooks/redeploy-webhook", dev,
+                   {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", Sign(dev)}});
   ASSERT_TRUE(mismatch.ok());
   EXPECT_EQ(mismatch->status, 200);
   EXPECT_EQ(mismatch->body, "Hook rules were not satisfied.");
@@ -195,9 +198,9 @@ TEST_F(HooksE2E, WebhookAnswersForEverythingElse) {
 
   // A forged signature is a rule error, as upstream.
   std::string body = kPush;
-  auto forged = server_.Post("/hooks/redeploy-webhook", body,
-                             {{"Content-Type", "application/json"},
-                              {"X-Hub-Signature-256", Sign(body + " ")}});
+  auto forged = server_.Post(
+      "/hooks/redeploy-webhook", body,
+      {{"Content-Type", "application/json"}, {"X-Hub-Signature-256", Sign(body + " ")}});
   ASSERT_TRUE(forged.ok());
   EXPECT_EQ(forged->status, 500);
   EXPECT_EQ(forged->body, "Error occurred while evaluating hook rules.");
@@ -252,10 +255,13 @@ TEST_F(HooksE2E, HotReloadPicksUpNewHooks) {
               "\"response-message\": \"new\"}\n");
   WriteFile(hooks_path_ + ".tmp", text);
   std::filesystem::rename(hooks_path_ + ".tmp", hooks_path_);
-  EXPECT_TRUE(Eventually([&] {
-    auto r = server_.Post("/hooks/added", "");
-    return r.ok() && r->status == 200 && r->body == "new";
-  }, std::chrono::seconds(20))) << server_.Log();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto r = server_.Post("/hooks/added", "");
+        return r.ok() && r->status == 200 && r->body == "new";
+      },
+      std::chrono::seconds(20)))
+      << server_.Log();
 }
 
 TEST_F(HooksE2E, PathTraversalInPassFileIsRefusedAtStart) {
@@ -266,12 +272,13 @@ TEST_F(HooksE2E, PathTraversalInPassFileIsRefusedAtStart) {
             "    - source: raw-request-body\n"
             "      envname: ../../etc/cron.d/owned\n");
   std::string err;
-  int rc = server_.RunToExit({"webhook", "-hooks", scratch_.File("bad.yaml"), "-ip", "127.0.0.1",
-                              "-port", "0", "-admin", "127.0.0.1:0", "-data-dir",
-                              scratch_.File("data")},
-                             nullptr, &err);
+  int rc =
+      server_.RunToExit({"webhook", "-hooks", scratch_.File("bad.yaml"), "-ip", "127.0.0.1",
+                         "-port", "0", "-admin", "127.0.0.1:0", "-data-dir", scratch_.File("data")},
+                        nullptr, &err);
   EXPECT_EQ(rc, 2);
-  EXPECT_THAT(err, HasSubstr(scratch_.File("bad.yaml") + ":4: hook `sneaky`: pass-file-to-command"));
+  EXPECT_THAT(err,
+              HasSubstr(scratch_.File("bad.yaml") + ":4: hook `sneaky`: pass-file-to-command"));
   EXPECT_THAT(err, HasSubstr("plain file name"));
 }
 

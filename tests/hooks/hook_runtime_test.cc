@@ -127,7 +127,8 @@ TEST_F(HookRuntimeTest, RunsWithArgumentsEnvironmentFilesAndCombinedOutput) {
   Hook hook = ParseOne(R"(
 - id: h
   execute-command: /bin/sh
-  command-working-directory: )" + dir_.path() + R"Y(
+  command-working-directory: )" +
+                       dir_.path() + R"Y(
   success-http-response-code: 201
   pass-arguments-to-command:
     - {source: string, name: -c}

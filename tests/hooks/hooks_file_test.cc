@@ -141,8 +141,8 @@ TEST(ParseHooks, YamlWithEveryField) {
 }
 
 TEST(ParseHooks, KeysAreCaseInsensitiveAndUnknownKeysAreWarnings) {
-  auto parsed = ParseHooks(R"([{"ID": "a", "Execute-Command": "/bin/true", "colour": "red"}])",
-                           "h.json");
+  auto parsed =
+      ParseHooks(R"([{"ID": "a", "Execute-Command": "/bin/true", "colour": "red"}])", "h.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(parsed->hooks[0].id, "a");
   EXPECT_EQ(parsed->hooks[0].execute_command, "/bin/true");
@@ -184,7 +184,8 @@ TEST(ParseHooks, ErrorsNameFileAndLine) {
       {"- id: a\n  execute-command: x\n  trigger-rule:\n    match:\n      type: regex\n"
        "      regex: '(unclosed'\n      parameter: {source: header, name: X}\n",
        "h.yaml:5: hook `a`: trigger-rule.match: regex `(unclosed`"},
-      {"- id: a\n  execute-command: x\n  trigger-rule:\n    match:\n      type: payload-hmac-sha256\n"
+      {"- id: a\n  execute-command: x\n  trigger-rule:\n    match:\n      type: "
+       "payload-hmac-sha256\n"
        "      secret: ''\n      parameter: {source: header, name: X}\n",
        "`secret` is empty"},
       {"- id: a\n  execute-command: x\n  trigger-rule:\n    match:\n      type: ip-whitelist\n"
@@ -210,9 +211,10 @@ TEST(ParseHooks, ErrorsNameFileAndLine) {
 
 TEST(ParseHooks, FileVariableNamesMustBePlainFileNames) {
   for (const char* env : {"../../etc/cron.d/x", "a/b", "..", "."}) {
-    std::string text = "- id: a\n  execute-command: x\n  pass-file-to-command:\n"
-                       "    - {source: raw-request-body, envname: '" +
-                       std::string(env) + "'}\n";
+    std::string text =
+        "- id: a\n  execute-command: x\n  pass-file-to-command:\n"
+        "    - {source: raw-request-body, envname: '" +
+        std::string(env) + "'}\n";
     auto parsed = ParseHooks(text, "h.yaml");
     ASSERT_FALSE(parsed.ok()) << env;
     EXPECT_THAT(parsed.status().message(), HasSubstr("h.yaml:4: hook `a`: pass-file-to-command"));
@@ -258,10 +260,10 @@ config::EnvLookup MapEnv(std::map<std::string, std::string> m) {
 
 TEST(RenderTemplate, GetenvAndFriends) {
   auto env = MapEnv({{"SECRET", "s3cr\"et"}, {"NAME", "deploy"}});
-  auto out = RenderTemplate(
-      R"({"id": "{{ getenv "NAME" }}", "secret": "{{ getenv "SECRET" | js }}", )"
-      R"("x": "{{ js (getenv "MISSING") }}{{/* a comment */}}"})",
-      "h.json", env);
+  auto out =
+      RenderTemplate(R"({"id": "{{ getenv "NAME" }}", "secret": "{{ getenv "SECRET" | js }}", )"
+                     R"("x": "{{ js (getenv "MISSING") }}{{/* a comment */}}"})",
+                     "h.json", env);
   ASSERT_TRUE(out.ok()) << out.status().message();
   EXPECT_EQ(*out, R"({"id": "deploy", "secret": "s3cr\"et", "x": ""})");
 

@@ -71,7 +71,7 @@ TEST(ParseRequest, JsonPayloadHeadersQueryAndRequest) {
   EXPECT_EQ(Get(*v, S::kPayload, "missing"), "<NOT_FOUND>");
 
   EXPECT_EQ(Get(*v, S::kHeader, "X-GITHUB-EVENT"), "push");  // first value, any case
-  EXPECT_EQ(Get(*v, S::kHeader, "host"), "<NOT_FOUND>");      // Go keeps Host apart
+  EXPECT_EQ(Get(*v, S::kHeader, "host"), "<NOT_FOUND>");     // Go keeps Host apart
   EXPECT_EQ(Get(*v, S::kQuery, "q"), "1");
   EXPECT_EQ(Get(*v, S::kQuery, "name"), "a b!");
   EXPECT_EQ(Get(*v, S::kQuery, "Q"), "<NOT_FOUND>");
@@ -102,10 +102,9 @@ TEST(ParseRequest, TrailingBytesAfterTheJsonValueAreIgnoredAsGo) {
 
 TEST(ParseRequest, BadOrUnsupportedBodiesLeaveNoPayload) {
   Hook hook;
-  for (auto [type, body] : {std::pair{"application/json", "{not json"},
-                            std::pair{"application/json", ""},
-                            std::pair{"text/plain", "hello"},
-                            std::pair{"application/xml", "<a><b></a>"}}) {
+  for (auto [type, body] :
+       {std::pair{"application/json", "{not json"}, std::pair{"application/json", ""},
+        std::pair{"text/plain", "hello"}, std::pair{"application/xml", "<a><b></a>"}}) {
     auto v = ParseRequest(Req(type, body), hook);
     ASSERT_TRUE(v.ok()) << type;
     EXPECT_FALSE(v->has_payload) << type << " " << body;
@@ -184,9 +183,8 @@ TEST(ParseXml, ElementsAttributesTextAndRepeats) {
 }
 
 TEST(ParseXml, RefusesDtdsAndMalformedDocuments) {
-  for (const char* doc :
-       {"<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", "<a>&unknown;</a>", "<a><b></a></b>",
-        "<a>", "text", "<a></a><b></b>", "<a x=1></a>"}) {
+  for (const char* doc : {"<!DOCTYPE a [<!ENTITY x \"y\">]><a>&x;</a>", "<a>&unknown;</a>",
+                          "<a><b></a></b>", "<a>", "text", "<a></a><b></b>", "<a x=1></a>"}) {
     EXPECT_FALSE(ParseXml(doc).ok()) << doc;
   }
   std::string deep;

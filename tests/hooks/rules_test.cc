@@ -17,8 +17,7 @@ using E = RuleResult::Error;
 // GitHub's published example (docs: validating-webhook-deliveries).
 constexpr char kGithubSecret[] = "It's a Secret to Everybody";
 constexpr char kGithubBody[] = "Hello, World!";
-constexpr char kGithubSha256[] =
-    "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+constexpr char kGithubSha256[] = "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
 constexpr char kGithubSha1[] = "01dc10d0c83e72ed246219cdd91669667fe2ca59";
 
 const base::TimePoint kNow = base::FromUnixMs(1704067200000);  // 2024-01-01T00:00:00Z
@@ -118,8 +117,7 @@ TEST(Regex, TranslatesTheRe2Subset) {
     ASSERT_TRUE(re.ok()) << c.pattern << ": " << re.status().message();
     auto found = (*re)->Search(c.subject);
     ASSERT_TRUE(found.ok());
-    EXPECT_EQ(*found, c.match) << c.pattern << " on " << c.subject << " as "
-                               << (*re)->posix();
+    EXPECT_EQ(*found, c.match) << c.pattern << " on " << c.subject << " as " << (*re)->posix();
   }
   for (const char* bad : {"(?=x)", "\\p{L}", "(unclosed", "a**", "[\\D]", "\\1", "(?m)^a"}) {
     EXPECT_FALSE(Regex::Compile(bad).ok()) << bad;
@@ -147,14 +145,14 @@ TEST(Regex, HostileInputIsBounded) {
 }
 
 TEST(Rules, PayloadHmacWithGithubVector) {
-  Hook sha256 = HookWithRule(
-      std::string("match: {type: payload-hmac-sha256, secret: \"") + kGithubSecret +
-      "\", parameter: {source: header, name: X-Hub-Signature-256}}");
+  Hook sha256 =
+      HookWithRule(std::string("match: {type: payload-hmac-sha256, secret: \"") + kGithubSecret +
+                   "\", parameter: {source: header, name: X-Hub-Signature-256}}");
   EXPECT_TRUE(Eval(sha256, Values()).value);
 
-  Hook sha1 = HookWithRule(std::string("match: {type: payload-hash-sha1, secret: \"") +
-                           kGithubSecret +
-                           "\", parameter: {source: header, name: X-Hub-Signature}}");
+  Hook sha1 =
+      HookWithRule(std::string("match: {type: payload-hash-sha1, secret: \"") + kGithubSecret +
+                   "\", parameter: {source: header, name: X-Hub-Signature}}");
   EXPECT_TRUE(Eval(sha1, Values()).value);
 
   RuleResult tampered = Eval(sha256, Values("Hello, World?"));
@@ -190,9 +188,8 @@ TEST(CheckPayloadHmac, PrefixesListsAndCase) {
 
   auto sha512 = webhook::ComputeHmac(webhook::HashAlgorithm::kSha512, "k", "body");
   ASSERT_TRUE(sha512.ok());
-  EXPECT_TRUE(CheckPayloadHmac(T::kHmacSha512, "k", "body",
-                               "sha512=" + webhook::HexEncode(*sha512))
-                  .value);
+  EXPECT_TRUE(
+      CheckPayloadHmac(T::kHmacSha512, "k", "body", "sha512=" + webhook::HexEncode(*sha512)).value);
   // An empty body with the HMAC of "" is accepted.
   auto empty = webhook::ComputeHmac(webhook::HashAlgorithm::kSha1, "k", "");
   ASSERT_TRUE(empty.ok());

@@ -15,8 +15,8 @@ using ::testing::HasSubstr;
 
 TEST(GoFlagsToCli11, RewritesKnownSingleDashFlags) {
   std::vector<std::string> names = {"hooks", "port", "verbose", "http-methods"};
-  EXPECT_THAT(GoFlagsToCli11({"-hooks", "a.json", "--hooks=b.yaml", "-port=0", "-verbose",
-                              "-x", "-unknown", "value", "-http-methods", "POST,GET"},
+  EXPECT_THAT(GoFlagsToCli11({"-hooks", "a.json", "--hooks=b.yaml", "-port=0", "-verbose", "-x",
+                              "-unknown", "value", "-http-methods", "POST,GET"},
                              names),
               ElementsAre("--hooks", "a.json", "--hooks=b.yaml", "--port=0", "--verbose", "-x",
                           "-unknown", "value", "--http-methods", "POST,GET"));
