@@ -131,7 +131,9 @@ wait_port() {  # host:port, seconds
 }
 
 # kv "line" key: the value of key=value in a line of key=value pairs.
-kv() { tr ' ' '\n' <<<"$1" | awk -F= -v k="$2" '$1 == k { print $2; exit }'; }
+kv() {
+  awk -v k="$2" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }' <<<"$1"
+}
 # calc 'expression': awk arithmetic, e.g. calc "$a / $b".
 calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
 fmt() { awk -v v="$1" -v d="${2:-0}" 'BEGIN { printf "%.*f", d, v }'; }
@@ -215,70 +217,64 @@ EOF
   WEBHOOK_BASE="http://127.0.0.1:$port/hooks"
 }
 
-# longhaul name [prefix command...]: a fresh server on a fresh data dir; sets LH_PID,
-# LH_LISTEN and LH_ADMIN (host:port). The functions:
-#   noop   /bin/true, concurrency 64   (ingest, ack latency)
-#   e2e    /bin/true, concurrency N    (end to end)
-#   e2erec records its start and end   (exact concurrency check)
-#   block  blocks forever, concurrency 1 (queue growth)
+# write_config dir "function...": a config with only the named functions, each with an async
+# route /<name>, so the scheduler does not poll functions a scenario does not use:
+#   noop   /bin/true, concurrency 64     (ingest, ack latency)
+#   e2e    /bin/true, concurrency N      (end to end)
+#   e2erec records its start and end     (exact concurrency check)
+#   block  blocks forever, concurrency 1; its route orders by chat id, so the queued jobs are
+#          blocked behind the running one rather than runnable (ingest only, queue growth,
+#          callgrind). While a function is at its concurrency limit with RUNNABLE jobs queued,
+#          the scheduler loop re-polls the store without sleeping (see RESULTS.md): that would
+#          add a busy core to these figures.
 #   echo   the C++ `provided` Lambda bootstrap (when it is built)
-LAMBDA_OK=0
 write_config() {
-  local dir=$1
-  cat >"$dir/longhaul.yaml" <<EOF
-server:
-  listen: 127.0.0.1:0
-  admin: 127.0.0.1:0
-  data_dir: $dir/data
-  shutdown_grace: 1s
-  max_connections: 100000
-functions:
-  noop:
-    runtime: command
-    command: ["/bin/true"]
-    concurrency: 64
-    retries: 0
-  e2e:
-    runtime: command
-    command: ["/bin/true"]
-    concurrency: $BENCH_E2E_CONCURRENCY
-    retries: 0
-  e2erec:
-    runtime: command
-    command: ["/bin/bash", "-c", "echo \"+ \$EPOCHREALTIME\" >>$WORK/e2erec.log; /bin/sleep 0.02; echo \"- \$EPOCHREALTIME\" >>$WORK/e2erec.log"]
-    concurrency: $BENCH_E2E_CONCURRENCY
-    retries: 0
-  block:
-    runtime: command
-    command: ["/bin/sleep", "infinity"]
-    concurrency: 1
-    timeout: 24h
-    kill_grace: 100ms
-    retries: 0
-EOF
-  if [ "$LAMBDA_OK" = 1 ]; then
-    cat >>"$dir/longhaul.yaml" <<EOF
-  echo:
-    runtime: lambda
-    bootstrap: $BOOTSTRAP
-    concurrency: 1
-    timeout: 10s
-EOF
-  fi
-  cat >>"$dir/longhaul.yaml" <<EOF
-routes:
-  - {path: /telegram, method: POST, function: noop, ack: async}
-  - {path: /e2e, method: POST, function: e2e, ack: async}
-  - {path: /e2erec, method: POST, function: e2erec, ack: async}
-  - {path: /block, method: POST, function: block, ack: async}
-EOF
+  local dir=$1 fn rec="$WORK/e2erec.log"
+  {
+    echo "server:"
+    echo "  listen: 127.0.0.1:0"
+    echo "  admin: 127.0.0.1:0"
+    echo "  data_dir: $dir/data"
+    echo "  shutdown_grace: 1s"
+    echo "  max_connections: 100000"
+    echo "functions:"
+    for fn in $2; do
+      echo "  $fn:"
+      case $fn in
+        noop) echo '    command: ["/bin/true"]'; echo "    concurrency: 64" ;;
+        e2e) echo '    command: ["/bin/true"]'; echo "    concurrency: $BENCH_E2E_CONCURRENCY" ;;
+        e2erec)
+          echo "    command: [\"/bin/bash\", \"-c\", \"echo \\\"+ \$EPOCHREALTIME\\\" >>$rec; /bin/sleep 0.02; echo \\\"- \$EPOCHREALTIME\\\" >>$rec\"]"
+          echo "    concurrency: $BENCH_E2E_CONCURRENCY" ;;
+        block)
+          echo '    command: ["/bin/sleep", "infinity"]'
+          echo "    concurrency: 1"; echo "    timeout: 24h"; echo "    kill_grace: 100ms" ;;
+        echo)
+          echo "    runtime: lambda"; echo "    bootstrap: $BOOTSTRAP"
+          echo "    concurrency: 1"; echo "    timeout: 10s" ;;
+      esac
+      [ "$fn" != echo ] && echo "    runtime: command"
+      echo "    retries: 0"
+    done
+    echo "routes:"
+    for fn in $2; do
+      if [ "$fn" = block ]; then
+        # One chat: its jobs wait their turn (blocked, not runnable) behind the running one.
+        echo "  - {path: /$fn, method: POST, function: $fn, ack: async, ordering_key: {json: /message/chat/id}}"
+      else
+        echo "  - {path: /$fn, method: POST, function: $fn, ack: async}"
+      fi
+    done
+  } >"$dir/longhaul.yaml"
 }
 
+# start_longhaul name "function..." [prefix command...]: a fresh server on a fresh data dir with
+# those functions; sets LH_PID, LH_LISTEN, LH_ADMIN (host:port) and LH_DIR.
 start_longhaul() {
-  local name=$1 dir="$WORK/lh-$1" i line
-  shift
+  local name=$1 functions=$2 dir="$WORK/lh-$1" i line
+  shift 2
   mkdir -p "$dir"
-  write_config "$dir"
+  write_config "$dir" "$functions"
   "$@" "$LONGHAUL" serve --config "$dir/longhaul.yaml" >"$dir/stdout" 2>"$dir/stderr" &
   LH_PID=$!
   PIDS+=("$LH_PID")
@@ -335,26 +331,32 @@ SPAWN=$(run_wrk webhook-spawn "$WEBHOOK_BASE/spawn" "$BENCH_E2E_CONCURRENCY")
 stop_pid "$WEBHOOK_PID"
 
 log "ingest: longhaul (async route, /bin/true, concurrency 64)"
-start_longhaul ingest
-LONGHAUL_INGEST=$(run_wrk longhaul "http://$LH_LISTEN/telegram" "$BENCH_CONNECTIONS")
-PROFILE_NOTE=""
+start_longhaul ingest noop
+LONGHAUL_INGEST=$(run_wrk longhaul "http://$LH_LISTEN/noop" "$BENCH_CONNECTIONS")
+stop_pid "$LH_PID"
+
+# The ingest path alone: a function that never finishes (one child in all), so nothing else
+# competes for the cores; then the same again under perf (the measured run is not perturbed).
+log "ingest only: longhaul (async route, the function never runs more than once)"
+start_longhaul ingest-only block
+INGEST_ONLY=$(run_wrk longhaul-ingest-only "http://$LH_LISTEN/block" "$BENCH_CONNECTIONS")
 if [ "$BENCH_PROFILE" = 1 ] && command -v perf >/dev/null; then
-  # A second run under perf, so the measured run above is not perturbed.
-  log "profile: perf record -g and perf stat on longhaul during a second ingest run"
+  log "profile: perf record -g and perf stat on longhaul during a second ingest-only run"
   perf stat -e task-clock,context-switches,raw_syscalls:sys_enter,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync \
     -p "$LH_PID" -o "$WORK/perf-stat.txt" -- sleep "$BENCH_DURATION" 2>/dev/null &
   STAT_PID=$!
   perf record -F 999 -g -p "$LH_PID" -o "$WORK/perf.data" -- sleep "$BENCH_DURATION" \
     >/dev/null 2>&1 &
   REC_PID=$!
-  PROFILED=$(run_wrk longhaul-profiled "http://$LH_LISTEN/telegram" "$BENCH_CONNECTIONS")
+  PROFILED=$(run_wrk longhaul-profiled "http://$LH_LISTEN/block" "$BENCH_CONNECTIONS")
   wait "$STAT_PID" "$REC_PID" 2>/dev/null || true
-  perf report -i "$WORK/perf.data" --stdio --no-children --sort symbol --percent-limit 0.8 \
-    2>/dev/null | grep -v '^#' | grep '%' | head -30 >"$WORK/perf-self.txt" || true
-  perf report -i "$WORK/perf.data" --stdio --no-children --sort dso 2>/dev/null |
-    grep -v '^#' | grep '%' | head -12 >"$WORK/perf-dso.txt" || true
-  perf report -i "$WORK/perf.data" --stdio --no-children --sort comm 2>/dev/null |
-    grep -v '^#' | grep '%' | head -12 >"$WORK/perf-comm.txt" || true
+  perf_report() {  # sort-keys lines
+    perf report -i "$WORK/perf.data" --stdio --no-children -g none --comms longhaul \
+      --sort "$1" 2>/dev/null | grep -v '^#' | grep '%' | sed 's/ *$//' | cut -c1-170 |
+      head -"$2" || true
+  }
+  perf_report dso 10 >"$WORK/perf-dso.txt"
+  perf_report dso,sym 40 >"$WORK/perf-self.txt"
   PROFILED_REQS=$(kv "$PROFILED" requests)
   per_req() {  # perf-stat event -> count per request
     awk -v e="$1" -v n="$PROFILED_REQS" '$2 == e { gsub(",", "", $1); printf "%.2f", $1 / n }' \
@@ -373,10 +375,10 @@ stop_pid "$LH_PID"
 # ---------------------------------------------------------------------------------------------
 # 2. Ack latency at a fixed rate (open loop), on a fresh server; idle RSS first.
 log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s"
-start_longhaul latency
+start_longhaul latency noop
 sleep 1
 RSS_IDLE_KIB=$(rss_kib "$LH_PID")
-LATENCY=$("$FIXED_RATE" --url "http://$LH_LISTEN/telegram" --rate "$BENCH_RATE" \
+LATENCY=$("$FIXED_RATE" --url "http://$LH_LISTEN/noop" --rate "$BENCH_RATE" \
   --duration "$BENCH_DURATION" --connections 32 --body-file "$BODY" \
   --warmup "$((BENCH_RATE / 2))" 2>"$WORK/fixed_rate-latency.err") ||
   log "fixed_rate reported errors: $LATENCY"
@@ -386,7 +388,7 @@ stop_pid "$LH_PID"
 # ---------------------------------------------------------------------------------------------
 # 3. End to end: K jobs through a /bin/true command function with concurrency N.
 log "end to end: $BENCH_E2E_JOBS jobs, /bin/true, concurrency $BENCH_E2E_CONCURRENCY"
-start_longhaul e2e
+start_longhaul e2e "e2e e2erec"
 (
   max=0
   while [ ! -e "$WORK/e2e.stop" ]; do
@@ -439,7 +441,7 @@ LAMBDA_NOTE="n/a (lambda runtime not merged)"
 if [ -x "$BOOTSTRAP" ]; then
   LAMBDA_OK=1
   mkdir -p "$WORK/lambda-check"
-  write_config "$WORK/lambda-check"
+  write_config "$WORK/lambda-check" echo
   if ! "$LONGHAUL" check --config "$WORK/lambda-check/longhaul.yaml" >"$WORK/lambda-check.txt" 2>&1; then
     LAMBDA_OK=0
     LAMBDA_NOTE="n/a (config rejects runtime: lambda: $(head -1 "$WORK/lambda-check.txt"))"
@@ -447,7 +449,7 @@ if [ -x "$BOOTSTRAP" ]; then
 fi
 if [ "$LAMBDA_OK" = 1 ]; then
   log "lambda: $BENCH_LAMBDA_REQUESTS sequential warm sync invokes"
-  start_longhaul lambda
+  start_longhaul lambda echo
   INVOKE_URL="http://$LH_ADMIN/2015-03-31/functions/echo/invocations"
   if curl -sf -m 30 -X POST --data-binary @"$SMALL_BODY" "$INVOKE_URL" >"$WORK/lambda-first.txt"; then
     LAMBDA=$("$FIXED_RATE" --url "$INVOKE_URL" --rate 0 --connections 1 \
@@ -457,13 +459,12 @@ if [ "$LAMBDA_OK" = 1 ]; then
     LAMBDA_NOTE="error: first invoke failed ($(tail -2 "$LH_DIR/stderr" | tr '\n' ' '))"
   fi
   stop_pid "$LH_PID"
-  LAMBDA_OK=0  # later servers do not need it
 fi
 
 # ---------------------------------------------------------------------------------------------
 # 5. RSS with a queue: push BENCH_QUEUED invocations at a function that never finishes.
 log "memory: $BENCH_QUEUED queued invocations"
-start_longhaul queue
+start_longhaul queue block
 sleep 1
 RSS_IDLE2_KIB=$(rss_kib "$LH_PID")
 t0=$(date +%s.%N)
@@ -487,7 +488,7 @@ stop_pid "$LH_PID"
 log "callgrind: $BENCH_CALLGRIND_REQUESTS sequential POSTs"
 CG_DIR="$WORK/callgrind"
 mkdir -p "$CG_DIR"
-start_longhaul callgrind valgrind --tool=callgrind --separate-threads=yes \
+start_longhaul callgrind block valgrind --tool=callgrind --separate-threads=yes \
   --callgrind-out-file="$CG_DIR/cg.out" --dump-instr=no
 sleep 1
 callgrind_control -z "$LH_PID" >/dev/null 2>&1 || die "callgrind_control -z failed"
@@ -501,24 +502,38 @@ CG_REQS=$(kv "$CG_LOAD" ok)
 # The dump after the load is the one numbered .1 (one file per thread: cg.out.1-01, ...).
 CG_TOTAL=0
 CG_IO=0
+: >"$WORK/cg-threads.txt"
 for f in "$CG_DIR"/cg.out.1-*; do
   [ -e "$f" ] || continue
-  n=$(awk '/^(summary|totals):/ { print $2; exit }' "$f")
-  CG_TOTAL=$((CG_TOTAL + ${n:-0}))
-  if grep -q 'http::.*Session' "$f"; then CG_IO=$((CG_IO + ${n:-0})); fi
+  n=$(awk '/^summary:/ { print $2; exit }' "$f")
+  n=${n:-0}
+  CG_TOTAL=$((CG_TOTAL + n))
+  role=other
+  if grep -q 'http::.*Session' "$f"; then
+    role="I/O thread (Asio, HTTP, ingest handler)"
+    CG_IO=$((CG_IO + n))
+  elif grep -q 'GroupCommitter.*Loop' "$f"; then
+    role="store writer (group commit)"
+  elif grep -q 'Scheduler::Loop' "$f"; then
+    role="scheduler loop"
+  fi
+  [ "$n" -gt 0 ] && printf '%s\t%s\n' "$role" "$n" >>"$WORK/cg-threads.txt"
 done
 [ "$CG_TOTAL" -gt 0 ] || die "callgrind wrote no dump after the load"
 INSN_PER_REQ=$(calc "$CG_TOTAL / $CG_REQS")
 INSN_IO_PER_REQ=$(calc "$CG_IO / $CG_REQS")
+role_per_req() { awk -F'\t' -v r="$1" -v n="$CG_REQS" '$1 ~ r { s += $2 } END { printf "%.0f", s / n }' "$WORK/cg-threads.txt"; }
+INSN_WRITER_PER_REQ=$(role_per_req '^store writer')
+INSN_SCHED_PER_REQ=$(role_per_req '^scheduler')
 awk -f "$ROOT/bench/lib/callgrind_top.awk" "$CG_DIR"/cg.out.1-* >"$CG_DIR/functions.tsv"
 cg_top() {  # column (1 self, 2 inclusive) count: "instructions/request  % of all  function"
   sort -t"$(printf '\t')" -k"$1,$1"nr "$CG_DIR/functions.tsv" | grep -v 'TOTAL$' | head -"$2" |
     awk -F'\t' -v col="$1" -v n="$CG_REQS" -v t="$CG_TOTAL" \
-      '{ printf "%10.0f  %5.1f%%  %s\n", $col / n, 100 * $col / t, substr($3, 1, 150) }'
+      '{ printf "%10.0f  %5.1f%%  %s\n", $col / n, 100 * $col / t, substr($3, 1, 150) }' || true
 }
 cg_top 1 25 >"$WORK/cg-self.txt"
-cg_top 2 60 | grep -E 'longhaul::|sqlite3|beast::http|SqliteStore|Session|fsync|fdatasync' |
-  head -30 >"$WORK/cg-incl.txt"
+{ cg_top 2 80 | grep -E 'longhaul::|sqlite3|beast::http|fsync|fdatasync' | head -30 || true; } \
+  >"$WORK/cg-incl.txt"
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -560,6 +575,7 @@ TABLE=$(
 | Figure | longhaul | Peer | Target | |
 | --- | --- | --- | --- | --- |
 | Durable ingest, req/s (wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS, 1 KiB POST) | $(fmt "$LH_RPS") | nginx $(fmt "$NGINX_RPS"), webhook $(fmt "$WEBHOOK_RPS") | | |
+| Durable ingest only (function never runs), req/s; p50 / p99 / p99.9 µs | $(fmt "$(rps_of "$INGEST_ONLY")"); $(lat "$INGEST_ONLY") | | | |
 | ingest ÷ nginx (\`return 202\`) | $(fmt "$R_NGINX" 3) | | ≥ 0.5 | $(met "$R_NGINX >= 0.5") |
 | ingest ÷ webhook | $(fmt "$R_WEBHOOK" 2) | | ≥ 7 | $(met "$R_WEBHOOK >= 7") |
 | Ingest latency p50 / p99 / p99.9, µs (wrk, closed loop) | $(lat "$LONGHAUL_INGEST") | nginx $(lat "$NGINX"); webhook $(lat "$WEBHOOK") | | |
@@ -569,7 +585,7 @@ TABLE=$(
 | Warm sync Lambda invoke round trip (admin Invoke API, C++ \`provided\` bootstrap) | $LAMBDA_CELL | | p50 ≤ 150 µs | $LAMBDA_MET |
 | RSS idle, MiB | $(fmt "$RSS_IDLE_MIB" 1) | | ≤ 20 | $(met "$RSS_IDLE_MIB <= 20") |
 | RSS with $QUEUED_OK queued invocations, MiB (peak $(fmt "$HWM_QUEUED_MIB" 1); filled in $(fmt "$QUEUE_FILL_SECONDS" 0) s; store $DB_MIB MiB) | $(fmt "$RSS_QUEUED_MIB" 1) | | ≤ 64 | $(met "$RSS_QUEUED_MIB <= 64") |
-| Instructions per accepted request (callgrind, $CG_REQS sequential POSTs): whole process / I/O threads | $(fmt "$INSN_PER_REQ") / $(fmt "$INSN_IO_PER_REQ") | | | |
+| Instructions per accepted request (callgrind, $CG_REQS sequential POSTs, batches of 1): whole process (I/O threads + store writer + scheduler + other) | $(fmt "$INSN_PER_REQ") ($(fmt "$INSN_IO_PER_REQ") + $INSN_WRITER_PER_REQ + $INSN_SCHED_PER_REQ + rest) | | | |
 EOF
 )
 
@@ -595,16 +611,13 @@ OUT="$OUT_DIR/RESULTS.md"
   echo "$TABLE"
   echo
   if [ -s "$WORK/perf-self.txt" ]; then
-    echo "## Profile of longhaul during ingest (perf record -g, self time)"
+    echo "## Profile of longhaul during ingest only (perf record -g, self time)"
     echo
-    echo "Second wrk run under perf: $(fmt "$(rps_of "$PROFILED")") req/s. Per accepted request:"
-    echo "$CPU_US_PER_REQ µs CPU, $SYSCALLS_PER_REQ syscalls, $CSW_PER_REQ context switches;"
-    echo "$FSYNCS fsync/fdatasync calls in total, $(fmt "$REQS_PER_FSYNC" 1) requests per sync."
+    echo "A second ingest-only wrk run under perf: $(fmt "$(rps_of "$PROFILED")") req/s. Per accepted"
+    echo "request: $CPU_US_PER_REQ µs CPU (all threads), $SYSCALLS_PER_REQ syscalls, $CSW_PER_REQ context"
+    echo "switches; $FSYNCS fsync/fdatasync calls in all, $(fmt "$REQS_PER_FSYNC" 1) requests per sync."
     echo
     echo '```'
-    echo "by thread:"
-    cat "$WORK/perf-comm.txt"
-    echo
     echo "by object:"
     cat "$WORK/perf-dso.txt"
     echo
@@ -617,6 +630,10 @@ OUT="$OUT_DIR/RESULTS.md"
     echo "## Callgrind: instructions by function ($CG_REQS sequential POSTs, all threads)"
     echo
     echo '```'
+    echo "instructions per request by thread:"
+    awk -F'\t' -v n="$CG_REQS" -v t="$CG_TOTAL" '{ c[$1] += $2 } END { for (k in c) printf "%10.0f  %5.1f%%  %s\n", c[k] / n, 100 * c[k] / t, k }' \
+      "$WORK/cg-threads.txt" | sort -nr
+    echo
     echo "instructions per request, share of all, function -- self:"
     cat "$WORK/cg-self.txt"
     echo
