@@ -6,3 +6,9 @@ scripts/install-deps.sh
 BUILD_DIR="${BUILD_DIR:-build}" scripts/build.sh
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 600 -j2
+
+# Benchmark harness smoke: every part of bench/run.sh for about a second with tiny counts, on
+# this build. No thresholds: it fails only when the harness itself breaks, never on a figure.
+cd - >/dev/null  # back to the repository root
+BENCH_BUILD_DIR="${BUILD_DIR:-build}" BENCH_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+  bench/run.sh --smoke
