@@ -473,6 +473,9 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
               });
         if (name.empty()) {
           r.Error(LineOf(item), where + ": response-headers: each needs a `name`");
+        } else if (!IsValidResponseHeader(name, value)) {
+          r.Error(LineOf(item), where + ": response-headers: `" + name +
+                                    "` is not a valid header name, or its value has a line break");
         } else {
           h.response_headers.emplace_back(name, value);
         }
@@ -559,6 +562,16 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
 }
 
 }  // namespace
+
+bool IsValidResponseHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool token = std::isalnum(static_cast<unsigned char>(c)) ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
 
 bool IsPlainFileName(std::string_view name) {
   return !name.empty() && name.size() <= 200 && name != "." && name != ".." &&

@@ -41,6 +41,10 @@ base::Result<ParsedFile> ParseHooks(std::string_view text, const std::string& fi
 base::Result<std::string> RenderTemplate(std::string_view text, const std::string& file_name,
                                          const config::EnvLookup& env);
 
+// Whether a response header can be sent as given: `name` is a non-empty HTTP token, `value`
+// has no CR, LF or NUL (which would split the response).
+bool IsValidResponseHeader(std::string_view name, std::string_view value);
+
 // Is `name` usable as the name of a file in a directory: non-empty, no '/', no NUL, not "." or
 // "..", at most 200 bytes.
 bool IsPlainFileName(std::string_view name);

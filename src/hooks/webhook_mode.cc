@@ -209,7 +209,8 @@ std::vector<std::string> GoFlagsToCli11(const std::vector<std::string>& args,
 
 std::optional<std::pair<std::string, std::string>> ParseHeaderFlag(std::string_view text) {
   size_t eq = text.find('=');
-  if (eq == std::string_view::npos || eq == 0) return std::nullopt;
+  if (eq == std::string_view::npos) return std::nullopt;
+  if (!IsValidResponseHeader(text.substr(0, eq), text.substr(eq + 1))) return std::nullopt;
   return std::make_pair(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
 }
 

@@ -101,7 +101,7 @@ class WebhookMode {
 std::vector<std::string> GoFlagsToCli11(const std::vector<std::string>& args,
                                         const std::vector<std::string>& long_names);
 
-// Splits "-header name=value". nullopt without '=' or with an empty name.
+// Splits "-header name=value". nullopt without '=', or when IsValidResponseHeader() fails.
 std::optional<std::pair<std::string, std::string>> ParseHeaderFlag(std::string_view text);
 
 }  // namespace longhaul::hooks

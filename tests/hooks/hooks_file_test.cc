@@ -197,6 +197,9 @@ TEST(ParseHooks, ErrorsNameFileAndLine) {
       {"- id: a\n  execute-command: x\n  include-command-output-in-response: \"true\"\n",
        "h.yaml:3: hook `a`: include-command-output-in-response: must be true or false"},
       {"- id: a\n  execute-command: x\n  timeout: soon\n", "h.yaml:3: hook `a`: timeout"},
+      {"- id: a\n  execute-command: x\n  response-headers:\n    - {name: X, value: "
+       "\"a\\r\\nSet-Cookie: x\"}\n",
+       "h.yaml:4: hook `a`: response-headers: `X` is not a valid header name, or its value"},
       {"id: a\n", "h.yaml:1: expected a list of hooks"},
       {"- id: [a\n", "h.yaml:"},
       {"", "h.yaml:1: the file is empty"},

@@ -30,6 +30,8 @@ TEST(ParseHeaderFlag, NameEqualsValue) {
   EXPECT_EQ(h->second, "longhaul=yes");
   EXPECT_FALSE(ParseHeaderFlag("novalue"));
   EXPECT_FALSE(ParseHeaderFlag("=x"));
+  EXPECT_FALSE(ParseHeaderFlag("X-A=a\r\nX-B: b"));
+  EXPECT_FALSE(ParseHeaderFlag("Bad Name=x"));
 }
 
 TEST(WebhookMode, LoadAndReload) {
