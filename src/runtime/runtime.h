@@ -31,6 +31,7 @@ struct Invocation {
   std::shared_ptr<const config::Config> config;  // keeps `function` alive
   const config::Function* function = nullptr;
   store::Request request;
+  std::string route;  // store::Job::route: the route key ("POST /hooks/{name}"), or "invoke"
   base::TimePoint deadline;  // the attempt is stopped (SIGTERM, then SIGKILL) at this time
 };
 

@@ -173,6 +173,7 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
     inv.config = cfg;
     inv.function = fn;
     inv.request = job.request;
+    inv.route = job.route;
     inv.deadline = clock_.Now() + fn->timeout;
     outcome = rt->Run(inv, *cancel);
   }

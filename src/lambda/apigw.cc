@@ -1,0 +1,289 @@
+#include "lambda/apigw.h"
+
+#include <boost/json.hpp>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <utility>
+
+#include "runtime/event.h"
+#include "runtime/process/environment.h"
+
+namespace longhaul::lambda {
+namespace json = boost::json;
+
+namespace {
+
+std::string Lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Sets `key` to `value`, or appends ",value" when it is already there.
+void JoinInto(json::object& obj, std::string_view key, std::string_view value) {
+  if (json::value* existing = obj.if_contains(key)) {
+    json::string& joined = existing->as_string();
+    joined.append(",");
+    joined.append(value);
+  } else {
+    obj[key] = value;
+  }
+}
+
+std::string HostWithoutPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {  // [::1]:8080
+    size_t end = host.find(']');
+    return std::string(host.substr(0, end == std::string_view::npos ? host.size() : end + 1));
+  }
+  size_t colon = host.find(':');
+  return std::string(host.substr(0, colon));
+}
+
+bool IsTokenChar(char c) {
+  if (std::isalnum(static_cast<unsigned char>(c))) {
+    return true;
+  }
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsValidHeaderName(std::string_view name) {
+  if (name.empty()) {
+    return false;
+  }
+  for (char c : name) {
+    if (!IsTokenChar(c)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool IsValidHeaderValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+std::optional<int64_t> AsStatusCode(const json::value& v) {
+  if (const int64_t* i = v.if_int64()) {
+    return *i;
+  }
+  if (const uint64_t* u = v.if_uint64()) {
+    return *u > 1000 ? 1000 : static_cast<int64_t>(*u);
+  }
+  if (const double* d = v.if_double()) {
+    if (std::isfinite(*d) && *d == std::floor(*d) && std::fabs(*d) < 1e6) {
+      return static_cast<int64_t>(*d);
+    }
+    return 1000;
+  }
+  return std::nullopt;
+}
+
+// A header value as API Gateway accepts it: a string, a number or a boolean.
+std::optional<std::string> HeaderValueText(const json::value& v) {
+  if (const json::string* s = v.if_string()) {
+    return std::string(*s);
+  }
+  if (v.is_number() || v.is_bool()) {
+    return json::serialize(v);
+  }
+  return std::nullopt;
+}
+
+bool HasHeader(const store::Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && Lowercase(k) == Lowercase(name)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+base::Result<store::Response> MapStructured(const json::object& obj) {
+  store::Response response;
+  std::optional<int64_t> status = AsStatusCode(obj.at("statusCode"));
+  if (!status || *status < 100 || *status > 599) {
+    return base::InvalidArgument("statusCode must be an integer from 100 to 599");
+  }
+  response.status = static_cast<int>(*status);
+  if (const json::value* h = obj.if_contains("headers"); h != nullptr && !h->is_null()) {
+    const json::object* headers = h->if_object();
+    if (headers == nullptr) {
+      return base::InvalidArgument("headers must be an object");
+    }
+    for (const auto& [name, value] : *headers) {
+      std::optional<std::string> text = HeaderValueText(value);
+      if (!text) {
+        return base::InvalidArgument("header '" + std::string(name) + "' must be a string");
+      }
+      if (!IsValidHeaderName(name) || !IsValidHeaderValue(*text)) {
+        return base::InvalidArgument("header '" + std::string(name) + "' cannot be sent");
+      }
+      response.headers.emplace_back(std::string(name), std::move(*text));
+    }
+  }
+  if (const json::value* c = obj.if_contains("cookies"); c != nullptr && !c->is_null()) {
+    const json::array* cookies = c->if_array();
+    if (cookies == nullptr) {
+      return base::InvalidArgument("cookies must be an array of strings");
+    }
+    for (const json::value& cookie : *cookies) {
+      const json::string* s = cookie.if_string();
+      if (s == nullptr || !IsValidHeaderValue(*s)) {
+        return base::InvalidArgument("cookies must be an array of strings");
+      }
+      response.headers.emplace_back("Set-Cookie", std::string(*s));
+    }
+  }
+  if (const json::value* b = obj.if_contains("body"); b != nullptr && !b->is_null()) {
+    if (const json::string* s = b->if_string()) {
+      response.body = std::string(*s);
+    } else {
+      response.body = json::serialize(*b);
+    }
+  }
+  if (const json::value* b = obj.if_contains("isBase64Encoded"); b != nullptr && !b->is_null()) {
+    const bool* base64 = b->if_bool();
+    if (base64 == nullptr) {
+      return base::InvalidArgument("isBase64Encoded must be a boolean");
+    }
+    if (*base64) {
+      std::optional<std::string> decoded = runtime::DecodeBase64(response.body);
+      if (!decoded) {
+        return base::InvalidArgument("body is not valid base64");
+      }
+      response.body = std::move(*decoded);
+    }
+  }
+  if (!HasHeader(response.headers, "content-type")) {
+    response.headers.emplace_back("Content-Type", "application/json");
+  }
+  return response;
+}
+
+}  // namespace
+
+std::string FormatRequestTime(base::TimePoint t) {
+  std::time_t secs = static_cast<std::time_t>(base::ToUnixMs(t) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+  return std::string(buf, n);
+}
+
+std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContext& context) {
+  std::string route_key = context.route_key.empty() ? "$default" : context.route_key;
+  json::object headers;
+  json::array cookies;
+  std::string host;
+  std::string user_agent;
+  for (const auto& [name, value] : request.headers) {
+    std::string key = Lowercase(name);
+    if (key == "cookie") {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        size_t semi = rest.find(';');
+        std::string_view part = Trim(rest.substr(0, semi));
+        if (!part.empty()) {
+          cookies.emplace_back(part);
+        }
+        rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+      }
+      continue;
+    }
+    if (key == "host" && host.empty()) {
+      host = value;
+    }
+    if (key == "user-agent" && user_agent.empty()) {
+      user_agent = value;
+    }
+    JoinInto(headers, key, value);
+  }
+  json::object query;
+  for (const auto& [name, value] : runtime::process::DecodeQuery(request.query)) {
+    JoinInto(query, name, value);
+  }
+  json::object params;
+  for (const auto& [name, value] : request.path_params) {
+    params[name] = value;
+  }
+  std::string domain = host.empty() ? "localhost" : HostWithoutPort(host);
+  std::string prefix = domain.substr(0, domain.find('.'));
+
+  json::object http;
+  http["method"] = request.method;
+  http["path"] = request.path;
+  http["protocol"] = "HTTP/1.1";
+  http["sourceIp"] = request.remote_addr;
+  http["userAgent"] = user_agent;
+  json::object rc;
+  rc["accountId"] = context.account_id;
+  rc["apiId"] = context.api_id;
+  rc["domainName"] = domain;
+  rc["domainPrefix"] = prefix;
+  rc["http"] = std::move(http);
+  rc["requestId"] = context.request_id;
+  rc["routeKey"] = route_key;
+  rc["stage"] = "$default";
+  rc["time"] = FormatRequestTime(context.time);
+  rc["timeEpoch"] = base::ToUnixMs(context.time);
+
+  json::object event;
+  event["version"] = "2.0";
+  event["routeKey"] = route_key;
+  event["rawPath"] = request.path;
+  event["rawQueryString"] = request.query;
+  if (!cookies.empty()) {
+    event["cookies"] = std::move(cookies);
+  }
+  event["headers"] = std::move(headers);
+  if (!query.empty()) {
+    event["queryStringParameters"] = std::move(query);
+  }
+  event["requestContext"] = std::move(rc);
+  if (!params.empty()) {
+    event["pathParameters"] = std::move(params);
+  }
+  bool utf8 = runtime::IsValidUtf8(request.body);
+  if (!request.body.empty()) {
+    event["body"] = utf8 ? request.body : runtime::EncodeBase64(request.body);
+  }
+  event["isBase64Encoded"] = !utf8;
+  return json::serialize(event);
+}
+
+base::Result<store::Response> MapHttpApiResult(std::string_view payload) {
+  boost::system::error_code ec;
+  json::value v = json::parse(payload, ec);
+  if (!ec) {
+    if (const json::object* obj = v.if_object(); obj != nullptr && obj->contains("statusCode")) {
+      return MapStructured(*obj);
+    }
+  }
+  store::Response response;
+  response.status = 200;
+  response.headers.emplace_back("Content-Type", "application/json");
+  if (const json::string* s = ec ? nullptr : v.if_string()) {
+    response.body = std::string(*s);
+  } else {
+    response.body = std::string(payload);
+  }
+  return response;
+}
+
+}  // namespace longhaul::lambda

@@ -1,0 +1,52 @@
+// API Gateway HTTP API, payload format 2.0: the event a Lambda function gets for an HTTP request
+// that came through a route, and how the function's result becomes the HTTP response. Shaped as
+// in /work/shared/reference/lambda-contract.md §6 (docs: http-api-develop-integrations-lambda).
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "store/job.h"
+
+namespace longhaul::lambda {
+
+// What the event needs besides the request itself.
+struct HttpApiContext {
+  std::string route_key;   // "POST /hooks/{name}"; empty -> "$default"
+  std::string request_id;  // requestContext.requestId (the job id)
+  base::TimePoint time;    // when the request arrived (requestContext.time / timeEpoch)
+  std::string account_id = "000000000000";
+  std::string api_id = "longhaul";
+};
+
+// Returns the event as a JSON object:
+//   version "2.0", routeKey, rawPath, rawQueryString, cookies, headers, queryStringParameters,
+//   pathParameters, requestContext {accountId, apiId, domainName, domainPrefix,
+//   http {method, path, protocol, sourceIp, userAgent}, requestId, routeKey, stage "$default",
+//   time "12/Mar/2020:19:03:58 +0000", timeEpoch (Unix ms)}, body, isBase64Encoded.
+// Header names are lowercased and repeated headers comma-joined; Cookie headers are not in
+// `headers` but split at ';' into `cookies`. Query parameters are percent-decoded and repeated
+// ones comma-joined. domainName is the Host header without its port ("localhost" without one),
+// domainPrefix its first label. A body that is not valid UTF-8 is base64 with isBase64Encoded
+// true. `cookies`, `queryStringParameters`, `pathParameters` and `body` are left out when empty.
+std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContext& context);
+
+// Maps a function's result (the payload it posted) to the HTTP response, as API Gateway does:
+// - a JSON object with "statusCode" is a structured result: statusCode (an integer 100..599),
+//   headers (values: strings, numbers or booleans), cookies (strings, one Set-Cookie header
+//   each), body (a string; other JSON is serialized), isBase64Encoded (the body is decoded);
+//   Content-Type defaults to application/json.
+// - anything else is 200 application/json with the payload as body; a JSON string payload gives
+//   its value ("\"hi\"" -> hi).
+// Returns kInvalidArgument when a structured result is malformed (statusCode out of range or
+// not an integer, a header or cookie that is not a string, a header name or value that cannot
+// be sent, invalid base64).
+base::Result<store::Response> MapHttpApiResult(std::string_view payload);
+
+// "12/Mar/2020:19:03:58 +0000" (UTC).
+std::string FormatRequestTime(base::TimePoint t);
+
+}  // namespace longhaul::lambda

@@ -1,0 +1,181 @@
+#include "lambda/invocation.h"
+
+#include <strings.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+
+#include "lambda/apigw.h"
+#include "lambda/environment.h"
+#include "runtime/event.h"
+
+namespace longhaul::lambda {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kInvokePrefix = "/2015-03-31/";
+constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+uint64_t Fnv1a(std::string_view s, uint64_t seed) {
+  uint64_t h = 14695981039346656037ull ^ seed;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string Hex(uint64_t v, int digits) {
+  std::string out(static_cast<size_t>(digits), '0');
+  for (int i = digits - 1; i >= 0; --i) {
+    out[static_cast<size_t>(i)] = "0123456789abcdef"[v & 15];
+    v >>= 4;
+  }
+  return out;
+}
+
+std::string_view FindHeader(const store::Headers& headers, std::string_view name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() == name.size() && strncasecmp(k.data(), name.data(), k.size()) == 0) {
+      return v;
+    }
+  }
+  return {};
+}
+
+std::string Seconds(base::Duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+std::string Millis(base::Duration d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(d.count()));
+  return buf;
+}
+
+std::string IsoTime(base::TimePoint t) {
+  int64_t ms = base::ToUnixMs(t);
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[80];
+  std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), buf,
+                static_cast<int>(ms % 1000));
+  return out;
+}
+
+}  // namespace
+
+bool IsInvokeRequest(const store::Request& request) {
+  return request.path.substr(0, kInvokePrefix.size()) == kInvokePrefix;
+}
+
+base::TimePoint JobTime(std::string_view job_id, base::TimePoint fallback) {
+  if (job_id.size() != 26) {
+    return fallback;
+  }
+  uint64_t ms = 0;
+  for (size_t i = 0; i < 10; ++i) {
+    size_t v = kCrockford.find(job_id[i]);
+    if (v == std::string_view::npos) {
+      return fallback;
+    }
+    ms = (ms << 5) | v;
+  }
+  return base::FromUnixMs(static_cast<int64_t>(ms));
+}
+
+std::string TraceId(const runtime::Invocation& inv) {
+  std::string_view given = FindHeader(inv.request.headers, "X-Amzn-Trace-Id");
+  if (!given.empty()) {
+    return std::string(given);
+  }
+  uint64_t secs = static_cast<uint64_t>(base::ToUnixMs(JobTime(inv.job_id, inv.deadline)) / 1000);
+  uint64_t a = Fnv1a(inv.job_id, 1);
+  uint64_t b = Fnv1a(inv.job_id, 2);
+  uint64_t parent = Fnv1a(inv.job_id + "/" + std::to_string(inv.attempt), 3);
+  return "Root=1-" + Hex(secs, 8) + "-" + Hex(a, 16) + Hex(b, 8) + ";Parent=" + Hex(parent, 16) +
+         ";Sampled=0";
+}
+
+Delivery MakeDelivery(const runtime::Invocation& inv) {
+  Delivery d;
+  d.request_id = inv.job_id;
+  d.deadline = inv.deadline;
+  d.function_arn = FunctionArn(*inv.function);
+  d.trace_id = TraceId(inv);
+  if (IsInvokeRequest(inv.request)) {
+    d.event = inv.request.body;
+    std::string_view context = FindHeader(inv.request.headers, "X-Amz-Client-Context");
+    if (!context.empty()) {
+      if (std::optional<std::string> decoded = runtime::DecodeBase64(context)) {
+        d.client_context = std::move(*decoded);
+      }
+    }
+  } else {
+    HttpApiContext ctx;
+    ctx.route_key = inv.route;
+    ctx.request_id = inv.job_id;
+    ctx.time = JobTime(inv.job_id, inv.deadline - inv.function->timeout);
+    d.event = BuildHttpApiEvent(inv.request, ctx);
+  }
+  return d;
+}
+
+std::string ProcessExitedBody(std::string_view request_id) {
+  json::object body;
+  body["errorMessage"] =
+      "RequestId: " + std::string(request_id) + " Process exited before completing request";
+  return json::serialize(body);
+}
+
+std::string TimeoutMessage(base::Duration timeout) {
+  return "Task timed out after " + Seconds(timeout) + " seconds";
+}
+
+std::string TimeoutLine(base::TimePoint now, std::string_view request_id, base::Duration timeout) {
+  return IsoTime(now) + " " + std::string(request_id) + " " + TimeoutMessage(timeout);
+}
+
+std::string TimeoutBody(base::TimePoint now, std::string_view request_id, base::Duration timeout) {
+  json::object body;
+  body["errorMessage"] = TimeoutLine(now, request_id, timeout);
+  return json::serialize(body);
+}
+
+std::string StartLine(std::string_view request_id) {
+  return "START RequestId: " + std::string(request_id) + " Version: " + std::string(kVersion) +
+         "\n";
+}
+
+std::string EndLine(std::string_view request_id) {
+  return "END RequestId: " + std::string(request_id) + "\n";
+}
+
+std::string ReportLine(const ReportInfo& info) {
+  std::string line = "REPORT RequestId: " + info.request_id;
+  line += "\tDuration: " + Millis(info.duration) + " ms";
+  line +=
+      "\tBilled Duration: " + std::to_string(std::max<int64_t>(1, info.duration.count())) + " ms";
+  line += "\tMemory Size: " + std::to_string(info.memory_mb) + " MB";
+  if (info.max_memory_used_mb) {
+    line += "\tMax Memory Used: " + std::to_string(*info.max_memory_used_mb) + " MB";
+  }
+  if (info.init_duration) {
+    line += "\tInit Duration: " + Millis(*info.init_duration) + " ms";
+  }
+  if (!info.status.empty()) {
+    line += "\tStatus: " + info.status;
+  }
+  return line + "\n";
+}
+
+}  // namespace longhaul::lambda

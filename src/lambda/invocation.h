@@ -1,0 +1,69 @@
+// One attempt as a Lambda invocation: what the runtime gets from /next, the error bodies Lambda
+// answers with when the runtime does not, and the platform lines of the invocation's log.
+//
+// The request id (Lambda-Runtime-Aws-Request-Id, context.awsRequestId, requestContext.requestId)
+// is the job id. Lambda keeps one request id across the retries of an asynchronous invocation,
+// and so do we: every attempt of a job is the same invocation, and the id finds the job in the
+// admin API (/jobs/{id}). A post for an earlier attempt cannot be mistaken for a later one: a
+// runtime process has one invocation in flight, and a process whose attempt failed without an
+// answer (crash, timeout, cancel) is stopped together with its Runtime API endpoint.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/clock.h"
+#include "lambda/runtime_api.h"
+#include "runtime/runtime.h"
+
+namespace longhaul::lambda {
+
+// True when the job came from the Invoke API (POST /2015-03-31/functions/.../invocations): its
+// body is the event. Otherwise it came through an HTTP route and gets an API Gateway event.
+bool IsInvokeRequest(const store::Request& request);
+
+// The time encoded in a job id (its first 48 bits are Unix ms), or `fallback` when `job_id` is
+// not one.
+base::TimePoint JobTime(std::string_view job_id, base::TimePoint fallback);
+
+// An X-Ray trace header: the request's X-Amzn-Trace-Id when it has one, else
+// "Root=1-<8 hex: Unix seconds>-<24 hex>;Parent=<16 hex>;Sampled=0" derived from the job id and
+// attempt (stable for one attempt).
+std::string TraceId(const runtime::Invocation& inv);
+
+// The delivery for `inv` (inv.function must be set): request id = job id, deadline, the
+// function's ARN, trace id; from the Invoke API the raw body as event and the decoded
+// X-Amz-Client-Context (dropped when it is not base64) as client context; from a route the API
+// Gateway HTTP API 2.0 event (lambda/apigw.h) with inv.route as route key.
+Delivery MakeDelivery(const runtime::Invocation& inv);
+
+// {"errorMessage":"RequestId: <id> Process exited before completing request"}
+std::string ProcessExitedBody(std::string_view request_id);
+// "Task timed out after 3.00 seconds"
+std::string TimeoutMessage(base::Duration timeout);
+// "2024-01-01T00:00:00.000Z <id> Task timed out after 3.00 seconds"
+std::string TimeoutLine(base::TimePoint now, std::string_view request_id, base::Duration timeout);
+// {"errorMessage": TimeoutLine(...)}
+std::string TimeoutBody(base::TimePoint now, std::string_view request_id, base::Duration timeout);
+
+// Log lines (each ends with '\n'), as Lambda writes them around an invocation:
+//   START RequestId: <id> Version: $LATEST
+//   END RequestId: <id>
+//   REPORT RequestId: <id>\tDuration: 12.00 ms\tBilled Duration: 12 ms\tMemory Size: 128 MB
+//     \tMax Memory Used: 40 MB[\tInit Duration: 80.00 ms][\tStatus: timeout|error]
+std::string StartLine(std::string_view request_id);
+std::string EndLine(std::string_view request_id);
+struct ReportInfo {
+  std::string request_id;
+  base::Duration duration{0};
+  int memory_mb = 128;
+  std::optional<int> max_memory_used_mb;        // unknown (the process is gone): not printed
+  std::optional<base::Duration> init_duration;  // cold start only
+  std::string status;                           // "" on success, "timeout", "error"
+};
+std::string ReportLine(const ReportInfo& info);
+
+}  // namespace longhaul::lambda

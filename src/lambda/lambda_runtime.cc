@@ -1,0 +1,415 @@
+#include "lambda/lambda_runtime.h"
+
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <ctime>
+#include <utility>
+
+#include "lambda/apigw.h"
+#include "lambda/environment.h"
+#include "lambda/invocation.h"
+#include "lambda/runtime_process.h"
+#include "runtime/process/environment.h"
+
+namespace longhaul::lambda {
+namespace json = boost::json;
+
+namespace {
+
+constexpr base::Duration kAcquireTick = std::chrono::milliseconds(50);
+constexpr size_t kMaxErrorText = 1024;
+// Larger than kMaxPayloadBytes, so the Runtime API itself answers an oversized post with
+// Lambda's 413 instead of the server's generic one.
+constexpr uint64_t kEndpointBodyLimit = 32 * 1024 * 1024;
+
+http::ServerLimits EndpointLimits() {
+  http::ServerLimits limits;
+  limits.header_limit = 64 * 1024;
+  limits.body_limit = kEndpointBodyLimit;
+  limits.header_timeout = std::chrono::seconds(10);
+  limits.body_timeout = std::chrono::seconds(60);
+  // A runtime keeps one connection open across invocations.
+  limits.idle_timeout = std::chrono::minutes(15);
+  limits.max_connections = 64;
+  return limits;
+}
+
+// What a process is started from; an idle process from another configuration is not reused.
+std::string KeyFor(const config::Function& fn, const std::string& endpoint_url) {
+  std::string key;
+  auto add = [&key](std::string_view part) {
+    key += std::to_string(part.size());
+    key += ':';
+    key += part;
+  };
+  for (const std::string& arg : RuntimeArgv(fn.lambda)) {
+    add(arg);
+  }
+  add("|");
+  for (const auto& [name, value] : fn.environment) {
+    add(name);
+    add(value);
+  }
+  add("|");
+  add(fn.working_dir);
+  add(fn.lambda.handler);
+  add(std::to_string(fn.lambda.memory_mb));
+  add(endpoint_url);
+  return key;
+}
+
+std::string Truncated(std::string s) {
+  if (s.size() > kMaxErrorText) {
+    s.resize(kMaxErrorText);
+    s += "...";
+  }
+  return s;
+}
+
+std::string ExitText(int wait_status) {
+  if (wait_status != -1 && WIFEXITED(wait_status)) {
+    return "exit status " + std::to_string(WEXITSTATUS(wait_status));
+  }
+  if (wait_status != -1 && WIFSIGNALED(wait_status)) {
+    return "signal " + std::to_string(WTERMSIG(wait_status));
+  }
+  return "exit status unknown";
+}
+
+void Fail(runtime::Outcome& out, base::Code code, std::string message, std::string body) {
+  out.status = base::Status(code, Truncated(std::move(message)));
+  out.response.status = 200;
+  out.response.headers = {{"Content-Type", "application/json"},
+                          {"X-Amz-Function-Error", "Unhandled"}};
+  out.response.body = std::move(body);
+}
+
+std::string ErrorText(const Report& r) {
+  std::string text = r.error_type;
+  if (!r.error_message.empty()) {
+    text += ": " + r.error_message;
+  }
+  return text;
+}
+
+}  // namespace
+
+LambdaRuntime::LambdaRuntime(boost::asio::io_context& ioc, const base::Clock& clock,
+                             base::Logger& log, LambdaOptions options)
+    : ioc_(ioc),
+      clock_(clock),
+      log_(log),
+      options_(std::move(options)),
+      base_environment_(options_.base_environment ? *options_.base_environment
+                                                  : runtime::process::CurrentEnvironment()),
+      reaper_(std::make_unique<EndpointReaper>()),
+      endpoint_url_(options_.endpoint_url) {
+  janitor_ = std::thread([this] { JanitorLoop(); });
+}
+
+LambdaRuntime::~LambdaRuntime() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  janitor_cv_.notify_all();
+  if (janitor_.joinable()) {
+    janitor_.join();
+  }
+  std::vector<std::unique_ptr<RuntimeProcess>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, pool] : pools_) {
+      for (auto& p : pool.idle) {
+        all.push_back(std::move(p));
+      }
+      pool.idle.clear();
+    }
+  }
+  for (auto& p : all) {
+    p->Stop();
+  }
+  all.clear();
+  // While the io_context runs, let the endpoints' accept loops and connections end first.
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (!ioc_.stopped() && reaper_->Collect(false) > 0 &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  reaper_->Collect(true);
+}
+
+void LambdaRuntime::SetEndpointUrl(std::string url) {
+  std::lock_guard<std::mutex> lock(mu_);
+  endpoint_url_ = std::move(url);
+}
+
+int LambdaRuntime::ProcessCountForTest(const std::string& function) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = pools_.find(function);
+  if (it == pools_.end()) {
+    return 0;
+  }
+  return it->second.busy + static_cast<int>(it->second.idle.size());
+}
+
+base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
+    const config::Function& fn, const std::string& key, base::TimePoint deadline,
+    const runtime::CancelToken& cancel) {
+  std::vector<std::unique_ptr<RuntimeProcess>> stale;  // stopped after the lock is released
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_timeouts_[fn.name] = fn.lambda.idle_timeout;
+  for (;;) {
+    Pool& pool = pools_[fn.name];
+    while (!pool.idle.empty()) {
+      std::unique_ptr<RuntimeProcess> p = std::move(pool.idle.back());
+      pool.idle.pop_back();
+      if (p->key() != key || p->Exited()) {
+        stale.push_back(std::move(p));
+        continue;
+      }
+      pool.busy++;
+      return p;
+    }
+    if (pool.busy < fn.concurrency) {
+      pool.busy++;
+      return std::unique_ptr<RuntimeProcess>();
+    }
+    if (cancel.cancelled()) {
+      return base::Cancelled("cancelled");
+    }
+    if (clock_.Now() >= deadline) {
+      return base::DeadlineExceeded(TimeoutMessage(fn.timeout));
+    }
+    released_.wait_for(lock, kAcquireTick);
+  }
+}
+
+void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc,
+                            bool keep) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Pool& pool = pools_[fn.name];
+    pool.busy--;
+    if (proc && keep && fn.lambda.idle_timeout.count() > 0 && !stopping_) {
+      proc->idle_since = clock_.Now();
+      pool.idle.push_back(std::move(proc));
+    }
+  }
+  released_.notify_all();
+  if (proc) {
+    proc->Stop();
+  }
+}
+
+runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
+                                    const runtime::CancelToken& cancel) {
+  runtime::Outcome out;
+  if (inv.function == nullptr || inv.function->kind != config::RuntimeKind::kLambda) {
+    out.status = base::Internal("LambdaRuntime given a function that is not a lambda");
+    return out;
+  }
+  const config::Function& fn = *inv.function;
+  const std::string& id = inv.job_id;
+  if (cancel.cancelled()) {
+    out.status = base::Cancelled("cancelled");
+    return out;
+  }
+  if (clock_.Now() >= inv.deadline) {
+    Fail(out, base::Code::kDeadlineExceeded, TimeoutMessage(fn.timeout),
+         TimeoutBody(clock_.Now(), id, fn.timeout));
+    return out;
+  }
+  std::string endpoint_url;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    endpoint_url = endpoint_url_;
+  }
+  std::string key = KeyFor(fn, endpoint_url);
+  base::Result<std::unique_ptr<RuntimeProcess>> acquired = Acquire(fn, key, inv.deadline, cancel);
+  if (!acquired.ok()) {
+    if (acquired.status().code() == base::Code::kDeadlineExceeded) {
+      Fail(out, base::Code::kDeadlineExceeded, acquired.status().message(),
+           TimeoutBody(clock_.Now(), id, fn.timeout));
+    } else {
+      out.status = acquired.status();
+    }
+    return out;
+  }
+  std::unique_ptr<RuntimeProcess> proc = std::move(*acquired);
+  bool cold = proc == nullptr;
+  if (cold) {
+    EnvironmentInputs inputs;
+    inputs.base = base_environment_;
+    inputs.endpoint_url = endpoint_url;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      std::time_t secs = static_cast<std::time_t>(base::ToUnixMs(clock_.Now()) / 1000);
+      std::tm tm{};
+      gmtime_r(&secs, &tm);
+      char date[16];
+      std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
+      char hex[40];
+      std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(rng_()),
+                    static_cast<unsigned long long>(rng_()));
+      inputs.log_stream = std::string(date) + "/[" + std::string(kVersion) + "]" + hex;
+    }
+    RuntimeProcess::Options po;
+    po.key = key;
+    po.output_limit = options_.output_limit;
+    po.limits = EndpointLimits();
+    base::Result<std::unique_ptr<RuntimeProcess>> started =
+        RuntimeProcess::Start(ioc_, log_, clock_, *reaper_, fn, std::move(inputs), std::move(po));
+    if (!started.ok()) {
+      Release(fn, nullptr, false);
+      log_.Warn("lambda.start_failed",
+                {{"function", fn.name}, {"error", started.status().ToString()}});
+      Fail(out, started.status().code(), started.status().message(),
+           json::serialize(json::object{{"errorMessage", started.status().message()},
+                                        {"errorType", "Runtime.InvalidEntrypoint"}}));
+      return out;
+    }
+    proc = std::move(*started);
+    log_.Info("lambda.process_started",
+              {{"function", fn.name},
+               {"pid", std::to_string(proc->pid())},
+               {"runtime_api", "127.0.0.1:" + std::to_string(proc->port())}});
+  }
+
+  base::TimePoint begin = clock_.Now();
+  InvokeResult r = proc->Invoke(MakeDelivery(inv), cancel);
+  base::TimePoint end = clock_.Now();
+
+  bool keep = false;
+  std::string platform_line;
+  std::string report_status;
+  std::string stop_reason;
+  switch (r.end) {
+    case InvokeResult::End::kReport: {
+      Report& report = *r.report;
+      switch (report.kind) {
+        case Report::Kind::kResponse:
+          keep = true;
+          if (IsInvokeRequest(inv.request)) {
+            out.response.status = 200;
+            out.response.headers = {{"Content-Type", "application/json"}};
+            out.response.body = std::move(report.body);
+          } else if (base::Result<store::Response> mapped = MapHttpApiResult(report.body);
+                     mapped.ok()) {
+            out.response = std::move(*mapped);
+          } else {
+            Fail(out, base::Code::kInvalidArgument,
+                 "malformed function result: " + mapped.status().message(),
+                 json::serialize(json::object{
+                     {"errorMessage", "malformed function result: " + mapped.status().message()},
+                     {"errorType", "Runtime.InvalidResponse"}}));
+          }
+          break;
+        case Report::Kind::kError:
+        case Report::Kind::kTooLarge:
+          keep = true;
+          Fail(out, base::Code::kUnknown, "function error: " + ErrorText(report),
+               std::move(report.body));
+          break;
+        case Report::Kind::kInitError:
+          stop_reason = "init error";
+          report_status = "error";
+          platform_line = "RequestId: " + id + " Error: " + ErrorText(report) + "\n";
+          Fail(out, base::Code::kUnknown, "init error: " + ErrorText(report),
+               std::move(report.body));
+          break;
+      }
+      break;
+    }
+    case InvokeResult::End::kExited:
+      stop_reason = ExitText(r.wait_status);
+      report_status = "error";
+      platform_line =
+          "RequestId: " + id + " Error: Runtime exited with error: " + stop_reason + "\n";
+      Fail(out, base::Code::kUnknown,
+           "process exited before completing request: " + ExitText(r.wait_status),
+           ProcessExitedBody(id));
+      break;
+    case InvokeResult::End::kDeadline: {
+      stop_reason = "timeout";
+      report_status = "timeout";
+      platform_line = TimeoutLine(end, id, fn.timeout) + "\n";
+      Fail(out, base::Code::kDeadlineExceeded, TimeoutMessage(fn.timeout),
+           TimeoutBody(end, id, fn.timeout));
+      break;
+    }
+    case InvokeResult::End::kCancelled:
+      stop_reason = "cancelled";
+      out.status = base::Cancelled("cancelled");
+      break;
+  }
+
+  ReportInfo info;
+  info.request_id = id;
+  info.duration = end - begin;
+  info.memory_mb = fn.lambda.memory_mb;
+  info.max_memory_used_mb = proc->MaxMemoryUsedMb();
+  if (cold) {
+    if (std::optional<base::TimePoint> init = proc->initialized_at()) {
+      info.init_duration = *init - proc->started_at();
+      info.duration = end - std::max(begin, *init);
+    }
+  }
+  info.status = report_status;
+  out.stderr_tail = std::move(r.idle_output);
+  out.stderr_tail += StartLine(id);
+  out.stderr_tail += r.output;
+  if (!out.stderr_tail.empty() && out.stderr_tail.back() != '\n') {
+    out.stderr_tail += '\n';
+  }
+  out.stderr_tail += platform_line;
+  out.stderr_tail += EndLine(id);
+  out.stderr_tail += ReportLine(info);
+  out.stdout_tail = std::move(r.stdout_output);
+
+  if (!keep) {
+    log_.Info(
+        "lambda.process_stopped",
+        {{"function", fn.name}, {"pid", std::to_string(proc->pid())}, {"reason", stop_reason}});
+  }
+  Release(fn, std::move(proc), keep);
+  return out;
+}
+
+void LambdaRuntime::JanitorLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    janitor_cv_.wait_for(lock, options_.janitor_interval, [this] { return stopping_; });
+    if (stopping_) {
+      break;
+    }
+    std::vector<std::pair<std::unique_ptr<RuntimeProcess>, std::string>> to_stop;
+    base::TimePoint now = clock_.Now();
+    for (auto& [name, pool] : pools_) {
+      base::Duration idle_timeout = idle_timeouts_[name];
+      for (auto& p : pool.idle) {
+        p->DrainOutput();
+        if (p->Exited()) {
+          to_stop.emplace_back(std::move(p), "exited while idle");
+        } else if (now - p->idle_since >= idle_timeout) {
+          to_stop.emplace_back(std::move(p), "idle");
+        }
+      }
+      std::erase_if(pool.idle, [](const auto& p) { return p == nullptr; });
+    }
+    lock.unlock();
+    for (auto& [p, reason] : to_stop) {
+      log_.Info("lambda.process_stopped", {{"pid", std::to_string(p->pid())}, {"reason", reason}});
+      p->Stop();
+    }
+    to_stop.clear();
+    reaper_->Collect(false);
+    lock.lock();
+  }
+}
+
+}  // namespace longhaul::lambda

@@ -1,0 +1,128 @@
+// LambdaRuntime: runs `runtime: lambda` functions the way Lambda does. Each function has a pool
+// of long-lived runtime processes (lambda/runtime_process.h), each with its own loopback Runtime
+// API endpoint (lambda/runtime_api.h):
+// - started on demand, at most `concurrency` per function, each running one invocation at a
+//   time; an idle one is reused (the most recently used first), warm;
+// - stopped when idle for lambda.idle_timeout (0: after every invocation), when the function's
+//   configuration changed (SIGHUP), or when it exited while idle;
+// - replaced (its process group killed) when it crashes, posts /runtime/init/error, runs past
+//   the deadline, or its attempt is cancelled.
+// The event is the raw body for Invoke API calls and an API Gateway HTTP API 2.0 event for HTTP
+// routes (lambda/invocation.h); the request id is the job id.
+//
+// Thread-safety: Run() is called concurrently from scheduler threads and blocks the calling
+// thread (never an I/O thread). The endpoints run on the io_context given to the constructor,
+// which must be running while Run() is. A janitor thread drains idle processes' output and
+// stops idle ones. The destructor stops every process; no Run() may be in progress then.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "runtime/runtime.h"
+
+namespace boost::asio {
+class io_context;
+}  // namespace boost::asio
+
+namespace longhaul::lambda {
+
+class EndpointReaper;
+class RuntimeProcess;
+
+struct LambdaOptions {
+  // AWS_ENDPOINT_URL_LAMBDA for the functions: the admin listener, where the Invoke API is
+  // ("http://127.0.0.1:8081"). Empty: not set. See also LambdaRuntime::SetEndpointUrl().
+  std::string endpoint_url;
+  // What the processes inherit ("NAME=value"), less AWS_* variables (lambda/environment.h);
+  // nullopt: the server's environment at construction.
+  std::optional<std::vector<std::string>> base_environment;
+  // Bytes kept of each invocation's log (stdout + stderr) and of its stdout.
+  uint64_t output_limit = 256 * 1024;
+  // How often the janitor looks at idle processes.
+  base::Duration janitor_interval = std::chrono::seconds(1);
+};
+
+class LambdaRuntime final : public runtime::Runtime {
+ public:
+  // `ioc`, `clock` and `log` (not owned) must outlive the runtime.
+  LambdaRuntime(boost::asio::io_context& ioc, const base::Clock& clock, base::Logger& log,
+                LambdaOptions options);
+  ~LambdaRuntime() override;
+  LambdaRuntime(const LambdaRuntime&) = delete;
+  LambdaRuntime& operator=(const LambdaRuntime&) = delete;
+
+  // Sets AWS_ENDPOINT_URL_LAMBDA for processes started from now on (e.g. once the admin
+  // listener is bound).
+  void SetEndpointUrl(std::string url);
+
+  // Runs one invocation on a warm or new runtime process. Outcome:
+  //   OK                 the runtime posted /response. From the Invoke API: the response is
+  //                      200 with the payload as body; from a route: the payload mapped as
+  //                      API Gateway does (lambda/apigw.h).
+  //   kUnknown           the runtime posted /error ("function error: <type>: <message>") or
+  //                      /runtime/init/error ("init error: ..."), its response was too large,
+  //                      or the process exited first ("process exited before completing
+  //                      request: exit status N"). Retried.
+  //   kDeadlineExceeded  "Task timed out after N.00 seconds": inv.deadline passed.
+  //   kCancelled         `cancel` fired.
+  //   kInvalidArgument   the runtime cannot be started (bad bootstrap, working_dir), or its
+  //                      result to an HTTP route is a malformed structured response.
+  //   kResourceExhausted out of processes or descriptors; kUnavailable: no endpoint.
+  // Every failure has Lambda's error JSON as response body (status 200, Content-Type
+  // application/json, X-Amz-Function-Error: Unhandled): the posted error, or
+  // {"errorMessage": "RequestId: <id> Process exited before completing request"}, or
+  // {"errorMessage": "<time> <id> Task timed out after N.00 seconds"}.
+  // stderr_tail is the invocation's log as Lambda shows it: output from before it (init), then
+  // START, stdout and stderr in arrival order, END and REPORT lines; stdout_tail is stdout.
+  // A process that did not answer (exit, deadline, cancel, init error) is killed with its
+  // whole process group and not used again.
+  runtime::Outcome Run(const runtime::Invocation& inv, const runtime::CancelToken& cancel) override;
+
+  // Processes alive (idle or running) for `function`; for tests and status.
+  int ProcessCountForTest(const std::string& function) const;
+
+ private:
+  struct Pool {
+    std::vector<std::unique_ptr<RuntimeProcess>> idle;  // most recently released last
+    int busy = 0;                                       // running an invocation, or being started
+  };
+
+  // Takes an idle process started from `key` (nullptr with a slot reserved: start one).
+  // Waits while `fn.concurrency` are busy, until the deadline or cancel.
+  base::Result<std::unique_ptr<RuntimeProcess>> Acquire(const config::Function& fn,
+                                                        const std::string& key,
+                                                        base::TimePoint deadline,
+                                                        const runtime::CancelToken& cancel);
+  // Gives the slot back; keeps `proc` warm when `keep` (and idle_timeout > 0), else stops it.
+  void Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc, bool keep);
+  void JanitorLoop();
+
+  boost::asio::io_context& ioc_;
+  const base::Clock& clock_;
+  base::Logger& log_;
+  const LambdaOptions options_;
+  const std::vector<std::string> base_environment_;
+  std::unique_ptr<EndpointReaper> reaper_;
+
+  mutable std::mutex mu_;
+  std::condition_variable released_;  // a slot or process came back
+  std::condition_variable janitor_cv_;
+  std::string endpoint_url_;
+  std::map<std::string, Pool> pools_;                    // by function name
+  std::map<std::string, base::Duration> idle_timeouts_;  // by function name, latest config
+  std::mt19937_64 rng_{std::random_device{}()};          // log stream names
+  bool stopping_ = false;
+  std::thread janitor_;
+};
+
+}  // namespace longhaul::lambda

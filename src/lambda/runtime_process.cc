@@ -1,0 +1,285 @@
+#include "lambda/runtime_process.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <fstream>
+#include <string_view>
+#include <utility>
+
+namespace longhaul::lambda {
+namespace {
+
+using runtime::process::ChildProcess;
+using runtime::process::TailCapture;
+using runtime::process::UniqueFd;
+
+constexpr base::Duration kTick = std::chrono::milliseconds(50);
+constexpr size_t kChunk = 64 * 1024;
+constexpr int kReadsPerWake = 16;
+constexpr int kFinalReads = 64;
+// A retired endpoint is kept at least this long: StopAccepting() posts the acceptor's close,
+// which must have run before the server goes.
+constexpr auto kRetireGrace = std::chrono::milliseconds(250);
+
+// Reads what is available from `fd` (up to `max_reads` chunks) and passes it to `sink`; closes
+// `fd` at end of file or on an error.
+template <typename Sink>
+void ReadAvailable(UniqueFd& fd, std::vector<char>& buffer, int max_reads, Sink&& sink) {
+  for (int i = 0; i < max_reads && fd.valid(); ++i) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n > 0) {
+      sink(std::string_view(buffer.data(), static_cast<size_t>(n)));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return;
+    }
+    fd.Reset();
+  }
+}
+
+void DrainEventFd(int fd) {
+  uint64_t value = 0;
+  while (::read(fd, &value, sizeof value) > 0) {
+  }
+}
+
+}  // namespace
+
+EndpointReaper::~EndpointReaper() { Collect(true); }
+
+void EndpointReaper::Retire(std::unique_ptr<http::HttpServer> server, std::weak_ptr<void> in_use) {
+  std::lock_guard<std::mutex> lock(mu_);
+  retired_.push_back(
+      Retired{std::move(server), std::move(in_use), std::chrono::steady_clock::now()});
+}
+
+size_t EndpointReaper::Collect(bool force) {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<http::HttpServer>> done;
+  size_t left = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto unused = [&](const Retired& r) {
+      // The server's own handler holds one reference; its accept loop and connections the rest.
+      return force || (now - r.retired_at >= kRetireGrace && r.in_use.use_count() <= 1);
+    };
+    for (Retired& r : retired_) {
+      if (unused(r)) {
+        done.push_back(std::move(r.server));
+      }
+    }
+    std::erase_if(retired_, [](const Retired& r) { return r.server == nullptr; });
+    left = retired_.size();
+  }
+  return left;  // `done` is destroyed here, outside the lock
+}
+
+RuntimeProcess::RuntimeProcess(const base::Clock& clock, EndpointReaper& reaper, Options options)
+    : clock_(clock),
+      reaper_(reaper),
+      options_(std::move(options)),
+      idle_output_(options_.output_limit) {}
+
+RuntimeProcess::~RuntimeProcess() { Stop(); }
+
+base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
+    boost::asio::io_context& ioc, base::Logger& log, const base::Clock& clock,
+    EndpointReaper& reaper, const config::Function& fn, EnvironmentInputs inputs, Options options) {
+  std::unique_ptr<RuntimeProcess> proc(new RuntimeProcess(clock, reaper, std::move(options)));
+  int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (efd < 0) {
+    return base::Unavailable("cannot create an eventfd for the Runtime API");
+  }
+  proc->wake_ = std::make_shared<UniqueFd>(efd);
+  std::shared_ptr<UniqueFd> wake = proc->wake_;
+  proc->api_ = std::make_shared<RuntimeApi>(clock, [wake] {
+    uint64_t one = 1;
+    ssize_t n = ::write(wake->get(), &one, sizeof one);
+    (void)n;  // EAGAIN: the counter is already non-zero, the runner wakes anyway
+  });
+  proc->in_use_ = std::make_shared<int>(0);
+  std::shared_ptr<RuntimeApi> api = proc->api_;
+  std::shared_ptr<void> in_use = proc->in_use_;
+  proc->server_ = std::make_unique<http::HttpServer>(
+      ioc, log, "lambda:" + fn.name, proc->options_.limits,
+      [api, in_use](http::Request& req, const http::ConnInfo&) { return api->Handle(req); });
+  base::Result<uint16_t> port = proc->server_->Listen("127.0.0.1", 0);
+  if (!port.ok()) {
+    return port.status();
+  }
+  proc->port_ = *port;
+  proc->server_->Start();
+
+  inputs.runtime_api = "127.0.0.1:" + std::to_string(proc->port_);
+  runtime::process::SpawnOptions spawn;
+  spawn.argv = RuntimeArgv(fn.lambda);
+  spawn.env = BuildEnvironment(fn, inputs);
+  spawn.working_dir = fn.working_dir;
+  spawn.stdin_pipe = false;
+  base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
+  if (!child.ok()) {
+    return child.status();  // the destructor retires the endpoint
+  }
+  proc->pid_ = child->pid();
+  proc->child_.emplace(std::move(*child));
+  proc->started_at_ = clock.Now();
+  return proc;
+}
+
+void RuntimeProcess::Stop() {
+  if (stopped_) {
+    return;
+  }
+  stopped_ = true;
+  if (child_) {
+    child_->SignalGroup(SIGKILL);
+    (void)child_->Reap();
+    child_.reset();
+  }
+  if (api_) {
+    api_->Close();
+  }
+  if (server_) {
+    server_->StopAccepting();
+    reaper_.Retire(std::move(server_), in_use_);
+  }
+  in_use_.reset();
+}
+
+bool RuntimeProcess::Exited() { return !child_ || child_->Exited(); }
+
+void RuntimeProcess::DrainOutput() {
+  if (!child_) {
+    return;
+  }
+  std::vector<char> buffer(kChunk);
+  auto sink = [this](std::string_view data) { idle_output_.Append(data); };
+  ReadAvailable(child_->stdout_fd(), buffer, kReadsPerWake, sink);
+  ReadAvailable(child_->stderr_fd(), buffer, kReadsPerWake, sink);
+}
+
+std::optional<int> RuntimeProcess::MaxMemoryUsedMb() const {
+  if (!child_ || pid_ <= 0) {
+    return std::nullopt;
+  }
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      long kb = std::strtol(line.c_str() + 6, nullptr, 10);
+      return static_cast<int>((kb + 1023) / 1024);
+    }
+  }
+  return std::nullopt;
+}
+
+InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& cancel) {
+  InvokeResult result;
+  DrainOutput();
+  result.idle_output = idle_output_.Take();
+  idle_output_ = TailCapture(options_.output_limit);
+  if (!child_) {
+    result.end = InvokeResult::End::kExited;
+    return result;
+  }
+  base::TimePoint deadline = d.deadline;
+  TailCapture output(options_.output_limit);
+  TailCapture stdout_output(options_.output_limit);
+  // Until the runtime takes the invocation (a cold start's init), output is init output.
+  const uint64_t taken_after = api_->deliveries();
+  bool taken = false;
+  auto out_sink = [&](std::string_view data) {
+    if (!taken && api_->deliveries() == taken_after) {
+      idle_output_.Append(data);
+      return;
+    }
+    taken = true;
+    output.Append(data);
+    stdout_output.Append(data);
+  };
+  auto err_sink = [&](std::string_view data) {
+    if (!taken && api_->deliveries() == taken_after) {
+      idle_output_.Append(data);
+      return;
+    }
+    taken = true;
+    output.Append(data);
+  };
+  std::vector<char> buffer(kChunk);
+  api_->Offer(std::move(d));
+
+  for (;;) {
+    // A report first: a runtime may answer and exit at once.
+    if (std::optional<Report> report = api_->TakeReport()) {
+      result.end = InvokeResult::End::kReport;
+      result.report = std::move(report);
+      break;
+    }
+    if (child_->Exited()) {
+      if (std::optional<Report> report = api_->TakeReport()) {
+        result.end = InvokeResult::End::kReport;
+        result.report = std::move(report);
+      } else {
+        result.end = InvokeResult::End::kExited;
+      }
+      break;
+    }
+    if (cancel.cancelled()) {
+      result.end = InvokeResult::End::kCancelled;
+      break;
+    }
+    base::TimePoint now = clock_.Now();
+    if (now >= deadline) {
+      result.end = InvokeResult::End::kDeadline;
+      break;
+    }
+    std::array<pollfd, 4> fds{};
+    nfds_t n = 0;
+    for (int fd :
+         {child_->stdout_fd().get(), child_->stderr_fd().get(), wake_->get(), child_->exit_fd()}) {
+      if (fd >= 0) {
+        fds[n++] = pollfd{fd, POLLIN, 0};
+      }
+    }
+    int timeout_ms =
+        static_cast<int>(std::clamp<int64_t>((deadline - now).count(), 1, kTick.count()));
+    if (::poll(fds.data(), n, timeout_ms) < 0 && errno != EINTR) {
+      timespec tick{0, kTick.count() * 1'000'000};
+      nanosleep(&tick, nullptr);
+    }
+    ReadAvailable(child_->stdout_fd(), buffer, kReadsPerWake, out_sink);
+    ReadAvailable(child_->stderr_fd(), buffer, kReadsPerWake, err_sink);
+    DrainEventFd(wake_->get());
+  }
+
+  if (result.end != InvokeResult::End::kReport) {
+    api_->Abandon();
+  }
+  if (result.end == InvokeResult::End::kExited) {
+    // The leader is a zombie, so its group id is still ours: end what it left running.
+    child_->SignalGroup(SIGKILL);
+  }
+  // What the runtime wrote before it answered is in the pipes by now.
+  ReadAvailable(child_->stdout_fd(), buffer, kFinalReads, out_sink);
+  ReadAvailable(child_->stderr_fd(), buffer, kFinalReads, err_sink);
+  if (result.end == InvokeResult::End::kExited) {
+    result.wait_status = child_->Reap();
+  }
+  result.idle_output += idle_output_.Take();
+  idle_output_ = TailCapture(options_.output_limit);
+  result.output = output.Take();
+  result.stdout_output = stdout_output.Take();
+  return result;
+}
+
+}  // namespace longhaul::lambda

@@ -1,0 +1,342 @@
+#include "lambda/lambda_runtime.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <fstream>
+#include <future>
+#include <sstream>
+#include <thread>
+
+#include "base/ids.h"
+#include "testing/fake_clock.h"
+#include "testing/server_process.h"
+#include "testing/temp_dir.h"
+
+namespace longhaul::lambda {
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using ::testing::HasSubstr;
+
+// A runtime in shell (needs curl). What it does is chosen by the event:
+//   contains "crash"   exits 3 without answering
+//   contains "sleep"   creates the file $SLEEPING, then sleeps (until killed)
+//   contains "gate"    creates $SLEEPING, waits for the file $GATE, then answers
+//   contains "fail"    posts an error
+//   contains "shape"   answers with a structured API Gateway response
+//   contains "env"     writes its environment to $ENV_OUT, then answers
+//   otherwise          answers {"pid": <its pid>, "event": <the event>}
+// It writes one line to stdout and one to stderr per invocation.
+constexpr char kBootstrap[] = R"(#!/bin/bash
+API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+H=$(mktemp)
+echo "init output"
+while true; do
+  EVENT=$(curl -sS --fail -D "$H" "$API/invocation/next") || exit 1
+  ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$H" | tr -d '[:space:]' | cut -d: -f2)
+  echo "out $ID"
+  echo "err $ID" >&2
+  case "$EVENT" in
+    *crash*) exit 3 ;;
+    *sleep*) touch "$SLEEPING"; sleep 60 ;;
+    *gate*) touch "$SLEEPING"; while [ ! -f "$GATE" ]; do sleep 0.02; done ;;
+    *fail*)
+      curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Function.Test' \
+        --data-binary '{"errorMessage":"it failed","errorType":"TestError"}' "$API/invocation/$ID/error"
+      continue ;;
+    *shape*)
+      curl -sS -o /dev/null --data-binary \
+        '{"statusCode":201,"headers":{"x-a":"b"},"cookies":["c=d"],"body":"made"}' \
+        "$API/invocation/$ID/response"
+      continue ;;
+    *env*) env > "$ENV_OUT" ;;
+  esac
+  curl -sS -o /dev/null --data-binary "{\"pid\":$$,\"event\":$EVENT}" "$API/invocation/$ID/response"
+done
+)";
+
+constexpr char kInitErrorBootstrap[] = R"(#!/bin/bash
+curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Runtime.ImportModuleError' \
+  --data-binary '{"errorMessage":"Cannot find module","errorType":"Runtime.ImportModuleError"}' \
+  "http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/init/error"
+exit 1
+)";
+
+void WriteExecutable(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+  chmod(path.c_str(), 0755);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Field(const std::string& body, const char* key) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object() || !v.as_object().contains(key)) {
+    return "<missing>";
+  }
+  const json::value& f = v.as_object().at(key);
+  return f.is_string() ? std::string(f.get_string()) : json::serialize(f);
+}
+
+bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
+
+class LambdaRuntimeTest : public ::testing::Test {
+ protected:
+  LambdaRuntimeTest() : work_(asio::make_work_guard(ioc_)) {
+    for (int i = 0; i < 2; ++i) {
+      threads_.emplace_back([this] { ioc_.run(); });
+    }
+    WriteExecutable(dir_.File("bootstrap"), kBootstrap);
+    WriteExecutable(dir_.File("init_error"), kInitErrorBootstrap);
+    fn_.name = "echo";
+    fn_.kind = config::RuntimeKind::kLambda;
+    fn_.lambda.bootstrap = "./bootstrap";
+    fn_.working_dir = dir_.path();
+    fn_.timeout = std::chrono::seconds(3);
+    fn_.concurrency = 2;
+    fn_.environment = {{"GATE", dir_.File("gate")},
+                       {"ENV_OUT", dir_.File("env.txt")},
+                       {"SLEEPING", dir_.File("sleeping")}};
+    LambdaOptions options;
+    options.endpoint_url = "http://127.0.0.1:9";
+    options.janitor_interval = std::chrono::milliseconds(10);
+    runtime_ = std::make_unique<LambdaRuntime>(ioc_, clock_, log_, options);
+  }
+  ~LambdaRuntimeTest() override {
+    runtime_.reset();
+    work_.reset();
+    ioc_.stop();
+    for (auto& t : threads_) t.join();
+  }
+
+  runtime::Invocation Invoke(const std::string& body) {
+    runtime::Invocation inv;
+    inv.job_id = base::NewJobId(clock_.Now());
+    inv.attempt = 1;
+    inv.function = &fn_;
+    inv.request.method = "POST";
+    inv.request.path = "/2015-03-31/functions/echo/invocations";
+    inv.request.body = body;
+    inv.route = "invoke";
+    inv.deadline = clock_.Now() + fn_.timeout;
+    return inv;
+  }
+
+  runtime::Outcome Run(const runtime::Invocation& inv) {
+    runtime::CancelToken cancel;
+    return runtime_->Run(inv, cancel);
+  }
+
+  // True once the runtime is in a "sleep" invocation.
+  bool Sleeping() {
+    return testing::Eventually([&] { return access(dir_.File("sleeping").c_str(), F_OK) == 0; },
+                               std::chrono::seconds(30));
+  }
+
+  std::string PidOf(const runtime::Outcome& out) { return Field(out.response.body, "pid"); }
+
+  asio::io_context ioc_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::vector<std::thread> threads_;
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  base::Logger log_{base::LogFormat::kText, base::LogLevel::kWarn};
+  config::Function fn_;
+  std::unique_ptr<LambdaRuntime> runtime_;
+};
+
+TEST_F(LambdaRuntimeTest, AnswersAndKeepsTheProcessWarm) {
+  runtime::Invocation inv = Invoke(R"({"n":1})");
+  runtime::Outcome first = Run(inv);
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString() << "\n" << first.stderr_tail;
+  EXPECT_EQ(first.response.status, 200);
+  EXPECT_EQ(Field(first.response.body, "event"), R"({"n":1})");
+  EXPECT_THAT(first.stderr_tail,
+              HasSubstr("init output\nSTART RequestId: " + inv.job_id + " Version: $LATEST\n"));
+  EXPECT_THAT(first.stderr_tail, HasSubstr("out " + inv.job_id));
+  EXPECT_THAT(first.stderr_tail, HasSubstr("err " + inv.job_id));
+  EXPECT_THAT(first.stderr_tail, HasSubstr("END RequestId: " + inv.job_id +
+                                           "\nREPORT RequestId: " + inv.job_id + "\tDuration: "));
+  EXPECT_THAT(first.stderr_tail, HasSubstr("\tInit Duration: ")) << "a cold start";
+  EXPECT_EQ(first.stdout_tail, "out " + inv.job_id + "\n") << "stdout alone";
+
+  runtime::Outcome second = Run(Invoke(R"({"n":2})"));
+  ASSERT_TRUE(second.status.ok()) << second.status.ToString();
+  EXPECT_EQ(PidOf(second), PidOf(first)) << "the same warm process";
+  EXPECT_THAT(second.stderr_tail, ::testing::Not(HasSubstr("Init Duration")));
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+}
+
+TEST_F(LambdaRuntimeTest, RouteInvocationsGetAnHttpApiEventAndAMappedResponse) {
+  runtime::Invocation inv = Invoke("shape please");
+  inv.request.path = "/hooks/x";
+  inv.request.headers = {{"Content-Type", "text/plain"}};
+  inv.route = "POST /hooks/{name}";
+  runtime::Outcome out = Run(inv);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString() << "\n" << out.stderr_tail;
+  EXPECT_EQ(out.response.status, 201);
+  EXPECT_EQ(out.response.body, "made");
+  EXPECT_THAT(out.response.headers,
+              ::testing::Contains(std::pair<std::string, std::string>("Set-Cookie", "c=d")));
+
+  runtime::Invocation echo = Invoke("hello");
+  echo.request.path = "/hooks/y";
+  echo.request.path_params = {{"name", "y"}};
+  echo.route = "POST /hooks/{name}";
+  runtime::Outcome mapped = Run(echo);
+  ASSERT_TRUE(mapped.status.ok()) << mapped.status.ToString();
+  EXPECT_EQ(mapped.response.status, 200);
+  std::string event = Field(mapped.response.body, "event");
+  EXPECT_EQ(Field(event, "routeKey"), "POST /hooks/{name}");
+  EXPECT_EQ(Field(event, "rawPath"), "/hooks/y");
+  EXPECT_EQ(Field(event, "body"), "hello");
+  EXPECT_EQ(Field(Field(event, "pathParameters"), "name"), "y");
+}
+
+TEST_F(LambdaRuntimeTest, AFunctionErrorFailsTheInvocationButKeepsTheProcess) {
+  runtime::Outcome ok = Run(Invoke(R"({"n":1})"));
+  ASSERT_TRUE(ok.status.ok());
+  runtime::Outcome failed = Run(Invoke(R"({"please":"fail"})"));
+  EXPECT_EQ(failed.status.code(), base::Code::kUnknown);
+  EXPECT_THAT(failed.status.message(), HasSubstr("TestError: it failed"));
+  EXPECT_EQ(Field(failed.response.body, "errorType"), "TestError");
+  EXPECT_EQ(Field(failed.response.body, "errorMessage"), "it failed");
+  runtime::Outcome after = Run(Invoke(R"({"n":3})"));
+  ASSERT_TRUE(after.status.ok());
+  EXPECT_EQ(PidOf(after), PidOf(ok));
+}
+
+TEST_F(LambdaRuntimeTest, ACrashFailsTheInvocationAndTheProcessIsReplaced) {
+  runtime::Outcome ok = Run(Invoke(R"({"n":1})"));
+  ASSERT_TRUE(ok.status.ok());
+  runtime::Invocation inv = Invoke(R"({"please":"crash"})");
+  runtime::Outcome crashed = Run(inv);
+  EXPECT_EQ(crashed.status.code(), base::Code::kUnknown);
+  EXPECT_THAT(crashed.status.message(), HasSubstr("exit status 3"));
+  EXPECT_EQ(crashed.response.body, R"({"errorMessage":"RequestId: )" + inv.job_id +
+                                       R"( Process exited before completing request"})");
+  EXPECT_THAT(crashed.stderr_tail,
+              HasSubstr("Error: Runtime exited with error: exit status 3\nEND RequestId"));
+  EXPECT_THAT(crashed.stderr_tail, HasSubstr("\tStatus: error\n"));
+  EXPECT_TRUE(ProcessGone(std::stoi(PidOf(ok))));
+  runtime::Outcome after = Run(Invoke(R"({"n":2})"));
+  ASSERT_TRUE(after.status.ok()) << after.status.ToString();
+  EXPECT_NE(PidOf(after), PidOf(ok));
+}
+
+TEST_F(LambdaRuntimeTest, PastTheDeadlineTheProcessGroupIsKilled) {
+  runtime::Outcome ok = Run(Invoke(R"({"n":1})"));
+  ASSERT_TRUE(ok.status.ok());
+  runtime::Invocation inv = Invoke(R"({"please":"sleep"})");
+  auto pending = std::async(std::launch::async, [&] { return Run(inv); });
+  ASSERT_TRUE(Sleeping());
+  clock_.Advance(std::chrono::seconds(4));
+  runtime::Outcome timed_out = pending.get();
+  EXPECT_EQ(timed_out.status.code(), base::Code::kDeadlineExceeded);
+  EXPECT_EQ(timed_out.status.message(), "Task timed out after 3.00 seconds");
+  EXPECT_THAT(Field(timed_out.response.body, "errorMessage"),
+              HasSubstr(inv.job_id + " Task timed out after 3.00 seconds"));
+  EXPECT_THAT(timed_out.stderr_tail, HasSubstr("\tStatus: timeout\n"));
+  EXPECT_TRUE(ProcessGone(std::stoi(PidOf(ok))));
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 0);
+}
+
+TEST_F(LambdaRuntimeTest, CancelKillsTheProcess) {
+  runtime::Outcome ok = Run(Invoke(R"({"n":1})"));
+  ASSERT_TRUE(ok.status.ok());
+  runtime::CancelToken cancel;
+  runtime::Invocation inv = Invoke(R"({"please":"sleep"})");
+  auto pending = std::async(std::launch::async, [&] { return runtime_->Run(inv, cancel); });
+  ASSERT_TRUE(Sleeping());
+  cancel.Cancel();
+  runtime::Outcome out = pending.get();
+  EXPECT_EQ(out.status.code(), base::Code::kCancelled);
+  EXPECT_TRUE(ProcessGone(std::stoi(PidOf(ok))));
+}
+
+TEST_F(LambdaRuntimeTest, AnInitErrorFailsTheInvocation) {
+  fn_.lambda.bootstrap = "./init_error";
+  runtime::Outcome out = Run(Invoke("{}"));
+  EXPECT_EQ(out.status.code(), base::Code::kUnknown);
+  EXPECT_THAT(out.status.message(), HasSubstr("init error: Runtime.ImportModuleError"));
+  EXPECT_EQ(Field(out.response.body, "errorType"), "Runtime.ImportModuleError");
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 0);
+}
+
+TEST_F(LambdaRuntimeTest, AMissingBootstrapIsAConfigurationError) {
+  fn_.lambda.bootstrap = "./nope";
+  runtime::Outcome out = Run(Invoke("{}"));
+  EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument);
+  EXPECT_THAT(out.status.message(), HasSubstr("cannot execute ./nope"));
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 0);
+}
+
+TEST_F(LambdaRuntimeTest, IdleProcessesStopAfterIdleTimeout) {
+  fn_.lambda.idle_timeout = std::chrono::minutes(1);
+  runtime::Outcome ok = Run(Invoke(R"({"n":1})"));
+  ASSERT_TRUE(ok.status.ok());
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+  clock_.Advance(std::chrono::seconds(59));
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(testing::Eventually([&] { return runtime_->ProcessCountForTest("echo") == 0; }));
+  EXPECT_TRUE(testing::Eventually([&] { return ProcessGone(std::stoi(PidOf(ok))); }));
+}
+
+TEST_F(LambdaRuntimeTest, AChangedConfigurationGetsANewProcess) {
+  runtime::Outcome first = Run(Invoke(R"({"n":1})"));
+  ASSERT_TRUE(first.status.ok());
+  fn_.environment["NEW"] = "1";
+  runtime::Outcome second = Run(Invoke(R"({"n":2})"));
+  ASSERT_TRUE(second.status.ok());
+  EXPECT_NE(PidOf(first), PidOf(second));
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+}
+
+TEST_F(LambdaRuntimeTest, AtMostConcurrencyProcesses) {
+  fn_.concurrency = 1;
+  runtime::Invocation gated = Invoke(R"({"please":"gate"})");
+  auto first = std::async(std::launch::async, [&] { return Run(gated); });
+  ASSERT_TRUE(Sleeping());
+  runtime::Invocation next = Invoke(R"({"n":2})");
+  auto second = std::async(std::launch::async, [&] { return Run(next); });
+  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout)
+      << "waits for the only process";
+  std::ofstream(dir_.File("gate")) << "open";
+  runtime::Outcome a = first.get();
+  runtime::Outcome b = second.get();
+  ASSERT_TRUE(a.status.ok()) << a.status.ToString();
+  ASSERT_TRUE(b.status.ok()) << b.status.ToString();
+  EXPECT_EQ(PidOf(a), PidOf(b));
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+}
+
+TEST_F(LambdaRuntimeTest, TheProcessGetsLambdasEnvironment) {
+  runtime::Outcome out = Run(Invoke(R"({"please":"env"})"));
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  std::string env = ReadFile(dir_.File("env.txt"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_FUNCTION_NAME=echo\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_FUNCTION_VERSION=$LATEST\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_RUNTIME_API=127.0.0.1:"));
+  EXPECT_THAT(env, HasSubstr("AWS_ENDPOINT_URL_LAMBDA=http://127.0.0.1:9\n"));
+  EXPECT_THAT(env, HasSubstr("LAMBDA_TASK_ROOT=" + dir_.path() + "\n"));
+  EXPECT_THAT(env, HasSubstr("TZ=:UTC\n"));
+  EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_LOG_STREAM_NAME=2024/01/01/[$LATEST]"));
+}
+
+}  // namespace
+}  // namespace longhaul::lambda
