@@ -18,6 +18,7 @@
 #include "hooks/webhook_mode.h"
 #include "http/server.h"
 #include "ingest/ingest_handler.h"
+#include "lambda/lambda_runtime.h"
 #include "runtime/forward/forward_runtime.h"
 #include "runtime/process/process_runtime.h"
 #include "sched/completion_hub.h"
@@ -98,6 +99,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
 
   runtime::process::ProcessRuntime process_runtime(clock);
   runtime::forward::ForwardRuntime forward_runtime(clock);
+  lambda::LambdaRuntime* lambda_runtime = nullptr;  // built once the admin listener is bound
   sched::CompletionHub hub;
   sched::SchedulerOptions sched_opts{node_id, srv.lease, srv.poll_interval, srv.shutdown_grace};
   sched::Scheduler scheduler(*store, clock, log, hub, sched_opts,
@@ -106,6 +108,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                                switch (fn.kind) {
                                  case config::RuntimeKind::kCommand: return &process_runtime;
                                  case config::RuntimeKind::kHttp: return &forward_runtime;
+                                 case config::RuntimeKind::kLambda: return lambda_runtime;
                                  default: return nullptr;
                                }
                              });
@@ -141,6 +144,15 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   }
   deps.status_base = srv.public_url.empty() ? "http://" + HostPort(srv.admin.host, *admin_port)
                                             : srv.public_url;
+  // Lambda runtimes find the Invoke API (AWS_ENDPOINT_URL_LAMBDA) on the admin listener.
+  const std::string& admin_host = srv.admin.host;
+  lambda::LambdaRuntime lambda_rt(
+      ioc, clock, log,
+      {.endpoint_url = "http://" + HostPort(admin_host == "0.0.0.0" ? "127.0.0.1"
+                                            : admin_host == "::"    ? "::1"
+                                                                    : admin_host,
+                                            *admin_port)});
+  lambda_runtime = &lambda_rt;
   ingest_handler = std::make_shared<ingest::IngestHandler>(deps, cfg);
   admin_handler = std::make_shared<admin::AdminHandler>(deps, cfg);
   if (webhook) webhook->Start(clock, log, {*store, hub, blocking_pool});

@@ -1,0 +1,258 @@
+// Black-box tests of `runtime: lambda` against the real binary: the C++ example bootstrap
+// (examples/lambda-bootstrap-cpp), the shell example (examples/lambda-shell, needs curl) and
+// small shell runtimes written by the tests.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "testing/server_process.h"
+
+namespace longhaul::testing {
+namespace {
+
+namespace json = boost::json;
+using ::testing::HasSubstr;
+
+json::value Parse(const std::string& text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+  return v;
+}
+
+// The value at a JSON pointer as text ("" when absent).
+std::string At(const std::string& text, std::string_view pointer) {
+  json::value v = Parse(text);
+  boost::system::error_code ec;
+  const json::value* f = v.find_pointer(pointer, ec);
+  if (f == nullptr) {
+    return "";
+  }
+  return f->is_string() ? std::string(f->get_string()) : json::serialize(*f);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteExecutable(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+  chmod(path.c_str(), 0755);
+}
+
+// A shell runtime: `body` runs for each invocation with EVENT, ID and API set, then `continue`s
+// to the next one.
+std::string ShellRuntime(const std::string& body) {
+  return "#!/bin/bash\n"
+         "API=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
+         "H=$(mktemp)\n"
+         "while true; do\n"
+         "  EVENT=$(curl -sS --fail -D \"$H\" \"$API/invocation/next\") || exit 1\n"
+         "  ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id \"$H\" | tr -d '[:space:]' | cut -d: "
+         "-f2)\n" +
+         body + "\ndone\n";
+}
+
+std::string EchoFunction() {
+  return std::string(
+             "functions:\n"
+             "  echo:\n"
+             "    runtime: lambda\n"
+             "    bootstrap: ") +
+         LONGHAUL_EXAMPLE_BOOTSTRAP +
+         "\n"
+         "    timeout: 10s\n"
+         "    retries: 0\n"
+         "routes:\n"
+         "  - path: /echo/{name}\n"
+         "    method: POST\n"
+         "    function: echo\n"
+         "    ack: sync\n";
+}
+
+TEST(LambdaE2E, ASyncRouteRunsTheCppBootstrapWarm) {
+  ServerProcess server(EchoFunction());
+  server.Start();
+  auto r = server.Post("/echo/abc?x=1&x=2", R"({"a":1})", {{"X-Test", "yes"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 200) << r->body << "\n" << server.Log();
+  EXPECT_EQ(r->Header("Content-Type"), "application/json");
+  std::string id = r->Header("X-Longhaul-Job-Id");
+  EXPECT_EQ(At(r->body, "/requestId"), id);
+  EXPECT_EQ(At(r->body, "/functionName"), "echo");
+  EXPECT_EQ(At(r->body, "/event/version"), "2.0");
+  EXPECT_EQ(At(r->body, "/event/routeKey"), "POST /echo/{name}");
+  EXPECT_EQ(At(r->body, "/event/rawPath"), "/echo/abc");
+  EXPECT_EQ(At(r->body, "/event/rawQueryString"), "x=1&x=2");
+  EXPECT_EQ(At(r->body, "/event/queryStringParameters/x"), "1,2");
+  EXPECT_EQ(At(r->body, "/event/pathParameters/name"), "abc");
+  EXPECT_EQ(At(r->body, "/event/headers/x-test"), "yes");
+  EXPECT_EQ(At(r->body, "/event/body"), R"({"a":1})");
+  EXPECT_EQ(At(r->body, "/event/isBase64Encoded"), "false");
+  EXPECT_EQ(At(r->body, "/event/requestContext/http/method"), "POST");
+  EXPECT_EQ(At(r->body, "/event/requestContext/requestId"), id);
+  std::string pid = At(r->body, "/pid");
+  ASSERT_FALSE(pid.empty());
+
+  auto again = server.Post("/echo/def", "second");
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->status, 200) << again->body;
+  EXPECT_EQ(At(again->body, "/pid"), pid) << "the warm process served both";
+  EXPECT_EQ(At(again->body, "/event/body"), "second");
+
+  auto job = server.AdminGet("/jobs/" + id);
+  ASSERT_TRUE(job.ok());
+  std::string log = At(job->body, "/stderr_tail");
+  EXPECT_THAT(log, HasSubstr("START RequestId: " + id + " Version: $LATEST\n"));
+  EXPECT_THAT(log, HasSubstr("echo " + id + "\n"));
+  EXPECT_THAT(log, HasSubstr("END RequestId: " + id + "\nREPORT RequestId: " + id));
+  EXPECT_EQ(At(job->body, "/stdout_tail"), "echo " + id + "\n");
+}
+
+TEST(LambdaE2E, TheInvokeApiGetsTheRawPayload) {
+  ServerProcess server(EchoFunction());
+  server.Start();
+  auto r = server.AdminPost("/2015-03-31/functions/echo/invocations", R"({"direct":[1,2]})");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 200) << r->body << "\n" << server.Log();
+  EXPECT_EQ(r->Header("X-Amz-Function-Error"), "");
+  EXPECT_EQ(r->Header("X-Amz-Executed-Version"), "$LATEST");
+  EXPECT_EQ(At(r->body, "/event"), R"({"direct":[1,2]})");
+  EXPECT_EQ(At(r->body, "/requestId"), r->Header("x-amzn-RequestId"));
+}
+
+TEST(LambdaE2E, TheShellExampleAnswersARoute) {
+  ServerProcess server(std::string("functions:\n"
+                                   "  shell-echo:\n"
+                                   "    runtime: lambda\n"
+                                   "    bootstrap: ./bootstrap\n"
+                                   "    handler: function.handler\n"
+                                   "    working_dir: ") +
+                       LONGHAUL_SOURCE_DIR +
+                       "/examples/lambda-shell\n"
+                       "    timeout: 10s\n"
+                       "    retries: 0\n"
+                       "routes:\n"
+                       "  - path: /shell\n"
+                       "    method: POST\n"
+                       "    function: shell-echo\n"
+                       "    ack: sync\n");
+  server.Start();
+  auto r = server.Post("/shell", "hello");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 200) << r->body << "\n" << server.Log();
+  EXPECT_EQ(r->Header("Content-Type"), "text/plain");
+  EXPECT_THAT(r->body, HasSubstr("echo from process "));
+  auto again = server.Post("/shell", "hello again");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->body.substr(0, again->body.find(':')), r->body.substr(0, r->body.find(':')))
+      << "same process: " << r->body << " / " << again->body;
+  auto job = server.AdminGet("/jobs/" + r->Header("X-Longhaul-Job-Id"));
+  EXPECT_THAT(At(job->body, "/stderr_tail"), HasSubstr("event: {\"version\":\"2.0\""));
+}
+
+TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
+  TempDir dir;
+  WriteExecutable(dir.File("bootstrap"),
+                  ShellRuntime("  curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: "
+                               "Function.Test' --data-binary "
+                               "'{\"errorMessage\":\"no can do\",\"errorType\":\"TestError\"}' "
+                               "\"$API/invocation/$ID/error\""));
+  ServerProcess server(
+      "functions:\n"
+      "  failing:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+      dir.File("bootstrap") +
+      "\n"
+      "    retries: 0\n"
+      "routes:\n"
+      "  - path: /fail\n"
+      "    method: POST\n"
+      "    function: failing\n"
+      "    ack: sync\n");
+  server.Start();
+  auto invoked = server.AdminPost("/2015-03-31/functions/failing/invocations", "{}");
+  ASSERT_TRUE(invoked.ok());
+  EXPECT_EQ(invoked->status, 200);
+  EXPECT_EQ(invoked->Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_EQ(At(invoked->body, "/errorType"), "TestError");
+  EXPECT_EQ(At(invoked->body, "/errorMessage"), "no can do");
+
+  auto routed = server.Post("/fail", "x");
+  ASSERT_TRUE(routed.ok());
+  EXPECT_EQ(routed->status, 502);
+  EXPECT_THAT(At(routed->body, "/error"), HasSubstr("function error: TestError: no can do"));
+}
+
+TEST(LambdaE2E, ACrashedRuntimeIsReplacedAndTheJobRetried) {
+  TempDir dir;
+  // The first invocation kills its runtime; the retry runs in a new process.
+  WriteExecutable(dir.File("bootstrap"),
+                  ShellRuntime("  if [ ! -f " + dir.File("crashed") + " ]; then echo $$ > " +
+                               dir.File("crashed") +
+                               "; exit 1; fi\n"
+                               "  curl -sS -o /dev/null --data-binary \"{\\\"pid\\\":$$}\" "
+                               "\"$API/invocation/$ID/response\""));
+  ServerProcess server(
+      "functions:\n"
+      "  crashy:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+      dir.File("bootstrap") +
+      "\n"
+      "    retries: 1\n"
+      "    retry_base: 10ms\n"
+      "routes:\n"
+      "  - path: /crash\n"
+      "    method: POST\n"
+      "    function: crashy\n");
+  server.Start();
+  auto r = server.Post("/crash", "{}");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 202);
+  std::string id = r->Header("X-Longhaul-Job-Id");
+  std::string job = server.WaitForJobState(id, "succeeded");
+  ASSERT_FALSE(job.empty()) << server.Log();
+  EXPECT_EQ(At(job, "/attempts"), "2");
+  std::string crashed_pid = ReadFile(dir.File("crashed"));
+  crashed_pid.erase(crashed_pid.find_last_not_of('\n') + 1);
+  std::string pid = At(At(job, "/result/body"), "/pid");
+  EXPECT_FALSE(pid.empty());
+  EXPECT_NE(pid, crashed_pid);
+  EXPECT_THAT(server.Log(), HasSubstr("process exited before completing request"));
+}
+
+TEST(LambdaE2E, ARuntimePastItsTimeoutFailsTheJob) {
+  TempDir dir;
+  WriteExecutable(dir.File("bootstrap"), ShellRuntime("  sleep 30"));
+  ServerProcess server(
+      "functions:\n"
+      "  slow:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+      dir.File("bootstrap") +
+      "\n"
+      "    timeout: 1s\n"
+      "    retries: 0\n");
+  server.Start();
+  auto invoked = server.AdminPost("/2015-03-31/functions/slow/invocations", "{}");
+  ASSERT_TRUE(invoked.ok());
+  EXPECT_EQ(invoked->status, 200);
+  EXPECT_EQ(invoked->Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_THAT(At(invoked->body, "/errorMessage"), HasSubstr("Task timed out after 1.00 seconds"));
+  auto job = server.AdminGet("/jobs/" + invoked->Header("X-Longhaul-Job-Id"));
+  EXPECT_EQ(At(job->body, "/state"), "dead");
+  EXPECT_THAT(At(job->body, "/last_error"), HasSubstr("Task timed out after 1.00 seconds"));
+  EXPECT_THAT(At(job->body, "/stderr_tail"), HasSubstr("\tStatus: timeout\n"));
+}
+
+}  // namespace
+}  // namespace longhaul::testing
