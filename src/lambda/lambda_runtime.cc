@@ -269,8 +269,11 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
       log_.Warn("lambda.start_failed",
                 {{"function", fn.name}, {"error", started.status().ToString()}});
       Fail(out, started.status().code(), started.status().message(),
-           json::serialize(json::object{{"errorMessage", started.status().message()},
-                                        {"errorType", "Runtime.InvalidEntrypoint"}}));
+           json::serialize(
+               json::object{{"errorMessage", started.status().message()},
+                            {"errorType", started.status().code() == base::Code::kInvalidArgument
+                                              ? "Runtime.InvalidEntrypoint"
+                                              : "Runtime.Unknown"}}));
       return out;
     }
     proc = std::move(*started);

@@ -78,8 +78,8 @@ class LambdaRuntime final : public runtime::Runtime {
   //   kInvalidArgument   the runtime cannot be started (bad bootstrap, working_dir), or its
   //                      result to an HTTP route is a malformed structured response.
   //   kResourceExhausted out of processes or descriptors; kUnavailable: no endpoint.
-  // Every failure has Lambda's error JSON as response body (status 200, Content-Type
-  // application/json, X-Amz-Function-Error: Unhandled): the posted error, or
+  // Every failure but a cancel has Lambda's error JSON as response body (status 200,
+  // Content-Type application/json, X-Amz-Function-Error: Unhandled): the posted error, or
   // {"errorMessage": "RequestId: <id> Process exited before completing request"}, or
   // {"errorMessage": "<time> <id> Task timed out after N.00 seconds"}.
   // stderr_tail is the invocation's log as Lambda shows it: output from before it (init), then
