@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "admin/invoke_api.h"
 #include "admin/job_json.h"
 #include "base/duration.h"
 #include "base/ids.h"
@@ -97,7 +98,7 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   }
   if (parts.size() == 4 && parts[0] == "2015-03-31" && parts[1] == "functions" &&
       parts[3] == "invocations" && post) {
-    co_return co_await Invoke(ingest::PercentDecode(parts[2]), req, conn);
+    co_return co_await Invoke(ingest::PercentDecode(parts[2]), query, req, conn);
   }
   co_return http::ErrorResponse(base::NotFound("no admin endpoint " + std::string(req.method_string()) +
                                                " " + std::string(path)));
@@ -193,75 +194,11 @@ asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
   co_return co_await GetJob(id);
 }
 
-asio::awaitable<http::Response> AdminHandler::Invoke(const std::string& name, http::Request& req,
+asio::awaitable<http::Response> AdminHandler::Invoke(const std::string& name,
+                                                     std::string_view query, http::Request& req,
                                                      const http::ConnInfo& conn) {
   auto cfg = config_.load();
-  // Accept a name, a partial ARN or a full ARN (the name is the part after "function:").
-  std::string fn_name = name;
-  if (size_t p = fn_name.find("function:"); p != std::string::npos) {
-    fn_name = fn_name.substr(p + 9);
-  }
-  if (size_t colon = fn_name.find(':'); colon != std::string::npos) fn_name.resize(colon);
-  const config::Function* fn = cfg->FindFunction(fn_name);
-  if (fn == nullptr) {
-    http::Response res = JsonResponse(
-        404, json::object{{"Type", "User"}, {"Message", "Function not found: " + name}});
-    res.set("x-amzn-ErrorType", "ResourceNotFoundException");
-    co_return res;
-  }
-  std::string_view type = req["X-Amz-Invocation-Type"];
-  if (type.empty()) type = "RequestResponse";
-  if (type == "DryRun") co_return http::MakeResponse(204, "", "");
-  if (type != "Event" && type != "RequestResponse") {
-    http::Response res = JsonResponse(
-        400, json::object{{"Type", "User"},
-                          {"Message", "X-Amz-Invocation-Type must be RequestResponse, Event or "
-                                      "DryRun"}});
-    res.set("x-amzn-ErrorType", "InvalidParameterValueException");
-    co_return res;
-  }
-  store::NewJob job = ingest::NewJobFor(*fn, "invoke", ingest::ToStoreRequest(req, conn),
-                                        deps_.clock.Now());
-  if (type == "RequestResponse") job.max_attempts = 1;  // Lambda retries only async invokes
-  auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
-      [this, &job](std::function<void(base::Result<store::AppendResult>)> done) {
-        deps_.store.Append(std::move(job), std::move(done));
-      });
-  if (!appended.ok()) {
-    co_return http::ErrorResponse(503, appended.status().code(),
-                                  "cannot store the invocation now: " +
-                                      appended.status().message());
-  }
-  deps_.scheduler.Wake();
-  std::string id = appended->job_id;
-  std::string status_url = deps_.status_base + "/jobs/" + id;
-  if (type == "Event") {
-    http::Response res = http::MakeResponse(202, "", "");
-    res.set("X-Longhaul-Job-Id", id);
-    res.set("x-amzn-RequestId", id);
-    co_return res;
-  }
-  auto done = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, fn->timeout +
-                                                                                     std::chrono::seconds(5));
-  if (!done.ok()) co_return http::ErrorResponse(done.status());
-  http::Response res;
-  if (done->state == store::JobState::kSucceeded && done->result) {
-    res = http::MakeResponse(200, done->result->body);
-  } else if (done->result && !done->result->body.empty()) {
-    // The runtime's own error body (a Lambda function's error JSON) beats our summary.
-    res = http::MakeResponse(200, done->result->body);
-    res.set("X-Amz-Function-Error", "Unhandled");
-  } else {
-    res = JsonResponse(200, json::object{{"errorMessage", done->last_error.empty()
-                                                               ? std::string(store::ToString(done->state))
-                                                               : done->last_error},
-                                         {"errorType", "Unhandled"}});
-    res.set("X-Amz-Function-Error", "Unhandled");
-  }
-  res.set("X-Amz-Executed-Version", "$LATEST");
-  res.set("X-Longhaul-Job-Id", id);
-  res.set("x-amzn-RequestId", id);
-  co_return res;
+  co_return co_await admin::Invoke(deps_, *cfg, name, query, req, conn);
 }
 
 }  // namespace longhaul::admin

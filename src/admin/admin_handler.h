@@ -7,8 +7,7 @@
 //   POST /jobs/{id}/cancel             stops it (kills a running attempt)
 //   GET  /routes                       each route with pending count, last delivery and last
 //                                      error (Telegram's getWebhookInfo, for every sender)
-//   POST /2015-03-31/functions/{name}/invocations   invoke a function (Lambda Invoke shape:
-//        X-Amz-Invocation-Type Event -> 202 after the durable write; default waits)
+//   POST /2015-03-31/functions/{name}/invocations   Lambda's Invoke API (admin/invoke_api.h)
 // With server.admin_token set, every call needs "Authorization: Bearer <token>".
 // Thread-safety: as IngestHandler.
 #pragma once
@@ -35,8 +34,8 @@ class AdminHandler {
   boost::asio::awaitable<http::Response> ListRoutes();
   boost::asio::awaitable<http::Response> Retry(const std::string& id);
   boost::asio::awaitable<http::Response> Cancel(const std::string& id);
-  boost::asio::awaitable<http::Response> Invoke(const std::string& name, http::Request& req,
-                                                const http::ConnInfo& conn);
+  boost::asio::awaitable<http::Response> Invoke(const std::string& name, std::string_view query,
+                                                http::Request& req, const http::ConnInfo& conn);
 
   ingest::IngestDeps deps_;
   std::atomic<std::shared_ptr<const config::Config>> config_;

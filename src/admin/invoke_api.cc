@@ -1,0 +1,228 @@
+#include "admin/invoke_api.h"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "http/async.h"
+#include "ingest/job_wait.h"
+#include "ingest/keys.h"
+#include "webhook/hmac.h"
+
+namespace longhaul::admin {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.';
+}
+
+bool IsQualifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '$';
+}
+
+std::string RegionOf(const config::Function& fn) {
+  auto it = fn.environment.find("AWS_REGION");
+  return it == fn.environment.end() || it->second.empty() ? "us-east-1" : it->second;
+}
+
+}  // namespace
+
+base::Result<FunctionRef> ParseFunctionRef(std::string_view function_name,
+                                           std::string_view qualifier_param) {
+  auto bad = [&](std::string why) {
+    return base::InvalidArgument("invalid FunctionName '" + std::string(function_name) + "': " +
+                                 why);
+  };
+  if (function_name.empty() || function_name.size() > 256) return bad("length must be 1-256");
+  std::string_view rest = function_name;
+  // Full ARN: arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>].
+  if (rest.substr(0, 4) == "arn:") {
+    size_t p = rest.find(":function:");
+    if (p == std::string_view::npos) return bad("an ARN needs ':function:'");
+    std::string_view head = rest.substr(0, p);  // arn:aws:lambda:us-east-1:123456789012
+    if (head.find(":lambda:") == std::string_view::npos) return bad("not a Lambda ARN");
+    rest.remove_prefix(p + 10);
+  } else if (size_t p = rest.find(":function:"); p != std::string_view::npos) {
+    rest.remove_prefix(p + 10);  // partial ARN: <account>:function:<name>
+  } else if (rest.substr(0, 9) == "function:") {
+    rest.remove_prefix(9);
+  }
+  FunctionRef ref;
+  size_t colon = rest.find(':');
+  ref.name = std::string(rest.substr(0, colon));
+  if (colon != std::string_view::npos) ref.qualifier = std::string(rest.substr(colon + 1));
+  if (ref.name.empty() || ref.name.size() > 64) return bad("the name must be 1-64 characters");
+  for (char c : ref.name) {
+    if (!IsNameChar(c)) return bad("the name may use only letters, digits, '-', '_' and '.'");
+  }
+  if (colon != std::string_view::npos && ref.qualifier.empty()) return bad("empty qualifier");
+  if (!qualifier_param.empty()) {
+    if (!ref.qualifier.empty() && ref.qualifier != qualifier_param) {
+      return base::InvalidArgument("the derived qualifier from the function name does not match "
+                                   "the specified qualifier");
+    }
+    ref.qualifier = std::string(qualifier_param);
+  }
+  if (ref.qualifier.size() > 128) return base::InvalidArgument("Qualifier is over 128 characters");
+  for (char c : ref.qualifier) {
+    if (!IsQualifierChar(c)) {
+      return base::InvalidArgument("invalid Qualifier '" + ref.qualifier + "'");
+    }
+  }
+  return ref;
+}
+
+base::Result<InvocationType> ParseInvocationType(std::string_view header) {
+  if (header.empty() || header == "RequestResponse") return InvocationType::kRequestResponse;
+  if (header == "Event") return InvocationType::kEvent;
+  if (header == "DryRun") return InvocationType::kDryRun;
+  return base::InvalidArgument("1 validation error detected: Value '" + std::string(header) +
+                               "' at 'invocationType' failed to satisfy constraint: Member must "
+                               "satisfy enum value set: [Event, RequestResponse, DryRun]");
+}
+
+base::Result<bool> ParseLogTypeTail(std::string_view header) {
+  if (header.empty() || header == "None") return false;
+  if (header == "Tail") return true;
+  return base::InvalidArgument("1 validation error detected: Value '" + std::string(header) +
+                               "' at 'logType' failed to satisfy constraint: Member must satisfy "
+                               "enum value set: [Tail, None]");
+}
+
+base::Status CheckJsonPayload(std::string_view body) {
+  if (body.empty()) return base::Status::Ok();
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return base::InvalidArgument("Could not parse request body into json: " + ec.message());
+  return base::Status::Ok();
+}
+
+std::string FunctionArn(std::string_view region, std::string_view name,
+                        std::string_view qualifier) {
+  std::string arn = "arn:aws:lambda:" + std::string(region) + ":000000000000:function:" +
+                    std::string(name);
+  if (!qualifier.empty()) arn += ":" + std::string(qualifier);
+  return arn;
+}
+
+std::string LogTail(const store::Job& job) {
+  std::string log = job.stdout_tail;
+  if (!log.empty() && !job.stderr_tail.empty() && log.back() != '\n') log += '\n';
+  log += job.stderr_tail;
+  if (log.size() > kLogTailBytes) log.erase(0, log.size() - kLogTailBytes);
+  return log;
+}
+
+http::Response LambdaError(unsigned status, std::string_view type, std::string_view message) {
+  json::object body{{"Type", status < 500 ? "User" : "Service"}, {"Message", message}};
+  http::Response res = http::MakeResponse(status, json::serialize(body));
+  res.set("x-amzn-ErrorType", type);
+  return res;
+}
+
+http::Response StoreError(const base::Status& status) {
+  switch (status.code()) {
+    case base::Code::kResourceExhausted:
+      return LambdaError(429, "TooManyRequestsException", "Rate exceeded: " + status.message());
+    case base::Code::kInternal:
+      return LambdaError(500, "ServiceException", status.message());
+    default: {
+      http::Response res = LambdaError(503, "ServiceException",
+                                       "cannot store the invocation now: " + status.message());
+      res.set("Retry-After", "1");
+      return res;
+    }
+  }
+}
+
+asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const config::Config& cfg,
+                                       std::string_view function_name, std::string_view query,
+                                       http::Request& req, const http::ConnInfo& conn) {
+  std::string qualifier_param = ingest::FindQueryParam(query, "Qualifier").value_or("");
+  auto ref = ParseFunctionRef(function_name, qualifier_param);
+  if (!ref.ok()) co_return LambdaError(400, "InvalidParameterValueException", ref.status().message());
+  const config::Function* fn = cfg.FindFunction(ref->name);
+  if (fn == nullptr) {
+    co_return LambdaError(404, "ResourceNotFoundException",
+                          "Function not found: " + FunctionArn("us-east-1", ref->name,
+                                                               ref->qualifier));
+  }
+  auto type = ParseInvocationType(req["X-Amz-Invocation-Type"]);
+  if (!type.ok()) co_return LambdaError(400, "InvalidParameterValueException", type.status().message());
+  auto tail = ParseLogTypeTail(req["X-Amz-Log-Type"]);
+  if (!tail.ok()) co_return LambdaError(400, "InvalidParameterValueException", tail.status().message());
+  size_t limit = *type == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
+  if (req.body().size() > limit) {
+    co_return LambdaError(413, "RequestTooLargeException",
+                          "Request must be smaller than " + std::to_string(limit) +
+                              " bytes for the " +
+                              std::string(*type == InvocationType::kEvent ? "Event"
+                                                                          : "RequestResponse") +
+                              " invocation type");
+  }
+  if (base::Status s = CheckJsonPayload(req.body()); !s.ok()) {
+    co_return LambdaError(400, "InvalidRequestContentException", s.message());
+  }
+  if (*type == InvocationType::kDryRun) {
+    http::Response res = http::MakeResponse(204, "", "");
+    res.set("X-Amz-Executed-Version", "$LATEST");
+    co_return res;
+  }
+
+  store::NewJob job =
+      ingest::NewJobFor(*fn, "invoke", ingest::ToStoreRequest(req, conn), deps.clock.Now());
+  if (*type == InvocationType::kRequestResponse) {
+    job.max_attempts = 1;  // Lambda retries only asynchronous invocations
+  }
+  auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
+      [&deps, &job](std::function<void(base::Result<store::AppendResult>)> done) {
+        deps.store.Append(std::move(job), std::move(done));
+      });
+  if (!appended.ok()) co_return StoreError(appended.status());
+  deps.scheduler.Wake();
+  std::string id = appended->job_id;
+  if (*type == InvocationType::kEvent) {
+    http::Response res = http::MakeResponse(202, "", "");
+    res.set("X-Longhaul-Job-Id", id);
+    res.set("x-amzn-RequestId", id);
+    co_return res;
+  }
+
+  auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool}, id,
+                                          fn->timeout + std::chrono::seconds(5));
+  if (!done.ok()) co_return StoreError(done.status());
+  http::Response res;
+  if (!store::IsTerminal(done->state)) {
+    res = LambdaError(504, "ServiceException",
+                      "the invocation did not finish in time; GET " + deps.status_base +
+                          "/jobs/" + id + " for its outcome");
+  } else if (done->state == store::JobState::kSucceeded && done->result) {
+    res = http::MakeResponse(200, done->result->body);
+  } else {
+    if (done->result && !done->result->body.empty()) {
+      // The runtime's own error body (a Lambda function's error JSON) beats our summary.
+      res = http::MakeResponse(200, done->result->body);
+    } else {
+      std::string message = done->last_error.empty() ? std::string(store::ToString(done->state))
+                                                     : done->last_error;
+      res = http::MakeResponse(
+          200, json::serialize(json::object{{"errorMessage", "RequestId: " + id + " " + message},
+                                            {"errorType", "Runtime.Unhandled"}}));
+    }
+    res.set("X-Amz-Function-Error", "Unhandled");
+  }
+  if (*tail && store::IsTerminal(done->state)) {
+    res.set("X-Amz-Log-Result", webhook::Base64Encode(LogTail(*done)));
+  }
+  res.set("X-Amz-Executed-Version", "$LATEST");
+  res.set("X-Longhaul-Job-Id", id);
+  res.set("x-amzn-RequestId", id);
+  co_return res;
+}
+
+}  // namespace longhaul::admin

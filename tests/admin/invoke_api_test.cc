@@ -1,0 +1,111 @@
+#include "admin/invoke_api.h"
+
+#include <gtest/gtest.h>
+
+namespace longhaul::admin {
+namespace {
+
+struct RefCase {
+  std::string name;
+  std::string qualifier_param;
+  std::string want_name;
+  std::string want_qualifier;
+};
+
+TEST(ParseFunctionRef, AcceptsNamesAndArns) {
+  const RefCase cases[] = {
+      {"my-function", "", "my-function", ""},
+      {"my-function:v1", "", "my-function", "v1"},
+      {"my-function:$LATEST", "", "my-function", "$LATEST"},
+      {"my-function", "$LATEST", "my-function", "$LATEST"},
+      {"my-function:v1", "v1", "my-function", "v1"},
+      {"123456789012:function:my-function", "", "my-function", ""},
+      {"123456789012:function:my-function:7", "", "my-function", "7"},
+      {"arn:aws:lambda:us-west-2:123456789012:function:my.fn_1", "", "my.fn_1", ""},
+      {"arn:aws:lambda:us-west-2:123456789012:function:my-function:prod", "", "my-function",
+       "prod"},
+  };
+  for (const auto& c : cases) {
+    auto ref = ParseFunctionRef(c.name, c.qualifier_param);
+    ASSERT_TRUE(ref.ok()) << c.name << ": " << ref.status().message();
+    EXPECT_EQ(ref->name, c.want_name) << c.name;
+    EXPECT_EQ(ref->qualifier, c.want_qualifier) << c.name;
+  }
+}
+
+TEST(ParseFunctionRef, RejectsMalformed) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"", ""},
+      {"bad name", ""},
+      {"fn:", ""},
+      {"fn:v1", "v2"},
+      {"fn", "bad/qualifier"},
+      {"arn:aws:s3:::bucket", ""},
+      {std::string(65, 'a'), ""},
+  };
+  for (const auto& [name, q] : cases) {
+    auto ref = ParseFunctionRef(name, q);
+    EXPECT_FALSE(ref.ok()) << name << " " << q;
+    if (!ref.ok()) EXPECT_EQ(ref.status().code(), base::Code::kInvalidArgument);
+  }
+}
+
+TEST(ParseInvocationType, KnownValues) {
+  EXPECT_EQ(*ParseInvocationType(""), InvocationType::kRequestResponse);
+  EXPECT_EQ(*ParseInvocationType("RequestResponse"), InvocationType::kRequestResponse);
+  EXPECT_EQ(*ParseInvocationType("Event"), InvocationType::kEvent);
+  EXPECT_EQ(*ParseInvocationType("DryRun"), InvocationType::kDryRun);
+  EXPECT_FALSE(ParseInvocationType("event").ok());
+  EXPECT_FALSE(ParseInvocationType("Async").ok());
+}
+
+TEST(ParseLogTypeTail, KnownValues) {
+  EXPECT_FALSE(*ParseLogTypeTail(""));
+  EXPECT_FALSE(*ParseLogTypeTail("None"));
+  EXPECT_TRUE(*ParseLogTypeTail("Tail"));
+  EXPECT_FALSE(ParseLogTypeTail("tail").ok());
+}
+
+TEST(CheckJsonPayload, EmptyOrJson) {
+  EXPECT_TRUE(CheckJsonPayload("").ok());
+  EXPECT_TRUE(CheckJsonPayload("{\"a\":1}").ok());
+  EXPECT_TRUE(CheckJsonPayload("\"text\"").ok());
+  EXPECT_TRUE(CheckJsonPayload("null").ok());
+  EXPECT_FALSE(CheckJsonPayload("not json").ok());
+  EXPECT_FALSE(CheckJsonPayload("{\"a\":").ok());
+}
+
+TEST(FunctionArn, UnqualifiedAndQualified) {
+  EXPECT_EQ(FunctionArn("us-east-1", "fn"), "arn:aws:lambda:us-east-1:000000000000:function:fn");
+  EXPECT_EQ(FunctionArn("eu-west-1", "fn", "$LATEST"),
+            "arn:aws:lambda:eu-west-1:000000000000:function:fn:$LATEST");
+}
+
+TEST(LogTail, KeepsTheLast4KB) {
+  store::Job job;
+  job.stdout_tail = "out";
+  job.stderr_tail = "err\n";
+  EXPECT_EQ(LogTail(job), "out\nerr\n");
+  job.stdout_tail = std::string(5000, 'o');
+  job.stderr_tail = "tail";
+  std::string t = LogTail(job);
+  EXPECT_EQ(t.size(), kLogTailBytes);
+  EXPECT_EQ(t.substr(t.size() - 5), "\ntail");
+}
+
+TEST(LambdaError, UserAndServiceShapes) {
+  http::Response r = LambdaError(404, "ResourceNotFoundException", "Function not found: x");
+  EXPECT_EQ(r.result_int(), 404u);
+  EXPECT_EQ(r["x-amzn-ErrorType"], "ResourceNotFoundException");
+  EXPECT_EQ(r.body(), R"({"Type":"User","Message":"Function not found: x"})");
+  http::Response s = StoreError(base::Status(base::Code::kUnavailable, "disk"));
+  EXPECT_EQ(s.result_int(), 503u);
+  EXPECT_EQ(s["x-amzn-ErrorType"], "ServiceException");
+  EXPECT_NE(s.body().find("\"Type\":\"Service\""), std::string::npos);
+  http::Response t = StoreError(base::Status(base::Code::kResourceExhausted, "queue full"));
+  EXPECT_EQ(t.result_int(), 429u);
+  EXPECT_EQ(t["x-amzn-ErrorType"], "TooManyRequestsException");
+}
+
+}  // namespace
+}  // namespace longhaul::admin
