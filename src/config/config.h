@@ -42,6 +42,10 @@ struct Server {
   Duration poll_interval = std::chrono::seconds(1);    // scheduler re-reads the store at least this often
   std::string log_format = "text";  // "text" | "json"
   std::string admin_token;          // bearer token for the admin API; empty = none required
+  // Access key id -> secret access key for the Lambda Invoke API (YAML mapping
+  // `lambda_access_keys: {AKID: ${SECRET}}`). When non-empty, Invoke calls must carry a valid
+  // AWS SigV4 signature (service "lambda") by one of these keys; empty = any signature accepted.
+  std::map<std::string, std::string> lambda_access_keys;
 };
 
 enum class RuntimeKind { kCommand, kHttp, kLambda };

@@ -73,6 +73,9 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadDuration("poll_interval", &server->poll_interval, kPositive);
   r.ReadEnum<std::string>("log_format", {{"text", "text"}, {"json", "json"}}, &server->log_format);
   r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/true);
+  if (const Field* f = r.Get("lambda_access_keys")) {
+    if (auto keys = ctx.StringMap(*f, nullptr)) server->lambda_access_keys = std::move(*keys);
+  }
   r.ReportUnknownKeys();
 
   const Listen& a = server->listen;
