@@ -1,5 +1,7 @@
 #include "admin/invoke_api.h"
 
+#include "admin/sigv4.h"
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -110,8 +112,8 @@ std::string FunctionArn(std::string_view region, std::string_view name,
   return arn;
 }
 
-std::string LogTail(const store::Job& job) {
-  std::string log = job.stdout_tail;
+std::string LogTail(const store::Job& job, bool stderr_is_log) {
+  std::string log = stderr_is_log ? std::string() : job.stdout_tail;
   if (!log.empty() && !job.stderr_tail.empty() && log.back() != '\n') log += '\n';
   log += job.stderr_tail;
   if (log.size() > kLogTailBytes) log.erase(0, log.size() - kLogTailBytes);
@@ -140,9 +142,41 @@ http::Response StoreError(const base::Status& status) {
   }
 }
 
+namespace {
+
+sigv4::SignedRequest ToSignedRequest(const http::Request& req) {
+  sigv4::SignedRequest s;
+  s.method = std::string(req.method_string());
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  s.path = std::string(target.substr(0, q));
+  if (q != std::string_view::npos) s.query = std::string(target.substr(q + 1));
+  for (const auto& h : req) {
+    s.headers.emplace_back(std::string(h.name_string()), std::string(h.value()));
+  }
+  std::string_view content_sha = req["x-amz-content-sha256"];
+  s.payload_hash = content_sha.empty() || content_sha == "UNSIGNED-PAYLOAD"
+                       ? sigv4::Sha256Hex(req.body())
+                       : std::string(content_sha);
+  return s;
+}
+
+}  // namespace
+
+std::optional<http::Response> CheckSignature(const config::Config& cfg, const http::Request& req,
+                                             base::TimePoint now) {
+  if (cfg.server.lambda_access_keys.empty()) return std::nullopt;
+  std::vector<sigv4::AccessKey> keys;
+  for (const auto& [id, secret] : cfg.server.lambda_access_keys) keys.push_back({id, secret});
+  sigv4::Verdict v = sigv4::Verify(ToSignedRequest(req), keys, now);
+  if (v.failure == sigv4::Failure::kNone) return std::nullopt;
+  return LambdaError(403, sigv4::ErrorType(v.failure), v.message);
+}
+
 asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const config::Config& cfg,
                                        std::string_view function_name, std::string_view query,
                                        http::Request& req, const http::ConnInfo& conn) {
+  if (auto denied = CheckSignature(cfg, req, deps.clock.Now())) co_return std::move(*denied);
   std::string qualifier_param = ingest::FindQueryParam(query, "Qualifier").value_or("");
   auto ref = ParseFunctionRef(function_name, qualifier_param);
   if (!ref.ok()) co_return LambdaError(400, "InvalidParameterValueException", ref.status().message());
@@ -217,7 +251,7 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const con
     res.set("X-Amz-Function-Error", "Unhandled");
   }
   if (*tail && store::IsTerminal(done->state)) {
-    res.set("X-Amz-Log-Result", webhook::Base64Encode(LogTail(*done)));
+    res.set("X-Amz-Log-Result", webhook::Base64Encode(LogTail(*done, fn->kind == config::RuntimeKind::kLambda)));
   }
   res.set("X-Amz-Executed-Version", "$LATEST");
   res.set("X-Longhaul-Job-Id", id);

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -58,8 +59,10 @@ base::Status CheckJsonPayload(std::string_view body);
 std::string FunctionArn(std::string_view region, std::string_view name,
                         std::string_view qualifier = "");
 
-// The last kLogTailBytes bytes of the attempt's stored output (stdout tail, then stderr tail).
-std::string LogTail(const store::Job& job);
+// The last kLogTailBytes bytes of the attempt's log: for `runtime: lambda` (stderr_is_log) the
+// stderr tail, which already holds START, stdout, stderr, END and REPORT; otherwise the stdout
+// tail, then the stderr tail.
+std::string LogTail(const store::Job& job, bool stderr_is_log = false);
 
 // A Lambda service error: x-amzn-ErrorType: `type`, {"Type": User for 4xx / Service for 5xx,
 // "Message": message}.
@@ -69,7 +72,13 @@ http::Response LambdaError(unsigned status, std::string_view type, std::string_v
 // ServiceException with Retry-After: 1.
 http::Response StoreError(const base::Status& status);
 
-// Handles one Invoke call. `query` is the raw query string without '?'. Suspends while the
+// With server.lambda_access_keys set: nullopt when `req` carries a valid SigV4 signature by one
+// of the keys, else the 403 Lambda answers (InvalidSignatureException,
+// UnrecognizedClientException or MissingAuthenticationTokenException). Without keys: nullopt.
+std::optional<http::Response> CheckSignature(const config::Config& cfg, const http::Request& req,
+                                             base::TimePoint now);
+
+// Handles one Invoke call (signature first, see CheckSignature). `query` is the raw query string without '?'. Suspends while the
 // job is stored and, for RequestResponse, until it ends (at most the function's timeout + 5 s,
 // then 504 ServiceException-free: the job id in x-amzn-RequestId still finds it).
 boost::asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,

@@ -91,6 +91,7 @@ TEST(LogTail, KeepsTheLast4KB) {
   std::string t = LogTail(job);
   EXPECT_EQ(t.size(), kLogTailBytes);
   EXPECT_EQ(t.substr(t.size() - 5), "\ntail");
+  EXPECT_EQ(LogTail(job, /*stderr_is_log=*/true), "tail");
 }
 
 TEST(LambdaError, UserAndServiceShapes) {

@@ -1,0 +1,196 @@
+// Black-box tests of the Lambda Invoke API on the admin listener (admin/invoke_api.h) against
+// the real binary, with `runtime: command` functions.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "http/client.h"
+#include "testing/server_process.h"
+#include "webhook/hmac.h"
+
+namespace longhaul::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Config(const TempDir& dir) {
+  return "functions:\n"
+         "  ok:\n"
+         "    runtime: command\n"
+         "    command: [\"/bin/sh\", \"-c\", \"echo log-line-from-ok >&2; cat | tee -a " +
+         dir.File("ok.txt") +
+         "\"]\n"
+         "    retries: 0\n"
+         "  fail:\n"
+         "    runtime: command\n"
+         "    command: [\"/bin/sh\", \"-c\", \"echo boom-on-stderr >&2; exit 3\"]\n"
+         "    retries: 0\n"
+         "routes:\n"
+         "  - path: /unused\n"
+         "    method: POST\n"
+         "    function: ok\n";
+}
+
+base::Result<http::ClientResponse> Invoke(
+    ServerProcess& server, const std::string& function, const std::string& body,
+    std::vector<std::pair<std::string, std::string>> headers = {}) {
+  http::ClientRequest req;
+  req.method = "POST";
+  // `function` may end in "?query", which belongs after /invocations.
+  size_t q = function.find('?');
+  req.url = server.admin_url() + "/2015-03-31/functions/" + function.substr(0, q) +
+            "/invocations" + (q == std::string::npos ? "" : function.substr(q));
+  req.body = body;
+  req.headers = std::move(headers);
+  req.timeout = std::chrono::seconds(60);
+  return http::Fetch(req);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(InvokeE2E, RequestResponseReturnsThePayloadAndTheLogTail) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch));
+  server.Start();
+  auto r = Invoke(server, "arn:aws:lambda:us-east-1:000000000000:function:ok:$LATEST",
+                  R"({"hello":1})", {{"X-Amz-Log-Type", "Tail"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 200) << r->body << "\n" << server.Log();
+  EXPECT_EQ(r->body, R"({"hello":1})");
+  EXPECT_EQ(r->Header("X-Amz-Executed-Version"), "$LATEST");
+  EXPECT_FALSE(r->Header("x-amzn-RequestId").empty());
+  EXPECT_EQ(r->Header("X-Amz-Function-Error"), "");
+  auto log = webhook::Base64Decode(r->Header("X-Amz-Log-Result"));
+  ASSERT_TRUE(log.has_value()) << r->Header("X-Amz-Log-Result");
+  EXPECT_THAT(*log, HasSubstr("log-line-from-ok"));
+}
+
+TEST(InvokeE2E, EventIsAcceptedThenRuns) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch));
+  server.Start();
+  auto r = Invoke(server, "ok", R"({"async":true})", {{"X-Amz-Invocation-Type", "Event"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 202) << r->body;
+  EXPECT_EQ(r->body, "");
+  std::string id = r->Header("x-amzn-RequestId");
+  ASSERT_FALSE(id.empty());
+  std::string job = server.WaitForJobState(id, "succeeded");
+  ASSERT_FALSE(job.empty()) << server.Log();
+  EXPECT_THAT(ReadFile(scratch.File("ok.txt")), HasSubstr(R"({"async":true})"));
+}
+
+TEST(InvokeE2E, DryRunChecksOnly) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch));
+  server.Start();
+  auto r = Invoke(server, "ok?Qualifier=$LATEST", "{}", {{"X-Amz-Invocation-Type", "DryRun"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 204) << r->body;
+  EXPECT_EQ(ReadFile(scratch.File("ok.txt")), "");
+}
+
+TEST(InvokeE2E, AFailingFunctionIs200WithFunctionError) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch));
+  server.Start();
+  auto r = Invoke(server, "123456789012:function:fail", "{}", {{"X-Amz-Log-Type", "Tail"}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_THAT(r->body, HasSubstr("errorMessage"));
+  auto log = webhook::Base64Decode(r->Header("X-Amz-Log-Result"));
+  ASSERT_TRUE(log.has_value());
+  EXPECT_THAT(*log, HasSubstr("boom-on-stderr"));
+}
+
+TEST(InvokeE2E, ServiceErrorsCarryTheLambdaErrorType) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch));
+  server.Start();
+  struct Case {
+    std::string function;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    int status;
+    std::string type;
+  };
+  const Case cases[] = {
+      {"nope", "{}", {}, 404, "ResourceNotFoundException"},
+      {"ok", "not json", {}, 400, "InvalidRequestContentException"},
+      {"ok", "{}", {{"X-Amz-Invocation-Type", "Later"}}, 400, "InvalidParameterValueException"},
+      {"ok", "{}", {{"X-Amz-Log-Type", "All"}}, 400, "InvalidParameterValueException"},
+      {"ok:v1?Qualifier=v2", "{}", {}, 400, "InvalidParameterValueException"},
+      {"ok", "\"" + std::string(1024 * 1024 + 1, 'x') + "\"", {{"X-Amz-Invocation-Type", "Event"}},
+       413, "RequestTooLargeException"},
+  };
+  for (const auto& c : cases) {
+    auto r = Invoke(server, c.function, c.body, c.headers);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, c.status) << c.function << " " << r->body;
+    EXPECT_EQ(r->Header("x-amzn-ErrorType"), c.type) << c.function;
+    EXPECT_THAT(r->body, HasSubstr("\"Type\":\"User\"")) << c.function;
+    EXPECT_THAT(r->body, HasSubstr("\"Message\":")) << c.function;
+  }
+}
+
+// on_success / on_failure of Event invokes: a recorder function (a new durable job) gets Lambda's
+// invocation record.
+TEST(InvokeE2E, DestinationsReceiveTheInvocationRecord) {
+  TempDir scratch;
+  ServerProcess server(
+      "functions:\n"
+      "  ok:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cat\"]\n"
+      "    retries: 0\n"
+      "    on_success: {function: recorder}\n"
+      "  fail:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"exit 4\"]\n"
+      "    retries: 1\n"
+      "    on_failure: {function: recorder}\n"
+      "  recorder:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cat >> " +
+      scratch.File("records.txt") +
+      "; echo >> " + scratch.File("records.txt") +
+      "\"]\n"
+      "    retries: 0\n");
+  server.Start();
+  auto ok = Invoke(server, "ok", R"({"n":1})", {{"X-Amz-Invocation-Type", "Event"}});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  ASSERT_EQ(ok->status, 202);
+  // A sync invoke is not asynchronous: no record for it.
+  auto sync = Invoke(server, "ok", R"({"n":2})");
+  ASSERT_TRUE(sync.ok());
+  auto failed = Invoke(server, "fail", R"({"n":3})", {{"X-Amz-Invocation-Type", "Event"}});
+  ASSERT_TRUE(failed.ok());
+  ASSERT_EQ(failed->status, 202);
+  std::string records;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        records = ReadFile(scratch.File("records.txt"));
+        return records.find("RetriesExhausted") != std::string::npos &&
+               records.find("\"Success\"") != std::string::npos;
+      },
+      std::chrono::seconds(90)))
+      << records << "\n" << server.Log();
+  EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"n":1})"));
+  EXPECT_THAT(records, HasSubstr(R"("responsePayload":{"n":1})"));
+  EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"n":3})"));
+  EXPECT_THAT(records, HasSubstr(R"("approximateInvokeCount":2)"));
+  EXPECT_THAT(records, HasSubstr(R"("functionError":"Unhandled")"));
+  EXPECT_THAT(records, HasSubstr("arn:aws:lambda:us-east-1:000000000000:function:ok:$LATEST"));
+  EXPECT_EQ(records.find(R"({"n":2})"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace longhaul::testing
