@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "hooks/webhook_mode.h"
 #include "http/server.h"
+#include "ingest/destinations.h"
 #include "ingest/ingest_handler.h"
 #include "lambda/lambda_runtime.h"
 #include "runtime/forward/forward_runtime.h"
@@ -156,6 +157,13 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   ingest_handler = std::make_shared<ingest::IngestHandler>(deps, cfg);
   admin_handler = std::make_shared<admin::AdminHandler>(deps, cfg);
   if (webhook) webhook->Start(clock, log, {*store, hub, blocking_pool});
+  // on_success / on_failure of asynchronous invocations.
+  ingest::Destinations destinations(*store, scheduler, clock, log, cfg);
+  scheduler.set_observer([&destinations](const store::Job& job, const config::Function& fn,
+                                         const runtime::Outcome& outcome,
+                                         store::Completion::Kind kind) {
+    destinations.Observe(job, fn, outcome, kind);
+  });
 
   base::Status started = scheduler.Start(cfg);
   if (!started.ok()) {
@@ -195,6 +203,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
         if (auto next = webhook->Reload(true)) {
           ingest_handler->SetConfig(next);
           admin_handler->SetConfig(next);
+          destinations.SetConfig(next);
           scheduler.SetConfig(next);
         }
         asio::post(ioc, watch_hooks);
@@ -216,6 +225,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
           cfg = *next;
           ingest_handler->SetConfig(cfg);
           admin_handler->SetConfig(cfg);
+          destinations.SetConfig(cfg);
           scheduler.SetConfig(cfg);
           log.Info("config.reloaded", {{"file", config_path}});
         }

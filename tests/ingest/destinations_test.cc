@@ -1,0 +1,89 @@
+#include "ingest/destinations.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "ingest/ingest_handler.h"
+
+namespace longhaul::ingest {
+namespace {
+
+namespace json = boost::json;
+
+store::Job EventJob() {
+  store::Job job;
+  job.id = "job-1";
+  job.function = "orders";
+  job.route = "invoke";
+  job.attempts = 3;
+  job.request.headers = {{"x-amz-invocation-type", "Event"}};
+  job.request.body = R"({"ORDER_IDS":["a"]})";
+  return job;
+}
+
+TEST(InvocationRecord, FailureHasLambdasShape) {
+  config::Function fn;
+  fn.name = "orders";
+  runtime::Outcome outcome;
+  outcome.status = base::Status(base::Code::kUnknown, "exit status 1");
+  std::string text = InvocationRecord(EventJob(), fn, outcome, RecordCondition::kRetriesExhausted,
+                                      base::FromUnixMs(1573755365568));
+  json::value v = json::parse(text);
+  EXPECT_EQ(json::serialize(v.at("version")), R"("1.0")");
+  EXPECT_EQ(v.at("timestamp").as_string(), "2019-11-14T18:16:05.568Z");
+  const auto& rc = v.at("requestContext").as_object();
+  EXPECT_EQ(rc.at("requestId").as_string(), "job-1");
+  EXPECT_EQ(rc.at("functionArn").as_string(),
+            "arn:aws:lambda:us-east-1:000000000000:function:orders:$LATEST");
+  EXPECT_EQ(rc.at("condition").as_string(), "RetriesExhausted");
+  EXPECT_EQ(rc.at("approximateInvokeCount").as_int64(), 3);
+  EXPECT_EQ(json::serialize(v.at("requestPayload")), R"({"ORDER_IDS":["a"]})");
+  EXPECT_EQ(json::serialize(v.at("responseContext")),
+            R"({"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"})");
+  EXPECT_EQ(v.at("responsePayload").at("errorMessage").as_string(),
+            "RequestId: job-1 exit status 1");
+}
+
+TEST(InvocationRecord, SuccessCarriesTheResponseAndNoFunctionError) {
+  config::Function fn;
+  fn.name = "orders";
+  fn.environment["AWS_REGION"] = "eu-west-1";
+  store::Job job = EventJob();
+  job.attempts = 1;
+  job.request.body = "not json";
+  runtime::Outcome outcome;
+  outcome.response.body = R"({"ok":true})";
+  json::value v = json::parse(InvocationRecord(job, fn, outcome, RecordCondition::kSuccess,
+                                               base::FromUnixMs(0)));
+  EXPECT_EQ(v.at("requestContext").at("condition").as_string(), "Success");
+  EXPECT_EQ(v.at("requestContext").at("functionArn").as_string(),
+            "arn:aws:lambda:eu-west-1:000000000000:function:orders:$LATEST");
+  EXPECT_EQ(v.at("requestPayload").as_string(), "not json");
+  EXPECT_FALSE(v.at("responseContext").as_object().contains("functionError"));
+  EXPECT_EQ(json::serialize(v.at("responsePayload")), R"({"ok":true})");
+}
+
+TEST(IsAsyncInvocation, EventInvokesAndAsyncRoutes) {
+  config::Config cfg;
+  config::Route async_route;
+  async_route.method = "POST";
+  async_route.path = "/a";
+  async_route.ack = config::AckMode::kAsync;
+  config::Route sync_route = async_route;
+  sync_route.path = "/s";
+  sync_route.ack = config::AckMode::kSync;
+  cfg.routes = {async_route, sync_route};
+  store::Job job = EventJob();
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg));
+  job.request.headers = {{"X-Amz-Invocation-Type", "RequestResponse"}};
+  EXPECT_FALSE(IsAsyncInvocation(job, cfg));
+  job.route = RouteKey(async_route);
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg));
+  job.route = RouteKey(sync_route);
+  EXPECT_FALSE(IsAsyncInvocation(job, cfg));
+}
+
+}  // namespace
+}  // namespace longhaul::ingest
