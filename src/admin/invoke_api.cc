@@ -199,8 +199,12 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const con
                                                                           : "RequestResponse") +
                               " invocation type");
   }
-  if (base::Status s = CheckJsonPayload(req.body()); !s.ok()) {
-    co_return LambdaError(400, "InvalidRequestContentException", s.message());
+  // Lambda functions get JSON events, as in AWS; command and http functions take any bytes
+  // (`longhaul invoke --data` sends text).
+  if (fn->kind == config::RuntimeKind::kLambda) {
+    if (base::Status s = CheckJsonPayload(req.body()); !s.ok()) {
+      co_return LambdaError(400, "InvalidRequestContentException", s.message());
+    }
   }
   if (*type == InvocationType::kDryRun) {
     http::Response res = http::MakeResponse(204, "", "");

@@ -52,7 +52,8 @@ base::Result<InvocationType> ParseInvocationType(std::string_view header);
 // X-Amz-Log-Type: "" or "None" -> false, "Tail" -> true; kInvalidArgument otherwise.
 base::Result<bool> ParseLogTypeTail(std::string_view header);
 
-// kInvalidArgument unless `body` is empty (a null event) or one JSON value.
+// kInvalidArgument unless `body` is empty (a null event) or one JSON value. Invoke applies it to
+// `runtime: lambda` functions only; command and http functions take any bytes.
 base::Status CheckJsonPayload(std::string_view body);
 
 // "arn:aws:lambda:<region>:000000000000:function:<name>" (+ ":<qualifier>" when non-empty).

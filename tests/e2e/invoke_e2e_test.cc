@@ -27,6 +27,10 @@ std::string Config(const TempDir& dir) {
          "    runtime: command\n"
          "    command: [\"/bin/sh\", \"-c\", \"echo boom-on-stderr >&2; exit 3\"]\n"
          "    retries: 0\n"
+         "  lambda-echo:\n"
+         "    runtime: lambda\n"
+         "    bootstrap: " LONGHAUL_EXAMPLE_BOOTSTRAP "\n"
+         "    retries: 0\n"
          "routes:\n"
          "  - path: /unused\n"
          "    method: POST\n"
@@ -124,7 +128,7 @@ TEST(InvokeE2E, ServiceErrorsCarryTheLambdaErrorType) {
   };
   const Case cases[] = {
       {"nope", "{}", {}, 404, "ResourceNotFoundException"},
-      {"ok", "not json", {}, 400, "InvalidRequestContentException"},
+      {"lambda-echo", "not json", {}, 400, "InvalidRequestContentException"},
       {"ok", "{}", {{"X-Amz-Invocation-Type", "Later"}}, 400, "InvalidParameterValueException"},
       {"ok", "{}", {{"X-Amz-Log-Type", "All"}}, 400, "InvalidParameterValueException"},
       {"ok:v1?Qualifier=v2", "{}", {}, 400, "InvalidParameterValueException"},
