@@ -1,0 +1,303 @@
+// Orderly stops and reloads of the real binary: SIGTERM drains (no new connections, running work
+// gets its grace, queued work stays queued, exit 0), SIGHUP reloads the configuration (new
+// routes appear, in-flight requests keep their answer, an invalid file is rejected and the old
+// configuration keeps serving).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "testing/server_process.h"
+
+namespace longhaul::testing {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void Touch(const std::string& path) { std::ofstream(path) << "go"; }
+
+int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
+
+// A plain client connection that can be kept open across requests (keep-alive).
+class RawConn {
+ public:
+  explicit RawConn(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    timeval tv{10, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawConn() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  bool connected() const { return fd_ >= 0; }
+
+  bool Send(const std::string& path, const std::string& body) {
+    std::string r = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+    return ::send(fd_, r.data(), r.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(r.size());
+  }
+
+  // The next response's header block and body ("" when the connection ended first).
+  std::string ReadResponse() {
+    for (;;) {
+      size_t end = buf_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        size_t cl = 0;
+        std::string head = buf_.substr(0, end);
+        for (const char* name : {"Content-Length: ", "content-length: "}) {
+          if (size_t p = head.find(name); p != std::string::npos) {
+            cl = std::stoul(head.substr(p + std::strlen(name)));
+          }
+        }
+        if (buf_.size() >= end + 4 + cl) {
+          std::string out = buf_.substr(0, end + 4 + cl);
+          buf_.erase(0, end + 4 + cl);
+          return out;
+        }
+      }
+      char chunk[4096];
+      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return "";
+      buf_.append(chunk, static_cast<size_t>(n));
+    }
+  }
+
+  // True when the server has closed the connection (EOF or reset) within the receive timeout.
+  bool ClosedByPeer() {
+    char c;
+    ssize_t n = ::recv(fd_, &c, 1, 0);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buf_;
+};
+
+bool CanConnect(int port) {
+  RawConn c(port);
+  return c.connected();
+}
+
+// Logs "start <job>" to out.txt, waits for the gate file, logs "end <job>", echoes its input.
+std::string GatedFunction(const TempDir& dir, int concurrency) {
+  const std::string out = dir.File("out.txt");
+  return "  work:\n"
+         "    runtime: command\n"
+         "    command: [\"/bin/sh\", \"-c\", \"echo start $LONGHAUL_JOB_ID >> " +
+         out + "; while [ ! -f " + dir.File("gate") +
+         " ]; do sleep 0.02; done; echo end "
+         "$LONGHAUL_JOB_ID >> " +
+         out +
+         "; cat\"]\n"
+         "    concurrency: " +
+         std::to_string(concurrency) +
+         "\n"
+         "    retries: 0\n";
+}
+
+TEST(LifecycleE2E, SigtermRefusesNewConnectionsAndGivesRunningWorkItsGrace) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n",
+                       "  shutdown_grace: 60s\n");
+  server.Start();
+  const int port = PortOf(server.public_url());
+  RawConn kept(port);  // opened before the signal, idle during it
+  ASSERT_TRUE(kept.connected());
+  std::string running = JsonField(server.Post("/hook", "r")->body, "id");
+  std::string queued = JsonField(server.Post("/hook", "q")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty());
+
+  server.Signal(SIGTERM);
+  // The listener closes at once, while the running job keeps the process alive.
+  EXPECT_TRUE(Eventually([&] { return !CanConnect(port); }, std::chrono::seconds(10)));
+  EXPECT_EQ(::kill(server.pid(), 0), 0) << "exited before the running job's grace ran out";
+  EXPECT_NE(server.Log().find("server.stopping"), std::string::npos);
+
+  // A request on a connection opened before the signal is still answered, durably, and then
+  // that connection is closed.
+  ASSERT_TRUE(kept.Send("/hook", "late"));
+  std::string late = kept.ReadResponse();
+  ASSERT_NE(late.find(" 202 "), std::string::npos) << late;
+  EXPECT_NE(late.find("Connection: close"), std::string::npos) << late;
+  EXPECT_TRUE(kept.ClosedByPeer());
+  size_t id_at = late.find("\"id\":\"");
+  ASSERT_NE(id_at, std::string::npos) << late;
+  std::string late_id = late.substr(id_at + 6, 26);
+
+  // The running job finishes within its grace; the process exits 0.
+  Touch(scratch.File("gate"));
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+  std::string out = ReadFile(scratch.File("out.txt"));
+  EXPECT_NE(out.find("end " + running), std::string::npos) << out;
+  EXPECT_EQ(out.find("start " + queued), std::string::npos) << "queued work ran during the drain";
+  EXPECT_EQ(out.find("start " + late_id), std::string::npos) << out;
+
+  // The running job's outcome was recorded before the exit; queued work runs after a restart.
+  server.Start();
+  std::string job = server.WaitForJobState(running, "succeeded", std::chrono::seconds(1));
+  EXPECT_FALSE(job.empty()) << "the finished job was not recorded before the exit";
+  EXPECT_EQ(JsonField(job, "attempts"), "1");
+  EXPECT_FALSE(server.WaitForJobState(queued, "succeeded").empty()) << server.Log();
+  EXPECT_FALSE(server.WaitForJobState(late_id, "succeeded").empty()) << server.Log();
+  out = ReadFile(scratch.File("out.txt"));
+  EXPECT_EQ(out.find("start " + running), out.rfind("start " + running)) << "ran twice: " << out;
+}
+
+TEST(LifecycleE2E, SigtermPastTheGraceRequeuesTheRunningJob) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n",
+                       "  shutdown_grace: 300ms\n");
+  server.Start();
+  std::string running = JsonField(server.Post("/hook", "r")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty());
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+  EXPECT_NE(server.Log().find("sched.shutdown_cancelling"), std::string::npos) << server.Log();
+
+  Touch(scratch.File("gate"));
+  server.Start();
+  std::string job = server.WaitForJobState(running, "succeeded");
+  ASSERT_FALSE(job.empty()) << server.Log();
+  EXPECT_EQ(JsonField(job, "attempts"), "2");  // the cut-short attempt, then this one
+}
+
+// SIGTERM while many requests are in flight: every 2xx is kept and the process exits 0 (no crash
+// in teardown while appends are still completing).
+TEST(LifecycleE2E, SigtermUnderLoadExitsZeroAndKeepsEveryAck) {
+  ServerProcess server(
+      "functions:\n"
+      "  quick:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cat > /dev/null\"]\n"
+      "    concurrency: 8\n"
+      "routes:\n"
+      "  - path: /hook\n"
+      "    function: quick\n",
+      "  shutdown_grace: 10s\n");
+  std::vector<std::string> acked;
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    server.Start();
+    std::mutex mu;
+    std::atomic<int> answered{0};
+    std::atomic<int> bad{0};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 8; ++t) {
+      senders.emplace_back([&] {
+        for (;;) {
+          auto r = server.Post("/hook", std::string(512, 'x'));
+          if (!r.ok()) return;  // the listener is gone, or the process
+          if (r->status == 202) {
+            std::lock_guard<std::mutex> lock(mu);
+            acked.push_back(r->Header("X-Longhaul-Job-Id"));
+          } else if (r->status != 503) {
+            ++bad;
+          }
+          ++answered;
+        }
+      });
+    }
+    ASSERT_TRUE(Eventually([&] { return answered.load() >= 300; }));
+    const int code = server.Terminate();
+    for (auto& t : senders) t.join();
+    EXPECT_EQ(code, 0) << server.Log().substr(
+        server.Log().size() > 3000 ? server.Log().size() - 3000 : 0);
+    EXPECT_EQ(bad.load(), 0);
+  }
+  server.Start();
+  for (const std::string& id : acked) {
+    ASSERT_FALSE(server.WaitForJobState(id, "succeeded").empty()) << "lost " << id;
+  }
+}
+
+TEST(LifecycleE2E, SighupReloadsRoutesKeepsInFlightRequestsAndRejectsABadFile) {
+  TempDir scratch;
+  const std::string function = GatedFunction(scratch, 4);
+  ServerProcess server("functions:\n" + function +
+                       "routes:\n"
+                       "  - path: /a\n"
+                       "    function: work\n"
+                       "  - path: /sync\n"
+                       "    function: work\n"
+                       "    ack: sync\n"
+                       "    wait: 60s\n");
+  server.Start();
+  EXPECT_EQ(server.Post("/b", "x")->status, 404);
+
+  // A request waiting for its result on a route the new file drops.
+  base::Result<http::ClientResponse> in_flight = base::Internal("not answered");
+  std::thread waiter([&] { in_flight = server.Post("/sync", "in-flight"); });
+  ASSERT_TRUE(Eventually([&] {
+    auto list = server.AdminGet("/jobs?state=running");
+    return list.ok() && list->body.find("\"id\"") != std::string::npos;
+  }));
+
+  server.WriteConfig("functions:\n" + function +
+                     "routes:\n"
+                     "  - path: /a\n"
+                     "    function: work\n"
+                     "  - path: /b\n"
+                     "    function: work\n");
+  server.Signal(SIGHUP);
+  EXPECT_TRUE(Eventually([&] {
+    auto r = server.Post("/b", "x");
+    return r.ok() && r->status == 202;
+  })) << server.Log();
+  EXPECT_NE(server.Log().find("config.reloaded"), std::string::npos);
+  EXPECT_EQ(server.Post("/sync", "x")->status, 404);
+
+  Touch(scratch.File("gate"));
+  waiter.join();
+  ASSERT_TRUE(in_flight.ok()) << in_flight.status().ToString();
+  EXPECT_EQ(in_flight->status, 200);
+  EXPECT_EQ(in_flight->body, "in-flight");
+
+  // A file that does not validate: rejected with a log line, the running config stays.
+  server.WriteConfig("functions:\n" + function +
+                     "routes:\n"
+                     "  - path: /c\n"
+                     "    function: no-such-function\n");
+  server.Signal(SIGHUP);
+  EXPECT_TRUE(Eventually([&] {
+    return server.Log().find("config.reload_rejected") != std::string::npos;
+  })) << server.Log();
+  EXPECT_EQ(server.Post("/a", "x")->status, 202);
+  EXPECT_EQ(server.Post("/b", "x")->status, 202);
+  EXPECT_EQ(server.Post("/c", "x")->status, 404);
+  EXPECT_EQ(::kill(server.pid(), 0), 0);
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
+}  // namespace
+}  // namespace longhaul::testing
