@@ -1,5 +1,7 @@
 // longhaul: flags, config, wiring, run, teardown. The only code the tests do not link.
 #include <CLI/CLI.hpp>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -56,6 +58,26 @@ http::ServerLimits LimitsFrom(const config::Server& s) {
 std::string HostPort(const std::string& host, uint16_t port) {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);
+}
+
+// Runs `handler` while counting it in `in_flight`, so a SIGTERM can let requests being handled
+// finish before the I/O threads stop.
+asio::awaitable<http::Response> CountedCall(std::atomic<int>& in_flight,
+                                            const http::Handler& handler, http::Request& req,
+                                            const http::ConnInfo& conn) {
+  struct Count {
+    std::atomic<int>& n;
+    explicit Count(std::atomic<int>& c) : n(c) { n.fetch_add(1); }
+    ~Count() { n.fetch_sub(1); }
+  } count(in_flight);
+  co_return co_await handler(req, conn);
+}
+
+http::Handler Counted(std::atomic<int>& in_flight, http::Handler handler) {
+  return
+      [&in_flight, handler = std::move(handler)](http::Request& req, const http::ConnInfo& conn) {
+        return CountedCall(in_flight, handler, req, conn);
+      };
 }
 
 // Reloads the hooks files of `longhaul webhook` (SIGHUP, SIGUSR1); the reasons a reload is
@@ -116,6 +138,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
 
   int io_threads = srv.threads > 0 ? srv.threads
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::atomic<int> in_flight{0};  // requests being handled; outlives `ioc` and its handlers
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking_pool(4);
 
@@ -127,14 +150,14 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   std::shared_ptr<ingest::IngestHandler> ingest_handler;
   std::shared_ptr<admin::AdminHandler> admin_handler;
   http::HttpServer public_server(ioc, log, "public", LimitsFrom(srv),
-                                 [&](http::Request& r, const http::ConnInfo& c) {
+                                 Counted(in_flight, [&](http::Request& r, const http::ConnInfo& c) {
                                    return webhook ? webhook->Handle(*ingest_handler, r, c)
                                                   : (*ingest_handler)(r, c);
-                                 });
+                                 }));
   http::HttpServer admin_server(ioc, log, "admin", LimitsFrom(srv),
-                                [&](http::Request& r, const http::ConnInfo& c) {
+                                Counted(in_flight, [&](http::Request& r, const http::ConnInfo& c) {
                                   return (*admin_handler)(r, c);
-                                });
+                                }));
   auto public_port = public_server.Listen(srv.listen.host, srv.listen.port);
   auto admin_port = admin_server.Listen(srv.admin.host, srv.admin.port);
   for (const auto* p : {&public_port, &admin_port}) {
@@ -212,6 +235,9 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   };
   if (webhook && webhook->options().hotreload) watch_hooks();
 
+  // SIGTERM drains on this thread; joined before teardown (it uses the scheduler and `ioc`).
+  std::thread stopper;
+  const base::Duration shutdown_grace = srv.shutdown_grace;  // `srv` dies with a reload
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
   if (webhook) signals.add(SIGUSR1);
   std::function<void()> on_signal = [&] {
@@ -237,11 +263,19 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
       admin_server.StopAccepting();
       store_timer.cancel();
       hooks_timer.cancel();
-      // Draining blocks; do it off the I/O threads, then stop them.
-      std::thread([&] {
+      // Draining blocks; do it off the I/O threads, then stop them. Until then the work guard
+      // below keeps them running: with the listeners and timers gone nothing else might.
+      const auto grace_ends = std::chrono::steady_clock::now() + shutdown_grace;
+      stopper = std::thread([&, grace_ends] {
         scheduler.Shutdown();
+        // Requests being handled get their answers: until the grace ends, at least 1 s.
+        const auto deadline =
+            std::max(grace_ends, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+        while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
         ioc.stop();
-      }).detach();
+      });
     });
   };
   on_signal();
@@ -254,11 +288,16 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
               HostPort(srv.admin.host, *admin_port).c_str());
   std::fflush(stdout);
 
+  auto keep_running = asio::make_work_guard(ioc);  // until the stopper calls ioc.stop()
   std::vector<std::thread> threads;
   for (int i = 1; i < io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : threads) t.join();
+  if (stopper.joinable()) stopper.join();
   blocking_pool.join();
+  // Appends still queued complete on the store's writer thread and post to `ioc`: let them do so
+  // now, while it exists (a blocking write is a barrier behind them), not in ~SqliteStore.
+  (void)store->RecoverLeases(clock.Now(), node_id);
   log.Info("server.stopped");
   return 0;
 }
