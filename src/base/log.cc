@@ -1,7 +1,8 @@
 #include "base/log.h"
 
 #include <chrono>
-#include <ctime>
+
+#include "base/time_format.h"
 
 namespace longhaul::base {
 namespace {
@@ -17,16 +18,7 @@ std::string_view LevelName(LogLevel l) {
 }
 
 std::string Timestamp() {
-  auto now = std::chrono::system_clock::now();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  return FormatIsoMillis(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now()));
 }
 
 bool NeedsQuotes(std::string_view v) {
