@@ -8,10 +8,11 @@
 namespace longhaul::fault {
 namespace {
 
-constexpr size_t kMaxExamples = 20;
+constexpr int kExamplesPerKind = 5;
 
+// Keeps the first few examples of each kind of failure ("LOST", "MISSING", ...).
 void Problem(Report& r, const std::string& what) {
-  if (r.problems.size() < kMaxExamples) {
+  if (++r.examples_per_kind[what.substr(0, what.find(':'))] <= kExamplesPerKind) {
     r.problems.push_back(what);
   }
 }

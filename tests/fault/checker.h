@@ -87,7 +87,8 @@ struct Report {
   int request_violations = 0;         // one request, several jobs
   int unexplained_jobs = 0;           // stored jobs no request of ours can account for
   int unexecuted_jobs = 0;            // stored terminal jobs that never ran
-  std::vector<std::string> problems;  // the first examples of each failure
+  std::vector<std::string> problems;  // the first examples of each kind of failure
+  std::map<std::string, int> examples_per_kind;
 
   bool ok() const {
     return lost == 0 && missing == 0 && not_succeeded == 0 && bad_answers == 0 &&

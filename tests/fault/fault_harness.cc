@@ -12,7 +12,9 @@
 //
 // Exit status: 0 when every check passed, 1 when one failed, 2 on a usage or setup error.
 //   fault_harness [--requests N] [--kills M] [--seed S] [--concurrency C] [--keep]
-//                 [--work-dir D] [--binary PATH] [--drain-timeout SECONDS]
+//                 [--work-dir D] [--binary PATH] [--drain-timeout SECONDS] [--sabotage-wal]
+// --sabotage-wal deletes the database's WAL at each kill, losing committed jobs as a disk that
+// lies about fsync would: a self-test of the checker (the run must FAIL).
 #include <signal.h>
 #include <unistd.h>
 
@@ -52,6 +54,7 @@ struct Options {
   std::string binary = LONGHAUL_BINARY;
   int drain_timeout_s = 900;
   int function_concurrency = 16;
+  bool sabotage_wal = false;  // self-test: lose the WAL at each kill; the run must FAIL
 };
 
 constexpr double kUnkeyedShare = 0.3;  // no idempotency key
@@ -61,7 +64,8 @@ constexpr double kSlowShare = 0.1;     // the function sleeps 50 ms: kills often
 int Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--requests N] [--kills M] [--seed S] [--concurrency C] [--keep]\n"
-               "          [--work-dir DIR] [--binary PATH] [--drain-timeout SECONDS]\n",
+               "          [--work-dir DIR] [--binary PATH] [--drain-timeout SECONDS]\n"
+               "          [--sabotage-wal]  (self-test: delete the WAL at each kill; must FAIL)\n",
                argv0);
   return 2;
 }
@@ -73,6 +77,8 @@ bool ParseOptions(int argc, char** argv, Options* o) {
     const char* v = nullptr;
     if (a == "--keep") {
       o->keep = true;
+    } else if (a == "--sabotage-wal") {
+      o->sabotage_wal = true;
     } else if (a == "--requests" && (v = value())) {
       o->requests = std::atoi(v);
     } else if (a == "--kills" && (v = value())) {
@@ -397,6 +403,12 @@ int Run(const Options& opt) {
     }
     orphans += server.Kill();
     ++kills;
+    if (opt.sabotage_wal) {
+      // What a disk that acknowledges writes it never stored would do to the committed jobs.
+      std::error_code ec;
+      std::filesystem::remove(dir + "/data/longhaul.db-wal", ec);
+      std::filesystem::remove(dir + "/data/longhaul.db-shm", ec);
+    }
     ++gen;
     if (std::string err = server.Start(gen); !err.empty()) {
       failures.push_back("restart failed: " + err);
