@@ -29,13 +29,15 @@ int CountLines(const std::string& path) {
   return n;
 }
 
-// A handler that appends "<label>\n" to $OUT, then blocks until the file $GATE exists.
+// A handler that appends "<label>\n" to $OUT, then blocks until the file $GATE exists. It
+// gives up when the test's directory is gone, so a killed server leaves no process behind.
 std::string GatedFunction(const std::string& name, const TempDir& dir, int concurrency = 4,
                           const std::string& label = "$LONGHAUL_JOB_ID") {
   return "  " + name + ":\n"
          "    runtime: command\n"
          "    command: [\"/bin/sh\", \"-c\", \"echo " + label + " >> " + dir.File("out.txt") +
-         "; while [ ! -f " + dir.File("gate") + " ]; do sleep 0.02; done; cat\"]\n"
+         "; while [ ! -f " + dir.File("gate") + " ]; do [ -d " + dir.path() +
+         " ] || exit 1; sleep 0.02; done; cat\"]\n"
          "    concurrency: " + std::to_string(concurrency) + "\n"
          "    retries: 0\n";
 }
@@ -168,7 +170,7 @@ TEST(IngestE2E, PerKeyOrderHoldsWhileOtherKeysRun) {
       "    runtime: command\n"
       "    command: [\"/bin/sh\", \"-c\", \"read -r line; echo start $line >> " +
       scratch.File("out.txt") + "; case $line in a*) while [ ! -f " + scratch.File("gate") +
-      " ]; do sleep 0.02; done;; esac; echo end $line >> " + scratch.File("out.txt") + "\"]\n"
+      " ]; do [ -d " + scratch.path() + " ] || exit 1; sleep 0.02; done;; esac; echo end $line >> " + scratch.File("out.txt") + "\"]\n"
       "    concurrency: 4\n"
       "routes:\n"
       "  - path: /msg\n"

@@ -111,7 +111,7 @@ std::string GatedFunction(const TempDir& dir, int concurrency) {
          "    runtime: command\n"
          "    command: [\"/bin/sh\", \"-c\", \"echo start $LONGHAUL_JOB_ID >> " +
          out + "; while [ ! -f " + dir.File("gate") +
-         " ]; do sleep 0.02; done; echo end "
+         " ]; do [ -d " + dir.path() + " ] || exit 1; sleep 0.02; done; echo end "
          "$LONGHAUL_JOB_ID >> " +
          out +
          "; cat\"]\n"

@@ -47,7 +47,7 @@ while true; do
   case "$EVENT" in
     *crash*) exit 3 ;;
     *sleep*) touch "$SLEEPING"; sleep 60 ;;
-    *gate*) touch "$SLEEPING"; while [ ! -f "$GATE" ]; do sleep 0.02; done ;;
+    *gate*) touch "$SLEEPING"; while [ ! -f "$GATE" ]; do [ -d "${GATE%/*}" ] || exit 1; sleep 0.02; done ;;
     *fail*)
       curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Function.Test' \
         --data-binary '{"errorMessage":"it failed","errorType":"TestError"}' "$API/invocation/$ID/error"
