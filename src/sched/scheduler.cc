@@ -87,16 +87,16 @@ void Scheduler::Loop() {
       last_maintenance = now;
     }
 
-    // Sleep until woken, the next retry is due, or the poll interval passes.
+    // Sleep until woken (an append, a finished attempt), the next retry is due, or the poll
+    // interval passes. Work that is due now but was not claimed waits for a free slot, which
+    // a finishing attempt announces with Wake(): looping on it would spin.
     base::Duration wait = options_.poll_interval;
     if (auto next = store_.NextRunAt(); next.ok() && next->has_value()) {
-      wait = std::clamp(std::chrono::duration_cast<base::Duration>(**next - clock_.Now()),
-                        base::Duration(0), wait);
+      auto until_next = std::chrono::duration_cast<base::Duration>(**next - clock_.Now());
+      if (until_next.count() > 0) wait = std::min(until_next, wait);
     }
     std::unique_lock<std::mutex> lock(mu_);
-    if (wait.count() > 0) {
-      cv_.wait_for(lock, wait, [this] { return wake_ || stopping_; });
-    }
+    cv_.wait_for(lock, wait, [this] { return wake_ || stopping_; });
   }
 }
 
