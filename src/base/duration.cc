@@ -42,6 +42,11 @@ Result<Duration> ParseDuration(std::string_view text, Duration bare_unit) {
       return InvalidArgument("invalid duration '" + std::string(text) +
                              "': a unit (ms, s, m, h, d) is required");
     }
+    // n < 10^15 and unit_ms <= 86'400'000: the product can overflow int64, so bound it first.
+    if (static_cast<int64_t>(n) > (kMaxDuration.count() - total) / unit_ms) {
+      return InvalidArgument("invalid duration '" + std::string(text) +
+                             "': longer than the maximum of " + FormatDuration(kMaxDuration));
+    }
     total += static_cast<int64_t>(n) * unit_ms;
   }
   return Duration(total);
@@ -78,6 +83,9 @@ Result<uint64_t> ParseSize(std::string_view text) {
   } else {
     return InvalidArgument("invalid size '" + std::string(text) +
                            "': expected a number with B, KiB, MiB, GiB, KB, MB or GB");
+  }
+  if (n > UINT64_MAX / mult) {
+    return InvalidArgument("invalid size '" + std::string(text) + "': too large");
   }
   return n * mult;
 }

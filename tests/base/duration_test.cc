@@ -27,6 +27,20 @@ TEST(ParseDuration, Rejects) {
   }
 }
 
+// Regression (found by fuzz/config_fuzz): "999999999999999d" overflowed int64 (undefined
+// behaviour) and could come back negative; so could a long sum of terms.
+TEST(ParseDuration, RejectsWhatWouldOverflow) {
+  for (const char* bad : {"999999999999999d", "106751991167d", "36501d", "36500d1ms",
+                          "999999999999999h999999999999999h"}) {
+    auto r = ParseDuration(bad);
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+  }
+  auto bare = ParseDuration("999999999999999", std::chrono::seconds(1));
+  EXPECT_EQ(bare.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(ParseDuration("36500d")->count(), kMaxDuration.count());
+  EXPECT_EQ(ParseDuration("35000d1000d501d").status().code(), Code::kInvalidArgument);
+}
+
 TEST(FormatDuration, Shortest) {
   EXPECT_EQ(FormatDuration(Duration(1500)), "1500ms");
   EXPECT_EQ(FormatDuration(Duration(90'000)), "90s");
@@ -39,6 +53,13 @@ TEST(ParseSize, Units) {
   EXPECT_EQ(*ParseSize("1KB"), 1000u);
   EXPECT_FALSE(ParseSize("ten").ok());
   EXPECT_FALSE(ParseSize("1XB").ok());
+}
+
+// Regression: 99999999999999GiB wrapped around 2^64 to a small, wrong limit.
+TEST(ParseSize, RejectsWhatWouldWrap) {
+  EXPECT_FALSE(ParseSize("99999999999999GiB").ok());
+  EXPECT_EQ(*ParseSize("999999999999999"), 999'999'999'999'999u);
+  EXPECT_EQ(*ParseSize("999999999GiB"), 999'999'999ull * 1024 * 1024 * 1024);
 }
 
 }  // namespace
