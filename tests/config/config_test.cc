@@ -467,6 +467,13 @@ const ErrorCase kErrorCases[] = {
     {"UnknownTopLevelKey", "serve:\n  listen: 1.2.3.4:80\n", 1,
      "unknown key `serve` (did you mean `server`?)"},
     {"SecondDocument", "server: {}\n---\nserver: {}\n", 3, "a second YAML document"},
+    {"SecondDocumentAfterEmptyOne", "server: {}\n---\n---\nserver: {}\n", 4,
+     "a second YAML document"},
+    // Regression (found by fuzz/config_fuzz): yaml-cpp 0.7's LoadAll returned the same empty
+    // document forever on a stray ',' (jbeder/yaml-cpp#1040), until memory ran out.
+    {"StrayComma", ",\n", 1, "invalid YAML"},
+    {"StrayCommaAfterBlankLine", "\n,\n", 2, "invalid YAML"},
+    {"StrayCommaInSecondDocument", "server: {}\n---\n,\n", 3, "invalid YAML"},
     {"DuplicateKey", "server:\n  threads: 1\n  threads: 2\n", 3,
      "duplicate key `threads` (first at line 2)"},
     {"SectionOfWrongShape", "server: [1]\n", 1, "server: expected a mapping, got a list"},
