@@ -78,9 +78,8 @@ asio::awaitable<void> Session(beast::tcp_stream stream, ServerLimits limits, Han
         if (ec) break;
         buffer.commit(n);
       }
-      beast::http::request_parser<beast::http::string_body> parser;
-      parser.header_limit(static_cast<uint32_t>(limits.header_limit));
-      parser.body_limit(limits.body_limit);
+      RequestParser parser;
+      ConfigureParser(parser, limits);
       stream.expires_after(limits.header_timeout);
       auto [hec, hn] = co_await beast::http::async_read_header(stream, buffer, parser, kTuple);
       if (hec) {
@@ -90,7 +89,7 @@ asio::awaitable<void> Session(beast::tcp_stream stream, ServerLimits limits, Han
         break;
       }
       auto& header = parser.get();
-      if (auto cl = parser.content_length(); cl && *cl > limits.body_limit) {
+      if (AnnouncesBodyOverLimit(parser, limits)) {
         co_await WriteAndClose(stream,
                                ErrorResponse(413, base::Code::kPayloadTooLarge,
                                              "request body is over the limit of " +

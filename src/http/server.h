@@ -16,18 +16,10 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/status.h"
+#include "http/request_limits.h"
 #include "http/types.h"
 
 namespace longhaul::http {
-
-struct ServerLimits {
-  uint64_t header_limit = 16 * 1024;
-  uint64_t body_limit = 10 * 1024 * 1024;
-  base::Duration header_timeout = std::chrono::seconds(10);
-  base::Duration body_timeout = std::chrono::seconds(60);
-  base::Duration idle_timeout = std::chrono::seconds(60);
-  int max_connections = 10000;
-};
 
 class HttpServer {
  public:
