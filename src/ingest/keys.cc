@@ -63,7 +63,9 @@ base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
       }
       boost::system::error_code ec;
       const boost::json::value* found = body_->find_pointer(source.name, ec);
-      if (found != nullptr && !found->is_null()) {
+      // An empty string is no key, as an empty header or query value is.
+      if (found != nullptr && !found->is_null() &&
+          !(found->is_string() && found->get_string().empty())) {
         value = found->is_string() ? std::string(found->get_string())
                                    : boost::json::serialize(*found);
       }

@@ -19,7 +19,8 @@ class KeyExtractor {
  public:
   explicit KeyExtractor(const store::Request& req) : req_(req) {}
 
-  // The key's value: "" when the source is disabled, or absent and not required.
+  // The key's value: "" when the source is disabled, or absent and not required. An empty
+  // header, query parameter or JSON string counts as absent; JSON null too.
   // kInvalidArgument when it is required and absent, or when a JSON pointer is used and the
   // body is not JSON. `what` names the key in messages ("idempotency key").
   base::Result<std::string> Extract(const config::KeySource& source, std::string_view what);

@@ -38,6 +38,20 @@ TEST(KeyExtractor, MissingRequiredIs400WithReason) {
   EXPECT_NE(r.status().message().find("/update_id"), std::string::npos);
 }
 
+// Regression (found by fuzz/keys_fuzz's "a required key is present" check): {"update_id": ""}
+// passed a required key as "", i.e. no key, so re-deliveries were stored and run again.
+TEST(KeyExtractor, EmptyJsonStringIsMissingLikeAnEmptyHeader) {
+  auto req = Req(R"({"update_id": "", "chat": "", "n": 0})");
+  req.headers.emplace_back("X-Empty", "");
+  KeyExtractor k(req);
+  auto r = k.Extract({Kind::kJsonPointer, "/update_id", true}, "idempotency key");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), base::Code::kInvalidArgument);
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/chat", false}, "ordering key"), "");
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/n", true}, "idempotency key"), "0");
+  EXPECT_FALSE(k.Extract({Kind::kHeader, "X-Empty", true}, "idempotency key").ok());
+}
+
 TEST(KeyExtractor, NonJsonBodyWithPointerIs400) {
   auto req = Req("not json {");
   KeyExtractor k(req);
