@@ -1,8 +1,11 @@
 #include "ingest/prefer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <string>
+
+#include "base/duration.h"
 
 namespace longhaul::ingest {
 namespace {
@@ -44,7 +47,10 @@ Preferences ParsePrefer(std::string_view header) {
       int64_t secs = 0;
       auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), secs);
       if (ec == std::errc() && ptr == v.data() + v.size() && secs >= 0) {
-        p.wait = std::chrono::seconds(secs);
+        // Clamped before the conversion to milliseconds, which would overflow int64.
+        constexpr int64_t kMaxSeconds =
+            std::chrono::duration_cast<std::chrono::seconds>(base::kMaxDuration).count();
+        p.wait = std::chrono::seconds(std::min(secs, kMaxSeconds));
       }
     }
     if (comma == std::string_view::npos) break;

@@ -10,7 +10,7 @@ namespace longhaul::ingest {
 
 struct Preferences {
   bool respond_async = false;
-  std::optional<base::Duration> wait;  // wait=N, in seconds
+  std::optional<base::Duration> wait;  // wait=N, in seconds; at most base::kMaxDuration
 };
 
 // Unknown preferences are ignored, as RFC 7240 asks. Several Prefer headers may be joined

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/duration.h"
+
 namespace longhaul::ingest {
 namespace {
 
@@ -20,6 +22,17 @@ TEST(ParsePrefer, Wait) {
   EXPECT_FALSE(ParsePrefer("wait=abc").wait.has_value());
   EXPECT_FALSE(ParsePrefer("wait=-1").wait.has_value());
   EXPECT_FALSE(ParsePrefer("").wait.has_value());
+}
+
+// Regression (found by fuzz/http_request_fuzz): wait=999999999999999999 overflowed int64 when
+// converted to milliseconds (undefined behaviour; the handler could see a negative wait).
+TEST(ParsePrefer, HugeWaitIsClampedNotOverflowed) {
+  for (const char* header : {"wait=999999999999999999", "wait=9223372036854775807"}) {
+    auto p = ParsePrefer(header);
+    ASSERT_TRUE(p.wait.has_value()) << header;
+    EXPECT_EQ(*p.wait, base::kMaxDuration) << header;
+  }
+  EXPECT_FALSE(ParsePrefer("wait=9223372036854775808").wait.has_value());  // not an int64
 }
 
 }  // namespace
