@@ -11,6 +11,7 @@ packages=(
   libyaml-cpp-dev       # longhaul.yaml
   libcli11-dev          # command line
   libgtest-dev libgmock-dev   # tests
+  clang libclang-rt-14-dev llvm   # fuzz/run.sh: clang 14, libFuzzer + sanitizer runtimes, llvm-symbolizer
 )
 
 missing=()
