@@ -15,3 +15,7 @@ ctest --output-on-failure --timeout 600 -j2
 cd - >/dev/null  # back to the repository root
 BENCH_BUILD_DIR="${BUILD_DIR:-build}" BENCH_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   bench/run.sh --smoke
+
+# Fuzz smoke: build the libFuzzer targets with clang (build-fuzz/, only the fuzzers and the
+# modules they link) and run each for FUZZ_SECONDS (15) on its corpus; any finding fails.
+fuzz/run.sh "${FUZZ_SECONDS:-15}"
