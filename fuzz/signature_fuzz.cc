@@ -57,7 +57,7 @@ longhaul::config::Route ParseRoute(std::string_view provider_line, std::string_v
                                                    : HmacCheck::Algorithm::kSha256;
     route.hmac.prefix = std::string(fuzz::TakeWord(provider_line));
     route.hmac.encoding = fuzz::TakeWord(provider_line) == "base64" ? HmacCheck::Encoding::kBase64
-                                                                     : HmacCheck::Encoding::kHex;
+                                                                    : HmacCheck::Encoding::kHex;
   }
   return route;
 }

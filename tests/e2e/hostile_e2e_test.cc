@@ -120,24 +120,32 @@ long RssKiB(pid_t pid) {
   return -1;
 }
 
+// `work` would leave the marker file "ran" (no hostile request may get that far); `probe` runs
+// the good request each test ends with.
+std::string HostileConfig(const TempDir& scratch) {
+  return "functions:\n"
+         "  work:\n"
+         "    runtime: command\n"
+         "    command: [\"/bin/sh\", \"-c\", \"touch " +
+         scratch.File("ran") +
+         "\"]\n"
+         "    retries: 0\n"
+         "  probe:\n"
+         "    runtime: command\n"
+         "    command: [\"/bin/sh\", \"-c\", \"cat > " +
+         scratch.File("probe") +
+         "\"]\n"
+         "routes:\n"
+         "  - path: /hook\n"
+         "    function: work\n"
+         "    idempotency_key: {json: /id}\n"
+         "  - path: /probe\n"
+         "    function: probe\n";
+}
+
 class HostileE2E : public ::testing::Test {
  protected:
-  HostileE2E()
-      : server_("functions:\n"
-                "  work:\n"
-                "    runtime: command\n"
-                "    command: [\"/bin/sh\", \"-c\", \"touch " + scratch_.File("ran") + "\"]\n"
-                "    retries: 0\n"
-                "  probe:\n"
-                "    runtime: command\n"
-                "    command: [\"/bin/sh\", \"-c\", \"cat > " + scratch_.File("probe") + "\"]\n"
-                "routes:\n"
-                "  - path: /hook\n"
-                "    function: work\n"
-                "    idempotency_key: {json: /id}\n"
-                "  - path: /probe\n"
-                "    function: probe\n",
-                kServerLimits) {}
+  HostileE2E() : server_(HostileConfig(scratch_), kServerLimits) {}
 
   void SetUp() override { server_.Start(); }
 
@@ -154,8 +162,7 @@ class HostileE2E : public ::testing::Test {
     conn.Send(request);  // may fail part-way: the server stops reading at a limit
     bool closed = false;
     std::string response = conn.ReadUntilClosed(seconds(20), &closed);
-    EXPECT_TRUE(closed) << "the server kept the connection open after: "
-                        << request.substr(0, 80);
+    EXPECT_TRUE(closed) << "the server kept the connection open after: " << request.substr(0, 80);
     return StatusOf(response);
   }
 
@@ -224,7 +231,8 @@ TEST_F(HostileE2E, OversizedBodyWithContentLengthIs413BeforeTheBodyIsRead) {
             413);
   // Also with Expect: 100-continue: no 100, a 413.
   EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                        "Content-Length: " + std::to_string(kBodyLimit + 1) + "\r\n\r\n"),
+                        "Content-Length: " +
+                        std::to_string(kBodyLimit + 1) + "\r\n\r\n"),
             413);
   ExpectUnharmed();
 }
@@ -239,17 +247,18 @@ TEST_F(HostileE2E, OversizedChunkedBodyIs413) {
   EXPECT_EQ(RawExchange(request), 413);
   // One chunk that claims more than the limit by itself.
   EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "fffffffff\r\n" + chunk),
+                        "fffffffff\r\n" +
+                        chunk),
             413);
   ExpectUnharmed();
 }
 
 TEST_F(HostileE2E, BadChunkedEncodingIs400) {
   const std::string head = "POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
-  for (const std::string body : {"zz\r\nhello\r\n0\r\n\r\n",         // size is not hex
-                                 "5\r\nhelloXX0\r\n\r\n",              // no CRLF after the data
-                                 "-5\r\nhello\r\n0\r\n\r\n",           // negative size
-                                 "ffffffffffffffffff\r\nx\r\n"}) {     // size overflows
+  for (const std::string body : {"zz\r\nhello\r\n0\r\n\r\n",        // size is not hex
+                                 "5\r\nhelloXX0\r\n\r\n",           // no CRLF after the data
+                                 "-5\r\nhello\r\n0\r\n\r\n",        // negative size
+                                 "ffffffffffffffffff\r\nx\r\n"}) {  // size overflows
     EXPECT_EQ(RawExchange(head + body), 400) << body;
   }
   ExpectUnharmed();
@@ -258,8 +267,8 @@ TEST_F(HostileE2E, BadChunkedEncodingIs400) {
 TEST_F(HostileE2E, InvalidUtf8InAJsonBodyWithAPointerKeyIs400) {
   // The route takes its idempotency key from /id; a body that is not valid UTF-8 is not JSON.
   for (const std::string body : {std::string("{\"id\": \"\xff\xfe\"}"),
-                                 std::string("{\"id\": \"\xc0\xaf\"}"),         // overlong '/'
-                                 std::string("{\"id\": \"\xed\xa0\x80\"}"),     // a surrogate
+                                 std::string("{\"id\": \"\xc0\xaf\"}"),      // overlong '/'
+                                 std::string("{\"id\": \"\xed\xa0\x80\"}"),  // a surrogate
                                  std::string("{\"id\": 1, \"t\": \"\xe2\x82\"}")}) {  // cut short
     auto r = server_.Post("/hook", body, {{"Content-Type", "application/json"}});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -270,13 +279,12 @@ TEST_F(HostileE2E, InvalidUtf8InAJsonBodyWithAPointerKeyIs400) {
 }
 
 TEST_F(HostileE2E, DeeplyNestedJsonIs400) {
-  for (const std::string body : {std::string(100'000, '['), std::string(100'000, '[') +
-                                                                std::string(100'000, ']'),
-                                 [] {
-                                   std::string s;
-                                   for (int i = 0; i < 20'000; ++i) s += "{\"id\":";
-                                   return s + "1" + std::string(20'000, '}');
-                                 }()}) {
+  for (const std::string body :
+       {std::string(100'000, '['), std::string(100'000, '[') + std::string(100'000, ']'), [] {
+          std::string s;
+          for (int i = 0; i < 20'000; ++i) s += "{\"id\":";
+          return s + "1" + std::string(20'000, '}');
+        }()}) {
     auto r = server_.Post("/hook", body, {{"Content-Type", "application/json"}});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->status, 400) << r->body;
@@ -285,16 +293,16 @@ TEST_F(HostileE2E, DeeplyNestedJsonIs400) {
 }
 
 TEST_F(HostileE2E, GarbageRequestLinesAre400) {
-  for (const std::string line : {
-           std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + "\r\n\r\n",  // TLS
-           std::string("GET /\r\n\r\n"),                         // HTTP/0.9: no version
-           std::string("POST /hook HTTP/1.1 extra\r\n\r\n"),     // junk after the version
-           std::string("POST /hook HTTQ/1.1\r\n\r\n"),           // not HTTP
-           std::string("PO\x01ST /hook HTTP/1.1\r\n\r\n"),   // control byte in the method
-           std::string("POST /ho\x7fok HTTP/1.1\r\n\r\n"),       // DEL in the target
-           std::string("POST /hook HTTP/1.1\r\nNo colon here\r\n\r\n"),
-           std::string("POST /hook HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n"),
-           std::string("POST /hook HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")}) {
+  for (const std::string line :
+       {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + "\r\n\r\n",  // TLS
+        std::string("GET /\r\n\r\n"),                      // HTTP/0.9: no version
+        std::string("POST /hook HTTP/1.1 extra\r\n\r\n"),  // junk after the version
+        std::string("POST /hook HTTQ/1.1\r\n\r\n"),        // not HTTP
+        std::string("PO\x01ST /hook HTTP/1.1\r\n\r\n"),    // control byte in the method
+        std::string("POST /ho\x7fok HTTP/1.1\r\n\r\n"),    // DEL in the target
+        std::string("POST /hook HTTP/1.1\r\nNo colon here\r\n\r\n"),
+        std::string("POST /hook HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n"),
+        std::string("POST /hook HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")}) {
     EXPECT_EQ(RawExchange(line), 400) << line;
   }
   ExpectUnharmed();
@@ -310,12 +318,15 @@ TEST_F(HostileE2E, ConnectionsBeyondMaxConnectionsAreClosedAndServingGoesOn) {
   }
   // The server counts a connection once it has accepted it; wait until all 8 are counted, which
   // shows as the next connection being closed.
-  ASSERT_TRUE(Eventually([&] {
-    RawConn extra(port());
-    bool closed = false;
-    extra.ReadUntilClosed(milliseconds(500), &closed);
-    return closed;
-  }, seconds(30))) << "a connection beyond max_connections was not closed";
+  ASSERT_TRUE(Eventually(
+      [&] {
+        RawConn extra(port());
+        bool closed = false;
+        extra.ReadUntilClosed(milliseconds(500), &closed);
+        return closed;
+      },
+      seconds(30)))
+      << "a connection beyond max_connections was not closed";
   for (int i = 0; i < 2 * kMaxConnections; ++i) {
     RawConn extra(port());
     bool closed = false;
@@ -331,21 +342,23 @@ TEST_F(HostileE2E, ConnectionsBeyondMaxConnectionsAreClosedAndServingGoesOn) {
   EXPECT_EQ(StatusOf(answer), 404) << answer;
   // Once they are gone, new connections are served again.
   held.clear();
-  EXPECT_TRUE(Eventually([&] {
-    auto r = server_.Post("/nope", "x");
-    return r.ok() && r->status == 404;
-  }, seconds(30)));
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto r = server_.Post("/nope", "x");
+        return r.ok() && r->status == 404;
+      },
+      seconds(30)));
   ExpectUnharmed();
 }
 
 TEST_F(HostileE2E, MemoryStaysBoundedUnderAFloodOfOversizedRequests) {
   const long before = RssKiB(server_.pid());
   ASSERT_GT(before, 0);
-  const std::string big_header = "POST /hook HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                 std::string(64 * 1024, 'h') + "\r\n\r\n";
-  const std::string big_length = "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                                 std::to_string(1ull << 40) + "\r\n\r\n" +
-                                 std::string(1024 * 1024, 'b');
+  const std::string big_header =
+      "POST /hook HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(64 * 1024, 'h') + "\r\n\r\n";
+  const std::string big_length =
+      "POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(1ull << 40) +
+      "\r\n\r\n" + std::string(1024 * 1024, 'b');
   std::string big_chunked = "POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 64; ++i) big_chunked += "4000\r\n" + std::string(16 * 1024, 'c') + "\r\n";
   // 4 clients at a time (max_connections is 8), 60 requests each: about 160 MiB offered, well
@@ -355,8 +368,9 @@ TEST_F(HostileE2E, MemoryStaysBoundedUnderAFloodOfOversizedRequests) {
   for (int t = 0; t < 4; ++t) {
     clients.emplace_back([&, t] {
       for (int i = 0; i < 60; ++i) {
-        const std::string& request =
-            (i + t) % 3 == 0 ? big_header : (i + t) % 3 == 1 ? big_length : big_chunked;
+        const std::string& request = (i + t) % 3 == 0   ? big_header
+                                     : (i + t) % 3 == 1 ? big_length
+                                                        : big_chunked;
         RawConn conn(port());
         if (!conn.connected()) continue;
         conn.Send(request);
@@ -372,8 +386,8 @@ TEST_F(HostileE2E, MemoryStaysBoundedUnderAFloodOfOversizedRequests) {
   RecordProperty("vmrss_before_kib", std::to_string(before));
   RecordProperty("vmrss_after_kib", std::to_string(after));
   // A resource bound, not a timing one: the server keeps no part of what it refused.
-  EXPECT_LT(after - before, 64 * 1024) << "VmRSS grew from " << before << " KiB to " << after
-                                       << " KiB";
+  EXPECT_LT(after - before, 64 * 1024)
+      << "VmRSS grew from " << before << " KiB to " << after << " KiB";
   ExpectUnharmed();
 }
 

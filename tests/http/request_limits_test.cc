@@ -30,9 +30,9 @@ TEST(ConfigureParser, HeaderAndBodyLimits) {
             bh::error::header_limit);
   EXPECT_EQ(Parse("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nabcde", limits),
             bh::error::body_limit);
-  EXPECT_EQ(Parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n",
-                  limits),
-            bh::error::body_limit);
+  EXPECT_EQ(
+      Parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n", limits),
+      bh::error::body_limit);
 }
 
 // Regression: a header_limit of 4 GiB or more was truncated to 32 bits (4 GiB became 0), so
