@@ -612,6 +612,9 @@ SPAWN_RPS=$(rps_of "$SPAWN")
 LH_RPS=$(rps_of "$LONGHAUL_INGEST")
 R_NGINX=$(calc "$LH_RPS / $NGINX_RPS")
 R_WEBHOOK=$(calc "$LH_RPS / $WEBHOOK_RPS")
+ONLY_RPS=$(rps_of "$INGEST_ONLY")
+R_ONLY_NGINX=$(calc "$ONLY_RPS / $NGINX_RPS")
+R_ONLY_WEBHOOK=$(calc "$ONLY_RPS / $WEBHOOK_RPS")
 P99_MS=$(calc "$(kv "$LATENCY" p99_us) / 1000")
 P99_ONLY_MS=$(calc "$(kv "$LATENCY_ONLY" p99_us) / 1000")
 RSS_IDLE_MIB=$(calc "$RSS_IDLE_KIB / 1024")
@@ -643,9 +646,9 @@ TABLE=$(
 | Figure | longhaul | Peer | Target | |
 | --- | --- | --- | --- | --- |
 | Durable ingest, req/s (wrk -t$BENCH_WRK_THREADS -c$BENCH_CONNECTIONS, 1 KiB POST) | $(fmt "$LH_RPS") | nginx $(fmt "$NGINX_RPS"), webhook $(fmt "$WEBHOOK_RPS") | | |
-| Durable ingest only (function never runs), req/s; p50 / p99 / p99.9 µs | $(fmt "$(rps_of "$INGEST_ONLY")"); $(lat "$INGEST_ONLY") | | | |
-| ingest ÷ nginx (\`return 202\`) | $(fmt "$R_NGINX" 3) | | ≥ 0.5 | $(met "$R_NGINX >= 0.5") |
-| ingest ÷ webhook | $(fmt "$R_WEBHOOK" 2) | | ≥ 7 | $(met "$R_WEBHOOK >= 7") |
+| Durable ingest only (function never runs), req/s; p50 / p99 / p99.9 µs | $(fmt "$ONLY_RPS"); $(lat "$INGEST_ONLY") | | | |
+| ingest ÷ nginx (\`return 202\`) (ingest only ÷ nginx) | $(fmt "$R_NGINX" 3) ($(fmt "$R_ONLY_NGINX" 3)) | | ≥ 0.5 | $(met "$R_NGINX >= 0.5") |
+| ingest ÷ webhook (ingest only ÷ webhook) | $(fmt "$R_WEBHOOK" 2) ($(fmt "$R_ONLY_WEBHOOK" 2)) | | ≥ 7 | $(met "$R_WEBHOOK >= 7") |
 | Ingest latency p50 / p99 / p99.9, µs (wrk, closed loop) | $(lat "$LONGHAUL_INGEST") | nginx $(lat "$NGINX"); webhook $(lat "$WEBHOOK") | | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), /bin/true jobs running: p50 / p99 / p99.9 µs ($(kv "$LATENCY" ok) ok, $(kv "$LATENCY" errors) errors of which $(kv "$LATENCY" missed) not sent in time; $(fmt "$(kv "$LATENCY" achieved_rps)") req/s achieved) | $(lat "$LATENCY") | | p99 ≤ 2000 | $(met "$P99_MS <= 2 && $(kv "$LATENCY" errors) == 0") |
