@@ -238,10 +238,9 @@ EOF
 #   e2e    /bin/true, concurrency N      (end to end)
 #   e2erec records its start and end     (exact concurrency check)
 #   block  blocks (an hour), concurrency 1; its route orders by chat id, so the queued jobs are
-#          blocked behind the running one rather than runnable (ingest only, queue growth,
-#          callgrind). While a function is at its concurrency limit with RUNNABLE jobs queued,
-#          the scheduler loop re-polls the store without sleeping (see RESULTS.md): that would
-#          add a busy core to these figures.
+#          blocked behind the running one rather than runnable and the scheduler has nothing
+#          to claim (ingest only, queue growth, callgrind: the ingest path alone). Before
+#          afce7fc a runnable backlog also made the scheduler loop spin (RESULTS.md, point 0).
 #   echo   the C++ `provided` Lambda bootstrap (when it is built)
 write_config() {
   local dir=$1 fn rec="$WORK/e2erec.log"
