@@ -170,12 +170,12 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                                             : srv.public_url;
   // Lambda runtimes find the Invoke API (AWS_ENDPOINT_URL_LAMBDA) on the admin listener.
   const std::string& admin_host = srv.admin.host;
-  lambda::LambdaRuntime lambda_rt(
-      ioc, clock, log,
-      {.endpoint_url = "http://" + HostPort(admin_host == "0.0.0.0" ? "127.0.0.1"
-                                            : admin_host == "::"    ? "::1"
-                                                                    : admin_host,
-                                            *admin_port)});
+  lambda::LambdaOptions lambda_options;
+  lambda_options.endpoint_url = "http://" + HostPort(admin_host == "0.0.0.0" ? "127.0.0.1"
+                                                     : admin_host == "::"    ? "::1"
+                                                                             : admin_host,
+                                                     *admin_port);
+  lambda::LambdaRuntime lambda_rt(ioc, clock, log, std::move(lambda_options));
   lambda_runtime = &lambda_rt;
   ingest_handler = std::make_shared<ingest::IngestHandler>(deps, cfg);
   admin_handler = std::make_shared<admin::AdminHandler>(deps, cfg);
@@ -186,6 +186,10 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                                          const runtime::Outcome& outcome,
                                          store::Completion::Kind kind) {
     destinations.Observe(job, fn, outcome, kind);
+  });
+  scheduler.set_expiry_observer([&destinations](const store::Job& job,
+                                                const config::Function& fn) {
+    destinations.ObserveExpired(job, fn);
   });
 
   base::Status started = scheduler.Start(cfg);

@@ -27,11 +27,6 @@ bool IsQualifierChar(char c) {
          c == '_' || c == '$';
 }
 
-std::string RegionOf(const config::Function& fn) {
-  auto it = fn.environment.find("AWS_REGION");
-  return it == fn.environment.end() || it->second.empty() ? "us-east-1" : it->second;
-}
-
 }  // namespace
 
 base::Result<FunctionRef> ParseFunctionRef(std::string_view function_name,

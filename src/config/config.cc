@@ -155,6 +155,7 @@ void ReadRoot(Context& ctx, const YAML::Node& root, Config* config) {
         internal::ReadFunction(ctx, entry, function_defaults, names, &edges));
   }
   internal::CheckDestinationLoops(ctx, names, edges);
+  internal::AddUrlDeliveryFunctions(&config->functions);
 
   if (routes == nullptr || routes->value.IsNull()) {
     return;

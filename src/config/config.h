@@ -95,6 +95,10 @@ struct Function {
   std::string working_dir;
   Destination on_success;
   Destination on_failure;
+  // Made by the loader for each `url` destination: an http function named "<fn>:on_success"
+  // (or on_failure; ':' cannot occur in configured names) that POSTs invocation records to the
+  // URL with its own retries. The destination then names it in `function` and keeps `url`.
+  bool delivers_to_url = false;
 };
 
 enum class AckMode { kAsync, kSync, kAuto };

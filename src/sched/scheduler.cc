@@ -116,10 +116,16 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
     req.owner = options_.node_id;
     req.lease = options_.lease;
     req.now = clock_.Now();
+    std::vector<store::Job> expired;
+    req.expired = &expired;
     auto jobs = store_.Claim(req);
     if (!jobs.ok()) {
       log_.Warn("sched.claim_failed", {{"function", fn.name}, {"error", jobs.status().ToString()}});
       continue;
+    }
+    for (const auto& job : expired) {
+      log_.Info("job.expired", {{"job", job.id}, {"function", fn.name}});
+      if (expiry_observer_) expiry_observer_(job, fn);
     }
     for (auto& job : *jobs) Launch(std::move(job), cfg, &fn);
   }

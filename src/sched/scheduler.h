@@ -41,6 +41,10 @@ using OutcomeObserver =
     std::function<void(const store::Job& job, const config::Function& fn,
                        const runtime::Outcome& outcome, store::Completion::Kind kind)>;
 
+// Called for each job a claim moved to dead because it outlived max_event_age before it ran
+// again (no attempt, so no outcome). May be empty.
+using ExpiryObserver = std::function<void(const store::Job& job, const config::Function& fn)>;
+
 class Scheduler {
  public:
   Scheduler(store::Store& store, const base::Clock& clock, base::Logger& log, CompletionHub& hub,
@@ -60,6 +64,7 @@ class Scheduler {
   void Shutdown();
 
   void set_observer(OutcomeObserver o) { observer_ = std::move(o); }
+  void set_expiry_observer(ExpiryObserver o) { expiry_observer_ = std::move(o); }
   int running() const;
 
  private:
@@ -83,6 +88,7 @@ class Scheduler {
   SchedulerOptions options_;
   RuntimeResolver runtimes_;
   OutcomeObserver observer_;
+  ExpiryObserver expiry_observer_;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;        // loop wake-ups

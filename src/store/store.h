@@ -26,6 +26,9 @@ struct ClaimRequest {
   std::string owner;    // lease owner (node id)
   Duration lease = std::chrono::seconds(30);
   TimePoint now;
+  // When set, receives the jobs (with their requests) that this Claim moved to dead because
+  // they passed expires_at, so the caller can report them (Lambda's EventAgeExceeded).
+  std::vector<Job>* expired = nullptr;
 };
 
 struct Completion {

@@ -46,7 +46,9 @@ TEST(ParseFunctionRef, RejectsMalformed) {
   for (const auto& [name, q] : cases) {
     auto ref = ParseFunctionRef(name, q);
     EXPECT_FALSE(ref.ok()) << name << " " << q;
-    if (!ref.ok()) EXPECT_EQ(ref.status().code(), base::Code::kInvalidArgument);
+    if (!ref.ok()) {
+      EXPECT_EQ(ref.status().code(), base::Code::kInvalidArgument);
+    }
   }
 }
 

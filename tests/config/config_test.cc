@@ -139,7 +139,7 @@ TEST(LoadConfig, FullExample) {
   EXPECT_EQ(s.log_format, "json");
   EXPECT_EQ(s.admin_token, "admin-token");
 
-  ASSERT_EQ(c.functions.size(), 5u);
+  ASSERT_EQ(c.functions.size(), 6u);  // 5 and the delivery function of on_success's URL
   const Function* p = c.FindFunction("process-update");
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->line, 20);
@@ -158,8 +158,21 @@ TEST(LoadConfig, FullExample) {
   EXPECT_EQ(p->environment, (std::map<std::string, std::string>{{"BOT_TOKEN", "bot-token"}}));
   EXPECT_EQ(p->working_dir, "./examples");
   EXPECT_EQ(p->on_success.url, "http://127.0.0.1:9000/done");
+  EXPECT_EQ(p->on_success.function, "process-update:on_success");
   EXPECT_EQ(p->on_failure.function, "notify");
   EXPECT_TRUE(p->on_failure.url.empty());
+  EXPECT_FALSE(p->delivers_to_url);
+
+  // The URL destination is delivered by a function of its own: durable, retried, listed.
+  const Function* delivery = c.FindFunction("process-update:on_success");
+  ASSERT_NE(delivery, nullptr);
+  EXPECT_TRUE(delivery->delivers_to_url);
+  EXPECT_EQ(delivery->kind, RuntimeKind::kHttp);
+  EXPECT_EQ(delivery->http.url, "http://127.0.0.1:9000/done");
+  EXPECT_TRUE(delivery->http.exact_path);
+  EXPECT_GT(delivery->retries, 0);
+  EXPECT_TRUE(delivery->on_success.empty());
+  EXPECT_TRUE(delivery->on_failure.empty());
 
   const Function* f = c.FindFunction("forwarder");
   ASSERT_NE(f, nullptr);

@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "http/client.h"
 #include "testing/server_process.h"
@@ -194,6 +195,112 @@ TEST(InvokeE2E, DestinationsReceiveTheInvocationRecord) {
   EXPECT_THAT(records, HasSubstr(R"("functionError":"Unhandled")"));
   EXPECT_THAT(records, HasSubstr("arn:aws:lambda:us-east-1:000000000000:function:ok:$LATEST"));
   EXPECT_EQ(records.find(R"({"n":2})"), std::string::npos);
+}
+
+// A `url` destination is delivered by a job of the delivery function "<fn>:on_success": durable
+// and retried like any job, and listed with the others. The receiver is a second longhaul.
+TEST(InvokeE2E, UrlDestinationsAreDeliveredByJobs) {
+  TempDir scratch;
+  ServerProcess receiver(
+      "functions:\n"
+      "  recorder:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cat >> " +
+      scratch.File("records.txt") + "; echo >> " + scratch.File("records.txt") +
+      "\"]\n"
+      "    retries: 0\n"
+      "routes:\n"
+      "  - path: /records\n"
+      "    method: POST\n"
+      "    function: recorder\n");
+  receiver.Start();
+  ServerProcess server(
+      "functions:\n"
+      "  ok:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cat\"]\n"
+      "    retries: 0\n"
+      "    on_success: {url: \"" + receiver.public_url() + "/records\"}\n"
+      "  fail:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"exit 4\"]\n"
+      "    retries: 0\n"
+      "    on_failure: {url: \"" + receiver.public_url() + "/records\"}\n");
+  server.Start();
+  for (const char* fn : {"ok", "fail"}) {
+    auto r = Invoke(server, fn, std::string(R"({"from":")") + fn + "\"}",
+                    {{"X-Amz-Invocation-Type", "Event"}});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 202);
+  }
+  std::string records;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        records = ReadFile(scratch.File("records.txt"));
+        return records.find("\"Success\"") != std::string::npos &&
+               records.find("\"RetriesExhausted\"") != std::string::npos;
+      },
+      std::chrono::seconds(90)))
+      << records << "\n" << server.Log() << "\n" << receiver.Log();
+  EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"from":"ok"})"));
+  EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"from":"fail"})"));
+  // Each delivery is a job of its own on the sender, which saw the receiver's 202.
+  for (const char* delivery : {"ok:on_success", "fail:on_failure"}) {
+    std::string list;
+    ASSERT_TRUE(Eventually([&] {
+      auto r = server.AdminGet(std::string("/jobs?function=") + delivery);
+      list = r.ok() ? r->body : "";
+      return list.find("\"succeeded\"") != std::string::npos;
+    })) << delivery << ": " << list;
+    EXPECT_THAT(list, HasSubstr(std::string("\"function\":\"") + delivery + "\""));
+  }
+}
+
+// A queued Event invoke that outlives max_event_age goes dead without running, and on_failure
+// gets Lambda's record with condition EventAgeExceeded.
+TEST(InvokeE2E, ExpiredEventsSendEventAgeExceeded) {
+  TempDir scratch;
+  const std::string gate = scratch.File("gate");
+  ServerProcess server(
+      "functions:\n"
+      "  busy:\n"
+      "    runtime: command\n"
+      // Holds the only slot until the gate exists (or the test directory is gone).
+      "    command: [\"/bin/sh\", \"-c\", \"while [ ! -e " + gate + " ]; do [ -d " +
+      scratch.path() + " ] || exit 1; sleep 0.02; done; cat\"]\n"
+      "    concurrency: 1\n"
+      "    retries: 0\n"
+      "    max_event_age: 1s\n"
+      "    on_failure: {function: recorder}\n"
+      "  recorder:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cat >> " + scratch.File("records.txt") + "\"]\n"
+      "    retries: 0\n");
+  server.Start();
+  auto first = Invoke(server, "busy", R"({"n":"first"})", {{"X-Amz-Invocation-Type", "Event"}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->status, 202);
+  std::string first_id = first->Header("x-amzn-RequestId");
+  ASSERT_FALSE(first_id.empty());
+  ASSERT_FALSE(server.WaitForJobState(first_id, "running").empty()) << server.Log();
+  auto late = Invoke(server, "busy", R"({"n":"late"})", {{"X-Amz-Invocation-Type", "Event"}});
+  ASSERT_TRUE(late.ok());
+  ASSERT_EQ(late->status, 202);
+  std::string late_id = late->Header("x-amzn-RequestId");
+  // Not synchronisation: the late event must age past max_event_age while the slot is taken.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  std::ofstream(gate).put('x');
+  std::string dead = server.WaitForJobState(late_id, "dead");
+  ASSERT_FALSE(dead.empty()) << server.Log();
+  EXPECT_THAT(dead, HasSubstr("max_event_age"));
+  std::string records;
+  ASSERT_TRUE(Eventually([&] {
+    records = ReadFile(scratch.File("records.txt"));
+    return records.find("EventAgeExceeded") != std::string::npos;
+  })) << records << "\n" << server.Log();
+  EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"n":"late"})"));
+  EXPECT_THAT(records, HasSubstr(R"("approximateInvokeCount":0)"));
+  EXPECT_THAT(records, HasSubstr("\"requestId\":\"" + late_id + "\""));
 }
 
 }  // namespace

@@ -314,4 +314,33 @@ void CheckDestinationLoops(Context& ctx, const std::vector<std::string>& names,
   }
 }
 
+void AddUrlDeliveryFunctions(std::vector<Function>* functions) {
+  std::vector<Function> deliveries;
+  for (Function& fn : *functions) {
+    for (auto [dest, suffix] : {std::pair{&fn.on_success, ":on_success"},
+                                std::pair{&fn.on_failure, ":on_failure"}}) {
+      if (dest->url.empty()) {
+        continue;
+      }
+      Function& d = deliveries.emplace_back();
+      d.name = fn.name + suffix;
+      d.line = fn.line;
+      d.kind = RuntimeKind::kHttp;
+      d.http.url = dest->url;
+      d.http.exact_path = true;
+      d.timeout = std::chrono::seconds(10);
+      d.concurrency = 4;
+      d.retries = 5;  // 1 s, 2 s, 4 s, 8 s, 16 s apart (jittered)
+      d.retry_base = std::chrono::seconds(1);
+      d.retry_max = std::chrono::minutes(1);
+      d.max_event_age = std::chrono::hours(6);
+      d.delivers_to_url = true;
+      dest->function = d.name;
+    }
+  }
+  for (Function& d : deliveries) {
+    functions->push_back(std::move(d));
+  }
+}
+
 }  // namespace longhaul::config::internal

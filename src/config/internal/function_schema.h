@@ -32,4 +32,8 @@ Function ReadFunction(Context& ctx, const Field& entry, const Function& defaults
 void CheckDestinationLoops(Context& ctx, const std::vector<std::string>& names,
                            const std::vector<DestinationEdge>& edges);
 
+// Appends a delivery function for each `url` destination (see Function::delivers_to_url) and
+// points the destination at it.
+void AddUrlDeliveryFunctions(std::vector<Function>* functions);
+
 }  // namespace longhaul::config::internal

@@ -313,6 +313,7 @@ base::Result<std::vector<Job>> SqliteStore::Claim(const ClaimRequest& req) {
   std::vector<Job> jobs;
   Status s = RunWrite([&](Connection& c) {
     jobs.clear();
+    if (req.expired != nullptr) req.expired->clear();
     return internal::ClaimJobs(c, req, jobs);
   });
   if (!s.ok()) {

@@ -480,6 +480,7 @@ TEST_F(StoreTest, ExpiredJobsGoDeadInsteadOfRunning) {
   Open();
   NewJob old = MakeJob("fn", "k");
   old.expires_at = clock_.Now() + minutes(1);
+  const std::string old_body = old.request.body;
   std::string old_id = Add(old);
   std::string next_id = Add(MakeJob("fn", "k"));
   NewJob forever = MakeJob("fn");
@@ -487,7 +488,15 @@ TEST_F(StoreTest, ExpiredJobsGoDeadInsteadOfRunning) {
   std::string forever_id = Add(forever);
   clock_.Advance(minutes(2));
   // The dead head lets the next job of its key run in the same claim.
-  std::vector<std::string> claimed = ClaimIds(ClaimReq("fn"));
+  std::vector<Job> expired;
+  ClaimRequest req = ClaimReq("fn");
+  req.expired = &expired;
+  std::vector<std::string> claimed = ClaimIds(req);
+  // The expired job is handed back whole, for its EventAgeExceeded record.
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].id, old_id);
+  EXPECT_EQ(expired[0].state, JobState::kDead);
+  EXPECT_EQ(expired[0].request.body, old_body);
   std::sort(claimed.begin(), claimed.end());
   std::vector<std::string> want = {next_id, forever_id};
   std::sort(want.begin(), want.end());

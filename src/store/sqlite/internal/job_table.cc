@@ -426,6 +426,9 @@ base::Status ClaimJobs(Connection& c, const ClaimRequest& req, std::vector<Job>&
         q.Bind(1, cand.seq).BindText(2, kEventAgeError).Bind(3, now);
         LH_RETURN_IF_ERROR(q.Run());
         LH_RETURN_IF_ERROR(PromoteHead(c, req.function, cand.ordering_key));
+        if (req.expired != nullptr) {
+          LH_RETURN_IF_ERROR(GetBySeq(c, cand.seq, req.expired->emplace_back()));
+        }
         continue;
       }
       Query q(c, kClaimRow);
