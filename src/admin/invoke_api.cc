@@ -217,7 +217,7 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const con
         deps.store.Append(std::move(job), std::move(done));
       });
   if (!appended.ok()) co_return StoreError(appended.status());
-  deps.scheduler.Wake();
+  deps.scheduler.WakeFor(fn->name);
   std::string id = appended->job_id;
   if (*type == InvocationType::kEvent) {
     http::Response res = http::MakeResponse(202, "", "");

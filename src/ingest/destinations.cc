@@ -119,7 +119,7 @@ void Destinations::Send(const config::Destination& dest, const store::Job& job,
   store::Request req;
   req.method = "POST";
   if (target->delivers_to_url) {
-    req.path = "/";
+    req.path.assign(1, '/');  // not = "/": g++ 12 warns falsely (-Wrestrict)
     req.headers = {{"Content-Type", "application/json"}};
   } else {
     req.path = "/2015-03-31/functions/" + target->name + "/invocations";
@@ -134,7 +134,7 @@ void Destinations::Send(const config::Destination& dest, const store::Job& job,
                  {{"job", job_id}, {"function", target_name}, {"error", r.status().message()}});
       return;
     }
-    scheduler_.Wake();
+    scheduler_.WakeFor(target_name);
   });
 }
 

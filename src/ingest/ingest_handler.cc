@@ -121,7 +121,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     co_return res;
   }
   const std::string& id = appended->job_id;
-  if (!appended->duplicate) deps_.scheduler.Wake();
+  if (!appended->duplicate) deps_.scheduler.WakeFor(fn->name);
   std::string status_url = deps_.status_base + "/jobs/" + id;
 
   config::AckMode mode = route.ack;

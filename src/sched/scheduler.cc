@@ -43,6 +43,18 @@ void Scheduler::SetConfig(std::shared_ptr<const config::Config> config) {
 
 void Scheduler::Wake() {
   std::lock_guard<std::mutex> lock(mu_);
+  if (wake_) return;  // the loop has not looked yet
+  wake_ = true;
+  cv_.notify_one();
+}
+
+void Scheduler::WakeFor(const std::string& function) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (wake_) return;
+  if (const config::Function* fn = config_ ? config_->FindFunction(function) : nullptr) {
+    auto it = running_by_function_.find(fn->name);
+    if (it != running_by_function_.end() && it->second >= fn->concurrency) return;
+  }
   wake_ = true;
   cv_.notify_one();
 }

@@ -57,6 +57,9 @@ class Scheduler {
   void SetConfig(std::shared_ptr<const config::Config> config);
   // Asks the loop to look for work now (new job appended, job retried).
   void Wake();
+  // Same, for new work of `function`; does nothing while this node already runs as many of its
+  // jobs as its concurrency allows (no claim could succeed; a finishing attempt wakes the loop).
+  void WakeFor(const std::string& function);
   // Stops a running attempt in this process, if there is one. Returns whether there was.
   bool CancelLocal(const std::string& job_id);
   // Stops claiming, gives running attempts `shutdown_grace`, cancels the rest and puts their

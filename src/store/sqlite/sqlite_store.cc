@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -88,6 +89,8 @@ class SqliteStore::WriteOp {
   virtual void Finish(const Status& batch) = 0;
   virtual size_t bytes() const = 0;
   virtual bool bounded() const = 0;
+  // The batch holding this op must commit with synchronous=FULL.
+  virtual bool synced() const = 0;
 };
 
 class SqliteStore::AppendOp final : public WriteOp {
@@ -115,6 +118,7 @@ class SqliteStore::AppendOp final : public WriteOp {
 
   size_t bytes() const override { return bytes_; }
   bool bounded() const override { return true; }
+  bool synced() const override { return true; }
 
  private:
   NewJob job_;
@@ -126,7 +130,8 @@ class SqliteStore::AppendOp final : public WriteOp {
 class SqliteStore::TaskOp final : public WriteOp {
  public:
   // Both pointers belong to the caller, which waits until Finish() has run.
-  TaskOp(const WriteFn* fn, std::promise<Status>* done) : fn_(fn), done_(done) {}
+  TaskOp(const WriteFn* fn, std::promise<Status>* done, bool synced)
+      : fn_(fn), done_(done), synced_(synced) {}
 
   Status Execute(Connection& c, base::TimePoint /*now*/) override {
     LH_RETURN_IF_ERROR(RunStatement(c, kSavepoint));
@@ -146,10 +151,12 @@ class SqliteStore::TaskOp final : public WriteOp {
   size_t bytes() const override { return 0; }
   // The caller blocks until Finish(), so these are bounded by the number of calling threads.
   bool bounded() const override { return false; }
+  bool synced() const override { return synced_; }
 
  private:
   const WriteFn* fn_;
   std::promise<Status>* done_;
+  bool synced_;
   Status status_ = base::Internal("task did not run");
 };
 
@@ -207,6 +214,7 @@ Status SqliteStore::OpenConnections() {
   }
   if (s.ok()) {
     writer_ = std::move(*writer);
+    writer_synced_ = true;  // a new connection starts with synchronous=FULL
   }
   {
     std::lock_guard<std::mutex> lock(read_mu_);
@@ -240,7 +248,17 @@ SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
   }
   Connection& c = *writer_;
   const base::TimePoint now = clock_->Now();
-  Status s = RunStatement(c, kBegin);
+  const bool synced = std::any_of(ops.begin(), ops.end(), [](const auto& op) { return op->synced(); });
+  Status s;
+  if (synced != writer_synced_) {
+    // Between transactions; the setting applies to the next COMMIT.
+    s = c.Exec(synced ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    if (!s.ok()) {
+      return {base::Unavailable("set synchronous: " + s.message()), !c.io_error().ok()};
+    }
+    writer_synced_ = synced;
+  }
+  s = RunStatement(c, kBegin);
   if (!s.ok()) {
     std::string note = Rollback(c);
     const bool fatal = !c.io_error().ok();
@@ -268,13 +286,13 @@ SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
   return {Status::Ok(), false};
 }
 
-Status SqliteStore::RunWrite(const WriteFn& fn) {
+Status SqliteStore::RunWrite(const WriteFn& fn, Sync sync) {
   if (committer_->OnCommitterThread()) {
     return base::Internal("blocking store call from the store's writer thread (a callback)");
   }
   std::promise<Status> done;
   std::future<Status> result = done.get_future();
-  committer_->Submit(std::make_unique<TaskOp>(&fn, &done));
+  committer_->Submit(std::make_unique<TaskOp>(&fn, &done, sync == Sync::kSynced));
   return result.get();
 }
 
@@ -315,7 +333,7 @@ base::Result<std::vector<Job>> SqliteStore::Claim(const ClaimRequest& req) {
     jobs.clear();
     if (req.expired != nullptr) req.expired->clear();
     return internal::ClaimJobs(c, req, jobs);
-  });
+  }, Sync::kLazy);
   if (!s.ok()) {
     return s;
   }
@@ -323,11 +341,13 @@ base::Result<std::vector<Job>> SqliteStore::Claim(const ClaimRequest& req) {
 }
 
 Status SqliteStore::Complete(const Completion& done) {
-  return RunWrite([&](Connection& c) { return internal::CompleteJob(c, done); });
+  return RunWrite([&](Connection& c) { return internal::CompleteJob(c, done); }, Sync::kLazy);
 }
 
 Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner, TimePoint until) {
-  return RunWrite([&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); });
+  return RunWrite(
+      [&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); },
+      Sync::kLazy);
 }
 
 base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view owner) {
@@ -339,7 +359,7 @@ base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view own
     }
     n = *r;
     return Status::Ok();
-  });
+  }, Sync::kLazy);
   if (!s.ok()) {
     return s;
   }

@@ -1,4 +1,12 @@
-// SqliteStore: the Store on one SQLite file in WAL mode with synchronous=FULL.
+// SqliteStore: the Store on one SQLite file in WAL mode.
+//
+// Durability: a batch holding an append (and every admin write: Retry, Cancel, key purges)
+// commits with synchronous=FULL, so its WAL frames are on disk before any caller hears OK. A
+// batch of bookkeeping only (Claim, Complete, ExtendLease, RecoverLeases) commits with
+// synchronous=NORMAL: written to the WAL (a killed process loses nothing: the frames are in the
+// OS page cache), synced by the next FULL commit or checkpoint. What a power loss can take back
+// is at most the bookkeeping since the last sync: a job returns to running/queued and runs again
+// (at least once, as after any crash), never an acknowledged request.
 //
 // Writes: one writer thread owns the write connection. Append() queues the job (bounded) and
 // returns; the writer drains everything pending (up to max_batch ops / max_batch_bytes) into
@@ -125,8 +133,10 @@ class SqliteStore final : public Store {
   base::Status OpenConnections();  // writer_ + readers; caller is the writer thread or Open()
   void CloseConnections();
   Committer::BatchOutcome RunBatch(std::span<const std::unique_ptr<WriteOp>> ops);
-  // Runs `fn` inside the next batch on the writer thread and waits for the commit.
-  base::Status RunWrite(const WriteFn& fn);
+  // Runs `fn` inside the next batch on the writer thread and waits for the commit; a kSynced
+  // write's batch commits with synchronous=FULL (see Durability above).
+  enum class Sync { kSynced, kLazy };
+  base::Status RunWrite(const WriteFn& fn, Sync sync = Sync::kSynced);
   // Runs `fn` on a pooled read connection. kUnavailable while the pool is closed (reopening).
   base::Status RunRead(const std::function<base::Status(internal::Connection&)>& fn);
 
@@ -134,6 +144,7 @@ class SqliteStore final : public Store {
   base::Clock* const clock_;
 
   std::unique_ptr<internal::Connection> writer_;  // used on the writer thread only (or in Open)
+  bool writer_synced_ = true;  // writer_'s synchronous setting is FULL (else NORMAL); same thread
 
   std::mutex read_mu_;
   std::condition_variable read_cv_;

@@ -130,11 +130,30 @@ TEST_F(FaultTest, EveryWaiterOfTheFailedBatchIsUnavailable) {
 TEST_F(FaultTest, FailedClaimIsNotRecorded) {
   Open();
   std::string id = Add(MakeJob());
-  vfs_.FailAfter(FaultVfs::Op::kSync, 0, SQLITE_IOERR_FSYNC, /*sticky=*/false);
+  vfs_.FailAfter(FaultVfs::Op::kWrite, 0, SQLITE_IOERR_WRITE, /*sticky=*/false);
   EXPECT_EQ(store_->Claim(ClaimReq()).status().code(), base::Code::kUnavailable);
   ASSERT_TRUE(store_->Reopen().ok());
   EXPECT_EQ(StateOf(id), JobState::kQueued);
   EXPECT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id});
+}
+
+// Appends are synced before anyone hears of them; claims and completions are not (the next
+// synced commit takes them to disk), so a job costs one sync, not three.
+TEST_F(FaultTest, OnlyAppendsWaitForASync) {
+  Open();
+  int before = vfs_.syncs();
+  std::string id = Add(MakeJob());
+  EXPECT_GT(vfs_.syncs(), before);
+  before = vfs_.syncs();
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id});
+  ASSERT_TRUE(store_->Complete(Done(id)).ok());
+  EXPECT_EQ(vfs_.syncs(), before);
+  EXPECT_EQ(StateOf(id), JobState::kSucceeded);
+  // A sync failure now (the next append) still fails the store, as before.
+  vfs_.FailAfter(FaultVfs::Op::kSync, 0, SQLITE_IOERR_FSYNC, /*sticky=*/false);
+  auto r = AppendAndWait(*store_, MakeJob());
+  EXPECT_EQ(r.status().code(), base::Code::kUnavailable);
+  EXPECT_FALSE(store_->Healthy().ok());
 }
 
 TEST_F(FaultTest, ReopenWhileTheDiskIsStillFullFailsAgainLater) {
