@@ -102,7 +102,7 @@ TEST_F(FaultKeysTest, FailedCompleteKeepsTheJobForAnotherAttempt) {
   Open();
   const std::string id = Add(MakeJob());
   ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id});
-  vfs_.FailAfter(FaultVfs::Op::kSync, 0, SQLITE_IOERR_FSYNC, /*sticky=*/false);
+  vfs_.FailAfter(FaultVfs::Op::kWrite, 0, SQLITE_IOERR_WRITE, /*sticky=*/false);
   EXPECT_EQ(store_->Complete(Done(id)).code(), base::Code::kUnavailable);
   EXPECT_FALSE(store_->Healthy().ok());
   ASSERT_TRUE(store_->Reopen().ok());
