@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <optional>
 
 #include "http/async.h"
 #include "ingest/job_wait.h"
@@ -209,8 +210,12 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const con
 
   store::NewJob job =
       ingest::NewJobFor(*fn, "invoke", ingest::ToStoreRequest(req, conn), deps.clock.Now());
+  std::optional<ingest::JobWatch> watch;
   if (*type == InvocationType::kRequestResponse) {
     job.max_attempts = 1;  // Lambda retries only asynchronous invocations
+    // The answer is the result, not an acknowledgement: no sync of its own for the record.
+    job.acknowledged = false;
+    watch.emplace(deps.hub, job.id);
   }
   auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
       [&deps, &job](std::function<void(base::Result<store::AppendResult>)> done) {
@@ -227,7 +232,8 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const con
   }
 
   auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool}, id,
-                                          fn->timeout + std::chrono::seconds(5));
+                                          fn->timeout + std::chrono::seconds(5),
+                                          watch && !appended->duplicate ? &*watch : nullptr);
   if (!done.ok()) co_return StoreError(done.status());
   http::Response res;
   if (!store::IsTerminal(done->state)) {

@@ -1,5 +1,7 @@
 #include "ingest/ingest_handler.h"
 
+#include <optional>
+
 #include "base/ids.h"
 #include "http/async.h"
 #include "http/error_mapping.h"
@@ -102,11 +104,22 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   Preferences prefer;
   if (auto it = req.find(bh::field::prefer); it != req.end()) prefer = ParsePrefer(it->value());
 
+  config::AckMode mode = route.ack;
+  base::Duration wait = route.wait;
+  if (prefer.respond_async) {
+    mode = config::AckMode::kAsync;
+  } else if (prefer.wait) {
+    mode = config::AckMode::kAuto;
+    wait = std::min<base::Duration>(*prefer.wait, std::chrono::minutes(15));
+  }
+
   store::NewJob job = NewJobFor(*fn, RouteKey(route), std::move(sreq),
                                 deps_.clock.Now());
   job.idempotency_key = std::move(*idem);
   job.idempotency_window = route.idempotency_window;
   job.ordering_key = std::move(*order);
+  std::optional<JobWatch> watch;  // subscribed before the job exists: no first read
+  if (mode != config::AckMode::kAsync) watch.emplace(deps_.hub, job.id);
 
   auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
       [this, &job](std::function<void(base::Result<store::AppendResult>)> done) {
@@ -124,21 +137,15 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   if (!appended->duplicate) deps_.scheduler.WakeFor(fn->name);
   std::string status_url = deps_.status_base + "/jobs/" + id;
 
-  config::AckMode mode = route.ack;
-  base::Duration wait = route.wait;
-  if (prefer.respond_async) {
-    mode = config::AckMode::kAsync;
-  } else if (prefer.wait) {
-    mode = config::AckMode::kAuto;
-    wait = std::min<base::Duration>(*prefer.wait, std::chrono::minutes(15));
-  }
   if (mode == config::AckMode::kAsync) {
     http::Response res = AcceptedResponse(&route, id, status_url, appended->duplicate);
     if (prefer.respond_async) res.set("Preference-Applied", "respond-async");
     co_return res;
   }
 
-  auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait);
+  // A duplicate is an older job: the watch is for the one that was not stored.
+  JobWatch* fresh = watch && !appended->duplicate ? &*watch : nullptr;
+  auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait, fresh);
   if (!done.ok()) co_return http::ErrorResponse(done.status());
   if (store::IsTerminal(done->state)) co_return OutcomeResponse(*done, status_url);
   if (mode == config::AckMode::kAuto) {

@@ -5,33 +5,99 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <mutex>
+#include <optional>
 
 #include "http/async.h"
 
 namespace longhaul::ingest {
 namespace asio = boost::asio;
 
+namespace internal {
+
+// What one subscription has heard; shared by the waiter and the hub's callback.
+struct WaitState {
+  std::mutex mu;
+  bool fired = false;                    // guarded by mu
+  std::optional<store::Job> job;         // guarded by mu: handed over by the notifier
+  std::function<void()> wake;            // guarded by mu: cancels the waiter's timer
+
+  static sched::CompletionHub::Token Subscribe(sched::CompletionHub& hub, const std::string& id,
+                                               const std::shared_ptr<WaitState>& state) {
+    return hub.Subscribe(id, [state](const store::Job* job) {
+      std::function<void()> wake;
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->fired = true;
+        if (job != nullptr) state->job = *job;
+        wake = state->wake;
+      }
+      if (wake) wake();
+    });
+  }
+};
+
+}  // namespace internal
+
+JobWatch::JobWatch(sched::CompletionHub& hub, const std::string& job_id)
+    : hub_(hub),
+      state_(std::make_shared<internal::WaitState>()),
+      token_(internal::WaitState::Subscribe(hub, job_id, state_)) {}
+
+JobWatch::~JobWatch() { hub_.Unsubscribe(token_); }
+
 asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std::string& job_id,
-                                                     base::Duration timeout) {
+                                                     base::Duration timeout, JobWatch* watch) {
   auto ex = co_await asio::this_coro::executor;
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  // With a watch made before the append, the first read can be skipped: nothing was missed.
+  std::shared_ptr<internal::WaitState> state = watch ? watch->state_ : nullptr;
+  std::optional<sched::CompletionHub::Token> own_token;
+  auto unsubscribe = [&] {
+    if (own_token) access.hub.Unsubscribe(*own_token);
+    own_token.reset();
+  };
   for (;;) {
+    if (state == nullptr) {
+      // Subscribe before reading, so a completion between the read and the wait is not missed.
+      state = std::make_shared<internal::WaitState>();
+      own_token = internal::WaitState::Subscribe(access.hub, job_id, state);
+      auto job = co_await http::Offload(access.pool,
+                                        [&access, &job_id] { return access.store.Get(job_id); });
+      if (!job.ok() || store::IsTerminal(job->state) ||
+          std::chrono::steady_clock::now() >= deadline) {
+        unsubscribe();
+        co_return job;
+      }
+    }
     auto timer = std::make_shared<asio::steady_timer>(ex);
     timer->expires_at(std::min(deadline, std::chrono::steady_clock::now() +
                                              std::chrono::seconds(1)));
-    // Subscribe before reading, so a completion between the read and the wait is not missed.
-    auto token = access.hub.Subscribe(job_id, [timer, ex] {
-      asio::post(ex, [timer] { timer->cancel(); });
-    });
-    auto job = co_await http::Offload(access.pool,
-                                      [&access, &job_id] { return access.store.Get(job_id); });
-    if (!job.ok() || store::IsTerminal(job->state) ||
-        std::chrono::steady_clock::now() >= deadline) {
-      access.hub.Unsubscribe(token);
+    bool fired = false;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      fired = state->fired;
+      state->wake = [timer, ex] { asio::post(ex, [timer] { timer->cancel(); }); };
+    }
+    if (!fired) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    std::optional<store::Job> handed;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      state->wake = nullptr;
+      handed = std::move(state->job);
+    }
+    if (handed) {
+      unsubscribe();
+      co_return std::move(*handed);
+    }
+    // Woken without the job, or a second passed: read it again (with a new subscription).
+    unsubscribe();
+    state = nullptr;
+    if (std::chrono::steady_clock::now() >= deadline) {
+      auto job = co_await http::Offload(access.pool,
+                                        [&access, &job_id] { return access.store.Get(job_id); });
       co_return job;
     }
-    co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    access.hub.Unsubscribe(token);
   }
 }
 

@@ -1,10 +1,14 @@
 // WaitForJob: suspends a coroutine until a job is terminal or `timeout` passes, without
-// blocking its I/O thread: wakes on the CompletionHub (jobs finished here) and re-reads the
-// store at least every second (jobs finished by another node).
+// blocking its I/O thread: wakes on the CompletionHub (jobs finished here, usually handing
+// over the stored job so no read is needed) and re-reads the store at least every second
+// (jobs finished by another node).
+// JobWatch: subscribes before the job is appended, so the wait that follows needs no first
+// read of a job that cannot have finished yet (sync routes and invokes).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <memory>
 #include <string>
 
 #include "base/clock.h"
@@ -20,9 +24,32 @@ struct JobAccess {
   boost::asio::thread_pool& pool;  // where store reads run
 };
 
-// The job as last read: terminal, or still running when the timeout passed.
+namespace internal {
+struct WaitState;
+}  // namespace internal
+
+// Thread-safety: create, use and destroy on one coroutine; the hub may fire it from any thread.
+class JobWatch {
+ public:
+  JobWatch(sched::CompletionHub& hub, const std::string& job_id);
+  ~JobWatch();  // unsubscribes
+  JobWatch(const JobWatch&) = delete;
+  JobWatch& operator=(const JobWatch&) = delete;
+
+ private:
+  friend boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess, const std::string&,
+                                                                     base::Duration, JobWatch*);
+  sched::CompletionHub& hub_;
+  std::shared_ptr<internal::WaitState> state_;
+  sched::CompletionHub::Token token_;
+};
+
+// The job as last read: terminal, or still running when the timeout passed. `watch`, when
+// given, was made for `job_id` before the job was appended.
 // Errors: the store's (kNotFound, kUnavailable).
-boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std::string& job_id,
-                                                            base::Duration timeout);
+boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access,
+                                                            const std::string& job_id,
+                                                            base::Duration timeout,
+                                                            JobWatch* watch = nullptr);
 
 }  // namespace longhaul::ingest

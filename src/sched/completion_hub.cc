@@ -5,7 +5,7 @@
 namespace longhaul::sched {
 
 CompletionHub::Token CompletionHub::Subscribe(const std::string& job_id,
-                                              std::function<void()> cb) {
+                                              Callback cb) {
   std::lock_guard<std::mutex> lock(mu_);
   Token t = next_++;
   by_job_.emplace(job_id, t);
@@ -27,8 +27,8 @@ void CompletionHub::Unsubscribe(Token token) {
   entries_.erase(it);
 }
 
-void CompletionHub::Notify(const std::string& job_id) {
-  std::vector<std::function<void()>> fire;
+void CompletionHub::Notify(const std::string& job_id, const store::Job* job) {
+  std::vector<Callback> fire;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto range = by_job_.equal_range(job_id);
@@ -41,7 +41,12 @@ void CompletionHub::Notify(const std::string& job_id) {
     }
     by_job_.erase(range.first, range.second);
   }
-  for (auto& cb : fire) cb();
+  for (auto& cb : fire) cb(job);
+}
+
+bool CompletionHub::HasWaiters(const std::string& job_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return by_job_.count(job_id) > 0;
 }
 
 size_t CompletionHub::size() const {

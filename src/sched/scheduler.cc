@@ -163,15 +163,40 @@ void Scheduler::RenewLeases() {
 void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
                        const config::Function* fn) {
   auto cancel = std::make_shared<runtime::CancelToken>();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    running_[job.id] = Running{cancel, fn->name};
-    running_by_function_[fn->name]++;
-    threads_++;
+  std::lock_guard<std::mutex> lock(mu_);
+  running_[job.id] = Running{cancel, fn->name};
+  running_by_function_[fn->name]++;
+  attempts_++;
+  attempts_queue_.push_back(
+      [this, job = std::move(job), cfg = std::move(cfg), fn, cancel]() mutable {
+        RunAttempt(std::move(job), std::move(cfg), fn, std::move(cancel));
+      });
+  if (idle_threads_ >= static_cast<int>(attempts_queue_.size())) {
+    attempt_cv_.notify_one();
+    return;
   }
-  std::thread([this, job = std::move(job), cfg = std::move(cfg), fn, cancel]() mutable {
-    RunAttempt(std::move(job), std::move(cfg), fn, std::move(cancel));
-  }).detach();
+  threads_++;
+  std::thread([this] { AttemptThread(); }).detach();
+}
+
+void Scheduler::AttemptThread() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    idle_threads_++;
+    bool has_work = attempt_cv_.wait_for(lock, kIdleThread, [this] {
+      return !attempts_queue_.empty() || stopping_;
+    });
+    idle_threads_--;
+    if (!has_work || attempts_queue_.empty()) break;  // idle too long, or shutting down
+    std::function<void()> attempt = std::move(attempts_queue_.front());
+    attempts_queue_.pop_front();
+    lock.unlock();
+    attempt();
+    attempt = nullptr;  // its captures go before the lock is taken again
+    lock.lock();
+  }
+  threads_--;
+  drained_.notify_all();  // the last touch of `this`: Shutdown may return once threads_ is 0
 }
 
 void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
@@ -230,12 +255,15 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
   } else {
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn->name}});
   }
-  hub_.Notify(job.id);
+  // Waiters (sync routes and invokes) get the stored outcome from here, read on this thread.
+  base::Result<store::Job> final = base::Unavailable("not read");
+  if (hub_.HasWaiters(job.id)) final = store_.Get(job.id);
+  hub_.Notify(job.id, final.ok() && store::IsTerminal(final->state) ? &*final : nullptr);
 
   std::lock_guard<std::mutex> lock(mu_);
   running_.erase(job.id);
   running_by_function_[fn->name]--;
-  threads_--;
+  attempts_--;
   wake_ = true;
   cv_.notify_one();
   drained_.notify_all();
@@ -251,11 +279,13 @@ void Scheduler::Shutdown() {
   }
   if (loop_.joinable()) loop_.join();
   std::unique_lock<std::mutex> lock(mu_);
-  if (!drained_.wait_for(lock, options_.shutdown_grace, [this] { return threads_ == 0; })) {
-    log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(threads_)}});
+  if (!drained_.wait_for(lock, options_.shutdown_grace, [this] { return attempts_ == 0; })) {
+    log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(attempts_)}});
     for (auto& [id, r] : running_) r.cancel->Cancel();
-    drained_.wait(lock, [this] { return threads_ == 0; });
+    drained_.wait(lock, [this] { return attempts_ == 0; });
   }
+  attempt_cv_.notify_all();  // idle attempt threads see stopping_ and exit
+  drained_.wait(lock, [this] { return threads_ == 0; });
   lock.unlock();
   // Attempts cut short stay leased to us; put them back so a restart runs them at once.
   auto r = store_.RecoverLeases(clock_.Now(), options_.node_id);

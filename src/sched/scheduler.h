@@ -4,10 +4,13 @@
 // (retry with backoff, dead, failed, succeeded) through the retry policy.
 //
 // Thread-safety: all public methods may be called from any thread. One internal loop thread
-// claims; one thread per running attempt calls Runtime::Run (blocking is fine there).
+// claims; each running attempt has a thread of its own that calls Runtime::Run (blocking is
+// fine there). Attempt threads are reused: one that finished waits up to kIdleThread for the
+// next attempt before it exits, so a busy function does not pay a thread start per job.
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -83,6 +86,9 @@ class Scheduler {
               const config::Function* fn);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                   const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
+  void AttemptThread();  // runs attempts from attempts_queue_ until idle for kIdleThread
+
+  static constexpr base::Duration kIdleThread = std::chrono::seconds(30);
 
   store::Store& store_;
   const base::Clock& clock_;
@@ -95,14 +101,18 @@ class Scheduler {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;        // loop wake-ups
-  std::condition_variable drained_;   // attempt threads ending
+  std::condition_variable drained_;   // attempts and attempt threads ending
+  std::condition_variable attempt_cv_;  // idle attempt threads wait here
   std::shared_ptr<const config::Config> config_;
   bool wake_ = false;
   bool stopping_ = false;
   bool stopped_ = false;
   std::unordered_map<std::string, Running> running_;  // by job id
   std::map<std::string, int> running_by_function_;
-  int threads_ = 0;  // attempt threads alive
+  std::deque<std::function<void()>> attempts_queue_;  // attempts waiting for a thread
+  int attempts_ = 0;      // attempts launched and not yet finished
+  int threads_ = 0;       // attempt threads alive
+  int idle_threads_ = 0;  // of those, waiting for an attempt
   std::mt19937_64 rng_{std::random_device{}()};
   std::thread loop_;
 };

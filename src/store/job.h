@@ -62,6 +62,10 @@ struct NewJob {
   // maximum event age, it covers retries too); TimePoint{} = never.
   TimePoint expires_at;
   Request request;
+  // false: the caller answers with the job's result, never with an acknowledgement (a
+  // synchronous Invoke), so the append need not wait for a sync of its own: it commits to the
+  // WAL (safe from a killed process) and reaches the disk with the next synced commit.
+  bool acknowledged = true;
 };
 
 struct AppendResult {

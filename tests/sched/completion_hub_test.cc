@@ -8,9 +8,9 @@ namespace {
 TEST(CompletionHub, NotifyFiresOnceAndOnlyForThatJob) {
   CompletionHub hub;
   int a = 0, b = 0;
-  hub.Subscribe("A", [&] { ++a; });
-  hub.Subscribe("A", [&] { ++a; });
-  hub.Subscribe("B", [&] { ++b; });
+  hub.Subscribe("A", [&](const store::Job*) { ++a; });
+  hub.Subscribe("A", [&](const store::Job*) { ++a; });
+  hub.Subscribe("B", [&](const store::Job*) { ++b; });
   hub.Notify("A");
   hub.Notify("A");
   EXPECT_EQ(a, 2);
@@ -21,12 +21,25 @@ TEST(CompletionHub, NotifyFiresOnceAndOnlyForThatJob) {
 TEST(CompletionHub, UnsubscribeStopsCallback) {
   CompletionHub hub;
   int a = 0;
-  auto t = hub.Subscribe("A", [&] { ++a; });
+  auto t = hub.Subscribe("A", [&](const store::Job*) { ++a; });
   hub.Unsubscribe(t);
   hub.Unsubscribe(t);
   hub.Notify("A");
   EXPECT_EQ(a, 0);
   EXPECT_EQ(hub.size(), 0u);
+}
+
+TEST(CompletionHub, HandsOverTheStoredJob) {
+  CompletionHub hub;
+  std::string seen;
+  hub.Subscribe("A", [&](const store::Job* job) { seen = job ? job->id : "null"; });
+  EXPECT_TRUE(hub.HasWaiters("A"));
+  EXPECT_FALSE(hub.HasWaiters("B"));
+  store::Job job;
+  job.id = "A";
+  hub.Notify("A", &job);
+  EXPECT_EQ(seen, "A");
+  EXPECT_FALSE(hub.HasWaiters("A"));
 }
 
 }  // namespace

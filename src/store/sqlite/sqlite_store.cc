@@ -118,7 +118,7 @@ class SqliteStore::AppendOp final : public WriteOp {
 
   size_t bytes() const override { return bytes_; }
   bool bounded() const override { return true; }
-  bool synced() const override { return true; }
+  bool synced() const override { return job_.acknowledged; }
 
  private:
   NewJob job_;

@@ -1,7 +1,8 @@
 // SqliteStore: the Store on one SQLite file in WAL mode.
 //
 // Durability: a batch holding an append (and every admin write: Retry, Cancel, key purges)
-// commits with synchronous=FULL, so its WAL frames are on disk before any caller hears OK. A
+// commits with synchronous=FULL, so its WAL frames are on disk before any caller hears OK
+// (except appends with NewJob::acknowledged = false, whose caller waits for the result). A
 // batch of bookkeeping only (Claim, Complete, ExtendLease, RecoverLeases) commits with
 // synchronous=NORMAL: written to the WAL (a killed process loses nothing: the frames are in the
 // OS page cache), synced by the next FULL commit or checkpoint. What a power loss can take back
