@@ -2,6 +2,7 @@
 
 #include "admin/sigv4.h"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -208,8 +209,14 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const con
     co_return res;
   }
 
-  store::NewJob job =
-      ingest::NewJobFor(*fn, "invoke", ingest::ToStoreRequest(req, conn), deps.clock.Now());
+  store::Request stored = ingest::ToStoreRequest(req, conn);
+  // The caller's credentials were checked above and are of no use to the function: they are
+  // not kept with the job (where `jobs show` would print them).
+  std::erase_if(stored.headers, [](const auto& header) {
+    return boost::iequals(header.first, "Authorization") ||
+           boost::iequals(header.first, "X-Amz-Security-Token");
+  });
+  store::NewJob job = ingest::NewJobFor(*fn, "invoke", std::move(stored), deps.clock.Now());
   std::optional<ingest::JobWatch> watch;
   if (*type == InvocationType::kRequestResponse) {
     job.max_attempts = 1;  // Lambda retries only asynchronous invocations

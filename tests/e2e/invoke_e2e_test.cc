@@ -81,7 +81,10 @@ TEST(InvokeE2E, EventIsAcceptedThenRuns) {
   TempDir scratch;
   ServerProcess server(Config(scratch));
   server.Start();
-  auto r = Invoke(server, "ok", R"({"async":true})", {{"X-Amz-Invocation-Type", "Event"}});
+  auto r = Invoke(server, "ok", R"({"async":true})",
+                  {{"X-Amz-Invocation-Type", "Event"},
+                   {"Authorization", "AWS4-HMAC-SHA256 Credential=AKID/secret-signature"},
+                   {"X-Amz-Security-Token", "secret-session-token"}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->status, 202) << r->body;
   EXPECT_EQ(r->body, "");
@@ -90,6 +93,10 @@ TEST(InvokeE2E, EventIsAcceptedThenRuns) {
   std::string job = server.WaitForJobState(id, "succeeded");
   ASSERT_FALSE(job.empty()) << server.Log();
   EXPECT_THAT(ReadFile(scratch.File("ok.txt")), HasSubstr(R"({"async":true})"));
+  // The caller's credentials are not kept with the job; the other headers are.
+  EXPECT_THAT(job, HasSubstr("X-Amz-Invocation-Type"));
+  EXPECT_THAT(job, ::testing::Not(HasSubstr("secret-signature")));
+  EXPECT_THAT(job, ::testing::Not(HasSubstr("secret-session-token")));
 }
 
 TEST(InvokeE2E, DryRunChecksOnly) {
