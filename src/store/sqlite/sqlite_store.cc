@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "store/sqlite/internal/checkpointer.h"
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/job_table.h"
 #include "store/sqlite/internal/schema.h"
@@ -171,6 +172,12 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions
   }
   LH_RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(options.path).parent_path()));
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  internal::ConnectionOptions ckpt;
+  ckpt.path = options.path;
+  ckpt.vfs = options.vfs;
+  ckpt.busy_timeout_ms = static_cast<int>(options.busy_timeout.count());
+  store->checkpointer_ =
+      std::make_unique<internal::Checkpointer>(ckpt, std::max(1, options.checkpoint_frames));
   LH_RETURN_IF_ERROR(store->OpenConnections());
   GroupCommitterOptions copts;
   copts.max_queue = options.max_queue;
@@ -185,6 +192,7 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions
 SqliteStore::~SqliteStore() {
   committer_.reset();  // runs what is queued, then joins the writer thread
   CloseConnections();
+  checkpointer_.reset();
 }
 
 Status SqliteStore::OpenConnections() {
@@ -215,6 +223,10 @@ Status SqliteStore::OpenConnections() {
   if (s.ok()) {
     writer_ = std::move(*writer);
     writer_synced_ = true;  // a new connection starts with synchronous=FULL
+    if (checkpointer_) {
+      checkpointer_->Watch(*writer_);
+      checkpointer_->Resume();
+    }
   }
   {
     std::lock_guard<std::mutex> lock(read_mu_);
@@ -229,6 +241,7 @@ Status SqliteStore::OpenConnections() {
 }
 
 void SqliteStore::CloseConnections() {
+  if (checkpointer_) checkpointer_->Suspend();
   {
     std::unique_lock<std::mutex> lock(read_mu_);
     read_closing_ = true;
@@ -238,6 +251,7 @@ void SqliteStore::CloseConnections() {
   }
   // The write connection closes last: as the last connection it checkpoints the WAL into the
   // database and removes it.
+  if (writer_) internal::Checkpointer::Unwatch(*writer_);
   writer_.reset();
 }
 
@@ -489,6 +503,9 @@ SqliteStore::Stats SqliteStore::stats() const {
   s.ops = g.ops;
   s.max_batch_ops = g.max_batch_ops;
   s.rejected = g.rejected;
+  internal::Checkpointer::Stats c = checkpointer_->stats();
+  s.checkpoints = c.checkpoints;
+  s.failed_checkpoints = c.failed_checkpoints;
   return s;
 }
 

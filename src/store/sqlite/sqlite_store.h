@@ -63,6 +63,7 @@
 namespace longhaul::store::sqlite {
 
 namespace internal {
+class Checkpointer;
 class Connection;
 }  // namespace internal
 
@@ -73,6 +74,7 @@ struct SqliteOptions {
   size_t max_batch = 1024;             // ops (appends + blocking writes) per transaction
   size_t max_batch_bytes = 16u << 20;  // approx. bytes of appended jobs per transaction; 16 MiB
   size_t read_connections = 2;         // read pool size, at least 1
+  int checkpoint_frames = 1000;        // WAL frames (pages) that start a background checkpoint
   base::Duration busy_timeout = std::chrono::seconds(5);  // wait for another process's lock
   base::Clock* clock = nullptr;  // required, not owned, must outlive the store
 };
@@ -86,6 +88,8 @@ class SqliteStore final : public Store {
     uint64_t ops = 0;  // appends and blocking writes run in batches
     uint64_t max_batch_ops = 0;
     uint64_t rejected = 0;  // refused at once (queue full, failed, closing)
+    uint64_t checkpoints = 0;          // background WAL checkpoints run
+    uint64_t failed_checkpoints = 0;  // of those, failed (the WAL keeps the data)
   };
 
   // Creates the directory and the database if missing, migrates the schema (see
@@ -144,6 +148,7 @@ class SqliteStore final : public Store {
   const SqliteOptions options_;
   base::Clock* const clock_;
 
+  std::unique_ptr<internal::Checkpointer> checkpointer_;  // WAL checkpoints off the writer
   std::unique_ptr<internal::Connection> writer_;  // used on the writer thread only (or in Open)
   bool writer_synced_ = true;  // writer_'s synchronous setting is FULL (else NORMAL); same thread
 

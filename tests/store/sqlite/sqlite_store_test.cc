@@ -805,3 +805,28 @@ TEST_F(StoreTest, BlockingCallFromACallbackIsRefused) {
 
 }  // namespace
 }  // namespace longhaul::store::sqlite
+
+namespace longhaul::store::sqlite {
+namespace {
+
+// WAL checkpoints run on the checkpointer's thread once the WAL holds checkpoint_frames pages,
+// not inside a writer's COMMIT; nothing is lost by them.
+TEST_F(StoreTest, CheckpointsRunInTheBackground) {
+  SqliteOptions o = Options();
+  o.checkpoint_frames = 8;
+  Open(o);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 40; ++i) ids.push_back(Add(MakeJob()));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (store_->stats().checkpoints == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the condition
+  }
+  EXPECT_GT(store_->stats().checkpoints, 0u);
+  EXPECT_EQ(store_->stats().failed_checkpoints, 0u);
+  Close();
+  Open(o);
+  for (const std::string& id : ids) EXPECT_TRUE(store_->Get(id).ok()) << id;
+}
+
+}  // namespace
+}  // namespace longhaul::store::sqlite

@@ -1,0 +1,97 @@
+#include "store/sqlite/internal/checkpointer.h"
+
+#include <utility>
+
+namespace longhaul::store::sqlite::internal {
+
+Checkpointer::Checkpointer(ConnectionOptions options, int frames)
+    : options_(std::move(options)), frames_(frames), thread_([this] { Loop(); }) {}
+
+Checkpointer::~Checkpointer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+  std::lock_guard<std::mutex> lock(conn_mu_);
+  conn_.reset();
+}
+
+void Checkpointer::Watch(Connection& writer) {
+  // Also turns off SQLite's own checkpoint in COMMIT (sqlite3_wal_autocheckpoint is a WAL hook).
+  sqlite3_wal_hook(writer.handle(), &Checkpointer::OnCommit, this);
+}
+
+void Checkpointer::Unwatch(Connection& writer) {
+  sqlite3_wal_hook(writer.handle(), nullptr, nullptr);
+}
+
+int Checkpointer::OnCommit(void* self, sqlite3* /*db*/, const char* /*name*/, int frames) {
+  auto* c = static_cast<Checkpointer*>(self);
+  if (frames >= c->frames_) {
+    {
+      std::lock_guard<std::mutex> lock(c->mu_);
+      c->wanted_ = true;
+    }
+    c->cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void Checkpointer::Suspend() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    suspended_ = true;
+  }
+  std::lock_guard<std::mutex> lock(conn_mu_);
+  conn_.reset();
+}
+
+void Checkpointer::Resume() {
+  std::lock_guard<std::mutex> lock(mu_);
+  suspended_ = false;
+}
+
+Checkpointer::Stats Checkpointer::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void Checkpointer::Loop() {
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || (wanted_ && !suspended_); });
+      if (stopping_) return;
+      wanted_ = false;
+    }
+    bool ok = false;
+    {
+      std::lock_guard<std::mutex> conn_lock(conn_mu_);
+      bool suspended = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        suspended = suspended_;
+      }
+      if (suspended) continue;  // Suspend() came between: the store is reopening
+      if (conn_ == nullptr) {
+        auto opened = Connection::Open(options_);
+        if (opened.ok()) conn_ = std::move(*opened);
+      }
+      if (conn_ != nullptr) {
+        int log_frames = 0;
+        int copied = 0;
+        int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                           &log_frames, &copied);
+        ok = rc == SQLITE_OK;
+        if (!ok) conn_.reset();  // open afresh next time
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.checkpoints++;
+    if (!ok) stats_.failed_checkpoints++;
+  }
+}
+
+}  // namespace longhaul::store::sqlite::internal
