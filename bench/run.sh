@@ -289,6 +289,9 @@ start_longhaul() {
   shift 2
   mkdir -p "$dir"
   write_config "$dir" "$functions"
+  # Earlier runs' databases are still being written back by the kernel; longhaul's fsyncs
+  # would queue behind that (the peers never sync), so flush it first.
+  sync
   "$@" "$LONGHAUL" serve --config "$dir/longhaul.yaml" >"$dir/stdout" 2>"$dir/stderr" &
   LH_PID=$!
   PIDS+=("$LH_PID")

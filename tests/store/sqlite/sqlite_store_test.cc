@@ -785,6 +785,45 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerBuild) {
   EXPECT_EQ(s.status().code(), base::Code::kFailedPrecondition);
 }
 
+// A version-1 file (partial indexes with IN lists) is migrated to version 2 at open and keeps
+// its jobs, claimable in order.
+TEST_F(StoreTest, MigratesAVersion1File) {
+  Open();
+  std::string a = Add(MakeJob("fn", "k"));
+  std::string b = Add(MakeJob("fn", "k"));
+  Close();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  const char* v1 =
+      "DROP INDEX jobs_claim;"
+      "CREATE INDEX jobs_claim ON jobs (function, next_run_at, seq)"
+      "  WHERE state IN ('queued', 'retrying') AND blocked = 0;"
+      "DROP INDEX jobs_ordering;"
+      "CREATE INDEX jobs_ordering ON jobs (function, ordering_key, seq)"
+      "  WHERE state IN ('queued', 'running', 'retrying') AND ordering_key <> '';"
+      "PRAGMA user_version=1;";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+
+  Open();
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 4, 4)), std::vector<std::string>{a});  // b waits for a
+  Close();
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "SELECT (SELECT user_version FROM pragma_user_version), "
+                               "(SELECT group_concat(sql) FROM sqlite_master WHERE type = 'index')",
+                               -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
+  std::string indexes = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
+  EXPECT_EQ(indexes.find(" IN ("), std::string::npos) << indexes;
+  sqlite3_finalize(stmt);
+  ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+  (void)b;
+}
+
 TEST_F(StoreTest, OpenValidatesOptions) {
   SqliteOptions o = Options();
   o.clock = nullptr;

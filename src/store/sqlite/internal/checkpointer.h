@@ -2,9 +2,11 @@
 // own, so the writer's commits never wait for a checkpoint. SQLite's automatic checkpoint runs
 // inside the COMMIT that crosses the WAL limit and, with synchronous=FULL, syncs the database
 // file there: a stall of tens to hundreds of milliseconds for every append waiting on that
-// commit. Watch() replaces it on the write connection (a WAL hook): a commit that leaves at
-// least `frames` frames in the WAL asks this thread for a PASSIVE checkpoint, which runs beside
-// the writer and the readers without blocking them.
+// commit. Watch() replaces it on the write connection (a WAL hook): every `frames` new frames
+// in the WAL ask this thread for a PASSIVE checkpoint, which runs beside the writer and the
+// readers without blocking them. Should the WAL still reach kBackstop * `frames` frames
+// (commits so steady that no checkpoint catches up before the next one, so the WAL never
+// starts over), the writer finishes a checkpoint itself in that commit.
 // Failure: a failed checkpoint leaves the data in the WAL (still durable) and is tried again
 // at the next request; the count of failures is in stats().
 // Thread-safety: Watch(), Suspend(), Resume() and failures() from any thread; the WAL hook runs
@@ -45,11 +47,15 @@ class Checkpointer {
   Stats stats() const;
 
  private:
+  static constexpr int kBackstop = 8;
+
   static int OnCommit(void* self, sqlite3* db, const char* name, int frames);
   void Loop();
 
   const ConnectionOptions options_;
   const int frames_;
+  int last_frames_ = 0;   // writer thread only: WAL frames after the last commit
+  int requested_at_ = 0;  // writer thread only: WAL frames when a checkpoint was last asked
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -24,9 +24,11 @@ using base::ToUnixMs;
   "j.result_headers, j.stdout_tail, j.stderr_tail, j.result_body, r.method, r.path, r.query, " \
   "r.remote_addr, r.headers, r.path_params"
 #define LH_JOB_FROM " FROM jobs j JOIN job_requests r ON r.seq = j.seq "
-#define LH_UNFINISHED "state IN ('queued', 'running', 'retrying')"
-// Must match the WHERE of index jobs_claim word for word, or SQLite will not use it.
-#define LH_CLAIMABLE "state IN ('queued', 'retrying') AND blocked = 0"
+// Must match the WHERE of index jobs_ordering (jobs_claim below) word for word, or SQLite will
+// not use it. ORs, not IN lists: SQLite codes a constant IN list as a temporary table that it
+// builds again on every INSERT and UPDATE of a job (schema.cc, version 2).
+#define LH_UNFINISHED "(state = 'queued' OR state = 'running' OR state = 'retrying')"
+#define LH_CLAIMABLE "(state = 'queued' OR state = 'retrying') AND blocked = 0"
 
 constexpr const char* kGetById = "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.id = ?1";
 constexpr const char* kGetBySeq =
@@ -677,7 +679,7 @@ base::Result<std::optional<TimePoint>> NextRunAt(Connection& c) {
 constexpr const char* kRouteStats =
     "SELECT"
     " (SELECT count(*) FROM jobs WHERE function = ?1 AND route = ?2"
-    "   AND state IN ('queued', 'running', 'retrying')),"
+    "   AND (state = 'queued' OR state = 'running' OR state = 'retrying')),"
     " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1)";
 constexpr const char* kRouteLastError =
     "SELECT updated_at, last_error FROM jobs WHERE function = ?1 AND route = ?2"
