@@ -170,9 +170,11 @@ std::optional<http::Response> CheckSignature(const config::Config& cfg, const ht
   return LambdaError(403, sigv4::ErrorType(v.failure), v.message);
 }
 
-asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const config::Config& cfg,
+asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
+                                       std::shared_ptr<const config::Config> config,
                                        std::string_view function_name, std::string_view query,
                                        http::Request& req, const http::ConnInfo& conn) {
+  const config::Config& cfg = *config;
   if (auto denied = CheckSignature(cfg, req, deps.clock.Now())) co_return std::move(*denied);
   std::string qualifier_param = ingest::FindQueryParam(query, "Qualifier").value_or("");
   auto ref = ParseFunctionRef(function_name, qualifier_param);
@@ -218,18 +220,32 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps, const con
   });
   store::NewJob job = ingest::NewJobFor(*fn, "invoke", std::move(stored), deps.clock.Now());
   std::optional<ingest::JobWatch> watch;
+  std::optional<store::Job> direct;
   if (*type == InvocationType::kRequestResponse) {
     job.max_attempts = 1;  // Lambda retries only asynchronous invocations
     // The answer is the result, not an acknowledgement: no sync of its own for the record.
     job.acknowledged = false;
     watch.emplace(deps.hub, job.id);
+    // With a free slot, it is stored as running and starts as soon as it is written.
+    direct = deps.scheduler.ReserveDirect(*fn, job);
   }
+  using AppendDone = std::function<void(base::Result<store::AppendResult>)>;
   auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
-      [&deps, &job](std::function<void(base::Result<store::AppendResult>)> done) {
-        deps.store.Append(std::move(job), std::move(done));
+      [&deps, &job, &direct, &config, fn](AppendDone done) {
+        if (!direct) {
+          deps.store.Append(std::move(job), std::move(done));
+          return;
+        }
+        deps.store.Append(
+            std::move(job), [&deps, run = std::move(*direct), config, fn,
+                             done = std::move(done)](base::Result<store::AppendResult> r) mutable {
+              const bool appended = r.ok() && !r->duplicate;
+              deps.scheduler.StartDirect(std::move(run), appended, std::move(config), fn);
+              done(std::move(r));
+            });
       });
   if (!appended.ok()) co_return StoreError(appended.status());
-  deps.scheduler.WakeFor(fn->name);
+  if (!direct) deps.scheduler.WakeFor(fn->name);
   std::string id = appended->job_id;
   if (*type == InvocationType::kEvent) {
     http::Response res = http::MakeResponse(202, "", "");

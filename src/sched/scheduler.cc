@@ -8,6 +8,33 @@ namespace longhaul::sched {
 
 using Kind = store::Completion::Kind;
 
+namespace {
+
+// `job` (running) as store::Store::Complete(c) leaves it.
+store::Job Recorded(store::Job job, const store::Completion& c) {
+  switch (c.kind) {
+    case Kind::kSucceeded: job.state = store::JobState::kSucceeded; break;
+    case Kind::kRetry: job.state = store::JobState::kRetrying; break;
+    case Kind::kFailed: job.state = store::JobState::kFailed; break;
+    case Kind::kDead: job.state = store::JobState::kDead; break;
+  }
+  job.updated_at = c.now;
+  if (store::IsTerminal(job.state)) {
+    job.finished_at = c.now;
+  } else {
+    job.next_run_at = c.next_run_at;
+  }
+  job.lease_owner.clear();
+  job.lease_expires_at = {};
+  job.last_error = c.error;
+  job.stdout_tail = c.stdout_tail;
+  job.stderr_tail = c.stderr_tail;
+  job.result = c.result;
+  return job;
+}
+
+}  // namespace
+
 Scheduler::Scheduler(store::Store& store, const base::Clock& clock, base::Logger& log,
                      CompletionHub& hub, SchedulerOptions options, RuntimeResolver runtimes)
     : store_(store),
@@ -160,6 +187,53 @@ void Scheduler::RenewLeases() {
   }
 }
 
+std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn,
+                                                   store::NewJob& job) {
+  if (!job.idempotency_key.empty() || !job.ordering_key.empty()) return std::nullopt;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return std::nullopt;
+    int& running = running_by_function_[fn.name];
+    if (running >= fn.concurrency) return std::nullopt;
+    running++;
+    attempts_++;
+    running_[job.id] = Running{std::make_shared<runtime::CancelToken>(), fn.name};
+  }
+  job.claimed_by = options_.node_id;
+  job.claim_lease = options_.lease;
+  // As the store keeps it (store::NewJob::claimed_by).
+  store::Job claimed;
+  claimed.id = job.id;
+  claimed.function = job.function;
+  claimed.route = job.route;
+  claimed.state = store::JobState::kRunning;
+  claimed.attempts = 1;
+  claimed.max_attempts = job.max_attempts;
+  claimed.created_at = job.created_at;
+  claimed.updated_at = job.created_at;
+  claimed.next_run_at = job.created_at;
+  claimed.expires_at = job.expires_at;
+  claimed.started_at = job.created_at;
+  claimed.lease_owner = job.claimed_by;
+  claimed.lease_expires_at = job.created_at + job.claim_lease;
+  claimed.request = job.request;
+  return claimed;
+}
+
+void Scheduler::StartDirect(store::Job job, bool appended,
+                            std::shared_ptr<const config::Config> cfg,
+                            const config::Function* fn) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = running_.find(job.id);
+  if (it == running_.end()) return;
+  if (!appended) {
+    ReleaseSlotLocked(job.id, fn->name);
+    return;
+  }
+  std::shared_ptr<runtime::CancelToken> cancel = it->second.cancel;
+  QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
+}
+
 void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
                        const config::Function* fn) {
   auto cancel = std::make_shared<runtime::CancelToken>();
@@ -167,6 +241,21 @@ void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg
   running_[job.id] = Running{cancel, fn->name};
   running_by_function_[fn->name]++;
   attempts_++;
+  QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
+}
+
+void Scheduler::ReleaseSlotLocked(const std::string& job_id, const std::string& function) {
+  running_.erase(job_id);
+  running_by_function_[function]--;
+  attempts_--;
+  wake_ = true;
+  cv_.notify_one();
+  drained_.notify_all();
+}
+
+void Scheduler::QueueAttemptLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
+                                   const config::Function* fn,
+                                   std::shared_ptr<runtime::CancelToken> cancel) {
   attempts_queue_.push_back(
       [this, job = std::move(job), cfg = std::move(cfg), fn, cancel]() mutable {
         RunAttempt(std::move(job), std::move(cfg), fn, std::move(cancel));
@@ -221,6 +310,9 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
     outcome = rt->Run(inv, *cancel);
   }
 
+  // What waiters (sync routes and invokes) get: the outcome as this attempt recorded it, or
+  // read back when it recorded nothing (stopped, or the record failed).
+  std::optional<store::Job> final;
   if (!cancel->cancelled()) {
     double jitter = 0;
     {
@@ -243,6 +335,7 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
     if (!s.ok()) {
       log_.Warn("job.outcome_dropped", {{"job", job.id}, {"error", s.ToString()}});
     } else {
+      if (hub_.HasWaiters(job.id)) final = Recorded(job, c);
       static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying",
                                                      "job.failed", "job.dead"};
       log_.Info(kEvents[static_cast<int>(d.kind)],
@@ -255,18 +348,13 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
   } else {
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn->name}});
   }
-  // Waiters (sync routes and invokes) get the stored outcome from here, read on this thread.
-  base::Result<store::Job> final = base::Unavailable("not read");
-  if (hub_.HasWaiters(job.id)) final = store_.Get(job.id);
-  hub_.Notify(job.id, final.ok() && store::IsTerminal(final->state) ? &*final : nullptr);
+  if (!final && hub_.HasWaiters(job.id)) {
+    if (auto read = store_.Get(job.id); read.ok()) final = std::move(*read);
+  }
+  hub_.Notify(job.id, final && store::IsTerminal(final->state) ? &*final : nullptr);
 
   std::lock_guard<std::mutex> lock(mu_);
-  running_.erase(job.id);
-  running_by_function_[fn->name]--;
-  attempts_--;
-  wake_ = true;
-  cv_.notify_one();
-  drained_.notify_all();
+  ReleaseSlotLocked(job.id, fn->name);
 }
 
 void Scheduler::Shutdown() {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -63,6 +64,16 @@ class Scheduler {
   // Same, for new work of `function`; does nothing while this node already runs as many of its
   // jobs as its concurrency allows (no claim could succeed; a finishing attempt wakes the loop).
   void WakeFor(const std::string& function);
+  // Direct runs, for a caller that waits for the result (a synchronous Invoke): the job skips
+  // the loop's claim and runs at once when this node has a free slot for `fn`. ReserveDirect
+  // takes the slot and marks `job` as claimed by this node (store::NewJob::claimed_by); it
+  // returns the job as it will be stored, or nullopt (no free slot, keys, shutting down: append
+  // it as usual). After the append, StartDirect runs it, or gives the slot back when the job
+  // was not appended. The slot counts against this node's share of `fn.concurrency`, as the
+  // claims' own count of running jobs does for a store with one node.
+  std::optional<store::Job> ReserveDirect(const config::Function& fn, store::NewJob& job);
+  void StartDirect(store::Job job, bool appended, std::shared_ptr<const config::Config> cfg,
+                   const config::Function* fn);
   // Stops a running attempt in this process, if there is one. Returns whether there was.
   bool CancelLocal(const std::string& job_id);
   // Stops claiming, gives running attempts `shutdown_grace`, cancels the rest and puts their
@@ -84,6 +95,11 @@ class Scheduler {
   void RenewLeases();
   void Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
               const config::Function* fn);
+  // Queues the attempt of a job whose slot is taken (running_, attempts_); mu_ held.
+  void QueueAttemptLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
+                          const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
+  // Frees the slot of a job that ended or never started; mu_ held.
+  void ReleaseSlotLocked(const std::string& job_id, const std::string& function);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                   const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
   void AttemptThread();  // runs attempts from attempts_queue_ until idle for kIdleThread

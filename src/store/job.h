@@ -66,6 +66,12 @@ struct NewJob {
   // synchronous Invoke), so the append need not wait for a sync of its own: it commits to the
   // WAL (safe from a killed process) and reaches the disk with the next synced commit.
   bool acknowledged = true;
+  // Non-empty: the job starts running, its first attempt leased to this owner until
+  // created_at + claim_lease, instead of queued for a Claim (Scheduler::ReserveDirect: the
+  // owner has a free slot and runs it at once). Only for jobs without idempotency or ordering
+  // keys.
+  std::string claimed_by;
+  Duration claim_lease{};
 };
 
 struct AppendResult {

@@ -310,5 +310,62 @@ TEST(InvokeE2E, ExpiredEventsSendEventAgeExceeded) {
   EXPECT_THAT(records, HasSubstr("\"requestId\":\"" + late_id + "\""));
 }
 
+// A synchronous invoke with a free slot is stored as running and starts at once; one beyond the
+// function's concurrency waits in the queue like any other job, then runs.
+TEST(InvokeE2E, SyncInvokesKeepTheConcurrencyLimit) {
+  TempDir scratch;
+  const std::string gate = scratch.File("gate");
+  ServerProcess server(
+      "functions:\n"
+      "  busy:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"while [ ! -e " + gate + " ]; do [ -d " +
+      scratch.path() + " ] || exit 1; sleep 0.02; done; cat\"]\n"
+      "    concurrency: 1\n"
+      "    retries: 0\n");
+  server.Start();
+  base::Result<http::ClientResponse> first = base::Unavailable("not sent");
+  base::Result<http::ClientResponse> second = base::Unavailable("not sent");
+  std::jthread a, b;
+  // Destroyed before the threads join: opens the gate also when an assertion returns early.
+  struct OpenGate {
+    std::string path;
+    ~OpenGate() { std::ofstream(path).put('x'); }
+  } open_gate{gate};
+  a = std::jthread([&] { first = Invoke(server, "busy", R"({"n":1})"); });
+  std::string listed;
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t p = listed.find(what); p != std::string::npos; p = listed.find(what, p + 1)) n++;
+    return n;
+  };
+  auto list = [&] {
+    auto r = server.AdminGet("/jobs?function=busy");
+    listed = r.ok() ? r->body : "";
+  };
+  ASSERT_TRUE(Eventually([&] {
+    list();
+    return count(R"("state":"running")") == 1;
+  })) << listed << "\n" << server.Log();
+  b = std::jthread([&] { second = Invoke(server, "busy", R"({"n":2})"); });
+  ASSERT_TRUE(Eventually([&] {
+    list();
+    return count(R"("state":"queued")") == 1;
+  })) << listed << "\n" << server.Log();
+  EXPECT_EQ(count(R"("state":"running")"), 1u) << listed;
+  std::ofstream(gate).put('x');
+  a.join();
+  b.join();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, R"({"n":1})");
+  EXPECT_EQ(second->status, 200);
+  EXPECT_EQ(second->body, R"({"n":2})");
+  std::string job = server.WaitForJobState(first->Header("x-amzn-RequestId"), "succeeded");
+  EXPECT_THAT(job, HasSubstr(R"("attempts":1)"));
+  EXPECT_THAT(job, HasSubstr(R"("started_at")"));
+}
+
 }  // namespace
 }  // namespace longhaul::testing

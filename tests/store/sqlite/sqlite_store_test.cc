@@ -389,6 +389,33 @@ TEST_F(StoreTest, ClaimRespectsConcurrencyAcrossOwners) {
   EXPECT_TRUE(ClaimIds(ClaimReq("fn", 0, 10)).empty());
 }
 
+TEST_F(StoreTest, AClaimedAppendIsStoredRunningAndCountsAgainstConcurrency) {
+  Open();
+  std::string queued = Add(MakeJob());
+  NewJob direct = MakeJob();
+  direct.claimed_by = "node-a";
+  direct.claim_lease = seconds(30);
+  std::string id = Add(std::move(direct));
+  auto j = store_->Get(id);
+  ASSERT_TRUE(j.ok()) << j.status().ToString();
+  EXPECT_EQ(j->state, JobState::kRunning);
+  EXPECT_EQ(j->attempts, 1);
+  EXPECT_EQ(j->lease_owner, "node-a");
+  EXPECT_EQ(j->lease_expires_at, clock_.Now() + seconds(30));
+  ASSERT_TRUE(j->started_at.has_value());
+  EXPECT_EQ(*j->started_at, clock_.Now());
+  // It holds the one slot: nothing else is claimed until it completes.
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 1)), std::vector<std::string>{});
+  ASSERT_TRUE(store_->Complete(Done(id)).ok());
+  EXPECT_EQ(StateOf(id), JobState::kSucceeded);
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 10, 1)), std::vector<std::string>{queued});
+
+  NewJob keyed = MakeJob("fn", "chat-a");
+  keyed.claimed_by = "node-a";
+  EXPECT_EQ(AppendAndWait(*store_, std::move(keyed)).status().code(),
+            base::Code::kInvalidArgument);
+}
+
 TEST_F(StoreTest, OrderingKeyRunsOneAtATimeInOrder) {
   Open();
   std::string a1 = Add(MakeJob("fn", "chat-a"));

@@ -59,6 +59,11 @@ constexpr const char* kInsertJob =
     "attempts, max_attempts, created_at, updated_at, next_run_at, expires_at, lease_owner, "
     "lease_expires_at, last_error) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?8, ?8, ?9, '', 0, '')";
+constexpr const char* kInsertClaimedJob =
+    "INSERT INTO jobs (id, function, route, idempotency_key, ordering_key, blocked, state, "
+    "attempts, max_attempts, created_at, updated_at, next_run_at, expires_at, started_at, "
+    "lease_owner, lease_expires_at, last_error) "
+    "VALUES (?1, ?2, ?3, '', '', 0, 'running', 1, ?4, ?5, ?5, ?5, ?6, ?5, ?7, ?8, '')";
 constexpr const char* kInsertRequest =
     "INSERT INTO job_requests (seq, method, path, query, remote_addr, headers, path_params, body) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -313,7 +318,21 @@ base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, TimePoint
     blocked = *row ? 1 : 0;
   }
   const int64_t created = ToUnixMs(job.created_at == TimePoint{} ? now : job.created_at);
-  {
+  if (!job.claimed_by.empty()) {
+    if (keyed || !job.ordering_key.empty()) {
+      return base::InvalidArgument("a job with keys cannot be appended as claimed");
+    }
+    Query q(c, kInsertClaimedJob);
+    q.BindText(1, job.id)
+        .BindText(2, job.function)
+        .BindText(3, job.route)
+        .Bind(4, job.max_attempts)
+        .Bind(5, created)
+        .BindOptional(6, ExpiresAtColumn(job.expires_at))
+        .BindText(7, job.claimed_by)
+        .Bind(8, created + static_cast<int64_t>(job.claim_lease.count()));
+    LH_RETURN_IF_ERROR(q.Run());
+  } else {
     Query q(c, kInsertJob);
     q.BindText(1, job.id)
         .BindText(2, job.function)
