@@ -210,7 +210,9 @@ TEST_F(HostileE2E, SlowlorisHeaderIsCutOffAfterHeaderTimeout) {
   EXPECT_TRUE(closed);
   // Today no answer arrives: Beast's tcp_stream closes the socket when the deadline passes, so
   // the server's 408 cannot be written. If one ever does arrive, it must be the 408.
-  if (!response.empty()) EXPECT_EQ(StatusOf(response), 408) << response;
+  if (!response.empty()) {
+    EXPECT_EQ(StatusOf(response), 408) << response;
+  }
   ExpectUnharmed();
 }
 
@@ -266,7 +268,7 @@ TEST_F(HostileE2E, BadChunkedEncodingIs400) {
 
 TEST_F(HostileE2E, InvalidUtf8InAJsonBodyWithAPointerKeyIs400) {
   // The route takes its idempotency key from /id; a body that is not valid UTF-8 is not JSON.
-  for (const std::string body : {std::string("{\"id\": \"\xff\xfe\"}"),
+  for (const std::string& body : {std::string("{\"id\": \"\xff\xfe\"}"),
                                  std::string("{\"id\": \"\xc0\xaf\"}"),      // overlong '/'
                                  std::string("{\"id\": \"\xed\xa0\x80\"}"),  // a surrogate
                                  std::string("{\"id\": 1, \"t\": \"\xe2\x82\"}")}) {  // cut short
@@ -279,7 +281,7 @@ TEST_F(HostileE2E, InvalidUtf8InAJsonBodyWithAPointerKeyIs400) {
 }
 
 TEST_F(HostileE2E, DeeplyNestedJsonIs400) {
-  for (const std::string body :
+  for (const std::string& body :
        {std::string(100'000, '['), std::string(100'000, '[') + std::string(100'000, ']'), [] {
           std::string s;
           for (int i = 0; i < 20'000; ++i) s += "{\"id\":";
@@ -293,7 +295,7 @@ TEST_F(HostileE2E, DeeplyNestedJsonIs400) {
 }
 
 TEST_F(HostileE2E, GarbageRequestLinesAre400) {
-  for (const std::string line :
+  for (const std::string& line :
        {std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11) + "\r\n\r\n",  // TLS
         std::string("GET /\r\n\r\n"),                      // HTTP/0.9: no version
         std::string("POST /hook HTTP/1.1 extra\r\n\r\n"),  // junk after the version

@@ -9,7 +9,6 @@
 #include <array>
 #include <cerrno>
 #include <ctime>
-#include <optional>
 #include <vector>
 
 #include "runtime/process/output_capture.h"
@@ -109,7 +108,8 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   std::vector<char> buffer(kChunk);
   size_t written = 0;
   SuperviseResult result;
-  std::optional<base::TimePoint> kill_at;
+  // When the group gets SIGKILL after a stop; TimePoint::max(): not yet stopped.
+  base::TimePoint kill_at = base::TimePoint::max();
 
   WriteSome(child.stdin_fd(), options.input, written);
   while (!child.Exited()) {
@@ -126,17 +126,17 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
         kill_at = now + options.kill_grace;
       }
     }
-    if (kill_at && now >= *kill_at) {
+    if (now >= kill_at) {
       child.SignalGroup(SIGKILL);
-      kill_at.reset();
+      kill_at = base::TimePoint::max();
     }
 
     base::Duration wait = kTick;
     if (result.stopped == StopReason::kNone) {
       wait = std::min(wait, options.deadline - now);
     }
-    if (kill_at) {
-      wait = std::min(wait, *kill_at - now);
+    if (kill_at != base::TimePoint::max()) {
+      wait = std::min(wait, kill_at - now);
     }
     std::array<pollfd, 4> fds{};
     nfds_t n = 0;
