@@ -314,7 +314,7 @@ stop_longhaul() {
   kids=$(pgrep -P "$LH_PID" || true)
   stop_pid "$LH_PID"
   for kid in $kids; do  # still a job's process (not a reused pid)?
-    if tr '\0' '\n' <"/proc/$kid/environ" 2>/dev/null | grep -q '^LONGHAUL_JOB_ID='; then
+    if { tr '\0' '\n' <"/proc/$kid/environ"; } 2>/dev/null | grep -q '^LONGHAUL_JOB_ID='; then
       kill -KILL "$kid" 2>/dev/null || true
     fi
   done

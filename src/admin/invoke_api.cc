@@ -11,6 +11,7 @@
 #include "http/async.h"
 #include "ingest/job_wait.h"
 #include "ingest/keys.h"
+#include "ingest/submit.h"
 #include "webhook/hmac.h"
 
 namespace longhaul::admin {
@@ -220,32 +221,14 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   });
   store::NewJob job = ingest::NewJobFor(*fn, "invoke", std::move(stored), deps.clock.Now());
   std::optional<ingest::JobWatch> watch;
-  std::optional<store::Job> direct;
   if (*type == InvocationType::kRequestResponse) {
     job.max_attempts = 1;  // Lambda retries only asynchronous invocations
     // The answer is the result, not an acknowledgement: no sync of its own for the record.
     job.acknowledged = false;
     watch.emplace(deps.hub, job.id);
-    // With a free slot, it is stored as running and starts as soon as it is written.
-    direct = deps.scheduler.ReserveDirect(*fn, job);
   }
-  using AppendDone = std::function<void(base::Result<store::AppendResult>)>;
-  auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
-      [&deps, &job, &direct, &config, fn](AppendDone done) {
-        if (!direct) {
-          deps.store.Append(std::move(job), std::move(done));
-          return;
-        }
-        deps.store.Append(
-            std::move(job), [&deps, run = std::move(*direct), config, fn,
-                             done = std::move(done)](base::Result<store::AppendResult> r) mutable {
-              const bool appended = r.ok() && !r->duplicate;
-              deps.scheduler.StartDirect(std::move(run), appended, std::move(config), fn);
-              done(std::move(r));
-            });
-      });
+  auto appended = co_await ingest::Submit(deps, config, *fn, job, watch.has_value());
   if (!appended.ok()) co_return StoreError(appended.status());
-  if (!direct) deps.scheduler.WakeFor(fn->name);
   std::string id = appended->job_id;
   if (*type == InvocationType::kEvent) {
     http::Response res = http::MakeResponse(202, "", "");

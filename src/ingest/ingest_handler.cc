@@ -9,6 +9,7 @@
 #include "ingest/keys.h"
 #include "ingest/prefer.h"
 #include "ingest/responses.h"
+#include "ingest/submit.h"
 
 namespace longhaul::ingest {
 namespace asio = boost::asio;
@@ -121,10 +122,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   std::optional<JobWatch> watch;  // subscribed before the job exists: no first read
   if (mode != config::AckMode::kAsync) watch.emplace(deps_.hub, job.id);
 
-  auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
-      [this, &job](std::function<void(base::Result<store::AppendResult>)> done) {
-        deps_.store.Append(std::move(job), std::move(done));
-      });
+  auto appended = co_await Submit(deps_, snap->config, *fn, job, watch.has_value());
   if (!appended.ok()) {
     // Our own failure (disk, full queue): the sender must retry; never a 2xx, never a 4xx.
     base::Status s = appended.status();
@@ -134,7 +132,6 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     co_return res;
   }
   const std::string& id = appended->job_id;
-  if (!appended->duplicate) deps_.scheduler.WakeFor(fn->name);
   std::string status_url = deps_.status_base + "/jobs/" + id;
 
   if (mode == config::AckMode::kAsync) {
