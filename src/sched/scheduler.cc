@@ -148,13 +148,7 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
       free = fn.concurrency - running_by_function_[fn.name];
     }
     if (free <= 0) continue;
-    store::ClaimRequest req;
-    req.function = fn.name;
-    req.concurrency = fn.concurrency;
-    req.limit = free;
-    req.owner = options_.node_id;
-    req.lease = options_.lease;
-    req.now = clock_.Now();
+    store::ClaimRequest req = ClaimRequestFor(fn, free, clock_.Now());
     std::vector<store::Job> expired;
     req.expired = &expired;
     auto jobs = store_.Claim(req);
@@ -162,11 +156,27 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
       log_.Warn("sched.claim_failed", {{"function", fn.name}, {"error", jobs.status().ToString()}});
       continue;
     }
-    for (const auto& job : expired) {
-      log_.Info("job.expired", {{"job", job.id}, {"function", fn.name}});
-      if (expiry_observer_) expiry_observer_(job, fn);
-    }
+    ReportExpired(expired, fn);
     for (auto& job : *jobs) Launch(std::move(job), cfg, &fn);
+  }
+}
+
+store::ClaimRequest Scheduler::ClaimRequestFor(const config::Function& fn, int limit,
+                                               base::TimePoint now) const {
+  store::ClaimRequest req;
+  req.function = fn.name;
+  req.concurrency = fn.concurrency;
+  req.limit = limit;
+  req.owner = options_.node_id;
+  req.lease = options_.lease;
+  req.now = now;
+  return req;
+}
+
+void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {
+  for (const auto& job : expired) {
+    log_.Info("job.expired", {{"job", job.id}, {"function", fn.name}});
+    if (expiry_observer_) expiry_observer_(job, fn);
   }
 }
 
@@ -291,36 +301,62 @@ void Scheduler::AttemptThread() {
 void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                            const config::Function* fn,
                            std::shared_ptr<runtime::CancelToken> cancel) {
+  for (;;) {
+    std::optional<store::Job> next = RunOne(job, cfg, *fn, *cancel);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!next || stopping_) {
+      // A next job claimed while shutting down stays leased to this node: Shutdown() puts it
+      // back in the queue with the others.
+      ReleaseSlotLocked(job.id, fn->name);
+      return;
+    }
+    // The slot passes to the next job: running_by_function_ and attempts_ stay as they are.
+    running_.erase(job.id);
+    cancel = std::make_shared<runtime::CancelToken>();
+    running_[next->id] = Running{cancel, fn->name};
+    job = std::move(*next);
+  }
+}
+
+std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
+                                            const std::shared_ptr<const config::Config>& cfg,
+                                            const config::Function& fn,
+                                            runtime::CancelToken& cancel) {
   log_.Info("job.started", {{"job", job.id},
-                            {"function", fn->name},
+                            {"function", fn.name},
                             {"attempt", std::to_string(job.attempts)}});
   runtime::Outcome outcome;
-  runtime::Runtime* rt = runtimes_(*fn);
+  runtime::Runtime* rt = runtimes_(fn);
   if (rt == nullptr) {
-    outcome.status = base::FailedPrecondition("no runtime for function " + fn->name);
+    outcome.status = base::FailedPrecondition("no runtime for function " + fn.name);
   } else {
     runtime::Invocation inv;
     inv.job_id = job.id;
     inv.attempt = job.attempts;
     inv.config = cfg;
-    inv.function = fn;
+    inv.function = &fn;
     inv.request = job.request;
     inv.route = job.route;
-    inv.deadline = clock_.Now() + fn->timeout;
-    outcome = rt->Run(inv, *cancel);
+    inv.deadline = clock_.Now() + fn.timeout;
+    outcome = rt->Run(inv, cancel);
   }
 
   // What waiters (sync routes and invokes) get: the outcome as this attempt recorded it, or
   // read back when it recorded nothing (stopped, or the record failed).
   std::optional<store::Job> final;
-  if (!cancel->cancelled()) {
+  std::vector<store::Job> claimed;
+  std::vector<store::Job> expired;
+  if (!cancel.cancelled()) {
     double jitter = 0;
+    bool take_next = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+      // Under a new configuration the loop claims with the new limits.
+      take_next = !stopping_ && config_ == cfg;
     }
     auto now = clock_.Now();
-    Decision d = Decide(outcome.status, job.attempts, job.max_attempts, *fn, now, jitter);
+    Decision d = Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter);
     store::Completion c;
     c.job_id = job.id;
     c.owner = options_.node_id;
@@ -331,7 +367,15 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
     if (!outcome.status.ok()) c.error = outcome.status.ToString();
     c.stdout_tail = outcome.stdout_tail;
     c.stderr_tail = outcome.stderr_tail;
-    base::Status s = store_.Complete(c);
+    base::Status s;
+    if (take_next) {
+      // This slot's next job comes with the outcome's commit (no round through the loop).
+      store::ClaimRequest req = ClaimRequestFor(fn, 1, now);
+      req.expired = &expired;
+      s = store_.CompleteAndClaim(c, req, &claimed);
+    } else {
+      s = store_.Complete(c);
+    }
     if (!s.ok()) {
       log_.Warn("job.outcome_dropped", {{"job", job.id}, {"error", s.ToString()}});
     } else {
@@ -340,21 +384,22 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
                                                      "job.failed", "job.dead"};
       log_.Info(kEvents[static_cast<int>(d.kind)],
                 {{"job", job.id},
-                 {"function", fn->name},
+                 {"function", fn.name},
                  {"attempt", std::to_string(job.attempts)},
                  {"error", outcome.status.ok() ? "" : outcome.status.message()}});
-      if (observer_) observer_(job, *fn, outcome, d.kind);
+      if (observer_) observer_(job, fn, outcome, d.kind);
     }
+    if (d.kind == Kind::kRetry) Wake();  // the loop's next sleep must end at the retry
   } else {
-    log_.Info("job.stopped", {{"job", job.id}, {"function", fn->name}});
+    log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
   if (!final && hub_.HasWaiters(job.id)) {
     if (auto read = store_.Get(job.id); read.ok()) final = std::move(*read);
   }
   hub_.Notify(job.id, final && store::IsTerminal(final->state) ? &*final : nullptr);
-
-  std::lock_guard<std::mutex> lock(mu_);
-  ReleaseSlotLocked(job.id, fn->name);
+  ReportExpired(expired, fn);
+  if (claimed.empty()) return std::nullopt;
+  return std::move(claimed.front());
 }
 
 void Scheduler::Shutdown() {

@@ -102,6 +102,14 @@ class Scheduler {
   void ReleaseSlotLocked(const std::string& job_id, const std::string& function);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                   const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
+  // Runs `job`'s attempt and records its outcome; returns the function's next job when the
+  // record claimed one for this slot (Store::CompleteAndClaim).
+  std::optional<store::Job> RunOne(const store::Job& job,
+                                   const std::shared_ptr<const config::Config>& cfg,
+                                   const config::Function& fn, runtime::CancelToken& cancel);
+  store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
+                                      base::TimePoint now) const;
+  void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
   void AttemptThread();  // runs attempts from attempts_queue_ until idle for kIdleThread
 
   static constexpr base::Duration kIdleThread = std::chrono::seconds(30);

@@ -94,6 +94,18 @@ class Store {
   // cancelled) - the outcome is dropped. kNotFound for an unknown id.
   virtual base::Status Complete(const Completion& c) = 0;
 
+  // Complete(c), then Claim(next) for the slot the attempt leaves, in one transaction where the
+  // store can: a finishing attempt takes its function's next job without another commit.
+  // Returns Complete's status; the claim runs either way (also when the outcome was dropped),
+  // and its jobs go to *claimed (left empty when the claim failed).
+  virtual base::Status CompleteAndClaim(const Completion& c, const ClaimRequest& next,
+                                        std::vector<Job>* claimed) {
+    base::Status s = Complete(c);
+    auto jobs = Claim(next);
+    if (jobs.ok()) *claimed = std::move(*jobs);
+    return s;
+  }
+
   // Extends a running job's lease to `until`. kAborted when `owner` no longer holds it.
   virtual base::Status ExtendLease(std::string_view job_id, std::string_view owner,
                                    TimePoint until) = 0;

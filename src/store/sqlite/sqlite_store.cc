@@ -358,6 +358,29 @@ Status SqliteStore::Complete(const Completion& done) {
   return RunWrite([&](Connection& c) { return internal::CompleteJob(c, done); }, Sync::kLazy);
 }
 
+Status SqliteStore::CompleteAndClaim(const Completion& done, const ClaimRequest& next,
+                                     std::vector<Job>* claimed) {
+  Status completed = base::Internal("complete did not run");
+  Status s = RunWrite([&](Connection& c) {
+    claimed->clear();
+    if (next.expired != nullptr) next.expired->clear();
+    completed = internal::CompleteJob(c, done);
+    if (!c.io_error().ok()) return c.io_error();
+    if (!completed.ok() && completed.code() != base::Code::kAborted &&
+        completed.code() != base::Code::kNotFound) {
+      return completed;  // a failed statement: undo the task
+    }
+    return internal::ClaimJobs(c, next, *claimed);
+  }, Sync::kLazy);
+  if (!s.ok()) {
+    // Nothing of the task stands: record the outcome on its own, claim nothing.
+    claimed->clear();
+    if (next.expired != nullptr) next.expired->clear();
+    return Complete(done);
+  }
+  return completed;
+}
+
 Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner, TimePoint until) {
   return RunWrite(
       [&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); },

@@ -104,6 +104,8 @@ class SqliteStore final : public Store {
   void Append(NewJob job, AppendCallback done) override;
   base::Result<std::vector<Job>> Claim(const ClaimRequest& req) override;
   base::Status Complete(const Completion& c) override;
+  base::Status CompleteAndClaim(const Completion& c, const ClaimRequest& next,
+                                std::vector<Job>* claimed) override;
   base::Status ExtendLease(std::string_view job_id, std::string_view owner,
                            TimePoint until) override;
   base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) override;

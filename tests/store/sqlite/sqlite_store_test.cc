@@ -416,6 +416,30 @@ TEST_F(StoreTest, AClaimedAppendIsStoredRunningAndCountsAgainstConcurrency) {
             base::Code::kInvalidArgument);
 }
 
+TEST_F(StoreTest, CompleteAndClaimHandsTheSlotToTheNextJob) {
+  Open();
+  std::string a = Add(MakeJob());
+  std::string b = Add(MakeJob());
+  std::string c = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 10, 1)), std::vector<std::string>{a});
+  std::vector<Job> claimed;
+  // Concurrency 1: the next job fits only because the completion frees the slot.
+  ASSERT_TRUE(store_->CompleteAndClaim(Done(a), ClaimReq("fn", 1, 1), &claimed).ok());
+  EXPECT_EQ(StateOf(a), JobState::kSucceeded);
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].id, b);
+  EXPECT_EQ(claimed[0].state, JobState::kRunning);
+  EXPECT_EQ(StateOf(b), JobState::kRunning);
+  // An outcome that is dropped (not our lease) still lets the claim run; here the slot is
+  // still b's, so nothing is claimed.
+  base::Status s = store_->CompleteAndClaim(Done(b, Completion::Kind::kSucceeded, "node-b"),
+                                            ClaimReq("fn", 1, 1), &claimed);
+  EXPECT_EQ(s.code(), base::Code::kAborted);
+  EXPECT_TRUE(claimed.empty());
+  EXPECT_EQ(StateOf(b), JobState::kRunning);
+  EXPECT_EQ(StateOf(c), JobState::kQueued);
+}
+
 TEST_F(StoreTest, OrderingKeyRunsOneAtATimeInOrder) {
   Open();
   std::string a1 = Add(MakeJob("fn", "chat-a"));
