@@ -10,6 +10,7 @@ packages=(
   libssl-dev            # HMAC for webhook signatures
   libyaml-cpp-dev       # longhaul.yaml
   libcli11-dev          # command line
+  libjemalloc-dev       # malloc for the server binary (many small strings per request)
   libgtest-dev libgmock-dev   # tests
   clang libclang-rt-14-dev llvm   # fuzz/run.sh: clang 14, libFuzzer + sanitizer runtimes, llvm-symbolizer
 )
