@@ -53,6 +53,16 @@ base::Result<http::ClientResponse> Invoke(
   return http::Fetch(req);
 }
 
+// A command function with one slot that echoes its input once `gate` exists (and exits when
+// the test directory is gone), without retries: its YAML body, under the function's name.
+std::string GatedCat(const TempDir& scratch, const std::string& gate) {
+  return "    runtime: command\n"
+         "    command: [\"/bin/sh\", \"-c\", \"while [ ! -e " + gate + " ]; do [ -d " +
+         scratch.path() + " ] || exit 1; sleep 0.02; done; cat\"]\n"
+         "    concurrency: 1\n"
+         "    retries: 0\n";
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;
@@ -270,13 +280,8 @@ TEST(InvokeE2E, ExpiredEventsSendEventAgeExceeded) {
   const std::string gate = scratch.File("gate");
   ServerProcess server(
       "functions:\n"
-      "  busy:\n"
-      "    runtime: command\n"
-      // Holds the only slot until the gate exists (or the test directory is gone).
-      "    command: [\"/bin/sh\", \"-c\", \"while [ ! -e " + gate + " ]; do [ -d " +
-      scratch.path() + " ] || exit 1; sleep 0.02; done; cat\"]\n"
-      "    concurrency: 1\n"
-      "    retries: 0\n"
+      "  busy:\n" +
+      GatedCat(scratch, gate) +
       "    max_event_age: 1s\n"
       "    on_failure: {function: recorder}\n"
       "  recorder:\n"
@@ -317,12 +322,8 @@ TEST(InvokeE2E, SyncInvokesKeepTheConcurrencyLimit) {
   const std::string gate = scratch.File("gate");
   ServerProcess server(
       "functions:\n"
-      "  busy:\n"
-      "    runtime: command\n"
-      "    command: [\"/bin/sh\", \"-c\", \"while [ ! -e " + gate + " ]; do [ -d " +
-      scratch.path() + " ] || exit 1; sleep 0.02; done; cat\"]\n"
-      "    concurrency: 1\n"
-      "    retries: 0\n");
+      "  busy:\n" +
+      GatedCat(scratch, gate));
   server.Start();
   base::Result<http::ClientResponse> first = base::Unavailable("not sent");
   base::Result<http::ClientResponse> second = base::Unavailable("not sent");
