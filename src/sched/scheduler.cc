@@ -1,5 +1,8 @@
 #include "sched/scheduler.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include "sched/retry_policy.h"
@@ -9,6 +12,15 @@ namespace longhaul::sched {
 using Kind = store::Completion::Kind;
 
 namespace {
+
+// Gives the calling thread, and the processes it starts from now on, niceness `nice`
+// (config::Server::job_nice). Linux keeps the niceness per thread. Going back down needs
+// CAP_SYS_NICE; without it the thread keeps the higher value until it ends.
+void SetThreadNice(int nice) {
+  thread_local int current = 0;
+  if (nice == current) return;
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) == 0) current = nice;
+}
 
 // `job` (running) as store::Store::Complete(c) leaves it.
 store::Job Recorded(store::Job job, const store::Completion& c) {
@@ -322,6 +334,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             const std::shared_ptr<const config::Config>& cfg,
                                             const config::Function& fn,
                                             runtime::CancelToken& cancel) {
+  SetThreadNice(cfg->server.job_nice);
   log_.Info("job.started", {{"job", job.id},
                             {"function", fn.name},
                             {"attempt", std::to_string(job.attempts)}});

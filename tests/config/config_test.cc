@@ -264,6 +264,7 @@ TEST(LoadConfig, Defaults) {
   EXPECT_EQ(s.idle_timeout, seconds(60));
   EXPECT_EQ(s.max_connections, 10000);
   EXPECT_EQ(s.threads, 0);
+  EXPECT_EQ(s.job_nice, 10);
   EXPECT_EQ(s.shutdown_grace, seconds(30));
   EXPECT_EQ(s.lease, seconds(30));
   EXPECT_EQ(s.poll_interval, seconds(1));
@@ -401,12 +402,14 @@ TEST(LoadConfig, ReportsEveryErrorSortedByLine) {
       "  - path: /x\n"
       "    function: missing\n"
       "server:\n"
-      "  threads: -1\n");
+      "  threads: -1\n"
+      "  job_nice: 20\n");
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(loaded.status().message(),
             "test.yaml:3: routes[0].function: unknown function `missing`\n"
-            "test.yaml:5: server.threads: must be from 0 to 1024, got -1");
+            "test.yaml:5: server.threads: must be from 0 to 1024, got -1\n"
+            "test.yaml:6: server.job_nice: must be from 0 to 19, got 20");
 }
 
 TEST(LoadConfig, CapsTheNumberOfErrors) {

@@ -270,6 +270,32 @@ TEST(IngestE2E, RetriesThenDeadWithTheLastError) {
   }));
 }
 
+// Attempts and the processes they start run at server.job_nice (default 10), so that answering
+// requests comes first when the cores are busy.
+TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
+  const std::string functions =
+      "functions:\n"
+      "  nice:\n"
+      "    runtime: command\n"
+      "    command: [\"nice\"]\n"  // coreutils: prints its own niceness
+      "routes:\n"
+      "  - path: /nice\n"
+      "    function: nice\n"
+      "    ack: sync\n";
+  ServerProcess by_default(functions);
+  by_default.Start();
+  auto r = by_default.Post("/nice", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "10\n");
+
+  ServerProcess configured(functions, "  job_nice: 15\n");
+  configured.Start();
+  r = configured.Post("/nice", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "15\n");
+}
+
 TEST(IngestE2E, SyncAutoAndPreferHeaders) {
   TempDir scratch;
   ServerProcess server(

@@ -68,6 +68,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadDuration("idle_timeout", &server->idle_timeout, kPositive);
   r.ReadInt("max_connections", &server->max_connections, 1, INT32_MAX);
   r.ReadInt("threads", &server->threads, 0, 1024);
+  r.ReadInt("job_nice", &server->job_nice, 0, 19);
   r.ReadDuration("shutdown_grace", &server->shutdown_grace, base::Duration(0));
   r.ReadDuration("lease", &server->lease, std::chrono::seconds(1));
   r.ReadDuration("poll_interval", &server->poll_interval, kPositive);
