@@ -201,7 +201,9 @@ asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
 asio::awaitable<http::Response> AdminHandler::Invoke(const std::string& name,
                                                      std::string_view query, http::Request& req,
                                                      const http::ConnInfo& conn) {
-  co_return co_await admin::Invoke(deps_, config_.load(), name, query, req, conn);
+  // A named local: g++ 12 mishandles non-trivial temporaries in a co_await expression.
+  std::shared_ptr<const config::Config> cfg = config_.load();
+  co_return co_await admin::Invoke(deps_, cfg, name, query, req, conn);
 }
 
 }  // namespace longhaul::admin

@@ -172,7 +172,7 @@ std::optional<http::Response> CheckSignature(const config::Config& cfg, const ht
 }
 
 asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
-                                       std::shared_ptr<const config::Config> config,
+                                       const std::shared_ptr<const config::Config>& config,
                                        std::string_view function_name, std::string_view query,
                                        http::Request& req, const http::ConnInfo& conn) {
   const config::Config& cfg = *config;

@@ -84,7 +84,7 @@ std::optional<http::Response> CheckSignature(const config::Config& cfg, const ht
 // job is stored and, for RequestResponse, until it ends (at most the function's timeout + 5 s,
 // then 504 ServiceException-free: the job id in x-amzn-RequestId still finds it).
 boost::asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
-                                              std::shared_ptr<const config::Config> config,
+                                              const std::shared_ptr<const config::Config>& config,
                                               std::string_view function_name,
                                               std::string_view query, http::Request& req,
                                               const http::ConnInfo& conn);

@@ -1,7 +1,10 @@
 // Scheduler: claims runnable jobs from the store within each function's concurrency limit
 // (per-key FIFO and leases are the store's Claim contract), runs each attempt on its own
 // thread through the function's Runtime, renews leases while it runs, and records the outcome
-// (retry with backoff, dead, failed, succeeded) through the retry policy.
+// (retry with backoff, dead, failed, succeeded) through the retry policy. The commit that
+// records an outcome also claims the function's next job for the freed slot
+// (Store::CompleteAndClaim), and the same thread runs it; the loop claims for the rest (new
+// work for idle slots, retries coming due, a new configuration).
 //
 // Thread-safety: all public methods may be called from any thread. One internal loop thread
 // claims; each running attempt has a thread of its own that calls Runtime::Run (blocking is
