@@ -54,45 +54,6 @@ std::string HostWithoutPort(std::string_view host) {
   return std::string(host.substr(0, colon));
 }
 
-bool IsTokenChar(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) {
-    return true;
-  }
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool IsValidHeaderName(std::string_view name) {
-  if (name.empty()) {
-    return false;
-  }
-  for (char c : name) {
-    if (!IsTokenChar(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsValidHeaderValue(std::string_view value) {
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-std::optional<int64_t> AsStatusCode(const json::value& v) {
-  if (const int64_t* i = v.if_int64()) {
-    return *i;
-  }
-  if (const uint64_t* u = v.if_uint64()) {
-    return *u > 1000 ? 1000 : static_cast<int64_t>(*u);
-  }
-  if (const double* d = v.if_double()) {
-    if (std::isfinite(*d) && *d == std::floor(*d) && std::fabs(*d) < 1e6) {
-      return static_cast<int64_t>(*d);
-    }
-    return 1000;
-  }
-  return std::nullopt;
-}
-
 // A header value as API Gateway accepts it: a string, a number or a boolean.
 std::optional<std::string> HeaderValueText(const json::value& v) {
   if (const json::string* s = v.if_string()) {
@@ -115,7 +76,7 @@ bool HasHeader(const store::Headers& headers, std::string_view name) {
 
 base::Result<store::Response> MapStructured(const json::object& obj) {
   store::Response response;
-  std::optional<int64_t> status = AsStatusCode(obj.at("statusCode"));
+  std::optional<int64_t> status = runtime::StatusCodeOf(obj.at("statusCode"));
   if (!status || *status < 100 || *status > 599) {
     return base::InvalidArgument("statusCode must be an integer from 100 to 599");
   }
@@ -130,7 +91,7 @@ base::Result<store::Response> MapStructured(const json::object& obj) {
       if (!text) {
         return base::InvalidArgument("header '" + std::string(name) + "' must be a string");
       }
-      if (!IsValidHeaderName(name) || !IsValidHeaderValue(*text)) {
+      if (!runtime::IsValidHeaderName(name) || !runtime::IsValidHeaderValue(*text)) {
         return base::InvalidArgument("header '" + std::string(name) + "' cannot be sent");
       }
       response.headers.emplace_back(std::string(name), std::move(*text));
@@ -143,7 +104,7 @@ base::Result<store::Response> MapStructured(const json::object& obj) {
     }
     for (const json::value& cookie : *cookies) {
       const json::string* s = cookie.if_string();
-      if (s == nullptr || !IsValidHeaderValue(*s)) {
+      if (s == nullptr || !runtime::IsValidHeaderValue(*s)) {
         return base::InvalidArgument("cookies must be an array of strings");
       }
       response.headers.emplace_back("Set-Cookie", std::string(*s));

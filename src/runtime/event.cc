@@ -1,5 +1,6 @@
 #include "runtime/event.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
 #include <cctype>
@@ -24,31 +25,6 @@ std::string Lowercase(std::string_view s) {
   return out;
 }
 
-// RFC 9110 token characters, the only ones allowed in a header name.
-bool IsTokenChar(char c) {
-  if (std::isalnum(static_cast<unsigned char>(c))) {
-    return true;
-  }
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool IsValidHeaderName(std::string_view name) {
-  if (name.empty()) {
-    return false;
-  }
-  for (char c : name) {
-    if (!IsTokenChar(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// A value must not be able to end its header line early (response splitting).
-bool IsValidHeaderValue(std::string_view value) {
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
 base::Status AddHeader(store::Headers& headers, std::string_view name, std::string_view value) {
   if (!IsValidHeaderName(name)) {
     return base::InvalidArgument("invalid response header name '" + std::string(name) + "'");
@@ -60,7 +36,22 @@ base::Status AddHeader(store::Headers& headers, std::string_view name, std::stri
   return base::Status::Ok();
 }
 
-std::optional<int64_t> AsInteger(const json::value& v) {
+}  // namespace
+
+bool IsValidHeaderName(std::string_view name) {
+  // RFC 9110 token characters, the only ones allowed in a header name.
+  auto token = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+  };
+  return !name.empty() && std::all_of(name.begin(), name.end(), token);
+}
+
+bool IsValidHeaderValue(std::string_view value) {
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+std::optional<int64_t> StatusCodeOf(const json::value& v) {
   if (const int64_t* i = v.if_int64()) {
     return *i;
   }
@@ -75,8 +66,6 @@ std::optional<int64_t> AsInteger(const json::value& v) {
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::string EncodeBase64(std::string_view data) {
   std::string out;
@@ -232,7 +221,7 @@ base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_vie
   if (status_code == nullptr) {
     return Decoded();
   }
-  std::optional<int64_t> status = AsInteger(*status_code);
+  std::optional<int64_t> status = StatusCodeOf(*status_code);
   if (!status) {
     return Decoded();
   }

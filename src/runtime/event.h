@@ -3,6 +3,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <boost/json/fwd.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +31,16 @@ std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view f
 // one but malformed (statusCode outside 100..599, a non-string header, a non-string body,
 // invalid base64).
 base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_view text);
+
+// Header checks for what user code answers: a name must be an RFC 9110 token; a value must
+// not be able to end its header line early (response splitting).
+bool IsValidHeaderName(std::string_view name);
+bool IsValidHeaderValue(std::string_view value);
+
+// A proxy response's "statusCode": an integral JSON number as it is, any other number 1000
+// (outside every valid range, so the caller's range check rejects it); nullopt when `v` is not
+// a number.
+std::optional<int64_t> StatusCodeOf(const boost::json::value& v);
 
 // Base64 with the standard alphabet and padding.
 std::string EncodeBase64(std::string_view data);
