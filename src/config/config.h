@@ -38,8 +38,8 @@ struct Server {
   int max_connections = 10000;   // further connections are accepted and closed at once
   int threads = 0;               // I/O threads; 0 = number of cores
   // Niceness (0-19) of the threads that run attempts, and so of the processes they start:
-  // acknowledging requests comes before background work when the cores are busy.
-  int job_nice = 10;
+  // background work gets the CPU that acknowledging requests does not need.
+  int job_nice = 19;
   Duration shutdown_grace = std::chrono::seconds(30);  // SIGTERM: running work may finish within
   Duration lease = std::chrono::seconds(30);           // a claimed job's lease, renewed while running
   Duration poll_interval = std::chrono::seconds(1);    // scheduler re-reads the store at least this often

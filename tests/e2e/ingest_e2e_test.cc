@@ -270,7 +270,7 @@ TEST(IngestE2E, RetriesThenDeadWithTheLastError) {
   }));
 }
 
-// Attempts and the processes they start run at server.job_nice (default 10), so that answering
+// Attempts and the processes they start run at server.job_nice (default 19), so that answering
 // requests comes first when the cores are busy.
 TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   const std::string functions =
@@ -287,13 +287,13 @@ TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   auto r = by_default.Post("/nice", "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(r->body, "10\n");
+  EXPECT_EQ(r->body, "19\n");
 
-  ServerProcess configured(functions, "  job_nice: 15\n");
+  ServerProcess configured(functions, "  job_nice: 7\n");
   configured.Start();
   r = configured.Post("/nice", "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->body, "15\n");
+  EXPECT_EQ(r->body, "7\n");
 }
 
 TEST(IngestE2E, SyncAutoAndPreferHeaders) {
