@@ -13,6 +13,7 @@
 
 #include "store/sqlite/internal/checkpointer.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/job_reads.h"
 #include "store/sqlite/internal/job_table.h"
 #include "store/sqlite/internal/schema.h"
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "store/sqlite/internal/codec.h"
+#include "store/sqlite/internal/job_row.h"
 
 namespace longhaul::store::sqlite::internal {
 namespace {
@@ -15,35 +16,6 @@ using base::FromUnixMs;
 using base::Status;
 using base::TimePoint;
 using base::ToUnixMs;
-
-// Column list shared by every query that returns whole jobs; ReadJob() reads it by position.
-#define LH_JOB_COLUMNS                                                                         \
-  "j.seq, j.id, j.function, j.route, j.idempotency_key, j.ordering_key, j.state, j.attempts, " \
-  "j.max_attempts, j.created_at, j.updated_at, j.next_run_at, j.expires_at, j.started_at, "    \
-  "j.finished_at, j.lease_owner, j.lease_expires_at, j.last_error, j.result_status, "          \
-  "j.result_headers, j.stdout_tail, j.stderr_tail, j.result_body, r.method, r.path, r.query, " \
-  "r.remote_addr, r.headers, r.path_params"
-#define LH_JOB_FROM " FROM jobs j JOIN job_requests r ON r.seq = j.seq "
-// Must match the WHERE of index jobs_ordering (jobs_claim below) word for word, or SQLite will
-// not use it. ORs, not IN lists: SQLite codes a constant IN list as a temporary table that it
-// builds again on every INSERT and UPDATE of a job (schema.cc, version 2).
-#define LH_UNFINISHED "(state = 'queued' OR state = 'running' OR state = 'retrying')"
-#define LH_CLAIMABLE "(state = 'queued' OR state = 'retrying') AND blocked = 0"
-
-constexpr const char* kGetById = "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.id = ?1";
-constexpr const char* kGetBySeq =
-    "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.seq = ?1";
-constexpr const char* kList =
-    "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM "WHERE j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
-constexpr const char* kListFunction = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
-                                      "WHERE j.function = ?3 AND j.seq < ?1 "
-                                      "ORDER BY j.seq DESC LIMIT ?2";
-constexpr const char* kListState = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
-                                   "WHERE j.state = ?4 AND j.seq < ?1 "
-                                   "ORDER BY j.seq DESC LIMIT ?2";
-constexpr const char* kListFunctionState = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
-                                           "WHERE j.function = ?3 AND j.state = ?4 AND "
-                                           "j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
 
 constexpr const char* kFindKey =
     "SELECT job_id, expires_at FROM idempotency_keys WHERE route = ?1 AND key = ?2";
@@ -123,103 +95,10 @@ constexpr const char* kPurgeKeys =
     "DELETE FROM idempotency_keys WHERE (route, key) IN "
     "(SELECT route, key FROM idempotency_keys WHERE expires_at <= ?1 LIMIT ?2)";
 
-// Skip-scan over the functions that have claimable jobs (one probe of jobs_claim each), then
-// the earliest next_run_at of each: O(functions * log n). INDEXED BY: without ANALYZE data the
-// planner would walk jobs_state_seq over every queued row instead.
-constexpr const char* kNextRunAt =
-    "WITH RECURSIVE fns(name) AS ("
-    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
-    ")"
-    " UNION ALL"
-    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
-    " AND function > fns.name)"
-    " FROM fns WHERE fns.name IS NOT NULL)"
-    " SELECT MIN((SELECT MIN(next_run_at) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
-    " AND function = fns.name)) FROM fns WHERE fns.name IS NOT NULL";
-
-#undef LH_JOB_COLUMNS
-#undef LH_JOB_FROM
-#undef LH_UNFINISHED
-#undef LH_CLAIMABLE
-
 constexpr int kMaxExpiredPerClaim = 1000;
 constexpr std::string_view kEventAgeError = "event age exceeded (max_event_age)";
 constexpr std::string_view kLeaseExpiredError = "lease expired: the runner did not report in time";
 constexpr std::string_view kOwnerRecoveredError = "runner restarted before the attempt finished";
-
-std::optional<int64_t> ExpiresAtColumn(TimePoint t) {
-  // TimePoint{} (the epoch) means "never expires", stored as NULL.
-  if (t == TimePoint{}) {
-    return std::nullopt;
-  }
-  return ToUnixMs(t);
-}
-
-// Reads the LH_JOB_COLUMNS row (+ body at column 29 when `with_body`) into `job`.
-Status ReadJob(const Query& q, bool with_body, Job& job) {
-  job.id = q.String(1);
-  job.function = q.String(2);
-  job.route = q.String(3);
-  job.idempotency_key = q.String(4);
-  job.ordering_key = q.String(5);
-  std::optional<JobState> state = ParseJobState(q.View(6));
-  if (!state.has_value()) {
-    return base::Internal("job " + job.id + " has unknown state '" + q.String(6) + "'");
-  }
-  job.state = *state;
-  job.attempts = static_cast<int>(q.Int(7));
-  job.max_attempts = static_cast<int>(q.Int(8));
-  job.created_at = FromUnixMs(q.Int(9));
-  job.updated_at = FromUnixMs(q.Int(10));
-  job.next_run_at = FromUnixMs(q.Int(11));
-  job.expires_at = q.IsNull(12) ? TimePoint{} : FromUnixMs(q.Int(12));
-  job.started_at.reset();
-  if (!q.IsNull(13)) {
-    job.started_at = FromUnixMs(q.Int(13));
-  }
-  job.finished_at.reset();
-  if (!q.IsNull(14)) {
-    job.finished_at = FromUnixMs(q.Int(14));
-  }
-  job.lease_owner = q.String(15);
-  job.lease_expires_at = FromUnixMs(q.Int(16));
-  job.last_error = q.String(17);
-  job.result.reset();
-  if (!q.IsNull(18)) {
-    Response& r = job.result.emplace();
-    r.status = static_cast<int>(q.Int(18));
-    LH_RETURN_IF_ERROR(DecodeHeaders(q.View(19), r.headers));
-    r.body = q.String(22);
-  }
-  job.stdout_tail = q.String(20);
-  job.stderr_tail = q.String(21);
-  Request& req = job.request;
-  req.method = q.String(23);
-  req.path = q.String(24);
-  req.query = q.String(25);
-  req.remote_addr = q.String(26);
-  LH_RETURN_IF_ERROR(DecodeHeaders(q.View(27), req.headers));
-  LH_RETURN_IF_ERROR(DecodeHeaders(q.View(28), req.path_params));
-  if (with_body) {
-    req.body = q.String(29);
-  } else {
-    req.body.clear();
-  }
-  return Status::Ok();
-}
-
-Status GetBySeq(Connection& c, int64_t seq, Job& job) {
-  Query q(c, kGetBySeq);
-  q.Bind(1, seq);
-  auto row = q.Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (!*row) {
-    return base::Internal("job row " + std::to_string(seq) + " vanished inside a transaction");
-  }
-  return ReadJob(q, /*with_body=*/true, job);
-}
 
 // After a job of (function, key) reached a terminal state: unblock the oldest unfinished one.
 Status PromoteHead(Connection& c, std::string_view function, std::string_view key) {
@@ -620,118 +499,6 @@ base::Result<int> PurgeKeys(Connection& c, TimePoint now, int limit) {
   q.Bind(1, ToUnixMs(now)).Bind(2, limit);
   LH_RETURN_IF_ERROR(q.Run());
   return c.Changes();
-}
-
-base::Result<Job> GetJob(Connection& c, std::string_view job_id) {
-  Query q(c, kGetById);
-  q.BindText(1, job_id);
-  auto row = q.Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (!*row) {
-    return base::NotFound("no job " + std::string(job_id));
-  }
-  Job job;
-  LH_RETURN_IF_ERROR(ReadJob(q, /*with_body=*/true, job));
-  return job;
-}
-
-base::Result<JobPage> ListJobs(Connection& c, const ListFilter& filter) {
-  if (filter.limit < 1 || filter.limit > 1000) {
-    return base::InvalidArgument("list limit must be 1..1000");
-  }
-  int64_t before = std::numeric_limits<int64_t>::max();
-  if (!filter.cursor.empty()) {
-    auto seq = DecodeCursor(filter.cursor);
-    if (!seq.ok()) {
-      return seq.status();
-    }
-    before = *seq;
-  }
-  const bool by_function = !filter.function.empty();
-  const bool by_state = filter.state.has_value();
-  const char* sql = by_function ? (by_state ? kListFunctionState : kListFunction)
-                                : (by_state ? kListState : kList);
-  Query q(c, sql);
-  q.Bind(1, before).Bind(2, filter.limit + 1);
-  if (by_function) {
-    q.BindText(3, filter.function);
-  }
-  if (by_state) {
-    q.BindText(4, ToString(*filter.state));
-  }
-  JobPage page;
-  page.jobs.reserve(static_cast<size_t>(filter.limit));
-  int64_t last_seq = 0;
-  for (;;) {
-    auto row = q.Step();
-    if (!row.ok()) {
-      return row.status();
-    }
-    if (!*row) {
-      break;
-    }
-    if (static_cast<int>(page.jobs.size()) == filter.limit) {
-      page.next_cursor = EncodeCursor(last_seq);
-      break;
-    }
-    last_seq = q.Int(0);
-    LH_RETURN_IF_ERROR(ReadJob(q, /*with_body=*/false, page.jobs.emplace_back()));
-  }
-  return page;
-}
-
-base::Result<std::optional<TimePoint>> NextRunAt(Connection& c) {
-  Query q(c, kNextRunAt);
-  auto row = q.Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (!*row || q.IsNull(0)) {
-    return std::optional<TimePoint>();
-  }
-  return std::optional<TimePoint>(FromUnixMs(q.Int(0)));
-}
-
-// Scans the function's jobs (jobs_function_seq); fine for an operator's info call.
-constexpr const char* kRouteStats =
-    "SELECT"
-    " (SELECT count(*) FROM jobs WHERE function = ?1 AND route = ?2"
-    "   AND (state = 'queued' OR state = 'running' OR state = 'retrying')),"
-    " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1)";
-constexpr const char* kRouteLastError =
-    "SELECT updated_at, last_error FROM jobs WHERE function = ?1 AND route = ?2"
-    " AND last_error <> '' ORDER BY seq DESC LIMIT 1";
-
-base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
-                                       std::string_view route) {
-  RouteStats stats;
-  {
-    Query q(c, kRouteStats);
-    q.BindText(1, function).BindText(2, route);
-    auto row = q.Step();
-    if (!row.ok()) {
-      return row.status();
-    }
-    if (*row) {
-      stats.pending = q.Int(0);
-      if (auto t = q.OptionalInt(1)) {
-        stats.last_delivery = FromUnixMs(*t);
-      }
-    }
-  }
-  Query q(c, kRouteLastError);
-  q.BindText(1, function).BindText(2, route);
-  auto row = q.Step();
-  if (!row.ok()) {
-    return row.status();
-  }
-  if (*row) {
-    stats.last_error_at = FromUnixMs(q.Int(0));
-    stats.last_error = q.String(1);
-  }
-  return stats;
 }
 
 }  // namespace longhaul::store::sqlite::internal

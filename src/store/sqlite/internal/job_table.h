@@ -1,5 +1,5 @@
-// The Store operations as SQL over one connection. Writes expect to run inside the caller's
-// transaction (the writer's batch); they never BEGIN or COMMIT themselves. Reads run anywhere.
+// The Store's writes of jobs as SQL over one connection (reads: job_reads.h). They expect to
+// run inside the caller's transaction (the writer's batch); they never BEGIN or COMMIT.
 // Statement texts are cached per connection (Connection::Prepare).
 // Thread-safety: as Connection: one thread at a time per connection.
 #pragma once
@@ -36,11 +36,5 @@ base::Status RetryJob(Connection& c, std::string_view job_id, base::TimePoint no
 base::Status CancelJob(Connection& c, std::string_view job_id, base::TimePoint now);
 // Deletes at most `limit` idempotency keys whose window ended at or before `now`.
 base::Result<int> PurgeKeys(Connection& c, base::TimePoint now, int limit);
-
-base::Result<Job> GetJob(Connection& c, std::string_view job_id);
-base::Result<JobPage> ListJobs(Connection& c, const ListFilter& filter);
-base::Result<std::optional<base::TimePoint>> NextRunAt(Connection& c);
-base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
-                                       std::string_view route);
 
 }  // namespace longhaul::store::sqlite::internal
