@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "hooks/hook.h"
+#include "hooks/xml_payload.h"  // ParseXml, the XML part of ParseRequest
 #include "store/job.h"
 
 namespace longhaul::hooks {
@@ -75,9 +76,6 @@ std::string GoJson(const boost::json::value& v);
 // "x-hub-signature" -> "X-Hub-Signature" (Go's CanonicalMIMEHeaderKey); names with bytes
 // outside letters, digits, '-' and the other token characters are returned unchanged.
 std::string CanonicalHeaderKey(std::string_view name);
-
-// Parses an XML document into the map described above. nullopt-like error with a reason.
-base::Result<boost::json::object> ParseXml(std::string_view text);
 
 // One part of a multipart/form-data body.
 struct MultipartPart {
