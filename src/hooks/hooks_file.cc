@@ -11,6 +11,7 @@
 
 #include "base/duration.h"
 #include "hooks/rules.h"
+#include "hooks/yaml_reader.h"
 
 namespace longhaul::hooks {
 
@@ -24,8 +25,6 @@ const Hook* HookSet::Find(const std::string& id) const {
 }
 
 namespace {
-
-constexpr size_t kMaxErrors = 20;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -47,138 +46,6 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-int LineOf(const YAML::Node& node) {
-  YAML::Mark m = node.Mark();
-  return m.is_null() ? 0 : m.line + 1;
-}
-
-// YAML 1.1 booleans as go-yaml (v2) resolves plain scalars.
-std::optional<bool> Yaml11Bool(std::string_view s) {
-  static const char* const kTrue[] = {"y",    "Y",    "yes", "Yes", "YES", "true",
-                                      "True", "TRUE", "on",  "On",  "ON"};
-  static const char* const kFalse[] = {"n",     "N",     "no",  "No",  "NO", "false",
-                                       "False", "FALSE", "off", "Off", "OFF"};
-  for (const char* t : kTrue) {
-    if (s == t) return true;
-  }
-  for (const char* f : kFalse) {
-    if (s == f) return false;
-  }
-  return std::nullopt;
-}
-
-bool IsPlain(const YAML::Node& n) { return n.Tag() == "?"; }
-
-// One file's errors and warnings, and typed reads that record problems instead of throwing.
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  void Error(int line, const std::string& what) {
-    errors_.push_back({line, file_ + ":" + std::to_string(line) + ": " + what});
-  }
-  void Warn(int line, const std::string& what) {
-    warnings_.push_back(file_ + ":" + std::to_string(line) + ": " + what);
-  }
-  bool failed() const { return !errors_.empty(); }
-  std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
-
-  base::Status ToStatus() {
-    std::stable_sort(errors_.begin(), errors_.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::string msg;
-    for (size_t i = 0; i < errors_.size() && i < kMaxErrors; ++i) {
-      if (i > 0) msg += '\n';
-      msg += errors_[i].second;
-    }
-    if (errors_.size() > kMaxErrors) {
-      msg += "\n(" + std::to_string(errors_.size() - kMaxErrors) + " more errors)";
-    }
-    return base::InvalidArgument(msg);
-  }
-
-  // A string field as Go's decoder after ghodss/yaml gets it: null -> "", plain YAML 1.1
-  // booleans -> "true"/"false", other scalars as written.
-  std::optional<std::string> String(const YAML::Node& n, const std::string& where) {
-    if (!n || n.IsNull()) return std::string();
-    if (!n.IsScalar()) {
-      Error(LineOf(n), where + ": must be a string");
-      return std::nullopt;
-    }
-    if (IsPlain(n)) {
-      if (auto b = Yaml11Bool(n.Scalar())) return std::string(*b ? "true" : "false");
-    }
-    return n.Scalar();
-  }
-
-  std::optional<bool> Bool(const YAML::Node& n, const std::string& where) {
-    if (!n || n.IsNull()) return false;
-    if (n.IsScalar() && IsPlain(n)) {
-      if (auto b = Yaml11Bool(n.Scalar())) return *b;
-    }
-    Error(LineOf(n), where + ": must be true or false (unquoted)");
-    return std::nullopt;
-  }
-
-  std::optional<int64_t> Int(const YAML::Node& n, const std::string& where, int64_t min,
-                             int64_t max) {
-    if (!n || n.IsNull()) return 0;
-    if (n.IsScalar() && IsPlain(n)) {
-      const std::string& s = n.Scalar();
-      size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
-      bool digits = i < s.size() && s.size() - i <= 12;
-      for (size_t k = i; k < s.size() && digits; ++k) {
-        digits = std::isdigit(static_cast<unsigned char>(s[k])) != 0;
-      }
-      if (digits) {
-        int64_t v = std::stoll(s);
-        if (v >= min && v <= max) return v;
-        Error(LineOf(n),
-              where + ": must be between " + std::to_string(min) + " and " + std::to_string(max));
-        return std::nullopt;
-      }
-    }
-    Error(LineOf(n), where + ": must be a number (unquoted)");
-    return std::nullopt;
-  }
-
-  // Calls `each` for each item of a list; null is an empty list.
-  bool List(const YAML::Node& n, const std::string& where,
-            const std::function<void(const YAML::Node&, size_t)>& each) {
-    if (!n || n.IsNull()) return true;
-    if (!n.IsSequence()) {
-      Error(LineOf(n), where + ": must be a list");
-      return false;
-    }
-    size_t i = 0;
-    for (const YAML::Node& item : n) each(item, i++);
-    return true;
-  }
-
-  // Calls `each` for each key (lower-cased, for Go's case-insensitive matching) of a mapping.
-  bool Map(const YAML::Node& n, const std::string& where,
-           const std::function<void(const std::string&, const YAML::Node&, int)>& each) {
-    if (!n.IsMap()) {
-      Error(LineOf(n), where + ": must be a mapping");
-      return false;
-    }
-    for (const auto& kv : n) {
-      if (!kv.first.IsScalar()) {
-        Error(LineOf(kv.first), where + ": keys must be strings");
-        continue;
-      }
-      each(Lower(kv.first.Scalar()), kv.second, LineOf(kv.first));
-    }
-    return true;
-  }
-
-  const std::string& file() const { return file_; }
-
- private:
-  std::string file_;
-  std::vector<std::pair<int, std::string>> errors_;
-  std::vector<std::string> warnings_;
-};
 
 std::optional<ValueRef::Source> SourceFromName(std::string_view s) {
   using S = ValueRef::Source;
