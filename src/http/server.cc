@@ -3,18 +3,19 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <exception>
 
 #include "http/error_mapping.h"
+#include "http/response_bytes.h"
 
 namespace longhaul::http {
 namespace asio = boost::asio;
@@ -47,84 +48,180 @@ std::optional<Response> AnswerForReadError(const beast::error_code& ec) {
   return std::nullopt;
 }
 
-asio::awaitable<void> WriteAndClose(beast::tcp_stream& stream, Response res,
-                                    base::Duration timeout) {
-  res.keep_alive(false);
-  res.prepare_payload();
-  stream.expires_after(timeout);
-  co_await beast::http::async_write(stream, res, kTuple);
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+// One connection: its socket, and a deadline that a watchdog coroutine enforces by cancelling
+// the socket's pending operation. Moving the deadline later is a plain store (the watchdog finds
+// the new one when its timer fires), so a keep-alive request that arrives whole and is answered
+// with one send touches no timer at all; only an earlier deadline (a slow client) re-arms it.
+struct Connection {
+  explicit Connection(tcp::socket s)
+      : socket(std::move(s)), timer(socket.get_executor(), SteadyTime::max()) {}
+
+  void SetDeadline(SteadyTime at) {
+    deadline = at;
+    if (at < timer.expiry()) timer.expires_at(at);  // wakes the watchdog to wait for `at`
+  }
+  void SetTimeout(base::Duration d) { SetDeadline(std::chrono::steady_clock::now() + d); }
+  void NoDeadline() { deadline = SteadyTime::max(); }
+
+  tcp::socket socket;
+  asio::steady_timer timer;
+  SteadyTime deadline = SteadyTime::max();
+  bool timed_out = false;  // the watchdog cancelled an operation
+  bool closed = false;
+};
+
+asio::awaitable<void> Watchdog(std::shared_ptr<Connection> c) {
+  while (!c->closed) {
+    auto [ec] = co_await c->timer.async_wait(kTuple);
+    if (c->closed) break;
+    if (ec) continue;  // SetDeadline moved the expiry earlier: wait for that
+    if (std::chrono::steady_clock::now() >= c->deadline) {
+      c->timed_out = true;
+      c->deadline = SteadyTime::max();
+      beast::error_code ignored;
+      c->socket.cancel(ignored);
+    }
+    c->timer.expires_at(c->deadline);
+  }
 }
 
-asio::awaitable<void> Session(beast::tcp_stream stream, ServerLimits limits, Handler handler,
-                              std::shared_ptr<HttpServer::State> state, base::Logger& log) {
+// An error from an operation the watchdog cut short is a timeout.
+beast::error_code Classify(Connection& c, beast::error_code ec) {
+  if (ec == asio::error::operation_aborted && c.timed_out) return beast::error::timeout;
+  return ec;
+}
+
+// Writes all of `bytes`: first straight from this thread (the socket is non-blocking), then,
+// for what the kernel would not take at once, asynchronously within `timeout`.
+asio::awaitable<beast::error_code> WriteAll(Connection& c, std::string_view bytes,
+                                            base::Duration timeout) {
+  beast::error_code ec;
+  size_t sent = c.socket.write_some(asio::buffer(bytes), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  if (ec || sent == bytes.size()) co_return ec;
+  c.SetTimeout(timeout);
+  auto [wec, wn] = co_await asio::async_write(c.socket, asio::buffer(bytes.substr(sent)), kTuple);
+  co_return Classify(c, wec);
+}
+
+// Feeds the parser from `buffer`, reading more from the socket when it needs it, until the
+// header is complete (`header_only`) or the whole message is. The first wait for more bytes
+// starts `timeout`.
+asio::awaitable<beast::error_code> ReadInto(Connection& c, beast::flat_buffer& buffer,
+                                            RequestParser& parser, bool header_only,
+                                            base::Duration timeout) {
+  bool waited = false;
+  for (;;) {
+    if (buffer.size() > 0) {
+      beast::error_code ec;
+      size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec && ec != beast::http::error::need_more) co_return ec;
+      if (header_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code{};
+      if (!ec && used > 0) continue;  // more may parse from what is buffered
+    }
+    if (!waited) {
+      waited = true;
+      c.SetTimeout(timeout);
+    }
+    auto [ec, n] = co_await c.socket.async_read_some(buffer.prepare(16 * 1024), kTuple);
+    if (ec == asio::error::eof) {
+      if (!parser.got_some()) co_return beast::http::error::end_of_stream;
+      beast::error_code eof_ec;
+      parser.put_eof(eof_ec);
+      if (!eof_ec && parser.is_done()) co_return beast::error_code{};
+      co_return eof_ec ? eof_ec : beast::http::error::partial_message;
+    }
+    if (ec) co_return Classify(c, ec);
+    buffer.commit(n);
+  }
+}
+
+asio::awaitable<void> WriteAndClose(Connection& c, Response res, base::Duration timeout) {
+  res.keep_alive(false);
+  res.prepare_payload();
+  std::string bytes;
+  AppendResponseBytes(res, bytes);
+  (void)co_await WriteAll(c, bytes, timeout);
+  beast::error_code ignored;
+  c.socket.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits limits,
+                              Handler handler, std::shared_ptr<HttpServer::State> state,
+                              base::Logger& log) {
+  Connection& c = *conn;
   ConnInfo info;
   {
     beast::error_code ec;
-    auto ep = stream.socket().remote_endpoint(ec);
+    auto ep = c.socket.remote_endpoint(ec);
     if (!ec) info.remote_addr = ep.address().to_string();
-    auto lp = stream.socket().local_endpoint(ec);
+    auto lp = c.socket.local_endpoint(ec);
     if (!ec) info.local_port = lp.port();
   }
   beast::flat_buffer buffer;
+  std::string out;
   try {
     for (;;) {
-      // Wait for the first byte of the next request under the idle timeout, then give the
-      // whole header `header_timeout` (slowloris), then the body `body_timeout`.
+      // Idle until the first byte of the next request; then the header must arrive within
+      // `header_timeout` (slowloris) and the body within `body_timeout`.
       if (buffer.size() == 0) {
-        stream.expires_after(limits.idle_timeout);
-        auto [ec, n] = co_await stream.async_read_some(buffer.prepare(8192), kTuple);
+        c.SetTimeout(limits.idle_timeout);
+        auto [ec, n] = co_await c.socket.async_read_some(buffer.prepare(16 * 1024), kTuple);
         if (ec) break;
         buffer.commit(n);
       }
       RequestParser parser;
       ConfigureParser(parser, limits);
-      stream.expires_after(limits.header_timeout);
-      auto [hec, hn] = co_await beast::http::async_read_header(stream, buffer, parser, kTuple);
+      beast::error_code hec =
+          co_await ReadInto(c, buffer, parser, /*header_only=*/true, limits.header_timeout);
       if (hec) {
         if (auto answer = AnswerForReadError(hec)) {
-          co_await WriteAndClose(stream, std::move(*answer), limits.header_timeout);
+          co_await WriteAndClose(c, std::move(*answer), limits.header_timeout);
         }
         break;
       }
       auto& header = parser.get();
       if (AnnouncesBodyOverLimit(parser, limits)) {
-        co_await WriteAndClose(stream,
+        co_await WriteAndClose(c,
                                ErrorResponse(413, base::Code::kPayloadTooLarge,
                                              "request body is over the limit of " +
                                                  std::to_string(limits.body_limit) + " bytes"),
                                limits.header_timeout);
         break;
       }
-      if (beast::iequals(header[beast::http::field::expect], "100-continue")) {
-        beast::http::response<beast::http::empty_body> cont{beast::http::status::continue_, 11};
-        stream.expires_after(limits.header_timeout);
-        auto [cec, cn] = co_await beast::http::async_write(stream, cont, kTuple);
-        if (cec) break;
+      if (!parser.is_done() && beast::iequals(header[beast::http::field::expect], "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (co_await WriteAll(c, kContinue, limits.header_timeout)) break;
       }
       if (!parser.is_done()) {
-        stream.expires_after(limits.body_timeout);
-        auto [bec, bn] = co_await beast::http::async_read(stream, buffer, parser, kTuple);
+        beast::error_code bec =
+            co_await ReadInto(c, buffer, parser, /*header_only=*/false, limits.body_timeout);
         if (bec) {
           if (auto answer = AnswerForReadError(bec)) {
-            co_await WriteAndClose(stream, std::move(*answer), limits.header_timeout);
+            co_await WriteAndClose(c, std::move(*answer), limits.header_timeout);
           }
           break;
         }
       }
       Request req = parser.release();
       bool keep_alive = req.keep_alive() && !state->stopping.load();
-      stream.expires_never();
+      c.NoDeadline();
       Response res = co_await handler(req, info);
       res.version(req.version());
       res.keep_alive(keep_alive);
       if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
-      stream.expires_after(limits.body_timeout);
-      auto [wec, wn] = co_await beast::http::async_write(stream, res, kTuple);
+      out.clear();
+      AppendResponseBytes(res, out);
+      beast::error_code wec = co_await WriteAll(c, out, limits.body_timeout);
       if (wec || !keep_alive) {
         beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        c.socket.shutdown(tcp::socket::shutdown_send, ignored);
         break;
       }
     }
@@ -132,6 +229,8 @@ asio::awaitable<void> Session(beast::tcp_stream stream, ServerLimits limits, Han
     // Last resort: handlers return errors as values; anything thrown here is a bug.
     log.Error("http.connection_exception", {{"what", e.what()}});
   }
+  c.closed = true;
+  c.timer.cancel();
   state->connections.fetch_sub(1);
 }
 
@@ -151,10 +250,13 @@ asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, ServerLimits limits, H
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    socket.non_blocking(true, ec);  // WriteAll's first send must never block the thread
+    if (ec) continue;
     state->connections.fetch_add(1);
     auto sex = socket.get_executor();
-    asio::co_spawn(sex, Session(beast::tcp_stream(std::move(socket)), limits, handler, state, log),
-                   asio::detached);
+    auto conn = std::make_shared<Connection>(std::move(socket));
+    asio::co_spawn(sex, Watchdog(conn), asio::detached);
+    asio::co_spawn(sex, Session(std::move(conn), limits, handler, state, log), asio::detached);
   }
 }
 

@@ -4,7 +4,9 @@
 // and a cap on open connections. Parser errors are answered here (400, 408, 413, 431) and the
 // connection is closed; the handler never sees a request that failed to parse.
 // Thread-safety: Listen()/Start() before io_context::run; StopAccepting() from any thread.
-// Each connection runs as one coroutine on its own strand.
+// Each connection runs as one coroutine on its own strand, with a watchdog coroutine beside it
+// that enforces the current deadline (idle, header, body, write) by cancelling the socket's
+// pending operation; a cut-off read is answered 408.
 #pragma once
 
 #include <atomic>

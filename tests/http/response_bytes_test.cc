@@ -1,0 +1,82 @@
+#include "http/response_bytes.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace longhaul::http {
+namespace {
+
+namespace bh = boost::beast::http;
+
+// Parses `bytes` back with Beast's response parser: what a client would read.
+Response ParseBack(const std::string& bytes) {
+  bh::response_parser<bh::string_body> parser;
+  parser.eager(true);
+  boost::beast::error_code ec;
+  size_t used = parser.put(boost::asio::buffer(bytes), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_EQ(used, bytes.size());
+  EXPECT_TRUE(parser.is_done());
+  return parser.release();
+}
+
+TEST(AppendResponseBytes, StatusLineFieldsAndBody) {
+  Response res = MakeResponse(202, R"({"id":"x"})");
+  res.set("X-Job-Id", "x");
+  res.keep_alive(true);
+  res.prepare_payload();
+  std::string out = "kept|";
+  AppendResponseBytes(res, out);
+  EXPECT_EQ(out,
+            "kept|HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nX-Job-Id: x\r\n"
+            "Content-Length: 10\r\n\r\n{\"id\":\"x\"}");
+}
+
+TEST(AppendResponseBytes, RoundTripsThroughAParser) {
+  Response res = MakeResponse(503, "store unavailable", "text/plain");
+  res.set("Retry-After", "1");
+  res.keep_alive(false);
+  res.prepare_payload();
+  std::string out;
+  AppendResponseBytes(res, out);
+  Response back = ParseBack(out);
+  EXPECT_EQ(back.result_int(), 503u);
+  EXPECT_EQ(back.reason(), "Service Unavailable");
+  EXPECT_EQ(back["Retry-After"], "1");
+  EXPECT_FALSE(back.keep_alive());
+  EXPECT_EQ(back.body(), "store unavailable");
+}
+
+TEST(AppendResponseBytes, Http10AndCustomReason) {
+  Response res{bh::status::ok, 10};
+  res.reason("Fine");
+  res.body() = "ok";
+  res.prepare_payload();
+  std::string out;
+  AppendResponseBytes(res, out);
+  EXPECT_EQ(out.rfind("HTTP/1.0 200 Fine\r\n", 0), 0u) << out;
+}
+
+TEST(AppendResponseBytes, ChunkedBodyIsOneChunkAndTheLast) {
+  Response res{bh::status::ok, 11};
+  res.chunked(true);
+  res.body() = "hello world";
+  std::string out;
+  AppendResponseBytes(res, out);
+  EXPECT_NE(out.find("\r\n\r\nb\r\nhello world\r\n0\r\n\r\n"), std::string::npos) << out;
+  EXPECT_EQ(ParseBack(out).body(), "hello world");
+}
+
+TEST(AppendResponseBytes, EmptyChunkedBodyIsTheLastChunkOnly) {
+  Response res{bh::status::no_content, 11};
+  res.chunked(true);
+  std::string out;
+  AppendResponseBytes(res, out);
+  EXPECT_EQ(out.substr(out.size() - 9), "\r\n\r\n0\r\n\r\n");
+}
+
+}  // namespace
+}  // namespace longhaul::http
