@@ -15,6 +15,7 @@
 #include "admin/admin_handler.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "cli/admin_client.h"
 #include "config/config.h"
 #include "hooks/webhook_mode.h"
@@ -294,8 +295,13 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
 
   auto keep_running = asio::make_work_guard(ioc);  // until the stopper calls ioc.stop()
   std::vector<std::thread> threads;
-  for (int i = 1; i < io_threads; ++i) threads.emplace_back([&] { ioc.run(); });
-  ioc.run();
+  for (int i = 1; i < io_threads; ++i) {
+    threads.emplace_back([&] {
+      base::SetThreadName("lh-io");
+      ioc.run();
+    });
+  }
+  ioc.run();  // the main thread keeps its name ("longhaul") and serves I/O too
   for (auto& t : threads) t.join();
   if (stopper.joinable()) stopper.join();
   blocking_pool.join();

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <utility>
 
+#include "base/thread_name.h"
 #include "lambda/apigw.h"
 #include "lambda/environment.h"
 #include "lambda/invocation.h"
@@ -384,6 +385,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
 }
 
 void LambdaRuntime::JanitorLoop() {
+  base::SetThreadName("lh-lambda-reap");
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
     janitor_cv_.wait_for(lock, options_.janitor_interval, [this] { return stopping_; });

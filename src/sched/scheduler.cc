@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/thread_name.h"
 #include "sched/retry_policy.h"
 
 namespace longhaul::sched {
@@ -112,6 +113,7 @@ int Scheduler::running() const {
 }
 
 void Scheduler::Loop() {
+  base::SetThreadName("lh-scheduler");
   auto last_renew = clock_.Now();
   auto last_maintenance = clock_.Now();
   for (;;) {
@@ -291,6 +293,7 @@ void Scheduler::QueueAttemptLocked(store::Job job, std::shared_ptr<const config:
 }
 
 void Scheduler::AttemptThread() {
+  base::SetThreadName("lh-attempt");
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     idle_threads_++;

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/thread_name.h"
 
 namespace longhaul::store::sqlite {
 
@@ -166,6 +167,7 @@ class GroupCommitter {
   }
 
   void Loop() {
+    base::SetThreadName("lh-writer");
     std::vector<std::unique_ptr<Op>> batch;
     batch.reserve(options_.max_batch);
     for (;;) {

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace longhaul::store::sqlite::internal {
 
 Checkpointer::Checkpointer(ConnectionOptions options, int frames)
@@ -70,6 +72,7 @@ Checkpointer::Stats Checkpointer::stats() const {
 }
 
 void Checkpointer::Loop() {
+  base::SetThreadName("lh-checkpoint");
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
