@@ -107,6 +107,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   store::sqlite::SqliteOptions store_opts;
   store_opts.path = srv.data_dir + "/longhaul.db";
   store_opts.clock = &clock;
+  store_opts.checkpoint_frames = srv.checkpoint_pages;
   auto opened = store::sqlite::SqliteStore::Open(store_opts);
   if (!opened.ok()) {
     log.Error("store.open_failed", {{"path", store_opts.path}, {"error", opened.status().ToString()}});

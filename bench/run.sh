@@ -243,6 +243,7 @@ EOF
 #          to claim (ingest only, queue growth, callgrind: the ingest path alone). Before
 #          afce7fc a runnable backlog also made the scheduler loop spin (RESULTS.md, point 0).
 #   echo   the C++ `provided` Lambda bootstrap (when it is built)
+EXTRA_SERVER=""  # more `server:` lines for the next write_config (one run's own setting)
 write_config() {
   local dir=$1 fn rec="$WORK/e2erec.log"
   {
@@ -252,6 +253,7 @@ write_config() {
     echo "  data_dir: $dir/data"
     echo "  shutdown_grace: 1s"
     echo "  max_connections: 100000"
+    [ -n "$EXTRA_SERVER" ] && echo "$EXTRA_SERVER"
     echo "functions:"
     for fn in $2; do
       echo "  $fn:"
@@ -469,6 +471,14 @@ sleep 1
 RSS_IDLE_KIB=$(rss_kib "$LH_PID")
 LATENCY_ONLY=$(fixed_rate_at latency-only "http://$LH_LISTEN/block")
 stop_longhaul
+# The same with WAL checkpoints held off for the run: what their flushes of the database file
+# (on the disk the WAL syncs go to) cost the tail.
+log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, ingest only, no checkpoints"
+EXTRA_SERVER="  checkpoint_pages: 100000000"
+start_longhaul latency-nockpt block
+EXTRA_SERVER=""
+LATENCY_NOCKPT=$(fixed_rate_at latency-nockpt "http://$LH_LISTEN/block")
+stop_longhaul
 log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, /bin/true jobs"
 start_longhaul latency noop
 LATENCY=$(fixed_rate_at latency "http://$LH_LISTEN/noop")
@@ -677,6 +687,7 @@ TABLE=$(
 | ingest ÷ webhook (ingest only ÷ webhook) | $(fmt "$R_WEBHOOK" 2) ($(fmt "$R_ONLY_WEBHOOK" 2)) | | ≥ 7 | $(met "$R_WEBHOOK >= 7") |
 | Ingest latency p50 / p99 / p99.9, µs (wrk, closed loop) | $(lat "$LONGHAUL_INGEST") | nginx $(lat "$NGINX"); webhook $(lat "$WEBHOOK") | | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | nginx $(lat "$NGINX_LATENCY") (same generator and rate); the disk alone, one fdatasync: $(fmt "$(kv "$DISK" p50_us)") / $(fmt "$(kv "$DISK" p99_us)") / $(fmt "$(kv "$DISK" p999_us)") | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
+| The same, WAL checkpoints held off for the run (\`checkpoint_pages: 100000000\`; the WAL grows instead): p50 / p99 / p99.9 µs ($(kv "$LATENCY_NOCKPT" ok) ok, $(kv "$LATENCY_NOCKPT" errors) errors) | $(lat "$LATENCY_NOCKPT") | | (what checkpoint flushes cost the tail) | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), /bin/true jobs running: p50 / p99 / p99.9 µs ($(kv "$LATENCY" ok) ok, $(kv "$LATENCY" errors) errors of which $(kv "$LATENCY" missed) not sent in time; $(fmt "$(kv "$LATENCY" achieved_rps)") req/s achieved) | $(lat "$LATENCY") | | p99 ≤ 2000 | $(met "$P99_MS <= 2 && $(kv "$LATENCY" errors) == 0") |
 | Command invocations/s, /bin/true, concurrency $BENCH_E2E_CONCURRENCY ($E2E_SUCCEEDED of $BENCH_E2E_JOBS jobs in $(fmt "$E2E_SECONDS" 2) s) | $(fmt "$E2E_RATE") | webhook spawn rate $(fmt "$SPAWN_RPS") (wrk -c$BENCH_E2E_CONCURRENCY, sync hook) | ≥ webhook | $(met "$E2E_RATE >= $SPAWN_RPS") |
 | Most runs at once (limit $BENCH_E2E_CONCURRENCY): sampled GET /jobs?state=running / recorded by the command ($E2E_REC_DONE runs) | $E2E_MAX_SAMPLED / $E2E_MAX_EXACT | | ≤ $BENCH_E2E_CONCURRENCY | $(met "$E2E_MAX_SAMPLED <= $BENCH_E2E_CONCURRENCY && $E2E_MAX_EXACT <= $BENCH_E2E_CONCURRENCY") |

@@ -265,6 +265,7 @@ TEST(LoadConfig, Defaults) {
   EXPECT_EQ(s.max_connections, 10000);
   EXPECT_EQ(s.threads, 0);
   EXPECT_EQ(s.job_nice, 19);
+  EXPECT_EQ(s.checkpoint_pages, 1000);
   EXPECT_EQ(s.shutdown_grace, seconds(30));
   EXPECT_EQ(s.lease, seconds(30));
   EXPECT_EQ(s.poll_interval, seconds(1));
@@ -403,13 +404,15 @@ TEST(LoadConfig, ReportsEveryErrorSortedByLine) {
       "    function: missing\n"
       "server:\n"
       "  threads: -1\n"
-      "  job_nice: 20\n");
+      "  job_nice: 20\n"
+      "  checkpoint_pages: 0\n");
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Code::kInvalidArgument);
   EXPECT_EQ(loaded.status().message(),
             "test.yaml:3: routes[0].function: unknown function `missing`\n"
             "test.yaml:5: server.threads: must be from 0 to 1024, got -1\n"
-            "test.yaml:6: server.job_nice: must be from 0 to 19, got 20");
+            "test.yaml:6: server.job_nice: must be from 0 to 19, got 20\n"
+            "test.yaml:7: server.checkpoint_pages: must be from 1 to 100000000, got 0");
 }
 
 TEST(LoadConfig, CapsTheNumberOfErrors) {

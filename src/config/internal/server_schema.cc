@@ -69,6 +69,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadInt("max_connections", &server->max_connections, 1, INT32_MAX);
   r.ReadInt("threads", &server->threads, 0, 1024);
   r.ReadInt("job_nice", &server->job_nice, 0, 19);
+  r.ReadInt("checkpoint_pages", &server->checkpoint_pages, 1, 100000000);
   r.ReadDuration("shutdown_grace", &server->shutdown_grace, base::Duration(0));
   r.ReadDuration("lease", &server->lease, std::chrono::seconds(1));
   r.ReadDuration("poll_interval", &server->poll_interval, kPositive);
