@@ -34,23 +34,20 @@ base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
                                                 std::string_view what) {
   using Kind = config::KeySource::Kind;
   std::optional<std::string> value;
-  std::string where;
   switch (source.kind) {
     case Kind::kNone:
       return std::string();
     case Kind::kHeader:
       if (auto h = FindHeader(req_.headers, source.name); h && !h->empty()) value = std::string(*h);
-      where = "header " + source.name;
       break;
     case Kind::kQuery:
       if (auto q = FindQueryParam(req_.query, source.name); q && !q->empty()) value = *q;
-      where = "query parameter " + source.name;
       break;
     case Kind::kJsonPointer: {
       if (!body_parsed_) {
         body_parsed_ = true;
         boost::system::error_code ec;
-        boost::json::value v = boost::json::parse(req_.body, ec);
+        boost::json::value v = boost::json::parse(req_.body, ec, &memory_);
         if (!ec) {
           body_ = std::move(v);
           body_is_json_ = true;
@@ -69,12 +66,15 @@ base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
         value = found->is_string() ? std::string(found->get_string())
                                    : boost::json::serialize(*found);
       }
-      where = "JSON pointer " + source.name + " in the body";
       break;
     }
   }
   if (!value) {
     if (source.required) {
+      std::string where = source.kind == Kind::kHeader ? "header " + source.name
+                          : source.kind == Kind::kQuery
+                              ? "query parameter " + source.name
+                              : "JSON pointer " + source.name + " in the body";
       return base::InvalidArgument(std::string(what) + " is required but missing (" + where + ")");
     }
     return std::string();

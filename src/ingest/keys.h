@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
 
 #include "base/status.h"
@@ -27,7 +28,10 @@ class KeyExtractor {
 
  private:
   const store::Request& req_;
-  std::optional<boost::json::value> body_;
+  // The parsed body lives here: a typical webhook body parses without touching the heap.
+  unsigned char arena_[4096];
+  boost::json::monotonic_resource memory_{arena_, sizeof arena_};
+  std::optional<boost::json::value> body_;  // declared after memory_: destroyed before it
   bool body_parsed_ = false;
   bool body_is_json_ = false;
 };

@@ -1,5 +1,6 @@
 #include "lambda/runtime_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -8,8 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -173,15 +175,26 @@ std::optional<int> RuntimeProcess::MaxMemoryUsedMb() const {
   if (!child_ || pid_ <= 0) {
     return std::nullopt;
   }
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      long kb = std::strtol(line.c_str() + 6, nullptr, 10);
-      return static_cast<int>((kb + 1023) / 1024);
-    }
+  // Once per invocation: one open and one read of /proc/<pid>/status, no stream machinery.
+  char path[40];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid_));
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) {
+    return std::nullopt;
+  }
+  buf[n] = '\0';
+  const char* hwm = std::strstr(buf, "\nVmHWM:");
+  if (hwm == nullptr) {
+    return std::nullopt;
+  }
+  long kb = std::strtol(hwm + 7, nullptr, 10);
+  return static_cast<int>((kb + 1023) / 1024);
 }
 
 InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& cancel) {

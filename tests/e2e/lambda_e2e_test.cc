@@ -113,6 +113,8 @@ TEST(LambdaE2E, ASyncRouteRunsTheCppBootstrapWarm) {
   EXPECT_THAT(log, HasSubstr("START RequestId: " + id + " Version: $LATEST\n"));
   EXPECT_THAT(log, HasSubstr("echo " + id + "\n"));
   EXPECT_THAT(log, HasSubstr("END RequestId: " + id + "\nREPORT RequestId: " + id));
+  // The peak RSS of the runtime process (VmHWM), in whole MiB.
+  EXPECT_THAT(log, ::testing::ContainsRegex("Max Memory Used: [1-9][0-9]* MB"));
   EXPECT_EQ(At(job->body, "/stdout_tail"), "echo " + id + "\n");
 }
 
