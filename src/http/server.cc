@@ -60,6 +60,7 @@ struct Connection {
 
   void SetDeadline(SteadyTime at) {
     deadline = at;
+    timed_out = false;  // a cut-off operation is classified before the next deadline is set
     if (at < timer.expiry()) timer.expires_at(at);  // wakes the watchdog to wait for `at`
   }
   void SetTimeout(base::Duration d) { SetDeadline(std::chrono::steady_clock::now() + d); }
