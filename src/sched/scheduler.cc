@@ -384,18 +384,25 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     c.stdout_tail = outcome.stdout_tail;
     c.stderr_tail = outcome.stderr_tail;
     base::Status s;
+    // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
+    // (one thread hand-off less than waking this one first).
+    auto tell_waiters = [&] {
+      if (!hub_.HasWaiters(job.id)) return;
+      store::Job recorded = Recorded(job, c);
+      hub_.Notify(job.id, store::IsTerminal(recorded.state) ? &recorded : nullptr);
+    };
     if (take_next) {
       // This slot's next job comes with the outcome's commit (no round through the loop).
       store::ClaimRequest req = ClaimRequestFor(fn, 1, now);
       req.expired = &expired;
-      s = store_.CompleteAndClaim(c, req, &claimed);
+      s = store_.CompleteAndClaim(c, req, &claimed, tell_waiters);
     } else {
       s = store_.Complete(c);
+      if (s.ok()) tell_waiters();
     }
     if (!s.ok()) {
       log_.Warn("job.outcome_dropped", {{"job", job.id}, {"error", s.ToString()}});
     } else {
-      if (hub_.HasWaiters(job.id)) final = Recorded(job, c);
       static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying",
                                                      "job.failed", "job.dead"};
       log_.Info(kEvents[static_cast<int>(d.kind)],

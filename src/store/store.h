@@ -97,10 +97,15 @@ class Store {
   // Complete(c), then Claim(next) for the slot the attempt leaves, in one transaction where the
   // store can: a finishing attempt takes its function's next job without another commit.
   // Returns Complete's status; the claim runs either way (also when the outcome was dropped),
-  // and its jobs go to *claimed (left empty when the claim failed).
+  // and its jobs go to *claimed (left empty when the claim failed). `recorded`, when given, is
+  // called once the outcome is committed and before this returns, only when this returns OK;
+  // it may run on the store's writer thread, so it must not block (waiters hear of the outcome
+  // without waiting for the calling thread to wake up).
   virtual base::Status CompleteAndClaim(const Completion& c, const ClaimRequest& next,
-                                        std::vector<Job>* claimed) {
+                                        std::vector<Job>* claimed,
+                                        const std::function<void()>& recorded = nullptr) {
     base::Status s = Complete(c);
+    if (s.ok() && recorded) recorded();
     auto jobs = Claim(next);
     if (jobs.ok()) *claimed = std::move(*jobs);
     return s;

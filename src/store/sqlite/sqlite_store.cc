@@ -132,8 +132,9 @@ class SqliteStore::AppendOp final : public WriteOp {
 class SqliteStore::TaskOp final : public WriteOp {
  public:
   // Both pointers belong to the caller, which waits until Finish() has run.
-  TaskOp(const WriteFn* fn, std::promise<Status>* done, bool synced)
-      : fn_(fn), done_(done), synced_(synced) {}
+  TaskOp(const WriteFn* fn, std::promise<Status>* done, bool synced,
+         const std::function<void()>* committed)
+      : fn_(fn), done_(done), synced_(synced), committed_(committed) {}
 
   Status Execute(Connection& c, base::TimePoint /*now*/) override {
     LH_RETURN_IF_ERROR(RunStatement(c, kSavepoint));
@@ -148,7 +149,10 @@ class SqliteStore::TaskOp final : public WriteOp {
     return RunStatement(c, kRelease);
   }
 
-  void Finish(const Status& batch) override { done_->set_value(batch.ok() ? status_ : batch); }
+  void Finish(const Status& batch) override {
+    if (batch.ok() && status_.ok() && committed_ != nullptr && *committed_) (*committed_)();
+    done_->set_value(batch.ok() ? status_ : batch);
+  }
 
   size_t bytes() const override { return 0; }
   // The caller blocks until Finish(), so these are bounded by the number of calling threads.
@@ -159,6 +163,7 @@ class SqliteStore::TaskOp final : public WriteOp {
   const WriteFn* fn_;
   std::promise<Status>* done_;
   bool synced_;
+  const std::function<void()>* committed_;
   Status status_ = base::Internal("task did not run");
 };
 
@@ -301,13 +306,13 @@ SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
   return {Status::Ok(), false};
 }
 
-Status SqliteStore::RunWrite(const WriteFn& fn, Sync sync) {
+Status SqliteStore::RunWrite(const WriteFn& fn, Sync sync, const std::function<void()>* committed) {
   if (committer_->OnCommitterThread()) {
     return base::Internal("blocking store call from the store's writer thread (a callback)");
   }
   std::promise<Status> done;
   std::future<Status> result = done.get_future();
-  committer_->Submit(std::make_unique<TaskOp>(&fn, &done, sync == Sync::kSynced));
+  committer_->Submit(std::make_unique<TaskOp>(&fn, &done, sync == Sync::kSynced, committed));
   return result.get();
 }
 
@@ -360,8 +365,12 @@ Status SqliteStore::Complete(const Completion& done) {
 }
 
 Status SqliteStore::CompleteAndClaim(const Completion& done, const ClaimRequest& next,
-                                     std::vector<Job>* claimed) {
+                                     std::vector<Job>* claimed,
+                                     const std::function<void()>& recorded) {
   Status completed = base::Internal("complete did not run");
+  const std::function<void()> on_commit = [&] {
+    if (completed.ok() && recorded) recorded();
+  };
   Status s = RunWrite([&](Connection& c) {
     claimed->clear();
     if (next.expired != nullptr) next.expired->clear();
@@ -372,12 +381,14 @@ Status SqliteStore::CompleteAndClaim(const Completion& done, const ClaimRequest&
       return completed;  // a failed statement: undo the task
     }
     return internal::ClaimJobs(c, next, *claimed);
-  }, Sync::kLazy);
+  }, Sync::kLazy, &on_commit);
   if (!s.ok()) {
     // Nothing of the task stands: record the outcome on its own, claim nothing.
     claimed->clear();
     if (next.expired != nullptr) next.expired->clear();
-    return Complete(done);
+    Status alone = Complete(done);
+    if (alone.ok() && recorded) recorded();
+    return alone;
   }
   return completed;
 }

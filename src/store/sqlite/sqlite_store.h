@@ -105,7 +105,8 @@ class SqliteStore final : public Store {
   base::Result<std::vector<Job>> Claim(const ClaimRequest& req) override;
   base::Status Complete(const Completion& c) override;
   base::Status CompleteAndClaim(const Completion& c, const ClaimRequest& next,
-                                std::vector<Job>* claimed) override;
+                                std::vector<Job>* claimed,
+                                const std::function<void()>& recorded = nullptr) override;
   base::Status ExtendLease(std::string_view job_id, std::string_view owner,
                            TimePoint until) override;
   base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) override;
@@ -143,7 +144,10 @@ class SqliteStore final : public Store {
   // Runs `fn` inside the next batch on the writer thread and waits for the commit; a kSynced
   // write's batch commits with synchronous=FULL (see Durability above).
   enum class Sync { kSynced, kLazy };
-  base::Status RunWrite(const WriteFn& fn, Sync sync = Sync::kSynced);
+  // `committed`, when given, runs on the writer thread once the batch holding `fn` committed
+  // and `fn` returned OK, before this returns.
+  base::Status RunWrite(const WriteFn& fn, Sync sync = Sync::kSynced,
+                        const std::function<void()>* committed = nullptr);
   // Runs `fn` on a pooled read connection. kUnavailable while the pool is closed (reopening).
   base::Status RunRead(const std::function<base::Status(internal::Connection&)>& fn);
 
