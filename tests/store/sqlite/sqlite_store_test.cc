@@ -423,8 +423,19 @@ TEST_F(StoreTest, CompleteAndClaimHandsTheSlotToTheNextJob) {
   std::string c = Add(MakeJob());
   ASSERT_EQ(ClaimIds(ClaimReq("fn", 10, 1)), std::vector<std::string>{a});
   std::vector<Job> claimed;
-  // Concurrency 1: the next job fits only because the completion frees the slot.
-  ASSERT_TRUE(store_->CompleteAndClaim(Done(a), ClaimReq("fn", 1, 1), &claimed).ok());
+  // Concurrency 1: the next job fits only because the completion frees the slot. `recorded`
+  // runs once, after the commit (a reader already sees the outcome) and before the return.
+  int recorded = 0;
+  JobState seen = JobState::kQueued;
+  ASSERT_TRUE(store_
+                  ->CompleteAndClaim(Done(a), ClaimReq("fn", 1, 1), &claimed,
+                                     [&] {
+                                       ++recorded;
+                                       seen = StateOf(a);
+                                     })
+                  .ok());
+  EXPECT_EQ(recorded, 1);
+  EXPECT_EQ(seen, JobState::kSucceeded);
   EXPECT_EQ(StateOf(a), JobState::kSucceeded);
   ASSERT_EQ(claimed.size(), 1u);
   EXPECT_EQ(claimed[0].id, b);
@@ -433,8 +444,9 @@ TEST_F(StoreTest, CompleteAndClaimHandsTheSlotToTheNextJob) {
   // An outcome that is dropped (not our lease) still lets the claim run; here the slot is
   // still b's, so nothing is claimed.
   base::Status s = store_->CompleteAndClaim(Done(b, Completion::Kind::kSucceeded, "node-b"),
-                                            ClaimReq("fn", 1, 1), &claimed);
+                                            ClaimReq("fn", 1, 1), &claimed, [&] { ++recorded; });
   EXPECT_EQ(s.code(), base::Code::kAborted);
+  EXPECT_EQ(recorded, 1) << "a dropped outcome must not be reported as recorded";
   EXPECT_TRUE(claimed.empty());
   EXPECT_EQ(StateOf(b), JobState::kRunning);
   EXPECT_EQ(StateOf(c), JobState::kQueued);
