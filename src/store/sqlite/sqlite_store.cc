@@ -97,11 +97,15 @@ class SqliteStore::WriteOp {
 
 class SqliteStore::AppendOp final : public WriteOp {
  public:
+  // Runs on the submitting thread: the encoding is done there, not on the writer.
   AppendOp(NewJob job, AppendCallback done)
-      : job_(std::move(job)), done_(std::move(done)), bytes_(internal::ApproximateSize(job_)) {}
+      : job_(std::move(job)),
+        encoded_(internal::EncodedRequest::Of(job_)),
+        done_(std::move(done)),
+        bytes_(internal::ApproximateSize(job_)) {}
 
   Status Execute(Connection& c, base::TimePoint now) override {
-    base::Result<AppendResult> r = internal::AppendJob(c, job_, now);
+    base::Result<AppendResult> r = internal::AppendJob(c, job_, encoded_, now);
     // Only a refused INSERT leaves the transaction clean; anything else dooms the batch.
     if (!r.ok() && r.status().code() != base::Code::kAlreadyExists) {
       return r.status();
@@ -124,6 +128,7 @@ class SqliteStore::AppendOp final : public WriteOp {
 
  private:
   NewJob job_;
+  internal::EncodedRequest encoded_;
   AppendCallback done_;
   size_t bytes_;
   base::Result<AppendResult> result_{base::Internal("append did not run")};

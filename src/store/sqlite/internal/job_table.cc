@@ -173,7 +173,12 @@ size_t ApproximateSize(const NewJob& job) {
   return n;
 }
 
-base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, TimePoint now) {
+EncodedRequest EncodedRequest::Of(const NewJob& job) {
+  return {EncodeHeaders(job.request.headers), EncodeHeaders(job.request.path_params)};
+}
+
+base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job,
+                                     const EncodedRequest& encoded, TimePoint now) {
   const bool keyed = !job.idempotency_key.empty();
   if (keyed) {
     Query q(c, kFindKey);
@@ -227,16 +232,14 @@ base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, TimePoint
   }
   const int64_t seq = c.LastInsertRowid();
   {
-    std::string headers = EncodeHeaders(job.request.headers);
-    std::string params = EncodeHeaders(job.request.path_params);
     Query q(c, kInsertRequest);
     q.Bind(1, seq)
         .BindText(2, job.request.method)
         .BindText(3, job.request.path)
         .BindText(4, job.request.query)
         .BindText(5, job.request.remote_addr)
-        .BindText(6, headers)
-        .BindText(7, params)
+        .BindText(6, encoded.headers)
+        .BindText(7, encoded.path_params)
         .BindBlob(8, job.request.body);
     Status s = q.Run();
     if (!s.ok()) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,7 +24,15 @@ size_t ApproximateSize(const NewJob& job);
 // whether a key is still within its window and starts the new key's window.
 // kAlreadyExists when the id is taken: nothing was written and the transaction may go on.
 // Any other error may leave partial writes: the caller must roll the transaction back.
-base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job, base::TimePoint now);
+// The request's header and path-parameter columns, encoded: computed by the submitting thread
+// (EncodedRequest::Of) so the one writer thread does not spend its time on them.
+struct EncodedRequest {
+  std::string headers;
+  std::string path_params;
+  static EncodedRequest Of(const NewJob& job);
+};
+base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job,
+                                     const EncodedRequest& encoded, base::TimePoint now);
 
 // Store::Claim. Moves up to 1000 expired jobs it meets to dead per call. Appends the claimed
 // jobs (with their requests) to `out`. kInvalidArgument when concurrency < 1.
