@@ -235,11 +235,12 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
   state->connections.fetch_sub(1);
 }
 
-asio::awaitable<void> AcceptLoop(tcp::acceptor& acceptor, ServerLimits limits, Handler handler,
+asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, ServerLimits limits,
+                                 Handler handler,
                                  std::shared_ptr<HttpServer::State> state, base::Logger& log) {
   auto ex = co_await asio::this_coro::executor;
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ex), kTuple);
+    auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(ex), kTuple);
     if (state->stopping.load()) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
@@ -274,7 +275,7 @@ base::Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port
   auto addr = asio::ip::make_address(host, ec);
   if (ec) return base::InvalidArgument("invalid listen address '" + host + "'");
   tcp::endpoint ep(addr, port);
-  acceptor_ = std::make_unique<tcp::acceptor>(ioc_);
+  acceptor_ = std::make_shared<tcp::acceptor>(ioc_);
   acceptor_->open(ep.protocol(), ec);
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_->bind(ep, ec);
@@ -287,14 +288,15 @@ base::Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port
 }
 
 void HttpServer::Start() {
-  asio::co_spawn(ioc_, AcceptLoop(*acceptor_, limits_, handler_, state_, log_), asio::detached);
+  asio::co_spawn(ioc_, AcceptLoop(acceptor_, limits_, handler_, state_, log_), asio::detached);
 }
 
 void HttpServer::StopAccepting() {
   state_->stopping.store(true);
-  asio::post(ioc_, [this] {
+  // The posted close holds the acceptor, not this server: the server may go before it runs.
+  asio::post(ioc_, [acceptor = acceptor_] {
     beast::error_code ignored;
-    if (acceptor_) acceptor_->close(ignored);
+    if (acceptor) acceptor->close(ignored);
   });
 }
 

@@ -4,6 +4,8 @@
 // and a cap on open connections. Parser errors are answered here (400, 408, 413, 431) and the
 // connection is closed; the handler never sees a request that failed to parse.
 // Thread-safety: Listen()/Start() before io_context::run; StopAccepting() from any thread.
+// Lifetime: the accept loop and connections hold what they use (not the HttpServer), so a
+// server may be destroyed once StopAccepting() returned; the io_context must outlive them.
 // Each connection runs as one coroutine on its own strand, with a watchdog coroutine beside it
 // that enforces the current deadline (idle, header, body, write) by cancelling the socket's
 // pending operation; a cut-off read is answered 408.
@@ -49,7 +51,8 @@ class HttpServer {
   std::string name_;
   ServerLimits limits_;
   Handler handler_;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  // Shared with the accept loop and StopAccepting()'s posted close, which outlive no owner.
+  std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 

@@ -26,9 +26,6 @@ constexpr base::Duration kTick = std::chrono::milliseconds(50);
 constexpr size_t kChunk = 64 * 1024;
 constexpr int kReadsPerWake = 16;
 constexpr int kFinalReads = 64;
-// A retired endpoint is kept at least this long: StopAccepting() posts the acceptor's close,
-// which must have run before the server goes.
-constexpr auto kRetireGrace = std::chrono::milliseconds(250);
 
 // Reads what is available from `fd` (up to `max_reads` chunks) and passes it to `sink`; closes
 // `fd` at end of file or on an error.
@@ -62,19 +59,17 @@ EndpointReaper::~EndpointReaper() { Collect(true); }
 
 void EndpointReaper::Retire(std::unique_ptr<http::HttpServer> server, std::weak_ptr<void> in_use) {
   std::lock_guard<std::mutex> lock(mu_);
-  retired_.push_back(
-      Retired{std::move(server), std::move(in_use), std::chrono::steady_clock::now()});
+  retired_.push_back(Retired{std::move(server), std::move(in_use)});
 }
 
 size_t EndpointReaper::Collect(bool force) {
-  auto now = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<http::HttpServer>> done;
   size_t left = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto unused = [&](const Retired& r) {
       // The server's own handler holds one reference; its accept loop and connections the rest.
-      return force || (now - r.retired_at >= kRetireGrace && r.in_use.use_count() <= 1);
+      return force || r.in_use.use_count() <= 1;
     };
     for (Retired& r : retired_) {
       if (unused(r)) {

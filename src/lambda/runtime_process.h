@@ -42,17 +42,15 @@ class EndpointReaper {
   // Takes a server that has stopped accepting. `in_use` expires (or is held only by the
   // server's own handler) once its accept loop and connections have ended.
   void Retire(std::unique_ptr<http::HttpServer> server, std::weak_ptr<void> in_use);
-  // Destroys the servers that nothing uses any more and that were retired at least 250 ms ago
-  // (the acceptor's closing handler, posted by StopAccepting(), has run by then), or all of
-  // them with `force` (only once the io_context no longer runs). Returns how many are left.
+  // Destroys the servers that nothing uses any more (StopAccepting()'s posted close holds the
+  // acceptor itself, so it need not have run), or all of them with `force` (only once the
+  // io_context no longer runs). Returns how many are left.
   size_t Collect(bool force);
 
  private:
   struct Retired {
     std::unique_ptr<http::HttpServer> server;
     std::weak_ptr<void> in_use;
-    std::chrono::steady_clock::time_point retired_at;  // a safety delay, not a decision: the
-                                                       // real time is what matters here
   };
   std::mutex mu_;
   std::vector<Retired> retired_;
