@@ -385,11 +385,12 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     c.stderr_tail = outcome.stderr_tail;
     base::Status s;
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
-    // (one thread hand-off less than waking this one first).
+    // (one thread hand-off less than waking this one first). The job as recorded is built here,
+    // not on the writer; a waiter that subscribes meanwhile reads it back below.
+    std::optional<store::Job> recorded;
+    if (hub_.HasWaiters(job.id)) recorded = Recorded(job, c);
     auto tell_waiters = [&] {
-      if (!hub_.HasWaiters(job.id)) return;
-      store::Job recorded = Recorded(job, c);
-      hub_.Notify(job.id, store::IsTerminal(recorded.state) ? &recorded : nullptr);
+      if (recorded) hub_.Notify(job.id, store::IsTerminal(recorded->state) ? &*recorded : nullptr);
     };
     if (take_next) {
       // This slot's next job comes with the outcome's commit (no round through the loop).
