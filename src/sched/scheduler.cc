@@ -357,9 +357,6 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     outcome = rt->Run(inv, cancel);
   }
 
-  // What waiters (sync routes and invokes) get: the outcome as this attempt recorded it, or
-  // read back when it recorded nothing (stopped, or the record failed).
-  std::optional<store::Job> final;
   std::vector<store::Job> claimed;
   std::vector<store::Job> expired;
   if (!cancel.cancelled()) {
@@ -417,10 +414,13 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   } else {
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
-  if (!final && hub_.HasWaiters(job.id)) {
-    if (auto read = store_.Get(job.id); read.ok()) final = std::move(*read);
+  // Waiters the commit did not tell (the outcome was not recorded, the attempt was stopped, or
+  // they subscribed meanwhile) get the job as the store has it.
+  std::optional<store::Job> read;
+  if (hub_.HasWaiters(job.id)) {
+    if (auto r = store_.Get(job.id); r.ok()) read = std::move(*r);
   }
-  hub_.Notify(job.id, final && store::IsTerminal(final->state) ? &*final : nullptr);
+  hub_.Notify(job.id, read && store::IsTerminal(read->state) ? &*read : nullptr);
   ReportExpired(expired, fn);
   if (claimed.empty()) return std::nullopt;
   return std::move(claimed.front());
