@@ -98,7 +98,9 @@ void Checkpointer::Loop() {
         int copied = 0;
         int rc = sqlite3_wal_checkpoint_v2(conn_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                            &log_frames, &copied);
-        ok = rc == SQLITE_OK;
+        // SQLITE_BUSY: another connection holds the checkpoint lock (the writer's backstop
+        // above); the WAL is being copied all the same, so that is not a failure.
+        ok = rc == SQLITE_OK || rc == SQLITE_BUSY;
         if (!ok) conn_.reset();  // open afresh next time
       }
     }
