@@ -3,9 +3,10 @@
 #
 # Builds Release into build-release (with the fixed_rate load generator), then runs, each in
 # turn: ingest throughput with wrk against nginx (`return 202`), adnanh's webhook and longhaul;
-# ack latency at a fixed rate (fixed_rate, open loop); end-to-end command invocations/s against
-# webhook's spawn rate; a warm synchronous Lambda invoke; RSS idle and with a large queue; and
-# instructions per accepted request under callgrind. Prints a table and writes bench/RESULTS.md
+# ack latency at a fixed rate (fixed_rate, open loop); the store alone without HTTP
+# (store_floor: what SqliteStore's appends cost, a floor under any durable ingest); end-to-end
+# command invocations/s against webhook's spawn rate; a warm synchronous Lambda invoke; RSS idle
+# and with a large queue; and instructions per accepted request under callgrind. Prints a table and writes bench/RESULTS.md
 # (the command, machine, load, date, commit; each figure, its target and whether it is met).
 #
 # --smoke: every part for about a second with tiny counts, no thresholds; results go to
@@ -72,7 +73,7 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building $BENCH_BUILD_TYPE in $BUILD"
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$BENCH_BUILD_TYPE" \
     -DLONGHAUL_BUILD_BENCHMARKS=ON >/dev/null
-  targets=(longhaul fixed_rate fsync_latency)
+  targets=(longhaul fixed_rate fsync_latency store_floor)
   if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^example_bootstrap:'; then
     targets+=(example_bootstrap)
   fi
@@ -81,6 +82,7 @@ fi
 LONGHAUL="$BUILD/longhaul"
 FIXED_RATE="$BUILD/bench/fixed_rate"
 FSYNC_LATENCY="$BUILD/bench/fsync_latency"
+STORE_FLOOR="$BUILD/bench/store_floor"
 BOOTSTRAP="$BUILD/examples/lambda-bootstrap-cpp/example_bootstrap"
 
 # ---------------------------------------------------------------------------------------------
@@ -357,7 +359,7 @@ last_finished() {
 stat_start() {
   [ "$BENCH_PROFILE" = 1 ] || return 0
   perf stat -e task-clock,context-switches,raw_syscalls:sys_enter,syscalls:sys_enter_fdatasync,syscalls:sys_enter_fsync \
-    -p "$LH_PID" -o "$WORK/stat-$1.txt" 2>/dev/null &
+    -p "${2:-$LH_PID}" -o "$WORK/stat-$1.txt" 2>/dev/null &
   STAT_PID=$!
   sleep 0.3
 }
@@ -406,6 +408,12 @@ NGINX_RTT=$("$FIXED_RATE" --url "$NGINX_URL" --rate 0 --connections 1 \
 stop_pid "$NGINX_PID"
 # And the disk's: one 512-byte append + fdatasync, where longhaul's data dirs are.
 DISK=$("$FSYNC_LATENCY" "$WORK" "$((SMOKE ? 200 : 3000))") || die "fsync_latency failed: $DISK"
+# And the store's: the same appends as the ingest runs, straight into SqliteStore, no HTTP.
+log "store floor: appends without HTTP, $BENCH_CONNECTIONS waiting"
+mkdir -p "$WORK/store-floor"
+FLOOR=$("$STORE_FLOOR" "$WORK/store-floor" "$BODY" "$BENCH_DURATION" "$BENCH_CONNECTIONS") ||
+  die "store_floor failed: $FLOOR"
+rm -rf "$WORK/store-floor"
 
 log "ingest: webhook (hook answers without waiting for /bin/true)"
 start_webhook
@@ -417,7 +425,9 @@ start_webhook
 curl -s -o /dev/null -m 60 -X POST --data-binary @"$BODY" "$WEBHOOK_BASE/spawn" ||
   die "webhook spawn hook does not answer"
 log "spawn rate: webhook (hook waits for /bin/true), $BENCH_E2E_CONCURRENCY connections"
+stat_start webhook-spawn "$WEBHOOK_PID"
 SPAWN=$(run_wrk webhook-spawn "$WEBHOOK_BASE/spawn" "$BENCH_E2E_CONCURRENCY")
+stat_stop
 stop_pid "$WEBHOOK_PID"
 
 log "ingest: longhaul (async route, /bin/true, concurrency 64)"
@@ -685,6 +695,7 @@ TABLE=$(
 | Durable ingest only (function never runs), req/s; p50 / p99 / p99.9 µs | $(fmt "$ONLY_RPS"); $(lat "$INGEST_ONLY") | | | |
 | ingest ÷ nginx (\`return 202\`) (ingest only ÷ nginx) | $(fmt "$R_NGINX" 3) ($(fmt "$R_ONLY_NGINX" 3)) | | ≥ 0.5 | $(met "$R_NGINX >= 0.5") |
 | ingest ÷ webhook (ingest only ÷ webhook) | $(fmt "$R_WEBHOOK" 2) ($(fmt "$R_ONLY_WEBHOOK" 2)) | | ≥ 7 | $(met "$R_WEBHOOK >= 7") |
+| The store alone, no HTTP (\`bench/probe/store_floor\`: the same 1 KiB appends into SqliteStore, $BENCH_CONNECTIONS waiting): appends/s (÷ nginx); CPU µs per append, all threads | $(fmt "$(kv "$FLOOR" per_s)") ($(fmt "$(calc "$(kv "$FLOOR" per_s) / $NGINX_RPS")" 3)); $(kv "$FLOOR" cpu_us) | | | |
 | Ingest latency p50 / p99 / p99.9, µs (wrk, closed loop) | $(lat "$LONGHAUL_INGEST") | nginx $(lat "$NGINX"); webhook $(lat "$WEBHOOK") | | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | nginx $(lat "$NGINX_LATENCY") (same generator and rate); the disk alone, one fdatasync: $(fmt "$(kv "$DISK" p50_us)") / $(fmt "$(kv "$DISK" p99_us)") / $(fmt "$(kv "$DISK" p999_us)") | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
 | The same, WAL checkpoints held off for the run (\`checkpoint_pages: 100000000\`; the WAL grows instead): p50 / p99 / p99.9 µs ($(kv "$LATENCY_NOCKPT" ok) ok, $(kv "$LATENCY_NOCKPT" errors) errors) | $(lat "$LATENCY_NOCKPT") | | | |
@@ -720,10 +731,11 @@ OUT="$OUT_DIR/RESULTS.md"
   echo "$TABLE"
   echo
   if [ "$BENCH_PROFILE" = 1 ]; then
-    echo "## Cost per unit of work (perf stat on the longhaul process)"
+    echo "## Cost per unit of work (perf stat on the longhaul process, and on webhook for its spawns)"
     echo
     [ -s "$WORK/perf-stat.txt" ] && echo "- Ingest only, per accepted request: $CPU_US_PER_REQ µs CPU, $SYSCALLS_PER_REQ syscalls, $CSW_PER_REQ context switches, $(calc "1 / $REQS_PER_FSYNC") fdatasync/fsync ($(fmt "$REQS_PER_FSYNC" 1) requests per sync)"
     [ -s "$WORK/stat-e2e.txt" ] && echo "- End to end, per /bin/true job (enqueue, claim, spawn, complete; the children included): $(stat_per e2e "$E2E_SUCCEEDED")"
+    [ -s "$WORK/stat-webhook-spawn.txt" ] && echo "- webhook, per /bin/true spawn of its sync hook (the children included): $(stat_per webhook-spawn "$(kv "$SPAWN" requests)")"
     [ -s "$WORK/stat-lambda.txt" ] && echo "- Warm sync Lambda invoke, per invoke (the bootstrap process not included): $(stat_per lambda "$BENCH_LAMBDA_REQUESTS")"
     echo
   fi
