@@ -3,7 +3,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -46,7 +48,9 @@ std::string DecodeComponent(std::string_view s) {
   return out;
 }
 
-// Ordered by name; values set later replace earlier ones unless joined.
+// The variables longhaul sets (the function's own and LONGHAUL_*), by name; values set later
+// replace earlier ones unless joined. A handful per job: the inherited environment is merged
+// in by BuildEnvironment without going through this map.
 class EnvBuilder {
  public:
   void Set(std::string name, std::string value) { vars_[std::move(name)] = std::move(value); }
@@ -60,19 +64,21 @@ class EnvBuilder {
       vars_[name] += value;
     }
   }
-  std::vector<std::string> Take() {
-    std::vector<std::string> out;
-    out.reserve(vars_.size());
-    for (auto& [name, value] : vars_) {
-      out.push_back(name + "=" + value);
+  bool Has(std::string_view name) const { return vars_.find(name) != vars_.end(); }
+  void AppendTo(std::vector<std::string>& out) const {
+    for (const auto& [name, value] : vars_) {
+      std::string& entry = out.emplace_back();
+      entry.reserve(name.size() + 1 + value.size());
+      entry.append(name).append(1, '=').append(value);
     }
-    return out;
   }
 
  private:
-  std::map<std::string, std::string> vars_;
+  std::map<std::string, std::string, std::less<>> vars_;
   std::set<std::string> joined_;
 };
+
+std::string_view NameOf(std::string_view entry) { return entry.substr(0, entry.find('=')); }
 
 }  // namespace
 
@@ -119,13 +125,6 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
   const config::Function& fn = *inv.function;
   const store::Request& req = inv.request;
   EnvBuilder env;
-  for (const std::string& entry : base) {
-    size_t eq = entry.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      continue;
-    }
-    env.Set(entry.substr(0, eq), entry.substr(eq + 1));
-  }
   for (const auto& [name, value] : fn.environment) {
     env.Set(name, value);
   }
@@ -160,7 +159,25 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
       }
     }
   }
-  return env.Take();
+  // The inherited entries (NAME=value; others are dropped) that nothing above replaces, each
+  // name once: the last of duplicates wins. Copied as they are, without splitting them.
+  std::vector<const std::string*> inherited;
+  inherited.reserve(base.size());
+  for (const std::string& entry : base) {
+    size_t eq = entry.find('=');
+    if (eq != std::string::npos && eq != 0 && !env.Has(NameOf(entry))) inherited.push_back(&entry);
+  }
+  std::stable_sort(inherited.begin(), inherited.end(), [](const std::string* a, const std::string* b) {
+    return NameOf(*a) < NameOf(*b);
+  });
+  std::vector<std::string> out;
+  out.reserve(inherited.size() + 16);
+  for (size_t i = 0; i < inherited.size(); ++i) {
+    if (i + 1 < inherited.size() && NameOf(*inherited[i]) == NameOf(*inherited[i + 1])) continue;
+    out.push_back(*inherited[i]);
+  }
+  env.AppendTo(out);
+  return out;
 }
 
 }  // namespace longhaul::runtime::process

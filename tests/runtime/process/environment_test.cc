@@ -55,5 +55,22 @@ TEST(BuildEnvironment, LaterSourcesWinAndEachNameAppearsOnce) {
                          }));
 }
 
+TEST(BuildEnvironment, InheritedDuplicatesKeepTheLastAndLonghaulNamesAreNeverInherited) {
+  config::Function fn;
+  fn.name = "fn";
+  Invocation inv;
+  inv.job_id = "job";
+  inv.function = &fn;
+  std::vector<std::string> env = BuildEnvironment(
+      {"B=1", "A=first", "LONGHAUL_JOB_ID=inherited", "A=last", "C=x=y"}, inv);
+  std::vector<std::string> inherited;
+  for (const std::string& e : env) {
+    if (e.rfind("LONGHAUL_", 0) != 0) inherited.push_back(e);
+  }
+  EXPECT_EQ(Sorted(inherited), Sorted({"A=last", "B=1", "C=x=y"}));
+  EXPECT_EQ(std::count(env.begin(), env.end(), "LONGHAUL_JOB_ID=job"), 1);
+  EXPECT_EQ(std::count(env.begin(), env.end(), "LONGHAUL_JOB_ID=inherited"), 0);
+}
+
 }  // namespace
 }  // namespace longhaul::runtime::process
