@@ -120,6 +120,22 @@ std::vector<std::string> CurrentEnvironment() {
   return out;
 }
 
+std::vector<std::string> InheritableEnvironment(std::vector<std::string> environment) {
+  std::erase_if(environment, [](const std::string& entry) {
+    size_t eq = entry.find('=');
+    return eq == std::string::npos || eq == 0;
+  });
+  std::stable_sort(environment.begin(), environment.end(),
+                   [](const std::string& a, const std::string& b) { return NameOf(a) < NameOf(b); });
+  std::vector<std::string> out;
+  out.reserve(environment.size());
+  for (size_t i = 0; i < environment.size(); ++i) {
+    bool replaced = i + 1 < environment.size() && NameOf(environment[i]) == NameOf(environment[i + 1]);
+    if (!replaced) out.push_back(std::move(environment[i]));
+  }
+  return out;
+}
+
 std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
                                           const Invocation& inv) {
   const config::Function& fn = *inv.function;
@@ -159,22 +175,11 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
       }
     }
   }
-  // The inherited entries (NAME=value; others are dropped) that nothing above replaces, each
-  // name once: the last of duplicates wins. Copied as they are, without splitting them.
-  std::vector<const std::string*> inherited;
-  inherited.reserve(base.size());
-  for (const std::string& entry : base) {
-    size_t eq = entry.find('=');
-    if (eq != std::string::npos && eq != 0 && !env.Has(NameOf(entry))) inherited.push_back(&entry);
-  }
-  std::stable_sort(inherited.begin(), inherited.end(), [](const std::string* a, const std::string* b) {
-    return NameOf(*a) < NameOf(*b);
-  });
+  // The inherited entries that nothing above replaces, copied as they are.
   std::vector<std::string> out;
-  out.reserve(inherited.size() + 16);
-  for (size_t i = 0; i < inherited.size(); ++i) {
-    if (i + 1 < inherited.size() && NameOf(*inherited[i]) == NameOf(*inherited[i + 1])) continue;
-    out.push_back(*inherited[i]);
+  out.reserve(base.size() + 16);
+  for (const std::string& entry : base) {
+    if (!env.Has(NameOf(entry))) out.push_back(entry);
   }
   env.AppendTo(out);
   return out;

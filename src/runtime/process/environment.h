@@ -24,7 +24,13 @@ std::vector<std::pair<std::string, std::string>> DecodeQuery(std::string_view qu
 // A copy of this process's environment as "NAME=value" entries.
 std::vector<std::string> CurrentEnvironment();
 
-// Returns "NAME=value" entries for one attempt: `base`, then `inv.function->environment`, then
+// `environment` ("NAME=value" entries, as CurrentEnvironment() returns them) as BuildEnvironment
+// takes it: entries without a name are dropped and each name appears once (the last of
+// duplicates wins). Done once, not per attempt.
+std::vector<std::string> InheritableEnvironment(std::vector<std::string> environment);
+
+// Returns "NAME=value" entries for one attempt: `base` (from InheritableEnvironment), then
+// `inv.function->environment`, then
 //   LONGHAUL_JOB_ID, LONGHAUL_ATTEMPT, LONGHAUL_FUNCTION, LONGHAUL_METHOD, LONGHAUL_PATH,
 //   LONGHAUL_QUERY (raw), LONGHAUL_REMOTE_ADDR, LONGHAUL_DEADLINE_MS (Unix ms),
 //   LONGHAUL_PARAM_<NAME> per path parameter, LONGHAUL_QUERY_<NAME> per query parameter

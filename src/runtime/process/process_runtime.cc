@@ -43,7 +43,7 @@ ProcessRuntime::ProcessRuntime(const base::Clock& clock)
     : ProcessRuntime(clock, CurrentEnvironment()) {}
 
 ProcessRuntime::ProcessRuntime(const base::Clock& clock, std::vector<std::string> base_environment)
-    : clock_(clock), base_environment_(std::move(base_environment)) {}
+    : clock_(clock), base_environment_(InheritableEnvironment(std::move(base_environment))) {}
 
 Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   Outcome outcome;

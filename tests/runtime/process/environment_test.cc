@@ -39,7 +39,7 @@ TEST(BuildEnvironment, LaterSourcesWinAndEachNameAppearsOnce) {
   inv.function = &fn;
   inv.deadline = base::FromUnixMs(1'700'000'000'123);
   inv.request.headers = {{"X-Token", "t1"}, {"x-token", "t2"}};
-  std::vector<std::string> env = BuildEnvironment({"A=base", "B=base", "=odd", "noeq"}, inv);
+  std::vector<std::string> env = BuildEnvironment(InheritableEnvironment({"A=base", "B=base", "=odd", "noeq"}), inv);
   EXPECT_EQ(Sorted(env), Sorted({
                              "A=fn",
                              "B=base",
@@ -62,7 +62,8 @@ TEST(BuildEnvironment, InheritedDuplicatesKeepTheLastAndLonghaulNamesAreNeverInh
   inv.job_id = "job";
   inv.function = &fn;
   std::vector<std::string> env = BuildEnvironment(
-      {"B=1", "A=first", "LONGHAUL_JOB_ID=inherited", "A=last", "C=x=y"}, inv);
+      InheritableEnvironment({"B=1", "A=first", "LONGHAUL_JOB_ID=inherited", "A=last", "C=x=y"}),
+      inv);
   std::vector<std::string> inherited;
   for (const std::string& e : env) {
     if (e.rfind("LONGHAUL_", 0) != 0) inherited.push_back(e);
