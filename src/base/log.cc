@@ -32,23 +32,26 @@ bool NeedsQuotes(std::string_view v) {
 }  // namespace
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
-  for (unsigned char c : s) {
+  size_t run = 0;  // the bytes from here to i need no escape: appended in one piece
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
 }
 
 void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
