@@ -161,16 +161,23 @@ SMALL_BODY="$WORK/event.json"
 printf '{"key":"value","n":1}' >"$SMALL_BODY"
 export BENCH_BODY="$BODY"
 
-# run_wrk name url connections: runs wrk, keeps its output, prints its BENCH line.
+# run_wrk name url connections: runs wrk, keeps its output, prints its BENCH line with wrk's own
+# CPU time added (cpu_s=, user + system: the load generator's share of the cores).
 run_wrk() {
   local name=$1 url=$2 conns=$3 threads=$BENCH_WRK_THREADS
   [ "$conns" -lt "$threads" ] && threads=$conns
   wrk -t"$threads" -c"$conns" -d"${BENCH_DURATION}s" --latency -s "$ROOT/bench/lib/post.lua" \
     "$url" >"$WORK/wrk-$name.txt" 2>&1 || die "wrk $name: $(tail -3 "$WORK/wrk-$name.txt")"
+  # `times`, second line: the CPU of this (command substitution) shell's children, i.e. wrk.
+  # (A builtin redirected to a file runs in this shell; in a pipe it would run in a child.)
+  times >"$WORK/times-$name.txt"
+  local cpu
+  cpu=$(awk 'function s(t) { sub(/s$/, "", t); split(t, a, "m"); return a[1] * 60 + a[2] }
+    NR == 2 { print s($1) + s($2) }' "$WORK/times-$name.txt")
   local line
   line=$(grep '^BENCH ' "$WORK/wrk-$name.txt") || die "wrk $name printed no result"
   [ "$(kv "$line" requests)" -gt 0 ] || die "wrk $name: no request completed"
-  echo "$line"
+  echo "$line cpu_s=$cpu"
 }
 rps_of() { calc "$(kv "$1" requests) / ($(kv "$1" duration_us) / 1000000)"; }
 
@@ -378,6 +385,11 @@ stat_per() {
     END { printf "%.0f µs CPU, %.1f syscalls, %.1f context switches, %.2f fdatasync/fsync", cpu, sc, cs, fs }' \
     "$WORK/stat-$1.txt"
 }
+# stat_cpu_us name units: CPU µs per unit alone.
+stat_cpu_us() {
+  awk -v n="$2" '$3 == "task-clock" { gsub(",", "", $1); printf "%.1f", $1 * 1000 / n }' \
+    "$WORK/stat-$1.txt"
+}
 
 fixed_rate_at() {  # name url
   local out
@@ -397,7 +409,9 @@ log "load average before: $LOAD_BEFORE"
 # 1. Ingest throughput: nginx, webhook, longhaul, in turn, same wrk settings.
 log "ingest: nginx"
 start_nginx
+stat_start nginx "$(pgrep -d, -P "$NGINX_PID")"  # its workers
 NGINX=$(run_wrk nginx "$NGINX_URL" "$BENCH_CONNECTIONS")
+stat_stop
 # Two floors from the same machine and generator, for the latency targets: nginx's ack latency
 # at the fixed rate, and one sequential loopback HTTP round trip (a warm Lambda invoke is three).
 log "ack latency floor: fixed_rate against nginx; sequential round trips"
@@ -667,6 +681,18 @@ RSS_IDLE_MIB=$(calc "$RSS_IDLE_KIB / 1024")
 RSS_QUEUED_MIB=$(calc "$RSS_QUEUED_KIB / 1024")
 HWM_QUEUED_MIB=$(calc "$HWM_QUEUED_KIB / 1024")
 
+# The ingest targets' CPU bound: the cores a server would need at the target rates if its HTTP
+# cost no more than nginx's whole request, and it stored each request as SqliteStore does (the
+# store floor), with wrk taking its share as in the nginx run.
+BOUND_CELL="n/a (BENCH_PROFILE=0: no CPU counts)"
+if [ "$BENCH_PROFILE" = 1 ] && [ -s "$WORK/stat-nginx.txt" ]; then
+  NGINX_CPU_US=$(stat_cpu_us nginx "$(kv "$NGINX" requests)")
+  WRK_CPU_US=$(calc "$(kv "$NGINX" cpu_s) * 1000000 / $(kv "$NGINX" requests)")
+  PER_REQ_US=$(calc "$(kv "$FLOOR" cpu_us) + $NGINX_CPU_US + $WRK_CPU_US")
+  cores_at() { fmt "$(calc "$1 * $PER_REQ_US / 1000000")" 2; }
+  BOUND_CELL="$(kv "$FLOOR" cpu_us) + $NGINX_CPU_US + $(fmt "$WRK_CPU_US" 1) = $(fmt "$PER_REQ_US" 1) µs per request: $(cores_at "$NGINX_RPS * 0.5") cores at 0.5× nginx ($(fmt "$(calc "$NGINX_RPS * 0.5")") req/s), $(cores_at "$WEBHOOK_RPS * 7") at 7× webhook ($(fmt "$(calc "$WEBHOOK_RPS * 7")") req/s)"
+fi
+
 met() {  # condition-as-awk -> met / NOT met (or "—" in a smoke run)
   if [ "$SMOKE" = 1 ]; then echo "— (smoke)"; return; fi
   if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "**not met**"; fi
@@ -696,6 +722,7 @@ TABLE=$(
 | ingest ÷ nginx (\`return 202\`) (ingest only ÷ nginx) | $(fmt "$R_NGINX" 3) ($(fmt "$R_ONLY_NGINX" 3)) | | ≥ 0.5 | $(met "$R_NGINX >= 0.5") |
 | ingest ÷ webhook (ingest only ÷ webhook) | $(fmt "$R_WEBHOOK" 2) ($(fmt "$R_ONLY_WEBHOOK" 2)) | | ≥ 7 | $(met "$R_WEBHOOK >= 7") |
 | The store alone, no HTTP (\`bench/probe/store_floor\`: the same 1 KiB appends into SqliteStore, $BENCH_CONNECTIONS waiting): appends/s (÷ nginx); CPU µs per append, all threads | $(fmt "$(kv "$FLOOR" per_s)") ($(fmt "$(calc "$(kv "$FLOOR" per_s) / $NGINX_RPS")" 3)); $(kv "$FLOOR" cpu_us) | | | |
+| CPU a durable ingest needs at the target rates with HTTP as cheap as nginx's: store floor + nginx's CPU per request + wrk's (against nginx) | $BOUND_CELL | the machine: $(nproc) cores | | |
 | Ingest latency p50 / p99 / p99.9, µs (wrk, closed loop) | $(lat "$LONGHAUL_INGEST") | nginx $(lat "$NGINX"); webhook $(lat "$WEBHOOK") | | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | nginx $(lat "$NGINX_LATENCY") (same generator and rate); the disk alone, one fdatasync: $(fmt "$(kv "$DISK" p50_us)") / $(fmt "$(kv "$DISK" p99_us)") / $(fmt "$(kv "$DISK" p999_us)") | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
 | The same, WAL checkpoints held off for the run (\`checkpoint_pages: 100000000\`; the WAL grows instead): p50 / p99 / p99.9 µs ($(kv "$LATENCY_NOCKPT" ok) ok, $(kv "$LATENCY_NOCKPT" errors) errors) | $(lat "$LATENCY_NOCKPT") | | | |
@@ -735,6 +762,7 @@ OUT="$OUT_DIR/RESULTS.md"
     echo
     [ -s "$WORK/perf-stat.txt" ] && echo "- Ingest only, per accepted request: $CPU_US_PER_REQ µs CPU, $SYSCALLS_PER_REQ syscalls, $CSW_PER_REQ context switches, $(calc "1 / $REQS_PER_FSYNC") fdatasync/fsync ($(fmt "$REQS_PER_FSYNC" 1) requests per sync)"
     [ -s "$WORK/stat-e2e.txt" ] && echo "- End to end, per /bin/true job (enqueue, claim, spawn, complete; the children included): $(stat_per e2e "$E2E_SUCCEEDED")"
+    [ -s "$WORK/stat-nginx.txt" ] && echo "- nginx (\`return 202\`, its $(nproc) workers), per request: $(stat_per nginx "$(kv "$NGINX" requests)"); wrk against it: $(fmt "$WRK_CPU_US" 1) µs CPU per request"
     [ -s "$WORK/stat-webhook-spawn.txt" ] && echo "- webhook, per /bin/true spawn of its sync hook (the children included): $(stat_per webhook-spawn "$(kv "$SPAWN" requests)")"
     [ -s "$WORK/stat-lambda.txt" ] && echo "- Warm sync Lambda invoke, per invoke (the bootstrap process not included): $(stat_per lambda "$BENCH_LAMBDA_REQUESTS")"
     echo
