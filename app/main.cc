@@ -122,7 +122,18 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
     node_id = host;
   }
 
-  runtime::process::ProcessRuntime process_runtime(clock);
+  // Children a killed predecessor left running go before their jobs can run again.
+  auto registry = runtime::process::ChildRegistry::Open(srv.data_dir + "/children");
+  if (!registry.ok()) {
+    log.Error("server.children_dir_failed", {{"error", registry.status().message()}});
+    return 1;
+  }
+  if (int killed = (*registry)->KillLeftovers(); killed > 0) {
+    log.Warn("sched.leftover_children_killed",
+             {{"groups", std::to_string(killed)},
+              {"reason", "still running from a server that did not stop cleanly"}});
+  }
+  runtime::process::ProcessRuntime process_runtime(clock, registry->get());
   runtime::forward::ForwardRuntime forward_runtime(clock);
   lambda::LambdaRuntime* lambda_runtime = nullptr;  // built once the admin listener is bound
   sched::CompletionHub hub;
@@ -173,6 +184,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   // Lambda runtimes find the Invoke API (AWS_ENDPOINT_URL_LAMBDA) on the admin listener.
   const std::string& admin_host = srv.admin.host;
   lambda::LambdaOptions lambda_options;
+  lambda_options.registry = registry->get();
   lambda_options.endpoint_url = "http://" + HostPort(admin_host == "0.0.0.0" ? "127.0.0.1"
                                                      : admin_host == "::"    ? "::1"
                                                                              : admin_host,
@@ -181,7 +193,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   lambda_runtime = &lambda_rt;
   ingest_handler = std::make_shared<ingest::IngestHandler>(deps, cfg);
   admin_handler = std::make_shared<admin::AdminHandler>(deps, cfg);
-  if (webhook) webhook->Start(clock, log, {*store, hub, blocking_pool});
+  if (webhook) webhook->Start(clock, log, {*store, hub, blocking_pool}, registry->get());
   // on_success / on_failure of asynchronous invocations.
   ingest::Destinations destinations(*store, scheduler, clock, log, cfg);
   scheduler.set_observer([&destinations](const store::Job& job, const config::Function& fn,

@@ -177,12 +177,14 @@ std::string ResolveCommand(const std::string& command, const std::string& workin
   return command;
 }
 
-HookRuntime::HookRuntime(const base::Clock& clock, base::Logger& log)
-    : HookRuntime(clock, log, runtime::process::CurrentEnvironment()) {}
+HookRuntime::HookRuntime(const base::Clock& clock, base::Logger& log,
+                         runtime::process::ChildRegistry* registry)
+    : HookRuntime(clock, log, runtime::process::CurrentEnvironment(), registry) {}
 
 HookRuntime::HookRuntime(const base::Clock& clock, base::Logger& log,
-                         std::vector<std::string> base_env)
-    : clock_(clock), log_(log), base_env_(std::move(base_env)) {}
+                         std::vector<std::string> base_env,
+                         runtime::process::ChildRegistry* registry)
+    : clock_(clock), log_(log), base_env_(std::move(base_env)), registry_(registry) {}
 
 void HookRuntime::SetHooks(std::shared_ptr<const HookSet> hooks) { hooks_.store(std::move(hooks)); }
 
@@ -247,6 +249,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   spawn.working_dir = hook->working_dir;
   spawn.stdin_pipe = false;
   spawn.merge_stderr = true;
+  spawn.registry = registry_;
   log_.Debug("hook.executing", {{"job", inv.job_id},
                                 {"hook", hook->id},
                                 {"command", spawn.argv[0]},

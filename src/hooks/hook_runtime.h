@@ -27,6 +27,7 @@
 #include "base/status.h"
 #include "hooks/hook.h"
 #include "hooks/request_values.h"
+#include "runtime/process/child_registry.h"
 #include "runtime/runtime.h"
 
 namespace longhaul::hooks {
@@ -57,9 +58,11 @@ std::string ResolveCommand(const std::string& command, const std::string& workin
 class HookRuntime final : public runtime::Runtime {
  public:
   // Children inherit this process's environment as it is now. `clock` and `log` must outlive
-  // the runtime.
-  HookRuntime(const base::Clock& clock, base::Logger& log);
-  HookRuntime(const base::Clock& clock, base::Logger& log, std::vector<std::string> base_env);
+  // the runtime; so must `registry` (may be null), which records each child while it runs.
+  HookRuntime(const base::Clock& clock, base::Logger& log,
+              runtime::process::ChildRegistry* registry = nullptr);
+  HookRuntime(const base::Clock& clock, base::Logger& log, std::vector<std::string> base_env,
+              runtime::process::ChildRegistry* registry = nullptr);
 
   // The hooks runs are looked up in (by function name = hook id). Set before the first Run().
   void SetHooks(std::shared_ptr<const HookSet> hooks);
@@ -79,6 +82,7 @@ class HookRuntime final : public runtime::Runtime {
   const base::Clock& clock_;
   base::Logger& log_;
   const std::vector<std::string> base_env_;
+  runtime::process::ChildRegistry* const registry_;
   std::atomic<std::shared_ptr<const HookSet>> hooks_;
 };
 

@@ -59,11 +59,12 @@ base::LogLevel WebhookMode::log_level() const {
   return options_.verbose ? base::LogLevel::kInfo : base::LogLevel::kWarn;
 }
 
-void WebhookMode::Start(const base::Clock& clock, base::Logger& log, ingest::JobAccess jobs) {
+void WebhookMode::Start(const base::Clock& clock, base::Logger& log, ingest::JobAccess jobs,
+                        runtime::process::ChildRegistry* registry) {
   clock_ = &clock;
   log_ = &log;
   jobs_.emplace(jobs);
-  runtime_ = std::make_unique<HookRuntime>(clock, log);
+  runtime_ = std::make_unique<HookRuntime>(clock, log, registry);
   std::shared_ptr<const State> state = state_.load();
   runtime_->SetHooks(state->hooks);
   for (const std::string& w : warnings_) log.Warn("hooks.warning", {{"detail", w}});

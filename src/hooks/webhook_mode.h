@@ -52,7 +52,9 @@ class WebhookMode {
 
   // Binds what serving needs; logs the load's warnings and the hooks served. `clock`, `log`
   // and what `jobs` refers to must outlive this object.
-  void Start(const base::Clock& clock, base::Logger& log, ingest::JobAccess jobs);
+  // `registry` (not owned, may be null) records the hooks' children while they run.
+  void Start(const base::Clock& clock, base::Logger& log, ingest::JobAccess jobs,
+             runtime::process::ChildRegistry* registry = nullptr);
 
   // The runtime for the hooks' functions. Valid after Start().
   runtime::Runtime* runtime() { return runtime_.get(); }

@@ -263,6 +263,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
     po.key = key;
     po.output_limit = options_.output_limit;
     po.limits = EndpointLimits();
+    po.registry = options_.registry;
     base::Result<std::unique_ptr<RuntimeProcess>> started =
         RuntimeProcess::Start(ioc_, log_, clock_, *reaper_, fn, std::move(inputs), std::move(po));
     if (!started.ok()) {

@@ -28,6 +28,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "runtime/process/child_registry.h"
 #include "runtime/runtime.h"
 
 namespace boost::asio {
@@ -50,6 +51,8 @@ struct LambdaOptions {
   uint64_t output_limit = 256 * 1024;
   // How often the janitor looks at idle processes.
   base::Duration janitor_interval = std::chrono::seconds(1);
+  // Records the runtimes' processes while they run (not owned; may be null).
+  runtime::process::ChildRegistry* registry = nullptr;
 };
 
 class LambdaRuntime final : public runtime::Runtime {

@@ -124,6 +124,7 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   spawn.env = BuildEnvironment(fn, inputs);
   spawn.working_dir = fn.working_dir;
   spawn.stdin_pipe = false;
+  spawn.registry = proc->options_.registry;
   base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) {
     return child.status();  // the destructor retires the endpoint

@@ -78,6 +78,7 @@ class RuntimeProcess {
     std::string key;  // identity of the configuration it was started from (reuse)
     uint64_t output_limit = 256 * 1024;  // bytes kept of each output (the last ones)
     http::ServerLimits limits;           // of the Runtime API endpoint
+    runtime::process::ChildRegistry* registry = nullptr;  // records the runtime while it runs
   };
 
   // Opens the endpoint, then spawns the function's runtime (lambda/environment.h), with

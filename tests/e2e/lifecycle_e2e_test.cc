@@ -17,6 +17,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "testing/server_process.h"
 
@@ -190,6 +191,68 @@ TEST(LifecycleE2E, SigtermPastTheGraceRequeuesTheRunningJob) {
   std::string job = server.WaitForJobState(running, "succeeded");
   ASSERT_FALSE(job.empty()) << server.Log();
   EXPECT_EQ(JsonField(job, "attempts"), "2");  // the cut-short attempt, then this one
+}
+
+// The pids in `path`, one per line, once there are at least `n` (polling the file).
+std::vector<pid_t> WaitForPids(const std::string& path, size_t n) {
+  std::vector<pid_t> pids;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pids.clear();
+    std::istringstream lines(ReadFile(path));
+    for (pid_t pid = 0; lines >> pid;) pids.push_back(pid);
+    if (pids.size() >= n) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the condition
+  }
+  return pids;
+}
+
+// Running, or stopped, but neither gone nor a zombie.
+bool Alive(pid_t pid) {
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+bool DiesWithin(pid_t pid, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (Alive(pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the condition
+  }
+  return !Alive(pid);
+}
+
+// kill -9 leaves the running job's process behind; the next start stops it before the job runs
+// again, so the second attempt never runs beside the first.
+TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
+  TempDir scratch;
+  const std::string pids = scratch.File("pids");
+  ServerProcess server("functions:\n"
+                       "  work:\n"
+                       "    runtime: command\n"
+                       "    command: [\"/bin/sh\", \"-c\", \"echo $$ >> " +
+                           pids +
+                           "; exec sleep 3600\"]\n"
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n",
+                       "  shutdown_grace: 200ms\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/hook", "x")->body, "id");
+  std::vector<pid_t> first = WaitForPids(pids, 1);
+  ASSERT_EQ(first.size(), 1u) << server.Log();
+  server.Kill();
+  ASSERT_TRUE(Alive(first[0])) << "the child did not outlive the killed server";
+
+  server.Start();
+  EXPECT_TRUE(DiesWithin(first[0], std::chrono::seconds(30)));
+  EXPECT_NE(server.Log().find("sched.leftover_children_killed"), std::string::npos)
+      << server.Log();
+  std::vector<pid_t> both = WaitForPids(pids, 2);  // the job's next attempt
+  ASSERT_EQ(both.size(), 2u) << server.Log();
+  EXPECT_TRUE(Alive(both[1]));
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+  EXPECT_TRUE(DiesWithin(both[1], std::chrono::seconds(30)));
 }
 
 // SIGTERM while many requests are in flight: every 2xx is kept and the process exits 0 (no crash

@@ -184,14 +184,17 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   std::vector<char*> argv = CStrings(options.argv);
   std::vector<char*> envp = CStrings(options.env);
   pid_t pid = -1;
+  const int64_t spawned_at = options.registry != nullptr ? ChildRegistry::Now() : 0;
   rc = posix_spawnp(&pid, argv[0], sa.actions(), sa.attr(), argv.data(), envp.data());
   if (rc != 0) {
     return SpawnError(options, rc);
   }
+  if (options.registry != nullptr) options.registry->Add(pid, spawned_at);
 
   ChildProcess child;
   child.pid_ = pid;
   child.reaped_ = false;
+  child.registry_ = options.registry;
   child.stdin_ = std::move(in.write);
   child.stdout_ = std::move(out.read);
   child.stderr_ = std::move(err.read);
@@ -203,6 +206,7 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       reaped_(std::exchange(other.reaped_, true)),
+      registry_(std::exchange(other.registry_, nullptr)),
       stdin_(std::move(other.stdin_)),
       stdout_(std::move(other.stdout_)),
       stderr_(std::move(other.stderr_)),
@@ -247,6 +251,7 @@ int ChildProcess::Reap() {
     }
   }
   reaped_ = true;
+  if (registry_ != nullptr) registry_->Remove(pid_);
   return status;
 }
 

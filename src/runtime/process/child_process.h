@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "runtime/process/child_registry.h"
 #include "runtime/process/unique_fd.h"
 
 namespace longhaul::runtime::process {
@@ -20,6 +21,7 @@ struct SpawnOptions {
   bool stdin_pipe = true;         // false: stdin is /dev/null
   bool merge_stderr = false;      // true: stderr goes to the stdout pipe (combined output, in
                                   // order); the stderr pipe then reads EOF at once
+  ChildRegistry* registry = nullptr;  // not owned; when set, records the child until it is reaped
 };
 
 class ChildProcess {
@@ -63,6 +65,7 @@ class ChildProcess {
 
   pid_t pid_ = -1;
   bool reaped_ = true;
+  ChildRegistry* registry_ = nullptr;
   UniqueFd stdin_;
   UniqueFd stdout_;
   UniqueFd stderr_;

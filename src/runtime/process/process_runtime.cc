@@ -39,11 +39,14 @@ base::Status TimedOut(const config::Function& fn) {
 
 }  // namespace
 
-ProcessRuntime::ProcessRuntime(const base::Clock& clock)
-    : ProcessRuntime(clock, CurrentEnvironment()) {}
+ProcessRuntime::ProcessRuntime(const base::Clock& clock, ChildRegistry* registry)
+    : ProcessRuntime(clock, CurrentEnvironment(), registry) {}
 
-ProcessRuntime::ProcessRuntime(const base::Clock& clock, std::vector<std::string> base_environment)
-    : clock_(clock), base_environment_(InheritableEnvironment(std::move(base_environment))) {}
+ProcessRuntime::ProcessRuntime(const base::Clock& clock, std::vector<std::string> base_environment,
+                               ChildRegistry* registry)
+    : clock_(clock),
+      base_environment_(InheritableEnvironment(std::move(base_environment))),
+      registry_(registry) {}
 
 Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   Outcome outcome;
@@ -80,6 +83,7 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   spawn.env = BuildEnvironment(base_environment_, inv);
   spawn.working_dir = fn.working_dir;
   spawn.stdin_pipe = cmd.stdin_mode != config::CommandRuntime::Stdin::kNone;
+  spawn.registry = registry_;
   base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) {
     outcome.status = child.status();

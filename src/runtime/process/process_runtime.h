@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "runtime/process/child_registry.h"
 #include "runtime/runtime.h"
 
 namespace longhaul::runtime::process {
@@ -26,10 +27,12 @@ namespace longhaul::runtime::process {
 class ProcessRuntime final : public Runtime {
  public:
   // The children inherit this process's environment as it is now. `clock` (not owned) must
-  // outlive the runtime; deadlines are read on it.
-  explicit ProcessRuntime(const base::Clock& clock);
+  // outlive the runtime; deadlines are read on it. `registry` (not owned, may be null) records
+  // each child while it runs.
+  explicit ProcessRuntime(const base::Clock& clock, ChildRegistry* registry = nullptr);
   // The children inherit `base_environment` ("NAME=value" entries) instead.
-  ProcessRuntime(const base::Clock& clock, std::vector<std::string> base_environment);
+  ProcessRuntime(const base::Clock& clock, std::vector<std::string> base_environment,
+                 ChildRegistry* registry = nullptr);
 
   // Runs one attempt. Outcome.status:
   //   OK                  exit status 0. The response is stdout (its first output_limit bytes)
@@ -52,6 +55,7 @@ class ProcessRuntime final : public Runtime {
  private:
   const base::Clock& clock_;
   const std::vector<std::string> base_environment_;
+  ChildRegistry* const registry_;
 };
 
 }  // namespace longhaul::runtime::process
