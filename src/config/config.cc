@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/duration.h"
 #include "config/internal/function_schema.h"
 #include "config/internal/reader.h"
 #include "config/internal/route_schema.h"
@@ -174,6 +175,19 @@ void ReadRoot(Context& ctx, const YAML::Node& root, Config* config) {
     config->routes.push_back(internal::ReadRoute(ctx, route_fields.back(), route_defaults, names));
   }
   internal::CheckDuplicateRoutes(ctx, config->routes, route_fields);
+  // A duplicate is answered with the first job's id: that job must still be there.
+  const base::Duration retention = config->server.retention;
+  for (size_t i = 0; i < config->routes.size(); ++i) {
+    const Route& route = config->routes[i];
+    if (retention.count() > 0 && route.idempotency.enabled() &&
+        route.idempotency_window > retention) {
+      ctx.Error(route_fields[i],
+                "idempotency_window (" + base::FormatDuration(route.idempotency_window) +
+                    ") is longer than server.retention (" + base::FormatDuration(retention) +
+                    "): a duplicate would name a job already deleted; shorten the window or "
+                    "raise server.retention");
+    }
+  }
 }
 
 }  // namespace

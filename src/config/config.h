@@ -46,6 +46,9 @@ struct Server {
   Duration shutdown_grace = std::chrono::seconds(30);  // SIGTERM: running work may finish within
   Duration lease = std::chrono::seconds(30);           // a claimed job's lease, renewed while running
   Duration poll_interval = std::chrono::seconds(1);    // scheduler re-reads the store at least this often
+  // Finished jobs (with their requests and results) are deleted this long after they finished;
+  // 0 keeps them forever.
+  Duration retention = std::chrono::hours(24 * 7);
   std::string log_format = "text";  // "text" | "json"
   std::string admin_token;          // bearer token for the admin API; empty = none required
   // Access key id -> secret access key for the Lambda Invoke API (YAML mapping

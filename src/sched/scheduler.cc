@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "base/duration.h"
 #include "base/thread_name.h"
 #include "sched/retry_policy.h"
 
@@ -132,11 +133,20 @@ void Scheduler::Loop() {
       last_renew = now;
     }
     if (now - last_maintenance >= options_.lease) {
-      // Work leased by nodes that died comes back; old idempotency keys go.
+      // Work leased by nodes that died comes back; old idempotency keys go, and finished jobs
+      // older than server.retention (a bounded number per round: claims wait for this loop).
       auto r = store_.RecoverLeases(now, "");
       if (r.ok() && *r > 0) log_.Info("sched.leases_expired", {{"jobs", std::to_string(*r)}});
       auto p = store_.PurgeExpiredKeys(now);
       (void)p;  // a failure here also shows in Healthy(); nothing else to do
+      if (cfg->server.retention.count() > 0) {
+        auto purged = store_.PurgeFinishedJobs(now - cfg->server.retention, kPurgePerRound);
+        if (purged.ok() && *purged > 0) {
+          log_.Info("store.jobs_purged",
+                    {{"jobs", std::to_string(*purged)},
+                     {"retention", base::FormatDuration(cfg->server.retention)}});
+        }
+      }
       last_maintenance = now;
     }
 

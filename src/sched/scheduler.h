@@ -116,6 +116,8 @@ class Scheduler {
   void AttemptThread();  // runs attempts from attempts_queue_ until idle for kIdleThread
 
   static constexpr base::Duration kIdleThread = std::chrono::seconds(30);
+  // Finished jobs deleted per maintenance round at most (server.retention).
+  static constexpr int kPurgePerRound = 10000;
 
   store::Store& store_;
   const base::Clock& clock_;

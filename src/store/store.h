@@ -138,6 +138,9 @@ class Store {
 
   // Removes idempotency keys whose window has passed. Returns how many.
   virtual base::Result<int> PurgeExpiredKeys(TimePoint now) = 0;
+  // Deletes up to `limit` jobs that reached a terminal state before `finished_before`, oldest
+  // first, with their requests and results (server.retention). Returns how many.
+  virtual base::Result<int> PurgeFinishedJobs(TimePoint finished_before, int limit) = 0;
 
   // OK while the store can write; the sticky error after a failed commit.
   virtual base::Status Healthy() const = 0;

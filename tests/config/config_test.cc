@@ -269,6 +269,7 @@ TEST(LoadConfig, Defaults) {
   EXPECT_EQ(s.shutdown_grace, seconds(30));
   EXPECT_EQ(s.lease, seconds(30));
   EXPECT_EQ(s.poll_interval, seconds(1));
+  EXPECT_EQ(s.retention, hours(24 * 7));
   EXPECT_EQ(s.log_format, "text");
   EXPECT_EQ(s.admin_token, "");
 
@@ -413,6 +414,34 @@ TEST(LoadConfig, ReportsEveryErrorSortedByLine) {
             "test.yaml:5: server.threads: must be from 0 to 1024, got -1\n"
             "test.yaml:6: server.job_nice: must be from 0 to 19, got 20\n"
             "test.yaml:7: server.checkpoint_pages: must be from 1 to 100000000, got 0");
+}
+
+TEST(LoadConfig, RetentionIsADurationZeroKeepsJobsAndItCoversEveryIdempotencyWindow) {
+  auto kept = Load("server:\n  retention: 0s\n");
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ((*kept)->server.retention, base::Duration(0));
+  auto day = Load("server:\n  retention: 1d\n");
+  ASSERT_TRUE(day.ok()) << day.status().ToString();
+  EXPECT_EQ((*day)->server.retention, hours(24));
+  EXPECT_FALSE(Load("server:\n  retention: soon\n").ok());
+
+  auto short_retention = Load(
+      "server:\n"
+      "  retention: 1h\n"
+      "functions:\n"
+      "  f: {runtime: command, command: [/bin/true]}\n"
+      "routes:\n"
+      "  - path: /tg\n"
+      "    function: f\n"
+      "    idempotency_key: {header: X-Id}\n"
+      "    idempotency_window: 2h\n"
+      "  - path: /plain\n"
+      "    function: f\n");
+  ASSERT_FALSE(short_retention.ok());
+  EXPECT_EQ(short_retention.status().message(),
+            "test.yaml:6: routes[0]: idempotency_window (2h) is longer than server.retention "
+            "(1h): a duplicate would name a job already deleted; shorten the window or raise "
+            "server.retention");
 }
 
 TEST(LoadConfig, CapsTheNumberOfErrors) {

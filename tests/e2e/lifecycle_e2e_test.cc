@@ -255,6 +255,38 @@ TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
   EXPECT_TRUE(DiesWithin(both[1], std::chrono::seconds(30)));
 }
 
+// server.retention: a finished job goes (its status answers 404) once it is older than the
+// retention; a job still running stays, however old.
+TEST(LifecycleE2E, FinishedJobsAreDeletedAfterTheRetention) {
+  TempDir scratch;
+  ServerProcess server("functions:\n"
+                       "  quick: {runtime: command, command: [/bin/true]}\n" +
+                           GatedFunction(scratch, 1) +
+                           "routes:\n"
+                           "  - {path: /quick, function: quick}\n"
+                           "  - {path: /work, function: work}\n",
+                       "  lease: 1s\n  retention: 1ms\n");
+  server.Start();
+  std::string running = JsonField(server.Post("/work", "w")->body, "id");
+  std::string done = JsonField(server.Post("/quick", "q")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty()) << server.Log();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto r = server.AdminGet("/jobs/" + done);
+    ASSERT_TRUE(r.ok());
+    status = r->status;
+    if (status == 404) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the condition
+  }
+  EXPECT_EQ(status, 404) << server.Log();
+  EXPECT_NE(server.Log().find("store.jobs_purged"), std::string::npos) << server.Log();
+  auto kept = server.AdminGet("/jobs/" + running);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->status, 200);
+  Touch(scratch.File("gate"));  // lets the command end
+}
+
 // SIGTERM while many requests are in flight: every 2xx is kept and the process exits 0 (no crash
 // in teardown while appends are still completing).
 TEST(LifecycleE2E, SigtermUnderLoadExitsZeroAndKeepsEveryAck) {

@@ -37,6 +37,7 @@ class FailingStore : public store::Store {
     return std::optional<base::TimePoint>();
   }
   base::Result<int> PurgeExpiredKeys(base::TimePoint) override { return 0; }
+  base::Result<int> PurgeFinishedJobs(base::TimePoint, int) override { return 0; }
   base::Status Healthy() const override { return status_; }
 
   int appends = 0;

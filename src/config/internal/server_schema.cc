@@ -73,6 +73,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadDuration("shutdown_grace", &server->shutdown_grace, base::Duration(0));
   r.ReadDuration("lease", &server->lease, std::chrono::seconds(1));
   r.ReadDuration("poll_interval", &server->poll_interval, kPositive);
+  r.ReadDuration("retention", &server->retention, base::Duration(0));
   r.ReadEnum<std::string>("log_format", {{"text", "text"}, {"json", "json"}}, &server->log_format);
   r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/true);
   if (const Field* f = r.Get("lambda_access_keys")) {

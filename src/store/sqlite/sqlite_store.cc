@@ -32,6 +32,8 @@ constexpr const char* kRelease = "RELEASE op";
 constexpr const char* kRollbackTo = "ROLLBACK TO op";
 
 constexpr int kPurgeChunk = 10000;
+// Jobs per purge transaction: each also frees its request's pages.
+constexpr int kPurgeJobsChunk = 500;
 
 Status RunStatement(Connection& c, const char* sql) {
   Query q(c, sql);
@@ -449,6 +451,31 @@ base::Result<int> SqliteStore::PurgeExpiredKeys(TimePoint now) {
       return total;
     }
   }
+}
+
+base::Result<int> SqliteStore::PurgeFinishedJobs(TimePoint finished_before, int limit) {
+  int total = 0;
+  // In chunks, each its own op, as PurgeExpiredKeys.
+  while (total < limit) {
+    const int chunk = std::min(kPurgeJobsChunk, limit - total);
+    int n = 0;
+    Status s = RunWrite([&](Connection& c) {
+      auto r = internal::PurgeJobs(c, finished_before, chunk);
+      if (!r.ok()) {
+        return r.status();
+      }
+      n = *r;
+      return Status::Ok();
+    });
+    if (!s.ok()) {
+      return s;
+    }
+    total += n;
+    if (n < chunk) {
+      break;
+    }
+  }
+  return total;
 }
 
 base::Result<Job> SqliteStore::Get(std::string_view job_id) {

@@ -12,7 +12,7 @@
 // Writes: one writer thread owns the write connection. Append() queues the job (bounded) and
 // returns; the writer drains everything pending (up to max_batch ops / max_batch_bytes) into
 // ONE transaction (BEGIN IMMEDIATE ... COMMIT) and then completes every waiter. The blocking
-// writes (Claim, Complete, ExtendLease, RecoverLeases, Retry, Cancel, PurgeExpiredKeys) are
+// writes (Claim, Complete, ExtendLease, RecoverLeases, Retry, Cancel, PurgeExpiredKeys, PurgeFinishedJobs) are
 // queued as ops too, run in the same transactions (each in a SAVEPOINT), and wait for the
 // commit. Reads (Get, List, NextRunAt) use a small pool of read connections; WAL lets them run
 // beside the writer and they see only committed data.
@@ -118,6 +118,7 @@ class SqliteStore final : public Store {
                                          std::string_view route) override;
   base::Result<std::optional<TimePoint>> NextRunAt() override;
   base::Result<int> PurgeExpiredKeys(TimePoint now) override;
+  base::Result<int> PurgeFinishedJobs(TimePoint finished_before, int limit) override;
   base::Status Healthy() const override;
 
   // Closes every connection and opens them again (running SQLite's WAL recovery), between

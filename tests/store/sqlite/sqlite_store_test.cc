@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "store/sqlite/internal/schema.h"
 #include "store/sqlite/store_test_util.h"
 
 namespace longhaul::store::sqlite {
@@ -864,6 +865,7 @@ TEST_F(StoreTest, MigratesAVersion1File) {
       "DROP INDEX jobs_ordering;"
       "CREATE INDEX jobs_ordering ON jobs (function, ordering_key, seq)"
       "  WHERE state IN ('queued', 'running', 'retrying') AND ordering_key <> '';"
+      "DROP INDEX jobs_finished;"
       "PRAGMA user_version=1;";
   ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
@@ -879,12 +881,61 @@ TEST_F(StoreTest, MigratesAVersion1File) {
                                -1, &stmt, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(stmt, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), internal::kSchemaVersion);
   std::string indexes = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1));
   EXPECT_EQ(indexes.find(" IN ("), std::string::npos) << indexes;
+  EXPECT_NE(indexes.find("jobs_finished"), std::string::npos) << indexes;
   sqlite3_finalize(stmt);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
   (void)b;
+}
+
+// server.retention: terminal jobs that finished before the cutoff go, with their requests, oldest
+// first and at most `limit`; unfinished and newer ones stay.
+TEST_F(StoreTest, PurgeFinishedJobsDeletesOnlyTerminalJobsFinishedBeforeTheCutoff) {
+  Open();
+  std::string succeeded = Add(MakeJob());
+  std::string failed = Add(MakeJob());
+  std::string cancelled = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 8, 2)).size(), 2u);
+  ASSERT_TRUE(store_->Complete(Done(succeeded)).ok());
+  ASSERT_TRUE(store_->Complete(Done(failed, Completion::Kind::kFailed)).ok());
+  ASSERT_TRUE(store_->Cancel(cancelled, clock_.Now()).ok());
+  std::string queued = Add(MakeJob());
+  std::string running = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 8, 8)), std::vector<std::string>({queued, running}));
+  std::string retrying = queued;
+  Completion retry = Done(retrying, Completion::Kind::kRetry);
+  retry.next_run_at = clock_.Now() + hours(1);
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  const base::TimePoint cutoff = clock_.Now() + seconds(1);
+  clock_.Advance(seconds(2));
+  std::string recent = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 8, 8)), std::vector<std::string>{recent});
+  ASSERT_TRUE(store_->Complete(Done(recent)).ok());
+
+  auto first = store_->PurgeFinishedJobs(cutoff, 2);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, 2);
+  auto rest = store_->PurgeFinishedJobs(cutoff, 100);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  EXPECT_EQ(*rest, 1);
+  for (const std::string& gone : {succeeded, failed, cancelled}) {
+    EXPECT_EQ(store_->Get(gone).status().code(), base::Code::kNotFound) << gone;
+  }
+  for (const std::string& kept : {retrying, running, recent}) {
+    EXPECT_TRUE(store_->Get(kept).ok()) << kept;
+  }
+  Close();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM job_requests", -1, &stmt, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), 3);  // the requests of the three jobs kept
+  sqlite3_finalize(stmt);
+  ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
 }
 
 TEST_F(StoreTest, OpenValidatesOptions) {

@@ -5,6 +5,7 @@
 #include <limits>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "store/sqlite/internal/codec.h"
 #include "store/sqlite/internal/job_row.h"
@@ -94,6 +95,14 @@ constexpr const char* kCancel =
 constexpr const char* kPurgeKeys =
     "DELETE FROM idempotency_keys WHERE (route, key) IN "
     "(SELECT route, key FROM idempotency_keys WHERE expires_at <= ?1 LIMIT ?2)";
+
+// Terminal jobs only: finished_at is set when a job reaches one and cleared by Retry.
+constexpr const char* kFinishedBefore =
+    "SELECT seq FROM jobs INDEXED BY jobs_finished WHERE finished_at IS NOT NULL AND "
+    "finished_at < ?1 AND state IN ('succeeded', 'failed', 'dead', 'cancelled') "
+    "ORDER BY finished_at LIMIT ?2";
+constexpr const char* kDeleteRequest = "DELETE FROM job_requests WHERE seq = ?1";
+constexpr const char* kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
 
 constexpr int kMaxExpiredPerClaim = 1000;
 constexpr std::string_view kEventAgeError = "event age exceeded (max_event_age)";
@@ -495,6 +504,32 @@ base::Status CancelJob(Connection& c, std::string_view job_id, TimePoint now) {
     LH_RETURN_IF_ERROR(q.Run());
   }
   return PromoteHead(c, target->function, target->ordering_key);
+}
+
+base::Result<int> PurgeJobs(Connection& c, TimePoint before, int limit) {
+  std::vector<int64_t> seqs;
+  {
+    Query q(c, kFinishedBefore);
+    q.Bind(1, ToUnixMs(before)).Bind(2, limit);
+    for (;;) {
+      auto row = q.Step();
+      if (!row.ok()) {
+        return row.status();
+      }
+      if (!*row) {
+        break;
+      }
+      seqs.push_back(q.Int(0));
+    }
+  }
+  for (int64_t seq : seqs) {
+    for (const char* sql : {kDeleteRequest, kDeleteJob}) {
+      Query q(c, sql);
+      q.Bind(1, seq);
+      LH_RETURN_IF_ERROR(q.Run());
+    }
+  }
+  return static_cast<int>(seqs.size());
 }
 
 base::Result<int> PurgeKeys(Connection& c, TimePoint now, int limit) {

@@ -79,6 +79,12 @@ CREATE INDEX jobs_ordering ON jobs (function, ordering_key, seq)
   WHERE (state = 'queued' OR state = 'running' OR state = 'retrying') AND ordering_key <> '';
 )sql";
 
+// Version 3: finished jobs by finish time, for server.retention's purge (PurgeJobs). Partial:
+// unfinished jobs (finished_at NULL) are not in it, so appends and claims do not touch it.
+constexpr const char* kSchemaV3 = R"sql(
+CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
+)sql";
+
 struct Step {
   int to_version;
   const char* sql;
@@ -88,6 +94,7 @@ struct Step {
 constexpr Step kSteps[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
+    {3, kSchemaV3},
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 
