@@ -938,6 +938,44 @@ TEST_F(StoreTest, PurgeFinishedJobsDeletesOnlyTerminalJobsFinishedBeforeTheCutof
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
 }
 
+// pending counts every unfinished job of the route (claimable, due later, running, blocked
+// behind its key) and no finished one; last_error is the newest failed attempt's.
+TEST_F(StoreTest, RouteStatsCountUnfinishedJobsAndTheNewestError) {
+  Open();
+  NewJob other = MakeJob();
+  other.route = "POST /other";
+  Add(other);
+  std::string failed = Add(MakeJob());
+  std::string succeeded = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 8, 8)).size(), 3u);
+  Completion fail = Done(failed, Completion::Kind::kFailed);
+  fail.error = "UNKNOWN: exit status 1";
+  ASSERT_TRUE(store_->Complete(fail).ok());
+  ASSERT_TRUE(store_->Complete(Done(succeeded)).ok());
+  clock_.Advance(seconds(1));
+  std::string retrying = Add(MakeJob());
+  std::string running = Add(MakeJob("fn", "k"));
+  std::string blocked = Add(MakeJob("fn", "k"));
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 2, 8)), std::vector<std::string>({retrying, running}));
+  Completion retry = Done(retrying, Completion::Kind::kRetry);
+  retry.error = "UNKNOWN: exit status 2";
+  retry.next_run_at = clock_.Now() + hours(1);
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  Add(MakeJob());  // queued, claimable
+
+  auto stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->pending, 4);  // retrying, running, blocked, queued
+  EXPECT_EQ(stats->last_error, "UNKNOWN: exit status 2");
+  EXPECT_EQ(stats->last_error_at, clock_.Now());
+  EXPECT_EQ(stats->last_delivery, clock_.Now());
+  auto none = store_->GetRouteStats("fn", "POST /nothing");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->pending, 0);
+  EXPECT_FALSE(none->last_error_at.has_value());
+  (void)blocked;
+}
+
 TEST_F(StoreTest, OpenValidatesOptions) {
   SqliteOptions o = Options();
   o.clock = nullptr;

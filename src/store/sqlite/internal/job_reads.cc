@@ -115,15 +115,33 @@ base::Result<std::optional<TimePoint>> NextRunAt(Connection& c) {
   return std::optional<TimePoint>(FromUnixMs(q.Int(0)));
 }
 
-// Scans the function's jobs (jobs_function_seq); fine for an operator's info call.
+// Unfinished jobs are counted through the partial indexes, which hold only unfinished rows:
+// claimable (jobs_claim), running (jobs_running), and blocked behind their ordering key
+// (jobs_ordering, blocked = 1; the other two hold none of those). Finished jobs, however many,
+// are never visited. The newest delivery walks the function's jobs from the newest.
 constexpr const char* kRouteStats =
     "SELECT"
-    " (SELECT count(*) FROM jobs WHERE function = ?1 AND route = ?2"
-    "   AND (state = 'queued' OR state = 'running' OR state = 'retrying')),"
+    " (SELECT count(*) FROM jobs INDEXED BY jobs_claim WHERE function = ?1 AND " LH_CLAIMABLE
+    "   AND route = ?2)"
+    " + (SELECT count(*) FROM jobs INDEXED BY jobs_running WHERE function = ?1 AND"
+    "   state = 'running' AND route = ?2)"
+    " + (SELECT count(*) FROM jobs INDEXED BY jobs_ordering WHERE function = ?1 AND " LH_UNFINISHED
+    "   AND ordering_key <> '' AND blocked = 1 AND route = ?2),"
     " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1)";
+// The newest error among the jobs an attempt failed for (retrying, failed, dead), by state
+// (jobs_state_seq): a history of successes is never walked.
 constexpr const char* kRouteLastError =
-    "SELECT updated_at, last_error FROM jobs WHERE function = ?1 AND route = ?2"
-    " AND last_error <> '' ORDER BY seq DESC LIMIT 1";
+    "SELECT updated_at, last_error FROM ("
+    " SELECT * FROM (SELECT seq, updated_at, last_error FROM jobs INDEXED BY jobs_state_seq"
+    "  WHERE state = 'retrying' AND function = ?1 AND route = ?2 AND last_error <> ''"
+    "  ORDER BY seq DESC LIMIT 1)"
+    " UNION ALL SELECT * FROM (SELECT seq, updated_at, last_error FROM jobs INDEXED BY"
+    "  jobs_state_seq WHERE state = 'failed' AND function = ?1 AND route = ?2 AND"
+    "  last_error <> '' ORDER BY seq DESC LIMIT 1)"
+    " UNION ALL SELECT * FROM (SELECT seq, updated_at, last_error FROM jobs INDEXED BY"
+    "  jobs_state_seq WHERE state = 'dead' AND function = ?1 AND route = ?2 AND"
+    "  last_error <> '' ORDER BY seq DESC LIMIT 1))"
+    " ORDER BY seq DESC LIMIT 1";
 
 base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
                                        std::string_view route) {
