@@ -20,14 +20,20 @@ boost::asio::awaitable<base::Result<store::AppendResult>> Submit(
           deps.store.Append(std::move(job), std::move(done));
           return;
         }
-        // The attempt starts from the committer's callback: no hop through this thread.
-        deps.store.Append(std::move(job), [&deps, run = std::move(*direct), config, fn = &fn,
-                                           done = std::move(done)](
+        // The attempt starts now, beside the record's commit, not after it: the append is
+        // queued first, so the attempt's outcome always commits after it (the writer keeps
+        // submission order). Should the append fail, the attempt is stopped and the caller
+        // gets the store's error. Nothing of this coroutine's frame is touched once the
+        // append is queued: its callback may already have resumed (and ended) it.
+        store::Job run = std::move(*direct);
+        std::shared_ptr<const config::Config> cfg = config;
+        const config::Function* function = &fn;
+        deps.store.Append(std::move(job), [&deps, id = run.id, done = std::move(done)](
                                               base::Result<store::AppendResult> r) mutable {
-          const bool appended = r.ok() && !r->duplicate;
-          deps.scheduler.StartDirect(std::move(run), appended, std::move(config), fn);
+          if (!r.ok()) deps.scheduler.CancelLocal(id);
           done(std::move(r));
         });
+        deps.scheduler.StartDirect(std::move(run), /*appended=*/true, std::move(cfg), function);
       });
   if (!direct && appended.ok() && !appended->duplicate) deps.scheduler.WakeFor(fn.name);
   co_return appended;

@@ -353,7 +353,10 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                             {"attempt", std::to_string(job.attempts)}});
   runtime::Outcome outcome;
   runtime::Runtime* rt = runtimes_(fn);
-  if (rt == nullptr) {
+  if (cancel.cancelled()) {
+    // Stopped before it started (a direct run whose record was not written): nothing runs.
+    outcome.status = base::Cancelled("stopped before it started");
+  } else if (rt == nullptr) {
     outcome.status = base::FailedPrecondition("no runtime for function " + fn.name);
   } else {
     runtime::Invocation inv;

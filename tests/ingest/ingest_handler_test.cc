@@ -5,6 +5,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <atomic>
 
 namespace longhaul::ingest {
 namespace {
@@ -85,6 +86,46 @@ TEST_P(IngestHandlerTest, StoreFailureIs503WithRetryAfterNeverA2xx) {
   EXPECT_NE(res.body().find("disk I/O error"), std::string::npos);
   EXPECT_EQ(store.appends, 1);
   pool.join();
+}
+
+// Counts the attempts that reach the function.
+class CountingRuntime : public runtime::Runtime {
+ public:
+  runtime::Outcome Run(const runtime::Invocation&, const runtime::CancelToken&) override {
+    runs++;
+    return {};
+  }
+  std::atomic<int> runs{0};
+};
+
+// A caller that waits for the result has its attempt started beside the record's commit; when
+// the record cannot be written the caller gets 503 and the function never runs.
+TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
+  FailingStore store(base::Status(GetParam(), "disk I/O error"));
+  base::SystemClock clock;
+  base::Logger log(base::LogFormat::kText, base::LogLevel::kError);
+  sched::CompletionHub hub;
+  CountingRuntime runtime;
+  auto cfg = std::const_pointer_cast<config::Config>(OneRoute());
+  cfg->routes[0].ack = config::AckMode::kSync;
+  cfg->functions[0].concurrency = 1;
+  {
+    sched::Scheduler scheduler(store, clock, log, hub, {}, [&](const config::Function&) {
+      return static_cast<runtime::Runtime*>(&runtime);
+    });
+    asio::thread_pool pool(1);
+    IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, cfg);
+    asio::io_context ioc;
+    http::Request req{boost::beast::http::verb::post, "/hook", 11};
+    req.body() = "x";
+    http::ConnInfo conn;
+    auto fut = asio::co_spawn(ioc, handler(req, conn), asio::use_future);
+    ioc.run();
+    EXPECT_EQ(fut.get().result_int(), 503u);
+    EXPECT_EQ(store.appends, 1);
+    pool.join();
+  }  // the scheduler has ended every attempt thread
+  EXPECT_EQ(runtime.runs, 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Codes, IngestHandlerTest,
