@@ -19,17 +19,17 @@ namespace internal {
 struct WaitState {
   std::mutex mu;
   bool fired = false;                    // guarded by mu
-  std::optional<store::Job> job;         // guarded by mu: handed over by the notifier
+  std::shared_ptr<const store::Job> job;  // guarded by mu: handed over by the notifier
   std::function<void()> wake;            // guarded by mu: cancels the waiter's timer
 
   static sched::CompletionHub::Token Subscribe(sched::CompletionHub& hub, const std::string& id,
                                                const std::shared_ptr<WaitState>& state) {
-    return hub.Subscribe(id, [state](const store::Job* job) {
+    return hub.Subscribe(id, [state](std::shared_ptr<const store::Job> job) {
       std::function<void()> wake;
       {
         std::lock_guard<std::mutex> lock(state->mu);
         state->fired = true;
-        if (job != nullptr) state->job = *job;
+        if (job != nullptr) state->job = std::move(job);
         wake = state->wake;
       }
       if (wake) wake();
@@ -80,7 +80,7 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       state->wake = [timer, ex] { asio::post(ex, [timer] { timer->cancel(); }); };
     }
     if (!fired) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    std::optional<store::Job> handed;
+    std::shared_ptr<const store::Job> handed;
     {
       std::lock_guard<std::mutex> lock(state->mu);
       state->wake = nullptr;
@@ -88,7 +88,7 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
     }
     if (handed) {
       unsubscribe();
-      co_return std::move(*handed);
+      co_return *handed;  // the copy is made here, on this I/O thread
     }
     // Woken without the job, or a second passed: read it again (with a new subscription).
     unsubscribe();

@@ -27,7 +27,7 @@ void CompletionHub::Unsubscribe(Token token) {
   entries_.erase(it);
 }
 
-void CompletionHub::Notify(const std::string& job_id, const store::Job* job) {
+void CompletionHub::Notify(const std::string& job_id, std::shared_ptr<const store::Job> job) {
   std::vector<Callback> fire;
   {
     std::lock_guard<std::mutex> lock(mu_);

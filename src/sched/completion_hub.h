@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -20,15 +21,16 @@ class CompletionHub {
  public:
   using Token = uint64_t;
 
-  // Gets the job as stored after its outcome, or nullptr ("read it yourself").
-  using Callback = std::function<void(const store::Job* job)>;
+  // Gets the job as stored after its outcome, or nullptr ("read it yourself"). Shared, not
+  // copied: the notifier may be the store's one writer thread, and a job carries its request.
+  using Callback = std::function<void(std::shared_ptr<const store::Job> job)>;
 
   // `cb` runs once, when Notify(job_id) is called, unless Unsubscribe() comes first.
   Token Subscribe(const std::string& job_id, Callback cb);
   // Removes a subscription; harmless when it already fired.
   void Unsubscribe(Token token);
   // Fires and removes every subscription for `job_id`, handing each `job` (may be null).
-  void Notify(const std::string& job_id, const store::Job* job = nullptr);
+  void Notify(const std::string& job_id, std::shared_ptr<const store::Job> job = nullptr);
   // Whether anyone waits for `job_id` now (so a notifier can skip reading the job).
   bool HasWaiters(const std::string& job_id) const;
 

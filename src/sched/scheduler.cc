@@ -397,10 +397,10 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
     // (one thread hand-off less than waking this one first). The job as recorded is built here,
     // not on the writer; a waiter that subscribes meanwhile reads it back below.
-    std::optional<store::Job> recorded;
-    if (hub_.HasWaiters(job.id)) recorded = Recorded(job, c);
+    std::shared_ptr<const store::Job> recorded;
+    if (hub_.HasWaiters(job.id)) recorded = std::make_shared<const store::Job>(Recorded(job, c));
     auto tell_waiters = [&] {
-      if (recorded) hub_.Notify(job.id, store::IsTerminal(recorded->state) ? &*recorded : nullptr);
+      if (recorded) hub_.Notify(job.id, store::IsTerminal(recorded->state) ? recorded : nullptr);
     };
     if (take_next) {
       // This slot's next job comes with the outcome's commit (no round through the loop).
@@ -429,11 +429,13 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   }
   // Waiters the commit did not tell (the outcome was not recorded, the attempt was stopped, or
   // they subscribed meanwhile) get the job as the store has it.
-  std::optional<store::Job> read;
+  std::shared_ptr<const store::Job> read;
   if (hub_.HasWaiters(job.id)) {
-    if (auto r = store_.Get(job.id); r.ok()) read = std::move(*r);
+    if (auto r = store_.Get(job.id); r.ok()) {
+      read = std::make_shared<const store::Job>(std::move(*r));
+    }
   }
-  hub_.Notify(job.id, read && store::IsTerminal(read->state) ? &*read : nullptr);
+  hub_.Notify(job.id, read && store::IsTerminal(read->state) ? read : nullptr);
   ReportExpired(expired, fn);
   if (claimed.empty()) return std::nullopt;
   return std::move(claimed.front());

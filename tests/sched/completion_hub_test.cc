@@ -8,9 +8,9 @@ namespace {
 TEST(CompletionHub, NotifyFiresOnceAndOnlyForThatJob) {
   CompletionHub hub;
   int a = 0, b = 0;
-  hub.Subscribe("A", [&](const store::Job*) { ++a; });
-  hub.Subscribe("A", [&](const store::Job*) { ++a; });
-  hub.Subscribe("B", [&](const store::Job*) { ++b; });
+  hub.Subscribe("A", [&](std::shared_ptr<const store::Job>) { ++a; });
+  hub.Subscribe("A", [&](std::shared_ptr<const store::Job>) { ++a; });
+  hub.Subscribe("B", [&](std::shared_ptr<const store::Job>) { ++b; });
   hub.Notify("A");
   hub.Notify("A");
   EXPECT_EQ(a, 2);
@@ -21,7 +21,7 @@ TEST(CompletionHub, NotifyFiresOnceAndOnlyForThatJob) {
 TEST(CompletionHub, UnsubscribeStopsCallback) {
   CompletionHub hub;
   int a = 0;
-  auto t = hub.Subscribe("A", [&](const store::Job*) { ++a; });
+  auto t = hub.Subscribe("A", [&](std::shared_ptr<const store::Job>) { ++a; });
   hub.Unsubscribe(t);
   hub.Unsubscribe(t);
   hub.Notify("A");
@@ -32,12 +32,13 @@ TEST(CompletionHub, UnsubscribeStopsCallback) {
 TEST(CompletionHub, HandsOverTheStoredJob) {
   CompletionHub hub;
   std::string seen;
-  hub.Subscribe("A", [&](const store::Job* job) { seen = job ? job->id : "null"; });
+  hub.Subscribe("A",
+                [&](std::shared_ptr<const store::Job> job) { seen = job ? job->id : "null"; });
   EXPECT_TRUE(hub.HasWaiters("A"));
   EXPECT_FALSE(hub.HasWaiters("B"));
-  store::Job job;
-  job.id = "A";
-  hub.Notify("A", &job);
+  auto job = std::make_shared<store::Job>();
+  job->id = "A";
+  hub.Notify("A", job);
   EXPECT_EQ(seen, "A");
   EXPECT_FALSE(hub.HasWaiters("A"));
 }
