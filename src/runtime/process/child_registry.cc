@@ -1,13 +1,10 @@
 #include "runtime/process/child_registry.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -46,7 +43,8 @@ bool IsTheRecordedChild(pid_t pid, int64_t spawned_at) {
   if (f.size() < 20) return false;
   pid_t pgrp = 0;
   uint64_t start_ticks = 0;
-  if (!ParseNumber(std::string_view(f[2]), pgrp) || !ParseNumber(std::string_view(f[19]), start_ticks)) {
+  if (!ParseNumber(std::string_view(f[2]), pgrp) ||
+      !ParseNumber(std::string_view(f[19]), start_ticks)) {
     return false;
   }
   if (pgrp != pid || f[0] == "Z") return false;

@@ -125,12 +125,13 @@ std::vector<std::string> InheritableEnvironment(std::vector<std::string> environ
     size_t eq = entry.find('=');
     return eq == std::string::npos || eq == 0;
   });
-  std::stable_sort(environment.begin(), environment.end(),
-                   [](const std::string& a, const std::string& b) { return NameOf(a) < NameOf(b); });
+  auto by_name = [](const std::string& a, const std::string& b) { return NameOf(a) < NameOf(b); };
+  std::stable_sort(environment.begin(), environment.end(), by_name);
   std::vector<std::string> out;
   out.reserve(environment.size());
   for (size_t i = 0; i < environment.size(); ++i) {
-    bool replaced = i + 1 < environment.size() && NameOf(environment[i]) == NameOf(environment[i + 1]);
+    bool replaced =
+        i + 1 < environment.size() && NameOf(environment[i]) == NameOf(environment[i + 1]);
     if (!replaced) out.push_back(std::move(environment[i]));
   }
   return out;

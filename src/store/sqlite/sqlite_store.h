@@ -12,10 +12,10 @@
 // Writes: one writer thread owns the write connection. Append() queues the job (bounded) and
 // returns; the writer drains everything pending (up to max_batch ops / max_batch_bytes) into
 // ONE transaction (BEGIN IMMEDIATE ... COMMIT) and then completes every waiter. The blocking
-// writes (Claim, Complete, ExtendLease, RecoverLeases, Retry, Cancel, PurgeExpiredKeys, PurgeFinishedJobs) are
-// queued as ops too, run in the same transactions (each in a SAVEPOINT), and wait for the
-// commit. Reads (Get, List, NextRunAt) use a small pool of read connections; WAL lets them run
-// beside the writer and they see only committed data.
+// writes (Claim, Complete, ExtendLease, RecoverLeases, Retry, Cancel, PurgeExpiredKeys,
+// PurgeFinishedJobs) are queued as ops too, run in the same transactions (each in a
+// SAVEPOINT), and wait for the commit. Reads (Get, List, NextRunAt) use a small pool of read
+// connections; WAL lets them run beside the writer and they see only committed data.
 //
 // Failure (STYLE.md §10): when a COMMIT fails, or any statement of a batch fails with an
 // I/O-class error (IOERR, FULL, CORRUPT, CANTOPEN, NOMEM, ...), the batch is rolled back, its

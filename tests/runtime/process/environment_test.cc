@@ -39,7 +39,8 @@ TEST(BuildEnvironment, LaterSourcesWinAndEachNameAppearsOnce) {
   inv.function = &fn;
   inv.deadline = base::FromUnixMs(1'700'000'000'123);
   inv.request.headers = {{"X-Token", "t1"}, {"x-token", "t2"}};
-  std::vector<std::string> env = BuildEnvironment(InheritableEnvironment({"A=base", "B=base", "=odd", "noeq"}), inv);
+  std::vector<std::string> env =
+      BuildEnvironment(InheritableEnvironment({"A=base", "B=base", "=odd", "noeq"}), inv);
   EXPECT_EQ(Sorted(env), Sorted({
                              "A=fn",
                              "B=base",
