@@ -428,6 +428,11 @@ mkdir -p "$WORK/store-floor"
 FLOOR=$("$STORE_FLOOR" "$WORK/store-floor" "$BODY" "$BENCH_DURATION" "$BENCH_CONNECTIONS") ||
   die "store_floor failed: $FLOOR"
 rm -rf "$WORK/store-floor"
+log "store floor: appends without HTTP at $BENCH_RATE/s"
+mkdir -p "$WORK/store-floor"
+FLOOR_RATE=$("$STORE_FLOOR" "$WORK/store-floor" "$BODY" "$BENCH_DURATION" 1 "$BENCH_RATE") ||
+  die "store_floor at a rate failed: $FLOOR_RATE"
+rm -rf "$WORK/store-floor"
 
 log "ingest: webhook (hook answers without waiting for /bin/true)"
 start_webhook
@@ -724,7 +729,7 @@ TABLE=$(
 | The store alone, no HTTP (\`bench/probe/store_floor\`: the same 1 KiB appends into SqliteStore, $BENCH_CONNECTIONS waiting): appends/s (÷ nginx); CPU µs per append, all threads | $(fmt "$(kv "$FLOOR" per_s)") ($(fmt "$(calc "$(kv "$FLOOR" per_s) / $NGINX_RPS")" 3)); $(kv "$FLOOR" cpu_us) | | | |
 | CPU a durable ingest needs at the target rates with HTTP as cheap as nginx's: store floor + nginx's CPU per request + wrk's (against nginx) | $BOUND_CELL | the machine: $(nproc) cores | | |
 | Ingest latency p50 / p99 / p99.9, µs (wrk, closed loop) | $(lat "$LONGHAUL_INGEST") | nginx $(lat "$NGINX"); webhook $(lat "$WEBHOOK") | | |
-| Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | nginx $(lat "$NGINX_LATENCY") (same generator and rate); the disk alone, one fdatasync: $(fmt "$(kv "$DISK" p50_us)") / $(fmt "$(kv "$DISK" p99_us)") / $(fmt "$(kv "$DISK" p999_us)") | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
+| Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | nginx $(lat "$NGINX_LATENCY") (same generator and rate); the store alone at the same rate, no HTTP (\`store_floor\`): $(lat "$FLOOR_RATE"); the disk alone, one fdatasync: $(fmt "$(kv "$DISK" p50_us)") / $(fmt "$(kv "$DISK" p99_us)") / $(fmt "$(kv "$DISK" p999_us)") | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
 | The same, WAL checkpoints held off for the run (\`checkpoint_pages: 100000000\`; the WAL grows instead): p50 / p99 / p99.9 µs ($(kv "$LATENCY_NOCKPT" ok) ok, $(kv "$LATENCY_NOCKPT" errors) errors) | $(lat "$LATENCY_NOCKPT") | | | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), /bin/true jobs running: p50 / p99 / p99.9 µs ($(kv "$LATENCY" ok) ok, $(kv "$LATENCY" errors) errors of which $(kv "$LATENCY" missed) not sent in time; $(fmt "$(kv "$LATENCY" achieved_rps)") req/s achieved) | $(lat "$LATENCY") | | p99 ≤ 2000 | $(met "$P99_MS <= 2 && $(kv "$LATENCY" errors) == 0") |
 | Command invocations/s, /bin/true, concurrency $BENCH_E2E_CONCURRENCY ($E2E_SUCCEEDED of $BENCH_E2E_JOBS jobs in $(fmt "$E2E_SECONDS" 2) s) | $(fmt "$E2E_RATE") | webhook spawn rate $(fmt "$SPAWN_RPS") (wrk -c$BENCH_E2E_CONCURRENCY, sync hook) | ≥ webhook | $(met "$E2E_RATE >= $SPAWN_RPS") |
