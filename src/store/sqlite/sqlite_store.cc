@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -430,37 +431,16 @@ Status SqliteStore::Cancel(std::string_view job_id, TimePoint now) {
   return RunWrite([&](Connection& c) { return internal::CancelJob(c, job_id, now); });
 }
 
-base::Result<int> SqliteStore::PurgeExpiredKeys(TimePoint now) {
+base::Result<int> SqliteStore::PurgeInChunks(
+    int chunk_size, int limit,
+    const std::function<base::Result<int>(Connection&, int)>& purge_chunk) {
   int total = 0;
-  // In chunks, each its own op, so a large purge does not hold up the appends behind it.
-  for (;;) {
-    int n = 0;
-    Status s = RunWrite([&](Connection& c) {
-      auto r = internal::PurgeKeys(c, now, kPurgeChunk);
-      if (!r.ok()) {
-        return r.status();
-      }
-      n = *r;
-      return Status::Ok();
-    });
-    if (!s.ok()) {
-      return s;
-    }
-    total += n;
-    if (n < kPurgeChunk) {
-      return total;
-    }
-  }
-}
-
-base::Result<int> SqliteStore::PurgeFinishedJobs(TimePoint finished_before, int limit) {
-  int total = 0;
-  // In chunks, each its own op, as PurgeExpiredKeys.
+  // Each chunk its own op, so a large purge does not hold up the appends behind it.
   while (total < limit) {
-    const int chunk = std::min(kPurgeJobsChunk, limit - total);
+    const int chunk = std::min(chunk_size, limit - total);
     int n = 0;
     Status s = RunWrite([&](Connection& c) {
-      auto r = internal::PurgeJobs(c, finished_before, chunk);
+      auto r = purge_chunk(c, chunk);
       if (!r.ok()) {
         return r.status();
       }
@@ -476,6 +456,18 @@ base::Result<int> SqliteStore::PurgeFinishedJobs(TimePoint finished_before, int 
     }
   }
   return total;
+}
+
+base::Result<int> SqliteStore::PurgeExpiredKeys(TimePoint now) {
+  return PurgeInChunks(kPurgeChunk, std::numeric_limits<int>::max(), [now](Connection& c, int n) {
+    return internal::PurgeKeys(c, now, n);
+  });
+}
+
+base::Result<int> SqliteStore::PurgeFinishedJobs(TimePoint finished_before, int limit) {
+  return PurgeInChunks(kPurgeJobsChunk, limit, [finished_before](Connection& c, int n) {
+    return internal::PurgeJobs(c, finished_before, n);
+  });
 }
 
 base::Result<Job> SqliteStore::Get(std::string_view job_id) {

@@ -151,6 +151,11 @@ class SqliteStore final : public Store {
                         const std::function<void()>* committed = nullptr);
   // Runs `fn` on a pooled read connection. kUnavailable while the pool is closed (reopening).
   base::Status RunRead(const std::function<base::Status(internal::Connection&)>& fn);
+  // Runs `purge_chunk(connection, n)` as one write op after another, each deleting at most n
+  // (chunk_size, fewer for the last) rows, until one deletes fewer or `limit` rows are gone.
+  base::Result<int> PurgeInChunks(
+      int chunk_size, int limit,
+      const std::function<base::Result<int>(internal::Connection&, int)>& purge_chunk);
 
   const SqliteOptions options_;
   base::Clock* const clock_;
