@@ -15,7 +15,9 @@ import { nodeTestsDir, startServer } from './lib/server.mjs';
 const ric = join(nodeTestsDir, 'node_modules/.bin/aws-lambda-ric');
 
 // A function run by aws-lambda-ric: `command` + handler, in tests/node (or `workingDir`).
-function nodeFunction(name, handler, { workingDir = nodeTestsDir, extra = '' } = {}) {
+// `timeout` is generous where a cold start of another runtime happens inside the invocation: on
+// a loaded CI machine aws-lambda-ric alone can take seconds to start.
+function nodeFunction(name, handler, { workingDir = nodeTestsDir, extra = '', timeout = '20s' } = {}) {
   return (
     `  ${name}:\n` +
     '    runtime: lambda\n' +
@@ -23,7 +25,7 @@ function nodeFunction(name, handler, { workingDir = nodeTestsDir, extra = '' } =
     `    handler: ${handler}\n` +
     `    working_dir: ${JSON.stringify(workingDir)}\n` +
     '    memory_mb: 256\n' +
-    '    timeout: 20s\n' +
+    `    timeout: ${timeout}\n` +
     '    retries: 0\n' +
     extra
   );
@@ -60,7 +62,7 @@ describe('Node handlers under aws-lambda-ric', () => {
       'functions:\n' +
         nodeFunction('hello-node', 'fixtures/hello.handler') +
         nodeFunction('failing-node', 'fixtures/hello.fail') +
-        nodeFunction('caller-node', 'fixtures/caller.handler') +
+        nodeFunction('caller-node', 'fixtures/caller.handler', { timeout: '2m' }) +
         nodeFunction('greet-ts', 'greet.handler', { workingDir: tsDir }) +
         'routes:\n' +
         '  - path: /hello/{name}\n' +
