@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -241,6 +242,14 @@ TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
   std::string id = JsonField(server.Post("/hook", "x")->body, "id");
   std::vector<pid_t> first = WaitForPids(pids, 1);
   ASSERT_EQ(first.size(), 1u) << server.Log();
+  // The child can write its pid before the server has recorded it: wait for the record.
+  const std::filesystem::path entry =
+      server.dir().File("data") + "/children/" + std::to_string(first[0]);
+  auto recorded_by = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!std::filesystem::is_symlink(entry) && std::chrono::steady_clock::now() < recorded_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // polling the condition
+  }
+  ASSERT_TRUE(std::filesystem::is_symlink(entry)) << entry;
   server.Kill();
   ASSERT_TRUE(Alive(first[0])) << "the child did not outlive the killed server";
 

@@ -13,9 +13,10 @@
 namespace longhaul::runtime::process {
 namespace {
 
-// How far a process's start may lie after the recorded spawn time (the spawn itself, and the
-// /proc start time's resolution of one clock tick).
-constexpr int64_t kStartWindowMs = 1000;
+// How far a process's start may lie after the recorded spawn time: the spawn itself, on a
+// machine so loaded that the spawning thread waits its turn. Generous: a pid is reused within
+// it only if the kernel ran through every pid meanwhile.
+constexpr int64_t kStartWindowMs = 10'000;
 
 std::string ReadFirstLine(const std::string& path) {
   std::ifstream in(path);

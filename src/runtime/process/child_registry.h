@@ -6,7 +6,7 @@
 // An entry is a symlink named after the child's pid whose target is "<boot id> <time>": the
 // boot it started in and CLOCK_BOOTTIME in ms just before the spawn. One syscall to add, one to
 // remove. KillLeftovers() kills a leftover group only when /proc shows a process with that pid
-// that leads its own group and started in that boot within a second of that time, so a pid
+// that leads its own group and started in that boot within seconds after that time, so a pid
 // reused by an unrelated process is never signalled.
 //
 // Recording is best effort: a child whose entry could not be written (a full disk) runs all the
