@@ -33,7 +33,7 @@ boost::asio::awaitable<base::Result<store::AppendResult>> Submit(
           if (!r.ok()) deps.scheduler.CancelLocal(id);
           done(std::move(r));
         });
-        deps.scheduler.StartDirect(std::move(run), /*appended=*/true, std::move(cfg), function);
+        deps.scheduler.StartDirect(std::move(run), std::move(cfg), function);
       });
   if (!direct && appended.ok() && !appended->duplicate) deps.scheduler.WakeFor(fn.name);
   co_return appended;

@@ -254,16 +254,11 @@ std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn,
   return claimed;
 }
 
-void Scheduler::StartDirect(store::Job job, bool appended,
-                            std::shared_ptr<const config::Config> cfg,
+void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config> cfg,
                             const config::Function* fn) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = running_.find(job.id);
   if (it == running_.end()) return;
-  if (!appended) {
-    ReleaseSlotLocked(job.id, fn->name);
-    return;
-  }
   std::shared_ptr<runtime::CancelToken> cancel = it->second.cancel;
   QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
 }

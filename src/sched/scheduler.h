@@ -71,11 +71,12 @@ class Scheduler {
   // the loop's claim and runs at once when this node has a free slot for `fn`. ReserveDirect
   // takes the slot and marks `job` as claimed by this node (store::NewJob::claimed_by); it
   // returns the job as it will be stored, or nullopt (no free slot, keys, shutting down: append
-  // it as usual). After the append, StartDirect runs it, or gives the slot back when the job
-  // was not appended. The slot counts against this node's share of `fn.concurrency`, as the
-  // claims' own count of running jobs does for a store with one node.
+  // it as usual). Once the append is queued, StartDirect runs it; when the append fails,
+  // CancelLocal(id) stops it (it does not run if it has not started yet) and frees the slot.
+  // The slot counts against this node's share of `fn.concurrency`, as the claims' own count of
+  // running jobs does for a store with one node.
   std::optional<store::Job> ReserveDirect(const config::Function& fn, store::NewJob& job);
-  void StartDirect(store::Job job, bool appended, std::shared_ptr<const config::Config> cfg,
+  void StartDirect(store::Job job, std::shared_ptr<const config::Config> cfg,
                    const config::Function* fn);
   // Stops a running attempt in this process, if there is one. Returns whether there was.
   bool CancelLocal(const std::string& job_id);
