@@ -65,6 +65,7 @@ struct JobPage {
 struct RouteStats {
   int64_t pending = 0;  // queued, running or retrying
   std::optional<TimePoint> last_delivery;
+  // The newest error of a job whose last attempt failed (retrying, failed or dead).
   std::optional<TimePoint> last_error_at;
   std::string last_error;
 };
