@@ -99,6 +99,16 @@ class Query {
   base::Result<bool> Step();
   // Steps to the end, for statements that return no rows that matter.
   base::Status Run();
+  // Steps to the end, calling `on_row()` for each row (read it through this Query).
+  template <typename F>
+  base::Status ForEachRow(F&& on_row) {
+    for (;;) {
+      base::Result<bool> row = Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return base::Status::Ok();
+      on_row();
+    }
+  }
 
   bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }

@@ -312,17 +312,10 @@ base::Status ClaimJobs(Connection& c, const ClaimRequest& req, std::vector<Job>&
       q.BindText(1, req.function)
           .Bind(2, now)
           .Bind(3, capacity - static_cast<int64_t>(claimed.size()));
-      for (;;) {
-        auto row = q.Step();
-        if (!row.ok()) {
-          return row.status();
-        }
-        if (!*row) {
-          break;
-        }
+      LH_RETURN_IF_ERROR(q.ForEachRow([&] {
         std::optional<int64_t> expires = q.OptionalInt(1);
         candidates.push_back({q.Int(0), expires.has_value() && *expires < now, q.String(2)});
-      }
+      }));
     }
     if (candidates.empty()) {
       break;
@@ -417,20 +410,13 @@ base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_
 base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_view owner) {
   int total = 0;
   std::vector<std::pair<std::string, std::string>> keys;  // (function, ordering_key) to recheck
-  auto run = [&](Query& q) -> Status {
-    for (;;) {
-      auto row = q.Step();
-      if (!row.ok()) {
-        return row.status();
-      }
-      if (!*row) {
-        return Status::Ok();
-      }
+  auto run = [&](Query& q) {
+    return q.ForEachRow([&] {
       ++total;
       if (!q.View(1).empty()) {
         keys.emplace_back(q.String(0), q.String(1));
       }
-    }
+    });
   };
   {
     Query q(c, kRecoverExpired);
@@ -511,16 +497,7 @@ base::Result<int> PurgeJobs(Connection& c, TimePoint before, int limit) {
   {
     Query q(c, kFinishedBefore);
     q.Bind(1, ToUnixMs(before)).Bind(2, limit);
-    for (;;) {
-      auto row = q.Step();
-      if (!row.ok()) {
-        return row.status();
-      }
-      if (!*row) {
-        break;
-      }
-      seqs.push_back(q.Int(0));
-    }
+    LH_RETURN_IF_ERROR(q.ForEachRow([&] { seqs.push_back(q.Int(0)); }));
   }
   for (int64_t seq : seqs) {
     for (const char* sql : {kDeleteRequest, kDeleteJob}) {
