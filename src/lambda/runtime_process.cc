@@ -23,7 +23,6 @@ using runtime::process::TailCapture;
 using runtime::process::UniqueFd;
 
 constexpr base::Duration kTick = std::chrono::milliseconds(50);
-constexpr size_t kChunk = 64 * 1024;
 constexpr int kReadsPerWake = 16;
 constexpr int kFinalReads = 64;
 
@@ -161,7 +160,7 @@ void RuntimeProcess::DrainOutput() {
   if (!child_) {
     return;
   }
-  std::vector<char> buffer(kChunk);
+  std::vector<char>& buffer = runtime::process::PipeReadBuffer();
   auto sink = [this](std::string_view data) { idle_output_.Append(data); };
   ReadAvailable(child_->stdout_fd(), buffer, kReadsPerWake, sink);
   ReadAvailable(child_->stderr_fd(), buffer, kReadsPerWake, sink);
@@ -225,7 +224,7 @@ InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& canc
     taken = true;
     output.Append(data);
   };
-  std::vector<char> buffer(kChunk);
+  std::vector<char>& buffer = runtime::process::PipeReadBuffer();
   api_->Offer(std::move(d));
 
   for (;;) {

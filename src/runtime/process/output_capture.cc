@@ -5,6 +5,11 @@
 
 namespace longhaul::runtime::process {
 
+std::vector<char>& PipeReadBuffer() {
+  thread_local std::vector<char> buffer(64 * 1024);
+  return buffer;
+}
+
 void HeadCapture::Append(std::string_view data) {
   uint64_t room = limit_ - std::min<uint64_t>(limit_, data_.size());
   if (data.size() > room) {

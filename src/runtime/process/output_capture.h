@@ -7,8 +7,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace longhaul::runtime::process {
+
+// A 64 KiB buffer for reading a child's pipes, one per thread and kept for the thread's life:
+// allocating and zeroing it for every attempt costs more than a short attempt's whole
+// supervision. Valid until the calling thread ends; pass what was read on before reading again.
+std::vector<char>& PipeReadBuffer();
 
 class HeadCapture {
  public:

@@ -105,10 +105,7 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   ScopedSigpipeBlock sigpipe_block;
   HeadCapture out(options.output_limit);
   TailCapture err(options.output_limit);
-  // One read buffer per attempt thread, kept between attempts (zeroing and faulting in 64 KiB
-  // for every job costs more than a short job's whole supervision).
-  thread_local std::vector<char> buffer;
-  if (buffer.empty()) buffer.resize(kChunk);
+  std::vector<char>& buffer = PipeReadBuffer();
   size_t written = 0;
   SuperviseResult result;
   // When the group gets SIGKILL after a stop; TimePoint::max(): not yet stopped.
