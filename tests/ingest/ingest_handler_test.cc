@@ -61,6 +61,17 @@ std::shared_ptr<const config::Config> OneRoute() {
   return cfg;
 }
 
+// POST /hook with body "x" through `handler`, on an io_context of its own.
+http::Response PostHook(IngestHandler& handler) {
+  asio::io_context ioc;
+  http::Request req{boost::beast::http::verb::post, "/hook", 11};
+  req.body() = "x";
+  http::ConnInfo conn;
+  auto fut = asio::co_spawn(ioc, handler(req, conn), asio::use_future);
+  ioc.run();
+  return fut.get();
+}
+
 class IngestHandlerTest : public ::testing::TestWithParam<base::Code> {};
 
 TEST_P(IngestHandlerTest, StoreFailureIs503WithRetryAfterNeverA2xx) {
@@ -73,14 +84,7 @@ TEST_P(IngestHandlerTest, StoreFailureIs503WithRetryAfterNeverA2xx) {
   });
   asio::thread_pool pool(1);
   IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, OneRoute());
-
-  asio::io_context ioc;
-  http::Request req{boost::beast::http::verb::post, "/hook", 11};
-  req.body() = "x";
-  http::ConnInfo conn;
-  auto fut = asio::co_spawn(ioc, handler(req, conn), asio::use_future);
-  ioc.run();
-  http::Response res = fut.get();
+  http::Response res = PostHook(handler);
   EXPECT_EQ(res.result_int(), 503u);
   EXPECT_EQ(res[boost::beast::http::field::retry_after], "1");
   EXPECT_NE(res.body().find("disk I/O error"), std::string::npos);
@@ -115,13 +119,7 @@ TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
     });
     asio::thread_pool pool(1);
     IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, cfg);
-    asio::io_context ioc;
-    http::Request req{boost::beast::http::verb::post, "/hook", 11};
-    req.body() = "x";
-    http::ConnInfo conn;
-    auto fut = asio::co_spawn(ioc, handler(req, conn), asio::use_future);
-    ioc.run();
-    EXPECT_EQ(fut.get().result_int(), 503u);
+    EXPECT_EQ(PostHook(handler).result_int(), 503u);
     EXPECT_EQ(store.appends, 1);
     pool.join();
   }  // the scheduler has ended every attempt thread
