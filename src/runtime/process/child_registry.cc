@@ -1,17 +1,32 @@
 #include "runtime/process/child_registry.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
-#include <filesystem>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
 
 namespace longhaul::runtime::process {
 namespace {
+
+constexpr char kMagic[8] = {'L', 'H', 'C', 'H', 'I', 'L', 'D', '1'};
+constexpr size_t kHeaderSize = 64;  // magic, then the boot id, zero padded
+constexpr size_t kSlotSize = 16;    // int64 spawned_at (0 = free), int32 pid, int32 zero
+
+struct Slot {
+  int64_t spawned_at;
+  int32_t pid;
+  int32_t reserved;
+};
+static_assert(sizeof(Slot) == kSlotSize);
+
+off_t OffsetOf(uint32_t slot) { return static_cast<off_t>(kHeaderSize + slot * kSlotSize); }
 
 // How far a process's start may lie after the recorded spawn time: the spawn itself, on a
 // machine so loaded that the spawning thread waits its turn. Generous: a pid is reused within
@@ -58,17 +73,42 @@ bool IsTheRecordedChild(pid_t pid, int64_t spawned_at) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(std::string dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return base::Unavailable("cannot create " + dir + ": " + ec.message());
-  }
+base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(std::string path) {
   std::string boot_id = ReadFirstLine("/proc/sys/kernel/random/boot_id");
-  if (boot_id.empty()) {
+  if (boot_id.empty() || boot_id.size() > kHeaderSize - sizeof kMagic) {
     return base::Unavailable("cannot read /proc/sys/kernel/random/boot_id");
   }
-  return std::unique_ptr<ChildRegistry>(new ChildRegistry(std::move(dir), std::move(boot_id)));
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    return base::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  }
+  char header[kHeaderSize] = {};
+  std::memcpy(header, kMagic, sizeof kMagic);
+  std::memcpy(header + sizeof kMagic, boot_id.data(), boot_id.size());
+
+  // What an earlier run of this boot left: a header from another boot (or none) names nothing.
+  std::vector<Entry> leftovers;
+  char old_header[kHeaderSize];
+  if (::pread(fd.get(), old_header, kHeaderSize, 0) == static_cast<ssize_t>(kHeaderSize) &&
+      std::memcmp(old_header, header, kHeaderSize) == 0) {
+    Slot slots[256];
+    for (off_t at = kHeaderSize;;) {
+      ssize_t n = ::pread(fd.get(), slots, sizeof slots, at);
+      if (n <= 0) break;
+      for (size_t i = 0; i < static_cast<size_t>(n) / kSlotSize; ++i) {
+        if (slots[i].spawned_at != 0 && slots[i].pid > 1) {
+          leftovers.push_back({slots[i].pid, slots[i].spawned_at});
+        }
+      }
+      at += n;
+    }
+  }
+  if (::ftruncate(fd.get(), 0) != 0 ||
+      ::pwrite(fd.get(), header, kHeaderSize, 0) != static_cast<ssize_t>(kHeaderSize)) {
+    return base::Unavailable("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return std::unique_ptr<ChildRegistry>(
+      new ChildRegistry(std::move(path), std::move(fd), std::move(leftovers)));
 }
 
 int64_t ChildRegistry::Now() {
@@ -77,36 +117,56 @@ int64_t ChildRegistry::Now() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-std::string ChildRegistry::PathOf(pid_t pid) const { return dir_ + "/" + std::to_string(pid); }
-
 void ChildRegistry::Add(pid_t pid, int64_t spawned_at) {
-  std::string target = boot_id_ + " " + std::to_string(spawned_at);
-  (void)symlink(target.c_str(), PathOf(pid).c_str());  // best effort (see the header)
+  std::lock_guard<std::mutex> lock(mu_);
+  uint32_t slot = next_slot_;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    ++next_slot_;
+  }
+  const Slot entry{spawned_at, pid, 0};
+  if (::pwrite(fd_.get(), &entry, kSlotSize, OffsetOf(slot)) == static_cast<ssize_t>(kSlotSize)) {
+    slot_of_[pid] = slot;
+  } else {
+    free_slots_.push_back(slot);  // best effort (see the header)
+  }
 }
 
-void ChildRegistry::Remove(pid_t pid) { (void)unlink(PathOf(pid).c_str()); }
+void ChildRegistry::Remove(pid_t pid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slot_of_.find(pid);
+  if (it == slot_of_.end()) return;
+  const Slot empty{};
+  (void)::pwrite(fd_.get(), &empty, kSlotSize, OffsetOf(it->second));
+  free_slots_.push_back(it->second);
+  slot_of_.erase(it);
+}
+
+size_t ChildRegistry::Recorded() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  size_t n = 0;
+  Slot slot{};
+  for (uint32_t i = 0; i < next_slot_; ++i) {
+    if (::pread(fd_.get(), &slot, kSlotSize, OffsetOf(i)) == static_cast<ssize_t>(kSlotSize) &&
+        slot.spawned_at != 0) {
+      ++n;
+    }
+  }
+  return n;
+}
 
 int ChildRegistry::KillLeftovers() {
   int killed = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
-    const std::string path = entry.path().string();
-    pid_t pid = 0;
-    char target[128];
-    ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
-    if (n > 0 && ParseNumber(std::string_view(entry.path().filename().string()), pid) && pid > 1) {
-      std::string_view t(target, static_cast<size_t>(n));
-      size_t space = t.find(' ');
-      int64_t spawned_at = 0;
-      if (space != std::string_view::npos && t.substr(0, space) == boot_id_ &&
-          ParseNumber(t.substr(space + 1), spawned_at) && IsTheRecordedChild(pid, spawned_at)) {
-        ::kill(-pid, SIGKILL);
-        ::kill(pid, SIGKILL);
-        ++killed;
-      }
+  for (const Entry& e : leftovers_) {
+    if (IsTheRecordedChild(e.pid, e.spawned_at)) {
+      ::kill(-e.pid, SIGKILL);
+      ::kill(e.pid, SIGKILL);
+      ++killed;
     }
-    (void)unlink(path.c_str());
   }
+  leftovers_.clear();
   return killed;
 }
 

@@ -1,15 +1,18 @@
-// ChildRegistry: the process groups this server has started and not yet reaped, kept as one
-// entry per child in a directory of the data dir, so that the next start after the server was
-// killed (kill -9, the OOM killer, a crash) stops the children it left running before their
-// jobs run again: without it a job's second attempt would run beside its first.
+// ChildRegistry: the process groups this server has started and not yet reaped, kept in a small
+// file of the data dir, so that the next start after the server was killed (kill -9, the OOM
+// killer, a crash) stops the children it left running before their jobs run again: without it
+// a job's second attempt would run beside its first.
 //
-// An entry is a symlink named after the child's pid whose target is "<boot id> <time>": the
-// boot it started in and CLOCK_BOOTTIME in ms just before the spawn. One syscall to add, one to
-// remove. KillLeftovers() kills a leftover group only when /proc shows a process with that pid
-// that leads its own group and started in that boot within seconds after that time, so a pid
-// reused by an unrelated process is never signalled.
+// The file is a 64-byte header ("LHCHILD1" and the boot id) followed by 16-byte slots, one per
+// child: CLOCK_BOOTTIME in ms just before the spawn (0 = free slot) and the pid. Adding and
+// removing a child is one pwrite of its slot: no file is created per child, and nothing is
+// synced (a killed process leaves its writes in the page cache; a power loss leaves no child).
+// Open() reads what an earlier run left and starts the file afresh; KillLeftovers() then kills
+// a leftover group only when /proc shows a process with that pid that leads its own group and
+// started in the same boot within seconds after the recorded time, so a pid reused by an
+// unrelated process is never signalled.
 //
-// Recording is best effort: a child whose entry could not be written (a full disk) runs all the
+// Recording is best effort: a child whose slot could not be written (a full disk) runs all the
 // same, as it did before this registry existed.
 // Thread-safety: Add() and Remove() may be called from any thread.
 #pragma once
@@ -18,16 +21,21 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
+#include "runtime/process/unique_fd.h"
 #include "base/status.h"
 
 namespace longhaul::runtime::process {
 
 class ChildRegistry {
  public:
-  // Creates `dir` (and its parents) when missing.
-  static base::Result<std::unique_ptr<ChildRegistry>> Open(std::string dir);
+  // Opens (creates) the file at `path`, remembers the children an earlier run recorded there
+  // and empties it.
+  static base::Result<std::unique_ptr<ChildRegistry>> Open(std::string path);
 
   // The time to record for a child about to be spawned (CLOCK_BOOTTIME, ms).
   static int64_t Now();
@@ -35,21 +43,31 @@ class ChildRegistry {
   void Add(pid_t pid, int64_t spawned_at);
   // Forgets `pid` once it has been reaped.
   void Remove(pid_t pid);
+  // How many children are recorded in the file now.
+  size_t Recorded() const;
 
-  // Kills (SIGKILL) the process groups that entries left by an earlier run still name, and
-  // removes every entry. Returns how many groups were killed. For startup, before any child of
-  // this run is spawned.
+  // Kills (SIGKILL) the process groups an earlier run left recorded, once. Returns how many
+  // groups were killed. For startup, before any child of this run is spawned.
   int KillLeftovers();
 
-  const std::string& dir() const { return dir_; }
+  const std::string& path() const { return path_; }
 
  private:
-  ChildRegistry(std::string dir, std::string boot_id)
-      : dir_(std::move(dir)), boot_id_(std::move(boot_id)) {}
-  std::string PathOf(pid_t pid) const;
+  struct Entry {
+    pid_t pid;
+    int64_t spawned_at;
+  };
+  ChildRegistry(std::string path, UniqueFd fd, std::vector<Entry> leftovers)
+      : path_(std::move(path)), fd_(std::move(fd)), leftovers_(std::move(leftovers)) {}
 
-  const std::string dir_;
-  const std::string boot_id_;
+  const std::string path_;
+  const UniqueFd fd_;
+  std::vector<Entry> leftovers_;
+
+  mutable std::mutex mu_;
+  std::unordered_map<pid_t, uint32_t> slot_of_;  // guarded by mu_
+  std::vector<uint32_t> free_slots_;             // guarded by mu_
+  uint32_t next_slot_ = 0;                       // guarded by mu_
 };
 
 }  // namespace longhaul::runtime::process

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
+#include <cstring>
 #include <fstream>
 
 #include "runtime/process/child_process.h"
@@ -14,19 +14,10 @@ namespace {
 
 using testing::TempDir;
 
-std::unique_ptr<ChildRegistry> OpenIn(const TempDir& dir) {
-  auto r = ChildRegistry::Open(dir.File("children"));
+std::unique_ptr<ChildRegistry> OpenAt(const std::string& path) {
+  auto r = ChildRegistry::Open(path);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? std::move(*r) : nullptr;
-}
-
-size_t Entries(const std::string& dir) {
-  size_t n = 0;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    (void)e;
-    ++n;
-  }
-  return n;
 }
 
 ChildProcess SpawnSleep(ChildRegistry* registry) {
@@ -39,63 +30,90 @@ ChildProcess SpawnSleep(ChildRegistry* registry) {
   return std::move(*child);
 }
 
+std::string BootId() {
+  std::string boot_id;
+  std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), boot_id);
+  return boot_id;
+}
+
+// A table as an earlier run would have left it (the format in docs/on-disk-format.md).
+void WriteTable(const std::string& path, const std::string& boot_id,
+                const std::vector<std::pair<int32_t, int64_t>>& slots) {
+  std::string bytes(64, '\0');
+  std::memcpy(bytes.data(), "LHCHILD1", 8);
+  std::memcpy(bytes.data() + 8, boot_id.data(), boot_id.size());
+  for (const auto& [pid, spawned_at] : slots) {
+    char slot[16] = {};
+    std::memcpy(slot, &spawned_at, 8);
+    std::memcpy(slot + 8, &pid, 4);
+    bytes.append(slot, sizeof slot);
+  }
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
 TEST(ChildRegistry, RecordsAChildUntilItIsReaped) {
   TempDir dir;
-  auto registry = OpenIn(dir);
-  ChildProcess child = SpawnSleep(registry.get());
-  EXPECT_TRUE(std::filesystem::is_symlink(registry->dir() + "/" + std::to_string(child.pid())));
-  child.SignalGroup(SIGKILL);
-  child.Reap();
-  EXPECT_EQ(Entries(registry->dir()), 0u);
+  auto registry = OpenAt(dir.File("children.tab"));
+  ChildProcess first = SpawnSleep(registry.get());
+  ChildProcess second = SpawnSleep(registry.get());
+  EXPECT_EQ(registry->Recorded(), 2u);
+  first.SignalGroup(SIGKILL);
+  first.Reap();
+  EXPECT_EQ(registry->Recorded(), 1u);
+  ChildProcess third = SpawnSleep(registry.get());  // takes the freed slot
+  EXPECT_EQ(registry->Recorded(), 2u);
+  for (ChildProcess* c : {&second, &third}) {
+    c->SignalGroup(SIGKILL);
+    c->Reap();
+  }
+  EXPECT_EQ(registry->Recorded(), 0u);
 }
 
 TEST(ChildRegistry, KillLeftoversStopsTheRecordedGroupAndForgetsIt) {
   TempDir dir;
-  auto first_run = OpenIn(dir);
+  auto first_run = OpenAt(dir.File("children.tab"));
   ChildProcess child = SpawnSleep(first_run.get());
-  // As the next start would, on the same directory.
-  auto next_run = OpenIn(dir);
+  // As the next start would, on the same file.
+  auto next_run = OpenAt(dir.File("children.tab"));
+  EXPECT_EQ(next_run->Recorded(), 0u);
   EXPECT_EQ(next_run->KillLeftovers(), 1);
-  EXPECT_EQ(Entries(next_run->dir()), 0u);
+  EXPECT_EQ(next_run->KillLeftovers(), 0);
   int status = child.Reap();
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
 }
 
 TEST(ChildRegistry, KillLeftoversNeverSignalsAProcessThatIsNotTheRecordedOne) {
   TempDir dir;
-  auto registry = OpenIn(dir);
-  ChildProcess child = SpawnSleep(nullptr);  // not recorded: entries below only name it
-  const std::string pid = std::to_string(child.pid());
-  std::string boot_id;
-  std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), boot_id);
   const int64_t now = ChildRegistry::Now();
-  // Its pid recorded an hour before it started, and (in a second registry) an hour after; a
-  // pid from another boot; a pid that does not exist; garbage.
-  ASSERT_EQ(symlink((boot_id + " " + std::to_string(now - 3600 * 1000)).c_str(),
-                    (registry->dir() + "/" + pid).c_str()),
-            0);
-  std::filesystem::create_directories(dir.File("other"));
-  ASSERT_EQ(symlink((boot_id + " " + std::to_string(now + 3600 * 1000)).c_str(),
-                    (dir.File("other") + "/" + pid).c_str()),
-            0);
-  std::filesystem::create_directories(dir.File("boot"));
-  ASSERT_EQ(symlink(("00000000-0000-0000-0000-000000000000 " + std::to_string(now)).c_str(),
-                    (dir.File("boot") + "/" + pid).c_str()),
-            0);
-  ASSERT_EQ(symlink((boot_id + " " + std::to_string(now)).c_str(),
-                    (registry->dir() + "/999999999").c_str()),
-            0);
-  std::ofstream(registry->dir() + "/not-a-pid") << "x";
-  EXPECT_EQ(registry->KillLeftovers(), 0);
-  EXPECT_EQ(Entries(registry->dir()), 0u);
-  for (const char* name : {"other", "boot"}) {
-    auto more = ChildRegistry::Open(dir.File(name));
-    ASSERT_TRUE(more.ok());
-    EXPECT_EQ((*more)->KillLeftovers(), 0) << name;
+  ChildProcess child = SpawnSleep(nullptr);  // not recorded: the tables below only name it
+  const std::string boot_id = BootId();
+  // Its pid recorded an hour before it started and an hour after; a pid that does not exist;
+  // its pid from another boot; a file that is not a table.
+  WriteTable(dir.File("times"), boot_id,
+             {{child.pid(), now - 3600 * 1000}, {child.pid(), now + 3600 * 1000},
+              {999999999, now}});
+  WriteTable(dir.File("boot"), "00000000-0000-0000-0000-000000000000", {{child.pid(), now}});
+  std::ofstream(dir.File("garbage")) << "not a table at all, but long enough to hold a slot or two";
+  for (const char* name : {"times", "boot", "garbage"}) {
+    auto registry = OpenAt(dir.File(name));
+    ASSERT_NE(registry, nullptr);
+    EXPECT_EQ(registry->KillLeftovers(), 0) << name;
+    EXPECT_EQ(registry->Recorded(), 0u) << name;
   }
   EXPECT_FALSE(child.Exited());
-  child.SignalGroup(SIGKILL);
-  child.Reap();
+  // The same table naming it at its real start time would kill it: the cases above were real.
+  WriteTable(dir.File("right"), boot_id, {{child.pid(), now}});
+  EXPECT_EQ(OpenAt(dir.File("right"))->KillLeftovers(), 1);
+  int status = child.Reap();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+}
+
+TEST(ChildRegistry, OpenFailsWithTheReasonWhenTheFileCannotBeOpened) {
+  TempDir dir;
+  auto r = ChildRegistry::Open(dir.File("missing/children.tab"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("missing/children.tab"), std::string::npos)
+      << r.status().message();
 }
 
 }  // namespace
