@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <strings.h>
 
+#include "ingest/json_pointer_scan.h"
 #include "ingest/route_table.h"
 
 namespace longhaul::ingest {
@@ -30,6 +31,19 @@ std::optional<std::string> FindQueryParam(std::string_view query, std::string_vi
   return std::nullopt;
 }
 
+std::optional<std::string> KeyExtractor::FromParsedBody(const std::string& pointer) {
+  if (!body_) {
+    boost::system::error_code ec;
+    body_ = boost::json::parse(req_.body, ec, &memory_);  // valid: the scan said so
+  }
+  boost::system::error_code ec;
+  const boost::json::value* found = body_->find_pointer(pointer, ec);
+  if (found == nullptr || found->is_null() || (found->is_string() && found->get_string().empty())) {
+    return std::nullopt;
+  }
+  return found->is_string() ? std::string(found->get_string()) : boost::json::serialize(*found);
+}
+
 base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
                                                 std::string_view what) {
   using Kind = config::KeySource::Kind;
@@ -44,27 +58,30 @@ base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
       if (auto q = FindQueryParam(req_.query, source.name); q && !q->empty()) value = *q;
       break;
     case Kind::kJsonPointer: {
-      if (!body_parsed_) {
-        body_parsed_ = true;
-        boost::system::error_code ec;
-        boost::json::value v = boost::json::parse(req_.body, ec, &memory_);
-        if (!ec) {
-          body_ = std::move(v);
-          body_is_json_ = true;
-        }
+      // One validating pass finds a scalar key without building the document; objects and
+      // arrays (their serialized text is the key) and unusual pointers take the full parse.
+      PointerScan scan;
+      if (body_is_json_.value_or(true)) {
+        scan = ScanJsonPointer(req_.body, source.name);
+        body_is_json_ = scan.outcome != PointerScan::Outcome::kInvalidJson;
       }
-      if (!body_is_json_) {
+      if (!*body_is_json_) {
         if (source.lenient) return std::string();
         return base::InvalidArgument(std::string(what) + " " + source.name +
                                      " needs a JSON body, and the body is not valid JSON");
       }
-      boost::system::error_code ec;
-      const boost::json::value* found = body_->find_pointer(source.name, ec);
-      // An empty string is no key, as an empty header or query value is.
-      if (found != nullptr && !found->is_null() &&
-          !(found->is_string() && found->get_string().empty())) {
-        value = found->is_string() ? std::string(found->get_string())
-                                   : boost::json::serialize(*found);
+      switch (scan.outcome) {
+        case PointerScan::Outcome::kString:
+        case PointerScan::Outcome::kOther:
+          // An empty string is no key, as an empty header or query value is.
+          if (!scan.text.empty()) value = std::move(scan.text);
+          break;
+        case PointerScan::Outcome::kContainer:
+        case PointerScan::Outcome::kUnsupported:
+          value = FromParsedBody(source.name);
+          break;
+        default:
+          break;
       }
       break;
     }

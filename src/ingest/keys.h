@@ -1,5 +1,6 @@
 // Extracts idempotency and ordering keys from a request: a header, a query parameter, or a
-// JSON pointer into the body (parsed at most once per request).
+// JSON pointer into the body (scanned once per pointer; parsed at most once, for keys that are
+// objects or arrays).
 // Thread-safety: a KeyExtractor belongs to one request.
 #pragma once
 
@@ -27,13 +28,15 @@ class KeyExtractor {
   base::Result<std::string> Extract(const config::KeySource& source, std::string_view what);
 
  private:
+  // The value at `pointer` in the parsed body (parsed on first use; the body is valid JSON).
+  std::optional<std::string> FromParsedBody(const std::string& pointer);
+
   const store::Request& req_;
+  std::optional<bool> body_is_json_;  // known after the first scan
   // The parsed body lives here: a typical webhook body parses without touching the heap.
   unsigned char arena_[4096];
   boost::json::monotonic_resource memory_{arena_, sizeof arena_};
   std::optional<boost::json::value> body_;  // declared after memory_: destroyed before it
-  bool body_parsed_ = false;
-  bool body_is_json_ = false;
 };
 
 // The value of a header (case-insensitive), or nullopt.
