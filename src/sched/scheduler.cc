@@ -94,7 +94,10 @@ void Scheduler::WakeFor(const std::string& function) {
   if (wake_) return;
   if (const config::Function* fn = config_ ? config_->FindFunction(function) : nullptr) {
     auto it = running_by_function_.find(fn->name);
-    if (it != running_by_function_.end() && it->second >= fn->concurrency) return;
+    if (it != running_by_function_.end() && it->second >= fn->concurrency) {
+      starved_.insert(fn->name);  // the slot that frees first wakes the loop
+      return;
+    }
   }
   wake_ = true;
   cv_.notify_one();
@@ -170,6 +173,11 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
       std::lock_guard<std::mutex> lock(mu_);
       if (stopping_) return;
       free = fn.concurrency - running_by_function_[fn.name];
+      if (free <= 0) {
+        starved_.insert(fn.name);
+      } else {
+        starved_.erase(fn.name);
+      }
     }
     if (free <= 0) continue;
     store::ClaimRequest req = ClaimRequestFor(fn, free, clock_.Now());
@@ -273,12 +281,15 @@ void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg
   QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
 }
 
-void Scheduler::ReleaseSlotLocked(const std::string& job_id, const std::string& function) {
+void Scheduler::ReleaseSlotLocked(const std::string& job_id, const std::string& function,
+                                  bool nothing_due) {
   running_.erase(job_id);
   running_by_function_[function]--;
   attempts_--;
-  wake_ = true;
-  cv_.notify_one();
+  if (!nothing_due || starved_.erase(function) > 0) {
+    wake_ = true;
+    cv_.notify_one();
+  }
   drained_.notify_all();
 }
 
@@ -322,12 +333,13 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
                            const config::Function* fn,
                            std::shared_ptr<runtime::CancelToken> cancel) {
   for (;;) {
-    std::optional<store::Job> next = RunOne(job, cfg, *fn, *cancel);
+    bool released = false;
+    std::optional<store::Job> next = RunOne(job, cfg, *fn, *cancel, released);
     std::lock_guard<std::mutex> lock(mu_);
     if (!next || stopping_) {
       // A next job claimed while shutting down stays leased to this node: Shutdown() puts it
       // back in the queue with the others.
-      ReleaseSlotLocked(job.id, fn->name);
+      if (!released) ReleaseSlotLocked(job.id, fn->name, false);
       return;
     }
     // The slot passes to the next job: running_by_function_ and attempts_ stay as they are.
@@ -341,7 +353,7 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
 std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             const std::shared_ptr<const config::Config>& cfg,
                                             const config::Function& fn,
-                                            runtime::CancelToken& cancel) {
+                                            runtime::CancelToken& cancel, bool& released) {
   SetThreadNice(cfg->server.job_nice);
   log_.Info("job.started", {{"job", job.id},
                             {"function", fn.name},
@@ -394,13 +406,23 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     // not on the writer; a waiter that subscribes meanwhile reads it back below.
     std::shared_ptr<const store::Job> recorded;
     if (hub_.HasWaiters(job.id)) recorded = std::make_shared<const store::Job>(Recorded(job, c));
+    bool claimed_with_outcome = false;
     auto tell_waiters = [&] {
+      if (claimed_with_outcome && claimed.empty()) {
+        // Nothing was due for this slot when the outcome committed: free it before anyone
+        // hears of the outcome, so that a caller's next request finds it free (and the loop
+        // is woken only if work waits for it).
+        std::lock_guard<std::mutex> lock(mu_);
+        ReleaseSlotLocked(job.id, fn.name, true);
+        released = true;
+      }
       if (recorded) hub_.Notify(job.id, store::IsTerminal(recorded->state) ? recorded : nullptr);
     };
     if (take_next) {
       // This slot's next job comes with the outcome's commit (no round through the loop).
       store::ClaimRequest req = ClaimRequestFor(fn, 1, now);
       req.expired = &expired;
+      req.claimed_with_outcome = &claimed_with_outcome;
       s = store_.CompleteAndClaim(c, req, &claimed, tell_waiters);
     } else {
       s = store_.Complete(c);

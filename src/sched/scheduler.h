@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,15 +103,20 @@ class Scheduler {
   // Queues the attempt of a job whose slot is taken (running_, attempts_); mu_ held.
   void QueueAttemptLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
                           const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
-  // Frees the slot of a job that ended or never started; mu_ held.
-  void ReleaseSlotLocked(const std::string& job_id, const std::string& function);
+  // Frees the slot of a job that ended or never started, and wakes the loop to fill it unless
+  // `nothing_due` (a claim for the slot found nothing) and no work waited for a slot since
+  // (starved_); mu_ held.
+  void ReleaseSlotLocked(const std::string& job_id, const std::string& function,
+                         bool nothing_due);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                   const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
   // Runs `job`'s attempt and records its outcome; returns the function's next job when the
-  // record claimed one for this slot (Store::CompleteAndClaim).
+  // record claimed one for this slot (Store::CompleteAndClaim). Sets `released` when it freed
+  // the slot itself (nothing was due: freed before the outcome's waiters hear of it).
   std::optional<store::Job> RunOne(const store::Job& job,
                                    const std::shared_ptr<const config::Config>& cfg,
-                                   const config::Function& fn, runtime::CancelToken& cancel);
+                                   const config::Function& fn, runtime::CancelToken& cancel,
+                                   bool& released);
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
                                       base::TimePoint now) const;
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
@@ -139,6 +145,9 @@ class Scheduler {
   bool stopped_ = false;
   std::unordered_map<std::string, Running> running_;  // by job id
   std::map<std::string, int> running_by_function_;
+  // Functions whose due work found no free slot (WakeFor, ClaimOnce): freeing one of their
+  // slots wakes the loop.
+  std::set<std::string> starved_;
   std::deque<std::function<void()>> attempts_queue_;  // attempts waiting for a thread
   int attempts_ = 0;      // attempts launched and not yet finished
   int threads_ = 0;       // attempt threads alive

@@ -29,6 +29,9 @@ struct ClaimRequest {
   // When set, receives the jobs (with their requests) that this Claim moved to dead because
   // they passed expires_at, so the caller can report them (Lambda's EventAgeExceeded).
   std::vector<Job>* expired = nullptr;
+  // CompleteAndClaim only: when set, becomes true once this claim has committed together with
+  // the outcome, before `recorded` runs (it stays false when the outcome was recorded alone).
+  bool* claimed_with_outcome = nullptr;
 };
 
 struct Completion {

@@ -377,8 +377,10 @@ Status SqliteStore::CompleteAndClaim(const Completion& done, const ClaimRequest&
                                      const std::function<void()>& recorded) {
   Status completed = base::Internal("complete did not run");
   const std::function<void()> on_commit = [&] {
+    if (next.claimed_with_outcome != nullptr) *next.claimed_with_outcome = true;
     if (completed.ok() && recorded) recorded();
   };
+  if (next.claimed_with_outcome != nullptr) *next.claimed_with_outcome = false;
   Status s = RunWrite([&](Connection& c) {
     claimed->clear();
     if (next.expired != nullptr) next.expired->clear();
