@@ -104,9 +104,9 @@ base::Status CheckJsonPayload(std::string_view body) {
 
 std::string FunctionArn(std::string_view region, std::string_view name,
                         std::string_view qualifier) {
-  std::string arn = "arn:aws:lambda:" + std::string(region) + ":000000000000:function:" +
-                    std::string(name);
-  if (!qualifier.empty()) arn += ":" + std::string(qualifier);
+  std::string arn = "arn:aws:lambda:";
+  arn.append(region).append(":000000000000:function:").append(name);
+  if (!qualifier.empty()) arn.append(":").append(qualifier);
   return arn;
 }
 

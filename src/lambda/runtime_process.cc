@@ -19,32 +19,13 @@ namespace longhaul::lambda {
 namespace {
 
 using runtime::process::ChildProcess;
+using runtime::process::ReadAvailable;
 using runtime::process::TailCapture;
 using runtime::process::UniqueFd;
 
 constexpr base::Duration kTick = std::chrono::milliseconds(50);
 constexpr int kReadsPerWake = 16;
 constexpr int kFinalReads = 64;
-
-// Reads what is available from `fd` (up to `max_reads` chunks) and passes it to `sink`; closes
-// `fd` at end of file or on an error.
-template <typename Sink>
-void ReadAvailable(UniqueFd& fd, std::vector<char>& buffer, int max_reads, Sink&& sink) {
-  for (int i = 0; i < max_reads && fd.valid(); ++i) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n > 0) {
-      sink(std::string_view(buffer.data(), static_cast<size_t>(n)));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return;
-    }
-    fd.Reset();
-  }
-}
 
 void DrainEventFd(int fd) {
   uint64_t value = 0;
@@ -160,10 +141,9 @@ void RuntimeProcess::DrainOutput() {
   if (!child_) {
     return;
   }
-  std::vector<char>& buffer = runtime::process::PipeReadBuffer();
   auto sink = [this](std::string_view data) { idle_output_.Append(data); };
-  ReadAvailable(child_->stdout_fd(), buffer, kReadsPerWake, sink);
-  ReadAvailable(child_->stderr_fd(), buffer, kReadsPerWake, sink);
+  ReadAvailable(child_->stdout_fd(), kReadsPerWake, sink);
+  ReadAvailable(child_->stderr_fd(), kReadsPerWake, sink);
 }
 
 std::optional<int> RuntimeProcess::MaxMemoryUsedMb() const {
@@ -224,7 +204,6 @@ InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& canc
     taken = true;
     output.Append(data);
   };
-  std::vector<char>& buffer = runtime::process::PipeReadBuffer();
   api_->Offer(std::move(d));
 
   for (;;) {
@@ -266,8 +245,8 @@ InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& canc
       timespec tick{0, kTick.count() * 1'000'000};
       nanosleep(&tick, nullptr);
     }
-    ReadAvailable(child_->stdout_fd(), buffer, kReadsPerWake, out_sink);
-    ReadAvailable(child_->stderr_fd(), buffer, kReadsPerWake, err_sink);
+    ReadAvailable(child_->stdout_fd(), kReadsPerWake, out_sink);
+    ReadAvailable(child_->stderr_fd(), kReadsPerWake, err_sink);
     DrainEventFd(wake_->get());
   }
 
@@ -279,8 +258,8 @@ InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& canc
     child_->SignalGroup(SIGKILL);
   }
   // What the runtime wrote before it answered is in the pipes by now.
-  ReadAvailable(child_->stdout_fd(), buffer, kFinalReads, out_sink);
-  ReadAvailable(child_->stderr_fd(), buffer, kFinalReads, err_sink);
+  ReadAvailable(child_->stdout_fd(), kFinalReads, out_sink);
+  ReadAvailable(child_->stderr_fd(), kFinalReads, err_sink);
   if (result.end == InvokeResult::End::kExited) {
     result.wait_status = child_->Reap();
   }

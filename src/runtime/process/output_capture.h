@@ -4,10 +4,15 @@
 // Thread-safety: plain values; not for concurrent use.
 #pragma once
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "runtime/process/unique_fd.h"
 
 namespace longhaul::runtime::process {
 
@@ -15,6 +20,24 @@ namespace longhaul::runtime::process {
 // allocating and zeroing it for every attempt costs more than a short attempt's whole
 // supervision. Valid until the calling thread ends; pass what was read on before reading again.
 std::vector<char>& PipeReadBuffer();
+
+// Reads what `fd` (a non-blocking pipe) holds now into PipeReadBuffer(), at most `max_reads`
+// times, handing each piece to `sink(std::string_view)`; closes `fd` at end of file or on an
+// error (nothing more will come).
+template <typename Sink>
+void ReadAvailable(UniqueFd& fd, int max_reads, Sink&& sink) {
+  std::vector<char>& buffer = PipeReadBuffer();
+  for (int i = 0; i < max_reads && fd.valid(); ++i) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n > 0) {
+      sink(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return;
+    } else if (!(n < 0 && errno == EINTR)) {
+      fd.Reset();
+    }
+  }
+}
 
 class HeadCapture {
  public:

@@ -51,24 +51,6 @@ class ScopedSigpipeBlock {
 };
 
 // Reads what is available from `fd` into `sink`; closes `fd` at end of file or on error.
-template <typename Sink>
-void ReadAvailable(UniqueFd& fd, Sink& sink, std::vector<char>& buffer, int max_reads) {
-  for (int i = 0; i < max_reads && fd.valid(); ++i) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n > 0) {
-      sink.Append(std::string_view(buffer.data(), static_cast<size_t>(n)));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      return;
-    }
-    fd.Reset();  // end of file, or an error we cannot do anything about
-  }
-}
-
 // Writes the next part of `input` to stdin; closes stdin when done or when the child is gone.
 void WriteSome(UniqueFd& fd, std::string_view input, size_t& written) {
   while (fd.valid() && written < input.size()) {
@@ -105,7 +87,6 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   ScopedSigpipeBlock sigpipe_block;
   HeadCapture out(options.output_limit);
   TailCapture err(options.output_limit);
-  std::vector<char>& buffer = PipeReadBuffer();
   size_t written = 0;
   SuperviseResult result;
   // When the group gets SIGKILL after a stop; TimePoint::max(): not yet stopped.
@@ -163,9 +144,9 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
       if (fds[i].fd == child.stdin_fd().get()) {
         WriteSome(child.stdin_fd(), options.input, written);
       } else if (fds[i].fd == child.stdout_fd().get()) {
-        ReadAvailable(child.stdout_fd(), out, buffer, kReadsPerWake);
+        ReadAvailable(child.stdout_fd(), kReadsPerWake, [&](std::string_view d) { out.Append(d); });
       } else if (fds[i].fd == child.stderr_fd().get()) {
-        ReadAvailable(child.stderr_fd(), err, buffer, kReadsPerWake);
+        ReadAvailable(child.stderr_fd(), kReadsPerWake, [&](std::string_view d) { err.Append(d); });
       }
     }
   }
@@ -174,8 +155,8 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   child.SignalGroup(SIGKILL);
   child.stdin_fd().Reset();
   // What the child wrote before exiting is in the pipes; do not wait for stragglers' EOF.
-  ReadAvailable(child.stdout_fd(), out, buffer, kFinalReads);
-  ReadAvailable(child.stderr_fd(), err, buffer, kFinalReads);
+  ReadAvailable(child.stdout_fd(), kFinalReads, [&](std::string_view d) { out.Append(d); });
+  ReadAvailable(child.stderr_fd(), kFinalReads, [&](std::string_view d) { err.Append(d); });
   child.stdout_fd().Reset();
   child.stderr_fd().Reset();
   result.wait_status = child.Reap();
