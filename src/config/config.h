@@ -42,7 +42,7 @@ struct Server {
   int job_nice = 19;
   // WAL pages (4 KiB each) written since the last checkpoint that start the next one, on a
   // thread of its own; at 8x this many the writer checkpoints in its own commit (backstop).
-  int checkpoint_pages = 1000;
+  int checkpoint_pages = 250;
   Duration shutdown_grace = std::chrono::seconds(30);  // SIGTERM: running work may finish within
   Duration lease = std::chrono::seconds(30);           // a claimed job's lease, renewed while running
   Duration poll_interval = std::chrono::seconds(1);    // scheduler re-reads the store at least this often

@@ -74,7 +74,7 @@ struct SqliteOptions {
   size_t max_batch = 1024;             // ops (appends + blocking writes) per transaction
   size_t max_batch_bytes = 16u << 20;  // approx. bytes of appended jobs per transaction; 16 MiB
   size_t read_connections = 2;         // read pool size, at least 1
-  int checkpoint_frames = 1000;        // WAL frames (pages) that start a background checkpoint
+  int checkpoint_frames = 250;         // WAL frames (pages) that start a background checkpoint
   base::Duration busy_timeout = std::chrono::seconds(5);  // wait for another process's lock
   base::Clock* clock = nullptr;  // required, not owned, must outlive the store
 };
