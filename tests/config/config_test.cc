@@ -265,7 +265,7 @@ TEST(LoadConfig, Defaults) {
   EXPECT_EQ(s.max_connections, 10000);
   EXPECT_EQ(s.threads, 0);
   EXPECT_EQ(s.job_nice, 19);
-  EXPECT_EQ(s.checkpoint_pages, 1000);
+  EXPECT_EQ(s.checkpoint_pages, 250);
   EXPECT_EQ(s.shutdown_grace, seconds(30));
   EXPECT_EQ(s.lease, seconds(30));
   EXPECT_EQ(s.poll_interval, seconds(1));
