@@ -73,7 +73,7 @@ bool IsTheRecordedChild(pid_t pid, int64_t spawned_at) {
 
 }  // namespace
 
-base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(std::string path) {
+base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::string& path) {
   std::string boot_id = ReadFirstLine("/proc/sys/kernel/random/boot_id");
   if (boot_id.empty() || boot_id.size() > kHeaderSize - sizeof kMagic) {
     return base::Unavailable("cannot read /proc/sys/kernel/random/boot_id");
@@ -108,7 +108,7 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(std::string pat
     return base::Unavailable("cannot write " + path + ": " + std::strerror(errno));
   }
   return std::unique_ptr<ChildRegistry>(
-      new ChildRegistry(std::move(path), std::move(fd), std::move(leftovers)));
+      new ChildRegistry(std::move(fd), std::move(leftovers)));
 }
 
 int64_t ChildRegistry::Now() {

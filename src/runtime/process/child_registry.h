@@ -35,7 +35,7 @@ class ChildRegistry {
  public:
   // Opens (creates) the file at `path`, remembers the children an earlier run recorded there
   // and empties it.
-  static base::Result<std::unique_ptr<ChildRegistry>> Open(std::string path);
+  static base::Result<std::unique_ptr<ChildRegistry>> Open(const std::string& path);
 
   // The time to record for a child about to be spawned (CLOCK_BOOTTIME, ms).
   static int64_t Now();
@@ -50,17 +50,14 @@ class ChildRegistry {
   // groups were killed. For startup, before any child of this run is spawned.
   int KillLeftovers();
 
-  const std::string& path() const { return path_; }
-
  private:
   struct Entry {
     pid_t pid;
     int64_t spawned_at;
   };
-  ChildRegistry(std::string path, UniqueFd fd, std::vector<Entry> leftovers)
-      : path_(std::move(path)), fd_(std::move(fd)), leftovers_(std::move(leftovers)) {}
+  ChildRegistry(UniqueFd fd, std::vector<Entry> leftovers)
+      : fd_(std::move(fd)), leftovers_(std::move(leftovers)) {}
 
-  const std::string path_;
   const UniqueFd fd_;
   std::vector<Entry> leftovers_;
 

@@ -50,7 +50,6 @@ class ScopedSigpipeBlock {
   sigset_t old_;
 };
 
-// Reads what is available from `fd` into `sink`; closes `fd` at end of file or on error.
 // Writes the next part of `input` to stdin; closes stdin when done or when the child is gone.
 void WriteSome(UniqueFd& fd, std::string_view input, size_t& written) {
   while (fd.valid() && written < input.size()) {
