@@ -40,9 +40,6 @@ struct Server {
   // Niceness (0-19) of the threads that run attempts, and so of the processes they start:
   // background work gets the CPU that acknowledging requests does not need.
   int job_nice = 19;
-  // `job_nice: idle`: attempts and their processes also run under SCHED_IDLE, getting the CPU
-  // only when no other thread wants it (job_nice is then 19).
-  bool job_idle = false;
   // WAL pages (4 KiB each) written since the last checkpoint that start the next one, on a
   // thread of its own; at 8x this many the writer checkpoints in its own commit (backstop).
   int checkpoint_pages = 250;

@@ -1,6 +1,5 @@
 #include "sched/scheduler.h"
 
-#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -16,21 +15,13 @@ using Kind = store::Completion::Kind;
 
 namespace {
 
-// Gives the calling thread, and the processes it starts from now on, niceness `nice` and, when
-// `idle`, the SCHED_IDLE policy (config::Server::job_nice, job_idle). Linux keeps both per
-// thread. Going back down, or leaving SCHED_IDLE, needs CAP_SYS_NICE; without it the thread
-// keeps what it had until it ends (an idle attempt thread ends after kIdleThread).
-void SetThreadPriority(int nice, bool idle) {
-  thread_local int current_nice = 0;
-  thread_local bool current_idle = false;
-  if (idle != current_idle) {
-    sched_param param{};
-    if (sched_setscheduler(0, idle ? SCHED_IDLE : SCHED_OTHER, &param) == 0) current_idle = idle;
-  }
-  if (nice != current_nice &&
-      setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) == 0) {
-    current_nice = nice;
-  }
+// Gives the calling thread, and the processes it starts from now on, niceness `nice`
+// (config::Server::job_nice). Linux keeps the niceness per thread. Going back down needs
+// CAP_SYS_NICE; without it the thread keeps the higher value until it ends.
+void SetThreadNice(int nice) {
+  thread_local int current = 0;
+  if (nice == current) return;
+  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) == 0) current = nice;
 }
 
 // `job` (running) as store::Store::Complete(c) leaves it.
@@ -363,7 +354,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             const std::shared_ptr<const config::Config>& cfg,
                                             const config::Function& fn,
                                             runtime::CancelToken& cancel, bool& released) {
-  SetThreadPriority(cfg->server.job_nice, cfg->server.job_idle);
+  SetThreadNice(cfg->server.job_nice);
   log_.Info("job.started", {{"job", job.id},
                             {"function", fn.name},
                             {"attempt", std::to_string(job.attempts)}});

@@ -416,21 +416,6 @@ TEST(LoadConfig, ReportsEveryErrorSortedByLine) {
             "test.yaml:7: server.checkpoint_pages: must be from 1 to 100000000, got 0");
 }
 
-TEST(LoadConfig, JobNiceIsANicenessOrIdle) {
-  auto idle = Load("server:\n  job_nice: idle\n");
-  ASSERT_TRUE(idle.ok()) << idle.status().ToString();
-  EXPECT_TRUE((*idle)->server.job_idle);
-  EXPECT_EQ((*idle)->server.job_nice, 19);
-  auto seven = Load("server:\n  job_nice: 7\n");
-  ASSERT_TRUE(seven.ok()) << seven.status().ToString();
-  EXPECT_FALSE((*seven)->server.job_idle);
-  EXPECT_EQ((*seven)->server.job_nice, 7);
-  auto wrong = Load("server:\n  job_nice: lowest\n");
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.status().message(),
-            "test.yaml:2: server.job_nice: expected a niceness from 0 to 19, or idle");
-}
-
 TEST(LoadConfig, RetentionIsADurationZeroKeepsJobsAndItCoversEveryIdempotencyWindow) {
   auto kept = Load("server:\n  retention: 0s\n");
   ASSERT_TRUE(kept.ok()) << kept.status().ToString();

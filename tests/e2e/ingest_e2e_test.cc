@@ -296,32 +296,6 @@ TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   EXPECT_EQ(r->body, "7\n");
 }
 
-// `job_nice: idle` also puts attempts and their processes under SCHED_IDLE (policy 5 in
-// /proc/<pid>/stat); by default they keep the normal policy (0).
-TEST(IngestE2E, JobsRunUnderSchedIdleWhenAsked) {
-  const std::string functions =
-      "functions:\n"
-      "  policy:\n"
-      "    runtime: command\n"
-      "    command: [\"/bin/sh\", \"-c\", \"cut -d' ' -f41,19 /proc/self/stat\"]\n"
-      "routes:\n"
-      "  - path: /policy\n"
-      "    function: policy\n"
-      "    ack: sync\n";
-  ServerProcess by_default(functions);
-  by_default.Start();
-  auto r = by_default.Post("/policy", "");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->body, "19 0\n");  // niceness, policy
-
-  ServerProcess idle(functions, "  job_nice: idle\n");
-  idle.Start();
-  r = idle.Post("/policy", "");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(r->body, "19 5\n");
-}
-
 TEST(IngestE2E, SyncAutoAndPreferHeaders) {
   TempDir scratch;
   ServerProcess server(

@@ -1,6 +1,5 @@
 #include "config/internal/server_schema.h"
 
-#include <cctype>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -69,19 +68,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadDuration("idle_timeout", &server->idle_timeout, kPositive);
   r.ReadInt("max_connections", &server->max_connections, 1, INT32_MAX);
   r.ReadInt("threads", &server->threads, 0, 1024);
-  if (const Field* f = r.Get("job_nice")) {
-    // 0..19, or `idle`: nice 19 under SCHED_IDLE (the CPU only when nothing else wants it).
-    if (f->value.IsScalar() && f->value.Scalar() == "idle") {
-      server->job_nice = 19;
-      server->job_idle = true;
-    } else if (f->value.IsScalar() && !f->value.Scalar().empty() &&
-               (std::isdigit(static_cast<unsigned char>(f->value.Scalar()[0])) ||
-                f->value.Scalar()[0] == '-')) {
-      if (auto v = ctx.Int(*f, 0, 19)) server->job_nice = static_cast<int>(*v);
-    } else {
-      ctx.Error(*f, "expected a niceness from 0 to 19, or idle");
-    }
-  }
+  r.ReadInt("job_nice", &server->job_nice, 0, 19);
   r.ReadInt("checkpoint_pages", &server->checkpoint_pages, 1, 100000000);
   r.ReadDuration("shutdown_grace", &server->shutdown_grace, base::Duration(0));
   r.ReadDuration("lease", &server->lease, std::chrono::seconds(1));
