@@ -113,8 +113,14 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
                                                " " + std::string(path)));
 }
 
+base::Duration AdminHandler::SettleTime(const std::string& id) const {
+  // A caller may have the job's answer before its outcome is recorded (a synchronous invoke):
+  // whoever looks it up next waits for the record, so that what they see is not older.
+  return deps_.scheduler.AnsweredUnrecorded(id) ? std::chrono::seconds(5) : base::Duration{0};
+}
+
 asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
-  auto job = co_await http::Offload(deps_.pool, [this, &id] { return deps_.store.Get(id); });
+  auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, SettleTime(id));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
   co_return JsonResponse(200, JobToJson(*job, true));
 }
@@ -127,7 +133,8 @@ asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
     if (!d.ok()) co_return http::ErrorResponse(d.status());
     wait = std::min<base::Duration>(*d, std::chrono::minutes(15));
   }
-  auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait);
+  auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id,
+                                         std::max(wait, SettleTime(id)));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
   co_return ingest::OutcomeResponse(*job, deps_.status_base + "/jobs/" + id);
 }

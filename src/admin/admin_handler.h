@@ -28,6 +28,8 @@ class AdminHandler {
   void SetConfig(std::shared_ptr<const config::Config> config) { config_.store(std::move(config)); }
 
  private:
+  // How long a read of `id` waits for its outcome's record (Scheduler::AnsweredUnrecorded).
+  base::Duration SettleTime(const std::string& id) const;
   boost::asio::awaitable<http::Response> GetJob(const std::string& id);
   boost::asio::awaitable<http::Response> GetResult(const std::string& id, std::string_view query);
   boost::asio::awaitable<http::Response> ListJobs(std::string_view query);

@@ -225,7 +225,8 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     job.max_attempts = 1;  // Lambda retries only asynchronous invocations
     // The answer is the result, not an acknowledgement: no sync of its own for the record.
     job.acknowledged = false;
-    watch.emplace(deps.hub, job.id);
+    // Without a log tail to send, the function's answer can go out before it is recorded.
+    watch.emplace(deps.hub, job.id, !*tail);
   }
   auto appended = co_await ingest::Submit(deps, config, *fn, job, watch.has_value());
   if (!appended.ok()) co_return StoreError(appended.status());

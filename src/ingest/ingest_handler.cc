@@ -119,8 +119,10 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   job.idempotency_key = std::move(*idem);
   job.idempotency_window = route.idempotency_window;
   job.ordering_key = std::move(*order);
-  std::optional<JobWatch> watch;  // subscribed before the job exists: no first read
-  if (mode != config::AckMode::kAsync) watch.emplace(deps_.hub, job.id);
+  // Subscribed before the job exists: no first read. The response needs no logs, so it may go
+  // out as soon as the function answers.
+  std::optional<JobWatch> watch;
+  if (mode != config::AckMode::kAsync) watch.emplace(deps_.hub, job.id, true);
 
   auto appended = co_await Submit(deps_, snap->config, *fn, job, watch.has_value());
   if (!appended.ok()) {

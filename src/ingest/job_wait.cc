@@ -23,7 +23,8 @@ struct WaitState {
   std::function<void()> wake;            // guarded by mu: cancels the waiter's timer
 
   static sched::CompletionHub::Token Subscribe(sched::CompletionHub& hub, const std::string& id,
-                                               const std::shared_ptr<WaitState>& state) {
+                                               const std::shared_ptr<WaitState>& state,
+                                               bool takes_answer = false) {
     return hub.Subscribe(id, [state](std::shared_ptr<const store::Job> job) {
       std::function<void()> wake;
       {
@@ -33,16 +34,16 @@ struct WaitState {
         wake = state->wake;
       }
       if (wake) wake();
-    });
+    }, takes_answer);
   }
 };
 
 }  // namespace internal
 
-JobWatch::JobWatch(sched::CompletionHub& hub, const std::string& job_id)
+JobWatch::JobWatch(sched::CompletionHub& hub, const std::string& job_id, bool takes_answer)
     : hub_(hub),
       state_(std::make_shared<internal::WaitState>()),
-      token_(internal::WaitState::Subscribe(hub, job_id, state_)) {}
+      token_(internal::WaitState::Subscribe(hub, job_id, state_, takes_answer)) {}
 
 JobWatch::~JobWatch() { hub_.Unsubscribe(token_); }
 

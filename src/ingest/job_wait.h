@@ -3,7 +3,8 @@
 // over the stored job so no read is needed) and re-reads the store at least every second
 // (jobs finished by another node).
 // JobWatch: subscribes before the job is appended, so the wait that follows needs no first
-// read of a job that cannot have finished yet (sync routes and invokes).
+// read of a job that cannot have finished yet (sync routes and invokes), and may take the
+// job's answer as soon as the function gives it.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -31,7 +32,9 @@ struct WaitState;
 // Thread-safety: create, use and destroy on one coroutine; the hub may fire it from any thread.
 class JobWatch {
  public:
-  JobWatch(sched::CompletionHub& hub, const std::string& job_id);
+  // With `takes_answer`, the wait may end with the job's answer before it is recorded, without
+  // the attempt's logs (CompletionHub::NotifyAnswer).
+  JobWatch(sched::CompletionHub& hub, const std::string& job_id, bool takes_answer = false);
   ~JobWatch();  // unsubscribes
   JobWatch(const JobWatch&) = delete;
   JobWatch& operator=(const JobWatch&) = delete;

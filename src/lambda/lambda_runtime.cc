@@ -97,6 +97,28 @@ std::string ErrorText(const Report& r) {
   return text;
 }
 
+// The outcome's status and response for a report that answers the invocation (a response, an
+// error, a response too large); the process stays warm after each of them.
+runtime::Outcome AnswerFor(const runtime::Invocation& inv, Report report) {
+  runtime::Outcome out;
+  if (report.kind != Report::Kind::kResponse) {
+    Fail(out, base::Code::kUnknown, "function error: " + ErrorText(report), std::move(report.body));
+  } else if (IsInvokeRequest(inv.request)) {
+    out.response.status = 200;
+    out.response.headers = {{"Content-Type", "application/json"}};
+    out.response.body = std::move(report.body);
+  } else if (base::Result<store::Response> mapped = MapHttpApiResult(report.body); mapped.ok()) {
+    out.response = std::move(*mapped);
+  } else {
+    Fail(out, base::Code::kInvalidArgument,
+         "malformed function result: " + mapped.status().message(),
+         json::serialize(json::object{
+             {"errorMessage", "malformed function result: " + mapped.status().message()},
+             {"errorType", "Runtime.InvalidResponse"}}));
+  }
+  return out;
+}
+
 }  // namespace
 
 LambdaRuntime::LambdaRuntime(boost::asio::io_context& ioc, const base::Clock& clock,
@@ -176,7 +198,7 @@ base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
       pool.busy++;
       return p;
     }
-    if (pool.busy < fn.concurrency) {
+    if (pool.busy < fn.concurrency && pool.finishing == 0) {
       pool.busy++;
       return std::unique_ptr<RuntimeProcess>();
     }
@@ -191,11 +213,12 @@ base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
 }
 
 void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc,
-                            bool keep) {
+                            bool keep, bool answered) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     Pool& pool = pools_[fn.name];
     pool.busy--;
+    if (answered) pool.finishing--;
     if (proc && keep && fn.lambda.idle_timeout.count() > 0 && !stopping_) {
       proc->idle_since = clock_.Now();
       pool.idle.push_back(std::move(proc));
@@ -285,9 +308,23 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
                {"runtime_api", "127.0.0.1:" + std::to_string(proc->port())}});
   }
 
+  Delivery delivery = MakeDelivery(inv);
+  // Set on the I/O thread that receives the answer, before Invoke() can see the report.
+  std::optional<runtime::Outcome> answer;
+  if (inv.answered) {
+    delivery.on_answer = [this, &fn, &inv, &answer](const Report& report) {
+      answer = AnswerFor(inv, report);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        pools_[fn.name].finishing++;  // before the caller may send its next invocation
+      }
+      inv.answered(*answer);
+    };
+  }
   base::TimePoint begin = clock_.Now();
-  InvokeResult r = proc->Invoke(MakeDelivery(inv), cancel);
+  InvokeResult r = proc->Invoke(std::move(delivery), cancel);
   base::TimePoint end = clock_.Now();
+  const bool answered = answer.has_value();
 
   bool keep = false;
   std::string platform_line;
@@ -298,27 +335,10 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
       Report& report = *r.report;
       switch (report.kind) {
         case Report::Kind::kResponse:
-          keep = true;
-          if (IsInvokeRequest(inv.request)) {
-            out.response.status = 200;
-            out.response.headers = {{"Content-Type", "application/json"}};
-            out.response.body = std::move(report.body);
-          } else if (base::Result<store::Response> mapped = MapHttpApiResult(report.body);
-                     mapped.ok()) {
-            out.response = std::move(*mapped);
-          } else {
-            Fail(out, base::Code::kInvalidArgument,
-                 "malformed function result: " + mapped.status().message(),
-                 json::serialize(json::object{
-                     {"errorMessage", "malformed function result: " + mapped.status().message()},
-                     {"errorType", "Runtime.InvalidResponse"}}));
-          }
-          break;
         case Report::Kind::kError:
         case Report::Kind::kTooLarge:
           keep = true;
-          Fail(out, base::Code::kUnknown, "function error: " + ErrorText(report),
-               std::move(report.body));
+          out = answer ? std::move(*answer) : AnswerFor(inv, std::move(report));
           break;
         case Report::Kind::kInitError:
           stop_reason = "init error";
@@ -381,7 +401,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
         "lambda.process_stopped",
         {{"function", fn.name}, {"pid", std::to_string(proc->pid())}, {"reason", stop_reason}});
   }
-  Release(fn, std::move(proc), keep);
+  Release(fn, std::move(proc), keep, answered);
   return out;
 }
 

@@ -98,16 +98,21 @@ class LambdaRuntime final : public runtime::Runtime {
   struct Pool {
     std::vector<std::unique_ptr<RuntimeProcess>> idle;  // most recently released last
     int busy = 0;                                       // running an invocation, or being started
+    // Of the busy, those whose invocation has been answered: idle again in a moment, so a new
+    // invocation waits for one of them instead of starting a process.
+    int finishing = 0;
   };
 
   // Takes an idle process started from `key` (nullptr with a slot reserved: start one).
-  // Waits while `fn.concurrency` are busy, until the deadline or cancel.
+  // Waits while `fn.concurrency` are busy or one is finishing, until the deadline or cancel.
   base::Result<std::unique_ptr<RuntimeProcess>> Acquire(const config::Function& fn,
                                                         const std::string& key,
                                                         base::TimePoint deadline,
                                                         const runtime::CancelToken& cancel);
   // Gives the slot back; keeps `proc` warm when `keep` (and idle_timeout > 0), else stops it.
-  void Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc, bool keep);
+  // `answered`: the invocation's answer was told early (counted in Pool::finishing).
+  void Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc, bool keep,
+               bool answered = false);
   void JanitorLoop();
 
   boost::asio::io_context& ioc_;

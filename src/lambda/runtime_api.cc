@@ -97,6 +97,7 @@ void RuntimeApi::Offer(Delivery d) {
   std::lock_guard<std::mutex> lock(mu_);
   offered_ = std::move(d);
   report_.reset();
+  on_answer_ = nullptr;
   WakeWaiterLocked();
 }
 
@@ -111,6 +112,7 @@ void RuntimeApi::Abandon() {
   std::lock_guard<std::mutex> lock(mu_);
   offered_.reset();
   current_id_.clear();
+  on_answer_ = nullptr;
 }
 
 void RuntimeApi::Close() {
@@ -118,6 +120,7 @@ void RuntimeApi::Close() {
   closed_ = true;
   offered_.reset();
   current_id_.clear();
+  on_answer_ = nullptr;
   WakeWaiterLocked();
 }
 
@@ -149,6 +152,11 @@ void RuntimeApi::WakeWaiterLocked() {
 void RuntimeApi::ReportLocked(Report r) {
   if (!report_) {
     report_ = std::move(r);
+    if (on_answer_ && report_->kind != Report::Kind::kInitError) {
+      std::function<void(const Report&)> hook = std::move(on_answer_);
+      on_answer_ = nullptr;
+      hook(*report_);
+    }
   }
   if (on_report_) {
     on_report_();
@@ -183,6 +191,7 @@ std::optional<http::Response> RuntimeApi::TryNext(const std::shared_ptr<asio::st
   Delivery d = std::move(*offered_);
   offered_.reset();
   current_id_ = d.request_id;
+  on_answer_ = std::move(d.on_answer);
   delivered_at_ = clock_.Now();
   deliveries_++;
   http::Response res = http::MakeResponse(200, std::move(d.event), "application/json");

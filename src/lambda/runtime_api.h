@@ -39,6 +39,8 @@ namespace longhaul::lambda {
 // The largest response or error body a runtime may post: 6 MiB + 100 bytes, as the emulator.
 inline constexpr uint64_t kMaxPayloadBytes = 6291556;
 
+struct Report;
+
 // One invocation as the runtime receives it from /next.
 struct Delivery {
   std::string request_id;        // Lambda-Runtime-Aws-Request-Id
@@ -48,6 +50,10 @@ struct Delivery {
   std::string client_context;    // Lambda-Runtime-Client-Context (JSON); empty: not sent
   std::string cognito_identity;  // Lambda-Runtime-Cognito-Identity (JSON); empty: not sent
   std::string event;             // the body
+  // Optional: called once with the runtime's answer to this invocation (a response, an error,
+  // a response too large), as soon as it is posted: on the endpoint's I/O thread, with the
+  // API's lock held (quick, and no calls back into the API). Not called once abandoned.
+  std::function<void(const Report& answer)> on_answer;
 };
 
 // What the runtime reported. The runner ends the invocation on any report.
@@ -120,6 +126,7 @@ class RuntimeApi : public std::enable_shared_from_this<RuntimeApi> {
   std::optional<Delivery> offered_;  // waiting for /next
   std::string current_id_;           // handed out by /next, not answered yet
   std::optional<Report> report_;
+  std::function<void(const Report&)> on_answer_;  // of the invocation handed out
   std::shared_ptr<boost::asio::steady_timer> waiter_;  // the /next waiting now
   std::optional<base::TimePoint> initialized_at_;
   std::optional<base::TimePoint> delivered_at_;

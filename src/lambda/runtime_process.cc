@@ -252,6 +252,12 @@ InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& canc
 
   if (result.end != InvokeResult::End::kReport) {
     api_->Abandon();
+    // A report that came in before the invocation was dropped is its answer (and may have been
+    // told already: Delivery::on_answer).
+    if (std::optional<Report> report = api_->TakeReport()) {
+      result.end = InvokeResult::End::kReport;
+      result.report = std::move(report);
+    }
   }
   if (result.end == InvokeResult::End::kExited) {
     // The leader is a zombie, so its group id is still ours: end what it left running.

@@ -97,6 +97,7 @@ class RuntimeProcess {
 
   // Hands `d` to the runtime and blocks until it reports, the process exits, d.deadline passes
   // (by `clock`) or `cancel` fires; `cancel` and the deadline are checked at least every 50 ms.
+  // A report that comes in while the invocation is being given up still ends it as kReport.
   // Does not stop the process: after kExited, kDeadline or kCancelled the caller Stop()s it.
   InvokeResult Invoke(Delivery d, const runtime::CancelToken& cancel);
 

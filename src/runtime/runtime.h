@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,8 @@ class CancelToken {
   std::atomic<bool> cancelled_{false};
 };
 
+struct Outcome;
+
 struct Invocation {
   std::string job_id;
   int attempt = 1;  // 1-based
@@ -33,6 +36,11 @@ struct Invocation {
   store::Request request;
   std::string route;  // store::Job::route: the route key ("POST /hooks/{name}"), or "invoke"
   base::TimePoint deadline;  // the attempt is stopped (SIGTERM, then SIGKILL) at this time
+  // Optional. A runtime that learns the function's answer before its attempt is over (a Lambda
+  // runtime posts its response, then the logs are gathered) calls this once, from any thread,
+  // with the outcome's status and response and no logs; Run() still returns the whole outcome,
+  // with the same status and response. Must be quick: it runs on an I/O thread.
+  std::function<void(const Outcome& answer)> answered;
 };
 
 struct Outcome {

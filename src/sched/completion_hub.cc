@@ -4,12 +4,12 @@
 
 namespace longhaul::sched {
 
-CompletionHub::Token CompletionHub::Subscribe(const std::string& job_id,
-                                              Callback cb) {
+CompletionHub::Token CompletionHub::Subscribe(const std::string& job_id, Callback cb,
+                                              bool takes_answer) {
   std::lock_guard<std::mutex> lock(mu_);
   Token t = next_++;
   by_job_.emplace(job_id, t);
-  entries_.emplace(t, Entry{job_id, std::move(cb)});
+  entries_.emplace(t, Entry{job_id, std::move(cb), takes_answer});
   return t;
 }
 
@@ -27,21 +27,35 @@ void CompletionHub::Unsubscribe(Token token) {
   entries_.erase(it);
 }
 
-void CompletionHub::Notify(const std::string& job_id, std::shared_ptr<const store::Job> job) {
+template <typename Pick>
+void CompletionHub::Fire(const std::string& job_id, const std::shared_ptr<const store::Job>& job,
+                         Pick pick) {
   std::vector<Callback> fire;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto range = by_job_.equal_range(job_id);
-    for (auto j = range.first; j != range.second; ++j) {
+    for (auto j = range.first; j != range.second;) {
       auto e = entries_.find(j->second);
-      if (e != entries_.end()) {
-        fire.push_back(std::move(e->second.cb));
-        entries_.erase(e);
+      if (e == entries_.end() || pick(e->second)) {
+        if (e != entries_.end()) {
+          fire.push_back(std::move(e->second.cb));
+          entries_.erase(e);
+        }
+        j = by_job_.erase(j);
+      } else {
+        ++j;
       }
     }
-    by_job_.erase(range.first, range.second);
   }
   for (auto& cb : fire) cb(job);
+}
+
+void CompletionHub::Notify(const std::string& job_id, std::shared_ptr<const store::Job> job) {
+  Fire(job_id, job, [](const Entry&) { return true; });
+}
+
+void CompletionHub::NotifyAnswer(const std::string& job_id, std::shared_ptr<const store::Job> job) {
+  Fire(job_id, job, [](const Entry& e) { return e.takes_answer; });
 }
 
 bool CompletionHub::HasWaiters(const std::string& job_id) const {

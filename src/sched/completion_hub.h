@@ -1,7 +1,8 @@
 // CompletionHub: lets waiters (sync/auto routes, /jobs/{id}/result?wait=) hear that a job
 // reached a terminal state in this process. The notifier may hand over the job as stored after
 // its outcome (then the waiter need not read it again); without it the hub only says "look
-// now". Jobs finished by another node are seen by polling.
+// now". Jobs finished by another node are seen by polling. A caller that needs only the
+// answer (a synchronous invoke without logs) may hear it before it is recorded (NotifyAnswer).
 // Thread-safety: all methods may be called from any thread. Callbacks run on the notifying
 // thread, outside the hub's lock, and must not block.
 #pragma once
@@ -25,12 +26,16 @@ class CompletionHub {
   // copied: the notifier may be the store's one writer thread, and a job carries its request.
   using Callback = std::function<void(std::shared_ptr<const store::Job> job)>;
 
-  // `cb` runs once, when Notify(job_id) is called, unless Unsubscribe() comes first.
-  Token Subscribe(const std::string& job_id, Callback cb);
+  // `cb` runs once, when Notify(job_id) is called, unless Unsubscribe() comes first. With
+  // `takes_answer` it may instead run at NotifyAnswer(job_id).
+  Token Subscribe(const std::string& job_id, Callback cb, bool takes_answer = false);
   // Removes a subscription; harmless when it already fired.
   void Unsubscribe(Token token);
   // Fires and removes every subscription for `job_id`, handing each `job` (may be null).
   void Notify(const std::string& job_id, std::shared_ptr<const store::Job> job = nullptr);
+  // The job's final answer is known, but not yet recorded: `job` is the job as it will be stored,
+  // without the attempt's logs. Fires and removes the subscriptions that take an answer.
+  void NotifyAnswer(const std::string& job_id, std::shared_ptr<const store::Job> job);
   // Whether anyone waits for `job_id` now (so a notifier can skip reading the job).
   bool HasWaiters(const std::string& job_id) const;
 
@@ -40,7 +45,11 @@ class CompletionHub {
   struct Entry {
     std::string job_id;
     Callback cb;
+    bool takes_answer = false;
   };
+  // Fires and removes the subscriptions for `job_id` that `pick` selects.
+  template <typename Pick>
+  void Fire(const std::string& job_id, const std::shared_ptr<const store::Job>& job, Pick pick);
   mutable std::mutex mu_;
   Token next_ = 1;
   std::unordered_multimap<std::string, Token> by_job_;

@@ -374,6 +374,9 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     inv.request = job.request;
     inv.route = job.route;
     inv.deadline = clock_.Now() + fn.timeout;
+    if (hub_.HasWaiters(job.id)) {
+      inv.answered = [&](const runtime::Outcome& answer) { Answered(job, fn, answer, released); };
+    }
     outcome = rt->Run(inv, cancel);
   }
 
@@ -385,21 +388,13 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     {
       std::lock_guard<std::mutex> lock(mu_);
       jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-      // Under a new configuration the loop claims with the new limits.
-      take_next = !stopping_ && config_ == cfg;
+      // Under a new configuration the loop claims with the new limits. A slot freed by the
+      // answer is no longer this thread's to fill.
+      take_next = !stopping_ && config_ == cfg && !released;
     }
     auto now = clock_.Now();
     Decision d = Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter);
-    store::Completion c;
-    c.job_id = job.id;
-    c.owner = options_.node_id;
-    c.kind = d.kind;
-    c.now = now;
-    c.next_run_at = d.next_run_at;
-    if (outcome.status.ok() || !outcome.response.body.empty()) c.result = outcome.response;
-    if (!outcome.status.ok()) c.error = outcome.status.ToString();
-    c.stdout_tail = outcome.stdout_tail;
-    c.stderr_tail = outcome.stderr_tail;
+    store::Completion c = CompletionFor(job, outcome, d, now);
     base::Status s;
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
     // (one thread hand-off less than waking this one first). The job as recorded is built here,
@@ -408,13 +403,16 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     if (hub_.HasWaiters(job.id)) recorded = std::make_shared<const store::Job>(Recorded(job, c));
     bool claimed_with_outcome = false;
     auto tell_waiters = [&] {
-      if (claimed_with_outcome && claimed.empty()) {
-        // Nothing was due for this slot when the outcome committed: free it before anyone
-        // hears of the outcome, so that a caller's next request finds it free (and the loop
-        // is woken only if work waits for it).
+      {
         std::lock_guard<std::mutex> lock(mu_);
-        ReleaseSlotLocked(job.id, fn.name, true);
-        released = true;
+        answered_.erase(job.id);
+        if (claimed_with_outcome && claimed.empty()) {
+          // Nothing was due for this slot when the outcome committed: free it before anyone
+          // hears of the outcome, so that a caller's next request finds it free (and the loop
+          // is woken only if work waits for it).
+          ReleaseSlotLocked(job.id, fn.name, true);
+          released = true;
+        }
       }
       if (recorded) hub_.Notify(job.id, store::IsTerminal(recorded->state) ? recorded : nullptr);
     };
@@ -444,6 +442,10 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   } else {
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    answered_.erase(job.id);  // recorded, or never will be by this attempt
+  }
   // Waiters the commit did not tell (the outcome was not recorded, the attempt was stopped, or
   // they subscribed meanwhile) get the job as the store has it.
   std::shared_ptr<const store::Job> read;
@@ -456,6 +458,45 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   ReportExpired(expired, fn);
   if (claimed.empty()) return std::nullopt;
   return std::move(claimed.front());
+}
+
+store::Completion Scheduler::CompletionFor(const store::Job& job, const runtime::Outcome& outcome,
+                                           const Decision& d, base::TimePoint now) const {
+  store::Completion c;
+  c.job_id = job.id;
+  c.owner = options_.node_id;
+  c.kind = d.kind;
+  c.now = now;
+  c.next_run_at = d.next_run_at;
+  if (outcome.status.ok() || !outcome.response.body.empty()) c.result = outcome.response;
+  if (!outcome.status.ok()) c.error = outcome.status.ToString();
+  c.stdout_tail = outcome.stdout_tail;
+  c.stderr_tail = outcome.stderr_tail;
+  return c;
+}
+
+void Scheduler::Answered(const store::Job& job, const config::Function& fn,
+                         const runtime::Outcome& answer, bool& released) {
+  base::TimePoint now = clock_.Now();
+  // Retry or not does not depend on the jitter; only a final answer is told.
+  Decision d = Decide(answer.status, job.attempts, job.max_attempts, fn, now, 0.0);
+  if (d.kind == Kind::kRetry) return;
+  auto told = std::make_shared<const store::Job>(Recorded(job, CompletionFor(job, answer, d, now)));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    answered_.insert(job.id);
+    // The function is done with the job: a caller's next request may take the slot while this
+    // attempt gathers its logs and records the outcome (the runtime itself hands its process
+    // over only once that is done).
+    ReleaseSlotLocked(job.id, fn.name, true);
+    released = true;
+  }
+  hub_.NotifyAnswer(job.id, std::move(told));
+}
+
+bool Scheduler::AnsweredUnrecorded(const std::string& job_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return answered_.count(job_id) > 0;
 }
 
 void Scheduler::Shutdown() {

@@ -24,12 +24,14 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "runtime/runtime.h"
 #include "sched/completion_hub.h"
+#include "sched/retry_policy.h"
 #include "store/store.h"
 
 namespace longhaul::sched {
@@ -79,6 +81,9 @@ class Scheduler {
   std::optional<store::Job> ReserveDirect(const config::Function& fn, store::NewJob& job);
   void StartDirect(store::Job job, std::shared_ptr<const config::Config> cfg,
                    const config::Function* fn);
+  // Whether `job_id`'s final answer was told to its waiters (CompletionHub::NotifyAnswer) and
+  // its outcome is not recorded yet: a reader that must see the outcome waits for the hub.
+  bool AnsweredUnrecorded(const std::string& job_id) const;
   // Stops a running attempt in this process, if there is one. Returns whether there was.
   bool CancelLocal(const std::string& job_id);
   // Stops claiming, gives running attempts `shutdown_grace`, cancels the rest and puts their
@@ -117,6 +122,12 @@ class Scheduler {
                                    const std::shared_ptr<const config::Config>& cfg,
                                    const config::Function& fn, runtime::CancelToken& cancel,
                                    bool& released);
+  // The runtime's answer came before the attempt ended (runtime::Invocation::answered): tells
+  // the waiters that take an answer and frees the slot, unless the job will be retried.
+  void Answered(const store::Job& job, const config::Function& fn, const runtime::Outcome& answer,
+                bool& released);
+  store::Completion CompletionFor(const store::Job& job, const runtime::Outcome& outcome,
+                                  const Decision& d, base::TimePoint now) const;
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
                                       base::TimePoint now) const;
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
@@ -148,6 +159,7 @@ class Scheduler {
   // Functions whose due work found no free slot (WakeFor, ClaimOnce): freeing one of their
   // slots wakes the loop.
   std::set<std::string> starved_;
+  std::unordered_set<std::string> answered_;  // AnsweredUnrecorded()
   std::deque<std::function<void()>> attempts_queue_;  // attempts waiting for a thread
   int attempts_ = 0;      // attempts launched and not yet finished
   int threads_ = 0;       // attempt threads alive

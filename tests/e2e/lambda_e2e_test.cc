@@ -130,6 +130,26 @@ TEST(LambdaE2E, TheInvokeApiGetsTheRawPayload) {
   EXPECT_EQ(At(r->body, "/requestId"), r->Header("x-amzn-RequestId"));
 }
 
+// A synchronous caller gets the function's answer before the job's record is written; whoever
+// reads the job right after sees the record anyway, logs included.
+TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
+  ServerProcess server(EchoFunction());
+  server.Start();
+  for (int i = 0; i < 50; ++i) {
+    auto r = server.AdminPost("/2015-03-31/functions/echo/invocations", R"({"n":1})");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << r->body << "\n" << server.Log();
+    std::string id = r->Header("x-amzn-RequestId");
+    auto job = server.AdminGet("/jobs/" + id);
+    ASSERT_TRUE(job.ok());
+    ASSERT_EQ(At(job->body, "/state"), "succeeded") << "invoke " << i << ": " << job->body;
+    EXPECT_THAT(At(job->body, "/stderr_tail"), HasSubstr("END RequestId: " + id)) << i;
+    auto result = server.AdminGet("/jobs/" + id + "/result");
+    ASSERT_TRUE(result.ok());
+    EXPECT_EQ(result->status, 200) << "invoke " << i << ": " << result->body;
+  }
+}
+
 TEST(LambdaE2E, TheShellExampleAnswersARoute) {
   ServerProcess server(std::string("functions:\n"
                                    "  shell-echo:\n"

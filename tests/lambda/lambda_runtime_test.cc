@@ -181,6 +181,34 @@ TEST_F(LambdaRuntimeTest, AnswersAndKeepsTheProcessWarm) {
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
 }
 
+// The answer is told before the attempt ends; an invocation that comes meanwhile (the caller's
+// next one) waits for the process that answered instead of starting another (fn_.concurrency
+// is 2, so it could).
+TEST_F(LambdaRuntimeTest, TheAnswerIsToldEarlyAndTheNextInvocationGetsTheSameProcess) {
+  ASSERT_TRUE(Run(Invoke(R"({"n":0})")).status.ok());  // warm
+  runtime::Invocation inv = Invoke(R"({"n":1})");
+  std::optional<runtime::Outcome> told;
+  std::future<runtime::Outcome> next;
+  inv.answered = [&](const runtime::Outcome& answer) {
+    told = answer;
+    // The next invocation starts while this one is still finishing; it may not end before this
+    // one does (it must wait for the process), so the wait here is only a bound.
+    next = std::async(std::launch::async, [this] { return Run(Invoke(R"({"n":2})")); });
+    next.wait_for(std::chrono::milliseconds(200));
+  };
+  runtime::Outcome first = Run(inv);
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+  ASSERT_TRUE(told.has_value()) << "the answer was not told";
+  EXPECT_TRUE(told->status.ok());
+  EXPECT_EQ(told->response.body, first.response.body);
+  EXPECT_TRUE(told->stderr_tail.empty()) << "told before the logs were gathered";
+  ASSERT_TRUE(next.valid());
+  runtime::Outcome second = next.get();
+  ASSERT_TRUE(second.status.ok()) << second.status.ToString();
+  EXPECT_EQ(PidOf(second), PidOf(first)) << "a second process was started";
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+}
+
 TEST_F(LambdaRuntimeTest, RouteInvocationsGetAnHttpApiEventAndAMappedResponse) {
   runtime::Invocation inv = Invoke("shape please");
   inv.request.path = "/hooks/x";

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "testing/fake_clock.h"
 #include "testing/server_process.h"
@@ -263,6 +264,51 @@ TEST_F(RuntimeApiTest, AbandonedInvocationRefusesPosts) {
   ASSERT_EQ(Next().result_int(), 200);
   api_->Abandon();
   EXPECT_EQ(Post("invocation/01JOB/response", "{}").result_int(), 400);
+}
+
+// The invocation's answer hook hears the runtime's response before the runner can take it,
+// once; it is not called for a post the API refuses.
+TEST_F(RuntimeApiTest, AnswerHookHearsTheResponseBeforeTheRunner) {
+  std::vector<std::string> heard;
+  Delivery d = SampleDelivery();
+  d.on_answer = [&](const Report& r) {
+    heard.push_back(r.body);
+    EXPECT_EQ(reports_.load(), 0) << "heard after the runner was told";
+  };
+  api_->Offer(std::move(d));
+  ASSERT_EQ(Next().result_int(), 200);
+  EXPECT_EQ(Post("invocation/OTHER/response", "{}").result_int(), 400);
+  EXPECT_TRUE(heard.empty()) << "a refused post is no answer";
+  EXPECT_EQ(Post("invocation/01JOB/response", R"({"ok":1})").result_int(), 202);
+  EXPECT_EQ(heard, std::vector<std::string>{R"({"ok":1})"});
+  EXPECT_EQ(Post("invocation/01JOB/response", "{}").result_int(), 400);
+  EXPECT_EQ(heard.size(), 1u) << "heard once";
+}
+
+TEST_F(RuntimeApiTest, AnswerHookHearsErrors) {
+  std::optional<Report> heard;
+  Delivery d = SampleDelivery();
+  d.on_answer = [&](const Report& r) { heard = r; };
+  api_->Offer(std::move(d));
+  ASSERT_EQ(Next().result_int(), 200);
+  EXPECT_EQ(Post("invocation/01JOB/error", R"({"errorMessage":"no","errorType":"E"})").result_int(),
+            202);
+  ASSERT_TRUE(heard.has_value());
+  EXPECT_EQ(heard->kind, Report::Kind::kError);
+  EXPECT_EQ(heard->error_type, "E");
+}
+
+TEST_F(RuntimeApiTest, AnAbandonedInvocationsHookIsNeverCalled) {
+  bool heard = false;
+  Delivery d = SampleDelivery();
+  d.on_answer = [&](const Report&) { heard = true; };
+  api_->Offer(std::move(d));
+  ASSERT_EQ(Next().result_int(), 200);
+  api_->Abandon();
+  api_->Offer(SampleDelivery("01JOB2"));
+  ASSERT_EQ(Next().result_int(), 200);
+  EXPECT_EQ(Post("invocation/01JOB2/response", "{}").result_int(), 202);
+  EXPECT_FALSE(heard) << "the next invocation's answer went to the abandoned one's hook";
 }
 
 TEST_F(RuntimeApiTest, UnknownEndpointsAre404) {

@@ -16,15 +16,27 @@ namespace {
 
 using std::chrono::seconds;
 
-// Counts its runs; while held, every run waits for Release().
+// Counts its runs; while held, every run waits for Release(). With AnswerFirst(), a run gives
+// its answer (as a Lambda runtime's posted response) before it waits.
 class HeldRuntime : public runtime::Runtime {
  public:
-  runtime::Outcome Run(const runtime::Invocation&, const runtime::CancelToken&) override {
+  runtime::Outcome Run(const runtime::Invocation& inv, const runtime::CancelToken&) override {
     std::unique_lock<std::mutex> lock(mu_);
+    runtime::Outcome out;
+    out.status = status_;
+    out.response.status = 200;
+    out.response.body = "answer";
+    if (answer_first_ && inv.answered) inv.answered(out);
     ++runs_;
     cv_.notify_all();
     cv_.wait(lock, [this] { return !held_; });
-    return {};
+    out.stderr_tail = "logs";
+    return out;
+  }
+  void AnswerFirst(base::Status status = base::Status::Ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    answer_first_ = true;
+    status_ = std::move(status);
   }
   void Hold() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -46,6 +58,8 @@ class HeldRuntime : public runtime::Runtime {
   std::condition_variable cv_;
   int runs_ = 0;
   bool held_ = false;
+  bool answer_first_ = false;
+  base::Status status_;
 };
 
 class SchedulerTest : public ::testing::Test {
@@ -94,6 +108,15 @@ class SchedulerTest : public ::testing::Test {
     });
     auto r = result.get();
     ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  // Whether `id` ends succeeded (within a bound on failure). The hub's callback owns what it
+  // touches: it may fire after the store shows the outcome, so after this returns.
+  bool Succeeds(const std::string& id) {
+    auto done = std::make_shared<std::promise<void>>();
+    CompletionHub::Token token = hub_.Subscribe(id, [done](auto) { done->set_value(); });
+    if (StateOf(id) != store::JobState::kSucceeded) done->get_future().wait_for(seconds(30));
+    hub_.Unsubscribe(token);
+    return StateOf(id) == store::JobState::kSucceeded;
   }
   store::JobState StateOf(const std::string& id) {
     auto j = store_->Get(id);
@@ -147,13 +170,81 @@ TEST_F(SchedulerTest, WorkThatFoundTheSlotTakenRunsWhenItFrees) {
   sched_->WakeFor("fn");  // the slot is taken: nothing to claim now
   runtime_.Release();
   ASSERT_TRUE(runtime_.WaitForRuns(2)) << "the second job never ran";
-  std::promise<void> told;
-  hub_.Subscribe(second_id, [&](std::shared_ptr<const store::Job>) { told.set_value(); });
-  if (StateOf(second_id) != store::JobState::kSucceeded) {
-    ASSERT_EQ(told.get_future().wait_for(seconds(30)), std::future_status::ready);
-  }
+  EXPECT_TRUE(Succeeds(second_id));
   EXPECT_EQ(StateOf(first_id), store::JobState::kSucceeded);
-  EXPECT_EQ(StateOf(second_id), store::JobState::kSucceeded);
+}
+
+// A waiter that takes the answer has it while the attempt still gathers its logs; the job's
+// record (and whoever waits for it) follows. Meanwhile the slot is free for the next request,
+// and the scheduler says the outcome is not recorded yet.
+TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
+  runtime_.Hold();
+  runtime_.AnswerFirst();
+  store::NewJob job = MakeJob(clock_.Now());
+  const std::string id = job.id;
+  std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
+  ASSERT_TRUE(run.has_value());
+  using Told = std::promise<std::shared_ptr<const store::Job>>;
+  auto answer = std::make_shared<Told>();
+  auto record = std::make_shared<Told>();
+  hub_.Subscribe(id, [answer](std::shared_ptr<const store::Job> j) { answer->set_value(j); }, true);
+  hub_.Subscribe(id, [record](std::shared_ptr<const store::Job> j) { record->set_value(j); });
+  Append(std::move(job));
+  sched_->StartDirect(std::move(*run), config_, fn_);
+
+  std::future<std::shared_ptr<const store::Job>> answered = answer->get_future();
+  ASSERT_EQ(answered.wait_for(seconds(30)), std::future_status::ready);
+  std::shared_ptr<const store::Job> told = answered.get();
+  ASSERT_NE(told, nullptr);
+  EXPECT_EQ(told->state, store::JobState::kSucceeded);
+  ASSERT_TRUE(told->result.has_value());
+  EXPECT_EQ(told->result->body, "answer");
+  EXPECT_TRUE(told->stderr_tail.empty()) << "the logs are not gathered yet";
+  std::future<std::shared_ptr<const store::Job>> recorded = record->get_future();
+  EXPECT_EQ(recorded.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "a waiter for the record was told before the record";
+  EXPECT_EQ(StateOf(id), store::JobState::kRunning);
+  EXPECT_TRUE(sched_->AnsweredUnrecorded(id));
+
+  store::NewJob next = MakeJob(clock_.Now());
+  const std::string next_id = next.id;
+  std::optional<store::Job> next_run = sched_->ReserveDirect(*fn_, next);
+  ASSERT_TRUE(next_run.has_value()) << "the answered job still holds the slot";
+  Append(std::move(next));
+  sched_->StartDirect(std::move(*next_run), config_, fn_);
+
+  runtime_.Release();
+  ASSERT_EQ(recorded.wait_for(seconds(30)), std::future_status::ready);
+  std::shared_ptr<const store::Job> stored = recorded.get();
+  ASSERT_NE(stored, nullptr);
+  EXPECT_EQ(stored->state, store::JobState::kSucceeded);
+  EXPECT_EQ(stored->stderr_tail, "logs");
+  EXPECT_FALSE(sched_->AnsweredUnrecorded(id));
+  auto read = store_->Get(id);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->stderr_tail, "logs");
+  ASSERT_TRUE(runtime_.WaitForRuns(2));
+  EXPECT_TRUE(Succeeds(next_id));
+}
+
+// An answer that will be retried is no answer: nobody hears of it before the record.
+TEST_F(SchedulerTest, AnAnswerToRetryIsNotTold) {
+  runtime_.AnswerFirst(base::Status(base::Code::kUnknown, "failed, attempts left"));
+  store::NewJob job = MakeJob(clock_.Now());
+  job.max_attempts = 3;
+  const std::string id = job.id;
+  std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
+  ASSERT_TRUE(run.has_value());
+  // The record tells nobody a job (it is not terminal); an early answer would.
+  auto told = std::make_shared<std::promise<bool>>();
+  hub_.Subscribe(id, [told](std::shared_ptr<const store::Job> j) { told->set_value(j != nullptr); },
+                 true);
+  Append(std::move(job));
+  sched_->StartDirect(std::move(*run), config_, fn_);
+  std::future<bool> told_job = told->get_future();
+  ASSERT_EQ(told_job.wait_for(seconds(30)), std::future_status::ready);
+  EXPECT_FALSE(told_job.get()) << "told an answer that will be retried";
+  EXPECT_FALSE(store::IsTerminal(StateOf(id))) << "it has attempts left";
 }
 
 }  // namespace
