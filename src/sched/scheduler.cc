@@ -382,12 +382,14 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
 
   std::vector<store::Job> claimed;
   std::vector<store::Job> expired;
+  bool answered_early = false;  // Answered() told the waiters and freed the slot
   if (!cancel.cancelled()) {
     double jitter = 0;
     bool take_next = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+      answered_early = released;  // only Answered() can have freed the slot by now
       // Under a new configuration the loop claims with the new limits. A slot freed by the
       // answer is no longer this thread's to fill.
       take_next = !stopping_ && config_ == cfg && !released;
@@ -403,16 +405,16 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     if (hub_.HasWaiters(job.id)) recorded = std::make_shared<const store::Job>(Recorded(job, c));
     bool claimed_with_outcome = false;
     auto tell_waiters = [&] {
-      {
+      if (answered_early) {
         std::lock_guard<std::mutex> lock(mu_);
         answered_.erase(job.id);
-        if (claimed_with_outcome && claimed.empty()) {
-          // Nothing was due for this slot when the outcome committed: free it before anyone
-          // hears of the outcome, so that a caller's next request finds it free (and the loop
-          // is woken only if work waits for it).
-          ReleaseSlotLocked(job.id, fn.name, true);
-          released = true;
-        }
+      } else if (claimed_with_outcome && claimed.empty()) {
+        // Nothing was due for this slot when the outcome committed: free it before anyone
+        // hears of the outcome, so that a caller's next request finds it free (and the loop
+        // is woken only if work waits for it).
+        std::lock_guard<std::mutex> lock(mu_);
+        ReleaseSlotLocked(job.id, fn.name, true);
+        released = true;
       }
       if (recorded) hub_.Notify(job.id, store::IsTerminal(recorded->state) ? recorded : nullptr);
     };
@@ -440,9 +442,11 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     }
     if (d.kind == Kind::kRetry) Wake();  // the loop's next sleep must end at the retry
   } else {
+    std::lock_guard<std::mutex> lock(mu_);
+    answered_early = released;
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
-  {
+  if (answered_early) {
     std::lock_guard<std::mutex> lock(mu_);
     answered_.erase(job.id);  // recorded, or never will be by this attempt
   }
