@@ -119,6 +119,12 @@ base::Duration AdminHandler::SettleTime(const std::string& id) const {
   return deps_.scheduler.AnsweredUnrecorded(id) ? std::chrono::seconds(5) : base::Duration{0};
 }
 
+asio::awaitable<void> AdminHandler::AwaitRecord(const std::string& id) {
+  if (base::Duration settle = SettleTime(id); settle.count() > 0) {
+    (void)co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, settle);
+  }
+}
+
 asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
   auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, SettleTime(id));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
@@ -194,6 +200,7 @@ asio::awaitable<http::Response> AdminHandler::ListRoutes() {
 }
 
 asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
+  co_await AwaitRecord(id);
   auto s = co_await http::Offload(deps_.pool,
                                   [this, &id] { return deps_.store.Retry(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
@@ -202,6 +209,8 @@ asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
 }
 
 asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
+  // A job that has its answer is done: it is not cancelled as though it still ran.
+  co_await AwaitRecord(id);
   auto s = co_await http::Offload(deps_.pool,
                                   [this, &id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);

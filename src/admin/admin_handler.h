@@ -30,6 +30,8 @@ class AdminHandler {
  private:
   // How long a read of `id` waits for its outcome's record (Scheduler::AnsweredUnrecorded).
   base::Duration SettleTime(const std::string& id) const;
+  // Returns once `id`'s outcome is recorded, if its answer was told before (else at once).
+  boost::asio::awaitable<void> AwaitRecord(const std::string& id);
   boost::asio::awaitable<http::Response> GetJob(const std::string& id);
   boost::asio::awaitable<http::Response> GetResult(const std::string& id, std::string_view query);
   boost::asio::awaitable<http::Response> ListJobs(std::string_view query);

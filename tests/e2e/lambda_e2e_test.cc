@@ -131,7 +131,7 @@ TEST(LambdaE2E, TheInvokeApiGetsTheRawPayload) {
 }
 
 // A synchronous caller gets the function's answer before the job's record is written; whoever
-// reads the job right after sees the record anyway, logs included.
+// reads (or cancels) the job right after sees the record anyway, logs included.
 TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
   ServerProcess server(EchoFunction());
   server.Start();
@@ -147,6 +147,19 @@ TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
     auto result = server.AdminGet("/jobs/" + id + "/result");
     ASSERT_TRUE(result.ok());
     EXPECT_EQ(result->status, 200) << "invoke " << i << ": " << result->body;
+  }
+  // Nor is a job that has its answer cancelled as though it still ran.
+  for (int i = 0; i < 50; ++i) {
+    auto r = server.AdminPost("/2015-03-31/functions/echo/invocations", R"({"n":2})");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << r->body;
+    std::string id = r->Header("x-amzn-RequestId");
+    auto cancel = server.AdminPost("/jobs/" + id + "/cancel");
+    ASSERT_TRUE(cancel.ok());
+    EXPECT_EQ(cancel->status, 409) << "invoke " << i << ": " << cancel->body;
+    auto job = server.AdminGet("/jobs/" + id);
+    ASSERT_TRUE(job.ok());
+    ASSERT_EQ(At(job->body, "/state"), "succeeded") << "invoke " << i << ": " << job->body;
   }
 }
 
