@@ -47,6 +47,24 @@ store::Job Recorded(store::Job job, const store::Completion& c) {
   return job;
 }
 
+// `job` without its request, which may be megabytes: for those who need only the outcome.
+store::Job WithoutRequest(const store::Job& job) {
+  store::Job head;
+  head.id = job.id;
+  head.function = job.function;
+  head.route = job.route;
+  head.idempotency_key = job.idempotency_key;
+  head.ordering_key = job.ordering_key;
+  head.state = job.state;
+  head.attempts = job.attempts;
+  head.max_attempts = job.max_attempts;
+  head.created_at = job.created_at;
+  head.next_run_at = job.next_run_at;
+  head.expires_at = job.expires_at;
+  head.started_at = job.started_at;
+  return head;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(store::Store& store, const base::Clock& clock, base::Logger& log,
@@ -485,7 +503,8 @@ void Scheduler::Answered(const store::Job& job, const config::Function& fn,
   // Retry or not does not depend on the jitter; only a final answer is told.
   Decision d = Decide(answer.status, job.attempts, job.max_attempts, fn, now, 0.0);
   if (d.kind == Kind::kRetry) return;
-  auto told = std::make_shared<const store::Job>(Recorded(job, CompletionFor(job, answer, d, now)));
+  auto told = std::make_shared<const store::Job>(
+      Recorded(WithoutRequest(job), CompletionFor(job, answer, d, now)));
   {
     std::lock_guard<std::mutex> lock(mu_);
     answered_.insert(job.id);

@@ -200,6 +200,8 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
   ASSERT_TRUE(told->result.has_value());
   EXPECT_EQ(told->result->body, "answer");
   EXPECT_TRUE(told->stderr_tail.empty()) << "the logs are not gathered yet";
+  EXPECT_EQ(told->id, id);
+  EXPECT_TRUE(told->request.path.empty()) << "the request is not copied for the answer";
   std::future<std::shared_ptr<const store::Job>> recorded = record->get_future();
   EXPECT_EQ(recorded.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
       << "a waiter for the record was told before the record";
