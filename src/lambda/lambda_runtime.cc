@@ -99,11 +99,11 @@ std::string ErrorText(const Report& r) {
 
 // The outcome's status and response for a report that answers the invocation (a response, an
 // error, a response too large); the process stays warm after each of them.
-runtime::Outcome AnswerFor(const runtime::Invocation& inv, Report report) {
+runtime::Outcome AnswerFor(bool invoke_request, Report report) {
   runtime::Outcome out;
   if (report.kind != Report::Kind::kResponse) {
     Fail(out, base::Code::kUnknown, "function error: " + ErrorText(report), std::move(report.body));
-  } else if (IsInvokeRequest(inv.request)) {
+  } else if (invoke_request) {
     out.response.status = 200;
     out.response.headers = {{"Content-Type", "application/json"}};
     out.response.body = std::move(report.body);
@@ -120,6 +120,28 @@ runtime::Outcome AnswerFor(const runtime::Invocation& inv, Report report) {
 }
 
 }  // namespace
+
+class LambdaRuntime::Started : public runtime::Begun {
+ public:
+  Started(LambdaRuntime& runtime, const runtime::Invocation& inv)
+      : runtime_(runtime), config_(inv.config), fn_(*inv.function) {}
+  ~Started() override {
+    if (!proc_) return;  // Run() took it
+    // The attempt never ran: the runtime may be working on the offered event, so the process
+    // cannot go back to the pool. Once it is stopped, no answer can come any more.
+    proc_->Stop();
+    runtime_.Release(fn_, std::move(proc_), false, answer_->outcome.has_value());
+  }
+
+  std::unique_ptr<RuntimeProcess> proc_;
+  std::shared_ptr<Answer> answer_ = std::make_shared<Answer>();
+  base::TimePoint offered_at_;
+
+ private:
+  LambdaRuntime& runtime_;
+  std::shared_ptr<const config::Config> config_;  // keeps fn_ alive
+  const config::Function& fn_;
+};
 
 LambdaRuntime::LambdaRuntime(boost::asio::io_context& ioc, const base::Clock& clock,
                              base::Logger& log, LambdaOptions options)
@@ -230,6 +252,49 @@ void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeP
   }
 }
 
+Delivery LambdaRuntime::DeliveryFor(const runtime::Invocation& inv,
+                                    const std::shared_ptr<Answer>& answer) {
+  Delivery delivery = MakeDelivery(inv);
+  if (inv.answered) {
+    // Runs on the I/O thread that receives the answer, before the runner can see the report.
+    delivery.on_answer = [this, answer, name = inv.function->name, told = inv.answered,
+                          invoke_request = IsInvokeRequest(inv.request)](const Report& report) {
+      answer->outcome = AnswerFor(invoke_request, report);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        pools_[name].finishing++;  // before the caller may send its next invocation
+      }
+      told(*answer->outcome);
+    };
+  }
+  return delivery;
+}
+
+std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& inv) {
+  if (inv.function == nullptr || inv.function->kind != config::RuntimeKind::kLambda) {
+    return nullptr;
+  }
+  const config::Function& fn = *inv.function;
+  auto started = std::make_shared<Started>(*this, inv);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return nullptr;
+    Pool& pool = pools_[fn.name];
+    // The most recently used process, if it is still there and was started for this
+    // configuration; anything else is left to Run(), which may wait or start one.
+    if (pool.idle.empty() || pool.idle.back()->key() != KeyFor(fn, endpoint_url_) ||
+        pool.idle.back()->Exited()) {
+      return nullptr;
+    }
+    started->proc_ = std::move(pool.idle.back());
+    pool.idle.pop_back();
+    pool.busy++;
+  }
+  started->offered_at_ = clock_.Now();
+  started->proc_->Offer(DeliveryFor(inv, started->answer_));
+  return started;
+}
+
 runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
                                     const runtime::CancelToken& cancel) {
   runtime::Outcome out;
@@ -248,83 +313,88 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
          TimeoutBody(clock_.Now(), id, fn.timeout));
     return out;
   }
-  std::string endpoint_url;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    endpoint_url = endpoint_url_;
+  std::unique_ptr<RuntimeProcess> proc;
+  std::shared_ptr<Answer> answer;  // with `proc`: the invocation was offered by Begin()
+  base::TimePoint begin;
+  if (auto* started = dynamic_cast<Started*>(inv.begun.get()); started && started->proc_) {
+    proc = std::move(started->proc_);
+    answer = started->answer_;
+    begin = started->offered_at_;
   }
-  std::string key = KeyFor(fn, endpoint_url);
-  base::Result<std::unique_ptr<RuntimeProcess>> acquired = Acquire(fn, key, inv.deadline, cancel);
-  if (!acquired.ok()) {
-    if (acquired.status().code() == base::Code::kDeadlineExceeded) {
-      Fail(out, base::Code::kDeadlineExceeded, acquired.status().message(),
-           TimeoutBody(clock_.Now(), id, fn.timeout));
-    } else {
-      out.status = acquired.status();
-    }
-    return out;
-  }
-  std::unique_ptr<RuntimeProcess> proc = std::move(*acquired);
-  bool cold = proc == nullptr;
-  if (cold) {
-    EnvironmentInputs inputs;
-    inputs.base = base_environment_;
-    inputs.endpoint_url = endpoint_url;
+  bool cold = false;
+  if (!proc) {
+    std::string endpoint_url;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      std::time_t secs = static_cast<std::time_t>(base::ToUnixMs(clock_.Now()) / 1000);
-      std::tm tm{};
-      gmtime_r(&secs, &tm);
-      char date[16];
-      std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
-      char hex[40];
-      std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(rng_()),
-                    static_cast<unsigned long long>(rng_()));
-      inputs.log_stream = std::string(date) + "/[" + std::string(kVersion) + "]" + hex;
+      endpoint_url = endpoint_url_;
     }
-    RuntimeProcess::Options po;
-    po.key = key;
-    po.output_limit = options_.output_limit;
-    po.limits = EndpointLimits();
-    po.registry = options_.registry;
-    base::Result<std::unique_ptr<RuntimeProcess>> started =
-        RuntimeProcess::Start(ioc_, log_, clock_, *reaper_, fn, std::move(inputs), std::move(po));
-    if (!started.ok()) {
-      Release(fn, nullptr, false);
-      log_.Warn("lambda.start_failed",
-                {{"function", fn.name}, {"error", started.status().ToString()}});
-      Fail(out, started.status().code(), started.status().message(),
-           json::serialize(
-               json::object{{"errorMessage", started.status().message()},
-                            {"errorType", started.status().code() == base::Code::kInvalidArgument
-                                              ? "Runtime.InvalidEntrypoint"
-                                              : "Runtime.Unknown"}}));
+    std::string key = KeyFor(fn, endpoint_url);
+    base::Result<std::unique_ptr<RuntimeProcess>> acquired = Acquire(fn, key, inv.deadline, cancel);
+    if (!acquired.ok()) {
+      if (acquired.status().code() == base::Code::kDeadlineExceeded) {
+        Fail(out, base::Code::kDeadlineExceeded, acquired.status().message(),
+             TimeoutBody(clock_.Now(), id, fn.timeout));
+      } else {
+        out.status = acquired.status();
+      }
       return out;
     }
-    proc = std::move(*started);
-    log_.Info("lambda.process_started",
-              {{"function", fn.name},
-               {"pid", std::to_string(proc->pid())},
-               {"runtime_api", "127.0.0.1:" + std::to_string(proc->port())}});
-  }
-
-  Delivery delivery = MakeDelivery(inv);
-  // Set on the I/O thread that receives the answer, before Invoke() can see the report.
-  std::optional<runtime::Outcome> answer;
-  if (inv.answered) {
-    delivery.on_answer = [this, &fn, &inv, &answer](const Report& report) {
-      answer = AnswerFor(inv, report);
+    proc = std::move(*acquired);
+    cold = proc == nullptr;
+    if (cold) {
+      EnvironmentInputs inputs;
+      inputs.base = base_environment_;
+      inputs.endpoint_url = endpoint_url;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        pools_[fn.name].finishing++;  // before the caller may send its next invocation
+        std::time_t secs = static_cast<std::time_t>(base::ToUnixMs(clock_.Now()) / 1000);
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        char date[16];
+        std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
+        char hex[40];
+        std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(rng_()),
+                      static_cast<unsigned long long>(rng_()));
+        inputs.log_stream = std::string(date) + "/[" + std::string(kVersion) + "]" + hex;
       }
-      inv.answered(*answer);
-    };
+      RuntimeProcess::Options po;
+      po.key = key;
+      po.output_limit = options_.output_limit;
+      po.limits = EndpointLimits();
+      po.registry = options_.registry;
+      base::Result<std::unique_ptr<RuntimeProcess>> started =
+          RuntimeProcess::Start(ioc_, log_, clock_, *reaper_, fn, std::move(inputs), std::move(po));
+      if (!started.ok()) {
+        Release(fn, nullptr, false);
+        log_.Warn("lambda.start_failed",
+                  {{"function", fn.name}, {"error", started.status().ToString()}});
+        Fail(out, started.status().code(), started.status().message(),
+             json::serialize(
+                 json::object{{"errorMessage", started.status().message()},
+                              {"errorType", started.status().code() == base::Code::kInvalidArgument
+                                                ? "Runtime.InvalidEntrypoint"
+                                                : "Runtime.Unknown"}}));
+        return out;
+      }
+      proc = std::move(*started);
+      log_.Info("lambda.process_started",
+                {{"function", fn.name},
+                 {"pid", std::to_string(proc->pid())},
+                 {"runtime_api", "127.0.0.1:" + std::to_string(proc->port())}});
+    }
   }
-  base::TimePoint begin = clock_.Now();
-  InvokeResult r = proc->Invoke(std::move(delivery), cancel);
+
+  InvokeResult r;
+  if (answer) {
+    r = proc->Await(cancel);
+  } else {
+    answer = std::make_shared<Answer>();
+    begin = clock_.Now();
+    r = proc->Invoke(DeliveryFor(inv, answer), cancel);
+  }
   base::TimePoint end = clock_.Now();
-  const bool answered = answer.has_value();
+  // Set on the I/O thread that received the answer, before Invoke() could see the report.
+  const bool answered = answer->outcome.has_value();
 
   bool keep = false;
   std::string platform_line;
@@ -338,7 +408,8 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
         case Report::Kind::kError:
         case Report::Kind::kTooLarge:
           keep = true;
-          out = answer ? std::move(*answer) : AnswerFor(inv, std::move(report));
+          out = answered ? std::move(*answer->outcome)
+                         : AnswerFor(IsInvokeRequest(inv.request), std::move(report));
           break;
         case Report::Kind::kInitError:
           stop_reason = "init error";

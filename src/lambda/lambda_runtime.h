@@ -28,6 +28,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "lambda/runtime_api.h"
 #include "runtime/process/child_registry.h"
 #include "runtime/runtime.h"
 
@@ -90,11 +91,20 @@ class LambdaRuntime final : public runtime::Runtime {
   // A process that did not answer (exit, deadline, cancel, init error) is killed with its
   // whole process group and not used again.
   runtime::Outcome Run(const runtime::Invocation& inv, const runtime::CancelToken& cancel) override;
+  // Offers the invocation to an idle warm process at once, when there is one for it (nullptr
+  // otherwise); Run() then waits for it. Unused, the process is stopped and its slot freed.
+  std::shared_ptr<runtime::Begun> Begin(const runtime::Invocation& inv) override;
 
   // Processes alive (idle or running) for `function`; for tests and status.
   int ProcessCountForTest(const std::string& function) const;
 
  private:
+  class Started;  // a runtime::Begun: the process an invocation was offered to ahead of Run()
+  // The invocation's answer, once the runtime has posted it (Delivery::on_answer).
+  struct Answer {
+    std::optional<runtime::Outcome> outcome;
+  };
+
   struct Pool {
     std::vector<std::unique_ptr<RuntimeProcess>> idle;  // most recently released last
     int busy = 0;                                       // running an invocation, or being started
@@ -113,6 +123,9 @@ class LambdaRuntime final : public runtime::Runtime {
   // `answered`: the invocation's answer was told early (counted in Pool::finishing).
   void Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc, bool keep,
                bool answered = false);
+  // The delivery for `inv`; when `inv.answered` is set, the answer is kept in `answer`, the
+  // process counted as finishing, and `inv.answered` told, all as soon as it is posted.
+  Delivery DeliveryFor(const runtime::Invocation& inv, const std::shared_ptr<Answer>& answer);
   void JanitorLoop();
 
   boost::asio::io_context& ioc_;

@@ -173,19 +173,34 @@ std::optional<int> RuntimeProcess::MaxMemoryUsedMb() const {
 }
 
 InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& cancel) {
-  InvokeResult result;
+  Offer(std::move(d));
+  return Await(cancel);
+}
+
+void RuntimeProcess::Offer(Delivery d) {
   DrainOutput();
-  result.idle_output = idle_output_.Take();
+  offered_idle_output_ = idle_output_.Take();
   idle_output_ = TailCapture(options_.output_limit);
+  offered_deadline_ = d.deadline;
+  // Until the runtime takes the invocation (a cold start's init), output is init output.
+  taken_after_ = api_->deliveries();
+  if (child_) {
+    api_->Offer(std::move(d));
+  }
+}
+
+InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel) {
+  InvokeResult result;
+  result.idle_output = std::move(offered_idle_output_);
+  offered_idle_output_.clear();
   if (!child_) {
     result.end = InvokeResult::End::kExited;
     return result;
   }
-  base::TimePoint deadline = d.deadline;
+  const base::TimePoint deadline = offered_deadline_;
   TailCapture output(options_.output_limit);
   TailCapture stdout_output(options_.output_limit);
-  // Until the runtime takes the invocation (a cold start's init), output is init output.
-  const uint64_t taken_after = api_->deliveries();
+  const uint64_t taken_after = taken_after_;
   bool taken = false;
   auto out_sink = [&](std::string_view data) {
     if (!taken && api_->deliveries() == taken_after) {
@@ -204,7 +219,6 @@ InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& canc
     taken = true;
     output.Append(data);
   };
-  api_->Offer(std::move(d));
 
   for (;;) {
     // A report first: a runtime may answer and exit at once.

@@ -8,8 +8,9 @@
 // EndpointReaper: an endpoint cannot be destroyed while its accept loop may still touch it, so a
 // stopped process hands its server to the reaper, which destroys it once nothing uses it.
 //
-// Thread-safety: a RuntimeProcess is used by one thread at a time (the runner holding it, or the
-// pool's janitor); its endpoint runs on the io_context. EndpointReaper is thread-safe.
+// Thread-safety: a RuntimeProcess is used by one thread at a time (the runner holding it, the
+// I/O thread that offers it an invocation ahead of its runner, or the pool's janitor); its
+// endpoint runs on the io_context. EndpointReaper is thread-safe.
 #pragma once
 
 #include <sys/types.h>
@@ -100,6 +101,10 @@ class RuntimeProcess {
   // A report that comes in while the invocation is being given up still ends it as kReport.
   // Does not stop the process: after kExited, kDeadline or kCancelled the caller Stop()s it.
   InvokeResult Invoke(Delivery d, const runtime::CancelToken& cancel);
+  // Invoke() in two steps, which may run on two threads one after the other: Offer() hands `d`
+  // to the runtime without blocking; Await() blocks until the invocation ends, as Invoke().
+  void Offer(Delivery d);
+  InvokeResult Await(const runtime::CancelToken& cancel);
 
   // Kills the process group (SIGKILL) and reaps the process, closes the Runtime API (a waiting
   // /next gets 500) and retires the endpoint. Blocks until reaped. Idempotent.
@@ -137,6 +142,10 @@ class RuntimeProcess {
   uint16_t port_ = 0;
   base::TimePoint started_at_;
   bool stopped_ = false;
+  // Of the invocation offered and not yet awaited.
+  std::string offered_idle_output_;
+  base::TimePoint offered_deadline_;
+  uint64_t taken_after_ = 0;
 };
 
 }  // namespace longhaul::lambda

@@ -2,6 +2,7 @@
 // forward/ (HTTP forwarding), lambda/ (Lambda runtime processes).
 // Thread-safety: Run() is called concurrently from scheduler worker threads, one thread per
 // running attempt; it blocks until the attempt ends, and returns early when `cancel` fires.
+// Begin() is called concurrently from I/O threads.
 #pragma once
 
 #include <atomic>
@@ -28,6 +29,14 @@ class CancelToken {
 
 struct Outcome;
 
+// What a runtime began of an invocation ahead of its attempt (Runtime::Begin). Destroyed
+// without Run() having taken it (the attempt was stopped first), it gives back or stops what it
+// holds.
+class Begun {
+ public:
+  virtual ~Begun() = default;
+};
+
 struct Invocation {
   std::string job_id;
   int attempt = 1;  // 1-based
@@ -41,6 +50,7 @@ struct Invocation {
   // with the outcome's status and response and no logs; Run() still returns the whole outcome,
   // with the same status and response. Must be quick: it runs on an I/O thread.
   std::function<void(const Outcome& answer)> answered;
+  std::shared_ptr<Begun> begun;  // from Runtime::Begin(), for Run()
 };
 
 struct Outcome {
@@ -56,6 +66,11 @@ struct Outcome {
 class Runtime {
  public:
   virtual ~Runtime() = default;
+  // Called for a job whose caller waits (a direct run), on the thread that submits it (an I/O
+  // thread), before an attempt thread calls Run() with the result in `inv.begun`: a runtime that
+  // can hand the invocation over without blocking (to a warm process) does it here, a thread
+  // hand-off sooner. Must not block. May return nullptr (Run() then does it all).
+  virtual std::shared_ptr<Begun> Begin(const Invocation&) { return nullptr; }
   virtual Outcome Run(const Invocation& inv, const CancelToken& cancel) = 0;
 };
 

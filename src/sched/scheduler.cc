@@ -282,11 +282,18 @@ std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn,
 
 void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config> cfg,
                             const config::Function* fn) {
+  std::shared_ptr<runtime::CancelToken> cancel;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = running_.find(job.id);
+    if (it == running_.end()) return;
+    cancel = it->second.cancel;
+  }
+  // The runtime may hand the invocation over from here, before an attempt thread wakes for it.
+  runtime::Invocation inv = InvocationFor(job, cfg, *fn);
+  if (runtime::Runtime* rt = runtimes_(*fn)) inv.begun = rt->Begin(inv);
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = running_.find(job.id);
-  if (it == running_.end()) return;
-  std::shared_ptr<runtime::CancelToken> cancel = it->second.cancel;
-  QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
+  QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel), std::move(inv));
 }
 
 void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
@@ -313,11 +320,12 @@ void Scheduler::ReleaseSlotLocked(const std::string& job_id, const std::string& 
 
 void Scheduler::QueueAttemptLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
                                    const config::Function* fn,
-                                   std::shared_ptr<runtime::CancelToken> cancel) {
-  attempts_queue_.push_back(
-      [this, job = std::move(job), cfg = std::move(cfg), fn, cancel]() mutable {
-        RunAttempt(std::move(job), std::move(cfg), fn, std::move(cancel));
-      });
+                                   std::shared_ptr<runtime::CancelToken> cancel,
+                                   std::optional<runtime::Invocation> prepared) {
+  attempts_queue_.push_back([this, job = std::move(job), cfg = std::move(cfg), fn, cancel,
+                             prepared = std::move(prepared)]() mutable {
+    RunAttempt(std::move(job), std::move(cfg), fn, std::move(cancel), std::move(prepared));
+  });
   if (idle_threads_ >= static_cast<int>(attempts_queue_.size())) {
     attempt_cv_.notify_one();
     return;
@@ -349,10 +357,12 @@ void Scheduler::AttemptThread() {
 
 void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                            const config::Function* fn,
-                           std::shared_ptr<runtime::CancelToken> cancel) {
+                           std::shared_ptr<runtime::CancelToken> cancel,
+                           std::optional<runtime::Invocation> prepared) {
   for (;;) {
     bool released = false;
-    std::optional<store::Job> next = RunOne(job, cfg, *fn, *cancel, released);
+    std::optional<store::Job> next =
+        RunOne(job, cfg, *fn, *cancel, released, std::exchange(prepared, std::nullopt));
     std::lock_guard<std::mutex> lock(mu_);
     if (!next || stopping_) {
       // A next job claimed while shutting down stays leased to this node: Shutdown() puts it
@@ -371,7 +381,8 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
 std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             const std::shared_ptr<const config::Config>& cfg,
                                             const config::Function& fn,
-                                            runtime::CancelToken& cancel, bool& released) {
+                                            runtime::CancelToken& cancel, bool& released,
+                                            std::optional<runtime::Invocation> prepared) {
   SetThreadNice(cfg->server.job_nice);
   log_.Info("job.started", {{"job", job.id},
                             {"function", fn.name},
@@ -384,17 +395,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   } else if (rt == nullptr) {
     outcome.status = base::FailedPrecondition("no runtime for function " + fn.name);
   } else {
-    runtime::Invocation inv;
-    inv.job_id = job.id;
-    inv.attempt = job.attempts;
-    inv.config = cfg;
-    inv.function = &fn;
-    inv.request = job.request;
-    inv.route = job.route;
-    inv.deadline = clock_.Now() + fn.timeout;
-    if (hub_.HasWaiters(job.id)) {
-      inv.answered = [&](const runtime::Outcome& answer) { Answered(job, fn, answer, released); };
-    }
+    runtime::Invocation inv = prepared ? std::move(*prepared) : InvocationFor(job, cfg, fn);
     outcome = rt->Run(inv, cancel);
   }
 
@@ -407,7 +408,8 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     {
       std::lock_guard<std::mutex> lock(mu_);
       jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-      answered_early = released;  // only Answered() can have freed the slot by now
+      answered_early = answered_.count(job.id) > 0;  // Answered() freed the slot
+      released = released || answered_early;
       // Under a new configuration the loop claims with the new limits. A slot freed by the
       // answer is no longer this thread's to fill.
       take_next = !stopping_ && config_ == cfg && !released;
@@ -461,7 +463,8 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     if (d.kind == Kind::kRetry) Wake();  // the loop's next sleep must end at the retry
   } else {
     std::lock_guard<std::mutex> lock(mu_);
-    answered_early = released;
+    answered_early = answered_.count(job.id) > 0;
+    released = released || answered_early;
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
   if (answered_early) {
@@ -497,14 +500,33 @@ store::Completion Scheduler::CompletionFor(const store::Job& job, const runtime:
   return c;
 }
 
+runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
+                                             const std::shared_ptr<const config::Config>& cfg,
+                                             const config::Function& fn) {
+  runtime::Invocation inv;
+  inv.job_id = job.id;
+  inv.attempt = job.attempts;
+  inv.config = cfg;
+  inv.function = &fn;
+  inv.request = job.request;
+  inv.route = job.route;
+  inv.deadline = clock_.Now() + fn.timeout;
+  if (hub_.HasWaiters(job.id)) {
+    // `fn` lives as long as `inv.config`.
+    inv.answered = [this, head = WithoutRequest(job), fn = &fn](const runtime::Outcome& answer) {
+      Answered(head, *fn, answer);
+    };
+  }
+  return inv;
+}
+
 void Scheduler::Answered(const store::Job& job, const config::Function& fn,
-                         const runtime::Outcome& answer, bool& released) {
+                         const runtime::Outcome& answer) {
   base::TimePoint now = clock_.Now();
   // Retry or not does not depend on the jitter; only a final answer is told.
   Decision d = Decide(answer.status, job.attempts, job.max_attempts, fn, now, 0.0);
   if (d.kind == Kind::kRetry) return;
-  auto told = std::make_shared<const store::Job>(
-      Recorded(WithoutRequest(job), CompletionFor(job, answer, d, now)));
+  auto told = std::make_shared<const store::Job>(Recorded(job, CompletionFor(job, answer, d, now)));
   {
     std::lock_guard<std::mutex> lock(mu_);
     answered_.insert(job.id);
@@ -512,7 +534,6 @@ void Scheduler::Answered(const store::Job& job, const config::Function& fn,
     // attempt gathers its logs and records the outcome (the runtime itself hands its process
     // over only once that is done).
     ReleaseSlotLocked(job.id, fn.name, true);
-    released = true;
   }
   hub_.NotifyAnswer(job.id, std::move(told));
 }

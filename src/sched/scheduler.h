@@ -74,8 +74,9 @@ class Scheduler {
   // the loop's claim and runs at once when this node has a free slot for `fn`. ReserveDirect
   // takes the slot and marks `job` as claimed by this node (store::NewJob::claimed_by); it
   // returns the job as it will be stored, or nullopt (no free slot, keys, shutting down: append
-  // it as usual). Once the append is queued, StartDirect runs it; when the append fails,
-  // CancelLocal(id) stops it (it does not run if it has not started yet) and frees the slot.
+  // it as usual). Once the append is queued, StartDirect runs it (its runtime may begin it on
+  // the calling thread: runtime::Runtime::Begin); when the append fails, CancelLocal(id) stops
+  // it (it does not run if it has not started yet) and frees the slot.
   // The slot counts against this node's share of `fn.concurrency`, as the claims' own count of
   // running jobs does for a store with one node.
   std::optional<store::Job> ReserveDirect(const config::Function& fn, store::NewJob& job);
@@ -106,26 +107,33 @@ class Scheduler {
   void Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
               const config::Function* fn);
   // Queues the attempt of a job whose slot is taken (running_, attempts_); mu_ held.
+  // `prepared`: the attempt's invocation, made (and maybe begun) before it was queued.
   void QueueAttemptLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
-                          const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
+                          const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
+                          std::optional<runtime::Invocation> prepared = std::nullopt);
   // Frees the slot of a job that ended or never started, and wakes the loop to fill it unless
   // `nothing_due` (a claim for the slot found nothing) and no work waited for a slot since
   // (starved_); mu_ held.
   void ReleaseSlotLocked(const std::string& job_id, const std::string& function,
                          bool nothing_due);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
-                  const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel);
+                  const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
+                  std::optional<runtime::Invocation> prepared);
   // Runs `job`'s attempt and records its outcome; returns the function's next job when the
   // record claimed one for this slot (Store::CompleteAndClaim). Sets `released` when it freed
   // the slot itself (nothing was due: freed before the outcome's waiters hear of it).
   std::optional<store::Job> RunOne(const store::Job& job,
                                    const std::shared_ptr<const config::Config>& cfg,
                                    const config::Function& fn, runtime::CancelToken& cancel,
-                                   bool& released);
+                                   bool& released, std::optional<runtime::Invocation> prepared);
   // The runtime's answer came before the attempt ended (runtime::Invocation::answered): tells
   // the waiters that take an answer and frees the slot, unless the job will be retried.
-  void Answered(const store::Job& job, const config::Function& fn, const runtime::Outcome& answer,
-                bool& released);
+  // `job` is the job as it ran, without its request (it is not copied for the waiters).
+  void Answered(const store::Job& job, const config::Function& fn, const runtime::Outcome& answer);
+  // The invocation of `job`'s attempt; its `answered` calls Answered() when anyone waits.
+  runtime::Invocation InvocationFor(const store::Job& job,
+                                    const std::shared_ptr<const config::Config>& cfg,
+                                    const config::Function& fn);
   store::Completion CompletionFor(const store::Job& job, const runtime::Outcome& outcome,
                                   const Decision& d, base::TimePoint now) const;
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,

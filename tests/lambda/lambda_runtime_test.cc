@@ -209,6 +209,44 @@ TEST_F(LambdaRuntimeTest, TheAnswerIsToldEarlyAndTheNextInvocationGetsTheSamePro
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
 }
 
+// Begin() offers a direct run's invocation to an idle warm process from the submitting thread;
+// Run() then only waits for it.
+TEST_F(LambdaRuntimeTest, BeginOffersTheInvocationToAWarmProcess) {
+  runtime::Invocation none = Invoke(R"({"n":0})");
+  EXPECT_EQ(runtime_->Begin(none), nullptr) << "no warm process yet";
+  runtime::Outcome first = Run(none);
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+
+  runtime::Invocation inv = Invoke(R"({"n":1})");
+  inv.begun = runtime_->Begin(inv);
+  ASSERT_NE(inv.begun, nullptr);
+  runtime::Outcome second = Run(inv);
+  ASSERT_TRUE(second.status.ok()) << second.status.ToString();
+  EXPECT_EQ(Field(second.response.body, "event"), R"({"n":1})");
+  EXPECT_EQ(PidOf(second), PidOf(first));
+  EXPECT_THAT(second.stderr_tail, HasSubstr("START RequestId: " + inv.job_id));
+  EXPECT_THAT(second.stderr_tail, HasSubstr("out " + inv.job_id));
+  EXPECT_THAT(second.stderr_tail, HasSubstr("REPORT RequestId: " + inv.job_id));
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+}
+
+// A begun invocation whose attempt never runs (stopped first) stops the process it was offered
+// to, which may be working on it, and frees its slot.
+TEST_F(LambdaRuntimeTest, AnUnusedBegunInvocationStopsItsProcess) {
+  runtime::Outcome first = Run(Invoke(R"({"n":0})"));
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+  pid_t pid = std::stoi(PidOf(first));
+  runtime::Invocation inv = Invoke(R"({"n":1})");
+  inv.begun = runtime_->Begin(inv);
+  ASSERT_NE(inv.begun, nullptr);
+  inv.begun.reset();
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 0);
+  EXPECT_TRUE(ProcessGone(pid));
+  runtime::Outcome next = Run(Invoke(R"({"n":2})"));
+  ASSERT_TRUE(next.status.ok()) << next.status.ToString();
+  EXPECT_NE(PidOf(next), PidOf(first));
+}
+
 TEST_F(LambdaRuntimeTest, RouteInvocationsGetAnHttpApiEventAndAMappedResponse) {
   runtime::Invocation inv = Invoke("shape please");
   inv.request.path = "/hooks/x";

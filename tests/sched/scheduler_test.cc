@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "base/ids.h"
 #include "store/sqlite/sqlite_store.h"
@@ -27,11 +28,23 @@ class HeldRuntime : public runtime::Runtime {
     out.response.status = 200;
     out.response.body = "answer";
     if (answer_first_ && inv.answered) inv.answered(out);
+    ran_begun_ = begun_ != nullptr && inv.begun == begun_;
     ++runs_;
     cv_.notify_all();
     cv_.wait(lock, [this] { return !held_; });
     out.stderr_tail = "logs";
     return out;
+  }
+  // Begin() marks what it hands out; Run() records whether it got it back.
+  std::shared_ptr<runtime::Begun> Begin(const runtime::Invocation&) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    begun_ = std::make_shared<runtime::Begun>();
+    begun_on_ = std::this_thread::get_id();
+    return begun_;
+  }
+  bool RanWhatBeganOn(std::thread::id thread) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ran_begun_ && begun_on_ == thread;
   }
   void AnswerFirst(base::Status status = base::Status::Ok()) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -59,6 +72,9 @@ class HeldRuntime : public runtime::Runtime {
   int runs_ = 0;
   bool held_ = false;
   bool answer_first_ = false;
+  std::shared_ptr<runtime::Begun> begun_;
+  std::thread::id begun_on_;
+  bool ran_begun_ = false;
   base::Status status_;
 };
 
@@ -152,6 +168,18 @@ TEST_F(SchedulerTest, ACallerThatHasTheOutcomeFindsTheSlotFree) {
     EXPECT_EQ(running.get(), 0) << "request " << i << ": told while its slot was still taken";
     EXPECT_EQ(StateOf(id), store::JobState::kSucceeded);
   }
+}
+
+// A direct run is begun on the thread that starts it, and its attempt runs what was begun.
+TEST_F(SchedulerTest, ADirectRunIsBegunOnTheStartingThread) {
+  store::NewJob job = MakeJob(clock_.Now());
+  const std::string id = job.id;
+  std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
+  ASSERT_TRUE(run.has_value());
+  Append(std::move(job));
+  sched_->StartDirect(std::move(*run), config_, fn_);
+  EXPECT_TRUE(Succeeds(id));
+  EXPECT_TRUE(runtime_.RanWhatBeganOn(std::this_thread::get_id()));
 }
 
 // Work that found the slot taken runs once the slot frees, though the loop never polls: here
