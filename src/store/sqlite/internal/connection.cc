@@ -1,8 +1,22 @@
 #include "store/sqlite/internal/connection.h"
 
+#include <mutex>
 #include <utility>
 
 namespace longhaul::store::sqlite::internal {
+namespace {
+
+// Process-wide SQLite settings, applied before the first connection initialises the library.
+// Memory statistics (on by default) take one global mutex around every allocation and free of
+// every connection; nothing here reads them (no sqlite3_memory_used, no soft heap limit).
+// SQLITE_MISUSE means the library was initialised already (by another user in this process):
+// the setting then stays as it was, which changes speed, not behaviour.
+void ConfigureLibraryOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
 
 bool IsIoError(int rc) {
   switch (rc & 0xff) {
@@ -57,6 +71,7 @@ base::Status SqliteError(int rc, sqlite3* db, std::string_view what) {
 }
 
 base::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& options) {
+  ConfigureLibraryOnce();
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
   if (options.create) {
     flags |= SQLITE_OPEN_CREATE;
