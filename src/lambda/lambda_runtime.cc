@@ -448,7 +448,6 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
   info.request_id = id;
   info.duration = end - begin;
   info.memory_mb = fn.lambda.memory_mb;
-  info.max_memory_used_mb = proc->MaxMemoryUsedMb();
   if (cold) {
     if (std::optional<base::TimePoint> init = proc->initialized_at()) {
       info.init_duration = *init - proc->started_at();
@@ -456,6 +455,17 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
     }
   }
   info.status = report_status;
+  // A warm process goes back to the pool before the rest of this bookkeeping: a caller's next
+  // invocation waits for it (Pool::finishing). Its memory is read afterwards, through the probe.
+  const RuntimeProcess::MemoryProbe memory = proc->memory_probe();
+  if (!keep) {
+    info.max_memory_used_mb = memory.MaxMemoryUsedMb();  // before Release() stops it
+    log_.Info(
+        "lambda.process_stopped",
+        {{"function", fn.name}, {"pid", std::to_string(proc->pid())}, {"reason", stop_reason}});
+  }
+  Release(fn, std::move(proc), keep, answered);
+  if (keep) info.max_memory_used_mb = memory.MaxMemoryUsedMb();
   out.stderr_tail = std::move(r.idle_output);
   out.stderr_tail += StartLine(id);
   out.stderr_tail += r.output;
@@ -466,13 +476,6 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
   out.stderr_tail += EndLine(id);
   out.stderr_tail += ReportLine(info);
   out.stdout_tail = std::move(r.stdout_output);
-
-  if (!keep) {
-    log_.Info(
-        "lambda.process_stopped",
-        {{"function", fn.name}, {"pid", std::to_string(proc->pid())}, {"reason", stop_reason}});
-  }
-  Release(fn, std::move(proc), keep, answered);
   return out;
 }
 

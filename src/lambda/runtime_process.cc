@@ -110,6 +110,10 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
     return child.status();  // the destructor retires the endpoint
   }
   proc->pid_ = child->pid();
+  char status_path[40];
+  std::snprintf(status_path, sizeof status_path, "/proc/%d/status", static_cast<int>(proc->pid_));
+  proc->memory_.status_ = std::make_shared<const runtime::process::UniqueFd>(
+      ::open(status_path, O_RDONLY | O_CLOEXEC));
   proc->child_.emplace(std::move(*child));
   proc->started_at_ = clock.Now();
   return proc;
@@ -146,22 +150,15 @@ void RuntimeProcess::DrainOutput() {
   ReadAvailable(child_->stderr_fd(), kReadsPerWake, sink);
 }
 
-std::optional<int> RuntimeProcess::MaxMemoryUsedMb() const {
-  if (!child_ || pid_ <= 0) {
+std::optional<int> RuntimeProcess::MemoryProbe::MaxMemoryUsedMb() const {
+  if (status_ == nullptr || !status_->valid()) {
     return std::nullopt;
   }
-  // Once per invocation: one open and one read of /proc/<pid>/status, no stream machinery.
-  char path[40];
-  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(pid_));
-  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return std::nullopt;
-  }
+  // One read from the start regenerates the file: no open, no stream machinery.
   char buf[4096];
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  ::close(fd);
+  ssize_t n = ::pread(status_->get(), buf, sizeof buf - 1, 0);
   if (n <= 0) {
-    return std::nullopt;
+    return std::nullopt;  // ESRCH: the process has been reaped
   }
   buf[n] = '\0';
   const char* hwm = std::strstr(buf, "\nVmHWM:");

@@ -114,8 +114,19 @@ class RuntimeProcess {
   // Reads what the idle process wrote, keeping the last output_limit bytes for the next
   // invocation's log. Does not block.
   void DrainOutput();
-  // Peak resident memory of the process (VmHWM) in MB; nullopt once it is gone.
-  std::optional<int> MaxMemoryUsedMb() const;
+  // Reads the process's peak resident memory (VmHWM) through /proc/<pid>/status, opened when
+  // it started: a probe taken before the process changes hands may be read afterwards (off the
+  // next invocation's path) and never reads another process that got the same pid.
+  class MemoryProbe {
+   public:
+    // In MB; nullopt once the process is gone (or /proc could not be read).
+    std::optional<int> MaxMemoryUsedMb() const;
+
+   private:
+    friend class RuntimeProcess;
+    std::shared_ptr<const runtime::process::UniqueFd> status_;
+  };
+  MemoryProbe memory_probe() const { return memory_; }
 
   pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
@@ -138,6 +149,7 @@ class RuntimeProcess {
   std::shared_ptr<runtime::process::UniqueFd> wake_;  // eventfd written on each Report
   std::optional<runtime::process::ChildProcess> child_;
   runtime::process::TailCapture idle_output_;
+  MemoryProbe memory_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   base::TimePoint started_at_;

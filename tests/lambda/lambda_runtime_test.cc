@@ -178,6 +178,8 @@ TEST_F(LambdaRuntimeTest, AnswersAndKeepsTheProcessWarm) {
   ASSERT_TRUE(second.status.ok()) << second.status.ToString();
   EXPECT_EQ(PidOf(second), PidOf(first)) << "the same warm process";
   EXPECT_THAT(second.stderr_tail, ::testing::Not(HasSubstr("Init Duration")));
+  // Read after the process went back to the pool.
+  EXPECT_THAT(second.stderr_tail, ::testing::ContainsRegex("\tMax Memory Used: [1-9][0-9]* MB"));
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
 }
 
@@ -317,6 +319,9 @@ TEST_F(LambdaRuntimeTest, PastTheDeadlineTheProcessGroupIsKilled) {
   EXPECT_THAT(Field(timed_out.response.body, "errorMessage"),
               HasSubstr(inv.job_id + " Task timed out after 3.00 seconds"));
   EXPECT_THAT(timed_out.stderr_tail, HasSubstr("\tStatus: timeout\n"));
+  // Read before the process was stopped.
+  EXPECT_THAT(timed_out.stderr_tail,
+              ::testing::ContainsRegex("\tMax Memory Used: [1-9][0-9]* MB\tStatus: timeout"));
   EXPECT_TRUE(ProcessGone(std::stoi(PidOf(ok))));
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 0);
 }
