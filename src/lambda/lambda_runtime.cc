@@ -123,19 +123,29 @@ runtime::Outcome AnswerFor(bool invoke_request, Report report) {
 
 class LambdaRuntime::Started : public runtime::Begun {
  public:
+  // Of an invocation next in line for a finishing process (Pool::next): Release() sets
+  // kHanded, offers the event, then sets proc_; kGaveUp: Run() stopped waiting for one.
+  enum class Wait { kNext, kHanded, kGaveUp };
+
   Started(LambdaRuntime& runtime, const runtime::Invocation& inv)
       : runtime_(runtime), config_(inv.config), fn_(*inv.function) {}
   ~Started() override {
-    if (!proc_) return;  // Run() took it
+    if (!proc_) return;  // Run() took it, or no process came
     // The attempt never ran: the runtime may be working on the offered event, so the process
     // cannot go back to the pool. Once it is stopped, no answer can come any more.
     proc_->Stop();
     runtime_.Release(fn_, std::move(proc_), false, answer_->outcome.has_value());
   }
 
-  std::unique_ptr<RuntimeProcess> proc_;
+  // Set before Begin() returns. Without it, proc_ has the event from the start.
+  bool next_in_line_ = false;
+  Wait wait_ = Wait::kNext;                // guarded by LambdaRuntime::mu_
+  std::unique_ptr<RuntimeProcess> proc_;  // guarded by LambdaRuntime::mu_ when next_in_line_
   std::shared_ptr<Answer> answer_ = std::make_shared<Answer>();
   base::TimePoint offered_at_;
+  // kNext: what Release() offers, and the configuration the process must have been started from.
+  std::optional<Delivery> delivery_;
+  std::string key_;
 
  private:
   LambdaRuntime& runtime_;
@@ -236,15 +246,37 @@ base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
 
 void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc,
                             bool keep, bool answered) {
+  std::shared_ptr<Started> next;  // the begun invocation that gets `proc`
   {
     std::lock_guard<std::mutex> lock(mu_);
     Pool& pool = pools_[fn.name];
     pool.busy--;
     if (answered) pool.finishing--;
     if (proc && keep && fn.lambda.idle_timeout.count() > 0 && !stopping_) {
-      proc->idle_since = clock_.Now();
-      pool.idle.push_back(std::move(proc));
+      while (!pool.next.empty() && next == nullptr) {
+        std::shared_ptr<Started> s = pool.next.front().lock();
+        pool.next.pop_front();
+        if (s && s->wait_ == Started::Wait::kNext && s->key_ == proc->key() && !proc->Exited()) {
+          s->wait_ = Started::Wait::kHanded;
+          pool.busy++;  // the slot goes with the process
+          next = std::move(s);
+        } else if (s && s->wait_ == Started::Wait::kNext) {
+          pool.next.push_front(std::move(s));  // another configuration: it waits on
+          break;
+        }
+      }
+      if (next == nullptr) {
+        proc->idle_since = clock_.Now();
+        pool.idle.push_back(std::move(proc));
+      }
     }
+  }
+  if (next != nullptr) {
+    // Outside mu_: a runtime's answer takes the API's lock, then mu_ (DeliveryFor).
+    next->offered_at_ = clock_.Now();
+    proc->Offer(std::move(*next->delivery_));
+    std::lock_guard<std::mutex> lock(mu_);
+    next->proc_ = std::move(proc);
   }
   released_.notify_all();
   if (proc) {
@@ -276,22 +308,29 @@ std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& 
   }
   const config::Function& fn = *inv.function;
   auto started = std::make_shared<Started>(*this, inv);
+  Delivery delivery = DeliveryFor(inv, started->answer_);
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) return nullptr;
     Pool& pool = pools_[fn.name];
+    std::string key = KeyFor(fn, endpoint_url_);
     // The most recently used process, if it is still there and was started for this
-    // configuration; anything else is left to Run(), which may wait or start one.
-    if (pool.idle.empty() || pool.idle.back()->key() != KeyFor(fn, endpoint_url_) ||
-        pool.idle.back()->Exited()) {
-      return nullptr;
+    // configuration; else the next one to finish (the caller's last invocation); anything
+    // else is left to Run(), which may wait or start one.
+    if (pool.idle.empty() || pool.idle.back()->key() != key || pool.idle.back()->Exited()) {
+      if (pool.finishing == 0) return nullptr;
+      started->next_in_line_ = true;
+      started->delivery_ = std::move(delivery);
+      started->key_ = std::move(key);
+      pool.next.push_back(started);
+      return started;
     }
     started->proc_ = std::move(pool.idle.back());
     pool.idle.pop_back();
     pool.busy++;
   }
   started->offered_at_ = clock_.Now();
-  started->proc_->Offer(DeliveryFor(inv, started->answer_));
+  started->proc_->Offer(std::move(delivery));
   return started;
 }
 
@@ -316,10 +355,26 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
   std::unique_ptr<RuntimeProcess> proc;
   std::shared_ptr<Answer> answer;  // with `proc`: the invocation was offered by Begin()
   base::TimePoint begin;
-  if (auto* started = dynamic_cast<Started*>(inv.begun.get()); started && started->proc_) {
-    proc = std::move(started->proc_);
-    answer = started->answer_;
-    begin = started->offered_at_;
+  if (auto* started = dynamic_cast<Started*>(inv.begun.get())) {
+    if (started->next_in_line_) {
+      // Next in line for a finishing process: it comes with the event offered, unless the
+      // process is not kept (then finishing drops to 0 without it) or time runs out.
+      std::unique_lock<std::mutex> lock(mu_);
+      Pool& pool = pools_[fn.name];
+      while (started->wait_ == Started::Wait::kNext && pool.finishing > 0 && !stopping_ &&
+             !cancel.cancelled() && clock_.Now() < inv.deadline) {
+        released_.wait_for(lock, kAcquireTick);
+      }
+      if (started->wait_ == Started::Wait::kNext) started->wait_ = Started::Wait::kGaveUp;
+      // kHanded: Release() is offering the event, outside the lock; the process follows.
+      released_.wait(lock,
+                     [&] { return started->wait_ != Started::Wait::kHanded || started->proc_; });
+    }
+    if (started->proc_) {
+      proc = std::move(started->proc_);
+      answer = started->answer_;
+      begin = started->offered_at_;
+    }
   }
   bool cold = false;
   if (!proc) {

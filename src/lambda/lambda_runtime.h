@@ -17,6 +17,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -91,8 +92,11 @@ class LambdaRuntime final : public runtime::Runtime {
   // A process that did not answer (exit, deadline, cancel, init error) is killed with its
   // whole process group and not used again.
   runtime::Outcome Run(const runtime::Invocation& inv, const runtime::CancelToken& cancel) override;
-  // Offers the invocation to an idle warm process at once, when there is one for it (nullptr
-  // otherwise); Run() then waits for it. Unused, the process is stopped and its slot freed.
+  // Offers the invocation to an idle warm process at once, when there is one for it; when a
+  // process has answered and is finishing (the caller's last invocation), the invocation is
+  // next in line for it and is offered as that process is released, on the releasing thread.
+  // nullptr otherwise. Run() then waits for it (or, when no process came, acquires one as
+  // usual). Unused, an offered process is stopped and its slot freed.
   std::shared_ptr<runtime::Begun> Begin(const runtime::Invocation& inv) override;
 
   // Processes alive (idle or running) for `function`; for tests and status.
@@ -111,6 +115,9 @@ class LambdaRuntime final : public runtime::Runtime {
     // Of the busy, those whose invocation has been answered: idle again in a moment, so a new
     // invocation waits for one of them instead of starting a process.
     int finishing = 0;
+    // Begun invocations next in line for a finishing process (Started::Wait::kNext), oldest
+    // first; Release() hands a kept process to the first that matches its key.
+    std::deque<std::weak_ptr<Started>> next;
   };
 
   // Takes an idle process started from `key` (nullptr with a slot reserved: start one).
@@ -120,7 +127,9 @@ class LambdaRuntime final : public runtime::Runtime {
                                                         base::TimePoint deadline,
                                                         const runtime::CancelToken& cancel);
   // Gives the slot back; keeps `proc` warm when `keep` (and idle_timeout > 0), else stops it.
-  // `answered`: the invocation's answer was told early (counted in Pool::finishing).
+  // A kept process goes to the first begun invocation next in line for it (slot and all), and
+  // is offered that invocation here. `answered`: the invocation's answer was told early
+  // (counted in Pool::finishing).
   void Release(const config::Function& fn, std::unique_ptr<RuntimeProcess> proc, bool keep,
                bool answered = false);
   // The delivery for `inv`; when `inv.answered` is set, the answer is kept in `answer`, the

@@ -232,6 +232,44 @@ TEST_F(LambdaRuntimeTest, BeginOffersTheInvocationToAWarmProcess) {
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
 }
 
+// An invocation begun while the caller's last one is finishing is next in line for its
+// process: the event is offered as that process is released, before the next attempt runs.
+TEST_F(LambdaRuntimeTest, BeginWhileTheProcessIsFinishingOffersAtItsRelease) {
+  ASSERT_TRUE(Run(Invoke(R"({"n":0})")).status.ok());  // warm
+  runtime::Invocation first = Invoke(R"({"n":1})");
+  runtime::Invocation second = Invoke(R"({"n":2})");
+  first.answered = [&](const runtime::Outcome&) { second.begun = runtime_->Begin(second); };
+  runtime::Outcome one = Run(first);
+  ASSERT_TRUE(one.status.ok()) << one.status.ToString();
+  ASSERT_NE(second.begun, nullptr) << "not next in line for the finishing process";
+
+  // Offered at the release, so the clock was already running for it before this.
+  clock_.Advance(std::chrono::seconds(2));
+  runtime::Outcome two = Run(second);
+  ASSERT_TRUE(two.status.ok()) << two.status.ToString();
+  EXPECT_EQ(Field(two.response.body, "event"), R"({"n":2})");
+  EXPECT_EQ(PidOf(two), PidOf(one));
+  EXPECT_THAT(two.stderr_tail, ::testing::ContainsRegex("REPORT RequestId: " + second.job_id +
+                                                        "\tDuration: 2[0-9]{3}\\."));
+  EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+}
+
+// Next in line for a process that is not kept (it is stopped after every invocation): the
+// invocation gets a process of its own.
+TEST_F(LambdaRuntimeTest, NextInLineForAProcessThatIsNotKeptStartsAnother) {
+  fn_.lambda.idle_timeout = base::Duration{0};
+  runtime::Invocation first = Invoke(R"({"n":1})");
+  runtime::Invocation second = Invoke(R"({"n":2})");
+  first.answered = [&](const runtime::Outcome&) { second.begun = runtime_->Begin(second); };
+  runtime::Outcome one = Run(first);
+  ASSERT_TRUE(one.status.ok()) << one.status.ToString();
+  ASSERT_NE(second.begun, nullptr);
+  runtime::Outcome two = Run(second);
+  ASSERT_TRUE(two.status.ok()) << two.status.ToString();
+  EXPECT_EQ(Field(two.response.body, "event"), R"({"n":2})");
+  EXPECT_NE(PidOf(two), PidOf(one));
+}
+
 // A begun invocation whose attempt never runs (stopped first) stops the process it was offered
 // to, which may be working on it, and frees its slot.
 TEST_F(LambdaRuntimeTest, AnUnusedBegunInvocationStopsItsProcess) {
