@@ -318,7 +318,9 @@ std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& 
     // configuration; else the next one to finish (the caller's last invocation); anything
     // else is left to Run(), which may wait or start one.
     if (pool.idle.empty() || pool.idle.back()->key() != key || pool.idle.back()->Exited()) {
-      if (pool.finishing == 0) return nullptr;
+      // A finishing process is kept only with an idle timeout (0: stopped after each use).
+      if (pool.finishing == 0 || fn.lambda.idle_timeout.count() == 0) return nullptr;
+      std::erase_if(pool.next, [](const std::weak_ptr<Started>& w) { return w.expired(); });
       started->next_in_line_ = true;
       started->delivery_ = std::move(delivery);
       started->key_ = std::move(key);
@@ -365,7 +367,12 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
              !cancel.cancelled() && clock_.Now() < inv.deadline) {
         released_.wait_for(lock, kAcquireTick);
       }
-      if (started->wait_ == Started::Wait::kNext) started->wait_ = Started::Wait::kGaveUp;
+      if (started->wait_ == Started::Wait::kNext) {
+        started->wait_ = Started::Wait::kGaveUp;
+        std::erase_if(pool.next, [&](const std::weak_ptr<Started>& w) {
+          return w.expired() || w.lock().get() == started;  // (any other is not the last owner)
+        });
+      }
       // kHanded: Release() is offering the event, outside the lock; the process follows.
       released_.wait(lock,
                      [&] { return started->wait_ != Started::Wait::kHanded || started->proc_; });

@@ -254,12 +254,14 @@ TEST_F(LambdaRuntimeTest, BeginWhileTheProcessIsFinishingOffersAtItsRelease) {
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
 }
 
-// Next in line for a process that is not kept (it is stopped after every invocation): the
+// Next in line for a finishing process of another configuration (a reload came between): the
 // invocation gets a process of its own.
-TEST_F(LambdaRuntimeTest, NextInLineForAProcessThatIsNotKeptStartsAnother) {
-  fn_.lambda.idle_timeout = base::Duration{0};
+TEST_F(LambdaRuntimeTest, NextInLineForAProcessOfAnotherConfigurationStartsItsOwn) {
+  config::Function reloaded = fn_;
+  reloaded.environment["RELOADED"] = "1";
   runtime::Invocation first = Invoke(R"({"n":1})");
   runtime::Invocation second = Invoke(R"({"n":2})");
+  second.function = &reloaded;
   first.answered = [&](const runtime::Outcome&) { second.begun = runtime_->Begin(second); };
   runtime::Outcome one = Run(first);
   ASSERT_TRUE(one.status.ok()) << one.status.ToString();
@@ -268,6 +270,19 @@ TEST_F(LambdaRuntimeTest, NextInLineForAProcessThatIsNotKeptStartsAnother) {
   ASSERT_TRUE(two.status.ok()) << two.status.ToString();
   EXPECT_EQ(Field(two.response.body, "event"), R"({"n":2})");
   EXPECT_NE(PidOf(two), PidOf(one));
+}
+
+// A process that is not kept (stopped after every invocation) has nobody next in line.
+TEST_F(LambdaRuntimeTest, NothingIsNextInLineForAProcessThatIsNotKept) {
+  fn_.lambda.idle_timeout = base::Duration{0};
+  runtime::Invocation first = Invoke(R"({"n":1})");
+  runtime::Invocation second = Invoke(R"({"n":2})");
+  bool begun_while_finishing = true;
+  first.answered = [&](const runtime::Outcome&) {
+    begun_while_finishing = runtime_->Begin(second) != nullptr;
+  };
+  ASSERT_TRUE(Run(first).status.ok());
+  EXPECT_FALSE(begun_while_finishing);
 }
 
 // A begun invocation whose attempt never runs (stopped first) stops the process it was offered
