@@ -9,8 +9,8 @@
 // stopped process hands its server to the reaper, which destroys it once nothing uses it.
 //
 // Thread-safety: a RuntimeProcess is used by one thread at a time (the runner holding it, the
-// I/O thread that offers it an invocation ahead of its runner, or the pool's janitor); its
-// endpoint runs on the io_context. EndpointReaper is thread-safe.
+// thread that offers it an invocation ahead of that invocation's runner, or the pool's
+// janitor); its endpoint runs on the io_context. EndpointReaper is thread-safe.
 #pragma once
 
 #include <sys/types.h>

@@ -33,8 +33,9 @@ class CompletionHub {
   void Unsubscribe(Token token);
   // Fires and removes every subscription for `job_id`, handing each `job` (may be null).
   void Notify(const std::string& job_id, std::shared_ptr<const store::Job> job = nullptr);
-  // The job's final answer is known, but not yet recorded: `job` is the job as it will be stored,
-  // without the attempt's logs and without its request. Fires and removes the subscriptions that take an answer.
+  // The job's final answer is known, but not yet recorded: `job` is the job as it will be
+  // stored, without the attempt's logs and without its request. Fires and removes the
+  // subscriptions that take an answer.
   void NotifyAnswer(const std::string& job_id, std::shared_ptr<const store::Job> job);
   // Whether anyone waits for `job_id` now (so a notifier can skip reading the job).
   bool HasWaiters(const std::string& job_id) const;

@@ -402,18 +402,18 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   std::vector<store::Job> claimed;
   std::vector<store::Job> expired;
   bool answered_early = false;  // Answered() told the waiters and freed the slot
+  double jitter = 0;
+  bool take_next = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    answered_early = answered_.count(job.id) > 0;
+    released = released || answered_early;
+    // Under a new configuration the loop claims with the new limits. A slot freed by the
+    // answer is no longer this thread's to fill.
+    take_next = !stopping_ && config_ == cfg && !released;
+  }
   if (!cancel.cancelled()) {
-    double jitter = 0;
-    bool take_next = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
-      answered_early = answered_.count(job.id) > 0;  // Answered() freed the slot
-      released = released || answered_early;
-      // Under a new configuration the loop claims with the new limits. A slot freed by the
-      // answer is no longer this thread's to fill.
-      take_next = !stopping_ && config_ == cfg && !released;
-    }
     auto now = clock_.Now();
     Decision d = Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter);
     store::Completion c = CompletionFor(job, outcome, d, now);
@@ -462,9 +462,6 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     }
     if (d.kind == Kind::kRetry) Wake();  // the loop's next sleep must end at the retry
   } else {
-    std::lock_guard<std::mutex> lock(mu_);
-    answered_early = answered_.count(job.id) > 0;
-    released = released || answered_early;
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
   if (answered_early) {
