@@ -3,6 +3,8 @@
 #include <mutex>
 #include <utility>
 
+#include "store/sqlite/internal/wal_batch_vfs.h"
+
 namespace longhaul::store::sqlite::internal {
 namespace {
 
@@ -76,9 +78,14 @@ base::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
   if (options.create) {
     flags |= SQLITE_OPEN_CREATE;
   }
+  std::string vfs = options.vfs;
+  if (options.batch_wal_writes) {
+    base::Result<std::string> batching = WalBatchVfsFor(options.vfs);
+    if (!batching.ok()) return batching.status();
+    vfs = std::move(*batching);
+  }
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags,
-                           options.vfs.empty() ? nullptr : options.vfs.c_str());
+  int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     base::Status s = SqliteError(rc, db, "open " + options.path);
     // sqlite3_open_v2 hands back a handle even on failure; it must be closed.

@@ -36,6 +36,8 @@ struct ConnectionOptions {
   bool create = false;         // create the file when missing (the write connection only)
   bool query_only = false;     // PRAGMA query_only: refuse writes (read connections)
   int busy_timeout_ms = 5000;  // wait this long for another writer's lock, then SQLITE_BUSY
+  // Write each transaction's WAL frames with one write (wal_batch_vfs.h), over `vfs`.
+  bool batch_wal_writes = true;
 };
 
 class Connection {
