@@ -12,6 +12,8 @@
 #include <mutex>
 #include <string>
 
+#include "store/sqlite/internal/wrapper_vfs.h"
+
 namespace longhaul::testing {
 
 class FaultVfs {
@@ -40,6 +42,11 @@ class FaultVfs {
   int failures() const { return failures_.load(); }  // operations failed on purpose
 
  private:
+  friend struct FaultVfsAccess;
+  // What the VFS's pAppData points to.
+  struct Data : store::sqlite::internal::WrapperVfsData {
+    FaultVfs* owner = nullptr;
+  };
   struct Rule {
     bool armed = false;
     int skip = 0;
@@ -47,7 +54,6 @@ class FaultVfs {
     bool sticky = true;
     bool fired = false;
   };
-  friend struct FaultVfsAccess;
 
   // SQLITE_OK to let the operation through, or the code to fail it with.
   int Decide(Op op);
@@ -55,6 +61,7 @@ class FaultVfs {
   std::string name_;
   std::unique_ptr<sqlite3_vfs> vfs_;
   sqlite3_vfs* real_ = nullptr;
+  Data data_;
   std::mutex mu_;
   Rule write_rule_;  // guarded by mu_
   Rule sync_rule_;   // guarded by mu_
