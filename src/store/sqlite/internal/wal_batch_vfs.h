@@ -4,7 +4,8 @@
 //
 // Why: SQLite writes each WAL frame's 24-byte header and its page separately. A group commit of
 // 30 appends is ~70 frames: 140 pwrites, ~140 µs on this project's machine against ~15 µs for
-// one write of the same bytes, and the fdatasync after it is faster too (bench/RESULTS.md).
+// the same bytes in one write (three here, kMaxWalBuffer below), and the fdatasync after them
+// is faster too (bench/RESULTS.md).
 //
 // Safety: nothing SQLite relies on is moved past the point where it relies on it.
 // - The commit frame is the last frame of every transaction (sqlite3WalFrames never overwrites
