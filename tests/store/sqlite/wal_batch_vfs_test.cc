@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -81,6 +82,26 @@ class WalBatchVfsTest : public ::testing::Test {
     EXPECT_EQ(next, count);
   }
 
+  // Creates the table, then runs `commit` on a connection of a child process that exits with the
+  // connection open: only what is in the file (the OS page cache) is left, and SQLite's recovery
+  // keeps a frame only when its checksum chain is whole. `commit` returns whether all went well.
+  void CommitInAProcessThatDies(const std::function<bool(Connection&)>& commit) {
+    {
+      auto c = OpenDb(true);
+      ASSERT_NE(c, nullptr);
+      CreateTable(*c);
+    }
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      std::unique_ptr<Connection> c = OpenDb(true);
+      _exit(c != nullptr && commit(*c) ? 0 : 1);  // no destructor runs: `c` is never closed
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+
   static inline std::atomic<int> next_vfs_{0};
   testing::TempDir dir_;
   FaultVfs vfs_;
@@ -122,59 +143,33 @@ TEST_F(WalBatchVfsTest, AnUnsyncedCommitIsInTheFileForOtherConnections) {
 }
 
 TEST_F(WalBatchVfsTest, AnUnsyncedCommitOutlivesItsProcess) {
-  {
-    auto c = OpenDb(true);
-    ASSERT_NE(c, nullptr);
-    CreateTable(*c);
-  }
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    // The child commits without a sync and dies without closing: only what is in the file
-    // (the OS page cache) is left, and SQLite's recovery keeps a frame only when its checksum
-    // chain is whole.
-    auto c = OpenDb(true);
-    bool ok = c != nullptr && c->Exec("PRAGMA synchronous=NORMAL").ok();
-    for (int i = 0; ok && i < 10; ++i) ok = InsertRows(*c, i * 4, i * 4 + 4).ok();
-    _exit(ok ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  CommitInAProcessThatDies([](Connection& c) {
+    bool ok = c.Exec("PRAGMA synchronous=NORMAL").ok();
+    for (int i = 0; ok && i < 10; ++i) ok = InsertRows(c, i * 4, i * 4 + 4).ok();
+    return ok;
+  });
   auto c = OpenDb(true, true);
   ASSERT_NE(c, nullptr);
   ExpectRows(*c, 40);
 }
 
 TEST_F(WalBatchVfsTest, PagesSpilledAndWrittenAgainInOneTransactionOutliveTheProcess) {
-  {
-    auto c = OpenDb(true);
-    ASSERT_NE(c, nullptr);
-    CreateTable(*c);
-  }
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    // A page cache of 4 pages spills the transaction's pages to the WAL before its commit; the
-    // UPDATE changes them again, so SQLite overwrites frames in place and rewrites checksums,
-    // writes that go out of order with the frames appended.
-    auto c = OpenDb(true);
-    bool ok = c != nullptr && c->Exec("PRAGMA cache_size=4").ok() &&
-              c->Exec("PRAGMA synchronous=NORMAL").ok() && c->Exec("BEGIN IMMEDIATE").ok();
+  // A page cache of 4 pages spills the transaction's pages to the WAL before its commit; the
+  // UPDATE changes them again, so SQLite overwrites frames in place and rewrites checksums,
+  // writes that go out of order with the frames appended.
+  CommitInAProcessThatDies([](Connection& c) {
+    bool ok = c.Exec("PRAGMA cache_size=4").ok() && c.Exec("PRAGMA synchronous=NORMAL").ok() &&
+              c.Exec("BEGIN IMMEDIATE").ok();
     for (int n = 0; ok && n < 30; ++n) {
       std::string body = Body(n + 1);
-      ok = Query(*c, kInsert).Bind(1, n).BindBlob(2, body).Run().ok();
+      ok = Query(c, kInsert).Bind(1, n).BindBlob(2, body).Run().ok();
     }
     for (int n = 0; ok && n < 30; ++n) {
       std::string body = Body(n);
-      ok = Query(*c, "UPDATE t SET body = ? WHERE n = ?").BindBlob(1, body).Bind(2, n).Run().ok();
+      ok = Query(c, "UPDATE t SET body = ? WHERE n = ?").BindBlob(1, body).Bind(2, n).Run().ok();
     }
-    ok = ok && c->Exec("COMMIT").ok();
-    _exit(ok ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    return ok && c.Exec("COMMIT").ok();
+  });
   auto c = OpenDb(true, true);
   ASSERT_NE(c, nullptr);
   ExpectRows(*c, 30);
