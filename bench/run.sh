@@ -6,8 +6,9 @@
 # ack latency at a fixed rate (fixed_rate, open loop); the store alone without HTTP
 # (store_floor: what SqliteStore's appends cost, a floor under any durable ingest); end-to-end
 # command invocations/s against webhook's spawn rate; a warm synchronous Lambda invoke (back to
-# back, and spaced at 200/s); RSS idle
-# and with a large queue; and instructions per accepted request under callgrind. Prints a table and writes bench/RESULTS.md
+# back, and spaced at 200/s), and the same invokes through invoke_floor (a relay that does
+# nothing else: the floor, and what longhaul adds to it); RSS idle and with a large queue; and
+# instructions per accepted request under callgrind. Prints a table and writes bench/RESULTS.md
 # (the command, machine, load, date, commit; each figure, its target and whether it is met).
 #
 # --smoke: every part for about a second with tiny counts, no thresholds; results go to
@@ -80,7 +81,7 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building $BENCH_BUILD_TYPE in $BUILD"
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$BENCH_BUILD_TYPE" \
     -DLONGHAUL_BUILD_BENCHMARKS=ON >/dev/null
-  targets=(longhaul fixed_rate fsync_latency store_floor)
+  targets=(longhaul fixed_rate fsync_latency store_floor invoke_floor)
   if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^example_bootstrap:'; then
     targets+=(example_bootstrap)
   fi
@@ -90,6 +91,7 @@ LONGHAUL="$BUILD/longhaul"
 FIXED_RATE="$BUILD/bench/fixed_rate"
 FSYNC_LATENCY="$BUILD/bench/fsync_latency"
 STORE_FLOOR="$BUILD/bench/store_floor"
+INVOKE_FLOOR="$BUILD/bench/invoke_floor"
 BOOTSTRAP="$BUILD/examples/lambda-bootstrap-cpp/example_bootstrap"
 
 # ---------------------------------------------------------------------------------------------
@@ -625,6 +627,8 @@ stop_longhaul
 # 4. Warm synchronous Lambda invoke (the C++ `provided` bootstrap), when it is built.
 LAMBDA=""
 LAMBDA_PACED=""
+LAMBDA_FLOOR=""
+LAMBDA_FLOOR_PACED=""
 LAMBDA_NOTE="n/a (lambda runtime not merged)"
 if [ -x "$BOOTSTRAP" ]; then
   LAMBDA_OK=1
@@ -653,6 +657,31 @@ if [ "$LAMBDA_OK" = 1 ]; then
     LAMBDA_NOTE="error: first invoke failed ($(tail -2 "$LH_DIR/stderr" | tr '\n' ' '))"
   fi
   stop_longhaul
+
+  # The floor: the same caller and bootstrap through a relay that does nothing else.
+  log "lambda floor: the same invokes through bench/probe/invoke_floor"
+  "$INVOKE_FLOOR" >"$WORK/invoke-floor.txt" 2>&1 &
+  FLOOR_PID=$!
+  PIDS+=("$FLOOR_PID")
+  for _ in $(seq 100); do grep -q invoke_port "$WORK/invoke-floor.txt" && break; sleep 0.05; done
+  FLOOR_PORTS=$(cat "$WORK/invoke-floor.txt")
+  AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(kv "$FLOOR_PORTS" runtime_port)" \
+    AWS_LAMBDA_FUNCTION_NAME=echo "$BOOTSTRAP" >/dev/null 2>&1 &
+  FLOOR_BOOTSTRAP_PID=$!
+  PIDS+=("$FLOOR_BOOTSTRAP_PID")
+  FLOOR_URL="http://127.0.0.1:$(kv "$FLOOR_PORTS" invoke_port)/"
+  if curl -sf -m 30 -X POST --data-binary @"$SMALL_BODY" "$FLOOR_URL" >/dev/null; then
+    LAMBDA_FLOOR=$("$FIXED_RATE" --url "$FLOOR_URL" --rate 0 --connections 1 \
+      --requests "$BENCH_LAMBDA_REQUESTS" --warmup "$((BENCH_LAMBDA_REQUESTS / 10))" \
+      --body-file "$SMALL_BODY" 2>&1) || LAMBDA_FLOOR=""
+    LAMBDA_FLOOR_PACED=$("$FIXED_RATE" --url "$FLOOR_URL" --rate 200 --connections 1 \
+      --requests "$((BENCH_LAMBDA_REQUESTS / 3))" --warmup 10 \
+      --body-file "$SMALL_BODY" 2>&1) || LAMBDA_FLOOR_PACED=""
+  else
+    log "invoke_floor did not answer: $FLOOR_PORTS"
+  fi
+  stop_pid "$FLOOR_PID"
+  stop_pid "$FLOOR_BOOTSTRAP_PID"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -765,6 +794,23 @@ met() {  # condition-as-awk -> met / NOT met (or "—" in a smoke run)
 }
 lat() { echo "$(fmt "$(kv "$1" p50_us)") / $(fmt "$(kv "$1" p99_us)") / $(fmt "$(kv "$1" p999_us)")"; }
 
+# The relay that does nothing else, and what longhaul adds to it (p50 against p50).
+LAMBDA_PEER_CELL=""
+if [ -n "$LAMBDA_FLOOR" ] && [ "$(kv "$LAMBDA_FLOOR" ok)" -gt 0 ] 2>/dev/null; then
+  LAMBDA_PEER_CELL="the same caller and bootstrap through a relay that does nothing else (\`bench/probe/invoke_floor\`): $(fmt "$(kv "$LAMBDA_FLOOR" p50_us)") µs p50 back to back (p99 $(fmt "$(kv "$LAMBDA_FLOOR" p99_us)") µs)"
+  if [ -n "$LAMBDA" ] && [ "$(kv "$LAMBDA" ok)" -gt 0 ] 2>/dev/null; then
+    LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL, so longhaul adds $(fmt "$(calc "$(kv "$LAMBDA" p50_us) - $(kv "$LAMBDA_FLOOR" p50_us)")") µs"
+  fi
+  if [ -n "$LAMBDA_FLOOR_PACED" ] && [ "$(kv "$LAMBDA_FLOOR_PACED" ok)" -gt 0 ] 2>/dev/null; then
+    LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL; spaced at 200/s $(fmt "$(kv "$LAMBDA_FLOOR_PACED" p50_us)") µs p50"
+    if [ -n "$LAMBDA_PACED" ] && [ "$(kv "$LAMBDA_PACED" ok)" -gt 0 ] 2>/dev/null; then
+      LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL (longhaul adds $(fmt "$(calc "$(kv "$LAMBDA_PACED" p50_us) - $(kv "$LAMBDA_FLOOR_PACED" p50_us)")") µs)"
+    fi
+  fi
+  LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL; "
+fi
+LAMBDA_PEER_CELL="${LAMBDA_PEER_CELL}one loopback round trip to nginx: $(fmt "$(kv "$NGINX_RTT" p50_us)") µs p50"
+
 if [ -n "$LAMBDA" ] && [ "$(kv "$LAMBDA" ok)" -gt 0 ] 2>/dev/null; then
   LAMBDA_P50=$(kv "$LAMBDA" p50_us)
   LAMBDA_CELL="$(fmt "$LAMBDA_P50") µs p50 (p99 $(fmt "$(kv "$LAMBDA" p99_us)") µs; $(kv "$LAMBDA" ok) invokes back to back)"
@@ -798,7 +844,7 @@ TABLE=$(
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), /bin/true jobs running: p50 / p99 / p99.9 µs ($(kv "$LATENCY" ok) ok, $(kv "$LATENCY" errors) errors of which $(kv "$LATENCY" missed) not sent in time; $(fmt "$(kv "$LATENCY" achieved_rps)") req/s achieved) | $(lat "$LATENCY") | | p99 ≤ 2000 | $(met "$P99_MS <= 2 && $(kv "$LATENCY" errors) == 0") |
 | Command invocations/s, /bin/true, concurrency $BENCH_E2E_CONCURRENCY, the median of rounds alternating with webhook's ($BENCH_E2E_ROUNDS: $(list_fmt "${E2E_RATES[@]}"); $BENCH_E2E_JOBS jobs each; first round: $E2E_SUCCEEDED succeeded in $(fmt "$E2E_SECONDS" 2) s) | $(fmt "$E2E_RATE") | webhook spawn rate $(fmt "$SPAWN_RPS") (wrk -c$BENCH_E2E_CONCURRENCY, sync hook, ${BENCH_DURATION} s a round: $(list_fmt "${SPAWN_RATES[@]}")) | ≥ webhook | $(met "$E2E_RATE >= $SPAWN_RPS") |
 | Most runs at once (limit $BENCH_E2E_CONCURRENCY): sampled GET /jobs?state=running / recorded by the command ($E2E_REC_DONE runs) | $E2E_MAX_SAMPLED / $E2E_MAX_EXACT | | ≤ $BENCH_E2E_CONCURRENCY | $(met "$E2E_MAX_SAMPLED <= $BENCH_E2E_CONCURRENCY && $E2E_MAX_EXACT <= $BENCH_E2E_CONCURRENCY") |
-| Warm sync Lambda invoke round trip (admin Invoke API, C++ \`provided\` bootstrap) | $LAMBDA_CELL | one loopback round trip to nginx: $(fmt "$(kv "$NGINX_RTT" p50_us)") µs p50 (an invoke makes three) | p50 ≤ 150 µs | $LAMBDA_MET |
+| Warm sync Lambda invoke round trip (admin Invoke API, C++ \`provided\` bootstrap) | $LAMBDA_CELL | $LAMBDA_PEER_CELL | p50 ≤ 150 µs | $LAMBDA_MET |
 | RSS idle, MiB | $(fmt "$RSS_IDLE_MIB" 1) | | ≤ 20 | $(met "$RSS_IDLE_MIB <= 20") |
 | RSS with $QUEUED_OK queued invocations, MiB (peak $(fmt "$HWM_QUEUED_MIB" 1); filled in $(fmt "$QUEUE_FILL_SECONDS" 0) s; store $DB_MIB MiB) | $(fmt "$RSS_QUEUED_MIB" 1) | | ≤ 64 | $(met "$RSS_QUEUED_MIB <= 64") |
 | Instructions per accepted request (callgrind, $CG_REQS sequential POSTs, batches of 1): whole process (I/O threads + store writer + scheduler + other) | $(fmt "$INSN_PER_REQ") ($(fmt "$INSN_IO_PER_REQ") + $INSN_WRITER_PER_REQ + $INSN_SCHED_PER_REQ + rest) | | | |
