@@ -623,12 +623,41 @@ wait "$SAMPLER_PID" 2>/dev/null || true
 E2E_MAX_SAMPLED=$(cat "$WORK/e2e.maxrunning" 2>/dev/null || echo 0)
 stop_longhaul
 
+# floor_invokes [DIR]: the Lambda runs below through bench/probe/invoke_floor (recording into
+# a store in DIR when given) and the same bootstrap; sets FLOOR_B2B and FLOOR_SPACED to
+# fixed_rate's lines, empty when the relay did not answer.
+floor_invokes() {
+  local out="$WORK/invoke-floor.txt" ports url relay_pid runtime_pid
+  FLOOR_B2B="" FLOOR_SPACED=""
+  "$INVOKE_FLOOR" "$@" >"$out" 2>&1 &
+  relay_pid=$!
+  PIDS+=("$relay_pid")
+  for _ in $(seq 100); do grep -q invoke_port "$out" && break; sleep 0.05; done
+  ports=$(cat "$out")
+  AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(kv "$ports" runtime_port)" AWS_LAMBDA_FUNCTION_NAME=echo \
+    "$BOOTSTRAP" >/dev/null 2>&1 &
+  runtime_pid=$!
+  PIDS+=("$runtime_pid")
+  url="http://127.0.0.1:$(kv "$ports" invoke_port)/"
+  if curl -sf -m 30 -X POST --data-binary @"$SMALL_BODY" "$url" >/dev/null; then
+    FLOOR_B2B=$("$FIXED_RATE" --url "$url" --rate 0 --connections 1 \
+      --requests "$BENCH_LAMBDA_REQUESTS" --warmup "$((BENCH_LAMBDA_REQUESTS / 10))" \
+      --body-file "$SMALL_BODY" 2>&1) || FLOOR_B2B=""
+    FLOOR_SPACED=$("$FIXED_RATE" --url "$url" --rate 200 --connections 1 \
+      --requests "$((BENCH_LAMBDA_REQUESTS / 3))" --warmup 10 \
+      --body-file "$SMALL_BODY" 2>&1) || FLOOR_SPACED=""
+  else
+    log "invoke_floor $* did not answer: $ports"
+  fi
+  stop_pid "$relay_pid"
+  stop_pid "$runtime_pid"
+}
+
 # ---------------------------------------------------------------------------------------------
 # 4. Warm synchronous Lambda invoke (the C++ `provided` bootstrap), when it is built.
 LAMBDA=""
 LAMBDA_PACED=""
-LAMBDA_FLOOR=""
-LAMBDA_FLOOR_PACED=""
+LAMBDA_FLOOR="" LAMBDA_FLOOR_PACED="" LAMBDA_FLOOR_REC="" LAMBDA_FLOOR_REC_PACED=""
 LAMBDA_NOTE="n/a (lambda runtime not merged)"
 if [ -x "$BOOTSTRAP" ]; then
   LAMBDA_OK=1
@@ -658,30 +687,15 @@ if [ "$LAMBDA_OK" = 1 ]; then
   fi
   stop_longhaul
 
-  # The floor: the same caller and bootstrap through a relay that does nothing else.
-  log "lambda floor: the same invokes through bench/probe/invoke_floor"
-  "$INVOKE_FLOOR" >"$WORK/invoke-floor.txt" 2>&1 &
-  FLOOR_PID=$!
-  PIDS+=("$FLOOR_PID")
-  for _ in $(seq 100); do grep -q invoke_port "$WORK/invoke-floor.txt" && break; sleep 0.05; done
-  FLOOR_PORTS=$(cat "$WORK/invoke-floor.txt")
-  AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(kv "$FLOOR_PORTS" runtime_port)" \
-    AWS_LAMBDA_FUNCTION_NAME=echo "$BOOTSTRAP" >/dev/null 2>&1 &
-  FLOOR_BOOTSTRAP_PID=$!
-  PIDS+=("$FLOOR_BOOTSTRAP_PID")
-  FLOOR_URL="http://127.0.0.1:$(kv "$FLOOR_PORTS" invoke_port)/"
-  if curl -sf -m 30 -X POST --data-binary @"$SMALL_BODY" "$FLOOR_URL" >/dev/null; then
-    LAMBDA_FLOOR=$("$FIXED_RATE" --url "$FLOOR_URL" --rate 0 --connections 1 \
-      --requests "$BENCH_LAMBDA_REQUESTS" --warmup "$((BENCH_LAMBDA_REQUESTS / 10))" \
-      --body-file "$SMALL_BODY" 2>&1) || LAMBDA_FLOOR=""
-    LAMBDA_FLOOR_PACED=$("$FIXED_RATE" --url "$FLOOR_URL" --rate 200 --connections 1 \
-      --requests "$((BENCH_LAMBDA_REQUESTS / 3))" --warmup 10 \
-      --body-file "$SMALL_BODY" 2>&1) || LAMBDA_FLOOR_PACED=""
-  else
-    log "invoke_floor did not answer: $FLOOR_PORTS"
-  fi
-  stop_pid "$FLOOR_PID"
-  stop_pid "$FLOOR_BOOTSTRAP_PID"
+  # The floor: the same caller and bootstrap through a relay that does nothing else; then
+  # through the same relay recording each invoke as longhaul does.
+  log "lambda floor: the same invokes through bench/probe/invoke_floor, bare and recording"
+  floor_invokes
+  LAMBDA_FLOOR=$FLOOR_B2B LAMBDA_FLOOR_PACED=$FLOOR_SPACED
+  mkdir -p "$WORK/invoke-floor-db"
+  floor_invokes "$WORK/invoke-floor-db"
+  LAMBDA_FLOOR_REC=$FLOOR_B2B LAMBDA_FLOOR_REC_PACED=$FLOOR_SPACED
+  rm -rf "$WORK/invoke-floor-db"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -794,21 +808,12 @@ met() {  # condition-as-awk -> met / NOT met (or "—" in a smoke run)
 }
 lat() { echo "$(fmt "$(kv "$1" p50_us)") / $(fmt "$(kv "$1" p99_us)") / $(fmt "$(kv "$1" p999_us)")"; }
 
-# The relay that does nothing else, and what longhaul adds to it (p50 against p50).
-LAMBDA_PEER_CELL=""
-if [ -n "$LAMBDA_FLOOR" ] && [ "$(kv "$LAMBDA_FLOOR" ok)" -gt 0 ] 2>/dev/null; then
-  LAMBDA_PEER_CELL="the same caller and bootstrap through a relay that does nothing else (\`bench/probe/invoke_floor\`): $(fmt "$(kv "$LAMBDA_FLOOR" p50_us)") µs p50 back to back (p99 $(fmt "$(kv "$LAMBDA_FLOOR" p99_us)") µs)"
-  if [ -n "$LAMBDA" ] && [ "$(kv "$LAMBDA" ok)" -gt 0 ] 2>/dev/null; then
-    LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL, so longhaul adds $(fmt "$(calc "$(kv "$LAMBDA" p50_us) - $(kv "$LAMBDA_FLOOR" p50_us)")") µs"
-  fi
-  if [ -n "$LAMBDA_FLOOR_PACED" ] && [ "$(kv "$LAMBDA_FLOOR_PACED" ok)" -gt 0 ] 2>/dev/null; then
-    LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL; spaced at 200/s $(fmt "$(kv "$LAMBDA_FLOOR_PACED" p50_us)") µs p50"
-    if [ -n "$LAMBDA_PACED" ] && [ "$(kv "$LAMBDA_PACED" ok)" -gt 0 ] 2>/dev/null; then
-      LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL (longhaul adds $(fmt "$(calc "$(kv "$LAMBDA_PACED" p50_us) - $(kv "$LAMBDA_FLOOR_PACED" p50_us)")") µs)"
-    fi
-  fi
-  LAMBDA_PEER_CELL="$LAMBDA_PEER_CELL; "
-fi
+# The relay that does nothing else, bare and recording, and what longhaul adds to the
+# recording one (p50 against p50).
+ok_line() { [ -n "$1" ] && [ "$(kv "$1" ok)" -gt 0 ] 2>/dev/null; }
+p50_of() { if ok_line "$1"; then fmt "$(kv "$1" p50_us)"; else echo "n/a"; fi; }
+adds() { if ok_line "$1" && ok_line "$2"; then fmt "$(calc "$(kv "$1" p50_us) - $(kv "$2" p50_us)")"; else echo "n/a"; fi; }
+LAMBDA_PEER_CELL="the same caller and bootstrap through a relay that does nothing else (\`bench/probe/invoke_floor\`), back to back / spaced: $(p50_of "$LAMBDA_FLOOR") / $(p50_of "$LAMBDA_FLOOR_PACED") µs p50; the same relay recording each invoke in a SqliteStore as longhaul does: $(p50_of "$LAMBDA_FLOOR_REC") / $(p50_of "$LAMBDA_FLOOR_REC_PACED") µs p50, so longhaul adds $(adds "$LAMBDA" "$LAMBDA_FLOOR_REC") / $(adds "$LAMBDA_PACED" "$LAMBDA_FLOOR_REC_PACED") µs; "
 LAMBDA_PEER_CELL="${LAMBDA_PEER_CELL}one loopback round trip to nginx: $(fmt "$(kv "$NGINX_RTT" p50_us)") µs p50"
 
 if [ -n "$LAMBDA" ] && [ "$(kv "$LAMBDA" ok)" -gt 0 ] 2>/dev/null; then
