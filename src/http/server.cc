@@ -26,13 +26,20 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+std::string BodyOverLimit(const ServerLimits& limits) {
+  return "request body is over the limit of " + std::to_string(limits.body_limit) + " bytes";
+}
+
 // Maps a read error to the answer the client gets before we close, or nothing (just close).
-std::optional<Response> AnswerForReadError(const beast::error_code& ec) {
+std::optional<Response> AnswerForReadError(const beast::error_code& ec,
+                                           const ServerLimits& limits) {
   if (ec == beast::http::error::body_limit) {
-    return ErrorResponse(413, base::Code::kPayloadTooLarge, "request body is over the limit");
+    return ErrorResponse(413, base::Code::kPayloadTooLarge, BodyOverLimit(limits));
   }
   if (ec == beast::http::error::header_limit) {
-    return ErrorResponse(431, base::Code::kInvalidArgument, "request header is over the limit");
+    return ErrorResponse(431, base::Code::kInvalidArgument,
+                         "request header is over the limit of " +
+                             std::to_string(limits.header_limit) + " bytes");
   }
   if (ec == beast::error::timeout) {
     return ErrorResponse(408, base::Code::kDeadlineExceeded, "request not received in time");
@@ -182,7 +189,7 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       beast::error_code hec =
           co_await ReadInto(c, buffer, parser, /*header_only=*/true, limits.header_timeout);
       if (hec) {
-        if (auto answer = AnswerForReadError(hec)) {
+        if (auto answer = AnswerForReadError(hec, limits)) {
           co_await WriteAndClose(c, std::move(*answer), limits.header_timeout);
         }
         break;
@@ -191,8 +198,7 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       if (AnnouncesBodyOverLimit(parser, limits)) {
         co_await WriteAndClose(c,
                                ErrorResponse(413, base::Code::kPayloadTooLarge,
-                                             "request body is over the limit of " +
-                                                 std::to_string(limits.body_limit) + " bytes"),
+                                             BodyOverLimit(limits)),
                                limits.header_timeout);
         break;
       }
@@ -204,7 +210,7 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
         beast::error_code bec =
             co_await ReadInto(c, buffer, parser, /*header_only=*/false, limits.body_timeout);
         if (bec) {
-          if (auto answer = AnswerForReadError(bec)) {
+          if (auto answer = AnswerForReadError(bec, limits)) {
             co_await WriteAndClose(c, std::move(*answer), limits.header_timeout);
           }
           break;

@@ -5,6 +5,7 @@
 // over raw sockets. (A path traversal in a hooks file's pass-file-to-command is refused at start:
 // hooks_e2e_test.cc, PathTraversalInPassFileIsRefusedAtStart.)
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -28,6 +29,7 @@
 namespace longhaul::testing {
 namespace {
 
+using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Clock = std::chrono::steady_clock;
@@ -155,17 +157,20 @@ class HostileE2E : public ::testing::Test {
     return std::stoi(url.substr(url.rfind(':') + 1));
   }
 
-  // Sends `request` on a fresh connection and returns the status of the answer (0: the
-  // connection was closed without one). Fails the test if the server keeps it open.
-  int RawExchange(std::string_view request) {
+  // Sends `request` on a fresh connection and returns the raw answer (empty: the connection
+  // was closed without one). Fails the test if the server keeps it open.
+  std::string RawResponse(std::string_view request) {
     RawConn conn(port());
     EXPECT_TRUE(conn.connected());
     conn.Send(request);  // may fail part-way: the server stops reading at a limit
     bool closed = false;
     std::string response = conn.ReadUntilClosed(seconds(20), &closed);
     EXPECT_TRUE(closed) << "the server kept the connection open after: " << request.substr(0, 80);
-    return StatusOf(response);
+    return response;
   }
+
+  // The same, but only the answer's status (0: none).
+  int RawExchange(std::string_view request) { return StatusOf(RawResponse(request)); }
 
   // Nothing was stored, nothing ran, and the server still takes (and runs) a good request. The
   // probe runs after anything that might have been queued by the hostile requests, so a job
@@ -270,9 +275,10 @@ TEST_F(HostileE2E, ExpectContinueGetsA100BeforeTheBodyIsSent) {
 }
 
 TEST_F(HostileE2E, OversizedHeaderIs431) {
-  EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'h') +
-                        "\r\nContent-Length: 2\r\n\r\n{}"),
-            431);
+  std::string big = RawResponse("POST /hook HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                                std::string(4096, 'h') + "\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(StatusOf(big), 431) << big;
+  EXPECT_THAT(big, HasSubstr("request header is over the limit of 1024 bytes"));
   // Many small fields add up the same way.
   std::string many = "POST /hook HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 200; ++i) many += "X-F" + std::to_string(i) + ": v\r\n";
@@ -281,9 +287,12 @@ TEST_F(HostileE2E, OversizedHeaderIs431) {
 }
 
 TEST_F(HostileE2E, OversizedBodyWithContentLengthIs413BeforeTheBodyIsRead) {
-  // 1 GiB announced, none of it sent: the answer must not wait for the body.
-  EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n"),
-            413);
+  // 1 GiB announced, none of it sent: the answer must not wait for the body, and says the limit.
+  std::string big =
+      RawResponse("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n");
+  EXPECT_EQ(StatusOf(big), 413) << big;
+  EXPECT_THAT(big, HasSubstr("request body is over the limit of " + std::to_string(kBodyLimit) +
+                             " bytes"));
   // Also with Expect: 100-continue: no 100, a 413.
   EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                         "Content-Length: " +
