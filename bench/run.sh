@@ -651,6 +651,9 @@ floor_invokes() {
   fi
   stop_pid "$relay_pid"
   stop_pid "$runtime_pid"
+  if grep -q '^invoke_floor: ' "$out"; then
+    die "invoke_floor $*: $(grep -m1 '^invoke_floor: ' "$out")"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@
 // killed or until the runtime goes away.
 //
 // The same caller and the same runtime timed through this relay and through longhaul give the
-// time longhaul adds per invoke (bench/run.sh puts both in RESULTS.md).
+// time longhaul adds per invoke (bench/run.sh puts both in RESULTS.md). A failed record is
+// reported on stderr as "invoke_floor: ..." (bench/run.sh then stops).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -93,7 +94,11 @@ class Recorder {
     job.request.path = "/invoke";
     job.request.body = event;
     std::string id = job.id;
-    store_->Append(std::move(job), [](longhaul::base::Result<longhaul::store::AppendResult>) {});
+    store_->Append(std::move(job), [](longhaul::base::Result<longhaul::store::AppendResult> r) {
+      if (!r.ok()) {
+        std::fprintf(stderr, "invoke_floor: append: %s\n", r.status().ToString().c_str());
+      }
+    });
     return id;
   }
 
@@ -122,7 +127,7 @@ class Recorder {
       lock.unlock();
       c.now = clock_.Now();
       if (auto status = store_->Complete(c); !status.ok()) {
-        std::fprintf(stderr, "invoke_floor: %s\n", status.ToString().c_str());
+        std::fprintf(stderr, "invoke_floor: outcome: %s\n", status.ToString().c_str());
       }
     }
   }
