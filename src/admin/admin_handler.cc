@@ -125,6 +125,10 @@ asio::awaitable<void> AdminHandler::AwaitRecord(const std::string& id) {
   }
 }
 
+asio::awaitable<void> AdminHandler::AwaitAnsweredRecords() {
+  for (const std::string& id : deps_.scheduler.AnsweredUnrecordedIds()) co_await AwaitRecord(id);
+}
+
 asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
   auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, SettleTime(id));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
@@ -165,6 +169,7 @@ asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
     filter.limit = limit;
   }
   if (auto c = ingest::FindQueryParam(query, "cursor")) filter.cursor = *c;
+  co_await AwaitAnsweredRecords();
   auto page = co_await http::Offload(deps_.pool, [this, &filter] { return deps_.store.List(filter); });
   if (!page.ok()) co_return http::ErrorResponse(page.status());
   json::array jobs;
@@ -176,6 +181,7 @@ asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
 }
 
 asio::awaitable<http::Response> AdminHandler::ListRoutes() {
+  co_await AwaitAnsweredRecords();  // a sync route's answered job is not pending
   auto cfg = config_.load();
   json::array routes;
   for (const auto& route : cfg->routes) {

@@ -32,6 +32,9 @@ class AdminHandler {
   base::Duration SettleTime(const std::string& id) const;
   // Returns once `id`'s outcome is recorded, if its answer was told before (else at once).
   boost::asio::awaitable<void> AwaitRecord(const std::string& id);
+  // The same for every job whose answer is out and whose outcome is not recorded yet: a list
+  // or a count read after it shows no job older than its caller saw it.
+  boost::asio::awaitable<void> AwaitAnsweredRecords();
   boost::asio::awaitable<http::Response> GetJob(const std::string& id);
   boost::asio::awaitable<http::Response> GetResult(const std::string& id, std::string_view query);
   boost::asio::awaitable<http::Response> ListJobs(std::string_view query);

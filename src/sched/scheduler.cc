@@ -540,6 +540,11 @@ bool Scheduler::AnsweredUnrecorded(const std::string& job_id) const {
   return answered_.count(job_id) > 0;
 }
 
+std::vector<std::string> Scheduler::AnsweredUnrecordedIds() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {answered_.begin(), answered_.end()};
+}
+
 void Scheduler::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -25,6 +25,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -85,6 +86,8 @@ class Scheduler {
   // Whether `job_id`'s final answer was told to its waiters (CompletionHub::NotifyAnswer) and
   // its outcome is not recorded yet: a reader that must see the outcome waits for the hub.
   bool AnsweredUnrecorded(const std::string& job_id) const;
+  // The jobs AnsweredUnrecorded() is true of now (usually none): a list waits for them.
+  std::vector<std::string> AnsweredUnrecordedIds() const;
   // Stops a running attempt in this process, if there is one. Returns whether there was.
   bool CancelLocal(const std::string& job_id);
   // Stops claiming, gives running attempts `shutdown_grace`, cancels the rest and puts their

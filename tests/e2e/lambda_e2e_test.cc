@@ -131,7 +131,7 @@ TEST(LambdaE2E, TheInvokeApiGetsTheRawPayload) {
 }
 
 // A synchronous caller gets the function's answer before the job's record is written; whoever
-// reads (or cancels) the job right after sees the record anyway, logs included.
+// reads, lists, counts or cancels the jobs right after sees the record anyway, logs included.
 TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
   ServerProcess server(EchoFunction());
   server.Start();
@@ -147,6 +147,27 @@ TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
     auto result = server.AdminGet("/jobs/" + id + "/result");
     ASSERT_TRUE(result.ok());
     EXPECT_EQ(result->status, 200) << "invoke " << i << ": " << result->body;
+  }
+  // Nor does a list show it older than its caller saw it.
+  for (int i = 0; i < 200; ++i) {
+    auto r = server.AdminPost("/2015-03-31/functions/echo/invocations", R"({"n":3})");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << r->body;
+    std::string id = r->Header("x-amzn-RequestId");
+    auto list = server.AdminGet("/jobs?limit=1");
+    ASSERT_TRUE(list.ok());
+    ASSERT_EQ(At(list->body, "/jobs/0/id"), id) << list->body;
+    ASSERT_EQ(At(list->body, "/jobs/0/state"), "succeeded") << "invoke " << i << ": " << list->body;
+  }
+  // Nor does a route's count of pending jobs count one whose answer went out.
+  for (int i = 0; i < 500; ++i) {
+    auto r = server.Post("/echo/count", R"({"n":4})");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << r->body;
+    auto routes = server.AdminGet("/routes");
+    ASSERT_TRUE(routes.ok());
+    ASSERT_EQ(At(routes->body, "/routes/0/pending_update_count"), "0")
+        << "request " << i << ": " << routes->body;
   }
   // Nor is a job that has its answer cancelled as though it still ran.
   for (int i = 0; i < 50; ++i) {

@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "base/ids.h"
 #include "store/sqlite/sqlite_store.h"
@@ -235,6 +237,7 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
       << "a waiter for the record was told before the record";
   EXPECT_EQ(StateOf(id), store::JobState::kRunning);
   EXPECT_TRUE(sched_->AnsweredUnrecorded(id));
+  EXPECT_EQ(sched_->AnsweredUnrecordedIds(), std::vector<std::string>{id});
 
   store::NewJob next = MakeJob(clock_.Now());
   const std::string next_id = next.id;
@@ -250,6 +253,8 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
   EXPECT_EQ(stored->state, store::JobState::kSucceeded);
   EXPECT_EQ(stored->stderr_tail, "logs");
   EXPECT_FALSE(sched_->AnsweredUnrecorded(id));
+  std::vector<std::string> unrecorded = sched_->AnsweredUnrecordedIds();  // may hold the next
+  EXPECT_EQ(std::find(unrecorded.begin(), unrecorded.end(), id), unrecorded.end());
   auto read = store_->Get(id);
   ASSERT_TRUE(read.ok());
   EXPECT_EQ(read->stderr_tail, "logs");
