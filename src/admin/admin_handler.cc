@@ -52,6 +52,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The longest a read waits for answered jobs' records (a failing store may never write them).
+constexpr base::Duration kSettleLimit = std::chrono::seconds(5);
+
 }  // namespace
 
 AdminHandler::AdminHandler(ingest::IngestDeps deps, std::shared_ptr<const config::Config> config)
@@ -116,7 +119,7 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
 base::Duration AdminHandler::SettleTime(const std::string& id) const {
   // A caller may have the job's answer before its outcome is recorded (a synchronous invoke):
   // whoever looks it up next waits for the record, so that what they see is not older.
-  return deps_.scheduler.AnsweredUnrecorded(id) ? std::chrono::seconds(5) : base::Duration{0};
+  return deps_.scheduler.AnsweredUnrecorded(id) ? kSettleLimit : base::Duration{0};
 }
 
 asio::awaitable<void> AdminHandler::AwaitRecord(const std::string& id) {
@@ -126,7 +129,15 @@ asio::awaitable<void> AdminHandler::AwaitRecord(const std::string& id) {
 }
 
 asio::awaitable<void> AdminHandler::AwaitAnsweredRecords() {
-  for (const std::string& id : deps_.scheduler.AnsweredUnrecordedIds()) co_await AwaitRecord(id);
+  const auto give_up = std::chrono::steady_clock::now() + kSettleLimit;  // for all of them
+  for (const std::string& id : deps_.scheduler.AnsweredUnrecordedIds()) {
+    auto left = std::chrono::duration_cast<base::Duration>(give_up -
+                                                           std::chrono::steady_clock::now());
+    if (left <= base::Duration{0}) break;
+    if (deps_.scheduler.AnsweredUnrecorded(id)) {
+      (void)co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, left);
+    }
+  }
 }
 
 asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
