@@ -170,7 +170,7 @@ TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
         << "request " << i << ": " << routes->body;
   }
   // Nor is a job that has its answer cancelled as though it still ran.
-  for (int i = 0; i < 50; ++i) {
+  for (int i = 0; i < 300; ++i) {
     auto r = server.AdminPost("/2015-03-31/functions/echo/invocations", R"({"n":2})");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->status, 200) << r->body;
