@@ -12,7 +12,8 @@ packages=(
   libcli11-dev          # command line
   libjemalloc-dev       # malloc for the server binary (many small strings per request)
   libgtest-dev libgmock-dev   # tests
-  clang libclang-rt-14-dev llvm   # fuzz/run.sh: clang 14, libFuzzer + sanitizer runtimes, llvm-symbolizer
+  clang libclang-rt-14-dev llvm   # fuzz/run.sh (libFuzzer, sanitizers, llvm-symbolizer) and
+                                  # scripts/check-thread-safety.sh (clang's -Wthread-safety)
 )
 
 missing=()

@@ -10,9 +10,13 @@ BUILD_DIR="${BUILD_DIR:-build}" scripts/build.sh
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 600 -j2
 
+# Thread-safety analysis: the server built with clang, -Wthread-safety as an error (build-tsa/):
+# every member marked LH_GUARDED_BY is touched only with its mutex held (src/base/mutex.h).
+cd - >/dev/null  # back to the repository root
+scripts/check-thread-safety.sh
+
 # Benchmark harness smoke: every part of bench/run.sh for about a second with tiny counts, on
 # this build. No thresholds: it fails only when the harness itself breaks, never on a figure.
-cd - >/dev/null  # back to the repository root
 BENCH_BUILD_DIR="${BUILD_DIR:-build}" BENCH_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
   bench/run.sh --smoke
 

@@ -92,7 +92,7 @@ void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<L
     }
     line += '\n';
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);
 }

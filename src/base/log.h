@@ -5,10 +5,11 @@
 
 #include <cstdio>
 #include <initializer_list>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+
+#include "base/mutex.h"
 
 namespace longhaul::base {
 
@@ -43,7 +44,7 @@ class Logger {
   LogFormat format_;
   LogLevel min_level_;
   std::FILE* out_;
-  std::mutex mu_;
+  Mutex mu_;
 };
 
 // JSON string escaping (without the quotes), also used by the text format for odd values.

@@ -37,7 +37,10 @@ base::Result<std::unique_ptr<WebhookMode>> WebhookMode::Load(WebhookOptions opti
                                                              config::EnvLookup env) {
   if (options.hooks_files.empty()) options.hooks_files.push_back("hooks.json");
   std::unique_ptr<WebhookMode> mode(new WebhookMode(std::move(options), std::move(env)));
-  mode->stamps_ = mode->Stamps();
+  {
+    base::MutexLock lock(mode->reload_mu_);
+    mode->stamps_ = mode->Stamps();
+  }
   LoadOptions lo{mode->options_.as_template, mode->env_};
   auto loaded = LoadHookFiles(mode->options_.hooks_files, lo);
   if (!loaded.ok()) return loaded.status();
@@ -91,7 +94,7 @@ std::vector<WebhookMode::FileStamp> WebhookMode::Stamps() const {
 }
 
 std::shared_ptr<const config::Config> WebhookMode::Reload(bool only_if_changed) {
-  std::lock_guard<std::mutex> lock(reload_mu_);
+  base::MutexLock lock(reload_mu_);
   std::vector<FileStamp> now = Stamps();
   if (only_if_changed && now == stamps_) return nullptr;
   stamps_ = now;

@@ -18,13 +18,13 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "config/config.h"
 #include "hooks/hook.h"
@@ -90,8 +90,8 @@ class WebhookMode {
   config::EnvLookup env_;
   std::atomic<std::shared_ptr<const State>> state_;
   std::vector<std::string> warnings_;  // of the first load, logged by Start()
-  std::vector<FileStamp> stamps_;      // Reload() only (one caller at a time)
-  std::mutex reload_mu_;
+  base::Mutex reload_mu_;  // one Reload() at a time
+  std::vector<FileStamp> stamps_ LH_GUARDED_BY(reload_mu_);
   const base::Clock* clock_ = nullptr;
   base::Logger* log_ = nullptr;
   std::optional<ingest::JobAccess> jobs_;

@@ -5,9 +5,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <mutex>
 #include <optional>
 
+#include "base/mutex.h"
 #include "http/async.h"
 
 namespace longhaul::ingest {
@@ -17,10 +17,10 @@ namespace internal {
 
 // What one subscription has heard; shared by the waiter and the hub's callback.
 struct WaitState {
-  std::mutex mu;
-  bool fired = false;                    // guarded by mu
-  std::shared_ptr<const store::Job> job;  // guarded by mu: handed over by the notifier
-  std::function<void()> wake;            // guarded by mu: cancels the waiter's timer
+  base::Mutex mu;
+  bool fired LH_GUARDED_BY(mu) = false;
+  std::shared_ptr<const store::Job> job LH_GUARDED_BY(mu);  // handed over by the notifier
+  std::function<void()> wake LH_GUARDED_BY(mu);             // cancels the waiter's timer
 
   static sched::CompletionHub::Token Subscribe(sched::CompletionHub& hub, const std::string& id,
                                                const std::shared_ptr<WaitState>& state,
@@ -28,7 +28,7 @@ struct WaitState {
     return hub.Subscribe(id, [state](std::shared_ptr<const store::Job> job) {
       std::function<void()> wake;
       {
-        std::lock_guard<std::mutex> lock(state->mu);
+        base::MutexLock lock(state->mu);
         state->fired = true;
         if (job != nullptr) state->job = std::move(job);
         wake = state->wake;
@@ -76,14 +76,14 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
                                              std::chrono::seconds(1)));
     bool fired = false;
     {
-      std::lock_guard<std::mutex> lock(state->mu);
+      base::MutexLock lock(state->mu);
       fired = state->fired;
       state->wake = [timer, ex] { asio::post(ex, [timer] { timer->cancel(); }); };
     }
     if (!fired) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
     std::shared_ptr<const store::Job> handed;
     {
-      std::lock_guard<std::mutex> lock(state->mu);
+      base::MutexLock lock(state->mu);
       state->wake = nullptr;
       handed = std::move(state->job);
     }

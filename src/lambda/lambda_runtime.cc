@@ -168,16 +168,16 @@ LambdaRuntime::LambdaRuntime(boost::asio::io_context& ioc, const base::Clock& cl
 
 LambdaRuntime::~LambdaRuntime() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     stopping_ = true;
   }
-  janitor_cv_.notify_all();
+  janitor_cv_.SignalAll();
   if (janitor_.joinable()) {
     janitor_.join();
   }
   std::vector<std::unique_ptr<RuntimeProcess>> all;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     for (auto& [name, pool] : pools_) {
       for (auto& p : pool.idle) {
         all.push_back(std::move(p));
@@ -199,12 +199,12 @@ LambdaRuntime::~LambdaRuntime() {
 }
 
 void LambdaRuntime::SetEndpointUrl(std::string url) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   endpoint_url_ = std::move(url);
 }
 
 int LambdaRuntime::ProcessCountForTest(const std::string& function) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = pools_.find(function);
   if (it == pools_.end()) {
     return 0;
@@ -216,7 +216,7 @@ base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
     const config::Function& fn, const std::string& key, base::TimePoint deadline,
     const runtime::CancelToken& cancel) {
   std::vector<std::unique_ptr<RuntimeProcess>> stale;  // stopped after the lock is released
-  std::unique_lock<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   idle_timeouts_[fn.name] = fn.lambda.idle_timeout;
   for (;;) {
     Pool& pool = pools_[fn.name];
@@ -240,7 +240,7 @@ base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
     if (clock_.Now() >= deadline) {
       return base::DeadlineExceeded(TimeoutMessage(fn.timeout));
     }
-    released_.wait_for(lock, kAcquireTick);
+    released_.WaitFor(mu_, kAcquireTick);
   }
 }
 
@@ -248,7 +248,7 @@ void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeP
                             bool keep, bool answered) {
   std::shared_ptr<Started> next;  // the begun invocation that gets `proc`
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     Pool& pool = pools_[fn.name];
     pool.busy--;
     if (answered) pool.finishing--;
@@ -275,10 +275,10 @@ void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeP
     // Outside mu_: a runtime's answer takes the API's lock, then mu_ (DeliveryFor).
     next->offered_at_ = clock_.Now();
     proc->Offer(std::move(*next->delivery_));
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     next->proc_ = std::move(proc);
   }
-  released_.notify_all();
+  released_.SignalAll();
   if (proc) {
     proc->Stop();
   }
@@ -293,7 +293,7 @@ Delivery LambdaRuntime::DeliveryFor(const runtime::Invocation& inv,
                           invoke_request = IsInvokeRequest(inv.request)](const Report& report) {
       answer->outcome = AnswerFor(invoke_request, report);
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        base::MutexLock lock(mu_);
         pools_[name].finishing++;  // before the caller may send its next invocation
       }
       told(*answer->outcome);
@@ -310,7 +310,7 @@ std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& 
   auto started = std::make_shared<Started>(*this, inv);
   Delivery delivery = DeliveryFor(inv, started->answer_);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (stopping_) return nullptr;
     Pool& pool = pools_[fn.name];
     std::string key = KeyFor(fn, endpoint_url_);
@@ -361,11 +361,11 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
     if (started->next_in_line_) {
       // Next in line for a finishing process: it comes with the event offered, unless the
       // process is not kept (then finishing drops to 0 without it) or time runs out.
-      std::unique_lock<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       Pool& pool = pools_[fn.name];
       while (started->wait_ == Started::Wait::kNext && pool.finishing > 0 && !stopping_ &&
              !cancel.cancelled() && clock_.Now() < inv.deadline) {
-        released_.wait_for(lock, kAcquireTick);
+        released_.WaitFor(mu_, kAcquireTick);
       }
       if (started->wait_ == Started::Wait::kNext) {
         started->wait_ = Started::Wait::kGaveUp;
@@ -374,8 +374,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
         });
       }
       // kHanded: Release() is offering the event, outside the lock; the process follows.
-      released_.wait(lock,
-                     [&] { return started->wait_ != Started::Wait::kHanded || started->proc_; });
+      while (started->wait_ == Started::Wait::kHanded && !started->proc_) released_.Wait(mu_);
     }
     if (started->proc_) {
       proc = std::move(started->proc_);
@@ -387,7 +386,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
   if (!proc) {
     std::string endpoint_url;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       endpoint_url = endpoint_url_;
     }
     std::string key = KeyFor(fn, endpoint_url);
@@ -408,7 +407,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
       inputs.base = base_environment_;
       inputs.endpoint_url = endpoint_url;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        base::MutexLock lock(mu_);
         std::time_t secs = static_cast<std::time_t>(base::ToUnixMs(clock_.Now()) / 1000);
         std::tm tm{};
         gmtime_r(&secs, &tm);
@@ -543,9 +542,11 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
 
 void LambdaRuntime::JanitorLoop() {
   base::SetThreadName("lh-lambda-reap");
-  std::unique_lock<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   while (!stopping_) {
-    janitor_cv_.wait_for(lock, options_.janitor_interval, [this] { return stopping_; });
+    const auto tick = std::chrono::steady_clock::now() + options_.janitor_interval;
+    while (!stopping_ && janitor_cv_.WaitUntil(mu_, tick)) {
+    }
     if (stopping_) {
       break;
     }
@@ -563,14 +564,14 @@ void LambdaRuntime::JanitorLoop() {
       }
       std::erase_if(pool.idle, [](const auto& p) { return p == nullptr; });
     }
-    lock.unlock();
+    lock.Unlock();
     for (auto& [p, reason] : to_stop) {
       log_.Info("lambda.process_stopped", {{"pid", std::to_string(p->pid())}, {"reason", reason}});
       p->Stop();
     }
     to_stop.clear();
     reaper_->Collect(false);
-    lock.lock();
+    lock.Lock();
   }
 }
 

@@ -16,11 +16,9 @@
 // stops idle ones. The destructor stops every process; no Run() may be in progress then.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -29,6 +27,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "lambda/runtime_api.h"
 #include "runtime/process/child_registry.h"
 #include "runtime/runtime.h"
@@ -144,14 +143,15 @@ class LambdaRuntime final : public runtime::Runtime {
   const std::vector<std::string> base_environment_;
   std::unique_ptr<EndpointReaper> reaper_;
 
-  mutable std::mutex mu_;
-  std::condition_variable released_;  // a slot or process came back
-  std::condition_variable janitor_cv_;
-  std::string endpoint_url_;
-  std::map<std::string, Pool> pools_;                    // by function name
-  std::map<std::string, base::Duration> idle_timeouts_;  // by function name, latest config
-  std::mt19937_64 rng_{std::random_device{}()};          // log stream names
-  bool stopping_ = false;
+  mutable base::Mutex mu_;
+  base::CondVar released_;  // a slot or process came back
+  base::CondVar janitor_cv_;
+  std::string endpoint_url_ LH_GUARDED_BY(mu_);
+  std::map<std::string, Pool> pools_ LH_GUARDED_BY(mu_);  // by function name
+  // By function name, latest config.
+  std::map<std::string, base::Duration> idle_timeouts_ LH_GUARDED_BY(mu_);
+  std::mt19937_64 rng_ LH_GUARDED_BY(mu_){std::random_device{}()};  // log stream names
+  bool stopping_ LH_GUARDED_BY(mu_) = false;
   std::thread janitor_;
 };
 

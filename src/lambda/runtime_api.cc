@@ -94,7 +94,7 @@ RuntimeApi::RuntimeApi(const base::Clock& clock, std::function<void()> on_report
     : clock_(clock), on_report_(std::move(on_report)) {}
 
 void RuntimeApi::Offer(Delivery d) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   offered_ = std::move(d);
   report_.reset();
   on_answer_ = nullptr;
@@ -102,21 +102,21 @@ void RuntimeApi::Offer(Delivery d) {
 }
 
 std::optional<Report> RuntimeApi::TakeReport() {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   std::optional<Report> r = std::move(report_);
   report_.reset();
   return r;
 }
 
 void RuntimeApi::Abandon() {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   offered_.reset();
   current_id_.clear();
   on_answer_ = nullptr;
 }
 
 void RuntimeApi::Close() {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   closed_ = true;
   offered_.reset();
   current_id_.clear();
@@ -125,17 +125,17 @@ void RuntimeApi::Close() {
 }
 
 std::optional<base::TimePoint> RuntimeApi::initialized_at() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return initialized_at_;
 }
 
 std::optional<base::TimePoint> RuntimeApi::delivered_at() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return delivered_at_;
 }
 
 uint64_t RuntimeApi::deliveries() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return deliveries_;
 }
 
@@ -165,7 +165,7 @@ void RuntimeApi::ReportLocked(Report r) {
 
 std::optional<http::Response> RuntimeApi::TryNext(const std::shared_ptr<asio::steady_timer>& waiter,
                                                   bool recheck) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (closed_) {
     if (waiter_ == waiter) {
       waiter_.reset();
@@ -223,7 +223,7 @@ std::optional<http::Response> RuntimeApi::CheckPostLocked(std::string_view reque
 }
 
 http::Response RuntimeApi::PostResponse(std::string_view request_id, const http::Request& req) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (auto refused = CheckPostLocked(request_id, "InvocationResponse")) {
     return std::move(*refused);
   }
@@ -252,7 +252,7 @@ http::Response RuntimeApi::PostResponse(std::string_view request_id, const http:
 }
 
 http::Response RuntimeApi::PostError(std::string_view request_id, const http::Request& req) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (auto refused = CheckPostLocked(request_id, "InvocationErrorResponse")) {
     return std::move(*refused);
   }
@@ -266,7 +266,7 @@ http::Response RuntimeApi::PostError(std::string_view request_id, const http::Re
 }
 
 http::Response RuntimeApi::PostInitError(const http::Request& req) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (closed_) {
     return InternalError();
   }

@@ -26,12 +26,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "http/types.h"
 
 namespace longhaul::lambda {
@@ -113,26 +113,27 @@ class RuntimeApi : public std::enable_shared_from_this<RuntimeApi> {
 
  private:
   boost::asio::awaitable<http::Response> Next();
-  // Cancels the registered waiter on its own strand. Requires mu_ held.
-  void WakeWaiterLocked();
+  // Cancels the registered waiter on its own strand.
+  void WakeWaiterLocked() LH_REQUIRES(mu_);
   // The 403/400/500 answer for a post about `request_id` in the current state, or nullopt when
-  // the post is acceptable. Requires mu_ held.
-  std::optional<http::Response> CheckPostLocked(std::string_view request_id, std::string_view to);
-  void ReportLocked(Report r);
+  // the post is acceptable.
+  std::optional<http::Response> CheckPostLocked(std::string_view request_id, std::string_view to)
+      LH_REQUIRES(mu_);
+  void ReportLocked(Report r) LH_REQUIRES(mu_);
 
   const base::Clock& clock_;
   const std::function<void()> on_report_;
-  mutable std::mutex mu_;
-  std::optional<Delivery> offered_;  // waiting for /next
-  std::string current_id_;           // handed out by /next, not answered yet
-  std::optional<Report> report_;
-  std::function<void(const Report&)> on_answer_;  // of the invocation handed out
-  std::shared_ptr<boost::asio::steady_timer> waiter_;  // the /next waiting now
-  std::optional<base::TimePoint> initialized_at_;
-  std::optional<base::TimePoint> delivered_at_;
-  uint64_t deliveries_ = 0;
-  bool init_error_ = false;
-  bool closed_ = false;
+  mutable base::Mutex mu_;
+  std::optional<Delivery> offered_ LH_GUARDED_BY(mu_);  // waiting for /next
+  std::string current_id_ LH_GUARDED_BY(mu_);           // handed out by /next, not answered yet
+  std::optional<Report> report_ LH_GUARDED_BY(mu_);
+  std::function<void(const Report&)> on_answer_ LH_GUARDED_BY(mu_);  // of the invocation out
+  std::shared_ptr<boost::asio::steady_timer> waiter_ LH_GUARDED_BY(mu_);  // the /next waiting
+  std::optional<base::TimePoint> initialized_at_ LH_GUARDED_BY(mu_);
+  std::optional<base::TimePoint> delivered_at_ LH_GUARDED_BY(mu_);
+  uint64_t deliveries_ LH_GUARDED_BY(mu_) = 0;
+  bool init_error_ LH_GUARDED_BY(mu_) = false;
+  bool closed_ LH_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace longhaul::lambda

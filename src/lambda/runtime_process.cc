@@ -38,7 +38,7 @@ void DrainEventFd(int fd) {
 EndpointReaper::~EndpointReaper() { Collect(true); }
 
 void EndpointReaper::Retire(std::unique_ptr<http::HttpServer> server, std::weak_ptr<void> in_use) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   retired_.push_back(Retired{std::move(server), std::move(in_use)});
 }
 
@@ -46,7 +46,7 @@ size_t EndpointReaper::Collect(bool force) {
   std::vector<std::unique_ptr<http::HttpServer>> done;
   size_t left = 0;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     auto unused = [&](const Retired& r) {
       // The server's own handler holds one reference; its accept loop and connections the rest.
       return force || r.in_use.use_count() <= 1;

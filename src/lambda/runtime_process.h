@@ -18,13 +18,13 @@
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "config/config.h"
 #include "http/server.h"
@@ -53,8 +53,8 @@ class EndpointReaper {
     std::unique_ptr<http::HttpServer> server;
     std::weak_ptr<void> in_use;
   };
-  std::mutex mu_;
-  std::vector<Retired> retired_;
+  base::Mutex mu_;
+  std::vector<Retired> retired_ LH_GUARDED_BY(mu_);
 };
 
 // How one invocation ended, and what the process wrote meanwhile.

@@ -6,7 +6,7 @@ namespace longhaul::sched {
 
 CompletionHub::Token CompletionHub::Subscribe(const std::string& job_id, Callback cb,
                                               bool takes_answer) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   Token t = next_++;
   by_job_.emplace(job_id, t);
   entries_.emplace(t, Entry{job_id, std::move(cb), takes_answer});
@@ -14,7 +14,7 @@ CompletionHub::Token CompletionHub::Subscribe(const std::string& job_id, Callbac
 }
 
 void CompletionHub::Unsubscribe(Token token) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = entries_.find(token);
   if (it == entries_.end()) return;
   auto range = by_job_.equal_range(it->second.job_id);
@@ -32,7 +32,7 @@ void CompletionHub::Fire(const std::string& job_id, const std::shared_ptr<const 
                          Pick pick) {
   std::vector<Callback> fire;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     auto range = by_job_.equal_range(job_id);
     for (auto j = range.first; j != range.second;) {
       auto e = entries_.find(j->second);
@@ -59,12 +59,12 @@ void CompletionHub::NotifyAnswer(const std::string& job_id, std::shared_ptr<cons
 }
 
 bool CompletionHub::HasWaiters(const std::string& job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return by_job_.count(job_id) > 0;
 }
 
 size_t CompletionHub::size() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return entries_.size();
 }
 

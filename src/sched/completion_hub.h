@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "base/mutex.h"
 #include "store/job.h"
 
 namespace longhaul::sched {
@@ -51,10 +51,10 @@ class CompletionHub {
   // Fires and removes the subscriptions for `job_id` that `pick` selects.
   template <typename Pick>
   void Fire(const std::string& job_id, const std::shared_ptr<const store::Job>& job, Pick pick);
-  mutable std::mutex mu_;
-  Token next_ = 1;
-  std::unordered_multimap<std::string, Token> by_job_;
-  std::unordered_map<Token, Entry> entries_;
+  mutable base::Mutex mu_;
+  Token next_ LH_GUARDED_BY(mu_) = 1;
+  std::unordered_multimap<std::string, Token> by_job_ LH_GUARDED_BY(mu_);
+  std::unordered_map<Token, Entry> entries_ LH_GUARDED_BY(mu_);
 };
 
 }  // namespace longhaul::sched

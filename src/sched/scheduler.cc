@@ -86,7 +86,7 @@ base::Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
                                   {"reason", "running when the previous process stopped"}});
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     config_ = std::move(config);
   }
   loop_ = std::thread([this] { Loop(); });
@@ -94,21 +94,21 @@ base::Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
 }
 
 void Scheduler::SetConfig(std::shared_ptr<const config::Config> config) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   config_ = std::move(config);
   wake_ = true;
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 void Scheduler::Wake() {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (wake_) return;  // the loop has not looked yet
   wake_ = true;
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 void Scheduler::WakeFor(const std::string& function) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   if (wake_) return;
   if (const config::Function* fn = config_ ? config_->FindFunction(function) : nullptr) {
     auto it = running_by_function_.find(fn->name);
@@ -118,11 +118,11 @@ void Scheduler::WakeFor(const std::string& function) {
     }
   }
   wake_ = true;
-  cv_.notify_one();
+  cv_.Signal();
 }
 
 bool Scheduler::CancelLocal(const std::string& job_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = running_.find(job_id);
   if (it == running_.end()) return false;
   it->second.cancel->Cancel();
@@ -130,7 +130,7 @@ bool Scheduler::CancelLocal(const std::string& job_id) {
 }
 
 int Scheduler::running() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return static_cast<int>(running_.size());
 }
 
@@ -141,7 +141,7 @@ void Scheduler::Loop() {
   for (;;) {
     std::shared_ptr<const config::Config> cfg;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       if (stopping_) return;
       wake_ = false;
       cfg = config_;
@@ -179,8 +179,10 @@ void Scheduler::Loop() {
       auto until_next = std::chrono::duration_cast<base::Duration>(**next - clock_.Now());
       if (until_next.count() > 0) wait = std::min(until_next, wait);
     }
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, wait, [this] { return wake_ || stopping_; });
+    base::MutexLock lock(mu_);
+    const auto until = std::chrono::steady_clock::now() + wait;
+    while (!wake_ && !stopping_ && cv_.WaitUntil(mu_, until)) {
+    }
   }
 }
 
@@ -188,7 +190,7 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
   for (const auto& fn : cfg->functions) {
     int free = 0;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       if (stopping_) return;
       free = fn.concurrency - running_by_function_[fn.name];
       if (free <= 0) {
@@ -233,7 +235,7 @@ void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const conf
 void Scheduler::RenewLeases() {
   std::vector<std::pair<std::string, std::shared_ptr<runtime::CancelToken>>> jobs;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     for (const auto& [id, r] : running_) jobs.emplace_back(id, r.cancel);
   }
   auto until = clock_.Now() + options_.lease;
@@ -251,7 +253,7 @@ std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn,
                                                    store::NewJob& job) {
   if (!job.idempotency_key.empty() || !job.ordering_key.empty()) return std::nullopt;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (stopping_) return std::nullopt;
     int& running = running_by_function_[fn.name];
     if (running >= fn.concurrency) return std::nullopt;
@@ -284,7 +286,7 @@ void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config
                             const config::Function* fn) {
   std::shared_ptr<runtime::CancelToken> cancel;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     auto it = running_.find(job.id);
     if (it == running_.end()) return;
     cancel = it->second.cancel;
@@ -292,14 +294,14 @@ void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config
   // The runtime may hand the invocation over from here, before an attempt thread wakes for it.
   runtime::Invocation inv = InvocationFor(job, cfg, *fn);
   if (runtime::Runtime* rt = runtimes_(*fn)) inv.begun = rt->Begin(inv);
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel), std::move(inv));
 }
 
 void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
                        const config::Function* fn) {
   auto cancel = std::make_shared<runtime::CancelToken>();
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   running_[job.id] = Running{cancel, fn->name};
   running_by_function_[fn->name]++;
   attempts_++;
@@ -313,9 +315,9 @@ void Scheduler::ReleaseSlotLocked(const std::string& job_id, const std::string& 
   attempts_--;
   if (!nothing_due || starved_.erase(function) > 0) {
     wake_ = true;
-    cv_.notify_one();
+    cv_.Signal();
   }
-  drained_.notify_all();
+  drained_.SignalAll();
 }
 
 void Scheduler::QueueAttemptLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
@@ -327,7 +329,7 @@ void Scheduler::QueueAttemptLocked(store::Job job, std::shared_ptr<const config:
     RunAttempt(std::move(job), std::move(cfg), fn, std::move(cancel), std::move(prepared));
   });
   if (idle_threads_ >= static_cast<int>(attempts_queue_.size())) {
-    attempt_cv_.notify_one();
+    attempt_cv_.Signal();
     return;
   }
   threads_++;
@@ -336,23 +338,24 @@ void Scheduler::QueueAttemptLocked(store::Job job, std::shared_ptr<const config:
 
 void Scheduler::AttemptThread() {
   base::SetThreadName("lh-attempt");
-  std::unique_lock<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   for (;;) {
     idle_threads_++;
-    bool has_work = attempt_cv_.wait_for(lock, kIdleThread, [this] {
-      return !attempts_queue_.empty() || stopping_;
-    });
+    const auto give_up = std::chrono::steady_clock::now() + kIdleThread;
+    while (attempts_queue_.empty() && !stopping_ && attempt_cv_.WaitUntil(mu_, give_up)) {
+    }
+    const bool has_work = !attempts_queue_.empty() || stopping_;
     idle_threads_--;
     if (!has_work || attempts_queue_.empty()) break;  // idle too long, or shutting down
     std::function<void()> attempt = std::move(attempts_queue_.front());
     attempts_queue_.pop_front();
-    lock.unlock();
+    lock.Unlock();
     attempt();
     attempt = nullptr;  // its captures go before the lock is taken again
-    lock.lock();
+    lock.Lock();
   }
   threads_--;
-  drained_.notify_all();  // the last touch of `this`: Shutdown may return once threads_ is 0
+  drained_.SignalAll();  // the last touch of `this`: Shutdown may return once threads_ is 0
 }
 
 void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
@@ -363,7 +366,7 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
     bool released = false;
     std::optional<store::Job> next =
         RunOne(job, cfg, *fn, *cancel, released, std::exchange(prepared, std::nullopt));
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (!next || stopping_) {
       // A next job claimed while shutting down stays leased to this node: Shutdown() puts it
       // back in the queue with the others.
@@ -405,7 +408,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   double jitter = 0;
   bool take_next = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     answered_early = answered_.count(job.id) > 0;
     released = released || answered_early;
@@ -426,13 +429,13 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     bool claimed_with_outcome = false;
     auto tell_waiters = [&] {
       if (answered_early) {
-        std::lock_guard<std::mutex> lock(mu_);
+        base::MutexLock lock(mu_);
         answered_.erase(job.id);
       } else if (claimed_with_outcome && claimed.empty()) {
         // Nothing was due for this slot when the outcome committed: free it before anyone
         // hears of the outcome, so that a caller's next request finds it free (and the loop
         // is woken only if work waits for it).
-        std::lock_guard<std::mutex> lock(mu_);
+        base::MutexLock lock(mu_);
         ReleaseSlotLocked(job.id, fn.name, true);
         released = true;
       }
@@ -465,7 +468,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
   if (answered_early) {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     answered_.erase(job.id);  // recorded, or never will be by this attempt
   }
   // Waiters the commit did not tell (the outcome was not recorded, the attempt was stopped, or
@@ -525,7 +528,7 @@ void Scheduler::Answered(const store::Job& job, const config::Function& fn,
   if (d.kind == Kind::kRetry) return;
   auto told = std::make_shared<const store::Job>(Recorded(job, CompletionFor(job, answer, d, now)));
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     answered_.insert(job.id);
     // The function is done with the job: a caller's next request may take the slot while this
     // attempt gathers its logs and records the outcome (the runtime itself hands its process
@@ -536,33 +539,36 @@ void Scheduler::Answered(const store::Job& job, const config::Function& fn,
 }
 
 bool Scheduler::AnsweredUnrecorded(const std::string& job_id) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return answered_.count(job_id) > 0;
 }
 
 std::vector<std::string> Scheduler::AnsweredUnrecordedIds() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return {answered_.begin(), answered_.end()};
 }
 
 void Scheduler::Shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (stopped_) return;
     stopped_ = true;
     stopping_ = true;
-    cv_.notify_one();
+    cv_.Signal();
   }
   if (loop_.joinable()) loop_.join();
-  std::unique_lock<std::mutex> lock(mu_);
-  if (!drained_.wait_for(lock, options_.shutdown_grace, [this] { return attempts_ == 0; })) {
+  base::MutexLock lock(mu_);
+  const auto grace_ends = std::chrono::steady_clock::now() + options_.shutdown_grace;
+  while (attempts_ != 0 && drained_.WaitUntil(mu_, grace_ends)) {
+  }
+  if (attempts_ != 0) {
     log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(attempts_)}});
     for (auto& [id, r] : running_) r.cancel->Cancel();
-    drained_.wait(lock, [this] { return attempts_ == 0; });
+    while (attempts_ != 0) drained_.Wait(mu_);
   }
-  attempt_cv_.notify_all();  // idle attempt threads see stopping_ and exit
-  drained_.wait(lock, [this] { return threads_ == 0; });
-  lock.unlock();
+  attempt_cv_.SignalAll();  // idle attempt threads see stopping_ and exit
+  while (threads_ != 0) drained_.Wait(mu_);
+  lock.Unlock();
   // Attempts cut short stay leased to us; put them back so a restart runs them at once.
   auto r = store_.RecoverLeases(clock_.Now(), options_.node_id);
   if (r.ok() && *r > 0) log_.Info("sched.requeued", {{"jobs", std::to_string(*r)}});

@@ -12,13 +12,11 @@
 // next attempt before it exits, so a busy function does not pay a thread start per job.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <set>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
@@ -29,6 +27,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/mutex.h"
 #include "config/config.h"
 #include "runtime/runtime.h"
 #include "sched/completion_hub.h"
@@ -109,16 +108,17 @@ class Scheduler {
   void RenewLeases();
   void Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
               const config::Function* fn);
-  // Queues the attempt of a job whose slot is taken (running_, attempts_); mu_ held.
+  // Queues the attempt of a job whose slot is taken (running_, attempts_).
   // `prepared`: the attempt's invocation, made (and maybe begun) before it was queued.
   void QueueAttemptLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
                           const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
-                          std::optional<runtime::Invocation> prepared = std::nullopt);
+                          std::optional<runtime::Invocation> prepared = std::nullopt)
+      LH_REQUIRES(mu_);
   // Frees the slot of a job that ended or never started, and wakes the loop to fill it unless
   // `nothing_due` (a claim for the slot found nothing) and no work waited for a slot since
-  // (starved_); mu_ held.
+  // (starved_).
   void ReleaseSlotLocked(const std::string& job_id, const std::string& function,
-                         bool nothing_due);
+                         bool nothing_due) LH_REQUIRES(mu_);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                   const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
                   std::optional<runtime::Invocation> prepared);
@@ -157,25 +157,26 @@ class Scheduler {
   OutcomeObserver observer_;
   ExpiryObserver expiry_observer_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;        // loop wake-ups
-  std::condition_variable drained_;   // attempts and attempt threads ending
-  std::condition_variable attempt_cv_;  // idle attempt threads wait here
-  std::shared_ptr<const config::Config> config_;
-  bool wake_ = false;
-  bool stopping_ = false;
-  bool stopped_ = false;
-  std::unordered_map<std::string, Running> running_;  // by job id
-  std::map<std::string, int> running_by_function_;
+  mutable base::Mutex mu_;
+  base::CondVar cv_;          // loop wake-ups
+  base::CondVar drained_;     // attempts and attempt threads ending
+  base::CondVar attempt_cv_;  // idle attempt threads wait here
+  std::shared_ptr<const config::Config> config_ LH_GUARDED_BY(mu_);
+  bool wake_ LH_GUARDED_BY(mu_) = false;
+  bool stopping_ LH_GUARDED_BY(mu_) = false;
+  bool stopped_ LH_GUARDED_BY(mu_) = false;
+  std::unordered_map<std::string, Running> running_ LH_GUARDED_BY(mu_);  // by job id
+  std::map<std::string, int> running_by_function_ LH_GUARDED_BY(mu_);
   // Functions whose due work found no free slot (WakeFor, ClaimOnce): freeing one of their
   // slots wakes the loop.
-  std::set<std::string> starved_;
-  std::unordered_set<std::string> answered_;  // AnsweredUnrecorded()
-  std::deque<std::function<void()>> attempts_queue_;  // attempts waiting for a thread
-  int attempts_ = 0;      // attempts launched and not yet finished
-  int threads_ = 0;       // attempt threads alive
-  int idle_threads_ = 0;  // of those, waiting for an attempt
-  std::mt19937_64 rng_{std::random_device{}()};
+  std::set<std::string> starved_ LH_GUARDED_BY(mu_);
+  std::unordered_set<std::string> answered_ LH_GUARDED_BY(mu_);  // AnsweredUnrecorded()
+  // Attempts waiting for a thread.
+  std::deque<std::function<void()>> attempts_queue_ LH_GUARDED_BY(mu_);
+  int attempts_ LH_GUARDED_BY(mu_) = 0;      // attempts launched and not yet finished
+  int threads_ LH_GUARDED_BY(mu_) = 0;       // attempt threads alive
+  int idle_threads_ LH_GUARDED_BY(mu_) = 0;  // of those, waiting for an attempt
+  std::mt19937_64 rng_ LH_GUARDED_BY(mu_){std::random_device{}()};
   std::thread loop_;
 };
 

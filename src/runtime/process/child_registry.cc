@@ -118,7 +118,7 @@ int64_t ChildRegistry::Now() {
 }
 
 void ChildRegistry::Add(pid_t pid, int64_t spawned_at) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   uint32_t slot = next_slot_;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -135,7 +135,7 @@ void ChildRegistry::Add(pid_t pid, int64_t spawned_at) {
 }
 
 void ChildRegistry::Remove(pid_t pid) {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   auto it = slot_of_.find(pid);
   if (it == slot_of_.end()) return;
   const Slot empty{};
@@ -145,7 +145,7 @@ void ChildRegistry::Remove(pid_t pid) {
 }
 
 size_t ChildRegistry::Recorded() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   size_t n = 0;
   Slot slot{};
   for (uint32_t i = 0; i < next_slot_; ++i) {

@@ -21,13 +21,13 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "runtime/process/unique_fd.h"
+#include "base/mutex.h"
 #include "base/status.h"
+#include "runtime/process/unique_fd.h"
 
 namespace longhaul::runtime::process {
 
@@ -61,10 +61,10 @@ class ChildRegistry {
   const UniqueFd fd_;
   std::vector<Entry> leftovers_;
 
-  mutable std::mutex mu_;
-  std::unordered_map<pid_t, uint32_t> slot_of_;  // guarded by mu_
-  std::vector<uint32_t> free_slots_;             // guarded by mu_
-  uint32_t next_slot_ = 0;                       // guarded by mu_
+  mutable base::Mutex mu_;
+  std::unordered_map<pid_t, uint32_t> slot_of_ LH_GUARDED_BY(mu_);
+  std::vector<uint32_t> free_slots_ LH_GUARDED_BY(mu_);
+  uint32_t next_slot_ LH_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace longhaul::runtime::process

@@ -17,20 +17,19 @@
 #pragma once
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
 #include "base/thread_name.h"
 
@@ -68,10 +67,10 @@ class GroupCommitter {
   // Runs what is queued (new submissions are refused), then joins the thread.
   ~GroupCommitter() {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       stopping_ = true;
     }
-    cv_.notify_one();
+    cv_.Signal();
     thread_.join();
   }
 
@@ -85,7 +84,7 @@ class GroupCommitter {
     base::Status reject;
     bool wake = false;
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       if (stopping_) {
         reject = base::Unavailable("store is closing");
       } else if (!failure_.ok()) {
@@ -104,7 +103,7 @@ class GroupCommitter {
       }
     }
     if (wake) {
-      cv_.notify_one();
+      cv_.Signal();
     }
     if (!reject.ok()) {
       op->Finish(reject);
@@ -117,36 +116,36 @@ class GroupCommitter {
     std::promise<base::Status> done;
     std::future<base::Status> result = done.get_future();
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      base::MutexLock lock(mu_);
       if (stopping_) {
         return base::Unavailable("store is closing");
       }
       exclusive_.push_back({&fn, &done});
       idle_ = false;
     }
-    cv_.notify_one();
+    cv_.Signal();
     return result.get();
   }
 
   // OK, or the error that failed the committer.
   base::Status failure() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     return failure_;
   }
   // Fails the committer (if not failed already) with `status`.
   void SetFailure(base::Status status) {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     if (failure_.ok()) {
       failure_ = std::move(status);
     }
   }
   void ClearFailure() {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     failure_ = base::Status::Ok();
   }
 
   GroupCommitterStats stats() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     return stats_;
   }
 
@@ -175,10 +174,10 @@ class GroupCommitter {
       std::promise<base::Status>* exclusive_done = nullptr;
       base::Status failed;
       {
-        std::unique_lock<std::mutex> lock(mu_);
+        base::MutexLock lock(mu_);
         if (queue_.empty() && exclusive_.empty() && !stopping_) {
           idle_ = true;
-          cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !exclusive_.empty(); });
+          while (!stopping_ && queue_.empty() && exclusive_.empty()) cv_.Wait(mu_);
           idle_ = false;
         }
         if (!exclusive_.empty()) {
@@ -214,7 +213,7 @@ class GroupCommitter {
         outcome = batch_(std::span<const std::unique_ptr<Op>>(batch.data(), batch.size()));
       }
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        base::MutexLock lock(mu_);
         ++stats_.batches;
         stats_.ops += batch.size();
         stats_.max_batch_ops = std::max<uint64_t>(stats_.max_batch_ops, batch.size());
@@ -237,15 +236,15 @@ class GroupCommitter {
   const GroupCommitterOptions options_;
   const BatchFn batch_;
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::unique_ptr<Op>> queue_;  // guarded by mu_
-  std::deque<Exclusive> exclusive_;        // guarded by mu_
-  size_t bounded_pending_ = 0;             // guarded by mu_
-  bool idle_ = false;                      // guarded by mu_: the thread waits on cv_
-  bool stopping_ = false;                  // guarded by mu_
-  base::Status failure_;                   // guarded by mu_
-  GroupCommitterStats stats_;              // guarded by mu_
+  mutable base::Mutex mu_;
+  base::CondVar cv_;
+  std::deque<std::unique_ptr<Op>> queue_ LH_GUARDED_BY(mu_);
+  std::deque<Exclusive> exclusive_ LH_GUARDED_BY(mu_);
+  size_t bounded_pending_ LH_GUARDED_BY(mu_) = 0;
+  bool idle_ LH_GUARDED_BY(mu_) = false;  // the thread waits on cv_
+  bool stopping_ LH_GUARDED_BY(mu_) = false;
+  base::Status failure_ LH_GUARDED_BY(mu_);
+  GroupCommitterStats stats_ LH_GUARDED_BY(mu_);
 
   std::thread thread_;  // last: starts after every other member is initialised
 };

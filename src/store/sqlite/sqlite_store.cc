@@ -243,23 +243,23 @@ Status SqliteStore::OpenConnections() {
     }
   }
   {
-    std::lock_guard<std::mutex> lock(read_mu_);
+    base::MutexLock lock(read_mu_);
     read_closing_ = false;
     if (s.ok()) {
       read_open_ = readers.size();
       read_free_ = std::move(readers);
     }
   }
-  read_cv_.notify_all();
+  read_cv_.SignalAll();
   return s;
 }
 
 void SqliteStore::CloseConnections() {
   if (checkpointer_) checkpointer_->Suspend();
   {
-    std::unique_lock<std::mutex> lock(read_mu_);
+    base::MutexLock lock(read_mu_);
     read_closing_ = true;
-    read_cv_.wait(lock, [this] { return read_lent_ == 0; });
+    while (read_lent_ != 0) read_cv_.Wait(read_mu_);
     read_free_.clear();
     read_open_ = 0;
   }
@@ -327,9 +327,8 @@ Status SqliteStore::RunWrite(const WriteFn& fn, Sync sync, const std::function<v
 Status SqliteStore::RunRead(const std::function<Status(Connection&)>& fn) {
   std::unique_ptr<Connection> conn;
   {
-    std::unique_lock<std::mutex> lock(read_mu_);
-    read_cv_.wait(lock,
-                  [this] { return !read_closing_ && (!read_free_.empty() || read_open_ == 0); });
+    base::MutexLock lock(read_mu_);
+    while (read_closing_ || (read_free_.empty() && read_open_ != 0)) read_cv_.Wait(read_mu_);
     if (read_free_.empty()) {
       return base::Unavailable("store is not open (a reopen failed)");
     }
@@ -339,11 +338,11 @@ Status SqliteStore::RunRead(const std::function<Status(Connection&)>& fn) {
   }
   Status s = fn(*conn);
   {
-    std::lock_guard<std::mutex> lock(read_mu_);
+    base::MutexLock lock(read_mu_);
     read_free_.push_back(std::move(conn));
     --read_lent_;
   }
-  read_cv_.notify_all();
+  read_cv_.SignalAll();
   return s;
 }
 

@@ -43,12 +43,10 @@
 // Thread-safety: all public methods may be called from any thread.
 #pragma once
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,6 +54,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "store/sqlite/group_committer.h"
 #include "store/store.h"
@@ -164,12 +163,12 @@ class SqliteStore final : public Store {
   std::unique_ptr<internal::Connection> writer_;  // used on the writer thread only (or in Open)
   bool writer_synced_ = true;  // writer_'s synchronous setting is FULL (else NORMAL); same thread
 
-  std::mutex read_mu_;
-  std::condition_variable read_cv_;
-  std::vector<std::unique_ptr<internal::Connection>> read_free_;  // guarded by read_mu_
-  size_t read_open_ = 0;       // guarded by read_mu_: connections in the pool (free + lent out)
-  size_t read_lent_ = 0;       // guarded by read_mu_
-  bool read_closing_ = false;  // guarded by read_mu_
+  base::Mutex read_mu_;
+  base::CondVar read_cv_;
+  std::vector<std::unique_ptr<internal::Connection>> read_free_ LH_GUARDED_BY(read_mu_);
+  size_t read_open_ LH_GUARDED_BY(read_mu_) = 0;  // connections in the pool (free + lent out)
+  size_t read_lent_ LH_GUARDED_BY(read_mu_) = 0;
+  bool read_closing_ LH_GUARDED_BY(read_mu_) = false;
 
   std::unique_ptr<Committer> committer_;  // last: stopped first, while the rest is alive
 };

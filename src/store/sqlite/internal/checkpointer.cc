@@ -11,12 +11,12 @@ Checkpointer::Checkpointer(ConnectionOptions options, int frames)
 
 Checkpointer::~Checkpointer() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_one();
+  cv_.Signal();
   thread_.join();
-  std::lock_guard<std::mutex> lock(conn_mu_);
+  base::MutexLock lock(conn_mu_);
   conn_.reset();
 }
 
@@ -44,30 +44,30 @@ int Checkpointer::OnCommit(void* self, sqlite3* db, const char* /*name*/, int fr
   if (frames - c->requested_at_ >= c->frames_) {
     c->requested_at_ = frames;
     {
-      std::lock_guard<std::mutex> lock(c->mu_);
+      base::MutexLock lock(c->mu_);
       c->wanted_ = true;
     }
-    c->cv_.notify_one();
+    c->cv_.Signal();
   }
   return SQLITE_OK;
 }
 
 void Checkpointer::Suspend() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     suspended_ = true;
   }
-  std::lock_guard<std::mutex> lock(conn_mu_);
+  base::MutexLock lock(conn_mu_);
   conn_.reset();
 }
 
 void Checkpointer::Resume() {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   suspended_ = false;
 }
 
 Checkpointer::Stats Checkpointer::stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  base::MutexLock lock(mu_);
   return stats_;
 }
 
@@ -75,17 +75,17 @@ void Checkpointer::Loop() {
   base::SetThreadName("lh-checkpoint");
   for (;;) {
     {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || (wanted_ && !suspended_); });
+      base::MutexLock lock(mu_);
+      while (!stopping_ && !(wanted_ && !suspended_)) cv_.Wait(mu_);
       if (stopping_) return;
       wanted_ = false;
     }
     bool ok = false;
     {
-      std::lock_guard<std::mutex> conn_lock(conn_mu_);
+      base::MutexLock conn_lock(conn_mu_);
       bool suspended = false;
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        base::MutexLock lock(mu_);
         suspended = suspended_;
       }
       if (suspended) continue;  // Suspend() came between: the store is reopening
@@ -104,7 +104,7 @@ void Checkpointer::Loop() {
         if (!ok) conn_.reset();  // open afresh next time
       }
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    base::MutexLock lock(mu_);
     stats_.checkpoints++;
     if (!ok) stats_.failed_checkpoints++;
   }

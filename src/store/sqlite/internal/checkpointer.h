@@ -15,12 +15,11 @@
 
 #include <sqlite3.h>
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "base/mutex.h"
 #include "store/sqlite/internal/connection.h"
 
 namespace longhaul::store::sqlite::internal {
@@ -57,15 +56,15 @@ class Checkpointer {
   int last_frames_ = 0;   // writer thread only: WAL frames after the last commit
   int requested_at_ = 0;  // writer thread only: WAL frames when a checkpoint was last asked
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool wanted_ = false;     // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
-  bool suspended_ = false;  // guarded by mu_
-  Stats stats_;             // guarded by mu_
+  mutable base::Mutex mu_;
+  base::CondVar cv_;
+  bool wanted_ LH_GUARDED_BY(mu_) = false;
+  bool stopping_ LH_GUARDED_BY(mu_) = false;
+  bool suspended_ LH_GUARDED_BY(mu_) = false;
+  Stats stats_ LH_GUARDED_BY(mu_);
 
-  std::mutex conn_mu_;  // held while a checkpoint runs
-  std::unique_ptr<Connection> conn_;  // guarded by conn_mu_
+  base::Mutex conn_mu_;  // held while a checkpoint runs
+  std::unique_ptr<Connection> conn_ LH_GUARDED_BY(conn_mu_);
   std::thread thread_;
 };
 

@@ -4,9 +4,9 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "base/mutex.h"
 #include "store/sqlite/internal/wrapper_vfs.h"
 
 namespace longhaul::store::sqlite::internal {
@@ -127,9 +127,9 @@ base::Result<std::string> WalBatchVfsFor(const std::string& base) {
   }
   // One wrapper per wrapped VFS object, for the life of the process: connections may use it
   // until they close, and SQLite keeps a registered VFS's address.
-  static std::mutex mu;
+  static base::Mutex mu;
   static auto* wrappers = new std::map<sqlite3_vfs*, std::unique_ptr<Registered>>();
-  std::lock_guard<std::mutex> lock(mu);
+  base::MutexLock lock(mu);
   std::unique_ptr<Registered>& r = (*wrappers)[real];
   if (r != nullptr) return r->name;
   r = std::make_unique<Registered>();
