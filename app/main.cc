@@ -1,4 +1,6 @@
 // longhaul: flags, config, wiring, run, teardown. The only code the tests do not link.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,7 +12,6 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
-#include <unistd.h>
 
 #include "admin/admin_handler.h"
 #include "base/clock.h"
@@ -110,7 +111,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   store_opts.checkpoint_frames = srv.checkpoint_pages;
   auto opened = store::sqlite::SqliteStore::Open(store_opts);
   if (!opened.ok()) {
-    log.Error("store.open_failed", {{"path", store_opts.path}, {"error", opened.status().ToString()}});
+    log.Error("store.open_failed",
+              {{"path", store_opts.path}, {"error", opened.status().ToString()}});
     return 1;
   }
   std::unique_ptr<store::sqlite::SqliteStore> store = std::move(*opened);
@@ -142,21 +144,32 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                              [&](const config::Function& fn) -> runtime::Runtime* {
                                if (webhook) return webhook->runtime();  // hooks only
                                switch (fn.kind) {
-                                 case config::RuntimeKind::kCommand: return &process_runtime;
-                                 case config::RuntimeKind::kHttp: return &forward_runtime;
-                                 case config::RuntimeKind::kLambda: return lambda_runtime;
-                                 default: return nullptr;
+                                 case config::RuntimeKind::kCommand:
+                                   return &process_runtime;
+                                 case config::RuntimeKind::kHttp:
+                                   return &forward_runtime;
+                                 case config::RuntimeKind::kLambda:
+                                   return lambda_runtime;
+                                 default:
+                                   return nullptr;
                                }
                              });
 
-  int io_threads = srv.threads > 0 ? srv.threads
-                                   : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int io_threads = srv.threads > 0
+                       ? srv.threads
+                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::atomic<int> in_flight{0};  // requests being handled; outlives `ioc` and its handlers
   asio::io_context ioc(io_threads);
   asio::thread_pool blocking_pool(4);
 
   // Bind both listeners first: the admin port is part of every status_url.
-  ingest::IngestDeps deps{*store, scheduler, hub, clock, log, blocking_pool, "",
+  ingest::IngestDeps deps{*store,
+                          scheduler,
+                          hub,
+                          clock,
+                          log,
+                          blocking_pool,
+                          "",
                           [&clock](const config::Route& route, const store::Request& req) {
                             return webhook::VerifyRequest(route, req, clock.Now());
                           }};
@@ -179,8 +192,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
       return 1;
     }
   }
-  deps.status_base = srv.public_url.empty() ? "http://" + HostPort(srv.admin.host, *admin_port)
-                                            : srv.public_url;
+  deps.status_base =
+      srv.public_url.empty() ? "http://" + HostPort(srv.admin.host, *admin_port) : srv.public_url;
   // Lambda runtimes find the Invoke API (AWS_ENDPOINT_URL_LAMBDA) on the admin listener.
   const std::string& admin_host = srv.admin.host;
   lambda::LambdaOptions lambda_options;
@@ -201,8 +214,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                                          store::Completion::Kind kind) {
     destinations.Observe(job, fn, outcome, kind);
   });
-  scheduler.set_expiry_observer([&destinations](const store::Job& job,
-                                                const config::Function& fn) {
+  scheduler.set_expiry_observer([&destinations](const store::Job& job, const config::Function& fn) {
     destinations.ObserveExpired(job, fn);
   });
 
@@ -302,7 +314,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                             {"admin", HostPort(srv.admin.host, *admin_port)},
                             {"data_dir", srv.data_dir},
                             {"node", node_id}});
-  std::printf("longhaul ready listen=%s admin=%s\n", HostPort(srv.listen.host, *public_port).c_str(),
+  std::printf("longhaul ready listen=%s admin=%s\n",
+              HostPort(srv.listen.host, *public_port).c_str(),
               HostPort(srv.admin.host, *admin_port).c_str());
   std::fflush(stdout);
 
@@ -359,12 +372,36 @@ struct WebhookFlags {
 };
 
 const std::vector<std::string>& WebhookFlagNames() {
-  static const std::vector<std::string> kNames = {
-      "hooks", "template", "hotreload", "verbose", "debug", "nopanic", "ip", "port", "urlprefix",
-      "http-methods", "header", "data-dir", "admin", "admin-token", "pidfile", "logfile",
-      "version", "x-request-id", "x-request-id-limit", "max-multipart-mem", "secure", "cert",
-      "key", "tls-min-version", "cipher-suites", "list-cipher-suites", "socket", "setuid",
-      "setgid", "help"};
+  static const std::vector<std::string> kNames = {"hooks",
+                                                  "template",
+                                                  "hotreload",
+                                                  "verbose",
+                                                  "debug",
+                                                  "nopanic",
+                                                  "ip",
+                                                  "port",
+                                                  "urlprefix",
+                                                  "http-methods",
+                                                  "header",
+                                                  "data-dir",
+                                                  "admin",
+                                                  "admin-token",
+                                                  "pidfile",
+                                                  "logfile",
+                                                  "version",
+                                                  "x-request-id",
+                                                  "x-request-id-limit",
+                                                  "max-multipart-mem",
+                                                  "secure",
+                                                  "cert",
+                                                  "key",
+                                                  "tls-min-version",
+                                                  "cipher-suites",
+                                                  "list-cipher-suites",
+                                                  "socket",
+                                                  "setuid",
+                                                  "setgid",
+                                                  "help"};
   return kNames;
 }
 
@@ -372,10 +409,12 @@ CLI::App* AddWebhookCommand(CLI::App& app, WebhookFlags& f) {
   auto* cmd = app.add_subcommand(
       "webhook", "serve an adnanh/webhook hooks file; every hook runs through the durable queue");
   hooks::WebhookOptions& o = f.options;
-  cmd->add_option("--hooks", o.hooks_files, "hooks file, JSON or YAML (repeatable; default hooks.json)")
+  cmd->add_option("--hooks", o.hooks_files,
+                  "hooks file, JSON or YAML (repeatable; default hooks.json)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_flag("--template", o.as_template, "render the hooks files as Go templates ({{ getenv \"X\" }})");
+  cmd->add_flag("--template", o.as_template,
+                "render the hooks files as Go templates ({{ getenv \"X\" }})");
   cmd->add_flag("--hotreload", o.hotreload, "reload the hooks files when they change");
   cmd->add_flag("--verbose", o.verbose, "log requests and runs (else only warnings and errors)");
   cmd->add_flag("--debug", o.debug, "log debug detail too");
@@ -406,8 +445,8 @@ CLI::App* AddWebhookCommand(CLI::App& app, WebhookFlags& f) {
         "not supported");
   }
   for (const char* name : {"--secure", "--list-cipher-suites"}) {
-    cmd->add_flag_callback(name, [&f, name] { f.unsupported.push_back(name + 1); },
-                           "not supported");
+    cmd->add_flag_callback(
+        name, [&f, name] { f.unsupported.push_back(name + 1); }, "not supported");
   }
   return cmd;
 }
@@ -477,7 +516,9 @@ int main(int argc, char** argv) {
   check->add_option("-c,--config", config_path, "configuration file")->capture_default_str();
 
   auto add_client_opts = [&](CLI::App* cmd) {
-    cmd->add_option("--admin", admin_url, "admin API URL (default: from --config or LONGHAUL_ADMIN, else http://127.0.0.1:8081)");
+    cmd->add_option(
+        "--admin", admin_url,
+        "admin API URL (default: from --config or LONGHAUL_ADMIN, else http://127.0.0.1:8081)");
     cmd->add_option("-c,--config", config_path, "configuration file to find the admin API in");
   };
 
@@ -540,13 +581,13 @@ int main(int argc, char** argv) {
                 (*cfg)->functions.size(), (*cfg)->routes.size());
     return 0;
   }
-  std::string cfg_for_client = app.get_subcommand_ptr("invoke")->count("--config") ||
-                                       (list->count("--config") + show->count("--config") +
-                                        retry->count("--config") + cancel->count("--config") +
-                                        wait->count("--config")) > 0 ||
-                                       std::filesystem::exists(config_path)
-                                   ? config_path
-                                   : "";
+  std::string cfg_for_client =
+      app.get_subcommand_ptr("invoke")->count("--config") ||
+              (list->count("--config") + show->count("--config") + retry->count("--config") +
+               cancel->count("--config") + wait->count("--config")) > 0 ||
+              std::filesystem::exists(config_path)
+          ? config_path
+          : "";
   cli::AdminTarget target = TargetFrom(admin_url, cfg_for_client);
   if (*invoke) {
     if (!data_arg.empty()) {

@@ -14,6 +14,7 @@ packages=(
   libgtest-dev libgmock-dev   # tests
   clang libclang-rt-14-dev llvm   # fuzz/run.sh (libFuzzer, sanitizers, llvm-symbolizer) and
                                   # scripts/check-thread-safety.sh (clang's -Wthread-safety)
+  clang-format          # scripts/check-format.sh
 )
 
 missing=()

@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+scripts/check-format.sh  # every C++ file as .clang-format says; --fix formats them
 # Node.js, aws-lambda-ric and the AWS SDK for tests/node; without them (e.g. no registry
 # access) those tests are reported as skipped and the rest still runs.
 scripts/install-node-deps.sh || echo "test.sh: Node test dependencies not installed; tests/node is skipped" >&2

@@ -58,10 +58,10 @@ constexpr uint64_t kUnlimited = std::numeric_limits<uint64_t>::max();
 // What all connections of all threads share: which request is next and when it is due.
 struct Plan {
   std::atomic<uint64_t> next{0};
-  uint64_t total = kUnlimited;            // requests to send
-  uint64_t warmup = 0;                    // the first `warmup` requests are not measured
-  Clock::time_point start;                // request i is due at start + i * interval
-  std::chrono::nanoseconds interval{0};   // 0: closed loop
+  uint64_t total = kUnlimited;                // requests to send
+  uint64_t warmup = 0;                        // the first `warmup` requests are not measured
+  Clock::time_point start;                    // request i is due at start + i * interval
+  std::chrono::nanoseconds interval{0};       // 0: closed loop
   std::optional<Clock::time_point> deadline;  // no request is started after it
   std::chrono::nanoseconds timeout{std::chrono::seconds(30)};  // per request
 };
@@ -120,8 +120,8 @@ asio::awaitable<void> Connection(Plan& plan, const tcp::resolver::results_type& 
     }
     const auto took = Clock::now() - due;
     if (i >= plan.warmup) {
-      tally.latency_ns.push_back(
-          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
+      tally.latency_ns.push_back(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
     }
     const unsigned status = res.result_int();
     if (status >= 200 && status < 300) {
@@ -207,8 +207,8 @@ int main(int argc, char** argv) {
   std::string request = method + " " + target + " HTTP/1.1\r\nHost: " + host + ":" + port +
                         "\r\nUser-Agent: fixed_rate\r\n";
   if (!body.empty() || method == "POST" || method == "PUT") {
-    request += "Content-Type: " + content_type + "\r\nContent-Length: " +
-               std::to_string(body.size()) + "\r\n";
+    request += "Content-Type: " + content_type +
+               "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
   }
   for (const auto& h : headers) request += h + "\r\n";
   request += "\r\n" + body;
@@ -261,8 +261,7 @@ int main(int argc, char** argv) {
   }
   contexts[0]->run();
   for (auto& w : workers) w.join();
-  const double elapsed =
-      std::chrono::duration<double>(Clock::now() - plan.start).count();
+  const double elapsed = std::chrono::duration<double>(Clock::now() - plan.start).count();
 
   Tally all;
   for (auto& t : tallies) {
@@ -280,11 +279,10 @@ int main(int argc, char** argv) {
       "fixed_rate requests=%llu ok=%llu errors=%llu missed=%llu elapsed_s=%.3f achieved_rps=%.1f "
       "p50_us=%.1f p90_us=%.1f p99_us=%.1f p999_us=%.1f max_us=%.1f\n",
       static_cast<unsigned long long>(all.sent), static_cast<unsigned long long>(all.ok),
-      static_cast<unsigned long long>(all.errors),
-      static_cast<unsigned long long>(missed), elapsed,
-      elapsed > 0 ? static_cast<double>(all.ok) / elapsed : 0.0,
-      PercentileUs(all.latency_ns, 50), PercentileUs(all.latency_ns, 90),
-      PercentileUs(all.latency_ns, 99), PercentileUs(all.latency_ns, 99.9),
+      static_cast<unsigned long long>(all.errors), static_cast<unsigned long long>(missed), elapsed,
+      elapsed > 0 ? static_cast<double>(all.ok) / elapsed : 0.0, PercentileUs(all.latency_ns, 50),
+      PercentileUs(all.latency_ns, 90), PercentileUs(all.latency_ns, 99),
+      PercentileUs(all.latency_ns, 99.9),
       all.latency_ns.empty() ? 0.0 : static_cast<double>(all.latency_ns.back()) / 1000.0);
   return all.errors == 0 && all.ok == all.sent && all.sent > 0 ? 0 : 1;
 }

@@ -48,7 +48,9 @@ int main(int argc, char** argv) {
   close(fd);
   unlink(path.c_str());
   std::sort(micros.begin(), micros.end());
-  auto at = [&](double q) { return micros[std::min<size_t>(micros.size() - 1, q * micros.size())]; };
+  auto at = [&](double q) {
+    return micros[std::min<size_t>(micros.size() - 1, q * micros.size())];
+  };
   std::printf("count=%d p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f\n", count, at(0.50),
               at(0.99), at(0.999), micros.back());
   return 0;

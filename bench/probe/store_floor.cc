@@ -94,9 +94,8 @@ int main(int argc, char** argv) {
     job.request.method = "POST";
     job.request.path = "/block";
     job.request.remote_addr = "127.0.0.1";
-    job.request.headers = {{"Host", "127.0.0.1"},
-                           {"Content-Length", length},
-                           {"Content-Type", "application/json"}};
+    job.request.headers = {
+        {"Host", "127.0.0.1"}, {"Content-Length", length}, {"Content-Type", "application/json"}};
     job.request.body = body.str();
     return job;
   };
@@ -113,9 +112,9 @@ int main(int argc, char** argv) {
         ++in_flight;
       }
       db->Append(make_job(), [&, intended](base::Result<store::AppendResult> r) {
-        const double us = std::chrono::duration<double, std::micro>(
-                              std::chrono::steady_clock::now() - intended)
-                              .count();
+        const double us =
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - intended)
+                .count();
         std::lock_guard<std::mutex> lock(mu);
         --in_flight;
         if (r.ok()) {

@@ -73,8 +73,8 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   if (!token.empty() && !sigv4_invoke) {
     std::string_view auth = req[bh::field::authorization];
     if (auth.substr(0, 7) != "Bearer " || !ConstantTimeEquals(auth.substr(7), token)) {
-      http::Response res = http::ErrorResponse(base::Unauthenticated(
-          "the admin API needs Authorization: Bearer <admin_token>"));
+      http::Response res = http::ErrorResponse(
+          base::Unauthenticated("the admin API needs Authorization: Bearer <admin_token>"));
       res.set(bh::field::www_authenticate, "Bearer");
       co_return res;
     }
@@ -112,8 +112,8 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
       parts[3] == "invocations" && post) {
     co_return co_await Invoke(ingest::PercentDecode(parts[2]), query, req, conn);
   }
-  co_return http::ErrorResponse(base::NotFound("no admin endpoint " + std::string(req.method_string()) +
-                                               " " + std::string(path)));
+  co_return http::ErrorResponse(base::NotFound(
+      "no admin endpoint " + std::string(req.method_string()) + " " + std::string(path)));
 }
 
 base::Duration AdminHandler::SettleTime(const std::string& id) const {
@@ -131,8 +131,8 @@ asio::awaitable<void> AdminHandler::AwaitRecord(const std::string& id) {
 asio::awaitable<void> AdminHandler::AwaitAnsweredRecords() {
   const auto give_up = std::chrono::steady_clock::now() + kSettleLimit;  // for all of them
   for (const std::string& id : deps_.scheduler.AnsweredUnrecordedIds()) {
-    auto left = std::chrono::duration_cast<base::Duration>(give_up -
-                                                           std::chrono::steady_clock::now());
+    auto left =
+        std::chrono::duration_cast<base::Duration>(give_up - std::chrono::steady_clock::now());
     if (left <= base::Duration{0}) break;
     if (deps_.scheduler.AnsweredUnrecorded(id)) {
       (void)co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, left);
@@ -181,7 +181,8 @@ asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
   }
   if (auto c = ingest::FindQueryParam(query, "cursor")) filter.cursor = *c;
   co_await AwaitAnsweredRecords();
-  auto page = co_await http::Offload(deps_.pool, [this, &filter] { return deps_.store.List(filter); });
+  auto page =
+      co_await http::Offload(deps_.pool, [this, &filter] { return deps_.store.List(filter); });
   if (!page.ok()) co_return http::ErrorResponse(page.status());
   json::array jobs;
   for (const auto& job : page->jobs) jobs.push_back(JobToJson(job, false));
@@ -197,8 +198,9 @@ asio::awaitable<http::Response> AdminHandler::ListRoutes() {
   json::array routes;
   for (const auto& route : cfg->routes) {
     std::string key = ingest::RouteKey(route);
-    auto stats = co_await http::Offload(
-        deps_.pool, [this, &route, &key] { return deps_.store.GetRouteStats(route.function, key); });
+    auto stats = co_await http::Offload(deps_.pool, [this, &route, &key] {
+      return deps_.store.GetRouteStats(route.function, key);
+    });
     if (!stats.ok()) co_return http::ErrorResponse(stats.status());
     json::object o;
     o["method"] = route.method;
@@ -206,7 +208,8 @@ asio::awaitable<http::Response> AdminHandler::ListRoutes() {
     o["function"] = route.function;
     if (!route.provider.empty()) o["provider"] = route.provider;
     o["pending_update_count"] = stats->pending;
-    if (stats->last_delivery) o["last_delivery_date"] = base::ToUnixMs(*stats->last_delivery) / 1000;
+    if (stats->last_delivery)
+      o["last_delivery_date"] = base::ToUnixMs(*stats->last_delivery) / 1000;
     if (stats->last_error_at) {
       o["last_error_date"] = base::ToUnixMs(*stats->last_error_at) / 1000;
       o["last_error_message"] = stats->last_error;
@@ -228,8 +231,8 @@ asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
 asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
   // A job that has its answer is done: it is not cancelled as though it still ran.
   co_await AwaitRecord(id);
-  auto s = co_await http::Offload(deps_.pool,
-                                  [this, &id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
+  auto s = co_await http::Offload(
+      deps_.pool, [this, &id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
   deps_.scheduler.CancelLocal(id);
   deps_.hub.Notify(id);

@@ -23,8 +23,7 @@ class AdminHandler {
  public:
   AdminHandler(ingest::IngestDeps deps, std::shared_ptr<const config::Config> config);
 
-  boost::asio::awaitable<http::Response> operator()(http::Request& req,
-                                                    const http::ConnInfo& conn);
+  boost::asio::awaitable<http::Response> operator()(http::Request& req, const http::ConnInfo& conn);
   void SetConfig(std::shared_ptr<const config::Config> config) { config_.store(std::move(config)); }
 
  private:

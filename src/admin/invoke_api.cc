@@ -1,13 +1,12 @@
 #include "admin/invoke_api.h"
 
-#include "admin/sigv4.h"
-
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <optional>
 
+#include "admin/sigv4.h"
 #include "http/async.h"
 #include "ingest/job_wait.h"
 #include "ingest/keys.h"
@@ -35,8 +34,8 @@ bool IsQualifierChar(char c) {
 base::Result<FunctionRef> ParseFunctionRef(std::string_view function_name,
                                            std::string_view qualifier_param) {
   auto bad = [&](std::string why) {
-    return base::InvalidArgument("invalid FunctionName '" + std::string(function_name) + "': " +
-                                 why);
+    return base::InvalidArgument("invalid FunctionName '" + std::string(function_name) +
+                                 "': " + why);
   };
   if (function_name.empty() || function_name.size() > 256) return bad("length must be 1-256");
   std::string_view rest = function_name;
@@ -63,8 +62,9 @@ base::Result<FunctionRef> ParseFunctionRef(std::string_view function_name,
   if (colon != std::string_view::npos && ref.qualifier.empty()) return bad("empty qualifier");
   if (!qualifier_param.empty()) {
     if (!ref.qualifier.empty() && ref.qualifier != qualifier_param) {
-      return base::InvalidArgument("the derived qualifier from the function name does not match "
-                                   "the specified qualifier");
+      return base::InvalidArgument(
+          "the derived qualifier from the function name does not match "
+          "the specified qualifier");
     }
     ref.qualifier = std::string(qualifier_param);
   }
@@ -179,25 +179,27 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   if (auto denied = CheckSignature(cfg, req, deps.clock.Now())) co_return std::move(*denied);
   std::string qualifier_param = ingest::FindQueryParam(query, "Qualifier").value_or("");
   auto ref = ParseFunctionRef(function_name, qualifier_param);
-  if (!ref.ok()) co_return LambdaError(400, "InvalidParameterValueException", ref.status().message());
+  if (!ref.ok())
+    co_return LambdaError(400, "InvalidParameterValueException", ref.status().message());
   const config::Function* fn = cfg.FindFunction(ref->name);
   if (fn == nullptr) {
-    co_return LambdaError(404, "ResourceNotFoundException",
-                          "Function not found: " + FunctionArn("us-east-1", ref->name,
-                                                               ref->qualifier));
+    co_return LambdaError(
+        404, "ResourceNotFoundException",
+        "Function not found: " + FunctionArn("us-east-1", ref->name, ref->qualifier));
   }
   auto type = ParseInvocationType(req["X-Amz-Invocation-Type"]);
-  if (!type.ok()) co_return LambdaError(400, "InvalidParameterValueException", type.status().message());
+  if (!type.ok())
+    co_return LambdaError(400, "InvalidParameterValueException", type.status().message());
   auto tail = ParseLogTypeTail(req["X-Amz-Log-Type"]);
-  if (!tail.ok()) co_return LambdaError(400, "InvalidParameterValueException", tail.status().message());
+  if (!tail.ok())
+    co_return LambdaError(400, "InvalidParameterValueException", tail.status().message());
   size_t limit = *type == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
   if (req.body().size() > limit) {
-    co_return LambdaError(413, "RequestTooLargeException",
-                          "Request must be smaller than " + std::to_string(limit) +
-                              " bytes for the " +
-                              std::string(*type == InvocationType::kEvent ? "Event"
-                                                                          : "RequestResponse") +
-                              " invocation type");
+    co_return LambdaError(
+        413, "RequestTooLargeException",
+        "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
+            std::string(*type == InvocationType::kEvent ? "Event" : "RequestResponse") +
+            " invocation type");
   }
   // Lambda functions get JSON events, as in AWS; command and http functions take any bytes
   // (`longhaul invoke --data` sends text).
@@ -245,8 +247,8 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   http::Response res;
   if (!store::IsTerminal(done->state)) {
     res = LambdaError(504, "ServiceException",
-                      "the invocation did not finish in time; GET " + deps.status_base +
-                          "/jobs/" + id + " for its outcome");
+                      "the invocation did not finish in time; GET " + deps.status_base + "/jobs/" +
+                          id + " for its outcome");
   } else if (done->state == store::JobState::kSucceeded && done->result) {
     res = http::MakeResponse(200, done->result->body);
   } else {
@@ -254,8 +256,8 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
       // The runtime's own error body (a Lambda function's error JSON) beats our summary.
       res = http::MakeResponse(200, done->result->body);
     } else {
-      std::string message = done->last_error.empty() ? std::string(store::ToString(done->state))
-                                                     : done->last_error;
+      std::string message =
+          done->last_error.empty() ? std::string(store::ToString(done->state)) : done->last_error;
       res = http::MakeResponse(
           200, json::serialize(json::object{{"errorMessage", "RequestId: " + id + " " + message},
                                             {"errorType", "Runtime.Unhandled"}}));
@@ -263,7 +265,8 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     res.set("X-Amz-Function-Error", "Unhandled");
   }
   if (*tail && store::IsTerminal(done->state)) {
-    res.set("X-Amz-Log-Result", webhook::Base64Encode(LogTail(*done, fn->kind == config::RuntimeKind::kLambda)));
+    res.set("X-Amz-Log-Result",
+            webhook::Base64Encode(LogTail(*done, fn->kind == config::RuntimeKind::kLambda)));
   }
   res.set("X-Amz-Executed-Version", "$LATEST");
   res.set("X-Longhaul-Job-Id", id);

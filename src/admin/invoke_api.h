@@ -80,9 +80,10 @@ http::Response StoreError(const base::Status& status);
 std::optional<http::Response> CheckSignature(const config::Config& cfg, const http::Request& req,
                                              base::TimePoint now);
 
-// Handles one Invoke call (signature first, see CheckSignature). `query` is the raw query string without '?'. Suspends while the
-// job is stored and, for RequestResponse, until it ends (at most the function's timeout + 5 s,
-// then 504 ServiceException-free: the job id in x-amzn-RequestId still finds it).
+// Handles one Invoke call (signature first, see CheckSignature). `query` is the raw query string
+// without '?'. Suspends while the job is stored and, for RequestResponse, until it ends (at most
+// the function's timeout + 5 s, then 504 ServiceException-free: the job id in x-amzn-RequestId
+// still finds it).
 boost::asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
                                               const std::shared_ptr<const config::Config>& config,
                                               std::string_view function_name,

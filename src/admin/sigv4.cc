@@ -89,8 +89,8 @@ std::string CanonicalUri(std::string_view path) {
   size_t start = 0;
   while (start <= path.size()) {
     size_t slash = path.find('/', start);
-    std::string_view seg = path.substr(start, slash == std::string_view::npos ? path.npos
-                                                                               : slash - start);
+    std::string_view seg =
+        path.substr(start, slash == std::string_view::npos ? path.npos : slash - start);
     out += UriEncode(seg);
     if (slash == std::string_view::npos) break;
     out += '/';
@@ -187,14 +187,15 @@ base::Result<Authorization> ParseAuthorization(std::string_view header) {
   size_t start = 0;
   while (true) {
     size_t slash = credential.find('/', start);
-    scope.push_back(credential.substr(start, slash == std::string::npos ? std::string::npos
-                                                                         : slash - start));
+    scope.push_back(
+        credential.substr(start, slash == std::string::npos ? std::string::npos : slash - start));
     if (slash == std::string::npos) break;
     start = slash + 1;
   }
   if (scope.size() != 5 || scope[0].empty() || scope[1].size() != 8 || scope[4] != "aws4_request") {
-    return base::InvalidArgument("Authorization header requires a well-formed 'Credential' "
-                                 "parameter (<key id>/<date>/<region>/<service>/aws4_request)");
+    return base::InvalidArgument(
+        "Authorization header requires a well-formed 'Credential' "
+        "parameter (<key id>/<date>/<region>/<service>/aws4_request)");
   }
   a.access_key_id = scope[0];
   a.date = scope[1];
@@ -219,8 +220,8 @@ base::Result<Authorization> ParseAuthorization(std::string_view header) {
 
 std::string CanonicalRequest(const SignedRequest& req,
                              const std::vector<std::string>& signed_headers) {
-  std::string out = req.method + "\n" + CanonicalUri(req.path) + "\n" + CanonicalQuery(req.query) +
-                    "\n";
+  std::string out =
+      req.method + "\n" + CanonicalUri(req.path) + "\n" + CanonicalQuery(req.query) + "\n";
   for (const auto& name : signed_headers) {
     std::string value;
     bool first = true;
@@ -243,8 +244,8 @@ std::string CanonicalRequest(const SignedRequest& req,
 
 std::string StringToSign(std::string_view amz_date, std::string_view scope,
                          std::string_view canonical_request) {
-  return std::string(kAlgorithm) + "\n" + std::string(amz_date) + "\n" + std::string(scope) +
-         "\n" + Sha256Hex(canonical_request);
+  return std::string(kAlgorithm) + "\n" + std::string(amz_date) + "\n" + std::string(scope) + "\n" +
+         Sha256Hex(canonical_request);
 }
 
 std::string Signature(std::string_view secret, std::string_view date, std::string_view region,
@@ -274,8 +275,9 @@ Verdict Verify(const SignedRequest& req, const std::vector<AccessKey>& keys, bas
   std::string amz_date = FindHeader(req.headers, "x-amz-date");
   int64_t signed_at = ParseAmzDate(amz_date);
   if (signed_at < 0) {
-    return {Failure::kInvalidSignature, "Authorization header requires existence of a valid "
-                                        "'X-Amz-Date' header (yyyyMMddTHHmmssZ)"};
+    return {Failure::kInvalidSignature,
+            "Authorization header requires existence of a valid "
+            "'X-Amz-Date' header (yyyyMMddTHHmmssZ)"};
   }
   int64_t now_s = base::ToUnixMs(now) / 1000;
   if (signed_at < now_s - 15 * 60 || signed_at > now_s + 15 * 60) {
@@ -287,13 +289,14 @@ Verdict Verify(const SignedRequest& req, const std::vector<AccessKey>& keys, bas
             "Credential should be scoped to a valid date: '" + amz_date.substr(0, 8) + "'"};
   }
   if (auth->service != service) {
-    return {Failure::kInvalidSignature, "Credential should be scoped to correct service: '" +
-                                            std::string(service) + "'"};
+    return {Failure::kInvalidSignature,
+            "Credential should be scoped to correct service: '" + std::string(service) + "'"};
   }
   bool host_signed = std::find(auth->signed_headers.begin(), auth->signed_headers.end(), "host") !=
                      auth->signed_headers.end();
   if (!host_signed) {
-    return {Failure::kInvalidSignature, "'Host' must be a 'SignedHeader' in the AWS Authorization."};
+    return {Failure::kInvalidSignature,
+            "'Host' must be a 'SignedHeader' in the AWS Authorization."};
   }
   std::string scope = auth->date + "/" + auth->region + "/" + auth->service + "/aws4_request";
   std::string expected =

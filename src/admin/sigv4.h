@@ -19,17 +19,17 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 // What a signature covers, taken from the HTTP request.
 struct SignedRequest {
-  std::string method;         // "POST"
-  std::string path;           // raw (still percent-encoded) path, e.g. "/2015-03-31/functions/f/invocations"
-  std::string query;          // raw query without '?'
-  HeaderList headers;         // every request header, any case
-  std::string payload_hash;   // lowercase hex SHA-256 of the body (or x-amz-content-sha256)
+  std::string method;  // "POST"
+  std::string path;  // raw (still percent-encoded) path, e.g. "/2015-03-31/functions/f/invocations"
+  std::string query;         // raw query without '?'
+  HeaderList headers;        // every request header, any case
+  std::string payload_hash;  // lowercase hex SHA-256 of the body (or x-amz-content-sha256)
 };
 
 // The parsed "Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..."
 struct Authorization {
   std::string access_key_id;
-  std::string date;     // yyyymmdd from the scope
+  std::string date;  // yyyymmdd from the scope
   std::string region;
   std::string service;
   std::vector<std::string> signed_headers;  // lowercase, as listed

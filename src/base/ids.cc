@@ -34,8 +34,8 @@ std::string NewJobId(TimePoint now) {
 bool LooksLikeJobId(std::string_view id) {
   if (id.size() != 26) return false;
   for (char c : id) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' &&
-                                         c != 'O' && c != 'U');
+    bool ok = (c >= '0' && c <= '9') ||
+              (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
     if (!ok) return false;
   }
   return true;

@@ -1,7 +1,7 @@
 // Status and Result<T>: error values for the request path (no exceptions there).
-// Codes follow Abseil's canonical set; each code carries a retry decision (see sched/retry_policy.h)
-// and one HTTP mapping (see http/error_mapping.h).
-// Thread-safety: plain values; safe to copy between threads.
+// Codes follow Abseil's canonical set; each code carries a retry decision (see
+// sched/retry_policy.h) and one HTTP mapping (see http/error_mapping.h). Thread-safety: plain
+// values; safe to copy between threads.
 #pragma once
 
 #include <optional>
@@ -54,7 +54,9 @@ inline Status InvalidArgument(std::string m) { return {Code::kInvalidArgument, s
 inline Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
-inline Status FailedPrecondition(std::string m) { return {Code::kFailedPrecondition, std::move(m)}; }
+inline Status FailedPrecondition(std::string m) {
+  return {Code::kFailedPrecondition, std::move(m)};
+}
 inline Status Aborted(std::string m) { return {Code::kAborted, std::move(m)}; }
 inline Status DeadlineExceeded(std::string m) { return {Code::kDeadlineExceeded, std::move(m)}; }
 inline Status ResourceExhausted(std::string m) { return {Code::kResourceExhausted, std::move(m)}; }
@@ -65,8 +67,8 @@ inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, s
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}           // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}    // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
   Result(Code code, std::string m) : v_(Status(code, std::move(m))) {}
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -87,8 +89,8 @@ class [[nodiscard]] Result {
 }  // namespace longhaul::base
 
 // Returns early from a function returning Status or Result<T> when `expr` is not OK.
-#define LH_RETURN_IF_ERROR(expr)                      \
-  do {                                                \
-    ::longhaul::base::Status lh_status_ = (expr);     \
-    if (!lh_status_.ok()) return lh_status_;          \
+#define LH_RETURN_IF_ERROR(expr)                  \
+  do {                                            \
+    ::longhaul::base::Status lh_status_ = (expr); \
+    if (!lh_status_.ok()) return lh_status_;      \
   } while (0)

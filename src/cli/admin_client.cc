@@ -15,10 +15,10 @@ namespace json = boost::json;
 
 namespace {
 
-base::Result<http::ClientResponse> Call(const AdminTarget& t, const std::string& method,
-                                        const std::string& path, std::string body = "",
-                                        std::vector<std::pair<std::string, std::string>> headers = {},
-                                        base::Duration timeout = std::chrono::seconds(30)) {
+base::Result<http::ClientResponse> Call(
+    const AdminTarget& t, const std::string& method, const std::string& path, std::string body = "",
+    std::vector<std::pair<std::string, std::string>> headers = {},
+    base::Duration timeout = std::chrono::seconds(30)) {
   http::ClientRequest req;
   req.method = method;
   req.url = t.base_url + path;
@@ -56,7 +56,6 @@ int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FIL
   std::fprintf(out, "%s\n", r->body.c_str());
   return 0;
 }
-
 
 }  // namespace
 
@@ -101,8 +100,8 @@ int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FI
   return 0;
 }
 
-int JobsList(const AdminTarget& t, const std::string& function, const std::string& state,
-             int limit, bool as_json, std::FILE* out, std::FILE* err) {
+int JobsList(const AdminTarget& t, const std::string& function, const std::string& state, int limit,
+             bool as_json, std::FILE* out, std::FILE* err) {
   std::string path = "/jobs?limit=" + std::to_string(limit);
   if (!function.empty()) path += "&function=" + function;
   if (!state.empty()) path += "&state=" + state;
@@ -116,8 +115,8 @@ int JobsList(const AdminTarget& t, const std::string& function, const std::strin
   for (const auto& j : v.as_object()["jobs"].as_array()) {
     const auto& o = j.as_object();
     std::fprintf(out, "%-26s  %-20s  %-10s  %-8s  %s\n", Str(o, "id").c_str(),
-                 Str(o, "function").c_str(), Str(o, "state").c_str(),
-                 Str(o, "attempts").c_str(), Str(o, "created_at").c_str());
+                 Str(o, "function").c_str(), Str(o, "state").c_str(), Str(o, "attempts").c_str(),
+                 Str(o, "created_at").c_str());
   }
   return 0;
 }
@@ -138,8 +137,8 @@ int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, s
              std::FILE* err) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::seconds>(
-        deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline -
+                                                                 std::chrono::steady_clock::now());
     int wait = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 30));
     auto r = Call(t, "GET", "/jobs/" + id + "/result?wait=" + std::to_string(wait) + "s", "", {},
                   std::chrono::seconds(wait + 10));

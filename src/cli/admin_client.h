@@ -21,8 +21,8 @@ struct InvokeOptions {
 };
 
 int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FILE* err);
-int JobsList(const AdminTarget& t, const std::string& function, const std::string& state,
-             int limit, bool json, std::FILE* out, std::FILE* err);
+int JobsList(const AdminTarget& t, const std::string& function, const std::string& state, int limit,
+             bool json, std::FILE* out, std::FILE* err);
 int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
 int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
 int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);

@@ -19,24 +19,24 @@ namespace longhaul::config {
 using base::Duration;
 
 struct Listen {
-  std::string host;  // "127.0.0.1", "0.0.0.0", "::1"
+  std::string host;   // "127.0.0.1", "0.0.0.0", "::1"
   uint16_t port = 0;  // 0 = pick a free port (tests)
 };
 
 struct Server {
-  Listen listen{"0.0.0.0", 8080};        // public listener (webhooks)
-  Listen admin{"127.0.0.1", 8081};       // admin/status API
-  std::string data_dir = "./data";       // holds longhaul.db
-  std::string node_id;                   // lease owner name; default: hostname
-  std::string public_url;                // base for status_url, no trailing '/'; default (empty):
-                                         // http://<bound admin address>
+  Listen listen{"0.0.0.0", 8080};          // public listener (webhooks)
+  Listen admin{"127.0.0.1", 8081};         // admin/status API
+  std::string data_dir = "./data";         // holds longhaul.db
+  std::string node_id;                     // lease owner name; default: hostname
+  std::string public_url;                  // base for status_url, no trailing '/'; default (empty):
+                                           // http://<bound admin address>
   uint64_t body_limit = 10 * 1024 * 1024;  // bytes; 413 above it
   uint64_t header_limit = 16 * 1024;       // bytes; 431 above it
   Duration header_timeout = std::chrono::seconds(10);  // whole header must arrive within; 408
   Duration body_timeout = std::chrono::seconds(60);    // whole body must arrive within; 408
   Duration idle_timeout = std::chrono::seconds(60);    // keep-alive idle connection closed after
-  int max_connections = 10000;   // further connections are accepted and closed at once
-  int threads = 0;               // I/O threads; 0 = number of cores
+  int max_connections = 10000;  // further connections are accepted and closed at once
+  int threads = 0;              // I/O threads; 0 = number of cores
   // Niceness (0-19) of the threads that run attempts, and so of the processes they start:
   // background work gets the CPU that acknowledging requests does not need.
   int job_nice = 19;
@@ -44,8 +44,9 @@ struct Server {
   // thread of its own; at 8x this many the writer checkpoints in its own commit (backstop).
   int checkpoint_pages = 250;
   Duration shutdown_grace = std::chrono::seconds(30);  // SIGTERM: running work may finish within
-  Duration lease = std::chrono::seconds(30);           // a claimed job's lease, renewed while running
-  Duration poll_interval = std::chrono::seconds(1);    // scheduler re-reads the store at least this often
+  Duration lease = std::chrono::seconds(30);  // a claimed job's lease, renewed while running
+  // The scheduler re-reads the store at least this often.
+  Duration poll_interval = std::chrono::seconds(1);
   // Finished jobs (with their requests and results) are deleted this long after they finished;
   // 0 keeps them forever.
   Duration retention = std::chrono::hours(24 * 7);
@@ -61,7 +62,8 @@ enum class RuntimeKind { kCommand, kHttp, kLambda };
 
 struct CommandRuntime {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH; never run through a shell
-  enum class Stdin { kBody, kEvent, kNone } stdin_mode = Stdin::kBody;  // kEvent: JSON of the request
+  enum class Stdin { kBody, kEvent, kNone };
+  Stdin stdin_mode = Stdin::kBody;      // kEvent: JSON of the request
   uint64_t output_limit = 1024 * 1024;  // bytes of stdout and of stderr kept each; rest dropped
   Duration kill_grace = std::chrono::seconds(5);  // SIGTERM -> SIGKILL on timeout/cancel
   std::vector<std::string> pass_headers;  // request headers exported as LONGHAUL_HEADER_<NAME>
@@ -74,9 +76,9 @@ struct HttpRuntime {
 };
 
 struct LambdaRuntime {
-  std::string bootstrap;            // `provided` model: executable run with no arguments
+  std::string bootstrap;             // `provided` model: executable run with no arguments
   std::vector<std::string> command;  // or: e.g. ["npx", "aws-lambda-ric"]; handler is appended
-  std::string handler;              // "index.handler"
+  std::string handler;               // "index.handler"
   int memory_mb = 128;
   Duration idle_timeout = std::chrono::minutes(10);  // idle runtime processes stopped after
 };
@@ -94,11 +96,11 @@ struct Function {
   CommandRuntime command;
   HttpRuntime http;
   LambdaRuntime lambda;
-  Duration timeout = std::chrono::minutes(15);  // per attempt; no upper bound
-  int concurrency = 4;                          // parallel runs across all nodes
-  int retries = 2;                              // extra attempts after the first
-  Duration retry_base = std::chrono::seconds(1);  // backoff: base * 2^(attempt-1), jittered
-  Duration retry_max = std::chrono::minutes(5);   // backoff cap
+  Duration timeout = std::chrono::minutes(15);     // per attempt; no upper bound
+  int concurrency = 4;                             // parallel runs across all nodes
+  int retries = 2;                                 // extra attempts after the first
+  Duration retry_base = std::chrono::seconds(1);   // backoff: base * 2^(attempt-1), jittered
+  Duration retry_max = std::chrono::minutes(5);    // backoff cap
   Duration max_event_age = std::chrono::hours(6);  // older queued work goes dead
   std::map<std::string, std::string> environment;
   std::string working_dir;
@@ -144,7 +146,7 @@ struct Route {
   std::vector<PathSegment> segments;  // parsed `path`
   std::string function;               // name of a Function
   AckMode ack = AckMode::kAsync;
-  int ack_status = 202;                // async answer status
+  int ack_status = 202;                 // async answer status
   std::optional<std::string> ack_body;  // async answer body; default {"id":…,"status_url":…}
   Duration wait = std::chrono::seconds(30);  // sync: give up waiting (504, job keeps running);
                                              // auto: answer 202 after this

@@ -46,7 +46,6 @@ std::string Trim(std::string_view s) {
   return std::string(s.substr(b, e - b));
 }
 
-
 std::optional<ValueRef::Source> SourceFromName(std::string_view s) {
   using S = ValueRef::Source;
   static const std::pair<std::string_view, S> kSources[] = {

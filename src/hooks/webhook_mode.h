@@ -90,7 +90,7 @@ class WebhookMode {
   config::EnvLookup env_;
   std::atomic<std::shared_ptr<const State>> state_;
   std::vector<std::string> warnings_;  // of the first load, logged by Start()
-  base::Mutex reload_mu_;  // one Reload() at a time
+  base::Mutex reload_mu_;              // one Reload() at a time
   std::vector<FileStamp> stamps_ LH_GUARDED_BY(reload_mu_);
   const base::Clock* clock_ = nullptr;
   base::Logger* log_ = nullptr;

@@ -54,7 +54,7 @@ auto AwaitCallback(Start start) {
         st(std::function<void(R)>([shared, work](R r) {
           auto target = work->get_executor();
           asio::post(target, [shared, work, r = std::move(r)]() mutable {
-            std::move(*shared)(std::move(r));
+            std::move (*shared)(std::move(r));
             work->reset();
           });
         }));

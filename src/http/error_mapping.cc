@@ -15,22 +15,35 @@ Response MakeResponse(unsigned status, std::string body, std::string_view conten
 unsigned HttpStatusFor(base::Code code) {
   using base::Code;
   switch (code) {
-    case Code::kOk: return 200;
-    case Code::kInvalidArgument: return 400;
-    case Code::kUnauthenticated: return 401;
-    case Code::kPermissionDenied: return 403;
-    case Code::kNotFound: return 404;
+    case Code::kOk:
+      return 200;
+    case Code::kInvalidArgument:
+      return 400;
+    case Code::kUnauthenticated:
+      return 401;
+    case Code::kPermissionDenied:
+      return 403;
+    case Code::kNotFound:
+      return 404;
     case Code::kAlreadyExists:
     case Code::kAborted:
-    case Code::kFailedPrecondition: return 409;
-    case Code::kPayloadTooLarge: return 413;
-    case Code::kResourceExhausted: return 429;
-    case Code::kCancelled: return 499;
-    case Code::kUnimplemented: return 501;
-    case Code::kUnavailable: return 503;
-    case Code::kDeadlineExceeded: return 504;
+    case Code::kFailedPrecondition:
+      return 409;
+    case Code::kPayloadTooLarge:
+      return 413;
+    case Code::kResourceExhausted:
+      return 429;
+    case Code::kCancelled:
+      return 499;
+    case Code::kUnimplemented:
+      return 501;
+    case Code::kUnavailable:
+      return 503;
+    case Code::kDeadlineExceeded:
+      return 504;
     case Code::kUnknown:
-    case Code::kInternal: return 500;
+    case Code::kInternal:
+      return 500;
   }
   return 500;
 }

@@ -37,9 +37,9 @@ std::optional<Response> AnswerForReadError(const beast::error_code& ec,
     return ErrorResponse(413, base::Code::kPayloadTooLarge, BodyOverLimit(limits));
   }
   if (ec == beast::http::error::header_limit) {
-    return ErrorResponse(431, base::Code::kInvalidArgument,
-                         "request header is over the limit of " +
-                             std::to_string(limits.header_limit) + " bytes");
+    return ErrorResponse(
+        431, base::Code::kInvalidArgument,
+        "request header is over the limit of " + std::to_string(limits.header_limit) + " bytes");
   }
   if (ec == beast::error::timeout) {
     return ErrorResponse(408, base::Code::kDeadlineExceeded, "request not received in time");
@@ -196,10 +196,9 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       }
       auto& header = parser.get();
       if (AnnouncesBodyOverLimit(parser, limits)) {
-        co_await WriteAndClose(c,
-                               ErrorResponse(413, base::Code::kPayloadTooLarge,
-                                             BodyOverLimit(limits)),
-                               limits.header_timeout);
+        co_await WriteAndClose(
+            c, ErrorResponse(413, base::Code::kPayloadTooLarge, BodyOverLimit(limits)),
+            limits.header_timeout);
         break;
       }
       if (!parser.is_done() && beast::iequals(header[beast::http::field::expect], "100-continue")) {
@@ -242,8 +241,8 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
 }
 
 asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, ServerLimits limits,
-                                 Handler handler,
-                                 std::shared_ptr<HttpServer::State> state, base::Logger& log) {
+                                 Handler handler, std::shared_ptr<HttpServer::State> state,
+                                 base::Logger& log) {
   auto ex = co_await asio::this_coro::executor;
   for (;;) {
     auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(ex), kTuple);

@@ -27,8 +27,8 @@ namespace longhaul::http {
 
 class HttpServer {
  public:
-  HttpServer(boost::asio::io_context& ioc, base::Logger& log, std::string name,
-             ServerLimits limits, Handler handler);
+  HttpServer(boost::asio::io_context& ioc, base::Logger& log, std::string name, ServerLimits limits,
+             Handler handler);
   ~HttpServer();
 
   // Binds and listens. Returns the bound port (useful with port 0), or kUnavailable.

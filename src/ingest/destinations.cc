@@ -7,7 +7,6 @@
 
 #include "base/duration.h"
 #include "base/time_format.h"
-
 #include "ingest/ingest_handler.h"
 
 namespace longhaul::ingest {
@@ -47,7 +46,8 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
                            : region_it->second;
   json::object request_context{
       {"requestId", job.id},
-      {"functionArn", "arn:aws:lambda:" + region + ":000000000000:function:" + fn.name + ":$LATEST"},
+      {"functionArn",
+       "arn:aws:lambda:" + region + ":000000000000:function:" + fn.name + ":$LATEST"},
       {"condition", condition == RecordCondition::kSuccess            ? "Success"
                     : condition == RecordCondition::kRetriesExhausted ? "RetriesExhausted"
                                                                       : "EventAgeExceeded"},
@@ -57,10 +57,10 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
   if (condition != RecordCondition::kSuccess) {
     response_context["functionError"] = "Unhandled";
     if (response_payload.is_null()) {
-      response_payload = json::object{
-          {"errorMessage", "RequestId: " + job.id + " " +
-                               (outcome.status.ok() ? std::string("failed")
-                                                    : outcome.status.message())}};
+      response_payload =
+          json::object{{"errorMessage", "RequestId: " + job.id + " " +
+                                            (outcome.status.ok() ? std::string("failed")
+                                                                 : outcome.status.message())}};
     }
   }
   json::object record{{"version", "1.0"},
@@ -127,8 +127,8 @@ void Destinations::Send(const config::Destination& dest, const store::Job& job,
   }
   req.body = InvocationRecord(job, fn, outcome, condition, clock_.Now());
   store::NewJob next = NewJobFor(*target, "destination", std::move(req), clock_.Now());
-  store_.Append(std::move(next), [this, job_id = job.id, target_name = target->name](
-                                     base::Result<store::AppendResult> r) {
+  store_.Append(std::move(next), [this, job_id = job.id,
+                                  target_name = target->name](base::Result<store::AppendResult> r) {
     if (!r.ok()) {
       log_.Error("destination.append_failed",
                  {{"job", job_id}, {"function", target_name}, {"error", r.status().message()}});

@@ -76,9 +76,9 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   if (deps_.verify) {
     auto v = deps_.verify(route, sreq);
     if (!v.ok()) {
-      deps_.log.Warn("ingest.rejected", {{"path", sreq.path},
-                                         {"remote", sreq.remote_addr},
-                                         {"reason", v.status().message()}});
+      deps_.log.Warn(
+          "ingest.rejected",
+          {{"path", sreq.path}, {"remote", sreq.remote_addr}, {"reason", v.status().message()}});
       co_return http::ErrorResponse(v.status());
     }
     if (v->has_value()) {
@@ -114,8 +114,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     wait = std::min<base::Duration>(*prefer.wait, std::chrono::minutes(15));
   }
 
-  store::NewJob job = NewJobFor(*fn, RouteKey(route), std::move(sreq),
-                                deps_.clock.Now());
+  store::NewJob job = NewJobFor(*fn, RouteKey(route), std::move(sreq), deps_.clock.Now());
   job.idempotency_key = std::move(*idem);
   job.idempotency_window = route.idempotency_window;
   job.ordering_key = std::move(*order);
@@ -129,8 +128,8 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     // Our own failure (disk, full queue): the sender must retry; never a 2xx, never a 4xx.
     base::Status s = appended.status();
     deps_.log.Error("ingest.store_failed", {{"error", s.ToString()}});
-    http::Response res = http::ErrorResponse(503, s.code(), "cannot store the request now: " +
-                                                                s.message());
+    http::Response res =
+        http::ErrorResponse(503, s.code(), "cannot store the request now: " + s.message());
     co_return res;
   }
   const std::string& id = appended->job_id;
@@ -149,16 +148,16 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   if (store::IsTerminal(done->state)) co_return OutcomeResponse(*done, status_url);
   if (mode == config::AckMode::kAuto) {
     // Not done in time: acknowledge like an async route; the work goes on.
-    http::Response res = http::MakeResponse(202, "{\"id\":\"" + id + "\",\"status_url\":\"" +
-                                                     status_url + "\"}");
+    http::Response res =
+        http::MakeResponse(202, "{\"id\":\"" + id + "\",\"status_url\":\"" + status_url + "\"}");
     res.set("X-Longhaul-Job-Id", id);
     res.set(bh::field::location, status_url);
     co_return res;
   }
-  http::Response res = http::ErrorResponse(
-      504, base::Code::kDeadlineExceeded,
-      "the job did not finish within " + std::to_string(wait.count()) +
-          " ms; it keeps running: " + status_url);
+  http::Response res =
+      http::ErrorResponse(504, base::Code::kDeadlineExceeded,
+                          "the job did not finish within " + std::to_string(wait.count()) +
+                              " ms; it keeps running: " + status_url);
   res.set("X-Longhaul-Job-Id", id);
   res.set(bh::field::location, status_url);
   co_return res;

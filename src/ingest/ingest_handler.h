@@ -26,8 +26,8 @@ namespace longhaul::ingest {
 // Checks that a request really comes from the route's sender (webhook/verify.h). OK with
 // nullopt: store and run it. OK with a response: answer with it and store nothing (a GitHub
 // ping, a Slack url_verification). An error (kUnauthenticated -> 401) rejects it.
-using Verifier = std::function<base::Result<std::optional<store::Response>>(
-    const config::Route&, const store::Request&)>;
+using Verifier = std::function<base::Result<std::optional<store::Response>>(const config::Route&,
+                                                                            const store::Request&)>;
 
 struct IngestDeps {
   store::Store& store;
@@ -44,8 +44,7 @@ class IngestHandler {
  public:
   IngestHandler(IngestDeps deps, std::shared_ptr<const config::Config> config);
 
-  boost::asio::awaitable<http::Response> operator()(http::Request& req,
-                                                    const http::ConnInfo& conn);
+  boost::asio::awaitable<http::Response> operator()(http::Request& req, const http::ConnInfo& conn);
   void SetConfig(std::shared_ptr<const config::Config> config);
 
  private:

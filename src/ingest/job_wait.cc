@@ -25,16 +25,19 @@ struct WaitState {
   static sched::CompletionHub::Token Subscribe(sched::CompletionHub& hub, const std::string& id,
                                                const std::shared_ptr<WaitState>& state,
                                                bool takes_answer = false) {
-    return hub.Subscribe(id, [state](std::shared_ptr<const store::Job> job) {
-      std::function<void()> wake;
-      {
-        base::MutexLock lock(state->mu);
-        state->fired = true;
-        if (job != nullptr) state->job = std::move(job);
-        wake = state->wake;
-      }
-      if (wake) wake();
-    }, takes_answer);
+    return hub.Subscribe(
+        id,
+        [state](std::shared_ptr<const store::Job> job) {
+          std::function<void()> wake;
+          {
+            base::MutexLock lock(state->mu);
+            state->fired = true;
+            if (job != nullptr) state->job = std::move(job);
+            wake = state->wake;
+          }
+          if (wake) wake();
+        },
+        takes_answer);
   }
 };
 
@@ -72,8 +75,8 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       }
     }
     auto timer = std::make_shared<asio::steady_timer>(ex);
-    timer->expires_at(std::min(deadline, std::chrono::steady_clock::now() +
-                                             std::chrono::seconds(1)));
+    timer->expires_at(
+        std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
     bool fired = false;
     {
       base::MutexLock lock(state->mu);

@@ -3,7 +3,6 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -21,9 +20,8 @@ std::optional<std::vector<std::string>> Tokens(std::string_view pointer) {
   std::vector<std::string> tokens;
   for (size_t at = 0; at != std::string_view::npos;) {
     size_t next = pointer.find('/', at + 1);
-    std::string_view raw = pointer.substr(at + 1, next == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : next - at - 1);
+    std::string_view raw = pointer.substr(
+        at + 1, next == std::string_view::npos ? std::string_view::npos : next - at - 1);
     std::string token;
     for (size_t i = 0; i < raw.size(); ++i) {
       if (raw[i] != '~') {
@@ -139,7 +137,7 @@ class Handler {
     char digits[24];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
     return std::string_view(digits, static_cast<size_t>(end - digits)) == token ? top.level + 1
-                                                                               : kOff;
+                                                                                : kOff;
   }
   bool IsTarget(size_t level) const { return level != kOff && level == tokens_->size(); }
 

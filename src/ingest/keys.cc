@@ -1,8 +1,9 @@
 #include "ingest/keys.h"
 
+#include <strings.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <strings.h>
 
 #include "ingest/json_pointer_scan.h"
 #include "ingest/route_table.h"

@@ -4,12 +4,11 @@
 // Thread-safety: a KeyExtractor belongs to one request.
 #pragma once
 
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/value.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <boost/json/monotonic_resource.hpp>
-#include <boost/json/value.hpp>
 
 #include "base/status.h"
 #include "config/config.h"

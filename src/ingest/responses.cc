@@ -53,8 +53,8 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
     res.body() = job.result->body;
     res.prepare_payload();
   } else if (store::IsTerminal(job.state)) {
-    res = http::MakeResponse(502, JobJson(job.id, status_url, store::ToString(job.state),
-                                          job.last_error));
+    res = http::MakeResponse(
+        502, JobJson(job.id, status_url, store::ToString(job.state), job.last_error));
   } else {
     res = http::MakeResponse(202, JobJson(job.id, status_url, store::ToString(job.state), ""));
     res.set(bh::field::location, status_url);

@@ -95,8 +95,8 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
         score += 2;
       }
     }
-    if (!ok || (i != parts.size() && (segs.empty() ||
-                                      segs.back().kind != config::PathSegment::Kind::kGreedy))) {
+    if (!ok || (i != parts.size() &&
+                (segs.empty() || segs.back().kind != config::PathSegment::Kind::kGreedy))) {
       continue;
     }
     if (!segs.empty() && segs.back().kind == config::PathSegment::Kind::kGreedy) score += 1;

@@ -139,7 +139,7 @@ class LambdaRuntime::Started : public runtime::Begun {
 
   // Set before Begin() returns. Without it, proc_ has the event from the start.
   bool next_in_line_ = false;
-  Wait wait_ = Wait::kNext;                // guarded by LambdaRuntime::mu_
+  Wait wait_ = Wait::kNext;               // guarded by LambdaRuntime::mu_
   std::unique_ptr<RuntimeProcess> proc_;  // guarded by LambdaRuntime::mu_ when next_in_line_
   std::shared_ptr<Answer> answer_ = std::make_shared<Answer>();
   base::TimePoint offered_at_;

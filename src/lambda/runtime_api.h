@@ -127,7 +127,7 @@ class RuntimeApi : public std::enable_shared_from_this<RuntimeApi> {
   std::optional<Delivery> offered_ LH_GUARDED_BY(mu_);  // waiting for /next
   std::string current_id_ LH_GUARDED_BY(mu_);           // handed out by /next, not answered yet
   std::optional<Report> report_ LH_GUARDED_BY(mu_);
-  std::function<void(const Report&)> on_answer_ LH_GUARDED_BY(mu_);  // of the invocation out
+  std::function<void(const Report&)> on_answer_ LH_GUARDED_BY(mu_);       // of the invocation out
   std::shared_ptr<boost::asio::steady_timer> waiter_ LH_GUARDED_BY(mu_);  // the /next waiting
   std::optional<base::TimePoint> initialized_at_ LH_GUARDED_BY(mu_);
   std::optional<base::TimePoint> delivered_at_ LH_GUARDED_BY(mu_);

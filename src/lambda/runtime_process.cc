@@ -112,8 +112,8 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   proc->pid_ = child->pid();
   char status_path[40];
   std::snprintf(status_path, sizeof status_path, "/proc/%d/status", static_cast<int>(proc->pid_));
-  proc->memory_.status_ = std::make_shared<const runtime::process::UniqueFd>(
-      ::open(status_path, O_RDONLY | O_CLOEXEC));
+  proc->memory_.status_ =
+      std::make_shared<const runtime::process::UniqueFd>(::open(status_path, O_RDONLY | O_CLOEXEC));
   proc->child_.emplace(std::move(*child));
   proc->started_at_ = clock.Now();
   return proc;

@@ -39,11 +39,11 @@ class Begun {
 
 struct Invocation {
   std::string job_id;
-  int attempt = 1;  // 1-based
+  int attempt = 1;                               // 1-based
   std::shared_ptr<const config::Config> config;  // keeps `function` alive
   const config::Function* function = nullptr;
   store::Request request;
-  std::string route;  // store::Job::route: the route key ("POST /hooks/{name}"), or "invoke"
+  std::string route;         // store::Job::route: the route key ("POST /hooks/{name}"), or "invoke"
   base::TimePoint deadline;  // the attempt is stopped (SIGTERM, then SIGKILL) at this time
   // Optional. A runtime that learns the function's answer before its attempt is over (a Lambda
   // runtime posts its response, then the logs are gathered) calls this once, from any thread,

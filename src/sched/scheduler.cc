@@ -27,10 +27,18 @@ void SetThreadNice(int nice) {
 // `job` (running) as store::Store::Complete(c) leaves it.
 store::Job Recorded(store::Job job, const store::Completion& c) {
   switch (c.kind) {
-    case Kind::kSucceeded: job.state = store::JobState::kSucceeded; break;
-    case Kind::kRetry: job.state = store::JobState::kRetrying; break;
-    case Kind::kFailed: job.state = store::JobState::kFailed; break;
-    case Kind::kDead: job.state = store::JobState::kDead; break;
+    case Kind::kSucceeded:
+      job.state = store::JobState::kSucceeded;
+      break;
+    case Kind::kRetry:
+      job.state = store::JobState::kRetrying;
+      break;
+    case Kind::kFailed:
+      job.state = store::JobState::kFailed;
+      break;
+    case Kind::kDead:
+      job.state = store::JobState::kDead;
+      break;
   }
   job.updated_at = c.now;
   if (store::IsTerminal(job.state)) {
@@ -249,8 +257,7 @@ void Scheduler::RenewLeases() {
   }
 }
 
-std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn,
-                                                   store::NewJob& job) {
+std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn, store::NewJob& job) {
   if (!job.idempotency_key.empty() || !job.ordering_key.empty()) return std::nullopt;
   {
     base::MutexLock lock(mu_);
@@ -359,8 +366,7 @@ void Scheduler::AttemptThread() {
 }
 
 void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
-                           const config::Function* fn,
-                           std::shared_ptr<runtime::CancelToken> cancel,
+                           const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
                            std::optional<runtime::Invocation> prepared) {
   for (;;) {
     bool released = false;
@@ -387,9 +393,8 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             runtime::CancelToken& cancel, bool& released,
                                             std::optional<runtime::Invocation> prepared) {
   SetThreadNice(cfg->server.job_nice);
-  log_.Info("job.started", {{"job", job.id},
-                            {"function", fn.name},
-                            {"attempt", std::to_string(job.attempts)}});
+  log_.Info("job.started",
+            {{"job", job.id}, {"function", fn.name}, {"attempt", std::to_string(job.attempts)}});
   runtime::Outcome outcome;
   runtime::Runtime* rt = runtimes_(fn);
   if (cancel.cancelled()) {
@@ -454,8 +459,8 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     if (!s.ok()) {
       log_.Warn("job.outcome_dropped", {{"job", job.id}, {"error", s.ToString()}});
     } else {
-      static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying",
-                                                     "job.failed", "job.dead"};
+      static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
+                                                     "job.dead"};
       log_.Info(kEvents[static_cast<int>(d.kind)],
                 {{"job", job.id},
                  {"function", fn.name},

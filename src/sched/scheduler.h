@@ -15,10 +15,10 @@
 #include <deque>
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -117,8 +117,8 @@ class Scheduler {
   // Frees the slot of a job that ended or never started, and wakes the loop to fill it unless
   // `nothing_due` (a claim for the slot found nothing) and no work waited for a slot since
   // (starved_).
-  void ReleaseSlotLocked(const std::string& job_id, const std::string& function,
-                         bool nothing_due) LH_REQUIRES(mu_);
+  void ReleaseSlotLocked(const std::string& job_id, const std::string& function, bool nothing_due)
+      LH_REQUIRES(mu_);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                   const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
                   std::optional<runtime::Invocation> prepared);

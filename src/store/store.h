@@ -44,18 +44,18 @@ struct Completion {
     kDead,       // -> dead (retries exhausted / expired)
   } kind = Kind::kSucceeded;
   TimePoint now;
-  TimePoint next_run_at;            // kRetry only
-  std::optional<Response> result;   // kSucceeded; also kept for failures when present
-  std::string error;                // the attempt's error, kept as last_error
+  TimePoint next_run_at;           // kRetry only
+  std::optional<Response> result;  // kSucceeded; also kept for failures when present
+  std::string error;               // the attempt's error, kept as last_error
   std::string stdout_tail;
   std::string stderr_tail;
 };
 
 struct ListFilter {
-  std::string function;            // empty = all
-  std::optional<JobState> state;   // nullopt = all
-  int limit = 50;                  // 1..1000
-  std::string cursor;              // from JobPage::next_cursor; empty = newest first
+  std::string function;           // empty = all
+  std::optional<JobState> state;  // nullopt = all
+  int limit = 50;                 // 1..1000
+  std::string cursor;             // from JobPage::next_cursor; empty = newest first
 };
 
 struct JobPage {

@@ -29,9 +29,9 @@
 namespace longhaul::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
+using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
 
 // The server's limits for these tests (all small, so hostile requests hit them quickly).
@@ -235,10 +235,10 @@ TEST_F(HostileE2E, SlowBodyIsCutOffAfterBodyTimeout) {
 TEST_F(HostileE2E, PipelinedRequestsAreAnsweredInOrder) {
   RawConn conn(port());
   ASSERT_TRUE(conn.connected());
-  ASSERT_TRUE(conn.Send(
-      "GET /first HTTP/1.1\r\nHost: x\r\n\r\n"
-      "POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
-      "GET /third HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n"
+                "POST /second HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                "GET /third HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
   bool closed = false;
   std::string response = conn.ReadUntilClosed(seconds(20), &closed);
   EXPECT_TRUE(closed);
@@ -259,8 +259,9 @@ TEST_F(HostileE2E, PipelinedRequestsAreAnsweredInOrder) {
 TEST_F(HostileE2E, ExpectContinueGetsA100BeforeTheBodyIsSent) {
   RawConn conn(port());
   ASSERT_TRUE(conn.connected());
-  ASSERT_TRUE(conn.Send("POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                        "Content-Length: 2\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                "Content-Length: 2\r\nConnection: close\r\n\r\n"));
   ASSERT_TRUE(conn.WaitReadable(seconds(20)));
   char buf[256];
   ssize_t n = ::recv(conn.fd(), buf, sizeof(buf), 0);
@@ -275,8 +276,9 @@ TEST_F(HostileE2E, ExpectContinueGetsA100BeforeTheBodyIsSent) {
 }
 
 TEST_F(HostileE2E, OversizedHeaderIs431) {
-  std::string big = RawResponse("POST /hook HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                                std::string(4096, 'h') + "\r\nContent-Length: 2\r\n\r\n{}");
+  std::string big =
+      RawResponse("POST /hook HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'h') +
+                  "\r\nContent-Length: 2\r\n\r\n{}");
   EXPECT_EQ(StatusOf(big), 431) << big;
   EXPECT_THAT(big, HasSubstr("request header is over the limit of 1024 bytes"));
   // Many small fields add up the same way.
@@ -291,8 +293,8 @@ TEST_F(HostileE2E, OversizedBodyWithContentLengthIs413BeforeTheBodyIsRead) {
   std::string big =
       RawResponse("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n");
   EXPECT_EQ(StatusOf(big), 413) << big;
-  EXPECT_THAT(big, HasSubstr("request body is over the limit of " + std::to_string(kBodyLimit) +
-                             " bytes"));
+  EXPECT_THAT(
+      big, HasSubstr("request body is over the limit of " + std::to_string(kBodyLimit) + " bytes"));
   // Also with Expect: 100-continue: no 100, a 413.
   EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                         "Content-Length: " +
@@ -331,9 +333,9 @@ TEST_F(HostileE2E, BadChunkedEncodingIs400) {
 TEST_F(HostileE2E, InvalidUtf8InAJsonBodyWithAPointerKeyIs400) {
   // The route takes its idempotency key from /id; a body that is not valid UTF-8 is not JSON.
   for (const std::string& body : {std::string("{\"id\": \"\xff\xfe\"}"),
-                                 std::string("{\"id\": \"\xc0\xaf\"}"),      // overlong '/'
-                                 std::string("{\"id\": \"\xed\xa0\x80\"}"),  // a surrogate
-                                 std::string("{\"id\": 1, \"t\": \"\xe2\x82\"}")}) {  // cut short
+                                  std::string("{\"id\": \"\xc0\xaf\"}"),      // overlong '/'
+                                  std::string("{\"id\": \"\xed\xa0\x80\"}"),  // a surrogate
+                                  std::string("{\"id\": 1, \"t\": \"\xe2\x82\"}")}) {  // cut short
     auto r = server_.Post("/hook", body, {{"Content-Type", "application/json"}});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->status, 400) << r->body;

@@ -33,12 +33,16 @@ int CountLines(const std::string& path) {
 // gives up when the test's directory is gone, so a killed server leaves no process behind.
 std::string GatedFunction(const std::string& name, const TempDir& dir, int concurrency = 4,
                           const std::string& label = "$LONGHAUL_JOB_ID") {
-  return "  " + name + ":\n"
+  return "  " + name +
+         ":\n"
          "    runtime: command\n"
-         "    command: [\"/bin/sh\", \"-c\", \"echo " + label + " >> " + dir.File("out.txt") +
-         "; while [ ! -f " + dir.File("gate") + " ]; do [ -d " + dir.path() +
+         "    command: [\"/bin/sh\", \"-c\", \"echo " +
+         label + " >> " + dir.File("out.txt") + "; while [ ! -f " + dir.File("gate") +
+         " ]; do [ -d " + dir.path() +
          " ] || exit 1; sleep 0.02; done; cat\"]\n"
-         "    concurrency: " + std::to_string(concurrency) + "\n"
+         "    concurrency: " +
+         std::to_string(concurrency) +
+         "\n"
          "    retries: 0\n";
 }
 
@@ -170,7 +174,9 @@ TEST(IngestE2E, PerKeyOrderHoldsWhileOtherKeysRun) {
       "    runtime: command\n"
       "    command: [\"/bin/sh\", \"-c\", \"read -r line; echo start $line >> " +
       scratch.File("out.txt") + "; case $line in a*) while [ ! -f " + scratch.File("gate") +
-      " ]; do [ -d " + scratch.path() + " ] || exit 1; sleep 0.02; done;; esac; echo end $line >> " + scratch.File("out.txt") + "\"]\n"
+      " ]; do [ -d " + scratch.path() +
+      " ] || exit 1; sleep 0.02; done;; esac; echo end $line >> " + scratch.File("out.txt") +
+      "\"]\n"
       "    concurrency: 4\n"
       "routes:\n"
       "  - path: /msg\n"
@@ -207,7 +213,8 @@ TEST(IngestE2E, ConcurrencyLimitHolds) {
   auto queued = server.AdminGet("/jobs?state=queued");
   auto count = [](const std::string& body) {
     size_t n = 0;
-    for (size_t p = body.find("\"id\""); p != std::string::npos; p = body.find("\"id\"", p + 1)) ++n;
+    for (size_t p = body.find("\"id\""); p != std::string::npos; p = body.find("\"id\"", p + 1))
+      ++n;
     return n;
   };
   EXPECT_EQ(count(running->body), 2u);
@@ -225,7 +232,9 @@ TEST(IngestE2E, TimeoutKillsTheWholeProcessGroup) {
       "functions:\n"
       "  slow:\n"
       "    runtime: command\n"
-      "    command: [\"/bin/sh\", \"-c\", \"sleep 1000 & echo $! > " + pidfile + "; wait\"]\n"
+      "    command: [\"/bin/sh\", \"-c\", \"sleep 1000 & echo $! > " +
+      pidfile +
+      "; wait\"]\n"
       "    timeout: 300ms\n"
       "    kill_grace: 200ms\n"
       "    retries: 0\n"
@@ -414,8 +423,8 @@ TEST(AdminE2E, HealthzAndCliJobsCommands) {
                      " > " + scratch.File("list.txt");
   EXPECT_EQ(std::system(list.c_str()), 0);
   EXPECT_NE(ReadFile(scratch.File("list.txt")).find(id), std::string::npos);
-  std::string bad = std::string(LONGHAUL_BINARY) + " jobs show NOPE --admin " +
-                    server.admin_url() + " 2> " + scratch.File("err.txt");
+  std::string bad = std::string(LONGHAUL_BINARY) + " jobs show NOPE --admin " + server.admin_url() +
+                    " 2> " + scratch.File("err.txt");
   EXPECT_NE(std::system(bad.c_str()), 0);
   EXPECT_NE(ReadFile(scratch.File("err.txt")).find("HTTP 404"), std::string::npos);
 }

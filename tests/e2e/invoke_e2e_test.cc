@@ -30,7 +30,8 @@ std::string Config(const TempDir& dir) {
          "    retries: 0\n"
          "  lambda-echo:\n"
          "    runtime: lambda\n"
-         "    bootstrap: " LONGHAUL_EXAMPLE_BOOTSTRAP "\n"
+         "    bootstrap: " LONGHAUL_EXAMPLE_BOOTSTRAP
+         "\n"
          "    retries: 0\n"
          "routes:\n"
          "  - path: /unused\n"
@@ -45,8 +46,8 @@ base::Result<http::ClientResponse> Invoke(
   req.method = "POST";
   // `function` may end in "?query", which belongs after /invocations.
   size_t q = function.find('?');
-  req.url = server.admin_url() + "/2015-03-31/functions/" + function.substr(0, q) +
-            "/invocations" + (q == std::string::npos ? "" : function.substr(q));
+  req.url = server.admin_url() + "/2015-03-31/functions/" + function.substr(0, q) + "/invocations" +
+            (q == std::string::npos ? "" : function.substr(q));
   req.body = body;
   req.headers = std::move(headers);
   req.timeout = std::chrono::seconds(60);
@@ -57,8 +58,9 @@ base::Result<http::ClientResponse> Invoke(
 // the test directory is gone), without retries: its YAML body, under the function's name.
 std::string GatedCat(const TempDir& scratch, const std::string& gate) {
   return "    runtime: command\n"
-         "    command: [\"/bin/sh\", \"-c\", \"while [ ! -e " + gate + " ]; do [ -d " +
-         scratch.path() + " ] || exit 1; sleep 0.02; done; cat\"]\n"
+         "    command: [\"/bin/sh\", \"-c\", \"while [ ! -e " +
+         gate + " ]; do [ -d " + scratch.path() +
+         " ] || exit 1; sleep 0.02; done; cat\"]\n"
          "    concurrency: 1\n"
          "    retries: 0\n";
 }
@@ -150,8 +152,11 @@ TEST(InvokeE2E, ServiceErrorsCarryTheLambdaErrorType) {
       {"ok", "{}", {{"X-Amz-Invocation-Type", "Later"}}, 400, "InvalidParameterValueException"},
       {"ok", "{}", {{"X-Amz-Log-Type", "All"}}, 400, "InvalidParameterValueException"},
       {"ok:v1?Qualifier=v2", "{}", {}, 400, "InvalidParameterValueException"},
-      {"ok", "\"" + std::string(1024 * 1024 + 1, 'x') + "\"", {{"X-Amz-Invocation-Type", "Event"}},
-       413, "RequestTooLargeException"},
+      {"ok",
+       "\"" + std::string(1024 * 1024 + 1, 'x') + "\"",
+       {{"X-Amz-Invocation-Type", "Event"}},
+       413,
+       "RequestTooLargeException"},
   };
   for (const auto& c : cases) {
     auto r = Invoke(server, c.function, c.body, c.headers);
@@ -182,8 +187,7 @@ TEST(InvokeE2E, DestinationsReceiveTheInvocationRecord) {
       "  recorder:\n"
       "    runtime: command\n"
       "    command: [\"/bin/sh\", \"-c\", \"cat >> " +
-      scratch.File("records.txt") +
-      "; echo >> " + scratch.File("records.txt") +
+      scratch.File("records.txt") + "; echo >> " + scratch.File("records.txt") +
       "\"]\n"
       "    retries: 0\n");
   server.Start();
@@ -204,7 +208,8 @@ TEST(InvokeE2E, DestinationsReceiveTheInvocationRecord) {
                records.find("\"Success\"") != std::string::npos;
       },
       std::chrono::seconds(90)))
-      << records << "\n" << server.Log();
+      << records << "\n"
+      << server.Log();
   EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"n":1})"));
   EXPECT_THAT(records, HasSubstr(R"("responsePayload":{"n":1})"));
   EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"n":3})"));
@@ -237,12 +242,15 @@ TEST(InvokeE2E, UrlDestinationsAreDeliveredByJobs) {
       "    runtime: command\n"
       "    command: [\"/bin/sh\", \"-c\", \"cat\"]\n"
       "    retries: 0\n"
-      "    on_success: {url: \"" + receiver.public_url() + "/records\"}\n"
+      "    on_success: {url: \"" +
+      receiver.public_url() +
+      "/records\"}\n"
       "  fail:\n"
       "    runtime: command\n"
       "    command: [\"/bin/sh\", \"-c\", \"exit 4\"]\n"
       "    retries: 0\n"
-      "    on_failure: {url: \"" + receiver.public_url() + "/records\"}\n");
+      "    on_failure: {url: \"" +
+      receiver.public_url() + "/records\"}\n");
   server.Start();
   for (const char* fn : {"ok", "fail"}) {
     auto r = Invoke(server, fn, std::string(R"({"from":")") + fn + "\"}",
@@ -258,7 +266,9 @@ TEST(InvokeE2E, UrlDestinationsAreDeliveredByJobs) {
                records.find("\"RetriesExhausted\"") != std::string::npos;
       },
       std::chrono::seconds(90)))
-      << records << "\n" << server.Log() << "\n" << receiver.Log();
+      << records << "\n"
+      << server.Log() << "\n"
+      << receiver.Log();
   EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"from":"ok"})"));
   EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"from":"fail"})"));
   // Each delivery is a job of its own on the sender, which saw the receiver's 202.
@@ -268,7 +278,8 @@ TEST(InvokeE2E, UrlDestinationsAreDeliveredByJobs) {
       auto r = server.AdminGet(std::string("/jobs?function=") + delivery);
       list = r.ok() ? r->body : "";
       return list.find("\"succeeded\"") != std::string::npos;
-    })) << delivery << ": " << list;
+    })) << delivery
+        << ": " << list;
     EXPECT_THAT(list, HasSubstr(std::string("\"function\":\"") + delivery + "\""));
   }
 }
@@ -286,7 +297,9 @@ TEST(InvokeE2E, ExpiredEventsSendEventAgeExceeded) {
       "    on_failure: {function: recorder}\n"
       "  recorder:\n"
       "    runtime: command\n"
-      "    command: [\"/bin/sh\", \"-c\", \"cat >> " + scratch.File("records.txt") + "\"]\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cat >> " +
+      scratch.File("records.txt") +
+      "\"]\n"
       "    retries: 0\n");
   server.Start();
   auto first = Invoke(server, "busy", R"({"n":"first"})", {{"X-Amz-Invocation-Type", "Event"}});
@@ -309,7 +322,9 @@ TEST(InvokeE2E, ExpiredEventsSendEventAgeExceeded) {
   ASSERT_TRUE(Eventually([&] {
     records = ReadFile(scratch.File("records.txt"));
     return records.find("EventAgeExceeded") != std::string::npos;
-  })) << records << "\n" << server.Log();
+  })) << records
+      << "\n"
+      << server.Log();
   EXPECT_THAT(records, HasSubstr(R"("requestPayload":{"n":"late"})"));
   EXPECT_THAT(records, HasSubstr(R"("approximateInvokeCount":0)"));
   EXPECT_THAT(records, HasSubstr("\"requestId\":\"" + late_id + "\""));
@@ -347,12 +362,16 @@ TEST(InvokeE2E, SyncInvokesKeepTheConcurrencyLimit) {
   ASSERT_TRUE(Eventually([&] {
     list();
     return count(R"("state":"running")") == 1;
-  })) << listed << "\n" << server.Log();
+  })) << listed
+      << "\n"
+      << server.Log();
   b = std::jthread([&] { second = Invoke(server, "busy", R"({"n":2})"); });
   ASSERT_TRUE(Eventually([&] {
     list();
     return count(R"("state":"queued")") == 1;
-  })) << listed << "\n" << server.Log();
+  })) << listed
+      << "\n"
+      << server.Log();
   EXPECT_EQ(count(R"("state":"running")"), 1u) << listed;
   std::ofstream(gate).put('x');
   a.join();

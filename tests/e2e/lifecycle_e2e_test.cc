@@ -112,8 +112,8 @@ std::string GatedFunction(const TempDir& dir, int concurrency) {
   return "  work:\n"
          "    runtime: command\n"
          "    command: [\"/bin/sh\", \"-c\", \"echo start $LONGHAUL_JOB_ID >> " +
-         out + "; while [ ! -f " + dir.File("gate") +
-         " ]; do [ -d " + dir.path() + " ] || exit 1; sleep 0.02; done; echo end "
+         out + "; while [ ! -f " + dir.File("gate") + " ]; do [ -d " + dir.path() +
+         " ] || exit 1; sleep 0.02; done; echo end "
          "$LONGHAUL_JOB_ID >> " +
          out +
          "; cat\"]\n"
@@ -242,16 +242,17 @@ bool DiesWithin(pid_t pid, std::chrono::seconds limit) {
 TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
   TempDir scratch;
   const std::string pids = scratch.File("pids");
-  ServerProcess server("functions:\n"
-                       "  work:\n"
-                       "    runtime: command\n"
-                       "    command: [\"/bin/sh\", \"-c\", \"echo $$ >> " +
-                           pids +
-                           "; exec sleep 3600\"]\n"
-                           "routes:\n"
-                           "  - path: /hook\n"
-                           "    function: work\n",
-                       "  shutdown_grace: 200ms\n");
+  ServerProcess server(
+      "functions:\n"
+      "  work:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"echo $$ >> " +
+          pids +
+          "; exec sleep 3600\"]\n"
+          "routes:\n"
+          "  - path: /hook\n"
+          "    function: work\n",
+      "  shutdown_grace: 200ms\n");
   server.Start();
   std::string id = JsonField(server.Post("/hook", "x")->body, "id");
   std::vector<pid_t> first = WaitForPids(pids, 1);
@@ -268,8 +269,7 @@ TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
 
   server.Start();
   EXPECT_TRUE(DiesWithin(first[0], std::chrono::seconds(30)));
-  EXPECT_NE(server.Log().find("sched.leftover_children_killed"), std::string::npos)
-      << server.Log();
+  EXPECT_NE(server.Log().find("sched.leftover_children_killed"), std::string::npos) << server.Log();
   std::vector<pid_t> both = WaitForPids(pids, 2);  // the job's next attempt
   ASSERT_EQ(both.size(), 2u) << server.Log();
   EXPECT_TRUE(Alive(both[1]));
@@ -281,13 +281,14 @@ TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
 // retention; a job still running stays, however old.
 TEST(LifecycleE2E, FinishedJobsAreDeletedAfterTheRetention) {
   TempDir scratch;
-  ServerProcess server("functions:\n"
-                       "  quick: {runtime: command, command: [/bin/true]}\n" +
-                           GatedFunction(scratch, 1) +
-                           "routes:\n"
-                           "  - {path: /quick, function: quick}\n"
-                           "  - {path: /work, function: work}\n",
-                       "  lease: 1s\n  retention: 1ms\n");
+  ServerProcess server(
+      "functions:\n"
+      "  quick: {runtime: command, command: [/bin/true]}\n" +
+          GatedFunction(scratch, 1) +
+          "routes:\n"
+          "  - {path: /quick, function: quick}\n"
+          "  - {path: /work, function: work}\n",
+      "  lease: 1s\n  retention: 1ms\n");
   server.Start();
   std::string running = JsonField(server.Post("/work", "w")->body, "id");
   std::string done = JsonField(server.Post("/quick", "q")->body, "id");

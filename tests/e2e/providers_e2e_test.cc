@@ -27,8 +27,8 @@ std::string Config() {
 }
 
 std::string GithubSignature(const std::string& body) {
-  auto mac = webhook::ComputeHmac(webhook::HashAlgorithm::kSha256, "It's a Secret to Everybody",
-                                  body);
+  auto mac =
+      webhook::ComputeHmac(webhook::HashAlgorithm::kSha256, "It's a Secret to Everybody", body);
   return "sha256=" + webhook::HexEncode(*mac);
 }
 
@@ -74,11 +74,12 @@ TEST(ProvidersE2E, TelegramSecretTokenAndUpdateIdDedup) {
   ServerProcess server(Config());
   server.Start();
   std::string update = R"({"update_id": 77, "message": {"chat": {"id": 1}}})";
-  auto ok = server.Post("/telegram", update, {{"X-Telegram-Bot-Api-Secret-Token", "tg-secret-token"}});
+  auto ok =
+      server.Post("/telegram", update, {{"X-Telegram-Bot-Api-Secret-Token", "tg-secret-token"}});
   EXPECT_EQ(ok->status, 200);
   EXPECT_EQ(ok->body, "");
-  auto again = server.Post("/telegram", update,
-                           {{"X-Telegram-Bot-Api-Secret-Token", "tg-secret-token"}});
+  auto again =
+      server.Post("/telegram", update, {{"X-Telegram-Bot-Api-Secret-Token", "tg-secret-token"}});
   EXPECT_EQ(again->Header("X-Longhaul-Job-Id"), ok->Header("X-Longhaul-Job-Id"));
   auto forged = server.Post("/telegram", update, {{"X-Telegram-Bot-Api-Secret-Token", "guess"}});
   EXPECT_EQ(forged->status, 401);
@@ -88,8 +89,10 @@ TEST(ProvidersE2E, TelegramSecretTokenAndUpdateIdDedup) {
   ASSERT_FALSE(server.WaitForJobState(ok->Header("X-Longhaul-Job-Id"), "succeeded").empty());
   auto info = server.AdminGet("/routes");
   ASSERT_EQ(info->status, 200);
-  EXPECT_NE(info->body.find(R"("path":"/telegram","function":"work","provider":"telegram","pending_update_count":0,"last_delivery_date":)"),
-            std::string::npos)
+  EXPECT_NE(
+      info->body.find(
+          R"("path":"/telegram","function":"work","provider":"telegram","pending_update_count":0,"last_delivery_date":)"),
+      std::string::npos)
       << info->body;
 }
 

@@ -55,8 +55,8 @@ TEST(InvocationRecord, SuccessCarriesTheResponseAndNoFunctionError) {
   job.request.body = "not json";
   runtime::Outcome outcome;
   outcome.response.body = R"({"ok":true})";
-  json::value v = json::parse(InvocationRecord(job, fn, outcome, RecordCondition::kSuccess,
-                                               base::FromUnixMs(0)));
+  json::value v = json::parse(
+      InvocationRecord(job, fn, outcome, RecordCondition::kSuccess, base::FromUnixMs(0)));
   EXPECT_EQ(v.at("requestContext").at("condition").as_string(), "Success");
   EXPECT_EQ(v.at("requestContext").at("functionArn").as_string(),
             "arn:aws:lambda:eu-west-1:000000000000:function:orders:$LATEST");

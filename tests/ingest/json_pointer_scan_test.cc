@@ -5,7 +5,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-
 #include <random>
 #include <string>
 
@@ -30,19 +29,27 @@ std::string Reference(std::string_view body, std::string_view pointer) {
 std::string Scanned(std::string_view body, std::string_view pointer) {
   PointerScan s = ScanJsonPointer(body, pointer);
   switch (s.outcome) {
-    case Outcome::kInvalidJson: return "invalid";
-    case Outcome::kAbsent: return "absent";
-    case Outcome::kNull: return "null";
-    case Outcome::kString: return "string:" + s.text;
-    case Outcome::kOther: return "other:" + s.text;
-    case Outcome::kContainer: return "container";
-    case Outcome::kUnsupported: return "unsupported";
+    case Outcome::kInvalidJson:
+      return "invalid";
+    case Outcome::kAbsent:
+      return "absent";
+    case Outcome::kNull:
+      return "null";
+    case Outcome::kString:
+      return "string:" + s.text;
+    case Outcome::kOther:
+      return "other:" + s.text;
+    case Outcome::kContainer:
+      return "container";
+    case Outcome::kUnsupported:
+      return "unsupported";
   }
   return "?";
 }
 
 TEST(ScanJsonPointer, FindsScalarsAsTheParsedDocumentWould) {
-  const std::string doc = R"({"update_id": 42, "message": {"chat": {"id": -100123, "t": "a\"b\u00e9"},
+  const std::string doc =
+      R"({"update_id": 42, "message": {"chat": {"id": -100123, "t": "a\"b\u00e9"},
       "n": 18446744073709551615, "f": 1.5, "e": 2e3, "ok": true, "no": false, "z": null,
       "empty": "", "list": [10, {"id": "x"}, [true]]}, "a/b": 1, "m~n": 2, "": 3})";
   EXPECT_EQ(Scanned(doc, "/update_id"), "other:42");
@@ -67,9 +74,10 @@ TEST(ScanJsonPointer, FindsScalarsAsTheParsedDocumentWould) {
   EXPECT_EQ(Scanned(doc, ""), "unsupported");
   EXPECT_EQ(Scanned(doc, "update_id"), "unsupported");
   EXPECT_EQ(Scanned(doc, "/a~2b"), "unsupported");
-  for (const char* p : {"/update_id", "/message/chat/id", "/message/chat/t", "/message/n",
-                        "/message/f", "/message/e", "/message/no", "/message/z", "/message/list/1/id",
-                        "/message/list/01", "/message/list/-", "/a~1b", "/m~0n", "/"}) {
+  for (const char* p :
+       {"/update_id", "/message/chat/id", "/message/chat/t", "/message/n", "/message/f",
+        "/message/e", "/message/no", "/message/z", "/message/list/1/id", "/message/list/01",
+        "/message/list/-", "/a~1b", "/m~0n", "/"}) {
     EXPECT_EQ(Scanned(doc, p), Reference(doc, p)) << p;
   }
 }
@@ -99,8 +107,17 @@ TEST(ScanJsonPointer, RejectsWhatTheParserRejects) {
 // pointers: the scan agrees with the parsed document on every one it answers.
 std::string RandomValue(std::mt19937& rng, int depth) {
   static const char* kKeys[] = {"a", "b", "0", "1", "a/b", "~"};
-  static const char* kScalars[] = {"1", "-2", "3.25", "1e400", "true", "false", "null", "\"\"",
-                                   "\"s\"", "\"\\u0041\\n\"", "99999999999999999999"};
+  static const char* kScalars[] = {"1",
+                                   "-2",
+                                   "3.25",
+                                   "1e400",
+                                   "true",
+                                   "false",
+                                   "null",
+                                   "\"\"",
+                                   "\"s\"",
+                                   "\"\\u0041\\n\"",
+                                   "99999999999999999999"};
   const int kind = depth >= 4 ? 2 : static_cast<int>(rng() % 3);
   if (kind == 2) return kScalars[rng() % std::size(kScalars)];
   std::string out(1, kind == 0 ? '{' : '[');

@@ -32,8 +32,7 @@ TEST(CompletionHub, UnsubscribeStopsCallback) {
 TEST(CompletionHub, HandsOverTheStoredJob) {
   CompletionHub hub;
   std::string seen;
-  hub.Subscribe("A",
-                [&](std::shared_ptr<const store::Job> job) { seen = job ? job->id : "null"; });
+  hub.Subscribe("A", [&](std::shared_ptr<const store::Job> job) { seen = job ? job->id : "null"; });
   EXPECT_TRUE(hub.HasWaiters("A"));
   EXPECT_FALSE(hub.HasWaiters("B"));
   auto job = std::make_shared<store::Job>();

@@ -121,9 +121,8 @@ class SchedulerTest : public ::testing::Test {
   void Append(store::NewJob job) {
     std::promise<base::Result<store::AppendResult>> done;
     auto result = done.get_future();
-    store_->Append(std::move(job), [&](base::Result<store::AppendResult> r) {
-      done.set_value(std::move(r));
-    });
+    store_->Append(std::move(job),
+                   [&](base::Result<store::AppendResult> r) { done.set_value(std::move(r)); });
     auto r = result.get();
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
@@ -162,7 +161,8 @@ TEST_F(SchedulerTest, ACallerThatHasTheOutcomeFindsTheSlotFree) {
     std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
     ASSERT_TRUE(run.has_value()) << "request " << i << " found the slot taken";
     std::promise<int> told;  // attempts running when the outcome is told
-    hub_.Subscribe(id, [&](std::shared_ptr<const store::Job>) { told.set_value(sched_->running()); });
+    hub_.Subscribe(id,
+                   [&](std::shared_ptr<const store::Job>) { told.set_value(sched_->running()); });
     store_->Append(std::move(job), [](base::Result<store::AppendResult>) {});
     sched_->StartDirect(std::move(*run), config_, fn_);
     std::future<int> running = told.get_future();
@@ -217,7 +217,8 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
   using Told = std::promise<std::shared_ptr<const store::Job>>;
   auto answer = std::make_shared<Told>();
   auto record = std::make_shared<Told>();
-  hub_.Subscribe(id, [answer](std::shared_ptr<const store::Job> j) { answer->set_value(j); }, true);
+  hub_.Subscribe(
+      id, [answer](std::shared_ptr<const store::Job> j) { answer->set_value(j); }, true);
   hub_.Subscribe(id, [record](std::shared_ptr<const store::Job> j) { record->set_value(j); });
   Append(std::move(job));
   sched_->StartDirect(std::move(*run), config_, fn_);
@@ -272,8 +273,8 @@ TEST_F(SchedulerTest, AnAnswerToRetryIsNotTold) {
   ASSERT_TRUE(run.has_value());
   // The record tells nobody a job (it is not terminal); an early answer would.
   auto told = std::make_shared<std::promise<bool>>();
-  hub_.Subscribe(id, [told](std::shared_ptr<const store::Job> j) { told->set_value(j != nullptr); },
-                 true);
+  hub_.Subscribe(
+      id, [told](std::shared_ptr<const store::Job> j) { told->set_value(j != nullptr); }, true);
   Append(std::move(job));
   sched_->StartDirect(std::move(*run), config_, fn_);
   std::future<bool> told_job = told->get_future();

@@ -93,31 +93,34 @@ void ServerProcess::StartArgs(const std::vector<std::string>& args) {
   pid_ = Spawn(args, out_path, err_path);
   ASSERT_GE(pid_, 0);
   // The ready line: "longhaul ready listen=127.0.0.1:P admin=127.0.0.1:Q".
-  bool ready = Eventually([&] {
-    std::ifstream f(out_path);
-    std::string line, last;
-    while (std::getline(f, line)) {
-      if (line.rfind("longhaul ready", 0) == 0) last = line;
-    }
-    if (last.empty()) {
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return true;  // exited: reported below
-      }
-      return false;
-    }
-    auto port_after = [&](const std::string& key) {
-      size_t p = last.find(key);
-      size_t colon = last.find(' ', p);
-      std::string hp = last.substr(p + key.size(), colon == std::string::npos ? std::string::npos
-                                                                              : colon - p - key.size());
-      return std::stoi(hp.substr(hp.rfind(':') + 1));
-    };
-    port_ = port_after("listen=");
-    admin_port_ = port_after("admin=");
-    return true;
-  }, std::chrono::seconds(30));
+  bool ready = Eventually(
+      [&] {
+        std::ifstream f(out_path);
+        std::string line, last;
+        while (std::getline(f, line)) {
+          if (line.rfind("longhaul ready", 0) == 0) last = line;
+        }
+        if (last.empty()) {
+          int status = 0;
+          if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return true;  // exited: reported below
+          }
+          return false;
+        }
+        auto port_after = [&](const std::string& key) {
+          size_t p = last.find(key);
+          size_t colon = last.find(' ', p);
+          std::string hp =
+              last.substr(p + key.size(),
+                          colon == std::string::npos ? std::string::npos : colon - p - key.size());
+          return std::stoi(hp.substr(hp.rfind(':') + 1));
+        };
+        port_ = port_after("listen=");
+        admin_port_ = port_after("admin=");
+        return true;
+      },
+      std::chrono::seconds(30));
   ASSERT_TRUE(ready && pid_ > 0) << "server did not start; log:\n" << Log();
   // Truncate stdout so a restart's ready line is the only one.
   std::ofstream(out_path, std::ios::trunc);
@@ -195,12 +198,14 @@ base::Result<http::ClientResponse> ServerProcess::AdminPost(const std::string& p
 std::string ServerProcess::WaitForJobState(const std::string& id, const std::string& state,
                                            std::chrono::seconds timeout) {
   std::string body;
-  bool ok = Eventually([&] {
-    auto r = AdminGet("/jobs/" + id);
-    if (!r.ok() || r->status != 200) return false;
-    body = r->body;
-    return JsonField(body, "state") == state;
-  }, timeout);
+  bool ok = Eventually(
+      [&] {
+        auto r = AdminGet("/jobs/" + id);
+        if (!r.ok() || r->status != 200) return false;
+        body = r->body;
+        return JsonField(body, "state") == state;
+      },
+      timeout);
   return ok ? body : "";
 }
 

@@ -38,13 +38,15 @@ class ServerProcess {
   // Rewrites the config file (same server section) with a new body.
   void WriteConfig(const std::string& config_body);
 
-  base::Result<http::ClientResponse> Post(const std::string& path, const std::string& body,
-                                          std::vector<std::pair<std::string, std::string>> headers = {});
+  base::Result<http::ClientResponse> Post(
+      const std::string& path, const std::string& body,
+      std::vector<std::pair<std::string, std::string>> headers = {});
   base::Result<http::ClientResponse> Request(
       const std::string& method, const std::string& path, const std::string& body = "",
       std::vector<std::pair<std::string, std::string>> headers = {});
   base::Result<http::ClientResponse> AdminGet(const std::string& path);
-  base::Result<http::ClientResponse> AdminPost(const std::string& path, const std::string& body = "");
+  base::Result<http::ClientResponse> AdminPost(const std::string& path,
+                                               const std::string& body = "");
 
   // Polls GET /jobs/{id} until `pred(state)` holds or `timeout` passes; returns the last job
   // JSON body (empty on timeout).

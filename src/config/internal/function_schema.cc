@@ -317,8 +317,8 @@ void CheckDestinationLoops(Context& ctx, const std::vector<std::string>& names,
 void AddUrlDeliveryFunctions(std::vector<Function>* functions) {
   std::vector<Function> deliveries;
   for (Function& fn : *functions) {
-    for (auto [dest, suffix] : {std::pair{&fn.on_success, ":on_success"},
-                                std::pair{&fn.on_failure, ":on_failure"}}) {
+    for (auto [dest, suffix] :
+         {std::pair{&fn.on_success, ":on_success"}, std::pair{&fn.on_failure, ":on_failure"}}) {
       if (dest->url.empty()) {
         continue;
       }

@@ -15,12 +15,12 @@
 namespace longhaul::runtime::process {
 
 struct SpawnOptions {
-  std::vector<std::string> argv;  // argv[0] is looked up in the server's PATH unless it has '/'
-  std::vector<std::string> env;   // "NAME=value" entries, the child's whole environment
-  std::string working_dir;        // empty: the server's working directory
-  bool stdin_pipe = true;         // false: stdin is /dev/null
-  bool merge_stderr = false;      // true: stderr goes to the stdout pipe (combined output, in
-                                  // order); the stderr pipe then reads EOF at once
+  std::vector<std::string> argv;      // argv[0] is looked up in the server's PATH unless it has '/'
+  std::vector<std::string> env;       // "NAME=value" entries, the child's whole environment
+  std::string working_dir;            // empty: the server's working directory
+  bool stdin_pipe = true;             // false: stdin is /dev/null
+  bool merge_stderr = false;          // true: stderr goes to the stdout pipe (combined output, in
+                                      // order); the stderr pipe then reads EOF at once
   ChildRegistry* registry = nullptr;  // not owned; when set, records the child until it is reaped
 };
 

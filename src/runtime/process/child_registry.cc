@@ -107,8 +107,7 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
       ::pwrite(fd.get(), header, kHeaderSize, 0) != static_cast<ssize_t>(kHeaderSize)) {
     return base::Unavailable("cannot write " + path + ": " + std::strerror(errno));
   }
-  return std::unique_ptr<ChildRegistry>(
-      new ChildRegistry(std::move(fd), std::move(leftovers)));
+  return std::unique_ptr<ChildRegistry>(new ChildRegistry(std::move(fd), std::move(leftovers)));
 }
 
 int64_t ChildRegistry::Now() {

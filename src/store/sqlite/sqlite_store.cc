@@ -4,11 +4,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <limits>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <limits>
 #include <system_error>
 #include <utility>
 
@@ -276,7 +276,8 @@ SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
   }
   Connection& c = *writer_;
   const base::TimePoint now = clock_->Now();
-  const bool synced = std::any_of(ops.begin(), ops.end(), [](const auto& op) { return op->synced(); });
+  const bool synced =
+      std::any_of(ops.begin(), ops.end(), [](const auto& op) { return op->synced(); });
   Status s;
   if (synced != writer_synced_) {
     // Between transactions; the setting applies to the next COMMIT.
@@ -356,11 +357,13 @@ void SqliteStore::Append(NewJob job, AppendCallback done) {
 
 base::Result<std::vector<Job>> SqliteStore::Claim(const ClaimRequest& req) {
   std::vector<Job> jobs;
-  Status s = RunWrite([&](Connection& c) {
-    jobs.clear();
-    if (req.expired != nullptr) req.expired->clear();
-    return internal::ClaimJobs(c, req, jobs);
-  }, Sync::kLazy);
+  Status s = RunWrite(
+      [&](Connection& c) {
+        jobs.clear();
+        if (req.expired != nullptr) req.expired->clear();
+        return internal::ClaimJobs(c, req, jobs);
+      },
+      Sync::kLazy);
   if (!s.ok()) {
     return s;
   }
@@ -380,17 +383,19 @@ Status SqliteStore::CompleteAndClaim(const Completion& done, const ClaimRequest&
     if (completed.ok() && recorded) recorded();
   };
   if (next.claimed_with_outcome != nullptr) *next.claimed_with_outcome = false;
-  Status s = RunWrite([&](Connection& c) {
-    claimed->clear();
-    if (next.expired != nullptr) next.expired->clear();
-    completed = internal::CompleteJob(c, done);
-    if (!c.io_error().ok()) return c.io_error();
-    if (!completed.ok() && completed.code() != base::Code::kAborted &&
-        completed.code() != base::Code::kNotFound) {
-      return completed;  // a failed statement: undo the task
-    }
-    return internal::ClaimJobs(c, next, *claimed);
-  }, Sync::kLazy, &on_commit);
+  Status s = RunWrite(
+      [&](Connection& c) {
+        claimed->clear();
+        if (next.expired != nullptr) next.expired->clear();
+        completed = internal::CompleteJob(c, done);
+        if (!c.io_error().ok()) return c.io_error();
+        if (!completed.ok() && completed.code() != base::Code::kAborted &&
+            completed.code() != base::Code::kNotFound) {
+          return completed;  // a failed statement: undo the task
+        }
+        return internal::ClaimJobs(c, next, *claimed);
+      },
+      Sync::kLazy, &on_commit);
   if (!s.ok()) {
     // Nothing of the task stands: record the outcome on its own, claim nothing.
     claimed->clear();
@@ -403,21 +408,22 @@ Status SqliteStore::CompleteAndClaim(const Completion& done, const ClaimRequest&
 }
 
 Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner, TimePoint until) {
-  return RunWrite(
-      [&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); },
-      Sync::kLazy);
+  return RunWrite([&](Connection& c) { return internal::ExtendJobLease(c, job_id, owner, until); },
+                  Sync::kLazy);
 }
 
 base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view owner) {
   int n = 0;
-  Status s = RunWrite([&](Connection& c) {
-    auto r = internal::RecoverJobLeases(c, now, owner);
-    if (!r.ok()) {
-      return r.status();
-    }
-    n = *r;
-    return Status::Ok();
-  }, Sync::kLazy);
+  Status s = RunWrite(
+      [&](Connection& c) {
+        auto r = internal::RecoverJobLeases(c, now, owner);
+        if (!r.ok()) {
+          return r.status();
+        }
+        n = *r;
+        return Status::Ok();
+      },
+      Sync::kLazy);
   if (!s.ok()) {
     return s;
   }
@@ -460,9 +466,8 @@ base::Result<int> SqliteStore::PurgeInChunks(
 }
 
 base::Result<int> SqliteStore::PurgeExpiredKeys(TimePoint now) {
-  return PurgeInChunks(kPurgeChunk, std::numeric_limits<int>::max(), [now](Connection& c, int n) {
-    return internal::PurgeKeys(c, now, n);
-  });
+  return PurgeInChunks(kPurgeChunk, std::numeric_limits<int>::max(),
+                       [now](Connection& c, int n) { return internal::PurgeKeys(c, now, n); });
 }
 
 base::Result<int> SqliteStore::PurgeFinishedJobs(TimePoint finished_before, int limit) {

@@ -86,8 +86,8 @@ class SqliteStore final : public Store {
     uint64_t failed_transactions = 0;
     uint64_t ops = 0;  // appends and blocking writes run in batches
     uint64_t max_batch_ops = 0;
-    uint64_t rejected = 0;  // refused at once (queue full, failed, closing)
-    uint64_t checkpoints = 0;          // background WAL checkpoints run
+    uint64_t rejected = 0;            // refused at once (queue full, failed, closing)
+    uint64_t checkpoints = 0;         // background WAL checkpoints run
     uint64_t failed_checkpoints = 0;  // of those, failed (the WAL keeps the data)
   };
 

@@ -89,9 +89,9 @@ TEST(ChildRegistry, KillLeftoversNeverSignalsAProcessThatIsNotTheRecordedOne) {
   const std::string boot_id = BootId();
   // Its pid recorded an hour before it started and an hour after; a pid that does not exist;
   // its pid from another boot; a file that is not a table.
-  WriteTable(dir.File("times"), boot_id,
-             {{child.pid(), now - 3600 * 1000}, {child.pid(), now + 3600 * 1000},
-              {999999999, now}});
+  WriteTable(
+      dir.File("times"), boot_id,
+      {{child.pid(), now - 3600 * 1000}, {child.pid(), now + 3600 * 1000}, {999999999, now}});
   WriteTable(dir.File("boot"), "00000000-0000-0000-0000-000000000000", {{child.pid(), now}});
   std::ofstream(dir.File("garbage")) << "not a table at all, but long enough to hold a slot or two";
   for (const char* name : {"times", "boot", "garbage"}) {

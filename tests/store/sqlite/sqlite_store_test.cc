@@ -413,8 +413,7 @@ TEST_F(StoreTest, AClaimedAppendIsStoredRunningAndCountsAgainstConcurrency) {
 
   NewJob keyed = MakeJob("fn", "chat-a");
   keyed.claimed_by = "node-a";
-  EXPECT_EQ(AppendAndWait(*store_, std::move(keyed)).status().code(),
-            base::Code::kInvalidArgument);
+  EXPECT_EQ(AppendAndWait(*store_, std::move(keyed)).status().code(), base::Code::kInvalidArgument);
 }
 
 TEST_F(StoreTest, CompleteAndClaimHandsTheSlotToTheNextJob) {

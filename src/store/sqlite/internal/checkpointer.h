@@ -27,7 +27,7 @@ namespace longhaul::store::sqlite::internal {
 class Checkpointer {
  public:
   struct Stats {
-    uint64_t checkpoints = 0;  // PASSIVE checkpoints run
+    uint64_t checkpoints = 0;         // PASSIVE checkpoints run
     uint64_t failed_checkpoints = 0;  // of those, failed (or the connection would not open)
   };
 

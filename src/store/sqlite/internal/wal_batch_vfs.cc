@@ -16,10 +16,10 @@ constexpr int kFrameHeader = 24;  // WAL frame header: page number, commit size,
 
 // What a WAL file's handle keeps between writes.
 struct WalBuffer {
-  std::string bytes;           // frames not yet written, starting at `offset`
+  std::string bytes;  // frames not yet written, starting at `offset`
   sqlite3_int64 offset = 0;
-  sqlite3_int64 next = -1;     // where the last write to the file ended; -1 before any
-  sqlite3_int64 commit = -1;   // where a commit frame's page starts when its header came last
+  sqlite3_int64 next = -1;    // where the last write to the file ended; -1 before any
+  sqlite3_int64 commit = -1;  // where a commit frame's page starts when its header came last
 };
 
 WalBuffer* Buffer(sqlite3_file* f) { return static_cast<WalBuffer*>(AsWrapper(f)->state); }

@@ -26,9 +26,7 @@ int FileSize(sqlite3_file* f, sqlite3_int64* size) {
   return Wrapped(f)->pMethods->xFileSize(Wrapped(f), size);
 }
 int Lock(sqlite3_file* f, int level) { return Wrapped(f)->pMethods->xLock(Wrapped(f), level); }
-int Unlock(sqlite3_file* f, int level) {
-  return Wrapped(f)->pMethods->xUnlock(Wrapped(f), level);
-}
+int Unlock(sqlite3_file* f, int level) { return Wrapped(f)->pMethods->xUnlock(Wrapped(f), level); }
 int CheckReservedLock(sqlite3_file* f, int* out) {
   return Wrapped(f)->pMethods->xCheckReservedLock(Wrapped(f), out);
 }
@@ -46,9 +44,7 @@ int ShmLock(sqlite3_file* f, int offset, int n, int flags) {
   return Wrapped(f)->pMethods->xShmLock(Wrapped(f), offset, n, flags);
 }
 void ShmBarrier(sqlite3_file* f) { Wrapped(f)->pMethods->xShmBarrier(Wrapped(f)); }
-int ShmUnmap(sqlite3_file* f, int del) {
-  return Wrapped(f)->pMethods->xShmUnmap(Wrapped(f), del);
-}
+int ShmUnmap(sqlite3_file* f, int del) { return Wrapped(f)->pMethods->xShmUnmap(Wrapped(f), del); }
 int Fetch(sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
   return Wrapped(f)->pMethods->xFetch(Wrapped(f), off, n, out);
 }
