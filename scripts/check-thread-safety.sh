@@ -8,6 +8,6 @@ command -v clang++ >/dev/null || scripts/install-deps.sh  # clang
 build_dir="${TSA_BUILD_DIR:-build-tsa}"
 start=$(date +%s)
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=None \
-  -DLONGHAUL_THREAD_SAFETY=ON -DLONGHAUL_BUILD_TESTS=OFF >/dev/null
+  -DLONGHAUL_THREAD_SAFETY=ON -DLONGHAUL_WERROR=ON -DLONGHAUL_BUILD_TESTS=OFF >/dev/null
 cmake --build "$build_dir" --target longhaul
 echo "check-thread-safety.sh: no findings ($(($(date +%s) - start)) s)"

@@ -7,7 +7,7 @@ scripts/check-format.sh  # every C++ file as .clang-format says; --fix formats t
 # Node.js, aws-lambda-ric and the AWS SDK for tests/node; without them (e.g. no registry
 # access) those tests are reported as skipped and the rest still runs.
 scripts/install-node-deps.sh || echo "test.sh: Node test dependencies not installed; tests/node is skipped" >&2
-BUILD_DIR="${BUILD_DIR:-build}" scripts/build.sh
+BUILD_DIR="${BUILD_DIR:-build}" scripts/build.sh -DLONGHAUL_WERROR=ON  # no warning goes unseen
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 600 -j2
 
