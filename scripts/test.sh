@@ -11,9 +11,12 @@ BUILD_DIR="${BUILD_DIR:-build}" scripts/build.sh -DLONGHAUL_WERROR=ON  # no warn
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 600 -j2
 
+# The same tests built with ASan and UBSan (build-asan/).
+cd - >/dev/null  # back to the repository root
+scripts/test-sanitized.sh
+
 # Thread-safety analysis: the server built with clang, -Wthread-safety as an error (build-tsa/):
 # every member marked LH_GUARDED_BY is touched only with its mutex held (src/base/mutex.h).
-cd - >/dev/null  # back to the repository root
 scripts/check-thread-safety.sh
 
 # Benchmark harness smoke: every part of bench/run.sh for about a second with tiny counts, on

@@ -208,8 +208,9 @@ asio::awaitable<http::Response> AdminHandler::ListRoutes() {
     o["function"] = route.function;
     if (!route.provider.empty()) o["provider"] = route.provider;
     o["pending_update_count"] = stats->pending;
-    if (stats->last_delivery)
+    if (stats->last_delivery) {
       o["last_delivery_date"] = base::ToUnixMs(*stats->last_delivery) / 1000;
+    }
     if (stats->last_error_at) {
       o["last_error_date"] = base::ToUnixMs(*stats->last_error_at) / 1000;
       o["last_error_message"] = stats->last_error;

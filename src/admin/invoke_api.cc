@@ -179,8 +179,9 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   if (auto denied = CheckSignature(cfg, req, deps.clock.Now())) co_return std::move(*denied);
   std::string qualifier_param = ingest::FindQueryParam(query, "Qualifier").value_or("");
   auto ref = ParseFunctionRef(function_name, qualifier_param);
-  if (!ref.ok())
+  if (!ref.ok()) {
     co_return LambdaError(400, "InvalidParameterValueException", ref.status().message());
+  }
   const config::Function* fn = cfg.FindFunction(ref->name);
   if (fn == nullptr) {
     co_return LambdaError(
@@ -188,11 +189,13 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
         "Function not found: " + FunctionArn("us-east-1", ref->name, ref->qualifier));
   }
   auto type = ParseInvocationType(req["X-Amz-Invocation-Type"]);
-  if (!type.ok())
+  if (!type.ok()) {
     co_return LambdaError(400, "InvalidParameterValueException", type.status().message());
+  }
   auto tail = ParseLogTypeTail(req["X-Amz-Log-Type"]);
-  if (!tail.ok())
+  if (!tail.ok()) {
     co_return LambdaError(400, "InvalidParameterValueException", tail.status().message());
+  }
   size_t limit = *type == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
   if (req.body().size() > limit) {
     co_return LambdaError(
