@@ -372,36 +372,17 @@ struct WebhookFlags {
 };
 
 const std::vector<std::string>& WebhookFlagNames() {
-  static const std::vector<std::string> kNames = {"hooks",
-                                                  "template",
-                                                  "hotreload",
-                                                  "verbose",
-                                                  "debug",
-                                                  "nopanic",
-                                                  "ip",
-                                                  "port",
-                                                  "urlprefix",
-                                                  "http-methods",
-                                                  "header",
-                                                  "data-dir",
-                                                  "admin",
-                                                  "admin-token",
-                                                  "pidfile",
-                                                  "logfile",
-                                                  "version",
-                                                  "x-request-id",
-                                                  "x-request-id-limit",
-                                                  "max-multipart-mem",
-                                                  "secure",
-                                                  "cert",
-                                                  "key",
-                                                  "tls-min-version",
-                                                  "cipher-suites",
-                                                  "list-cipher-suites",
-                                                  "socket",
-                                                  "setuid",
-                                                  "setgid",
-                                                  "help"};
+  static const std::vector<std::string> kNames = {
+      // adnanh/webhook's flags that this mode serves
+      "hooks", "template", "hotreload", "verbose", "debug", "nopanic", "ip", "port", "urlprefix",
+      "http-methods", "header", "pidfile", "logfile", "version", "help",
+      // longhaul's own
+      "data-dir", "admin", "admin-token",
+      // accepted for compatibility, with no effect
+      "x-request-id", "x-request-id-limit", "max-multipart-mem",
+      // refused with a reason
+      "secure", "cert", "key", "tls-min-version", "cipher-suites", "list-cipher-suites", "socket",
+      "setuid", "setgid"};
   return kNames;
 }
 
