@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what bench/run.sh needs on Debian 12, from Debian's packages only: the peers it
-# measures longhaul against (nginx, adnanh's webhook), the load tool (wrk) and the profilers
-# (valgrind's callgrind, perf). Safe to run again; installs only what is missing.
+# measures longhaul against (nginx, adnanh's webhook), the load tool (wrk), the profilers
+# (valgrind's callgrind, perf) and Google Benchmark for the micro-benchmarks. Safe to run again;
+# installs only what is missing.
 set -euo pipefail
 
 packages=(
@@ -11,6 +12,7 @@ packages=(
   valgrind       # callgrind: instructions per request
   linux-perf     # perf record -g on a missed target
   procps         # ps, uptime
+  libbenchmark-dev   # Google Benchmark: the micro-benchmarks (bench/<module>/*_bench.cc)
 )
 
 missing=()

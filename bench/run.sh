@@ -8,7 +8,9 @@
 # command invocations/s against webhook's spawn rate; a warm synchronous Lambda invoke (back to
 # back, and spaced at 200/s), and the same invokes through invoke_floor (a relay that does
 # nothing else: the floor, and what longhaul adds to it); RSS idle and with a large queue; and
-# instructions per accepted request under callgrind. Prints a table and writes bench/RESULTS.md
+# instructions per accepted request under callgrind; then the micro-benchmarks (Google
+# Benchmark: group commit by group size, the scheduler's pick-next over 10k keys, the ingest
+# handler without sockets, a Lambda Runtime API round trip). Prints a table and writes bench/RESULTS.md
 # (the command, machine, load, date, commit; each figure, its target and whether it is met).
 #
 # --smoke: every part for about a second with tiny counts, no thresholds; results go to
@@ -32,6 +34,7 @@
 #   BENCH_QUEUED=1000000 / 2000  invocations queued for the "RSS with a queue" figure
 #   BENCH_LAMBDA_REQUESTS=3000 / 50   sequential warm sync invokes (a third as many spaced)
 #   BENCH_CALLGRIND_REQUESTS=2000 / 100  sequential POSTs under callgrind
+#   BENCH_MICRO_MIN_TIME=0.5 / 0.01  seconds per micro-benchmark case (--benchmark_min_time)
 #   BENCH_PROFILE=1 / 0          perf record + perf stat on longhaul during a second ingest run
 #   BENCH_BUILD_DIR=build-release, BENCH_BUILD_TYPE=Release
 #   BENCH_SKIP_INSTALL=1         do not run bench/install-bench-deps.sh
@@ -55,11 +58,12 @@ if [ "$SMOKE" = 1 ]; then
   : "${BENCH_DURATION:=1}" "${BENCH_CONNECTIONS:=16}" "${BENCH_RATE:=1000}" "${BENCH_E2E_JOBS:=40}"
   : "${BENCH_QUEUED:=2000}" "${BENCH_LAMBDA_REQUESTS:=50}" "${BENCH_CALLGRIND_REQUESTS:=100}"
   : "${BENCH_PROFILE:=0}" "${BENCH_E2E_ROUNDS:=1}" "${BENCH_INGEST_ROUNDS:=2}"
+  : "${BENCH_MICRO_MIN_TIME:=0.01}"
 else
   : "${BENCH_DURATION:=10}" "${BENCH_CONNECTIONS:=64}" "${BENCH_RATE:=10000}"
   : "${BENCH_E2E_JOBS:=3000}" "${BENCH_QUEUED:=1000000}" "${BENCH_LAMBDA_REQUESTS:=3000}"
   : "${BENCH_CALLGRIND_REQUESTS:=2000}" "${BENCH_PROFILE:=1}" "${BENCH_E2E_ROUNDS:=3}"
-  : "${BENCH_INGEST_ROUNDS:=3}"
+  : "${BENCH_INGEST_ROUNDS:=3}" "${BENCH_MICRO_MIN_TIME:=0.5}"
 fi
 : "${BENCH_WRK_THREADS:=2}" "${BENCH_E2E_CONCURRENCY:=8}" "${BENCH_RATE_CONNECTIONS:=256}"
 : "${BENCH_BUILD_DIR:=build-release}" "${BENCH_BUILD_TYPE:=Release}"
@@ -77,11 +81,13 @@ fi
 for tool in wrk nginx webhook valgrind curl; do
   command -v "$tool" >/dev/null || die "$tool is not installed (bench/install-bench-deps.sh)"
 done
+# Google Benchmark micro-benchmarks, one part of the hot path each (bench/<module>/*_bench.cc).
+MICRO_BENCHES=(group_commit_bench claim_bench ingest_handler_bench runtime_api_bench)
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   log "building $BENCH_BUILD_TYPE in $BUILD"
   cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$BENCH_BUILD_TYPE" \
     -DLONGHAUL_BUILD_BENCHMARKS=ON >/dev/null
-  targets=(longhaul fixed_rate fsync_latency store_floor invoke_floor)
+  targets=(longhaul fixed_rate fsync_latency store_floor invoke_floor "${MICRO_BENCHES[@]}")
   if ninja -C "$BUILD" -t targets all 2>/dev/null | grep -q '^example_bootstrap:'; then
     targets+=(example_bootstrap)
   fi
@@ -775,6 +781,17 @@ cg_top 1 25 >"$WORK/cg-self.txt"
 { cg_top 2 80 | grep -E 'longhaul::|sqlite3|beast::http|fsync|fdatasync' | head -30 || true; } \
   >"$WORK/cg-incl.txt"
 
+# ---------------------------------------------------------------------------------------------
+# Micro-benchmarks: each binary once; a case that reports an error fails the run.
+: >"$WORK/micro.txt"
+for micro in "${MICRO_BENCHES[@]}"; do
+  log "micro-benchmark $micro"
+  out=$(TMPDIR="$WORK" "$BUILD/bench/$micro" --benchmark_min_time="$BENCH_MICRO_MIN_TIME" \
+    --benchmark_color=false 2>&1) || die "$micro exited with an error: $out"
+  if grep -q 'ERROR OCCURRED' <<<"$out"; then die "$micro: $(grep 'ERROR OCCURRED' <<<"$out")"; fi
+  grep -E '^(BM_|-{20}|Benchmark )' <<<"$out" | awk '!(/^-/ && seen++)' >>"$WORK/micro.txt"
+done
+
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
@@ -903,6 +920,18 @@ OUT="$OUT_DIR/RESULTS.md"
     echo
     echo "by symbol:"
     cat "$WORK/perf-self.txt"
+    echo '```'
+    echo
+  fi
+  if [ -s "$WORK/micro.txt" ]; then
+    echo "## Micro-benchmarks (Google Benchmark, $BENCH_MICRO_MIN_TIME s per case)"
+    echo
+    echo "Each measures one part of the hot path in-process, without sockets (see the header of"
+    echo "each \`bench/<module>/*_bench.cc\`). items_per_second: appends acknowledged, jobs handed"
+    echo "to a slot, requests acknowledged, invocations through the Runtime API."
+    echo
+    echo '```'
+    cat "$WORK/micro.txt"
     echo '```'
     echo
   fi
