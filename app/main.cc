@@ -180,7 +180,9 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                                    return webhook ? webhook->Handle(*ingest_handler, r, c)
                                                   : (*ingest_handler)(r, c);
                                  }));
-  http::HttpServer admin_server(ioc, log, "admin", LimitsFrom(srv),
+  http::ServerLimits admin_limits = LimitsFrom(srv);
+  admin_limits.body_too_large = admin::AdminHandler::BodyTooLarge;  // Lambda's 413 for Invoke
+  http::HttpServer admin_server(ioc, log, "admin", admin_limits,
                                 Counted(in_flight, [&](http::Request& r, const http::ConnInfo& c) {
                                   return (*admin_handler)(r, c);
                                 }));

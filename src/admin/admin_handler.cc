@@ -5,6 +5,7 @@
 // operator delete(void*, size_t), as the other handlers' coroutines do without a warning.
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -39,6 +40,12 @@ std::vector<std::string_view> Split(std::string_view path) {
     path.remove_prefix(j);
   }
   return out;
+}
+
+// POST /2015-03-31/functions/{name}/invocations, split into `parts`.
+bool IsInvoke(const std::vector<std::string_view>& parts, bh::verb method) {
+  return parts.size() == 4 && parts[0] == "2015-03-31" && parts[1] == "functions" &&
+         parts[3] == "invocations" && method == bh::verb::post;
 }
 
 http::Response JsonResponse(unsigned status, const json::value& v) {
@@ -108,12 +115,23 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
       if (parts.size() == 3 && parts[2] == "cancel" && post) co_return co_await Cancel(id);
     }
   }
-  if (parts.size() == 4 && parts[0] == "2015-03-31" && parts[1] == "functions" &&
-      parts[3] == "invocations" && post) {
+  if (IsInvoke(parts, req.method())) {
     co_return co_await Invoke(ingest::PercentDecode(parts[2]), query, req, conn);
   }
   co_return http::ErrorResponse(base::NotFound(
       "no admin endpoint " + std::string(req.method_string()) + " " + std::string(path)));
+}
+
+std::optional<http::Response> AdminHandler::BodyTooLarge(const http::RequestHeader& head,
+                                                         uint64_t body_limit) {
+  std::string_view target = head.target();
+  if (!IsInvoke(Split(target.substr(0, target.find('?'))), head.method())) return std::nullopt;
+  // The body was not read, so nothing else is checked; an unknown invocation type is named as
+  // RequestResponse, the default.
+  auto type = ParseInvocationType(head["X-Amz-Invocation-Type"]);
+  InvocationType t = type.ok() ? *type : InvocationType::kRequestResponse;
+  size_t lambda_limit = t == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
+  return RequestTooLarge(t, static_cast<size_t>(std::min<uint64_t>(lambda_limit, body_limit)));
 }
 
 base::Duration AdminHandler::SettleTime(const std::string& id) const {

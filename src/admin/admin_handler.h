@@ -13,7 +13,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "ingest/ingest_handler.h"
 
@@ -25,6 +27,13 @@ class AdminHandler {
 
   boost::asio::awaitable<http::Response> operator()(http::Request& req, const http::ConnInfo& conn);
   void SetConfig(std::shared_ptr<const config::Config> config) { config_.store(std::move(config)); }
+
+  // For the admin listener's http::ServerLimits::body_too_large: an Invoke call whose body is
+  // over the listener's `body_limit` (server.body_limit), which the server refuses unread, gets
+  // Lambda's 413 RequestTooLargeException as Invoke answers a body over Lambda's own limits, so
+  // AWS SDKs see a Lambda error. nullopt for any other request (the generic 413).
+  static std::optional<http::Response> BodyTooLarge(const http::RequestHeader& head,
+                                                    uint64_t body_limit);
 
  private:
   // How long a read of `id` waits for its outcome's record (Scheduler::AnsweredUnrecorded).

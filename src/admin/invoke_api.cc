@@ -125,6 +125,13 @@ http::Response LambdaError(unsigned status, std::string_view type, std::string_v
   return res;
 }
 
+http::Response RequestTooLarge(InvocationType type, size_t limit) {
+  return LambdaError(413, "RequestTooLargeException",
+                     "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
+                         std::string(type == InvocationType::kEvent ? "Event" : "RequestResponse") +
+                         " invocation type");
+}
+
 http::Response StoreError(const base::Status& status) {
   switch (status.code()) {
     case base::Code::kResourceExhausted:
@@ -197,13 +204,7 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     co_return LambdaError(400, "InvalidParameterValueException", tail.status().message());
   }
   size_t limit = *type == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
-  if (req.body().size() > limit) {
-    co_return LambdaError(
-        413, "RequestTooLargeException",
-        "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
-            std::string(*type == InvocationType::kEvent ? "Event" : "RequestResponse") +
-            " invocation type");
-  }
+  if (req.body().size() > limit) co_return RequestTooLarge(*type, limit);
   // Lambda functions get JSON events, as in AWS; command and http functions take any bytes
   // (`longhaul invoke --data` sends text).
   if (fn->kind == config::RuntimeKind::kLambda) {

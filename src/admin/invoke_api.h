@@ -69,6 +69,8 @@ std::string LogTail(const store::Job& job, bool stderr_is_log = false);
 // A Lambda service error: x-amzn-ErrorType: `type`, {"Type": User for 4xx / Service for 5xx,
 // "Message": message}.
 http::Response LambdaError(unsigned status, std::string_view type, std::string_view message);
+// 413 RequestTooLargeException for a `type` invocation whose body is over `limit` bytes.
+http::Response RequestTooLarge(InvocationType type, size_t limit);
 // A store failure as Lambda names it: kResourceExhausted -> 429 TooManyRequestsException
 // (the commit queue is full), kInternal -> 500 ServiceException, anything else -> 503
 // ServiceException with Retry-After: 1.

@@ -1,6 +1,7 @@
 #include "http/error_mapping.h"
 
 #include "base/log.h"
+#include "http/response_bytes.h"
 
 namespace longhaul::http {
 
@@ -8,7 +9,7 @@ Response MakeResponse(unsigned status, std::string body, std::string_view conten
   Response res{static_cast<beast_http::status>(status), 11};
   if (!content_type.empty()) res.set(beast_http::field::content_type, content_type);
   res.body() = std::move(body);
-  res.prepare_payload();
+  PreparePayload(res);
   return res;
 }
 

@@ -1,14 +1,19 @@
 // The limits a server puts on each request, and how they are applied to a request parser. One
 // function configures every parser the server creates, so the fuzzer (fuzz/http_request_fuzz.cc)
 // parses hostile bytes with exactly the configuration the listener uses.
-// Thread-safety: plain values and pure functions.
+// Thread-safety: plain values and pure functions (body_too_large must be one too: it is called
+// from every connection's strand).
 #pragma once
 
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
+#include <functional>
+#include <optional>
 
 #include "base/clock.h"
+#include "base/status.h"
+#include "http/types.h"
 
 namespace longhaul::http {
 
@@ -19,6 +24,10 @@ struct ServerLimits {
   base::Duration body_timeout = std::chrono::seconds(60);    // whole body; 408 after
   base::Duration idle_timeout = std::chrono::seconds(60);    // keep-alive idle; closed after
   int max_connections = 10000;  // further connections are accepted and closed at once
+  // The 413 for a request whose body is over body_limit (the second argument), built from its
+  // header, for a listener whose clients expect their own error format (the admin listener's
+  // Lambda Invoke API). nullopt, or unset: the generic JSON 413.
+  std::function<std::optional<Response>(const RequestHeader&, uint64_t)> body_too_large;
 };
 
 using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;
@@ -26,6 +35,13 @@ using RequestParser = boost::beast::http::request_parser<boost::beast::http::str
 // Applies `limits` to a parser that has not read anything yet: header_limit (clamped to what
 // Beast can express, 4 GiB - 1) and body_limit, which also bounds a chunked body as it arrives.
 void ConfigureParser(RequestParser& parser, const ServerLimits& limits);
+
+// Checks a complete request header for what the server refuses before the handler sees it:
+// kUnimplemented (501) for a Transfer-Encoding with a coding other than chunked (RFC 9112 §6.1;
+// the handler would get a still-encoded body), kInvalidArgument (400) for a Transfer-Encoding
+// that does not end in one chunked (RFC 9112 §6.3) or an HTTP/1.1 request without Host (RFC 9112
+// §3.2). OK otherwise.
+base::Status CheckRequestHeader(const RequestParser& parser);
 
 // True when the parser has read a header whose Content-Length is over the body limit (the
 // server answers 413 before reading the body).

@@ -4,7 +4,19 @@
 
 namespace longhaul::http {
 
-void AppendResponseBytes(const Response& res, std::string& out) {
+bool IsBodylessStatus(unsigned status) { return status < 200 || status == 204 || status == 304; }
+
+void PreparePayload(Response& res) {
+  if (IsBodylessStatus(res.result_int())) {
+    res.body().clear();
+    res.erase(beast_http::field::content_length);
+    res.erase(beast_http::field::transfer_encoding);
+    return;
+  }
+  res.content_length(res.body().size());  // also drops a chunked Transfer-Encoding
+}
+
+void AppendResponseBytes(const Response& res, std::string& out, bool with_body) {
   const std::string& body = res.body();
   out.reserve(out.size() + 128 + body.size());
   out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -20,6 +32,7 @@ void AppendResponseBytes(const Response& res, std::string& out) {
     out += "\r\n";
   }
   out += "\r\n";
+  if (!with_body) return;
   if (!res.chunked()) {
     out += body;
     return;

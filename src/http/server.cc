@@ -13,6 +13,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <exception>
+#include <optional>
 
 #include "http/error_mapping.h"
 #include "http/response_bytes.h"
@@ -30,12 +31,24 @@ std::string BodyOverLimit(const ServerLimits& limits) {
   return "request body is over the limit of " + std::to_string(limits.body_limit) + " bytes";
 }
 
-// Maps a read error to the answer the client gets before we close, or nothing (just close).
-std::optional<Response> AnswerForReadError(const beast::error_code& ec,
-                                           const ServerLimits& limits) {
-  if (ec == beast::http::error::body_limit) {
-    return ErrorResponse(413, base::Code::kPayloadTooLarge, BodyOverLimit(limits));
+// The 413 for a request (whose header is `head`) with a body over the limit: the listener's own
+// answer when it has one for this request, else the generic JSON error.
+Response BodyTooLarge(const RequestHeader& head, const ServerLimits& limits) {
+  if (limits.body_too_large) {
+    if (std::optional<Response> own = limits.body_too_large(head, limits.body_limit)) {
+      return std::move(*own);
+    }
   }
+  return ErrorResponse(413, base::Code::kPayloadTooLarge, BodyOverLimit(limits));
+}
+
+// Maps a read error to the answer the client gets before we close, or nothing (just close).
+// `head` is what the parser has read of the request: all of its header for body_limit, which
+// Beast reports for a Content-Length over the limit once the header ends, or for a chunked body
+// that grows over it.
+std::optional<Response> AnswerForReadError(const beast::error_code& ec, const RequestHeader& head,
+                                           const ServerLimits& limits) {
+  if (ec == beast::http::error::body_limit) return BodyTooLarge(head, limits);
   if (ec == beast::http::error::header_limit) {
     return ErrorResponse(
         431, base::Code::kInvalidArgument,
@@ -53,6 +66,33 @@ std::optional<Response> AnswerForReadError(const beast::error_code& ec,
                          "malformed HTTP request: " + ec.message());
   }
   return std::nullopt;
+}
+
+// The answer for a request whose header (all read, the body not yet) the server refuses, or
+// nullopt to go on.
+std::optional<Response> RefusalBeforeBody(const RequestParser& parser, const ServerLimits& limits) {
+  if (base::Status refused = CheckRequestHeader(parser); !refused.ok()) {
+    return ErrorResponse(refused);
+  }
+  if (AnnouncesBodyOverLimit(parser, limits)) return BodyTooLarge(parser.get(), limits);
+  return std::nullopt;
+}
+
+// Makes a handler's answer ready to send: the request's version, keep-alive, and framing.
+void FinishResponse(Response& res, unsigned version, bool keep_alive) {
+  if (res.result_int() < 200) {
+    // An interim status as the final answer would leave the client waiting for the real one.
+    res = ErrorResponse(
+        500, base::Code::kInternal,
+        "the handler answered with interim status " + std::to_string(res.result_int()));
+  }
+  res.version(version);
+  res.keep_alive(keep_alive);
+  // Framing the handler set (Content-Length or chunked) is kept, except on a 204 or 304, which
+  // can have neither.
+  if (IsBodylessStatus(res.result_int()) || (!res.has_content_length() && !res.chunked())) {
+    PreparePayload(res);
+  }
 }
 
 using SteadyTime = std::chrono::steady_clock::time_point;
@@ -150,16 +190,23 @@ asio::awaitable<beast::error_code> ReadInto(Connection& c, beast::flat_buffer& b
   }
 }
 
-asio::awaitable<void> WriteAndClose(Connection& c, Response res, base::Duration timeout) {
+// `head_request`: the answer is to a HEAD request (fields only, see AppendResponseBytes).
+asio::awaitable<void> WriteAndClose(Connection& c, Response res, base::Duration timeout,
+                                    bool head_request = false) {
   res.keep_alive(false);
-  res.prepare_payload();
+  PreparePayload(res);
   std::string bytes;
-  AppendResponseBytes(res, bytes);
+  AppendResponseBytes(res, bytes, /*with_body=*/!head_request);
   (void)co_await WriteAll(c, bytes, timeout);
   beast::error_code ignored;
   c.socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
+// g++ 12 warns -Wmismatched-new-delete at the end of this coroutine once it is inlined into
+// AcceptLoop: a false positive. Asio's awaitable frames come from its own operator new and go
+// back through its matching operator delete(void*, size_t) (see admin/admin_handler.cc).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits limits,
                               Handler handler, std::shared_ptr<HttpServer::State> state,
                               base::Logger& log) {
@@ -189,16 +236,15 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       beast::error_code hec =
           co_await ReadInto(c, buffer, parser, /*header_only=*/true, limits.header_timeout);
       if (hec) {
-        if (auto answer = AnswerForReadError(hec, limits)) {
+        if (auto answer = AnswerForReadError(hec, parser.get(), limits)) {
           co_await WriteAndClose(c, std::move(*answer), limits.header_timeout);
         }
         break;
       }
       auto& header = parser.get();
-      if (AnnouncesBodyOverLimit(parser, limits)) {
-        co_await WriteAndClose(
-            c, ErrorResponse(413, base::Code::kPayloadTooLarge, BodyOverLimit(limits)),
-            limits.header_timeout);
+      const bool head_request = header.method() == beast::http::verb::head;
+      if (auto refusal = RefusalBeforeBody(parser, limits)) {
+        co_await WriteAndClose(c, std::move(*refusal), limits.header_timeout, head_request);
         break;
       }
       if (!parser.is_done() && beast::iequals(header[beast::http::field::expect], "100-continue")) {
@@ -209,8 +255,8 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
         beast::error_code bec =
             co_await ReadInto(c, buffer, parser, /*header_only=*/false, limits.body_timeout);
         if (bec) {
-          if (auto answer = AnswerForReadError(bec, limits)) {
-            co_await WriteAndClose(c, std::move(*answer), limits.header_timeout);
+          if (auto answer = AnswerForReadError(bec, header, limits)) {
+            co_await WriteAndClose(c, std::move(*answer), limits.header_timeout, head_request);
           }
           break;
         }
@@ -219,11 +265,9 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       bool keep_alive = req.keep_alive() && !state->stopping.load();
       c.NoDeadline();
       Response res = co_await handler(req, info);
-      res.version(req.version());
-      res.keep_alive(keep_alive);
-      if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
+      FinishResponse(res, req.version(), keep_alive);
       out.clear();
-      AppendResponseBytes(res, out);
+      AppendResponseBytes(res, out, /*with_body=*/!head_request);
       beast::error_code wec = co_await WriteAll(c, out, limits.body_timeout);
       if (wec || !keep_alive) {
         beast::error_code ignored;
@@ -239,6 +283,7 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
   c.timer.cancel();
   state->connections.fetch_sub(1);
 }
+#pragma GCC diagnostic pop
 
 asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, ServerLimits limits,
                                  Handler handler, std::shared_ptr<HttpServer::State> state,

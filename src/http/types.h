@@ -13,6 +13,8 @@ namespace longhaul::http {
 namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
+// A request's start line and header fields (a Request is one, with a body).
+using RequestHeader = beast_http::request_header<>;
 
 struct ConnInfo {
   std::string remote_addr;  // "127.0.0.1"
@@ -24,6 +26,7 @@ struct ConnInfo {
 using Handler = std::function<boost::asio::awaitable<Response>(Request&, const ConnInfo&)>;
 
 // A response with a JSON (or text) body and Content-Type set; keep-alive is set by the server.
+// For a 1xx, 204 or 304 the body is dropped (see PreparePayload in response_bytes.h).
 Response MakeResponse(unsigned status, std::string body,
                       std::string_view content_type = "application/json");
 

@@ -1,6 +1,7 @@
 #include "ingest/responses.h"
 
 #include "base/log.h"
+#include "http/response_bytes.h"
 
 namespace longhaul::ingest {
 namespace bh = boost::beast::http;
@@ -51,7 +52,7 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
     res.version(11);
     for (const auto& [k, v] : job.result->headers) res.insert(k, v);
     res.body() = job.result->body;
-    res.prepare_payload();
+    http::PreparePayload(res);  // not Beast's: it throws on a 204 or 304 with a body
   } else if (store::IsTerminal(job.state)) {
     res = http::MakeResponse(
         502, JobJson(job.id, status_url, store::ToString(job.state), job.last_error));

@@ -77,8 +77,9 @@ bool HasHeader(const store::Headers& headers, std::string_view name) {
 base::Result<store::Response> MapStructured(const json::object& obj) {
   store::Response response;
   std::optional<int64_t> status = runtime::StatusCodeOf(obj.at("statusCode"));
-  if (!status || *status < 100 || *status > 599) {
-    return base::InvalidArgument("statusCode must be an integer from 100 to 599");
+  // A 1xx is never a final status: sent as one, it leaves the client waiting for the real answer.
+  if (!status || *status < 200 || *status > 599) {
+    return base::InvalidArgument("statusCode must be an integer from 200 to 599");
   }
   response.status = static_cast<int>(*status);
   if (const json::value* h = obj.if_contains("headers"); h != nullptr && !h->is_null()) {

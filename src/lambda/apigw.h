@@ -35,7 +35,8 @@ struct HttpApiContext {
 std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContext& context);
 
 // Maps a function's result (the payload it posted) to the HTTP response, as API Gateway does:
-// - a JSON object with "statusCode" is a structured result: statusCode (an integer 100..599),
+// - a JSON object with "statusCode" is a structured result: statusCode (an integer 200..599;
+//   a 1xx is never a final status),
 //   headers (values: strings, numbers or booleans), cookies (strings, one Set-Cookie header
 //   each), body (a string; other JSON is serialized), isBase64Encoded (the body is decoded);
 //   Content-Type defaults to application/json.

@@ -225,9 +225,10 @@ base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_vie
   if (!status) {
     return Decoded();
   }
-  if (*status < 100 || *status > 599) {
+  // A 1xx is never a final status: sent as one, it leaves the client waiting for the real answer.
+  if (*status < 200 || *status > 599) {
     return base::InvalidArgument("response statusCode " + std::to_string(*status) +
-                                 " is outside 100..599");
+                                 " is outside 200..599");
   }
   store::Response response;
   response.status = static_cast<int>(*status);

@@ -28,8 +28,8 @@ std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view f
 // decoded from base64).
 // Returns nullopt when `text` is not such an object (not JSON, not an object, or no numeric
 // "statusCode"): the caller uses `text` itself as the body. Returns kInvalidArgument when it is
-// one but malformed (statusCode outside 100..599, a non-string header, a non-string body,
-// invalid base64).
+// one but malformed (statusCode outside 200..599, as a 1xx is never a final status; a non-string
+// header, a non-string body, invalid base64).
 base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_view text);
 
 // Header checks for what user code answers: a name must be an RFC 9110 token; a value must

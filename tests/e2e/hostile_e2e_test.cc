@@ -330,6 +330,24 @@ TEST_F(HostileE2E, BadChunkedEncodingIs400) {
   ExpectUnharmed();
 }
 
+TEST_F(HostileE2E, TransferCodingOtherThanChunkedIs501) {
+  // De-chunked, the body would still be gzip: stored as it is, the function would get garbage.
+  std::string answer = RawResponse(
+      "POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+      "a\r\n{\"id\":\"g\"}\r\n0\r\n\r\n");
+  EXPECT_EQ(StatusOf(answer), 501) << answer;
+  EXPECT_THAT(answer, HasSubstr("Transfer-Encoding gzip is not supported; only chunked"));
+  ExpectUnharmed();
+}
+
+TEST_F(HostileE2E, Http11WithoutHostIs400) {
+  std::string answer =
+      RawResponse("POST /hook HTTP/1.1\r\nContent-Length: 10\r\n\r\n{\"id\":\"h\"}");
+  EXPECT_EQ(StatusOf(answer), 400) << answer;
+  EXPECT_THAT(answer, HasSubstr("missing Host header"));
+  ExpectUnharmed();
+}
+
 TEST_F(HostileE2E, InvalidUtf8InAJsonBodyWithAPointerKeyIs400) {
   // The route takes its idempotency key from /id; a body that is not valid UTF-8 is not JSON.
   for (const std::string& body : {std::string("{\"id\": \"\xff\xfe\"}"),

@@ -78,5 +78,57 @@ TEST(AppendResponseBytes, EmptyChunkedBodyIsTheLastChunkOnly) {
   EXPECT_EQ(out.substr(out.size() - 9), "\r\n\r\n0\r\n\r\n");
 }
 
+TEST(AppendResponseBytes, WithoutBodySendsTheFieldsOnly) {
+  Response res = MakeResponse(404, "{}");
+  std::string out;
+  AppendResponseBytes(res, out, /*with_body=*/false);
+  EXPECT_EQ(out,
+            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+            "\r\n");
+}
+
+// Beast's prepare_payload throws "invalid response body" for these; PreparePayload drops the
+// body and sends no framing fields (RFC 9110 §6.4.1, §8.6).
+TEST(PreparePayload, BodylessStatusesLoseBodyAndFraming) {
+  for (auto status : {bh::status::continue_, bh::status::no_content, bh::status::not_modified}) {
+    for (bool chunked : {false, true}) {
+      Response res{status, 11};
+      res.body() = "hello";
+      if (chunked) {
+        res.chunked(true);
+      } else {
+        res.content_length(5);
+      }
+      PreparePayload(res);
+      EXPECT_EQ(res.body(), "") << res.result_int();
+      EXPECT_EQ(res.count(bh::field::content_length), 0u) << res.result_int();
+      EXPECT_EQ(res.count(bh::field::transfer_encoding), 0u) << res.result_int();
+    }
+  }
+  Response empty{bh::status::no_content, 11};
+  PreparePayload(empty);
+  EXPECT_EQ(empty.count(bh::field::content_length), 0u);  // not "Content-Length: 0"
+}
+
+TEST(PreparePayload, OtherStatusesGetTheBodysLength) {
+  for (auto status : {bh::status::ok, bh::status::accepted, bh::status::not_found}) {
+    Response res{status, 11};
+    res.chunked(true);
+    res.body() = "hello";
+    PreparePayload(res);
+    EXPECT_EQ(res[bh::field::content_length], "5");
+    EXPECT_FALSE(res.chunked());
+  }
+  Response empty{bh::status::ok, 11};
+  PreparePayload(empty);
+  EXPECT_EQ(empty[bh::field::content_length], "0");
+}
+
+TEST(MakeResponse, BodylessStatusDropsTheBody) {
+  Response res = MakeResponse(204, "hello");
+  EXPECT_EQ(res.body(), "");
+  EXPECT_EQ(res.count(bh::field::content_length), 0u);
+}
+
 }  // namespace
 }  // namespace longhaul::http

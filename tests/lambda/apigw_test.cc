@@ -191,6 +191,8 @@ TEST(MapHttpApiResult, InferredResult) {
 TEST(MapHttpApiResult, MalformedStructuredResultIsInvalidArgument) {
   for (const char* payload : {
            R"({"statusCode": 99})",
+           R"({"statusCode": 100})",
+           R"({"statusCode": 199})",
            R"({"statusCode": 600})",
            R"({"statusCode": "200"})",
            R"({"statusCode": 200.5})",

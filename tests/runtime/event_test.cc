@@ -109,6 +109,8 @@ TEST(DecodeProxyResponse, MapsProxyObjects) {
 TEST(DecodeProxyResponse, RejectsMalformedProxyObjects) {
   for (std::string text : {
            "{\"statusCode\":42}",
+           "{\"statusCode\":100}",
+           "{\"statusCode\":199}",
            "{\"statusCode\":1e9}",
            "{\"statusCode\":-200}",
            "{\"statusCode\":200,\"headers\":[]}",

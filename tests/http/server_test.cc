@@ -1,0 +1,265 @@
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "http/error_mapping.h"
+
+namespace longhaul::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bh = boost::beast::http;
+using ::testing::HasSubstr;
+
+// What the test handler answers, by request target. The bodyless statuses are built by hand, as
+// a handler that never calls prepare_payload would.
+asio::awaitable<Response> Answer(Request& req) {
+  std::string_view target = req.target();
+  if (target == "/204-body" || target == "/304-body") {
+    Response res{target == "/204-body" ? bh::status::no_content : bh::status::not_modified, 11};
+    res.body() = "hello";
+    co_return res;
+  }
+  if (target == "/204-length") {
+    Response res{bh::status::no_content, 11};
+    res.content_length(0);  // what prepare_payload sets for an empty body
+    co_return res;
+  }
+  if (target == "/100") {
+    Response res{bh::status::continue_, 11};
+    co_return res;
+  }
+  if (target == "/json") co_return MakeResponse(202, R"({"id":"x"})");
+  co_return ErrorResponse(404, base::Code::kNotFound, "no route");
+}
+
+// An HttpServer on 127.0.0.1:0 with the handler above, run by one thread.
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(ServerLimits limits = {}) {
+    server_.emplace(ioc_, log_, "test", std::move(limits),
+                    [this](Request& req, const ConnInfo&) -> asio::awaitable<Response> {
+                      ++handled_;
+                      co_return co_await Answer(req);
+                    });
+    auto port = server_->Listen("127.0.0.1", 0);
+    ASSERT_TRUE(port.ok()) << port.status().ToString();
+    port_ = *port;
+    server_->Start();
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+
+  ~ServerTest() override {
+    if (server_) server_->StopAccepting();
+    ioc_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Sends `request` on a new connection and returns all the server sends until it closes. A
+  // receive timeout only keeps a broken server from hanging the test.
+  std::string Exchange(std::string_view request) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    EXPECT_GE(fd, 0);
+    timeval tv{30, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port_);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+      char buf[4096];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
+        out.append(buf, static_cast<size_t>(n));
+      }
+    }
+    ::close(fd);
+    return out;
+  }
+
+  asio::io_context ioc_;
+  base::Logger log_{base::LogFormat::kText, base::LogLevel::kError};
+  std::optional<HttpServer> server_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::atomic<int> handled_{0};
+};
+
+// Reads the responses in `bytes` one after another, as a client that sent `methods` would, and
+// fails the test unless they use up every byte exactly.
+std::vector<Response> ParseAll(std::string_view bytes, const std::vector<bh::verb>& methods) {
+  std::vector<Response> out;
+  for (bh::verb method : methods) {
+    bh::response_parser<bh::string_body> parser;
+    parser.skip(method == bh::verb::head);  // a HEAD answer has no body, whatever it announces
+    parser.eager(true);
+    boost::beast::error_code ec;
+    size_t used = parser.put(asio::buffer(bytes.data(), bytes.size()), ec);
+    EXPECT_FALSE(ec) << ec.message() << " in: " << bytes;
+    EXPECT_TRUE(parser.is_done()) << bytes;
+    if (ec || !parser.is_done()) return out;
+    bytes.remove_prefix(used);
+    out.push_back(parser.release());
+  }
+  EXPECT_EQ(bytes, "") << "bytes after the last response";
+  return out;
+}
+
+TEST_F(ServerTest, BodylessStatusesGoOutWithoutBodyOrContentLength) {
+  StartServer();
+  std::string bytes = Exchange(
+      "GET /204-body HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /304-body HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /204-length HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::get, bh::verb::get, bh::verb::get, bh::verb::get});
+  ASSERT_EQ(responses.size(), 4u) << bytes;
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(responses[i].result_int(), i == 1 ? 304u : 204u);
+    EXPECT_EQ(responses[i].count(bh::field::content_length), 0u) << bytes;
+    EXPECT_EQ(responses[i].count(bh::field::transfer_encoding), 0u) << bytes;
+    EXPECT_EQ(responses[i].body(), "");
+  }
+  EXPECT_EQ(responses[3].result_int(), 202u);  // the connection stayed in step
+  EXPECT_EQ(responses[3].body(), R"({"id":"x"})");
+}
+
+TEST_F(ServerTest, InterimStatusFromAHandlerBecomes500) {
+  StartServer();
+  std::string bytes = Exchange("GET /100 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 500u);
+  EXPECT_THAT(responses[0].body(), HasSubstr("interim status 100"));
+}
+
+TEST_F(ServerTest, HeadGetsTheFieldsOfGetWithoutTheBody) {
+  StartServer();
+  std::string bytes = Exchange(
+      "HEAD /json HTTP/1.1\r\nHost: x\r\n\r\n"
+      "HEAD /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+      "GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::head, bh::verb::head, bh::verb::get});
+  ASSERT_EQ(responses.size(), 3u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 202u);
+  EXPECT_EQ(responses[0][bh::field::content_length], "10");
+  EXPECT_EQ(responses[1].result_int(), 404u);
+  EXPECT_EQ(responses[1][bh::field::content_length],
+            std::to_string(ErrorResponse(404, base::Code::kNotFound, "no route").body().size()));
+  EXPECT_EQ(responses[2].result_int(), 202u);
+  EXPECT_EQ(responses[2].body(), R"({"id":"x"})");
+}
+
+TEST_F(ServerTest, TransferCodingOtherThanChunkedIsRefusedBeforeTheHandler) {
+  StartServer();
+  struct Case {
+    std::string fields;
+    unsigned status;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"Transfer-Encoding: gzip, chunked\r\n", 501,
+            "Transfer-Encoding gzip is not supported; only chunked"},
+           {"Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n", 501,
+            "Transfer-Encoding gzip is not supported"},
+           {"Transfer-Encoding: gzip\r\n", 501, "Transfer-Encoding gzip is not supported"},
+           {"Transfer-Encoding: chunked, chunked\r\n", 400, "must be chunked, once"},
+       }) {
+    std::string bytes = Exchange("POST /json HTTP/1.1\r\nHost: x\r\n" + c.fields + "\r\n0\r\n\r\n");
+    auto responses = ParseAll(bytes, {bh::verb::post});
+    ASSERT_EQ(responses.size(), 1u) << c.fields << bytes;
+    EXPECT_EQ(responses[0].result_int(), c.status) << c.fields;
+    EXPECT_THAT(responses[0].body(), HasSubstr(c.message)) << c.fields;
+  }
+  // Still accepted: chunked alone, in any case.
+  std::string bytes = Exchange(
+      "POST /json HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\nConnection: close\r\n\r\n"
+      "2\r\nab\r\n0\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::post});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 202u);
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(ServerTest, Http11WithoutHostIs400) {
+  StartServer();
+  std::string bytes = Exchange("GET /json HTTP/1.1\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 400u);
+  EXPECT_THAT(responses[0].body(), HasSubstr("missing Host header"));
+  EXPECT_EQ(handled_.load(), 0);
+
+  // A HEAD gets the same answer without its body.
+  bytes = Exchange("HEAD /json HTTP/1.1\r\n\r\n");
+  responses = ParseAll(bytes, {bh::verb::head});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 400u);
+  EXPECT_EQ(bytes.find("missing Host"), std::string::npos) << bytes;
+
+  // HTTP/1.0 has no Host requirement.
+  bytes = Exchange("GET /json HTTP/1.0\r\n\r\n");
+  responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 202u);
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(ServerTest, BodyOverTheLimitGetsTheListenersOwnAnswer) {
+  ServerLimits limits;
+  limits.body_limit = 16;
+  limits.body_too_large = [](const RequestHeader& head,
+                             uint64_t body_limit) -> std::optional<Response> {
+    if (head.target() != "/own") return std::nullopt;
+    Response res = MakeResponse(413, "own: " + std::to_string(body_limit), "text/plain");
+    res.set("X-Own", "yes");
+    return res;
+  };
+  StartServer(std::move(limits));
+  const std::string chunked_over =
+      "Transfer-Encoding: chunked\r\n\r\n11\r\n" + std::string(17, 'a') + "\r\n0\r\n\r\n";
+  struct Case {
+    std::string request;
+    bool own;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"POST /own HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n", true},
+           {"POST /own HTTP/1.1\r\nHost: x\r\n" + chunked_over, true},
+           {"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n", false},
+           {"POST /other HTTP/1.1\r\nHost: x\r\n" + chunked_over, false},
+       }) {
+    std::string bytes = Exchange(c.request);
+    auto responses = ParseAll(bytes, {bh::verb::post});
+    ASSERT_EQ(responses.size(), 1u) << c.request << bytes;
+    EXPECT_EQ(responses[0].result_int(), 413u);
+    if (c.own) {
+      EXPECT_EQ(responses[0]["X-Own"], "yes");
+      EXPECT_EQ(responses[0].body(), "own: 16");
+    } else {
+      EXPECT_THAT(responses[0].body(), HasSubstr("PAYLOAD_TOO_LARGE"));
+    }
+  }
+  EXPECT_EQ(handled_.load(), 0);
+}
+
+}  // namespace
+}  // namespace longhaul::http
