@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "base/duration.h"
+#include "hooks/dispatch.h"
 #include "hooks/hooks_file.h"
 #include "runtime/process/child_process.h"
 #include "runtime/process/environment.h"
@@ -286,7 +287,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
     outcome.stdout_tail = std::move(run.stdout_head);
     return outcome;
   }
-  outcome.response.status = hook->success_code == 0 ? 200 : hook->success_code;
+  outcome.response.status = KnownStatus(hook->success_code);
   outcome.response.body = std::move(run.stdout_head);
   return outcome;
 }

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "config/listen.h"
+#include "hooks/dispatch.h"
 
 namespace longhaul::hooks {
 
@@ -99,7 +100,10 @@ base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hoo
     route.segments = LiteralSegments(route.path);
     route.function = h.id;
     route.ack = config::AckMode::kAsync;
-    route.ack_status = h.success_code == 0 ? 200 : h.success_code;
+    // Only ingest's acknowledgement that the job is stored, in 200..299 as for every route;
+    // the front handler answers with the hook's own code (any code Go knows).
+    int code = KnownStatus(h.success_code);
+    route.ack_status = code / 100 == 2 ? code : 200;
     route.ack_body = h.response_message;
     // A caller waiting for the output waits through every attempt.
     route.wait = h.timeout * (h.retries + 1) + std::chrono::minutes(1);

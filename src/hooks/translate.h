@@ -5,8 +5,9 @@
 //             hook_runtime.h); stdin none; working_dir; timeout, concurrency = max-concurrency,
 //             retries from the hook; max_event_age 24h
 //   route     ANY /<urlprefix>/<id> (segments literal, even for ids with '{' or '/'), ack async
-//             with ack_status = success code and ack_body = response-message (the front handler
-//             shapes the final answer, see webhook_mode.h)
+//             with ack_status = success code when it is a 2xx Go knows (else 200) and ack_body =
+//             response-message (the front handler shapes the final answer, whatever the success
+//             code, see webhook_mode.h)
 // Thread-safety: pure functions.
 #pragma once
 

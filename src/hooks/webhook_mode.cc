@@ -5,6 +5,7 @@
 #include "hooks/dispatch.h"
 #include "hooks/hooks_file.h"
 #include "http/error_mapping.h"
+#include "http/response_bytes.h"
 
 namespace longhaul::hooks {
 namespace bh = boost::beast::http;
@@ -15,7 +16,7 @@ http::Response ToHttp(const store::Response& r) {
   http::Response res{static_cast<bh::status>(r.status), 11};
   for (const auto& [k, v] : r.headers) res.set(k, v);
   res.body() = r.body;
-  res.prepare_payload();
+  http::PreparePayload(res);
   return res;
 }
 
@@ -157,8 +158,9 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
   req.body() = std::move(sreq.body);
   http::Response acked = co_await ingest(req, conn);
   std::string job_id(acked["X-Longhaul-Job-Id"]);
-  if (acked.result_int() / 100 != 2 || job_id.empty()) {
-    // Not stored (the store cannot write: 503 with Retry-After): the sender must retry.
+  if (job_id.empty()) {
+    // Not stored (the store cannot write: 503 with Retry-After): the sender must retry. A stored
+    // job always gets the hook's answer, whatever its success code.
     for (const auto& [k, v] : options_.response_headers) acked.set(k, v);
     co_return acked;
   }

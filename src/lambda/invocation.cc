@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <vector>
 
 #include "lambda/apigw.h"
 #include "lambda/environment.h"
 #include "runtime/event.h"
+#include "runtime/process/environment.h"
 
 namespace longhaul::lambda {
 namespace json = boost::json;
@@ -72,7 +74,95 @@ std::string IsoTime(base::TimePoint t) {
   return out;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// %XX decoded; a malformed escape is kept as it is (as the admin router decodes FunctionName).
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
+      i += 2;
+      continue;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+// Only what a Lambda ARN is made of: the header value cannot carry anything else.
+bool IsArnText(std::string_view s) {
+  return !s.empty() && s.size() <= 256 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':' || c == '$';
+  });
+}
+
 }  // namespace
+
+std::string InvokedFunctionArn(const config::Function& fn, const store::Request& request) {
+  std::string arn = FunctionArn(fn);
+  if (!IsInvokeRequest(request)) {
+    return arn;
+  }
+  // /2015-03-31/functions/{FunctionName}/invocations, as the admin router splits it.
+  std::vector<std::string_view> parts;
+  std::string_view path = request.path;
+  while (!path.empty()) {
+    size_t j = path.find('/');
+    if (j != 0) {
+      parts.push_back(path.substr(0, j));
+    }
+    path = j == std::string_view::npos ? std::string_view() : path.substr(j + 1);
+  }
+  if (parts.size() != 4 || parts[1] != "functions" || parts[3] != "invocations") {
+    return arn;
+  }
+  std::string name = PercentDecode(parts[2]);
+  std::string qualifier;
+  for (const auto& [key, value] : runtime::process::DecodeQuery(request.query)) {
+    if (key == "Qualifier") {
+      qualifier = value;
+      break;
+    }
+  }
+  // The Invoke API checked the name before storing the job; anything unexpected read back
+  // gets the unqualified ARN.
+  if (!IsArnText(name) || (!qualifier.empty() && !IsArnText(qualifier))) {
+    return arn;
+  }
+  std::string_view named = name;
+  if (named.substr(0, 4) == "arn:") {
+    // A full ARN as the caller wrote it; ?Qualifier= agrees with a ":qualifier" it carries.
+    size_t p = named.find(":function:");
+    if (p == std::string_view::npos) {
+      return arn;
+    }
+    bool qualified = named.find(':', p + 10) != std::string_view::npos;
+    return qualified || qualifier.empty() ? name : name + ":" + qualifier;
+  }
+  if (size_t p = named.find(":function:"); p != std::string_view::npos) {
+    named.remove_prefix(p + 10);  // partial ARN: <account>:function:<name>[:<qualifier>]
+  } else if (named.substr(0, 9) == "function:") {
+    named.remove_prefix(9);
+  }
+  if (size_t colon = named.find(':'); colon != std::string_view::npos && qualifier.empty()) {
+    qualifier = std::string(named.substr(colon + 1));
+  }
+  return qualifier.empty() ? arn : arn + ":" + qualifier;
+}
 
 bool IsInvokeRequest(const store::Request& request) {
   return request.path.substr(0, kInvokePrefix.size()) == kInvokePrefix;
@@ -110,7 +200,7 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
   Delivery d;
   d.request_id = inv.job_id;
   d.deadline = inv.deadline;
-  d.function_arn = FunctionArn(*inv.function);
+  d.function_arn = InvokedFunctionArn(*inv.function, inv.request);
   d.trace_id = TraceId(inv);
   if (IsInvokeRequest(inv.request)) {
     d.event = inv.request.body;

@@ -34,10 +34,18 @@ base::TimePoint JobTime(std::string_view job_id, base::TimePoint fallback);
 // attempt (stable for one attempt).
 std::string TraceId(const runtime::Invocation& inv);
 
+// Lambda-Runtime-Invoked-Function-Arn for a job of `fn` whose stored request is `request`: the
+// ARN as invoked. From the Invoke API with a full ARN as FunctionName, that ARN (with
+// ":<Qualifier>" added when only the query gave one); with a name or partial ARN,
+// FunctionArn(fn) (our region and account) plus ":<qualifier>" when the name or ?Qualifier= had
+// one. From a route, or when the stored path cannot be read back, FunctionArn(fn). The job's
+// stored request carries it, so every attempt (after a restart too) gets the same ARN.
+std::string InvokedFunctionArn(const config::Function& fn, const store::Request& request);
+
 // The delivery for `inv` (inv.function must be set): request id = job id, deadline, the
-// function's ARN, trace id; from the Invoke API the raw body as event and the decoded
-// X-Amz-Client-Context (dropped when it is not base64) as client context; from a route the API
-// Gateway HTTP API 2.0 event (lambda/apigw.h) with inv.route as route key.
+// ARN as invoked (InvokedFunctionArn), trace id; from the Invoke API the raw body as event and the
+// decoded X-Amz-Client-Context (dropped when it is not base64) as client context; from a route the
+// API Gateway HTTP API 2.0 event (lambda/apigw.h) with inv.route as route key.
 Delivery MakeDelivery(const runtime::Invocation& inv);
 
 // {"errorMessage":"RequestId: <id> Process exited before completing request"}

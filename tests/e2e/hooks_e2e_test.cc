@@ -244,6 +244,52 @@ TEST_F(HooksE2E, OutputInResponseAndFiles) {
   EXPECT_EQ(JsonField(job->body, "state"), "dead");
 }
 
+TEST_F(HooksE2E, AnySuccessCodeGetsTheHooksAnswer) {
+  // As webhook 2.8.0 answers: the hook's code, headers and body, whatever the code; a code Go
+  // does not know is 200.
+  std::string file = scratch_.File("codes.yaml");
+  WriteFile(file,
+            "- id: redir\n"
+            "  execute-command: /bin/true\n"
+            "  response-message: moved\n"
+            "  success-http-response-code: 302\n"
+            "  response-headers: [{name: Location, value: \"https://example.com/thanks\"},\n"
+            "                     {name: X-Custom, value: c}]\n"
+            "- id: gone\n"
+            "  execute-command: /bin/echo\n"
+            "  pass-arguments-to-command: [{source: string, name: gone}]\n"
+            "  include-command-output-in-response: true\n"
+            "  success-http-response-code: 404\n"
+            "- id: odd\n"
+            "  execute-command: /bin/true\n"
+            "  response-message: odd\n"
+            "  success-http-response-code: 999\n");
+  server_.StartWebhook({"-hooks", file});
+
+  auto redir = server_.Post("/hooks/redir", "x");
+  ASSERT_TRUE(redir.ok()) << redir.status().ToString();
+  EXPECT_EQ(redir->status, 302);
+  EXPECT_EQ(redir->Header("Location"), "https://example.com/thanks");
+  EXPECT_EQ(redir->Header("X-Custom"), "c");
+  EXPECT_EQ(redir->Header("Content-Type"), "text/plain; charset=utf-8");
+  EXPECT_EQ(redir->body, "moved");
+  std::string id = redir->Header("X-Longhaul-Job-Id");
+  ASSERT_FALSE(id.empty());
+  EXPECT_FALSE(server_.WaitForJobState(id, "succeeded").empty()) << server_.Log();
+
+  // The output is waited for, not an empty body at once.
+  auto gone = server_.Post("/hooks/gone", "x");
+  ASSERT_TRUE(gone.ok()) << gone.status().ToString();
+  EXPECT_EQ(gone->status, 404);
+  EXPECT_EQ(gone->body, "gone\n");
+  EXPECT_EQ(gone->Header("Content-Type"), "text/plain; charset=utf-8");
+
+  auto odd = server_.Post("/hooks/odd", "x");
+  ASSERT_TRUE(odd.ok()) << odd.status().ToString();
+  EXPECT_EQ(odd->status, 200);
+  EXPECT_EQ(odd->body, "odd");
+}
+
 TEST_F(HooksE2E, HotReloadPicksUpNewHooks) {
   server_.StartWebhook({"-hooks", hooks_path_, "-template", "-hotreload"});
   auto before = server_.Post("/hooks/added", "");

@@ -286,6 +286,74 @@ TEST(LambdaE2E, ACrashedRuntimeIsReplacedAndTheJobRetried) {
   EXPECT_THAT(server.Log(), HasSubstr("process exited before completing request"));
 }
 
+// Lambda-Runtime-Invoked-Function-Arn is the ARN as invoked, qualifier included, on every
+// attempt: it comes from the stored request, so a retry after kill -9 and restart gets it too.
+TEST(LambdaE2E, TheRuntimeGetsTheArnAsInvoked) {
+  TempDir dir;
+  // Answers {"arn": <the header>}; an event {"block":true} first blocks, once (until the test's
+  // directory is gone).
+  WriteExecutable(
+      dir.File("bootstrap"),
+      ShellRuntime("  ARN=$(grep -Fi Lambda-Runtime-Invoked-Function-Arn \"$H\" | tr -d '\\r' | "
+                   "cut -d' ' -f2)\n"
+                   "  if [ \"$EVENT\" = '{\"block\":true}' ] && [ ! -f " +
+                   dir.File("blocked") + " ]; then touch " + dir.File("blocked") + "; while [ -d " +
+                   dir.path() +
+                   " ]; do sleep 0.1; done; exit 1; fi\n"
+                   "  curl -sS -o /dev/null --data-binary \"{\\\"arn\\\":\\\"$ARN\\\"}\" "
+                   "\"$API/invocation/$ID/response\""));
+  ServerProcess server(
+      "functions:\n"
+      "  arnfn:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+      dir.File("bootstrap") +
+      "\n"
+      "    retries: 2\n"
+      "    retry_base: 10ms\n");
+  server.Start();
+  const std::string ours = "arn:aws:lambda:us-east-1:000000000000:function:arnfn";
+  const std::pair<std::string, std::string> cases[] = {
+      {"arnfn", ours},
+      {"arnfn:v1", ours + ":v1"},
+      {"arnfn?Qualifier=v1", ours + ":v1"},
+      {"000000000000:function:arnfn:$LATEST", ours + ":$LATEST"},
+      {"arn:aws:lambda:eu-west-1:123456789012:function:arnfn:prod",
+       "arn:aws:lambda:eu-west-1:123456789012:function:arnfn:prod"},
+      {"arn:aws:lambda:eu-west-1:123456789012:function:arnfn?Qualifier=prod",
+       "arn:aws:lambda:eu-west-1:123456789012:function:arnfn:prod"},
+  };
+  for (const auto& [name, want] : cases) {
+    size_t q = name.find('?');
+    std::string path = "/2015-03-31/functions/" + name.substr(0, q) + "/invocations" +
+                       (q == std::string::npos ? "" : name.substr(q));
+    auto r = server.AdminPost(path, "{}");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << name << ": " << r->body << "\n" << server.Log();
+    EXPECT_EQ(At(r->body, "/arn"), want) << name;
+  }
+
+  // An Event invocation whose first attempt is cut short by kill -9: the retry after the
+  // restart still has the qualifier.
+  http::ClientRequest req;
+  req.method = "POST";
+  req.url = server.admin_url() + "/2015-03-31/functions/arnfn:v2/invocations";
+  req.headers = {{"X-Amz-Invocation-Type", "Event"}};
+  req.body = R"({"block":true})";
+  req.timeout = std::chrono::seconds(60);
+  auto queued = http::Fetch(req);
+  ASSERT_TRUE(queued.ok()) << queued.status().ToString();
+  ASSERT_EQ(queued->status, 202) << queued->body;
+  std::string id = queued->Header("X-Longhaul-Job-Id");
+  ASSERT_TRUE(Eventually([&] { return std::ifstream(dir.File("blocked")).good(); }))
+      << server.Log();
+  server.Kill();
+  server.Start();
+  std::string job = server.WaitForJobState(id, "succeeded");
+  ASSERT_FALSE(job.empty()) << server.Log();
+  EXPECT_EQ(At(At(job, "/result/body"), "/arn"), ours + ":v2");
+}
+
 TEST(LambdaE2E, ARuntimePastItsTimeoutFailsTheJob) {
   TempDir dir;
   WriteExecutable(dir.File("bootstrap"), ShellRuntime("  sleep 30"));

@@ -155,6 +155,14 @@ TEST_F(HookRuntimeTest, RunsWithArgumentsEnvironmentFilesAndCombinedOutput) {
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
 }
 
+TEST_F(HookRuntimeTest, UnknownSuccessCodeIsStoredAs200) {
+  Hook hook =
+      ParseOne("- id: h\n  execute-command: /bin/true\n  success-http-response-code: 999\n");
+  runtime::Outcome out = Run(hook, JsonRequest("{}"));
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.status, 200);
+}
+
 TEST_F(HookRuntimeTest, FailureKeepsTheOutput) {
   Hook hook = ParseOne(R"(
 - id: h

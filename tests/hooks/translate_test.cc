@@ -71,6 +71,38 @@ TEST(Translate, OneFunctionAndOneRoutePerHook) {
   EXPECT_EQ(table.Match("POST", "/hooks/other").route, nullptr);
 }
 
+TEST(Translate, RouteAcknowledgesWithA2xxWhateverTheSuccessCode) {
+  // The front handler answers with the hook's code; ingest's acknowledgement stays a 2xx, so a
+  // redirect or error code is never taken for a store failure.
+  HookSet hooks = Hooks(R"(
+- id: redir
+  execute-command: /bin/true
+  success-http-response-code: 302
+- id: gone
+  execute-command: /bin/true
+  success-http-response-code: 404
+- id: odd
+  execute-command: /bin/true
+  success-http-response-code: 999
+- id: odd2xx
+  execute-command: /bin/true
+  success-http-response-code: 299
+- id: accepted
+  execute-command: /bin/true
+  success-http-response-code: 202
+)");
+  WebhookOptions opts;
+  opts.admin = "127.0.0.1:0";
+  auto cfg = Translate(hooks, opts);
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  ASSERT_EQ((*cfg)->routes.size(), 5u);
+  EXPECT_EQ((*cfg)->routes[0].ack_status, 200);
+  EXPECT_EQ((*cfg)->routes[1].ack_status, 200);
+  EXPECT_EQ((*cfg)->routes[2].ack_status, 200);
+  EXPECT_EQ((*cfg)->routes[3].ack_status, 200);
+  EXPECT_EQ((*cfg)->routes[4].ack_status, 202);
+}
+
 TEST(Translate, UrlPrefix) {
   HookSet hooks = Hooks("- id: a\n  execute-command: /bin/true\n");
   WebhookOptions opts;

@@ -56,6 +56,46 @@ TEST_F(InvocationTest, InvokeApiCallsGetTheRawBody) {
   EXPECT_TRUE(d.cognito_identity.empty());
 }
 
+TEST_F(InvocationTest, TheArnIsTheOneInvoked) {
+  const std::string ours = "arn:aws:lambda:us-east-1:000000000000:function:echo";
+  struct Case {
+    std::string path;
+    std::string query;
+    std::string want;
+  };
+  const Case cases[] = {
+      {"/2015-03-31/functions/echo/invocations", "", ours},
+      {"/2015-03-31/functions/echo:v1/invocations", "", ours + ":v1"},
+      {"/2015-03-31/functions/echo/invocations", "Qualifier=v1", ours + ":v1"},
+      {"/2015-03-31/functions/echo:v1/invocations", "x=1&Qualifier=v1", ours + ":v1"},
+      {"/2015-03-31/functions/echo%3A%24LATEST/invocations", "", ours + ":$LATEST"},
+      {"/2015-03-31/functions/function:echo:live/invocations", "", ours + ":live"},
+      // A partial ARN keeps our account and region.
+      {"/2015-03-31/functions/123456789012:function:echo:v3/invocations", "", ours + ":v3"},
+      // A full ARN is the caller's, as invoked.
+      {"/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo:prod/"
+       "invocations",
+       "", "arn:aws:lambda:us-east-1:123456789012:function:echo:prod"},
+      {"/2015-03-31/functions/arn%3Aaws%3Alambda%3Aeu-west-1%3A123456789012%3Afunction%3Aecho/"
+       "invocations",
+       "Qualifier=prod", "arn:aws:lambda:eu-west-1:123456789012:function:echo:prod"},
+      {"/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:echo/invocations", "",
+       "arn:aws:lambda:eu-west-1:123456789012:function:echo"},
+      // Nothing but ARN characters reaches the header.
+      {"/2015-03-31/functions/arn:aws:lambda:x%0D%0AX-Evil:%201:function:echo/invocations", "",
+       ours},
+      {"/2015-03-31/functions/echo/invocations", "Qualifier=a%0Ab", ours},
+      // Not an Invoke API request: the function's own ARN.
+      {"/hooks/echo:v1", "Qualifier=v1", ours},
+  };
+  for (const Case& c : cases) {
+    inv_.request.path = c.path;
+    inv_.request.query = c.query;
+    EXPECT_EQ(InvokedFunctionArn(fn_, inv_.request), c.want) << c.path << "?" << c.query;
+    EXPECT_EQ(MakeDelivery(inv_).function_arn, c.want) << c.path << "?" << c.query;
+  }
+}
+
 TEST_F(InvocationTest, BadClientContextIsDropped) {
   inv_.request.path = "/2015-03-31/functions/echo/invocations";
   inv_.request.headers = {{"x-amz-client-context", "%%%"}};
