@@ -280,6 +280,25 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
         if (!next.ok()) {
           log.Error("config.reload_rejected", {{"error", next.status().message()}});
         } else {
+          std::vector<std::string> stale = config::RestartOnlyChanges(cfg->server, (*next)->server);
+          if (!stale.empty()) {
+            std::string names;
+            for (const std::string& n : stale) names += (names.empty() ? "" : ", ") + n;
+            log.Warn("config.restart_needed",
+                     {{"settings", names},
+                      {"reason",
+                       "they take effect at the next start; until then the old values "
+                       "stay"}});
+          }
+          for (const config::Function& fn : cfg->functions) {
+            if ((*next)->FindFunction(fn.name) == nullptr) {
+              log.Warn("config.function_removed",
+                       {{"function", fn.name},
+                        {"reason",
+                         "its queued and retrying jobs wait until it is configured "
+                         "again"}});
+            }
+          }
           cfg = *next;
           ingest_handler->SetConfig(cfg);
           admin_handler->SetConfig(cfg);
@@ -340,7 +359,10 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   return 0;
 }
 
-cli::AdminTarget TargetFrom(const std::string& admin_url, const std::string& config_path) {
+// Where the client commands find the admin API: --admin, else $LONGHAUL_ADMIN, else the
+// config's server.admin. A config that cannot be read is an error, not a silent default.
+base::Result<cli::AdminTarget> TargetFrom(const std::string& admin_url,
+                                          const std::string& config_path) {
   cli::AdminTarget t;
   if (auto env = GetEnv("LONGHAUL_ADMIN_TOKEN")) t.token = *env;
   if (!admin_url.empty()) {
@@ -348,14 +370,21 @@ cli::AdminTarget TargetFrom(const std::string& admin_url, const std::string& con
   } else if (auto env = GetEnv("LONGHAUL_ADMIN")) {
     t.base_url = *env;
   } else if (!config_path.empty()) {
-    if (auto cfg = Load(config_path); cfg.ok()) {
-      const auto& a = (*cfg)->server.admin;
-      std::string host = a.host == "0.0.0.0" ? "127.0.0.1" : a.host == "::" ? "::1" : a.host;
-      t.base_url = "http://" + HostPort(host, a.port);
-      if (t.token.empty()) t.token = (*cfg)->server.admin_token;
+    auto cfg = Load(config_path);
+    if (!cfg.ok()) {
+      return base::InvalidArgument("cannot take the admin address from the config: " +
+                                   cfg.status().message());
     }
+    const auto& a = (*cfg)->server.admin;
+    std::string host = a.host == "0.0.0.0" ? "127.0.0.1" : a.host == "::" ? "::1" : a.host;
+    t.base_url = "http://" + HostPort(host, a.port);
+    if (t.token.empty()) t.token = (*cfg)->server.admin_token;
   }
-  if (t.base_url.rfind("http://", 0) != 0) t.base_url = "http://" + t.base_url;
+  if (t.base_url.starts_with("https://")) {
+    return base::InvalidArgument(
+        "the admin API speaks plain HTTP: use http://HOST:PORT or HOST:PORT, not " + t.base_url);
+  }
+  if (!t.base_url.starts_with("http://")) t.base_url = "http://" + t.base_url;
   return t;
 }
 
@@ -515,20 +544,23 @@ int main(int argc, char** argv) {
 
   auto* jobs = app.add_subcommand("jobs", "list and manage jobs");
   jobs->require_subcommand(1);
-  std::string fn_filter, state_filter, job_id;
-  int limit = 20, wait_timeout = 3600;
-  bool as_json = false;
+  std::string job_id;
+  int wait_timeout = 3600;
+  cli::ListOptions list_opts;
   auto* list = jobs->add_subcommand("list", "list recent jobs, newest first");
-  list->add_option("--function", fn_filter);
-  list->add_option("--state", state_filter);
-  list->add_option("--limit", limit)->check(CLI::Range(1, 1000));
-  list->add_flag("--json", as_json, "print the API's JSON");
+  list->add_option("--function", list_opts.function);
+  list->add_option("--state", list_opts.state);
+  list->add_option("--limit", list_opts.limit)->check(CLI::Range(1, 1000));
+  list->add_option("--cursor", list_opts.cursor, "the next page, as a previous list printed");
+  list->add_flag("--json", list_opts.json, "print the API's JSON");
   add_client_opts(list);
   auto* show = jobs->add_subcommand("show", "show one job");
   auto* retry = jobs->add_subcommand("retry", "run a finished job again");
   auto* cancel = jobs->add_subcommand("cancel", "cancel a job (kills it if running)");
   auto* wait = jobs->add_subcommand("wait", "wait until a job finishes; exit 2 if it failed");
-  wait->add_option("--timeout", wait_timeout, "seconds")->capture_default_str();
+  wait->add_option("--timeout", wait_timeout, "seconds")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   for (auto* c : {show, retry, cancel, wait}) {
     c->add_option("id", job_id, "job id")->required();
     add_client_opts(c);
@@ -571,7 +603,12 @@ int main(int argc, char** argv) {
               std::filesystem::exists(config_path)
           ? config_path
           : "";
-  cli::AdminTarget target = TargetFrom(admin_url, cfg_for_client);
+  base::Result<cli::AdminTarget> found = TargetFrom(admin_url, cfg_for_client);
+  if (!found.ok()) {
+    std::fprintf(stderr, "error: %s\n", found.status().message().c_str());
+    return 1;
+  }
+  const cli::AdminTarget& target = *found;
   if (*invoke) {
     if (!data_arg.empty()) {
       auto data = cli::ReadData(data_arg, stderr);
@@ -580,7 +617,7 @@ int main(int argc, char** argv) {
     }
     return cli::Invoke(target, invoke_opts, stdout, stderr);
   }
-  if (*list) return cli::JobsList(target, fn_filter, state_filter, limit, as_json, stdout, stderr);
+  if (*list) return cli::JobsList(target, list_opts, stdout, stderr);
   if (*show) return cli::JobsShow(target, job_id, stdout, stderr);
   if (*retry) return cli::JobsRetry(target, job_id, stdout, stderr);
   if (*cancel) return cli::JobsCancel(target, job_id, stdout, stderr);

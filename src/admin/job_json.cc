@@ -2,7 +2,9 @@
 
 #include <boost/json/array.hpp>
 
+#include "base/base64.h"
 #include "base/time_format.h"
+#include "base/utf8.h"
 
 namespace longhaul::admin {
 namespace json = boost::json;
@@ -11,10 +13,24 @@ std::string FormatTime(base::TimePoint t) { return base::FormatIsoMillis(t); }
 
 namespace {
 
+// JSON strings must be valid UTF-8; what came from outside may not be. Text (headers, paths,
+// keys, logs) is shown with U+FFFD for each bad byte.
+json::string Text(std::string_view s) { return json::string(base::ToValidUtf8(s)); }
+
 json::object HeadersToJson(const store::Headers& headers) {
   json::object o;
-  for (const auto& [k, v] : headers) o[k] = v;
+  for (const auto& [k, v] : headers) o[base::ToValidUtf8(k)] = Text(v);
   return o;
+}
+
+// A body goes out whole: as text when it is UTF-8, else base64 with "body_encoding": "base64".
+void PutBody(json::object& o, const std::string& body) {
+  if (base::IsValidUtf8(body)) {
+    o["body"] = body;
+  } else {
+    o["body"] = base::Base64Encode(body);
+    o["body_encoding"] = "base64";
+  }
 }
 
 }  // namespace
@@ -32,8 +48,8 @@ json::object JobToJson(const store::Job& job, bool with_request) {
   if (job.started_at) o["started_at"] = FormatTime(*job.started_at);
   if (job.finished_at) o["finished_at"] = FormatTime(*job.finished_at);
   if (!store::IsTerminal(job.state)) o["next_run_at"] = FormatTime(job.next_run_at);
-  if (!job.idempotency_key.empty()) o["idempotency_key"] = job.idempotency_key;
-  if (!job.ordering_key.empty()) o["ordering_key"] = job.ordering_key;
+  if (!job.idempotency_key.empty()) o["idempotency_key"] = Text(job.idempotency_key);
+  if (!job.ordering_key.empty()) o["ordering_key"] = Text(job.ordering_key);
   if (job.state == store::JobState::kRunning) {
     o["lease_owner"] = job.lease_owner;
     o["lease_expires_at"] = FormatTime(job.lease_expires_at);
@@ -42,19 +58,19 @@ json::object JobToJson(const store::Job& job, bool with_request) {
     json::object r;
     r["status"] = job.result->status;
     r["headers"] = HeadersToJson(job.result->headers);
-    r["body"] = job.result->body;
+    PutBody(r, job.result->body);
     o["result"] = std::move(r);
   }
-  if (!job.last_error.empty()) o["last_error"] = job.last_error;
-  if (!job.stdout_tail.empty()) o["stdout_tail"] = job.stdout_tail;
-  if (!job.stderr_tail.empty()) o["stderr_tail"] = job.stderr_tail;
+  if (!job.last_error.empty()) o["last_error"] = Text(job.last_error);
+  if (!job.stdout_tail.empty()) o["stdout_tail"] = Text(job.stdout_tail);
+  if (!job.stderr_tail.empty()) o["stderr_tail"] = Text(job.stderr_tail);
   if (with_request) {
     json::object r;
     r["method"] = job.request.method;
-    r["path"] = job.request.path;
-    r["query"] = job.request.query;
+    r["path"] = Text(job.request.path);
+    r["query"] = Text(job.request.query);
     r["headers"] = HeadersToJson(job.request.headers);
-    r["body"] = job.request.body;
+    PutBody(r, job.request.body);
     o["request"] = std::move(r);
   }
   return o;

@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -12,6 +14,7 @@
 
 namespace longhaul::cli {
 namespace json = boost::json;
+namespace urls = boost::urls;
 
 namespace {
 
@@ -35,6 +38,9 @@ std::string Str(const json::object& o, std::string_view key) {
   if (it->value().is_string()) return std::string(it->value().get_string());
   return json::serialize(it->value());
 }
+
+// `s` percent-encoded for a URL path segment or query value.
+std::string Escape(std::string_view s) { return urls::encode(s, urls::unreserved_chars); }
 
 // Prints the body of a successful call as is; an error response as "error: …" on err.
 int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FILE* err) {
@@ -77,7 +83,7 @@ std::optional<std::string> ReadData(const std::string& arg, std::FILE* err) {
 }
 
 int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FILE* err) {
-  auto r = Call(t, "POST", "/2015-03-31/functions/" + o.function + "/invocations", o.data,
+  auto r = Call(t, "POST", "/2015-03-31/functions/" + Escape(o.function) + "/invocations", o.data,
                 {{"X-Amz-Invocation-Type", o.async ? "Event" : "RequestResponse"}},
                 std::chrono::hours(24));
   if (!r.ok() || r->status >= 400) {
@@ -100,37 +106,43 @@ int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FI
   return 0;
 }
 
-int JobsList(const AdminTarget& t, const std::string& function, const std::string& state, int limit,
-             bool as_json, std::FILE* out, std::FILE* err) {
-  std::string path = "/jobs?limit=" + std::to_string(limit);
-  if (!function.empty()) path += "&function=" + function;
-  if (!state.empty()) path += "&state=" + state;
+int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FILE* err) {
+  std::string path = "/jobs?limit=" + std::to_string(o.limit);
+  if (!o.function.empty()) path += "&function=" + Escape(o.function);
+  if (!o.state.empty()) path += "&state=" + Escape(o.state);
+  if (!o.cursor.empty()) path += "&cursor=" + Escape(o.cursor);
   auto r = Call(t, "GET", path);
-  if (as_json || !r.ok() || r->status >= 400) return Report(r, out, err);
+  if (o.json || !r.ok() || r->status >= 400) return Report(r, out, err);
   boost::system::error_code ec;
   auto v = json::parse(r->body, ec);
-  if (ec || !v.is_object()) return Report(r, out, err);
+  if (ec || !v.is_object() || !v.as_object()["jobs"].is_array()) {
+    std::fprintf(err, "error: GET /jobs did not answer with a list of jobs\n");
+    return 1;
+  }
   std::fprintf(out, "%-26s  %-20s  %-10s  %-8s  %s\n", "ID", "FUNCTION", "STATE", "ATTEMPTS",
                "CREATED");
   for (const auto& j : v.as_object()["jobs"].as_array()) {
-    const auto& o = j.as_object();
-    std::fprintf(out, "%-26s  %-20s  %-10s  %-8s  %s\n", Str(o, "id").c_str(),
-                 Str(o, "function").c_str(), Str(o, "state").c_str(), Str(o, "attempts").c_str(),
-                 Str(o, "created_at").c_str());
+    const auto& job = j.as_object();
+    std::fprintf(out, "%-26s  %-20s  %-10s  %-8s  %s\n", Str(job, "id").c_str(),
+                 Str(job, "function").c_str(), Str(job, "state").c_str(),
+                 Str(job, "attempts").c_str(), Str(job, "created_at").c_str());
+  }
+  if (std::string next = Str(v.as_object(), "next_cursor"); !next.empty()) {
+    std::fprintf(err, "more: jobs list --cursor %s\n", next.c_str());
   }
   return 0;
 }
 
 int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
-  return Report(Call(t, "GET", "/jobs/" + id), out, err);
+  return Report(Call(t, "GET", "/jobs/" + Escape(id)), out, err);
 }
 
 int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
-  return Report(Call(t, "POST", "/jobs/" + id + "/retry"), out, err);
+  return Report(Call(t, "POST", "/jobs/" + Escape(id) + "/retry"), out, err);
 }
 
 int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
-  return Report(Call(t, "POST", "/jobs/" + id + "/cancel"), out, err);
+  return Report(Call(t, "POST", "/jobs/" + Escape(id) + "/cancel"), out, err);
 }
 
 int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, std::FILE* out,
@@ -140,22 +152,31 @@ int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, s
     auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline -
                                                                  std::chrono::steady_clock::now());
     int wait = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 30));
-    auto r = Call(t, "GET", "/jobs/" + id + "/result?wait=" + std::to_string(wait) + "s", "", {},
-                  std::chrono::seconds(wait + 10));
-    if (!r.ok() || (r->status >= 400 && r->status != 502)) return Report(r, out, err);
-    if (r->status != 202) break;  // terminal
+    // The long poll returns when the job ends (or the wait runs out). Its status is the job's
+    // stored answer, which may be any code (a function that answered 202 or 500 succeeded all
+    // the same), so the job's state says whether it ended.
+    auto r = Call(t, "GET", "/jobs/" + Escape(id) + "/result?wait=" + std::to_string(wait) + "s",
+                  "", {}, std::chrono::seconds(wait + 10));
+    if (!r.ok()) return Report(r, out, err);
+    auto job = Call(t, "GET", "/jobs/" + Escape(id));
+    if (!job.ok() || job->status != 200) return Report(job, out, err);
+    boost::system::error_code ec;
+    auto v = json::parse(job->body, ec);
+    if (ec || !v.is_object()) {
+      std::fprintf(err, "error: GET /jobs/%s did not answer with a job\n", id.c_str());
+      return 1;
+    }
+    const std::string state = Str(v.as_object(), "state");
+    if (state == "succeeded" || state == "failed" || state == "dead" || state == "cancelled") {
+      std::fprintf(out, "%s\n", job->body.c_str());
+      return state == "succeeded" ? 0 : 2;
+    }
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::fprintf(err, "error: job %s did not finish within %ds\n", id.c_str(), timeout_seconds);
+      std::fprintf(err, "error: job %s did not finish within %ds (it is %s)\n", id.c_str(),
+                   timeout_seconds, state.c_str());
       return 1;
     }
   }
-  auto job = Call(t, "GET", "/jobs/" + id);
-  int rc = Report(job, out, err);
-  if (rc != 0) return rc;
-  boost::system::error_code ec;
-  auto v = json::parse(job->body, ec);
-  if (!ec && v.is_object() && Str(v.as_object(), "state") != "succeeded") return 2;
-  return 0;
 }
 
 }  // namespace longhaul::cli

@@ -21,8 +21,16 @@ struct InvokeOptions {
 };
 
 int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FILE* err);
-int JobsList(const AdminTarget& t, const std::string& function, const std::string& state, int limit,
-             bool json, std::FILE* out, std::FILE* err);
+
+struct ListOptions {
+  std::string function;  // only this function's jobs; empty: all
+  std::string state;     // only jobs in this state; empty: all
+  std::string cursor;    // the page after this one (printed after a full page); empty: the first
+  int limit = 20;
+  bool json = false;  // the API's JSON instead of a table
+};
+// One page of jobs, newest first; when there are more, says how to get the next on err.
+int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FILE* err);
 int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
 int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
 int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);

@@ -201,6 +201,34 @@ const Function* Config::FindFunction(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<std::string> RestartOnlyChanges(const Server& running, const Server& next) {
+  std::vector<std::string> changed;
+  auto check = [&](const char* name, bool same) {
+    if (!same) changed.push_back(std::string("server.") + name);
+  };
+  auto same_listen = [](const Listen& a, const Listen& b) {
+    return a.host == b.host && a.port == b.port;
+  };
+  check("listen", same_listen(running.listen, next.listen));
+  check("admin", same_listen(running.admin, next.admin));
+  check("data_dir", running.data_dir == next.data_dir);
+  check("node_id", running.node_id == next.node_id);
+  check("public_url", running.public_url == next.public_url);
+  check("body_limit", running.body_limit == next.body_limit);
+  check("header_limit", running.header_limit == next.header_limit);
+  check("header_timeout", running.header_timeout == next.header_timeout);
+  check("body_timeout", running.body_timeout == next.body_timeout);
+  check("idle_timeout", running.idle_timeout == next.idle_timeout);
+  check("max_connections", running.max_connections == next.max_connections);
+  check("threads", running.threads == next.threads);
+  check("checkpoint_pages", running.checkpoint_pages == next.checkpoint_pages);
+  check("shutdown_grace", running.shutdown_grace == next.shutdown_grace);
+  check("lease", running.lease == next.lease);
+  check("poll_interval", running.poll_interval == next.poll_interval);
+  check("log_format", running.log_format == next.log_format);
+  return changed;
+}
+
 base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& text,
                                                            const std::string& file_name,
                                                            const EnvLookup& env) {

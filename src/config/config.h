@@ -172,6 +172,12 @@ struct Config {
   const Function* FindFunction(std::string_view name) const;
 };
 
+// The `server` settings (e.g. "server.listen") that differ between the running configuration
+// and `next` and take effect only at the next start: listeners, limits, the store, threads.
+// A reload (SIGHUP) applies the rest (functions, routes, job_nice, retention, admin_token,
+// lambda_access_keys) and leaves these as they were.
+std::vector<std::string> RestartOnlyChanges(const Server& running, const Server& next);
+
 // Looks up ${NAME}; returns nullopt when unset. Tests pass a map; main passes getenv.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 

@@ -102,8 +102,13 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   auto order = keys.Extract(route.ordering, "ordering key");
   if (!order.ok()) co_return http::ErrorResponse(order.status());
 
-  Preferences prefer;
-  if (auto it = req.find(bh::field::prefer); it != req.end()) prefer = ParsePrefer(it->value());
+  // RFC 7240 allows several Prefer fields: they read as one, joined with commas.
+  std::string prefer_fields;
+  for (auto [it, end] = req.equal_range(bh::field::prefer); it != end; ++it) {
+    if (!prefer_fields.empty()) prefer_fields += ", ";
+    prefer_fields += it->value();
+  }
+  Preferences prefer = ParsePrefer(prefer_fields);
 
   config::AckMode mode = route.ack;
   base::Duration wait = route.wait;
@@ -145,14 +150,15 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   JobWatch* fresh = watch && !appended->duplicate ? &*watch : nullptr;
   auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait, fresh);
   if (!done.ok()) co_return http::ErrorResponse(done.status());
-  if (store::IsTerminal(done->state)) co_return OutcomeResponse(*done, status_url);
-  if (mode == config::AckMode::kAuto) {
-    // Not done in time: acknowledge like an async route; the work goes on.
-    http::Response res =
-        http::MakeResponse(202, "{\"id\":\"" + id + "\",\"status_url\":\"" + status_url + "\"}");
-    res.set("X-Longhaul-Job-Id", id);
-    res.set(bh::field::location, status_url);
+  if (store::IsTerminal(done->state)) {
+    http::Response res = OutcomeResponse(*done, status_url);
+    if (appended->duplicate) res.set("X-Longhaul-Duplicate", "true");
     co_return res;
+  }
+  if (mode == config::AckMode::kAuto) {
+    // Not done in time: acknowledge as an async route does (the route's ack_status and
+    // ack_body too); the work goes on.
+    co_return AcceptedResponse(&route, id, status_url, appended->duplicate);
   }
   http::Response res =
       http::ErrorResponse(504, base::Code::kDeadlineExceeded,

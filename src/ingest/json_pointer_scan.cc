@@ -181,11 +181,16 @@ class Handler {
 
 }  // namespace
 
+boost::json::parse_options KeyBodyParseOptions() {
+  boost::json::parse_options options;
+  options.max_depth = kMaxKeyBodyDepth;
+  return options;
+}
+
 PointerScan ScanJsonPointer(std::string_view body, std::string_view pointer) {
   std::optional<std::vector<std::string>> tokens = Tokens(pointer);
   if (!tokens) return {Outcome::kUnsupported, {}};
-  // The options boost::json::parse uses by default.
-  boost::json::basic_parser<Handler> parser(boost::json::parse_options{}, &*tokens);
+  boost::json::basic_parser<Handler> parser(KeyBodyParseOptions(), &*tokens);
   error_code ec;
   const size_t used = parser.write_some(false, body.data(), body.size(), ec);
   if (ec || used != body.size()) return {Outcome::kInvalidJson, {}};

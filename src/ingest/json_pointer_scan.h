@@ -8,6 +8,8 @@
 // Thread-safety: a pure function.
 #pragma once
 
+#include <boost/json/parse_options.hpp>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -28,5 +30,11 @@ struct PointerScan {
 };
 
 PointerScan ScanJsonPointer(std::string_view body, std::string_view pointer);
+
+// How a request body is parsed for its keys, here and by a full parse: Boost.JSON's defaults,
+// but nesting up to kMaxKeyBodyDepth levels (the default, 32, refuses valid deliveries). The
+// parser keeps its own stack, so depth costs memory in proportion to the body only.
+inline constexpr std::size_t kMaxKeyBodyDepth = 10000;
+boost::json::parse_options KeyBodyParseOptions();
 
 }  // namespace longhaul::ingest

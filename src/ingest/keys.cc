@@ -35,7 +35,8 @@ std::optional<std::string> FindQueryParam(std::string_view query, std::string_vi
 std::optional<std::string> KeyExtractor::FromParsedBody(const std::string& pointer) {
   if (!body_) {
     boost::system::error_code ec;
-    body_ = boost::json::parse(req_.body, ec, &memory_);  // valid: the scan said so
+    // Valid: the scan said so, with the same options.
+    body_ = boost::json::parse(req_.body, ec, &memory_, KeyBodyParseOptions());
   }
   boost::system::error_code ec;
   const boost::json::value* found = body_->find_pointer(pointer, ec);

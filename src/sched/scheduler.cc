@@ -131,10 +131,16 @@ void Scheduler::WakeFor(const std::string& function) {
 
 bool Scheduler::CancelLocal(const std::string& job_id) {
   base::MutexLock lock(mu_);
-  auto it = running_.find(job_id);
-  if (it == running_.end()) return false;
-  it->second.cancel->Cancel();
-  return true;
+  bool found = false;
+  if (auto it = running_.find(job_id); it != running_.end()) {
+    it->second.cancel->Cancel();
+    found = true;
+  }
+  if (auto it = deferred_.find(job_id); it != deferred_.end()) {
+    it->second.cancel->Cancel();  // it ends as soon as it starts, without running
+    found = true;
+  }
+  return found;
 }
 
 int Scheduler::running() const {
@@ -245,6 +251,7 @@ void Scheduler::RenewLeases() {
   {
     base::MutexLock lock(mu_);
     for (const auto& [id, r] : running_) jobs.emplace_back(id, r.cancel);
+    for (const auto& [id, d] : deferred_) jobs.emplace_back(id, d.cancel);
   }
   auto until = clock_.Now() + options_.lease;
   for (const auto& [id, cancel] : jobs) {
@@ -299,7 +306,7 @@ void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config
     cancel = it->second.cancel;
   }
   // The runtime may hand the invocation over from here, before an attempt thread wakes for it.
-  runtime::Invocation inv = InvocationFor(job, cfg, *fn);
+  runtime::Invocation inv = InvocationFor(job, cfg, *fn, cancel.get());
   if (runtime::Runtime* rt = runtimes_(*fn)) inv.begun = rt->Begin(inv);
   base::MutexLock lock(mu_);
   QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel), std::move(inv));
@@ -307,17 +314,48 @@ void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config
 
 void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
                        const config::Function* fn) {
-  auto cancel = std::make_shared<runtime::CancelToken>();
   base::MutexLock lock(mu_);
-  running_[job.id] = Running{cancel, fn->name};
   running_by_function_[fn->name]++;
   attempts_++;
+  StartOrDeferLocked(std::move(job), std::move(cfg), fn, std::make_shared<runtime::CancelToken>());
+}
+
+void Scheduler::StartOrDeferLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
+                                   const config::Function* fn,
+                                   std::shared_ptr<runtime::CancelToken> cancel) {
+  if (running_.count(job.id) > 0) {
+    log_.Info("job.deferred", {{"job", job.id},
+                               {"function", fn->name},
+                               {"reason", "its previous attempt is still stopping"}});
+    std::string id = job.id;
+    if (auto older = deferred_.find(id); older != deferred_.end()) {
+      // Claimed again while deferred (cancelled and retried once more): the deferred attempt
+      // never started, so only its slot goes.
+      running_by_function_[older->second.fn->name]--;
+      attempts_--;
+    }
+    deferred_[id] = Deferred{std::move(job), std::move(cfg), fn, std::move(cancel)};
+    return;
+  }
+  running_[job.id] = Running{cancel, fn->name};
   QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
 }
 
-void Scheduler::ReleaseSlotLocked(const std::string& job_id, const std::string& function,
-                                  bool nothing_due) {
-  running_.erase(job_id);
+void Scheduler::EndAttemptLocked(const std::string& job_id, const runtime::CancelToken* attempt) {
+  auto it = running_.find(job_id);
+  if (it == running_.end() || it->second.cancel.get() != attempt) return;
+  running_.erase(it);
+  auto d = deferred_.find(job_id);
+  if (d == deferred_.end()) return;
+  Deferred next = std::move(d->second);
+  deferred_.erase(d);
+  if (stopping_) next.cancel->Cancel();  // left leased to this node for Shutdown() to requeue
+  StartOrDeferLocked(std::move(next.job), std::move(next.cfg), next.fn, std::move(next.cancel));
+}
+
+void Scheduler::ReleaseSlotLocked(const std::string& job_id, const runtime::CancelToken* attempt,
+                                  const std::string& function, bool nothing_due) {
+  EndAttemptLocked(job_id, attempt);
   running_by_function_[function]--;
   attempts_--;
   if (!nothing_due || starved_.erase(function) > 0) {
@@ -376,12 +414,17 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
     if (!next || stopping_) {
       // A next job claimed while shutting down stays leased to this node: Shutdown() puts it
       // back in the queue with the others.
-      if (!released) ReleaseSlotLocked(job.id, fn->name, false);
+      if (!released) ReleaseSlotLocked(job.id, cancel.get(), fn->name, false);
       return;
     }
     // The slot passes to the next job: running_by_function_ and attempts_ stay as they are.
-    running_.erase(job.id);
+    EndAttemptLocked(job.id, cancel.get());
     cancel = std::make_shared<runtime::CancelToken>();
+    if (running_.count(next->id) > 0) {
+      // An earlier attempt of it still stops on another thread: it starts after that one.
+      StartOrDeferLocked(std::move(*next), cfg, fn, std::move(cancel));
+      return;
+    }
     running_[next->id] = Running{cancel, fn->name};
     job = std::move(*next);
   }
@@ -403,7 +446,8 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   } else if (rt == nullptr) {
     outcome.status = base::FailedPrecondition("no runtime for function " + fn.name);
   } else {
-    runtime::Invocation inv = prepared ? std::move(*prepared) : InvocationFor(job, cfg, fn);
+    runtime::Invocation inv =
+        prepared ? std::move(*prepared) : InvocationFor(job, cfg, fn, &cancel);
     outcome = rt->Run(inv, cancel);
   }
 
@@ -441,7 +485,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
         // hears of the outcome, so that a caller's next request finds it free (and the loop
         // is woken only if work waits for it).
         base::MutexLock lock(mu_);
-        ReleaseSlotLocked(job.id, fn.name, true);
+        ReleaseSlotLocked(job.id, &cancel, fn.name, true);
         released = true;
       }
       if (recorded) hub_.Notify(job.id, store::IsTerminal(recorded->state) ? recorded : nullptr);
@@ -507,7 +551,8 @@ store::Completion Scheduler::CompletionFor(const store::Job& job, const runtime:
 
 runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
                                              const std::shared_ptr<const config::Config>& cfg,
-                                             const config::Function& fn) {
+                                             const config::Function& fn,
+                                             const runtime::CancelToken* attempt) {
   runtime::Invocation inv;
   inv.job_id = job.id;
   inv.attempt = job.attempts;
@@ -518,15 +563,14 @@ runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
   inv.deadline = clock_.Now() + fn.timeout;
   if (hub_.HasWaiters(job.id)) {
     // `fn` lives as long as `inv.config`.
-    inv.answered = [this, head = WithoutRequest(job), fn = &fn](const runtime::Outcome& answer) {
-      Answered(head, *fn, answer);
-    };
+    inv.answered = [this, head = WithoutRequest(job), attempt, fn = &fn](
+                       const runtime::Outcome& answer) { Answered(head, attempt, *fn, answer); };
   }
   return inv;
 }
 
-void Scheduler::Answered(const store::Job& job, const config::Function& fn,
-                         const runtime::Outcome& answer) {
+void Scheduler::Answered(const store::Job& job, const runtime::CancelToken* attempt,
+                         const config::Function& fn, const runtime::Outcome& answer) {
   base::TimePoint now = clock_.Now();
   // Retry or not does not depend on the jitter; only a final answer is told.
   Decision d = Decide(answer.status, job.attempts, job.max_attempts, fn, now, 0.0);
@@ -538,7 +582,7 @@ void Scheduler::Answered(const store::Job& job, const config::Function& fn,
     // The function is done with the job: a caller's next request may take the slot while this
     // attempt gathers its logs and records the outcome (the runtime itself hands its process
     // over only once that is done).
-    ReleaseSlotLocked(job.id, fn.name, true);
+    ReleaseSlotLocked(job.id, attempt, fn.name, true);
   }
   hub_.NotifyAnswer(job.id, std::move(told));
 }

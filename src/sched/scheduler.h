@@ -114,11 +114,22 @@ class Scheduler {
                           const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
                           std::optional<runtime::Invocation> prepared = std::nullopt)
       LH_REQUIRES(mu_);
-  // Frees the slot of a job that ended or never started, and wakes the loop to fill it unless
-  // `nothing_due` (a claim for the slot found nothing) and no work waited for a slot since
-  // (starved_).
-  void ReleaseSlotLocked(const std::string& job_id, const std::string& function, bool nothing_due)
+  // Starts the attempt of a job whose slot is taken (running_by_function_, attempts_) under
+  // `cancel`, or, while an earlier attempt of the same job still runs here (cancelled, then
+  // retried and claimed again before it stopped), defers it until that attempt ends: two
+  // attempts of one job never run side by side.
+  void StartOrDeferLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
+                          const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel)
       LH_REQUIRES(mu_);
+  // The attempt of `job_id` running under `attempt` has ended (or handed its slot on): forgets
+  // it, unless running_ already belongs to a later attempt, and starts a deferred one.
+  void EndAttemptLocked(const std::string& job_id, const runtime::CancelToken* attempt)
+      LH_REQUIRES(mu_);
+  // Frees the slot of the attempt of `job_id` under `attempt` that ended or never started
+  // (EndAttemptLocked), and wakes the loop to fill it unless `nothing_due` (a claim for the slot
+  // found nothing) and no work waited for a slot since (starved_).
+  void ReleaseSlotLocked(const std::string& job_id, const runtime::CancelToken* attempt,
+                         const std::string& function, bool nothing_due) LH_REQUIRES(mu_);
   void RunAttempt(store::Job job, std::shared_ptr<const config::Config> cfg,
                   const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel,
                   std::optional<runtime::Invocation> prepared);
@@ -132,11 +143,14 @@ class Scheduler {
   // The runtime's answer came before the attempt ended (runtime::Invocation::answered): tells
   // the waiters that take an answer and frees the slot, unless the job will be retried.
   // `job` is the job as it ran, without its request (it is not copied for the waiters).
-  void Answered(const store::Job& job, const config::Function& fn, const runtime::Outcome& answer);
-  // The invocation of `job`'s attempt; its `answered` calls Answered() when anyone waits.
+  void Answered(const store::Job& job, const runtime::CancelToken* attempt,
+                const config::Function& fn, const runtime::Outcome& answer);
+  // The invocation of `job`'s attempt under `attempt`; its `answered` calls Answered() when
+  // anyone waits.
   runtime::Invocation InvocationFor(const store::Job& job,
                                     const std::shared_ptr<const config::Config>& cfg,
-                                    const config::Function& fn);
+                                    const config::Function& fn,
+                                    const runtime::CancelToken* attempt);
   store::Completion CompletionFor(const store::Job& job, const runtime::Outcome& outcome,
                                   const Decision& d, base::TimePoint now) const;
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
@@ -166,6 +180,15 @@ class Scheduler {
   bool stopping_ LH_GUARDED_BY(mu_) = false;
   bool stopped_ LH_GUARDED_BY(mu_) = false;
   std::unordered_map<std::string, Running> running_ LH_GUARDED_BY(mu_);  // by job id
+  // Attempts claimed while an earlier attempt of the same job still ran here (StartOrDeferLocked),
+  // by job id; each holds its slot already.
+  struct Deferred {
+    store::Job job;
+    std::shared_ptr<const config::Config> cfg;
+    const config::Function* fn;
+    std::shared_ptr<runtime::CancelToken> cancel;
+  };
+  std::unordered_map<std::string, Deferred> deferred_ LH_GUARDED_BY(mu_);
   std::map<std::string, int> running_by_function_ LH_GUARDED_BY(mu_);
   // Functions whose due work found no free slot (WakeFor, ClaimOnce): freeing one of their
   // slots wakes the loop.

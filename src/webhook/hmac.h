@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/base64.h"
 #include "base/status.h"
 #include "config/config.h"
 
@@ -29,12 +30,8 @@ std::string HexEncode(std::string_view bytes);
 // character outside [0-9a-fA-F]; an empty input decodes to an empty string.
 std::optional<std::string> HexDecode(std::string_view hex);
 
-// Standard base64 (RFC 4648 section 4) with '=' padding.
-std::string Base64Encode(std::string_view bytes);
-// The bytes `text` encodes. Accepts the standard (+/) and URL-safe (-_) alphabets, with or
-// without '=' padding. nullopt for any other character, whitespace, misplaced or excess padding,
-// a length that no encoding produces (4n+1), or non-zero unused bits in the last character.
-std::optional<std::string> Base64Decode(std::string_view text);
+using base::Base64Decode;  // base/base64.h
+using base::Base64Encode;
 
 // True when the two MACs are equal. Runs in time independent of the contents (CRYPTO_memcmp);
 // the lengths are compared first, which leaks nothing since MAC lengths are public.

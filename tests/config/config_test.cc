@@ -722,6 +722,10 @@ const ErrorCase kErrorCases[] = {
     {"ProviderWithoutSecret", RouteYaml("    provider: github\n"), 11,
      "routes[0].provider: github needs `secret`"},
     {"SecretWithoutProvider", RouteYaml("    secret: s\n"), 11, "has no effect without `provider`"},
+    {"StandardSecretBarePrefix", RouteYaml("    provider: standard\n    secret: whsec_\n"), 12,
+     "routes[0].secret: provider standard needs the secret as the sender shows it"},
+    {"StandardSecretNotBase64", RouteYaml("    provider: standard\n    secret: not base64!!\n"), 12,
+     "whsec_ followed by base64"},
     {"SecretFromEmptyVariable", RouteYaml("    provider: github\n    secret: ${EMPTY}\n"), 12,
      "routes[0].secret: must not be empty"},
     {"SecretFromUnsetVariable", RouteYaml("    provider: github\n    secret: ${TG_SECRT}\n"), 12,
@@ -795,6 +799,21 @@ TEST(LoadConfigFile, ShippedExampleLoads) {
   size_t n = std::fread(out, 1, sizeof(out) - 1, pipe);
   EXPECT_EQ(pclose(pipe), 0);
   EXPECT_EQ(std::string(out, n), "hello");
+}
+
+TEST(RestartOnlyChanges, NamesTheServerSettingsAReloadCannotApply) {
+  Server running;
+  Server next = running;
+  EXPECT_TRUE(RestartOnlyChanges(running, next).empty());
+  next.job_nice = 5;  // applied by a reload
+  next.retention = std::chrono::hours(1);
+  next.admin_token = "t";
+  EXPECT_TRUE(RestartOnlyChanges(running, next).empty());
+  next.admin.port = 9091;
+  next.body_limit = 1024;
+  next.data_dir = "/elsewhere";
+  EXPECT_EQ(RestartOnlyChanges(running, next),
+            (std::vector<std::string>{"server.admin", "server.data_dir", "server.body_limit"}));
 }
 
 }  // namespace

@@ -321,7 +321,17 @@ TEST(IngestE2E, SyncAutoAndPreferHeaders) {
       "  - path: /auto\n"
       "    function: gated\n"
       "    ack: auto\n"
-      "    wait: 200ms\n");
+      "    wait: 200ms\n"
+      "  - path: /auto-quiet\n"
+      "    function: gated\n"
+      "    ack: auto\n"
+      "    wait: 200ms\n"
+      "    ack_status: 200\n"
+      "    ack_body: \"\"\n"
+      "  - path: /sync-key\n"
+      "    function: echo\n"
+      "    ack: sync\n"
+      "    idempotency_key: {header: X-Key}\n");
   server.Start();
   auto sync = server.Post("/sync", "{}");
   ASSERT_TRUE(sync.ok());
@@ -332,6 +342,26 @@ TEST(IngestE2E, SyncAutoAndPreferHeaders) {
   auto async = server.Post("/sync", "{}", {{"Prefer", "respond-async"}});
   EXPECT_EQ(async->status, 202);
   EXPECT_EQ(async->Header("Preference-Applied"), "respond-async");
+  // Several Prefer fields read as one list (RFC 7240).
+  auto two_fields =
+      server.Post("/sync", "{}", {{"Prefer", "handling=lenient"}, {"Prefer", "respond-async"}});
+  EXPECT_EQ(two_fields->status, 202);
+  EXPECT_EQ(two_fields->Header("Preference-Applied"), "respond-async");
+
+  // A re-delivery to a sync route gets the first job's outcome, marked as a duplicate.
+  auto first = server.Post("/sync-key", "{}", {{"X-Key", "k1"}});
+  auto again = server.Post("/sync-key", "{}", {{"X-Key", "k1"}});
+  EXPECT_EQ(first->status, 201);
+  EXPECT_EQ(first->Header("X-Longhaul-Duplicate"), "");
+  EXPECT_EQ(again->status, 201);
+  EXPECT_EQ(again->Header("X-Longhaul-Job-Id"), first->Header("X-Longhaul-Job-Id"));
+  EXPECT_EQ(again->Header("X-Longhaul-Duplicate"), "true");
+
+  // When the wait runs out, an auto route acknowledges as its ack_status and ack_body say.
+  auto quiet = server.Post("/auto-quiet", "x");
+  EXPECT_EQ(quiet->status, 200);
+  EXPECT_EQ(quiet->body, "");
+  EXPECT_FALSE(quiet->Header("X-Longhaul-Job-Id").empty());
 
   // The gated function outlives the route's wait: 202 with the job URL, and it keeps running.
   auto pending = server.Post("/auto", "x");
@@ -427,6 +457,64 @@ TEST(AdminE2E, HealthzAndCliJobsCommands) {
                     " 2> " + scratch.File("err.txt");
   EXPECT_NE(std::system(bad.c_str()), 0);
   EXPECT_NE(ReadFile(scratch.File("err.txt")).find("HTTP 404"), std::string::npos);
+}
+
+// `jobs wait` goes by the job's state, not by the status its function answered with (202 or
+// 500 from a function that succeeded); `jobs list` shows a job whose body is not UTF-8; a client
+// command whose config cannot be read says so instead of calling a default address.
+TEST(AdminE2E, CliWaitsOnTheJobStateAndNamesABadConfig) {
+  TempDir scratch;
+  ServerProcess server(
+      "functions:\n"
+      "  answer:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/cat\"]\n"
+      "routes:\n"
+      "  - path: /answer\n"
+      "    function: answer\n");
+  server.Start();
+  for (const char* status : {"202", "500"}) {
+    std::string id = JsonField(
+        server.Post("/answer", std::string(R"({"statusCode":)") + status + R"(,"body":"b"})")->body,
+        "id");
+    std::string cli = std::string(LONGHAUL_BINARY) + " jobs wait " + id + " --timeout 60 --admin " +
+                      server.admin_url() + " > " + scratch.File("wait.txt");
+    EXPECT_EQ(std::system(cli.c_str()), 0) << status;
+    EXPECT_EQ(JsonField(ReadFile(scratch.File("wait.txt")), "state"), "succeeded") << status;
+  }
+
+  std::string binary_id = JsonField(server
+                                        .Post("/answer", std::string("a\xff\xfe"
+                                                                     "b"))
+                                        ->body,
+                                    "id");
+  ASSERT_FALSE(server.WaitForJobState(binary_id, "succeeded").empty());
+  std::string list = std::string(LONGHAUL_BINARY) + " jobs list --admin " + server.admin_url() +
+                     " > " + scratch.File("list.txt");
+  EXPECT_EQ(std::system(list.c_str()), 0);
+  std::string table = ReadFile(scratch.File("list.txt"));
+  EXPECT_NE(table.find(binary_id), std::string::npos) << table;
+  EXPECT_EQ(table.find('{'), std::string::npos) << "the raw JSON, not the table: " << table;
+
+  // Three jobs, two to a page: the first page says how to get the second, which has the third.
+  std::string page = std::string(LONGHAUL_BINARY) + " jobs list --limit 2 --admin " +
+                     server.admin_url() + " 2> " + scratch.File("more.txt");
+  EXPECT_EQ(std::system(page.c_str()), 0);
+  std::string more = ReadFile(scratch.File("more.txt"));
+  ASSERT_EQ(more.rfind("more: jobs list --cursor ", 0), 0u) << more;
+  std::string cursor = more.substr(25, more.find('\n') - 25);
+  std::string next = std::string(LONGHAUL_BINARY) + " jobs list --limit 2 --cursor " + cursor +
+                     " --admin " + server.admin_url() + " > " + scratch.File("next.txt") + " 2> " +
+                     scratch.File("more2.txt");
+  EXPECT_EQ(std::system(next.c_str()), 0);
+  EXPECT_EQ(CountLines(scratch.File("next.txt")), 2) << "a header and the oldest job";
+  EXPECT_EQ(ReadFile(scratch.File("more2.txt")), "");
+
+  std::string missing = std::string(LONGHAUL_BINARY) + " jobs list --config " +
+                        scratch.File("nope.yaml") + " 2> " + scratch.File("err.txt");
+  EXPECT_EQ(std::system(missing.c_str()) >> 8, 1);
+  EXPECT_NE(ReadFile(scratch.File("err.txt")).find(scratch.File("nope.yaml")), std::string::npos)
+      << ReadFile(scratch.File("err.txt"));
 }
 
 }  // namespace

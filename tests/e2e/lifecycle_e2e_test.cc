@@ -381,6 +381,8 @@ TEST(LifecycleE2E, SighupReloadsRoutesKeepsInFlightRequestsAndRejectsABadFile) {
     return list.ok() && list->body.find("\"id\"") != std::string::npos;
   }));
 
+  // The new file also changes a limit that only a restart applies: said, and not applied.
+  server.set_server_extra("  body_limit: 1KiB\n");
   server.WriteConfig("functions:\n" + function +
                      "routes:\n"
                      "  - path: /a\n"
@@ -393,6 +395,9 @@ TEST(LifecycleE2E, SighupReloadsRoutesKeepsInFlightRequestsAndRejectsABadFile) {
     return r.ok() && r->status == 202;
   })) << server.Log();
   EXPECT_NE(server.Log().find("config.reloaded"), std::string::npos);
+  EXPECT_NE(server.Log().find("config.restart_needed"), std::string::npos) << server.Log();
+  EXPECT_NE(server.Log().find("server.body_limit"), std::string::npos) << server.Log();
+  EXPECT_EQ(server.Post("/b", std::string(2048, 'x'))->status, 202);
   EXPECT_EQ(server.Post("/sync", "x")->status, 404);
 
   Touch(scratch.File("gate"));

@@ -13,10 +13,10 @@ namespace {
 
 using Outcome = PointerScan::Outcome;
 
-// What boost::json::parse and find_pointer say, in the scan's terms.
+// What boost::json::parse (with the same options) and find_pointer say, in the scan's terms.
 std::string Reference(std::string_view body, std::string_view pointer) {
   boost::system::error_code ec;
-  boost::json::value doc = boost::json::parse(body, ec);
+  boost::json::value doc = boost::json::parse(body, ec, {}, KeyBodyParseOptions());
   if (ec) return "invalid";
   const boost::json::value* v = doc.find_pointer(pointer, ec);
   if (v == nullptr) return "absent";
@@ -100,6 +100,9 @@ TEST(ScanJsonPointer, RejectsWhatTheParserRejects) {
   }
   std::string deep = std::string(40, '[') + std::string(40, ']');
   EXPECT_EQ(Scanned(deep, "/0"), Reference(deep, "/0"));
+  std::string too_deep =
+      std::string(kMaxKeyBodyDepth + 1, '[') + std::string(kMaxKeyBodyDepth + 1, ']');
+  EXPECT_EQ(Scanned(too_deep, "/0"), "invalid");
   EXPECT_EQ(Scanned(" {\"a\" : 7 }\n", "/a"), "other:7");
 }
 

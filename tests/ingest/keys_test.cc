@@ -76,6 +76,20 @@ TEST(KeyExtractor, HeaderIsCaseInsensitiveAndQueryIsDecoded) {
   EXPECT_FALSE(k.Extract({Kind::kHeader, "X-Missing", true}, "idempotency key").ok());
 }
 
+// Deliveries nest deeper than Boost.JSON's default limit (32) at times; the key is still read.
+TEST(KeyExtractor, ADeeplyNestedBodyStillHasItsKeys) {
+  std::string nested = "1";
+  for (int i = 0; i < 40; ++i) nested = R"({"n":)" + nested + "}";
+  auto req = Req(R"({"a": {"id": 7}, "deep": )" + nested + R"(, "obj": {"k": )" + nested + "}}");
+  KeyExtractor k(req);
+  auto scalar = k.Extract({Kind::kJsonPointer, "/a/id", true}, "idempotency key");
+  ASSERT_TRUE(scalar.ok()) << scalar.status().ToString();
+  EXPECT_EQ(*scalar, "7");
+  auto object = k.Extract({Kind::kJsonPointer, "/obj", true}, "ordering key");  // a full parse
+  ASSERT_TRUE(object.ok()) << object.status().ToString();
+  EXPECT_EQ(*object, R"({"k":)" + nested + "}");
+}
+
 TEST(KeyExtractor, DeeplyNestedJsonDoesNotCrash) {
   std::string deep(100000, '[');
   auto req = Req(deep);

@@ -12,6 +12,7 @@
 
 #include "base/ids.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/server_process.h"
 #include "testing/temp_dir.h"
 
 namespace longhaul::sched {
@@ -281,6 +282,99 @@ TEST_F(SchedulerTest, AnAnswerToRetryIsNotTold) {
   ASSERT_EQ(told_job.wait_for(seconds(30)), std::future_status::ready);
   EXPECT_FALSE(told_job.get()) << "told an answer that will be retried";
   EXPECT_FALSE(store::IsTerminal(StateOf(id))) << "it has attempts left";
+}
+
+// Its first run ignores a cancel (as a command that traps SIGTERM, within its kill grace)
+// until ReleaseFirst(); later runs end when cancelled. Records how many ran at once.
+class StubbornRuntime : public runtime::Runtime {
+ public:
+  runtime::Outcome Run(const runtime::Invocation&, const runtime::CancelToken& cancel) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    const bool first = ++runs_ == 1;
+    most_at_once_ = std::max(most_at_once_, ++active_);
+    cv_.notify_all();
+    if (first) {
+      cv_.wait(lock, [this] { return released_; });
+    } else {
+      while (!cancel.cancelled() && !stop_all_) cv_.wait_for(lock, std::chrono::milliseconds(5));
+    }
+    --active_;
+    cv_.notify_all();
+    runtime::Outcome out;
+    out.status = base::Cancelled("stopped");
+    return out;
+  }
+  void ReleaseFirst() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+  // Ends every run (a failed test must not leave an attempt that nothing can stop).
+  void StopAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    released_ = stop_all_ = true;
+    cv_.notify_all();
+  }
+  bool WaitFor(const std::function<bool()>& cond) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, seconds(30), cond);
+  }
+  int runs() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return runs_;
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int runs_ = 0;
+  int active_ = 0;
+  int most_at_once_ = 0;
+  bool released_ = false;
+  bool stop_all_ = false;
+};
+
+// Cancelled, then retried and claimed again while its first attempt still stops: the second
+// attempt waits for the first to end (two attempts of one job never run side by side), and a
+// second cancel still reaches it.
+TEST_F(SchedulerTest, ARetriedJobWaitsForItsStoppingAttemptAndCanBeCancelledAgain) {
+  auto cfg = config::LoadConfigText(
+      "functions:\n  slow:\n    runtime: command\n    command: [/bin/true]\n"
+      "    concurrency: 2\n    retries: 0\nroutes: []\n",
+      "slow.yaml", [](const std::string&) { return std::optional<std::string>(); });
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  StubbornRuntime stubborn;
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  Scheduler sched(*store_, clock_, log_, hub_, options,
+                  [&](const config::Function&) { return &stubborn; });
+  ASSERT_TRUE(sched.Start(*cfg).ok());
+  struct StopAllAtEnd {
+    StubbornRuntime& runtime;
+    ~StopAllAtEnd() { runtime.StopAll(); }  // before `sched` waits for its attempts
+  } stop_all_at_end{stubborn};
+  store::NewJob job = MakeJob(clock_.Now());
+  job.function = "slow";
+  const std::string id = job.id;
+  Append(std::move(job));
+  sched.Wake();
+  ASSERT_TRUE(stubborn.WaitFor([&] { return stubborn.runs_ == 1; }));
+
+  ASSERT_TRUE(store_->Cancel(id, clock_.Now()).ok());
+  EXPECT_TRUE(sched.CancelLocal(id));
+  ASSERT_TRUE(store_->Retry(id, clock_.Now()).ok());
+  sched.Wake();
+  ASSERT_TRUE(
+      testing::Eventually([&] { return StateOf(id) == store::JobState::kRunning; }, seconds(30)))
+      << "claimed again";
+  EXPECT_EQ(stubborn.runs(), 1) << "the second attempt started beside the first";
+
+  stubborn.ReleaseFirst();
+  ASSERT_TRUE(stubborn.WaitFor([&] { return stubborn.runs_ == 2; }));
+  ASSERT_TRUE(store_->Cancel(id, clock_.Now()).ok());
+  EXPECT_TRUE(sched.CancelLocal(id)) << "the second attempt is out of reach of a cancel";
+  EXPECT_TRUE(stubborn.WaitFor([&] { return stubborn.active_ == 0; }));
+  EXPECT_EQ(stubborn.most_at_once_, 1);
+  EXPECT_EQ(StateOf(id), store::JobState::kCancelled);
 }
 
 }  // namespace

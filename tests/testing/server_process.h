@@ -37,6 +37,8 @@ class ServerProcess {
   void Signal(int sig);
   // Rewrites the config file (same server section) with a new body.
   void WriteConfig(const std::string& config_body);
+  // Lines added to the `server:` block by the next WriteConfig (and Start).
+  void set_server_extra(std::string extra) { server_extra_ = std::move(extra); }
 
   base::Result<http::ClientResponse> Post(
       const std::string& path, const std::string& body,

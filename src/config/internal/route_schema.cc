@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "base/base64.h"
 #include "config/internal/syntax.h"
 #include "config/path_pattern.h"
 
@@ -263,6 +264,17 @@ Route ReadRoute(Context& ctx, const Field& item, const Route& defaults,
   }
   if (route.provider.empty() && !set.bad_provider && set.secret != nullptr) {
     ctx.Error(*set.secret, "has no effect without `provider`");
+  }
+  if (route.provider == "standard" && set.secret != nullptr && !route.secret.empty()) {
+    // Standard Webhooks signs with the base64-decoded key after the optional whsec_ prefix.
+    std::string_view key = route.secret;
+    if (key.starts_with("whsec_")) key.remove_prefix(6);
+    std::optional<std::string> decoded = base::Base64Decode(key);
+    if (!decoded || decoded->empty()) {
+      ctx.Error(*set.secret,
+                "provider standard needs the secret as the sender shows it: whsec_ followed by "
+                "base64 (this one has no base64 key after the prefix)");
+    }
   }
   if (route.provider == "hmac" && route.hmac.header.empty() && set.hmac == nullptr) {
     ctx.Error(set.provider != nullptr ? *set.provider : item,

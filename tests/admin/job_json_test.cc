@@ -1,0 +1,55 @@
+#include "admin/job_json.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "base/base64.h"
+
+namespace longhaul::admin {
+namespace {
+namespace json = boost::json;
+
+// A job that stored bytes which are not UTF-8 (a binary upload, a latin-1 header, a tool's
+// raw output) still reads back as JSON, and its bodies come back byte for byte.
+TEST(JobToJson, BytesThatAreNotUtf8StillMakeValidJson) {
+  const std::string binary(
+      "a\xff\xfe"
+      "b",
+      4);
+  store::Job job;
+  job.id = "01J";
+  job.state = store::JobState::kSucceeded;
+  job.request.method = "POST";
+  job.request.path = "/up";
+  job.request.headers = {{"X-Name", "caf\xe9"}};
+  job.request.body = binary;
+  job.result = store::Response{200, {}, binary};
+  job.stderr_tail = "log \xff line\n";
+  job.idempotency_key = "k\xe9";
+
+  boost::system::error_code ec;
+  json::value v = json::parse(json::serialize(JobToJson(job, true)), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  const json::object& o = v.as_object();
+  for (const char* part : {"request", "result"}) {
+    const json::object& p = o.at(part).as_object();
+    EXPECT_EQ(p.at("body_encoding"), "base64") << part;
+    EXPECT_EQ(base::Base64Decode(std::string(p.at("body").as_string())), binary) << part;
+  }
+  EXPECT_EQ(o.at("request").at("headers").at("X-Name"), "caf\xEF\xBF\xBD");
+  EXPECT_EQ(o.at("stderr_tail"), "log \xEF\xBF\xBD line\n");
+  EXPECT_EQ(o.at("idempotency_key"), "k\xEF\xBF\xBD");
+}
+
+TEST(JobToJson, Utf8BodiesStayText) {
+  store::Job job;
+  job.id = "01J";
+  job.request.body = "caf\xC3\xA9";
+  json::object o = JobToJson(job, true);
+  EXPECT_EQ(o.at("request").at("body"), "caf\xC3\xA9");
+  EXPECT_FALSE(o.at("request").as_object().contains("body_encoding"));
+}
+
+}  // namespace
+}  // namespace longhaul::admin
