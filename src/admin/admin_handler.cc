@@ -6,6 +6,7 @@
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -59,6 +60,25 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The methods an admin path answers ("GET, HEAD" or "POST"), or "" when it is no admin path.
+std::string_view AllowedMethods(const std::vector<std::string_view>& parts) {
+  constexpr std::string_view kGet = "GET, HEAD";
+  constexpr std::string_view kPost = "POST";
+  if (parts.size() == 1 && (parts[0] == "healthz" || parts[0] == "routes" || parts[0] == "jobs")) {
+    return kGet;
+  }
+  if (parts.size() == 2 && parts[0] == "jobs") return kGet;
+  if (parts.size() == 3 && parts[0] == "jobs") {
+    if (parts[2] == "result") return kGet;
+    if (parts[2] == "retry" || parts[2] == "cancel") return kPost;
+  }
+  if (parts.size() == 4 && parts[0] == "2015-03-31" && parts[1] == "functions" &&
+      parts[3] == "invocations") {
+    return kPost;
+  }
+  return "";
+}
+
 // The longest a read waits for answered jobs' records (a failing store may never write them).
 constexpr base::Duration kSettleLimit = std::chrono::seconds(5);
 
@@ -72,29 +92,48 @@ AdminHandler::AdminHandler(ingest::IngestDeps deps, std::shared_ptr<const config
 asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
                                                          const http::ConnInfo& conn) {
   auto cfg = config_.load();
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+  auto parts = Split(path);
+  // HEAD is GET without the body (the server leaves it out).
+  bool get = req.method() == bh::verb::get || req.method() == bh::verb::head;
+  bool post = req.method() == bh::verb::post;
+  const bool healthz = parts.size() == 1 && parts[0] == "healthz";
+
   const std::string& token = cfg->server.admin_token;
   // With Lambda access keys the Invoke API authenticates by SigV4 instead (SDKs cannot send a
-  // bearer token).
+  // bearer token). /healthz says no more than whether the store can write: load balancers and
+  // probes ask it without a token.
   bool sigv4_invoke = !cfg->server.lambda_access_keys.empty() &&
                       req.target().substr(0, 22) == "/2015-03-31/functions/";
-  if (!token.empty() && !sigv4_invoke) {
+  if (!token.empty() && !sigv4_invoke && !healthz) {
     std::string_view auth = req[bh::field::authorization];
-    if (auth.substr(0, 7) != "Bearer " || !ConstantTimeEquals(auth.substr(7), token)) {
+    // The scheme's name is case-insensitive (RFC 9110 11.1).
+    if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer ") ||
+        !ConstantTimeEquals(auth.substr(7), token)) {
       http::Response res = http::ErrorResponse(
           base::Unauthenticated("the admin API needs Authorization: Bearer <admin_token>"));
       res.set(bh::field::www_authenticate, "Bearer");
       co_return res;
     }
   }
-  std::string_view target = req.target();
-  size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
-  auto parts = Split(path);
-  bool get = req.method() == bh::verb::get;
-  bool post = req.method() == bh::verb::post;
+  std::string_view allowed = AllowedMethods(parts);
+  if (allowed.empty()) {
+    co_return http::ErrorResponse(base::NotFound(
+        "no admin endpoint " + std::string(req.method_string()) + " " + std::string(path)));
+  }
+  if (!(allowed == "POST" ? post : get)) {
+    http::Response res =
+        http::ErrorResponse(405, base::Code::kInvalidArgument,
+                            std::string(req.method_string()) + " " + std::string(path) +
+                                " is not served; use " + std::string(allowed));
+    res.set(bh::field::allow, allowed);
+    co_return res;
+  }
 
-  if (parts.size() == 1 && parts[0] == "healthz" && get) {
+  if (healthz) {
     base::Status h = deps_.store.Healthy();
     if (!h.ok()) {
       co_return http::ErrorResponse(503, base::Code::kUnavailable, "store: " + h.message());

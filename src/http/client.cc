@@ -50,6 +50,7 @@ base::Result<ClientResponse> Fetch(const ClientRequest& req) {
   ClientResponse out;
   bh::response_parser<bh::string_body> parser;
   parser.body_limit(256 * 1024 * 1024);
+  parser.skip(r.method() == bh::verb::head);  // the answer to a HEAD has fields only
   beast::flat_buffer buffer;
   asio::ip::tcp::resolver resolver(ioc);
 

@@ -5,6 +5,7 @@
 #include "base/ids.h"
 #include "http/async.h"
 #include "http/error_mapping.h"
+#include "http/response_bytes.h"
 #include "ingest/job_wait.h"
 #include "ingest/keys.h"
 #include "ingest/prefer.h"
@@ -86,7 +87,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
       http::Response res{static_cast<bh::status>(answer.status), 11};
       for (const auto& [k, val] : answer.headers) res.insert(k, val);
       res.body() = answer.body;
-      res.prepare_payload();
+      http::PreparePayload(res);
       co_return res;
     }
   }

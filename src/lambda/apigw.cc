@@ -8,6 +8,8 @@
 #include <optional>
 #include <utility>
 
+#include "base/base64.h"
+#include "base/utf8.h"
 #include "runtime/event.h"
 #include "runtime/process/environment.h"
 
@@ -221,9 +223,9 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
   if (!params.empty()) {
     event["pathParameters"] = std::move(params);
   }
-  bool utf8 = runtime::IsValidUtf8(request.body);
+  bool utf8 = base::IsValidUtf8(request.body);
   if (!request.body.empty()) {
-    event["body"] = utf8 ? request.body : runtime::EncodeBase64(request.body);
+    event["body"] = utf8 ? request.body : base::Base64Encode(request.body);
   }
   event["isBase64Encoded"] = !utf8;
   return json::serialize(event);

@@ -9,6 +9,9 @@
 #include <string>
 #include <utility>
 
+#include "base/base64.h"
+#include "base/utf8.h"
+
 namespace longhaul::runtime {
 namespace json = boost::json;
 
@@ -67,33 +70,6 @@ std::optional<int64_t> StatusCodeOf(const json::value& v) {
   return std::nullopt;
 }
 
-std::string EncodeBase64(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(data[i])) << 16 |
-                 static_cast<uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8 |
-                 static_cast<uint32_t>(static_cast<unsigned char>(data[i + 2]));
-    out += kBase64Alphabet[(n >> 18) & 63];
-    out += kBase64Alphabet[(n >> 12) & 63];
-    out += kBase64Alphabet[(n >> 6) & 63];
-    out += kBase64Alphabet[n & 63];
-  }
-  size_t rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t n = static_cast<uint32_t>(static_cast<unsigned char>(data[i])) << 16;
-    if (rest == 2) {
-      n |= static_cast<uint32_t>(static_cast<unsigned char>(data[i + 1])) << 8;
-    }
-    out += kBase64Alphabet[(n >> 18) & 63];
-    out += kBase64Alphabet[(n >> 12) & 63];
-    out += rest == 2 ? kBase64Alphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
 std::optional<std::string> DecodeBase64(std::string_view text) {
   std::array<int8_t, 256> lookup;
   lookup.fill(-1);
@@ -130,50 +106,6 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    uint32_t cp = 0;
-    uint32_t min = 0;
-    if ((b & 0xE0) == 0xC0) {
-      len = 2;
-      cp = b & 0x1F;
-      min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-      len = 3;
-      cp = b & 0x0F;
-      min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-      len = 4;
-      cp = b & 0x07;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + len > s.size()) {
-      return false;
-    }
-    for (size_t k = 1; k < len; ++k) {
-      auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
 std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view function,
                         const store::Request& request) {
   json::object headers;
@@ -200,8 +132,8 @@ std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view f
   event["query"] = request.query;
   event["headers"] = std::move(headers);
   event["pathParameters"] = std::move(params);
-  bool utf8 = IsValidUtf8(request.body);
-  event["body"] = utf8 ? request.body : EncodeBase64(request.body);
+  bool utf8 = base::IsValidUtf8(request.body);
+  event["body"] = utf8 ? request.body : base::Base64Encode(request.body);
   event["isBase64Encoded"] = !utf8;
   return json::serialize(event);
 }

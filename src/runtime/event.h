@@ -42,12 +42,9 @@ bool IsValidHeaderValue(std::string_view value);
 // a number.
 std::optional<int64_t> StatusCodeOf(const boost::json::value& v);
 
-// Base64 with the standard alphabet and padding.
-std::string EncodeBase64(std::string_view data);
-// Accepts the standard alphabet with or without padding; nullopt on any other character.
+// A function's base64 body (isBase64Encoded): the standard alphabet with or without padding;
+// nullopt on any other character. More lenient than base::Base64Decode about the unused bits of
+// the last character, as the decoders behind API Gateway are. (Encoding: base::Base64Encode.)
 std::optional<std::string> DecodeBase64(std::string_view text);
-
-// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points > U+10FFFF).
-bool IsValidUtf8(std::string_view s);
 
 }  // namespace longhaul::runtime

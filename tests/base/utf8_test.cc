@@ -15,7 +15,7 @@ TEST(Utf8, AcceptsWellFormedText) {
 TEST(Utf8, RejectsAndReplacesMalformedBytes) {
   // A stray byte, an overlong '/', a surrogate, a code point past U+10FFFF, a cut sequence.
   for (std::string_view bad :
-       {"a\xFF", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82"}) {
+       {"a\xFF", "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80"}) {
     EXPECT_FALSE(IsValidUtf8(bad)) << bad;
     EXPECT_TRUE(IsValidUtf8(ToValidUtf8(bad))) << bad;
   }

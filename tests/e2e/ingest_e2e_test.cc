@@ -429,6 +429,42 @@ TEST(AdminE2E, TokenIsRequiredWhenConfigured) {
   http::ClientRequest right = wrong;
   right.headers = {{"Authorization", "Bearer s3cret"}};
   EXPECT_EQ(http::Fetch(right)->status, 200);
+  right.headers = {{"Authorization", "bearer s3cret"}};  // the scheme is case-insensitive
+  EXPECT_EQ(http::Fetch(right)->status, 200);
+  // Health checks need no token: they learn only whether the store can write.
+  EXPECT_EQ(server.AdminGet("/healthz")->status, 200);
+}
+
+TEST(AdminE2E, AWrongMethodIs405WithAllow) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/hook", "x")->body, "id");
+  struct Case {
+    const char* method;
+    std::string path;
+    const char* allow;
+  };
+  for (const Case& c :
+       {Case{"DELETE", "/jobs/" + id, "GET, HEAD"}, Case{"GET", "/jobs/" + id + "/cancel", "POST"},
+        Case{"POST", "/healthz", "GET, HEAD"},
+        Case{"GET", "/2015-03-31/functions/work/invocations", "POST"}}) {
+    http::ClientRequest req;
+    req.method = c.method;
+    req.url = server.admin_url() + c.path;
+    auto r = http::Fetch(req);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 405) << c.method << " " << c.path;
+    EXPECT_EQ(r->Header("Allow"), c.allow) << c.method << " " << c.path;
+  }
+  http::ClientRequest head;
+  head.method = "HEAD";
+  head.url = server.admin_url() + "/healthz";
+  EXPECT_EQ(http::Fetch(head)->status, 200);
+  EXPECT_EQ(server.AdminGet("/nope")->status, 404);
 }
 
 TEST(AdminE2E, HealthzAndCliJobsCommands) {
