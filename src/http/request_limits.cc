@@ -47,6 +47,26 @@ base::Status CheckRequestHeader(const RequestParser& parser) {
   return base::Status::Ok();
 }
 
+base::Status NormalizeRequestTarget(RequestHeader& head) {
+  std::string_view target = head.target();
+  if (target.starts_with('/') || target == "*") return base::Status::Ok();
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        boost::beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      std::string_view rest = target.substr(scheme.size());
+      size_t path = rest.find_first_of("/?");
+      std::string origin = path == std::string_view::npos ? "/" : std::string(rest.substr(path));
+      if (origin.front() == '?') origin.insert(0, "/");
+      head.target(origin);
+      return base::Status::Ok();
+    }
+  }
+  return base::InvalidArgument(
+      "the request target must be a path starting with '/' (or an "
+      "absolute http:// URL), got '" +
+      std::string(target.substr(0, 64)) + "'");
+}
+
 bool AnnouncesBodyOverLimit(const RequestParser& parser, const ServerLimits& limits) {
   auto cl = parser.content_length();
   return cl && *cl > limits.body_limit;

@@ -43,6 +43,12 @@ void ConfigureParser(RequestParser& parser, const ServerLimits& limits);
 // §3.2). OK otherwise.
 base::Status CheckRequestHeader(const RequestParser& parser);
 
+// Brings the request target to origin form ("/path?query"), which handlers route on: an
+// absolute-form target ("http://host:port/path?query", RFC 9112 §3.2.2: servers must accept it)
+// loses its scheme and authority. kInvalidArgument (400) for a target that is neither (e.g.
+// "hook", or authority form); "*" (OPTIONS) is left to the handler.
+base::Status NormalizeRequestTarget(RequestHeader& head);
+
 // True when the parser has read a header whose Content-Length is over the body limit (the
 // server answers 413 before reading the body).
 bool AnnouncesBodyOverLimit(const RequestParser& parser, const ServerLimits& limits);

@@ -70,9 +70,12 @@ std::optional<Response> AnswerForReadError(const beast::error_code& ec, const Re
 
 // The answer for a request whose header (all read, the body not yet) the server refuses, or
 // nullopt to go on.
-std::optional<Response> RefusalBeforeBody(const RequestParser& parser, const ServerLimits& limits) {
+std::optional<Response> RefusalBeforeBody(RequestParser& parser, const ServerLimits& limits) {
   if (base::Status refused = CheckRequestHeader(parser); !refused.ok()) {
     return ErrorResponse(refused);
+  }
+  if (base::Status bad = NormalizeRequestTarget(parser.get()); !bad.ok()) {
+    return ErrorResponse(bad);
   }
   if (AnnouncesBodyOverLimit(parser, limits)) return BodyTooLarge(parser.get(), limits);
   return std::nullopt;

@@ -224,6 +224,24 @@ TEST_F(ServerTest, Http11WithoutHostIs400) {
   EXPECT_EQ(handled_.load(), 1);
 }
 
+// An absolute-form target reaches the handler in origin form; a target that is no path is 400.
+TEST_F(ServerTest, RequestTargetsComeInOriginForm) {
+  StartServer();
+  std::string bytes = Exchange(
+      "GET http://127.0.0.1:1/json HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 202u) << "routed as /json";
+  EXPECT_EQ(handled_.load(), 1);
+
+  bytes = Exchange("GET json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 400u);
+  EXPECT_THAT(responses[0].body(), HasSubstr("must be a path starting with '/'"));
+  EXPECT_EQ(handled_.load(), 1) << "never handled";
+}
+
 TEST_F(ServerTest, BodyOverTheLimitGetsTheListenersOwnAnswer) {
   ServerLimits limits;
   limits.body_limit = 16;
