@@ -270,6 +270,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   // SIGTERM drains on this thread; joined before teardown (it uses the scheduler and `ioc`).
   std::thread stopper;
   const base::Duration shutdown_grace = srv.shutdown_grace;  // `srv` dies with a reload
+  const config::Server started_with = srv;  // what a reload cannot change (RestartOnlyChanges)
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
   if (webhook) signals.add(SIGUSR1);
   std::function<void()> on_signal = [&] {
@@ -280,7 +281,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
         if (!next.ok()) {
           log.Error("config.reload_rejected", {{"error", next.status().message()}});
         } else {
-          std::vector<std::string> stale = config::RestartOnlyChanges(cfg->server, (*next)->server);
+          std::vector<std::string> stale =
+              config::RestartOnlyChanges(started_with, (*next)->server);
           if (!stale.empty()) {
             std::string names;
             for (const std::string& n : stale) names += (names.empty() ? "" : ", ") + n;

@@ -398,6 +398,24 @@ TEST(LifecycleE2E, SighupReloadsRoutesKeepsInFlightRequestsAndRejectsABadFile) {
   EXPECT_NE(server.Log().find("config.restart_needed"), std::string::npos) << server.Log();
   EXPECT_NE(server.Log().find("server.body_limit"), std::string::npos) << server.Log();
   EXPECT_EQ(server.Post("/b", std::string(2048, 'x'))->status, 202);
+  // Back to the values it runs with: nothing to restart for (compared with the start, not with
+  // the last file).
+  server.set_server_extra("");
+  server.WriteConfig("functions:\n" + function +
+                     "routes:\n"
+                     "  - path: /a\n"
+                     "    function: work\n"
+                     "  - path: /b\n"
+                     "    function: work\n");
+  server.Signal(SIGHUP);
+  auto count = [&](const std::string& what) {
+    std::string log = server.Log();
+    int n = 0;
+    for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_TRUE(Eventually([&] { return count("config.reloaded") == 2; })) << server.Log();
+  EXPECT_EQ(count("config.restart_needed"), 1) << server.Log();
   EXPECT_EQ(server.Post("/sync", "x")->status, 404);
 
   Touch(scratch.File("gate"));
