@@ -12,6 +12,7 @@ packages=(
   libcli11-dev          # command line
   libjemalloc-dev       # malloc for the server binary (many small strings per request)
   libgtest-dev libgmock-dev   # tests
+  libtsan2              # ThreadSanitizer's runtime for g++ (scripts/test-tsan.sh)
   clang libclang-rt-14-dev llvm   # fuzz/run.sh (libFuzzer, sanitizers, llvm-symbolizer) and
                                   # scripts/check-thread-safety.sh (clang's -Wthread-safety)
   clang-format          # scripts/check-format.sh
