@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/percent_encoding.h"
 #include "config/config.h"
 
 namespace longhaul::ingest {
@@ -30,7 +31,6 @@ class RouteTable {
   const std::vector<config::Route>& routes_;
 };
 
-// Percent-decodes a path segment or query component ('+' kept as is).
-std::string PercentDecode(std::string_view s);
+using base::PercentDecode;  // a path segment or query component ('+' kept as is)
 
 }  // namespace longhaul::ingest

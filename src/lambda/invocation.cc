@@ -9,6 +9,7 @@
 #include <ctime>
 #include <vector>
 
+#include "base/percent_encoding.h"
 #include "lambda/apigw.h"
 #include "lambda/environment.h"
 #include "runtime/event.h"
@@ -74,34 +75,6 @@ std::string IsoTime(base::TimePoint t) {
   return out;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// %XX decoded; a malformed escape is kept as it is (as the admin router decodes FunctionName).
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
-      i += 2;
-      continue;
-    }
-    out += s[i];
-  }
-  return out;
-}
-
 // Only what a Lambda ARN is made of: the header value cannot carry anything else.
 bool IsArnText(std::string_view s) {
   return !s.empty() && s.size() <= 256 && std::all_of(s.begin(), s.end(), [](char c) {
@@ -130,7 +103,7 @@ std::string InvokedFunctionArn(const config::Function& fn, const store::Request&
   if (parts.size() != 4 || parts[1] != "functions" || parts[3] != "invocations") {
     return arn;
   }
-  std::string name = PercentDecode(parts[2]);
+  std::string name = base::PercentDecode(parts[2]);
   std::string qualifier;
   for (const auto& [key, value] : runtime::process::DecodeQuery(request.query)) {
     if (key == "Qualifier") {
