@@ -19,6 +19,7 @@
 #include "base/thread_name.h"
 #include "cli/admin_client.h"
 #include "config/config.h"
+#include "config/listen.h"
 #include "hooks/webhook_mode.h"
 #include "http/server.h"
 #include "ingest/destinations.h"
@@ -55,11 +56,6 @@ http::ServerLimits LimitsFrom(const config::Server& s) {
   l.idle_timeout = s.idle_timeout;
   l.max_connections = s.max_connections;
   return l;
-}
-
-std::string HostPort(const std::string& host, uint16_t port) {
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
 }
 
 // Runs `handler` while counting it in `in_flight`, so a SIGTERM can let requests being handled
@@ -195,15 +191,18 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
     }
   }
   deps.status_base =
-      srv.public_url.empty() ? "http://" + HostPort(srv.admin.host, *admin_port) : srv.public_url;
+      srv.public_url.empty()
+          ? "http://" + config::FormatListen(config::Listen{srv.admin.host, *admin_port})
+          : srv.public_url;
   // Lambda runtimes find the Invoke API (AWS_ENDPOINT_URL_LAMBDA) on the admin listener.
   const std::string& admin_host = srv.admin.host;
   lambda::LambdaOptions lambda_options;
   lambda_options.registry = registry->get();
-  lambda_options.endpoint_url = "http://" + HostPort(admin_host == "0.0.0.0" ? "127.0.0.1"
-                                                     : admin_host == "::"    ? "::1"
-                                                                             : admin_host,
-                                                     *admin_port);
+  lambda_options.endpoint_url =
+      "http://" + config::FormatListen(config::Listen{admin_host == "0.0.0.0" ? "127.0.0.1"
+                                                      : admin_host == "::"    ? "::1"
+                                                                              : admin_host,
+                                                      *admin_port});
   lambda::LambdaRuntime lambda_rt(ioc, clock, log, std::move(lambda_options));
   lambda_runtime = &lambda_rt;
   ingest_handler = std::make_shared<ingest::IngestHandler>(deps, cfg);
@@ -333,13 +332,14 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   };
   on_signal();
 
-  log.Info("server.ready", {{"listen", HostPort(srv.listen.host, *public_port)},
-                            {"admin", HostPort(srv.admin.host, *admin_port)},
-                            {"data_dir", srv.data_dir},
-                            {"node", node_id}});
+  log.Info("server.ready",
+           {{"listen", config::FormatListen(config::Listen{srv.listen.host, *public_port})},
+            {"admin", config::FormatListen(config::Listen{srv.admin.host, *admin_port})},
+            {"data_dir", srv.data_dir},
+            {"node", node_id}});
   std::printf("longhaul ready listen=%s admin=%s\n",
-              HostPort(srv.listen.host, *public_port).c_str(),
-              HostPort(srv.admin.host, *admin_port).c_str());
+              config::FormatListen(config::Listen{srv.listen.host, *public_port}).c_str(),
+              config::FormatListen(config::Listen{srv.admin.host, *admin_port}).c_str());
   std::fflush(stdout);
 
   auto keep_running = asio::make_work_guard(ioc);  // until the stopper calls ioc.stop()
@@ -359,35 +359,6 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   (void)store->RecoverLeases(clock.Now(), node_id);
   log.Info("server.stopped");
   return 0;
-}
-
-// Where the client commands find the admin API: --admin, else $LONGHAUL_ADMIN, else the
-// config's server.admin. A config that cannot be read is an error, not a silent default.
-base::Result<cli::AdminTarget> TargetFrom(const std::string& admin_url,
-                                          const std::string& config_path) {
-  cli::AdminTarget t;
-  if (auto env = GetEnv("LONGHAUL_ADMIN_TOKEN")) t.token = *env;
-  if (!admin_url.empty()) {
-    t.base_url = admin_url;
-  } else if (auto env = GetEnv("LONGHAUL_ADMIN")) {
-    t.base_url = *env;
-  } else if (!config_path.empty()) {
-    auto cfg = Load(config_path);
-    if (!cfg.ok()) {
-      return base::InvalidArgument("cannot take the admin address from the config: " +
-                                   cfg.status().message());
-    }
-    const auto& a = (*cfg)->server.admin;
-    std::string host = a.host == "0.0.0.0" ? "127.0.0.1" : a.host == "::" ? "::1" : a.host;
-    t.base_url = "http://" + HostPort(host, a.port);
-    if (t.token.empty()) t.token = (*cfg)->server.admin_token;
-  }
-  if (t.base_url.starts_with("https://")) {
-    return base::InvalidArgument(
-        "the admin API speaks plain HTTP: use http://HOST:PORT or HOST:PORT, not " + t.base_url);
-  }
-  if (!t.base_url.starts_with("http://")) t.base_url = "http://" + t.base_url;
-  return t;
 }
 
 // `longhaul webhook`: adnanh/webhook's command line (single-dash long flags, rewritten for
@@ -605,7 +576,7 @@ int main(int argc, char** argv) {
               std::filesystem::exists(config_path)
           ? config_path
           : "";
-  base::Result<cli::AdminTarget> found = TargetFrom(admin_url, cfg_for_client);
+  base::Result<cli::AdminTarget> found = cli::TargetFrom(admin_url, cfg_for_client, GetEnv);
   if (!found.ok()) {
     std::fprintf(stderr, "error: %s\n", found.status().message().c_str());
     return 1;

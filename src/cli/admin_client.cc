@@ -10,6 +10,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "config/listen.h"
 #include "http/client.h"
 
 namespace longhaul::cli {
@@ -80,6 +81,33 @@ std::optional<std::string> ReadData(const std::string& arg, std::FILE* err) {
     return std::string(std::istreambuf_iterator<char>(f), {});
   }
   return arg;
+}
+
+base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::string& config_path,
+                                     const config::EnvLookup& env) {
+  AdminTarget t;
+  if (auto token = env("LONGHAUL_ADMIN_TOKEN")) t.token = *token;
+  if (!admin_url.empty()) {
+    t.base_url = admin_url;
+  } else if (auto url = env("LONGHAUL_ADMIN")) {
+    t.base_url = *url;
+  } else if (!config_path.empty()) {
+    auto cfg = config::LoadConfigFile(config_path, env);
+    if (!cfg.ok()) {
+      return base::InvalidArgument("cannot take the admin address from the config: " +
+                                   cfg.status().message());
+    }
+    const auto& a = (*cfg)->server.admin;
+    std::string host = a.host == "0.0.0.0" ? "127.0.0.1" : a.host == "::" ? "::1" : a.host;
+    t.base_url = "http://" + config::FormatListen(config::Listen{host, a.port});
+    if (t.token.empty()) t.token = (*cfg)->server.admin_token;
+  }
+  if (t.base_url.starts_with("https://")) {
+    return base::InvalidArgument(
+        "the admin API speaks plain HTTP: use http://HOST:PORT or HOST:PORT, not " + t.base_url);
+  }
+  if (!t.base_url.starts_with("http://")) t.base_url = "http://" + t.base_url;
+  return t;
 }
 
 int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FILE* err) {

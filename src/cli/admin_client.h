@@ -7,12 +7,22 @@
 #include <optional>
 #include <string>
 
+#include "base/status.h"
+#include "config/config.h"
+
 namespace longhaul::cli {
 
 struct AdminTarget {
   std::string base_url = "http://127.0.0.1:8081";
   std::string token;  // bearer token, when the server requires one
 };
+
+// Where the client commands find the admin API: `admin_url` (--admin), else $LONGHAUL_ADMIN,
+// else server.admin of the config at `config_path` (empty: none); the token from
+// $LONGHAUL_ADMIN_TOKEN, else that config's admin_token. A config that cannot be read, or an
+// https:// URL (the admin API speaks plain HTTP), is kInvalidArgument saying why.
+base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::string& config_path,
+                                     const config::EnvLookup& env);
 
 struct InvokeOptions {
   std::string function;

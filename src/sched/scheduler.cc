@@ -7,6 +7,7 @@
 
 #include "base/duration.h"
 #include "base/thread_name.h"
+#include "sched/job_records.h"
 #include "sched/retry_policy.h"
 
 namespace longhaul::sched {
@@ -22,55 +23,6 @@ void SetThreadNice(int nice) {
   thread_local int current = 0;
   if (nice == current) return;
   if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) == 0) current = nice;
-}
-
-// `job` (running) as store::Store::Complete(c) leaves it.
-store::Job Recorded(store::Job job, const store::Completion& c) {
-  switch (c.kind) {
-    case Kind::kSucceeded:
-      job.state = store::JobState::kSucceeded;
-      break;
-    case Kind::kRetry:
-      job.state = store::JobState::kRetrying;
-      break;
-    case Kind::kFailed:
-      job.state = store::JobState::kFailed;
-      break;
-    case Kind::kDead:
-      job.state = store::JobState::kDead;
-      break;
-  }
-  job.updated_at = c.now;
-  if (store::IsTerminal(job.state)) {
-    job.finished_at = c.now;
-  } else {
-    job.next_run_at = c.next_run_at;
-  }
-  job.lease_owner.clear();
-  job.lease_expires_at = {};
-  job.last_error = c.error;
-  job.stdout_tail = c.stdout_tail;
-  job.stderr_tail = c.stderr_tail;
-  job.result = c.result;
-  return job;
-}
-
-// `job` without its request, which may be megabytes: for those who need only the outcome.
-store::Job WithoutRequest(const store::Job& job) {
-  store::Job head;
-  head.id = job.id;
-  head.function = job.function;
-  head.route = job.route;
-  head.idempotency_key = job.idempotency_key;
-  head.ordering_key = job.ordering_key;
-  head.state = job.state;
-  head.attempts = job.attempts;
-  head.max_attempts = job.max_attempts;
-  head.created_at = job.created_at;
-  head.next_run_at = job.next_run_at;
-  head.expires_at = job.expires_at;
-  head.started_at = job.started_at;
-  return head;
 }
 
 }  // namespace
