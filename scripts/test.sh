@@ -14,7 +14,6 @@ ctest --output-on-failure --timeout 600 -j2
 # The same tests built with ASan and UBSan (build-asan/).
 cd - >/dev/null  # back to the repository root
 scripts/test-sanitized.sh
-scripts/test-tsan.sh
 
 # Thread-safety analysis: the server built with clang, -Wthread-safety as an error (build-tsa/):
 # every member marked LH_GUARDED_BY is touched only with its mutex held (src/base/mutex.h).
