@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "admin/sigv4.h"
+#include "base/base64.h"
 #include "http/async.h"
 #include "ingest/job_wait.h"
 #include "ingest/keys.h"
@@ -99,6 +100,23 @@ base::Status CheckJsonPayload(std::string_view body) {
   boost::system::error_code ec;
   json::value v = json::parse(body, ec);
   if (ec) return base::InvalidArgument("Could not parse request body into json: " + ec.message());
+  return base::Status::Ok();
+}
+
+base::Status CheckClientContext(std::string_view header) {
+  if (header.empty()) return base::Status::Ok();
+  if (header.size() > kMaxClientContext) {
+    return base::InvalidArgument("Client context must be at most " +
+                                 std::to_string(kMaxClientContext) + " bytes of base64, got " +
+                                 std::to_string(header.size()));
+  }
+  std::optional<std::string> decoded = base::Base64Decode(header);
+  boost::system::error_code ec;
+  json::value v;
+  if (decoded) v = json::parse(*decoded, ec);
+  if (!decoded || ec || !v.is_object()) {
+    return base::InvalidArgument("Client context must be a valid Base64-encoded JSON object.");
+  }
   return base::Status::Ok();
 }
 
@@ -202,6 +220,9 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   auto tail = ParseLogTypeTail(req["X-Amz-Log-Type"]);
   if (!tail.ok()) {
     co_return LambdaError(400, "InvalidParameterValueException", tail.status().message());
+  }
+  if (base::Status s = CheckClientContext(req["X-Amz-Client-Context"]); !s.ok()) {
+    co_return LambdaError(400, "InvalidRequestContentException", s.message());
   }
   size_t limit = *type == InvocationType::kEvent ? kMaxAsyncPayload : kMaxSyncPayload;
   if (req.body().size() > limit) co_return RequestTooLarge(*type, limit);

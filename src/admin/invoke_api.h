@@ -57,6 +57,12 @@ base::Result<bool> ParseLogTypeTail(std::string_view header);
 // `runtime: lambda` functions only; command and http functions take any bytes.
 base::Status CheckJsonPayload(std::string_view body);
 
+// The longest X-Amz-Client-Context Lambda takes: 3583 bytes of base64.
+inline constexpr size_t kMaxClientContext = 3583;
+// X-Amz-Client-Context: "" (none), or at most kMaxClientContext bytes of base64 that decode to
+// a JSON object (the runtime client JSON.parses it). kInvalidArgument otherwise.
+base::Status CheckClientContext(std::string_view header);
+
 // "arn:aws:lambda:<region>:000000000000:function:<name>" (+ ":<qualifier>" when non-empty).
 std::string FunctionArn(std::string_view region, std::string_view name,
                         std::string_view qualifier = "");

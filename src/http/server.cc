@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -288,20 +289,65 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
 }
 #pragma GCC diagnostic pop
 
+// How many connections over max_connections may be getting their 503 at once; any beyond are
+// closed without an answer.
+constexpr int kMaxRefusing = 64;
+// How long a refused connection is kept to send its 503 and read what the client still sends
+// (so that closing it does not reset the connection before the client has read the answer).
+constexpr base::Duration kRefuseLinger = std::chrono::seconds(1);
+// After a failed accept (out of file descriptors), the wait before the next try.
+constexpr base::Duration kAcceptRetry = std::chrono::milliseconds(100);
+
+// A connection over max_connections: 503, then a short lingering close.
+asio::awaitable<void> Refuse(std::shared_ptr<Connection> conn, int max_connections,
+                             std::shared_ptr<HttpServer::State> state) {
+  Connection& c = *conn;
+  c.SetTimeout(kRefuseLinger);
+  Response res = ErrorResponse(503, base::Code::kUnavailable,
+                               "too many connections: this server takes at most " +
+                                   std::to_string(max_connections) +
+                                   " at once (server.max_connections); try again later");
+  res.set(beast::http::field::retry_after, "1");
+  co_await WriteAndClose(c, std::move(res), kRefuseLinger);
+  std::array<char, 4096> sink;
+  for (;;) {
+    auto [ec, n] = co_await c.socket.async_read_some(asio::buffer(sink), kTuple);
+    if (ec) break;
+  }
+  c.closed = true;
+  c.timer.cancel();
+  state->refusing.fetch_sub(1);
+}
+
 asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, ServerLimits limits,
                                  Handler handler, std::shared_ptr<HttpServer::State> state,
                                  base::Logger& log) {
   auto ex = co_await asio::this_coro::executor;
+  bool failing = false;  // accepts fail (e.g. EMFILE): logged once until one succeeds
   for (;;) {
     auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(ex), kTuple);
     if (state->stopping.load()) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
-      continue;  // e.g. EMFILE: keep serving what we have
+      // Keep serving what we have; the pending connection stays queued, so retrying at once
+      // would spin.
+      if (!failing) log.Warn("http.accept_failed", {{"error", ec.message()}});
+      failing = true;
+      asio::steady_timer pause(ex, kAcceptRetry);
+      co_await pause.async_wait(kTuple);
+      continue;
     }
+    if (failing) log.Info("http.accept_resumed", {});
+    failing = false;
     if (state->connections.load() >= limits.max_connections) {
       beast::error_code ignored;
-      socket.close(ignored);
+      socket.non_blocking(true, ignored);
+      if (state->refusing.load() >= kMaxRefusing || ignored) continue;  // closed unanswered
+      state->refusing.fetch_add(1);
+      auto sex = socket.get_executor();
+      auto conn = std::make_shared<Connection>(std::move(socket));
+      asio::co_spawn(sex, Watchdog(conn), asio::detached);
+      asio::co_spawn(sex, Refuse(std::move(conn), limits.max_connections, state), asio::detached);
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);

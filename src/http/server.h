@@ -1,9 +1,10 @@
 // HttpServer: accepts HTTP/1.1 connections and runs a Handler per request.
 // Owns the socket: limited, timed reads (header/body limits and timeouts, 100-continue),
 // keep-alive and pipelining (requests are answered in order, one at a time per connection),
-// and a cap on open connections. Parser errors are answered here (400, 408, 413, 431), as are a
-// Transfer-Encoding other than chunked (501) and an HTTP/1.1 request without Host (400), and the
-// connection is closed; the handler never sees such a request. Responses are framed here: a
+// and a cap on open connections (one over it is answered 503 and closed). Parser errors are
+// answered here (400, 408, 413, 431), as are a Transfer-Encoding other than chunked (501) and
+// an HTTP/1.1 request without Host (400), and the connection is closed; the handler never sees
+// such a request. Responses are framed here: a
 // 1xx/204/304 goes out without body or Content-Length, a HEAD answer without its body.
 // Thread-safety: Listen()/Start() before io_context::run; StopAccepting() from any thread.
 // Lifetime: the accept loop and connections hold what they use (not the HttpServer), so a
@@ -44,6 +45,7 @@ class HttpServer {
 
   struct State {
     std::atomic<int> connections{0};
+    std::atomic<int> refusing{0};  // connections over the cap being answered 503
     std::atomic<bool> stopping{false};
   };
 

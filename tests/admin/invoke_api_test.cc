@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/base64.h"
+
 namespace longhaul::admin {
 namespace {
 
@@ -75,6 +77,19 @@ TEST(CheckJsonPayload, EmptyOrJson) {
   EXPECT_TRUE(CheckJsonPayload("null").ok());
   EXPECT_FALSE(CheckJsonPayload("not json").ok());
   EXPECT_FALSE(CheckJsonPayload("{\"a\":").ok());
+}
+
+TEST(CheckClientContext, Base64OfAJsonObject) {
+  EXPECT_TRUE(CheckClientContext("").ok());
+  EXPECT_TRUE(CheckClientContext(base::Base64Encode(R"({"custom":{"a":1}})")).ok());
+  EXPECT_FALSE(CheckClientContext("not base64!").ok());
+  EXPECT_FALSE(CheckClientContext(base::Base64Encode("not json")).ok());
+  EXPECT_FALSE(CheckClientContext(base::Base64Encode("[1,2]")).ok());  // JSON, not an object
+  std::string big = base::Base64Encode("{\"k\":\"" + std::string(2700, 'x') + "\"}");
+  ASSERT_GT(big.size(), kMaxClientContext);
+  base::Status s = CheckClientContext(big);
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("at most 3583 bytes"), std::string::npos) << s.message();
 }
 
 TEST(FunctionArn, UnqualifiedAndQualified) {

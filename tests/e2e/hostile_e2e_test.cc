@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -392,9 +393,9 @@ TEST_F(HostileE2E, GarbageRequestLinesAre400) {
   ExpectUnharmed();
 }
 
-TEST_F(HostileE2E, ConnectionsBeyondMaxConnectionsAreClosedAndServingGoesOn) {
-  // Idle connections that never send a byte hold every slot; the ones after them are closed at
-  // once by the server (recv sees the close).
+TEST_F(HostileE2E, ConnectionsBeyondMaxConnectionsGet503AndServingGoesOn) {
+  // Idle connections that never send a byte hold every slot; the ones after them are answered
+  // 503 and closed by the server at once (recv sees the answer, then the close).
   std::vector<std::unique_ptr<RawConn>> held;
   for (int i = 0; i < kMaxConnections; ++i) {
     held.push_back(std::make_unique<RawConn>(port()));
@@ -416,8 +417,17 @@ TEST_F(HostileE2E, ConnectionsBeyondMaxConnectionsAreClosedAndServingGoesOn) {
     bool closed = false;
     std::string got = extra.ReadUntilClosed(seconds(10), &closed);
     EXPECT_TRUE(closed) << "extra connection " << i << " was not closed";
-    EXPECT_EQ(got, "");
+    EXPECT_EQ(StatusOf(got), 503) << got;
+    EXPECT_NE(got.find("Retry-After: 1\r\n"), std::string::npos) << got;
+    EXPECT_NE(got.find("at most 8 at once (server.max_connections)"), std::string::npos) << got;
   }
+  // A client that sends its request before reading still gets the answer (the server reads
+  // what it sent before closing, so the close does not reset the connection).
+  RawConn eager(port());
+  ASSERT_TRUE(eager.Send("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"));
+  bool eager_closed = false;
+  std::string eager_got = eager.ReadUntilClosed(seconds(10), &eager_closed);
+  EXPECT_EQ(StatusOf(eager_got), 503) << eager_got;
   // The held connections still work: a request on one of them is answered.
   ASSERT_TRUE(held[0]->Send("POST /nope HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
   ASSERT_TRUE(held[0]->WaitReadable(seconds(20)));
@@ -473,6 +483,47 @@ TEST_F(HostileE2E, MemoryStaysBoundedUnderAFloodOfOversizedRequests) {
   EXPECT_LT(after - before, 64 * 1024)
       << "VmRSS grew from " << before << " KiB to " << after << " KiB";
   ExpectUnharmed();
+}
+
+// Out of file descriptors, the server cannot accept: it says so once, waits instead of
+// spinning on the connection it cannot take, and accepts again once descriptors are free.
+TEST(HostileLimitsE2E, RunningOutOfFileDescriptorsIsLoggedAndServingResumes) {
+  TempDir scratch;
+  ServerProcess server(HostileConfig(scratch));
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit low = saved;
+  low.rlim_cur = 64;  // the server inherits it; max_connections stays at its default (10000)
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  server.Start();
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  std::string url = server.public_url();
+  const int port = std::stoi(url.substr(url.rfind(':') + 1));
+
+  std::vector<std::unique_ptr<RawConn>> held;
+  for (int i = 0; i < 80; ++i) {
+    held.push_back(std::make_unique<RawConn>(port));
+    ASSERT_TRUE(held.back()->connected());  // the kernel completes it; the server may not
+  }
+  EXPECT_TRUE(Eventually(
+      [&] { return server.Log().find("http.accept_failed") != std::string::npos; }, seconds(30)))
+      << server.Log();
+  EXPECT_THAT(server.Log(), ::testing::HasSubstr("Too many open files"));
+  held.clear();
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto r = server.Post("/nope", "x");
+        return r.ok() && r->status == 404;
+      },
+      seconds(30)));
+  EXPECT_THAT(server.Log(), ::testing::HasSubstr("http.accept_resumed"));
+  const std::string log = server.Log();
+  size_t failures = 0;
+  for (size_t at = log.find("http.accept_failed"); at != std::string::npos;
+       at = log.find("http.accept_failed", at + 1)) {
+    ++failures;
+  }
+  EXPECT_EQ(failures, 1u) << "logged once per episode, not once per try";
 }
 
 }  // namespace

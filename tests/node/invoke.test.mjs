@@ -98,6 +98,19 @@ describe('Invoke without access keys (any signature)', () => {
       ),
       (err) => err.name === 'RequestTooLargeException' && err.$metadata.httpStatusCode === 413,
     );
+    await assert.rejects(
+      client(server).send(
+        new InvokeCommand({
+          FunctionName: 'ok',
+          ClientContext: Buffer.from('not json').toString('base64'),
+          Payload: payload({}),
+        }),
+      ),
+      (err) =>
+        err.name === 'InvalidRequestContentException' &&
+        err.$metadata.httpStatusCode === 400 &&
+        /Base64-encoded JSON object/.test(err.message),
+    );
   });
 });
 
