@@ -85,9 +85,10 @@ bool IsArnText(std::string_view s) {
 
 }  // namespace
 
-std::string InvokedFunctionArn(const config::Function& fn, const store::Request& request) {
+std::string InvokedFunctionArn(const config::Function& fn, std::string_view route,
+                               const store::Request& request) {
   std::string arn = FunctionArn(fn);
-  if (!IsInvokeRequest(request)) {
+  if (!IsInvokeJob(route) || request.path.substr(0, kInvokePrefix.size()) != kInvokePrefix) {
     return arn;
   }
   // /2015-03-31/functions/{FunctionName}/invocations, as the admin router splits it.
@@ -137,9 +138,7 @@ std::string InvokedFunctionArn(const config::Function& fn, const store::Request&
   return qualifier.empty() ? arn : arn + ":" + qualifier;
 }
 
-bool IsInvokeRequest(const store::Request& request) {
-  return request.path.substr(0, kInvokePrefix.size()) == kInvokePrefix;
-}
+bool IsInvokeJob(std::string_view route) { return route == "invoke" || route == "destination"; }
 
 base::TimePoint JobTime(std::string_view job_id, base::TimePoint fallback) {
   if (job_id.size() != 26) {
@@ -173,14 +172,18 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
   Delivery d;
   d.request_id = inv.job_id;
   d.deadline = inv.deadline;
-  d.function_arn = InvokedFunctionArn(*inv.function, inv.request);
+  d.function_arn = InvokedFunctionArn(*inv.function, inv.route, inv.request);
   d.trace_id = TraceId(inv);
-  if (IsInvokeRequest(inv.request)) {
+  if (IsInvokeJob(inv.route)) {
     d.event = inv.request.body;
     std::string_view context = FindHeader(inv.request.headers, "X-Amz-Client-Context");
     if (!context.empty()) {
+      // The Invoke API refuses anything else; a job stored before it did may still have it.
+      // Serialized again, the JSON has no raw control characters (none can end the header).
       if (std::optional<std::string> decoded = runtime::DecodeBase64(context)) {
-        d.client_context = std::move(*decoded);
+        boost::system::error_code ec;
+        json::value v = json::parse(*decoded, ec);
+        if (!ec && v.is_object()) d.client_context = json::serialize(v);
       }
     }
   } else {

@@ -21,9 +21,10 @@
 
 namespace longhaul::lambda {
 
-// True when the job came from the Invoke API (POST /2015-03-31/functions/.../invocations): its
-// body is the event. Otherwise it came through an HTTP route and gets an API Gateway event.
-bool IsInvokeRequest(const store::Request& request);
+// True when the job of route key `route` (store::Job::route) came from the Invoke API ("invoke")
+// or is a destination's invocation record ("destination"): its body is the event. Otherwise it
+// came through an HTTP route (whatever its path) and gets an API Gateway event.
+bool IsInvokeJob(std::string_view route);
 
 // The time encoded in a job id (its first 48 bits are Unix ms), or `fallback` when `job_id` is
 // not one.
@@ -34,17 +35,20 @@ base::TimePoint JobTime(std::string_view job_id, base::TimePoint fallback);
 // attempt (stable for one attempt).
 std::string TraceId(const runtime::Invocation& inv);
 
-// Lambda-Runtime-Invoked-Function-Arn for a job of `fn` whose stored request is `request`: the
-// ARN as invoked. From the Invoke API with a full ARN as FunctionName, that ARN (with
+// Lambda-Runtime-Invoked-Function-Arn for a job of `fn` whose route key is `route` and whose
+// stored request is `request`: the ARN as invoked. From the Invoke API with a full ARN as
+// FunctionName, that ARN (with
 // ":<Qualifier>" added when only the query gave one); with a name or partial ARN,
 // FunctionArn(fn) (our region and account) plus ":<qualifier>" when the name or ?Qualifier= had
 // one. From a route, or when the stored path cannot be read back, FunctionArn(fn). The job's
 // stored request carries it, so every attempt (after a restart too) gets the same ARN.
-std::string InvokedFunctionArn(const config::Function& fn, const store::Request& request);
+std::string InvokedFunctionArn(const config::Function& fn, std::string_view route,
+                               const store::Request& request);
 
 // The delivery for `inv` (inv.function must be set): request id = job id, deadline, the
 // ARN as invoked (InvokedFunctionArn), trace id; from the Invoke API the raw body as event and the
-// decoded X-Amz-Client-Context (dropped when it is not base64) as client context; from a route the
+// decoded X-Amz-Client-Context, re-serialized (dropped when it is not base64 of a JSON object) as
+// client context; from a route the
 // API Gateway HTTP API 2.0 event (lambda/apigw.h) with inv.route as route key.
 Delivery MakeDelivery(const runtime::Invocation& inv);
 

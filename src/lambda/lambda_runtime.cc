@@ -290,7 +290,7 @@ Delivery LambdaRuntime::DeliveryFor(const runtime::Invocation& inv,
   if (inv.answered) {
     // Runs on the I/O thread that receives the answer, before the runner can see the report.
     delivery.on_answer = [this, answer, name = inv.function->name, told = inv.answered,
-                          invoke_request = IsInvokeRequest(inv.request)](const Report& report) {
+                          invoke_request = IsInvokeJob(inv.route)](const Report& report) {
       answer->outcome = AnswerFor(invoke_request, report);
       {
         base::MutexLock lock(mu_);
@@ -470,7 +470,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
         case Report::Kind::kTooLarge:
           keep = true;
           out = answered ? std::move(*answer->outcome)
-                         : AnswerFor(IsInvokeRequest(inv.request), std::move(report));
+                         : AnswerFor(IsInvokeJob(inv.route), std::move(report));
           break;
         case Report::Kind::kInitError:
           stop_reason = "init error";

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include "base/base64.h"
 #include "base/ids.h"
 
 namespace longhaul::lambda {
@@ -57,6 +58,7 @@ TEST_F(InvocationTest, InvokeApiCallsGetTheRawBody) {
 }
 
 TEST_F(InvocationTest, TheArnIsTheOneInvoked) {
+  inv_.route = "invoke";
   const std::string ours = "arn:aws:lambda:us-east-1:000000000000:function:echo";
   struct Case {
     std::string path;
@@ -85,21 +87,50 @@ TEST_F(InvocationTest, TheArnIsTheOneInvoked) {
       {"/2015-03-31/functions/arn:aws:lambda:x%0D%0AX-Evil:%201:function:echo/invocations", "",
        ours},
       {"/2015-03-31/functions/echo/invocations", "Qualifier=a%0Ab", ours},
-      // Not an Invoke API request: the function's own ARN.
-      {"/hooks/echo:v1", "Qualifier=v1", ours},
   };
   for (const Case& c : cases) {
     inv_.request.path = c.path;
     inv_.request.query = c.query;
-    EXPECT_EQ(InvokedFunctionArn(fn_, inv_.request), c.want) << c.path << "?" << c.query;
+    EXPECT_EQ(InvokedFunctionArn(fn_, inv_.route, inv_.request), c.want)
+        << c.path << "?" << c.query;
     EXPECT_EQ(MakeDelivery(inv_).function_arn, c.want) << c.path << "?" << c.query;
   }
+  // Through a route, whatever its path: the function's own ARN.
+  inv_.request.path = "/2015-03-31/functions/echo:v1/invocations";
+  EXPECT_EQ(InvokedFunctionArn(fn_, "POST /{proxy+}", inv_.request), ours);
+  EXPECT_EQ(InvokedFunctionArn(fn_, "POST /hooks/{name}", inv_.request), ours);
 }
 
-TEST_F(InvocationTest, BadClientContextIsDropped) {
+TEST_F(InvocationTest, ClientContextMustBeBase64OfAJsonObject) {
+  inv_.route = "invoke";
   inv_.request.path = "/2015-03-31/functions/echo/invocations";
-  inv_.request.headers = {{"x-amz-client-context", "%%%"}};
-  EXPECT_TRUE(MakeDelivery(inv_).client_context.empty());
+  for (const std::string& bad :
+       {std::string("%%%"), base::Base64Encode("hello world"), base::Base64Encode("[1]"),
+        base::Base64Encode("{}\r\nLambda-Runtime-Aws-Request-Id: forged")}) {
+    inv_.request.headers = {{"x-amz-client-context", bad}};
+    EXPECT_EQ(MakeDelivery(inv_).client_context, "") << bad;
+  }
+  // Valid JSON with raw line breaks between its tokens goes out on one line.
+  inv_.request.headers = {
+      {"X-Amz-Client-Context", base::Base64Encode("{\r\n\"custom\":\r\n {\"a\": 1}}")}};
+  EXPECT_EQ(MakeDelivery(inv_).client_context, R"({"custom":{"a":1}})");
+}
+
+TEST_F(InvocationTest, ARouteWhosePathLooksLikeTheInvokeApiStillGetsAnHttpApiEvent) {
+  inv_.request.method = "POST";
+  inv_.request.path = "/2015-03-31/functions/echo/invocations";
+  inv_.request.body = R"({"statusCode":418})";
+  inv_.request.headers = {{"X-Amz-Client-Context", base::Base64Encode(R"({"a":1})")}};
+  inv_.route = "POST /{proxy+}";
+  Delivery d = MakeDelivery(inv_);
+  json::object e = Parse(d.event);
+  EXPECT_EQ(e["version"], "2.0");
+  EXPECT_EQ(e["rawPath"], "/2015-03-31/functions/echo/invocations");
+  EXPECT_EQ(e["body"], R"({"statusCode":418})");
+  EXPECT_EQ(d.client_context, "") << "a route's caller does not set the client context";
+  // A destination's record is an Invoke-style event.
+  inv_.route = "destination";
+  EXPECT_EQ(MakeDelivery(inv_).event, R"({"statusCode":418})");
 }
 
 TEST_F(InvocationTest, RouteCallsGetAnHttpApiEvent) {
