@@ -8,8 +8,10 @@
 
 #include "admin/sigv4.h"
 #include "base/base64.h"
+#include "base/utf8.h"
 #include "http/async.h"
 #include "ingest/job_wait.h"
+#include "ingest/json_pointer_scan.h"
 #include "ingest/keys.h"
 #include "ingest/submit.h"
 #include "webhook/hmac.h"
@@ -98,7 +100,8 @@ base::Result<bool> ParseLogTypeTail(std::string_view header) {
 base::Status CheckJsonPayload(std::string_view body) {
   if (body.empty()) return base::Status::Ok();
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  // As deep as a route's body may be (the default, 32 levels, refuses valid events).
+  json::value v = json::parse(body, ec, {}, ingest::KeyBodyParseOptions());
   if (ec) return base::InvalidArgument("Could not parse request body into json: " + ec.message());
   return base::Status::Ok();
 }
@@ -137,7 +140,8 @@ std::string LogTail(const store::Job& job, bool stderr_is_log) {
 }
 
 http::Response LambdaError(unsigned status, std::string_view type, std::string_view message) {
-  json::object body{{"Type", status < 500 ? "User" : "Service"}, {"Message", message}};
+  json::object body{{"Type", status < 500 ? "User" : "Service"},
+                    {"Message", base::ToValidUtf8(message)}};
   http::Response res = http::MakeResponse(status, json::serialize(body));
   res.set("x-amzn-ErrorType", type);
   return res;

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/time_format.h"
+#include "base/utf8.h"
 
 namespace longhaul::base {
 namespace {
@@ -36,6 +37,12 @@ bool NeedsQuotes(std::string_view v) {
 }  // namespace
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
+  if (!IsValidUtf8(s)) {
+    // A JSON text must be UTF-8: each stray byte becomes U+FFFD (an error message may quote a
+    // request's bytes).
+    AppendJsonEscaped(out, ToValidUtf8(s));
+    return;
+  }
   size_t run = 0;  // the bytes from here to i need no escape: appended in one piece
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);

@@ -47,7 +47,8 @@ class Logger {
   Mutex mu_;
 };
 
-// JSON string escaping (without the quotes), also used by the text format for odd values.
+// JSON string escaping (without the quotes), also used by the text format for odd values. Bytes
+// that are not UTF-8 come out as U+FFFD, so the result is always valid JSON string content.
 void AppendJsonEscaped(std::string& out, std::string_view s);
 
 }  // namespace longhaul::base

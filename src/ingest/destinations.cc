@@ -8,6 +8,7 @@
 #include "base/duration.h"
 #include "base/time_format.h"
 #include "ingest/ingest_handler.h"
+#include "ingest/json_pointer_scan.h"
 
 namespace longhaul::ingest {
 namespace json = boost::json;
@@ -17,7 +18,7 @@ namespace {
 json::value JsonOrString(const std::string& body) {
   if (body.empty()) return nullptr;
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
+  json::value v = json::parse(body, ec, {}, KeyBodyParseOptions());
   if (ec) return json::string(body);
   return v;
 }

@@ -89,18 +89,22 @@ class Handler {
     if (capturing_) result.outcome = Outcome::kString;
     return EndScalar();
   }
-  bool on_number_part(std::string_view, error_code&) {
+  bool on_number_part(std::string_view s, error_code&) {
     if (!in_scalar_) BeginScalar();
+    if (capturing_) number_ += s;
     return true;
   }
   bool on_int64(std::int64_t i, std::string_view, error_code&) { return Number(i); }
   bool on_uint64(std::uint64_t u, std::string_view, error_code&) { return Number(u); }
-  bool on_double(double d, std::string_view, error_code&) {
+  bool on_double(double, std::string_view s, error_code&) {
     if (!in_scalar_) BeginScalar();
     if (capturing_) {
+      // The number as sent: distinct numbers stay distinct keys, whatever a double can hold.
       result.outcome = Outcome::kOther;
-      result.text = boost::json::serialize(boost::json::value(d));
+      result.text = std::move(number_);
+      result.text += s;
     }
+    number_.clear();
     return EndScalar();
   }
   bool on_bool(bool b, error_code&) {
@@ -164,6 +168,7 @@ class Handler {
   template <typename T>
   bool Number(T n) {
     if (!in_scalar_) BeginScalar();
+    number_.clear();
     if (capturing_) {
       result.outcome = Outcome::kOther;
       result.text = std::to_string(n);
@@ -174,6 +179,7 @@ class Handler {
   const std::vector<std::string>* tokens_;
   std::vector<Frame> frames_;
   std::string key_;
+  std::string number_;  // the captured number's text so far (on_number_part)
   size_t next_level_ = kOff;
   bool in_scalar_ = false;
   bool capturing_ = false;

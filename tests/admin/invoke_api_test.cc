@@ -77,6 +77,8 @@ TEST(CheckJsonPayload, EmptyOrJson) {
   EXPECT_TRUE(CheckJsonPayload("null").ok());
   EXPECT_FALSE(CheckJsonPayload("not json").ok());
   EXPECT_FALSE(CheckJsonPayload("{\"a\":").ok());
+  // Deeper than Boost.JSON's default of 32 levels is still JSON.
+  EXPECT_TRUE(CheckJsonPayload(std::string(100, '[') + std::string(100, ']')).ok());
 }
 
 TEST(CheckClientContext, Base64OfAJsonObject) {
@@ -116,6 +118,8 @@ TEST(LambdaError, UserAndServiceShapes) {
   EXPECT_EQ(r.result_int(), 404u);
   EXPECT_EQ(r["x-amzn-ErrorType"], "ResourceNotFoundException");
   EXPECT_EQ(r.body(), R"({"Type":"User","Message":"Function not found: x"})");
+  http::Response bad = LambdaError(404, "ResourceNotFoundException", "Function not found: \xff");
+  EXPECT_EQ(bad.body(), "{\"Type\":\"User\",\"Message\":\"Function not found: \xef\xbf\xbd\"}");
   http::Response s = StoreError(base::Status(base::Code::kUnavailable, "disk"));
   EXPECT_EQ(s.result_int(), 503u);
   EXPECT_EQ(s["x-amzn-ErrorType"], "ServiceException");

@@ -26,5 +26,10 @@ TEST(AppendJsonEscaped, EscapesQuotesBackslashesAndControlBytes) {
   EXPECT_EQ(Escaped("\"start and end\""), "[\\\"start and end\\\"");
 }
 
+TEST(AppendJsonEscaped, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  EXPECT_EQ(Escaped("no route for /nope/\xff"), "[no route for /nope/\xef\xbf\xbd");
+  EXPECT_EQ(Escaped("\"\xc3\""), "[\\\"\xef\xbf\xbd\\\"");  // a cut sequence; escapes still apply
+}
+
 }  // namespace
 }  // namespace longhaul::base

@@ -23,7 +23,18 @@ std::string Reference(std::string_view body, std::string_view pointer) {
   if (v->is_null()) return "null";
   if (v->is_string()) return "string:" + std::string(v->get_string());
   if (v->is_object() || v->is_array()) return "container";
+  if (v->is_double()) return "double";  // the scan keeps its text as sent (see Comparable)
   return "other:" + boost::json::serialize(*v);
+}
+
+// A scan's result as Reference() gives it: a number that parses as a double is "double".
+std::string Comparable(std::string scanned) {
+  if (scanned.rfind("other:", 0) == 0) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(scanned.substr(6), ec);
+    if (!ec && v.is_double()) return "double";
+  }
+  return scanned;
 }
 
 std::string Scanned(std::string_view body, std::string_view pointer) {
@@ -47,7 +58,18 @@ std::string Scanned(std::string_view body, std::string_view pointer) {
   return "?";
 }
 
-TEST(ScanJsonPointer, FindsScalarsAsTheParsedDocumentWould) {
+TEST(ScanJsonPointer, NumbersADoubleCannotTellApartStayDistinct) {
+  // As doubles both are 1.2345678901234568E29, and both of these are Infinity.
+  EXPECT_EQ(Scanned(R"({"id":123456789012345678901234567890})", "/id"),
+            "other:123456789012345678901234567890");
+  EXPECT_EQ(Scanned(R"({"id":123456789012345678901234567999})", "/id"),
+            "other:123456789012345678901234567999");
+  EXPECT_EQ(Scanned(R"({"id":1e999999})", "/id"), "other:1e999999");
+  EXPECT_EQ(Scanned(R"({"id":-0.0,"x":2.5})", "/id"), "other:-0.0");
+  EXPECT_EQ(Scanned(R"({"x":2.5,"id":7})", "/id"), "other:7");  // no text left from /x
+}
+
+TEST(ScanJsonPointer, FindsScalarsAsTheParsedDocumentWouldButNumbersAsSent) {
   const std::string doc =
       R"({"update_id": 42, "message": {"chat": {"id": -100123, "t": "a\"b\u00e9"},
       "n": 18446744073709551615, "f": 1.5, "e": 2e3, "ok": true, "no": false, "z": null,
@@ -56,7 +78,8 @@ TEST(ScanJsonPointer, FindsScalarsAsTheParsedDocumentWould) {
   EXPECT_EQ(Scanned(doc, "/message/chat/id"), "other:-100123");
   EXPECT_EQ(Scanned(doc, "/message/chat/t"), "string:a\"b\xc3\xa9");
   EXPECT_EQ(Scanned(doc, "/message/n"), "other:18446744073709551615");
-  EXPECT_EQ(Scanned(doc, "/message/f"), "other:1.5E0");
+  EXPECT_EQ(Scanned(doc, "/message/f"), "other:1.5");
+  EXPECT_EQ(Scanned(doc, "/message/e"), "other:2e3");
   EXPECT_EQ(Scanned(doc, "/message/ok"), "other:true");
   EXPECT_EQ(Scanned(doc, "/message/z"), "null");
   EXPECT_EQ(Scanned(doc, "/message/empty"), "string:");
@@ -78,7 +101,7 @@ TEST(ScanJsonPointer, FindsScalarsAsTheParsedDocumentWould) {
        {"/update_id", "/message/chat/id", "/message/chat/t", "/message/n", "/message/f",
         "/message/e", "/message/no", "/message/z", "/message/list/1/id", "/message/list/01",
         "/message/list/-", "/a~1b", "/m~0n", "/"}) {
-    EXPECT_EQ(Scanned(doc, p), Reference(doc, p)) << p;
+    EXPECT_EQ(Comparable(Scanned(doc, p)), Reference(doc, p)) << p;
   }
 }
 
@@ -152,7 +175,7 @@ TEST(ScanJsonPointer, AgreesWithTheParsedDocumentOnRandomDocuments) {
     if (scanned == "container") {
       ASSERT_EQ(Reference(doc, pointer), "container") << doc << " " << pointer;
     } else {
-      ASSERT_EQ(scanned, Reference(doc, pointer)) << doc << " " << pointer;
+      ASSERT_EQ(Comparable(scanned), Reference(doc, pointer)) << doc << " " << pointer;
       ++answered;
     }
   }
