@@ -13,6 +13,20 @@ void ConfigureParser(RequestParser& parser, const ServerLimits& limits) {
   parser.body_limit(limits.body_limit);
 }
 
+boost::beast::error_code PutBuffered(RequestParser& parser, boost::beast::flat_buffer& buffer,
+                                     uint64_t header_limit, uint64_t& header_bytes) {
+  boost::beast::error_code ec;
+  const bool in_header = !parser.is_header_done();
+  size_t used = parser.put(buffer.data(), ec);
+  buffer.consume(used);
+  if (in_header && (!ec || ec == beast_http::error::need_more)) {
+    header_bytes += used;  // a parser that is not eager stops at the header's end
+    const uint64_t pending = parser.is_header_done() ? 0 : buffer.size();
+    if (header_bytes + pending > header_limit) return beast_http::error::header_limit;
+  }
+  return ec;
+}
+
 base::Status CheckRequestHeader(const RequestParser& parser) {
   const RequestHeader& head = parser.get();
   bool has_transfer_encoding = false;
@@ -41,10 +55,54 @@ base::Status CheckRequestHeader(const RequestParser& parser) {
   if (has_transfer_encoding && !parser.chunked()) {
     return base::InvalidArgument("Transfer-Encoding must be chunked, once");
   }
-  if (head.version() >= 11 && head.find(beast_http::field::host) == head.end()) {
-    return base::InvalidArgument("missing Host header");
+  // RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+  if (has_transfer_encoding && head.version() < 11) {
+    return base::InvalidArgument("Transfer-Encoding is not allowed in an HTTP/1.0 request");
+  }
+  // RFC 9112 section 3.2: 400 for an HTTP/1.1 request without Host, and for any with more than
+  // one Host line or an invalid one.
+  auto [host, hosts_end] = head.equal_range(beast_http::field::host);
+  if (host == hosts_end) {
+    if (head.version() >= 11) return base::InvalidArgument("missing Host header");
+  } else if (std::next(host) != hosts_end) {
+    return base::InvalidArgument("more than one Host header");
+  } else if (!IsValidHost(host->value())) {
+    return base::InvalidArgument("invalid Host header (host[:port] expected)");
   }
   return base::Status::Ok();
+}
+
+bool IsValidHost(std::string_view host) {
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto is_alnum = [&](char c) {
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
+  std::string_view name = host;
+  std::string_view port;
+  if (host.starts_with('[')) {  // IP-literal: [IPv6] or [v<hex>.<...>]
+    size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    name = host.substr(1, close - 1);
+    std::string_view rest = host.substr(close + 1);
+    if (!rest.empty() && !rest.starts_with(':')) return false;
+    if (!rest.empty()) port = rest.substr(1);
+    if (name.empty()) return false;
+    for (char c : name) {
+      if (!is_alnum(c) && c != ':' && c != '.' && c != '%' && c != '-' && c != '_' && c != '~') {
+        return false;
+      }
+    }
+  } else {  // reg-name or IPv4 address (RFC 3986 section 3.2.2), possibly empty
+    if (size_t colon = host.rfind(':'); colon != std::string_view::npos) {
+      name = host.substr(0, colon);
+      port = host.substr(colon + 1);
+    }
+    static constexpr std::string_view kOther = "-._~%!$&'()*+,;=";
+    for (char c : name) {
+      if (!is_alnum(c) && kOther.find(c) == std::string_view::npos) return false;
+    }
+  }
+  return std::all_of(port.begin(), port.end(), is_digit);
 }
 
 base::Status NormalizeRequestTarget(RequestHeader& head) {

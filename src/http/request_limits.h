@@ -5,6 +5,7 @@
 // from every connection's strand).
 #pragma once
 
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <cstdint>
@@ -23,7 +24,7 @@ struct ServerLimits {
   base::Duration header_timeout = std::chrono::seconds(10);  // whole header; 408 after
   base::Duration body_timeout = std::chrono::seconds(60);    // whole body; 408 after
   base::Duration idle_timeout = std::chrono::seconds(60);    // keep-alive idle; closed after
-  int max_connections = 10000;  // further connections are accepted and closed at once
+  int max_connections = 10000;  // further connections are answered 503 and closed
   // The 413 for a request whose body is over body_limit (the second argument), built from its
   // header, for a listener whose clients expect their own error format (the admin listener's
   // Lambda Invoke API). nullopt, or unset: the generic JSON 413.
@@ -36,12 +37,25 @@ using RequestParser = boost::beast::http::request_parser<boost::beast::http::str
 // Beast can express, 4 GiB - 1) and body_limit, which also bounds a chunked body as it arrives.
 void ConfigureParser(RequestParser& parser, const ServerLimits& limits);
 
+// Feeds `parser` what `buffer` holds and consumes what it used (need_more: it needs more bytes).
+// A header over `header_limit` bytes is header_limit however its bytes were split: Beast checks
+// its limit per call, against that call's bytes only. `header_bytes` carries the count of header
+// bytes parsed from call to call; it starts at 0 for each request. For a parser that is not
+// eager (the server's), which stops at the header's end.
+boost::beast::error_code PutBuffered(RequestParser& parser, boost::beast::flat_buffer& buffer,
+                                     uint64_t header_limit, uint64_t& header_bytes);
+
 // Checks a complete request header for what the server refuses before the handler sees it:
 // kUnimplemented (501) for a Transfer-Encoding with a coding other than chunked (RFC 9112 §6.1;
 // the handler would get a still-encoded body), kInvalidArgument (400) for a Transfer-Encoding
-// that does not end in one chunked (RFC 9112 §6.3) or an HTTP/1.1 request without Host (RFC 9112
-// §3.2). OK otherwise.
+// that does not end in one chunked (RFC 9112 §6.3) or comes in an HTTP/1.0 request (§6.1), an
+// HTTP/1.1 request without Host, and any request with more than one Host or an invalid one
+// (§3.2). OK otherwise.
 base::Status CheckRequestHeader(const RequestParser& parser);
+
+// Whether `host` is a valid Host value: uri-host [":" port] (RFC 3986 section 3.2.2), empty
+// included.
+bool IsValidHost(std::string_view host);
 
 // Brings the request target to origin form ("/path?query"), which handlers route on: an
 // absolute-form target ("http://host:port/path?query", RFC 9112 §3.2.2: servers must accept it)

@@ -16,6 +16,19 @@ void PreparePayload(Response& res) {
   res.content_length(res.body().size());  // also drops a chunked Transfer-Encoding
 }
 
+std::string_view ReasonPhrase(const Response& res) {
+  std::string_view reason = res.reason();
+  if (reason != "<unknown-status>") return reason;  // what Beast gives for codes it does not know
+  switch (res.result_int()) {
+    case 418:
+      return "I'm a teapot";
+    case 425:
+      return "Too Early";
+    default:
+      return "";  // RFC 9112 section 4: the reason phrase may be empty
+  }
+}
+
 void AppendResponseBytes(const Response& res, std::string& out, bool with_body) {
   const std::string& body = res.body();
   out.reserve(out.size() + 128 + body.size());
@@ -23,7 +36,7 @@ void AppendResponseBytes(const Response& res, std::string& out, bool with_body) 
   char status[8];
   int n = std::snprintf(status, sizeof status, "%03u ", res.result_int() % 1000);
   out.append(status, static_cast<size_t>(n));
-  out += res.reason();
+  out += ReasonPhrase(res);
   out += "\r\n";
   for (const auto& field : res) {
     out += field.name_string();

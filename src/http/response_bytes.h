@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "http/types.h"
 
@@ -19,6 +20,10 @@ bool IsBodylessStatus(unsigned status);
 // sets "Content-Length: 0" without one, which RFC 9110 §8.6 forbids for 1xx and 204). Any other
 // response gets Content-Length: the body's size, and is not chunked.
 void PreparePayload(Response& res);
+
+// The reason phrase for `res`'s status line: its own, Beast's for a known code, else a
+// registered one Beast lacks (418, 425), else empty.
+std::string_view ReasonPhrase(const Response& res);
 
 // Appends `res` as HTTP/1.x to `out`, exactly as its fields say (the caller has set
 // Content-Length or chunked, and keep-alive). A chunked response goes out as one chunk and the

@@ -163,19 +163,19 @@ asio::awaitable<beast::error_code> WriteAll(Connection& c, std::string_view byte
 
 // Feeds the parser from `buffer`, reading more from the socket when it needs it, until the
 // header is complete (`header_only`) or the whole message is. The first wait for more bytes
-// starts `timeout`.
+// starts `timeout`. A header over `header_limit` bytes is header_limit (PutBuffered).
 asio::awaitable<beast::error_code> ReadInto(Connection& c, beast::flat_buffer& buffer,
                                             RequestParser& parser, bool header_only,
-                                            base::Duration timeout) {
+                                            base::Duration timeout, uint64_t header_limit) {
   bool waited = false;
+  uint64_t header_bytes = 0;
   for (;;) {
     if (buffer.size() > 0) {
-      beast::error_code ec;
-      size_t used = parser.put(buffer.data(), ec);
-      buffer.consume(used);
+      const size_t before = buffer.size();
+      beast::error_code ec = PutBuffered(parser, buffer, header_limit, header_bytes);
       if (ec && ec != beast::http::error::need_more) co_return ec;
       if (header_only ? parser.is_header_done() : parser.is_done()) co_return beast::error_code{};
-      if (!ec && used > 0) continue;  // more may parse from what is buffered
+      if (!ec && buffer.size() < before) continue;  // more may parse from what is buffered
     }
     if (!waited) {
       waited = true;
@@ -237,8 +237,8 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       }
       RequestParser parser;
       ConfigureParser(parser, limits);
-      beast::error_code hec =
-          co_await ReadInto(c, buffer, parser, /*header_only=*/true, limits.header_timeout);
+      beast::error_code hec = co_await ReadInto(c, buffer, parser, /*header_only=*/true,
+                                                limits.header_timeout, limits.header_limit);
       if (hec) {
         if (auto answer = AnswerForReadError(hec, parser.get(), limits)) {
           co_await WriteAndClose(c, std::move(*answer), limits.header_timeout);
@@ -251,13 +251,15 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
         co_await WriteAndClose(c, std::move(*refusal), limits.header_timeout, head_request);
         break;
       }
-      if (!parser.is_done() && beast::iequals(header[beast::http::field::expect], "100-continue")) {
+      // Not to HTTP/1.0: it has no 1xx answers (RFC 9110 section 10.1.1).
+      if (!parser.is_done() && header.version() >= 11 &&
+          beast::iequals(header[beast::http::field::expect], "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         if (co_await WriteAll(c, kContinue, limits.header_timeout)) break;
       }
       if (!parser.is_done()) {
-        beast::error_code bec =
-            co_await ReadInto(c, buffer, parser, /*header_only=*/false, limits.body_timeout);
+        beast::error_code bec = co_await ReadInto(c, buffer, parser, /*header_only=*/false,
+                                                  limits.body_timeout, limits.header_limit);
         if (bec) {
           if (auto answer = AnswerForReadError(bec, header, limits)) {
             co_await WriteAndClose(c, std::move(*answer), limits.header_timeout, head_request);

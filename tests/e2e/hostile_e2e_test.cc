@@ -485,6 +485,30 @@ TEST_F(HostileE2E, MemoryStaysBoundedUnderAFloodOfOversizedRequests) {
   ExpectUnharmed();
 }
 
+TEST_F(HostileE2E, AHeaderOverTheLimitIs431HoweverItIsSplit) {
+  // The header arrives in pieces of whole fields, each well under the 1 KiB limit; only their
+  // sum is over it, and the last piece crosses it (so the server has read all that was sent).
+  RawConn conn(port());
+  ASSERT_TRUE(conn.connected());
+  ASSERT_TRUE(conn.Send("POST /hook HTTP/1.1\r\nHost: x\r\n"));
+  const std::string field = "X-Pad: " + std::string(91, 'p') + "\r\n";  // 100 bytes
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(conn.Send(field));
+  conn.Send(field + "Content-Length: 2\r\n\r\n{}");
+  bool closed = false;
+  std::string got = conn.ReadUntilClosed(seconds(20), &closed);
+  EXPECT_EQ(StatusOf(got), 431) << got;
+  ExpectUnharmed();
+}
+
+TEST_F(HostileE2E, Http10GetsNo100Continue) {
+  // The body never comes: the answer is the body timeout's 408, with no 100 before it.
+  std::string got =
+      RawResponse("POST /hook HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+  EXPECT_EQ(StatusOf(got), 408) << got;
+  EXPECT_THAT(got, ::testing::Not(HasSubstr("100 Continue")));
+  ExpectUnharmed();
+}
+
 // Out of file descriptors, the server cannot accept: it says so once, waits instead of
 // spinning on the connection it cannot take, and accepts again once descriptors are free.
 TEST(HostileLimitsE2E, RunningOutOfFileDescriptorsIsLoggedAndServingResumes) {

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/buffer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <cstring>
+#include <string>
 #include <string_view>
 
 namespace longhaul::http {
@@ -54,6 +57,82 @@ TEST(AnnouncesBodyOverLimit, ComparesContentLength) {
     parser.put(boost::asio::buffer(head), ec);
     ASSERT_FALSE(ec);
     EXPECT_EQ(AnnouncesBodyOverLimit(parser, limits), over) << length;
+  }
+}
+
+// CheckRequestHeader's verdict on a complete request header ("ok" or the message).
+std::string Checked(std::string_view head) {
+  RequestParser parser;
+  ConfigureParser(parser, ServerLimits{});
+  boost::beast::error_code ec;
+  parser.put(boost::asio::buffer(head.data(), head.size()), ec);
+  if (ec && ec != bh::error::need_more) return "parse error: " + ec.message();
+  base::Status s = CheckRequestHeader(parser);
+  return s.ok() ? "ok" : s.message();
+}
+
+TEST(CheckRequestHeader, OneValidHost) {
+  EXPECT_EQ(Checked("GET / HTTP/1.1\r\nHost: example.com:8080\r\n\r\n"), "ok");
+  EXPECT_EQ(Checked("GET / HTTP/1.1\r\nHost: \r\n\r\n"), "ok");  // an empty Host is allowed
+  EXPECT_EQ(Checked("GET / HTTP/1.0\r\n\r\n"), "ok");
+  EXPECT_EQ(Checked("GET / HTTP/1.1\r\n\r\n"), "missing Host header");
+  EXPECT_EQ(Checked("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), "more than one Host header");
+  EXPECT_EQ(Checked("GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"), "more than one Host header");
+  EXPECT_EQ(Checked("GET / HTTP/1.1\r\nHost: a b/c@d\r\n\r\n"),
+            "invalid Host header (host[:port] expected)");
+}
+
+TEST(CheckRequestHeader, TransferEncodingIsRefusedInHttp10) {
+  EXPECT_EQ(Checked("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"), "ok");
+  EXPECT_EQ(Checked("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            "Transfer-Encoding is not allowed in an HTTP/1.0 request");
+}
+
+TEST(IsValidHost, UriHostAndPort) {
+  for (std::string_view ok :
+       {"", "localhost", "example.com", "example.com:443", "127.0.0.1:80", "[::1]", "[::1]:8080",
+        "[fe80::1%25eth0]", "xn--bcher-kva.de", "a_b~c!$&'()*+,;=", "host:"}) {
+    EXPECT_TRUE(IsValidHost(ok)) << ok;
+  }
+  for (std::string_view bad : {"a b", "a/b", "user@host", "host:80x", "[::1", "[]", "[::1]x",
+                               "[::1]:8x", "h\xc3\xa9", "a\tb"}) {
+    EXPECT_FALSE(IsValidHost(bad)) << bad;
+  }
+}
+
+// Beast checks header_limit per put(): a header fed in parts under the limit gets through it.
+// PutBuffered counts across the parts.
+TEST(PutBuffered, CountsTheHeaderAcrossParts) {
+  const std::string field = "X-Pad: " + std::string(91, 'p') + "\r\n";  // 100 bytes
+  const std::string first = "POST / HTTP/1.1\r\nHost: x\r\n" + field + field + field;
+  for (const std::string& rest :
+       {field + field + "\r\n", field + field + "\r\n{}", field + field + "X-Incomplete: ab"}) {
+    for (bool counted : {false, true}) {
+      RequestParser parser;
+      ServerLimits limits;
+      limits.header_limit = 400;  // each part alone is under it, both together over it
+      ConfigureParser(parser, limits);
+      boost::beast::flat_buffer buffer;
+      uint64_t header_bytes = 0;
+      boost::beast::error_code ec;
+      for (const std::string& part : {first, rest}) {
+        ASSERT_LT(part.size(), limits.header_limit);
+        auto b = buffer.prepare(part.size());
+        std::memcpy(b.data(), part.data(), part.size());
+        buffer.commit(part.size());
+        if (counted) {
+          ec = PutBuffered(parser, buffer, limits.header_limit, header_bytes);
+        } else {
+          buffer.consume(parser.put(buffer.data(), ec));
+        }
+        if (ec && ec != bh::error::need_more) break;
+      }
+      if (counted) {
+        EXPECT_EQ(ec, bh::error::header_limit) << rest;
+      } else {
+        EXPECT_NE(ec, bh::error::header_limit) << "Beast alone: " << rest;
+      }
+    }
   }
 }
 

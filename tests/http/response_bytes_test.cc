@@ -130,5 +130,19 @@ TEST(MakeResponse, BodylessStatusDropsTheBody) {
   EXPECT_EQ(res.count(bh::field::content_length), 0u);
 }
 
+TEST(ReasonPhrase, KnownOwnAndUnknownCodes) {
+  Response res{beast_http::status::ok, 11};
+  EXPECT_EQ(ReasonPhrase(res), "OK");
+  res.result(418);
+  EXPECT_EQ(ReasonPhrase(res), "I'm a teapot");
+  res.result(577);
+  EXPECT_EQ(ReasonPhrase(res), "");
+  std::string out;
+  AppendResponseBytes(res, out);
+  EXPECT_EQ(out.substr(0, out.find("\r\n")), "HTTP/1.1 577 ");
+  res.reason("Custom");
+  EXPECT_EQ(ReasonPhrase(res), "Custom");
+}
+
 }  // namespace
 }  // namespace longhaul::http
