@@ -1,9 +1,15 @@
 #include "hooks/go_regex.h"
 
+#include <locale.h>
+
 #include <cctype>
 #include <charconv>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "base/utf8.h"
 
 namespace longhaul::hooks {
 namespace {
@@ -11,6 +17,43 @@ namespace {
 constexpr std::string_view kEreSpecial = ".[]()*+?{}|^$\\";
 
 bool IsHex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+
+// Go's classes are ASCII; glibc's, in a UTF-8 locale, are Unicode. These are written out as
+// ASCII sets (the bracket items of a [...]); others stay POSIX classes.
+constexpr std::string_view kWord = "0-9A-Za-z_";
+constexpr std::string_view kSpace = "\t\n\f\r ";  // Go's \s ([[:space:]] adds \v)
+std::optional<std::string_view> AsciiClass(std::string_view name) {
+  static constexpr std::pair<std::string_view, std::string_view> kClasses[] = {
+      {"alnum", "0-9A-Za-z"}, {"alpha", "A-Za-z"},    {"blank", "\t "},
+      {"digit", "0-9"},       {"lower", "a-z"},       {"space", "\t\n\v\f\r "},
+      {"upper", "A-Z"},       {"word", "0-9A-Za-z_"}, {"xdigit", "0-9A-Fa-f"},
+  };
+  for (const auto& [n, set] : kClasses) {
+    if (n == name) return set;
+  }
+  return std::nullopt;
+}
+
+// The C.UTF-8 locale, for the matcher to read patterns and values as UTF-8 (as Go does: '.'
+// is one character, not one byte), or 0 when the system lacks it (then bytes).
+locale_t Utf8Locale() {
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+  return utf8;
+}
+
+// Makes the calling thread use Utf8Locale() while it lives.
+class ScopedUtf8Locale {
+ public:
+  ScopedUtf8Locale() : previous_(Utf8Locale() ? uselocale(Utf8Locale()) : nullptr) {}
+  ~ScopedUtf8Locale() {
+    if (previous_) uselocale(previous_);
+  }
+  ScopedUtf8Locale(const ScopedUtf8Locale&) = delete;
+  ScopedUtf8Locale& operator=(const ScopedUtf8Locale&) = delete;
+
+ private:
+  locale_t previous_;
+};
 
 void AppendLiteral(std::string& out, char c) {
   if (kEreSpecial.find(c) != std::string_view::npos) out += '\\';
@@ -114,7 +157,12 @@ base::Result<size_t> TranslateBracket(std::string_view p, size_t i, std::string&
     if (c == '[' && i + 1 < p.size() && p[i + 1] == ':') {
       size_t end = p.find(":]", i + 2);
       if (end == std::string_view::npos) return base::InvalidArgument("unterminated [:class:]");
-      items.emplace_back(p.substr(i, end + 2 - i));
+      std::string_view name = p.substr(i + 2, end - i - 2);
+      if (std::optional<std::string_view> ascii = AsciiClass(name)) {
+        items.emplace_back(*ascii);
+      } else {
+        items.emplace_back(p.substr(i, end + 2 - i));
+      }
       i = end + 2;
       continue;
     }
@@ -129,11 +177,10 @@ base::Result<size_t> TranslateBracket(std::string_view p, size_t i, std::string&
             items.emplace_back("0-9");
             break;
           case 's':
-            items.emplace_back("[:space:]");
+            items.emplace_back(kSpace);
             break;
           case 'w':
-            items.emplace_back("[:alnum:]");
-            items.emplace_back("_");
+            items.emplace_back(kWord);
             break;
           default:
             return base::InvalidArgument(std::string("\\") + e.cls +
@@ -247,16 +294,16 @@ base::Result<std::string> TranslateRegex(std::string_view pattern, bool& icase) 
             out += "[^0-9]";
             break;
           case 's':
-            out += "[[:space:]]";
+            out.append("[").append(kSpace).append("]");
             break;
           case 'S':
-            out += "[^[:space:]]";
+            out.append("[^").append(kSpace).append("]");
             break;
           case 'w':
-            out += "[[:alnum:]_]";
+            out.append("[").append(kWord).append("]");
             break;
           case 'W':
-            out += "[^[:alnum:]_]";
+            out.append("[^").append(kWord).append("]");
             break;
           case 'b':
             out += "\\b";
@@ -376,6 +423,7 @@ base::Result<std::shared_ptr<const Regex>> Regex::Compile(std::string_view patte
   std::shared_ptr<Regex> re(new Regex());
   re->posix_ = std::move(*posix);
   int flags = REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0);
+  ScopedUtf8Locale utf8;
   int rc = regcomp(&re->re_, re->posix_.c_str(), flags);
   if (rc != 0) {
     char buf[256];
@@ -401,8 +449,17 @@ base::Result<bool> Regex::Search(std::string_view subject) const {
   regmatch_t m[1];
   m[0].rm_so = 0;
   m[0].rm_eo = static_cast<regoff_t>(subject.size());
+  // Go reads a byte that is not UTF-8 as U+FFFD, one character; glibc's matcher would match
+  // nothing there.
+  std::string valid;
+  if (!base::IsValidUtf8(subject)) {
+    valid = base::ToValidUtf8(subject);
+    subject = valid;
+    m[0].rm_eo = static_cast<regoff_t>(subject.size());
+  }
   static const char kEmpty[] = "";
   const char* data = subject.empty() ? kEmpty : subject.data();
+  ScopedUtf8Locale utf8;  // as compiled
   int rc = regexec(&re_, data, 1, m, REG_STARTEND);
   if (rc == 0) return true;
   if (rc == REG_NOMATCH) return false;

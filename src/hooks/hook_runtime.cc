@@ -144,6 +144,8 @@ base::Result<CommandPlan> PlanCommand(const Hook& hook, const RequestValues& val
     }
     std::string data = std::move(*v);
     if (ref.base64decode) {
+      // Line breaks are skipped, as Go's decoder does: base64 is often wrapped at 76 columns.
+      std::erase_if(data, [](char c) { return c == '\r' || c == '\n'; });
       auto decoded = webhook::Base64Decode(data);
       if (decoded) {
         data = std::move(*decoded);
@@ -160,8 +162,13 @@ base::Result<CommandPlan> PlanCommand(const Hook& hook, const RequestValues& val
 std::string ResolveCommand(const std::string& command, const std::string& working_dir,
                            const std::string& path_env) {
   if (command.empty() || command[0] == '/') return command;
-  // Relative with a slash: the child changes to working_dir before exec, so it is resolved
-  // there.
+  // With a working directory, a relative command is that directory's file, as webhook resolves
+  // it (never a PATH search: `deploy` must not run /usr/bin/deploy). The child changes to
+  // working_dir before exec, so "./name" is it.
+  if (!working_dir.empty()) {
+    return command.find('/') != std::string::npos ? command : "./" + command;
+  }
+  // Relative with a slash: relative to the server's working directory, as given.
   if (command.find('/') != std::string::npos) return command;
   size_t start = 0;
   while (start <= path_env.size()) {
@@ -174,7 +181,6 @@ std::string ResolveCommand(const std::string& command, const std::string& workin
     if (colon == std::string::npos) break;
     start = colon + 1;
   }
-  if (!working_dir.empty() && Executable(working_dir + "/" + command)) return "./" + command;
   return command;
 }
 

@@ -48,10 +48,11 @@ struct CommandPlan {
 // name is not a plain file name (path traversal: "../x", "a/b"); nothing is written then.
 base::Result<CommandPlan> PlanCommand(const Hook& hook, const RequestValues& values);
 
-// The file to execute for `command` (the child changes to `working_dir` first): absolute or
-// containing '/' -> itself (so relative to `working_dir`); a bare name -> the first executable
-// `dir/name` over `path_env` (colon-separated), else "./name" when `working_dir/name` is
-// executable, else `name` (the spawn then reports it missing).
+// The file to execute for `command` (the child changes to `working_dir` first), as webhook
+// resolves it: absolute -> itself; with a working directory, relative -> that directory's file
+// ("./name" for a bare name; no PATH search); without one, containing '/' -> itself, a bare name
+// -> the first executable `dir/name` over `path_env` (colon-separated), else `name` (the spawn
+// then reports it missing).
 std::string ResolveCommand(const std::string& command, const std::string& working_dir,
                            const std::string& path_env);
 

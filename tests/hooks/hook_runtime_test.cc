@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/base64.h"
 #include "hooks/hooks_file.h"
 #include "testing/fake_clock.h"
 #include "testing/temp_dir.h"
@@ -69,6 +70,25 @@ TEST(PlanCommand, ArgumentsEnvironmentAndFiles) {
   EXPECT_EQ(plan->notes.size(), 3u);
 }
 
+TEST(PlanCommand, Base64WrappedOverLinesIsDecoded) {
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/true
+  pass-file-to-command:
+    - {source: payload, name: data, envname: F, base64decode: true}
+)");
+  // 100 bytes of 'x' as GNU base64 writes them: lines of 76 characters (JSON-escaped here).
+  std::string wrapped = base::Base64Encode(std::string(100, 'x'));
+  wrapped = wrapped.substr(0, 76) + "\\n" + wrapped.substr(76) + "\\r\\n";
+  auto values = ParseRequest(JsonRequest(R"({"data": ")" + wrapped + R"("})"), hook);
+  ASSERT_TRUE(values.ok());
+  auto plan = PlanCommand(hook, *values);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  ASSERT_EQ(plan->files.size(), 1u);
+  EXPECT_EQ(plan->files[0].data, std::string(100, 'x'));
+  EXPECT_TRUE(plan->notes.empty());
+}
+
 TEST(PlanCommand, RefusesPathTraversalInFileNames) {
   Hook hook = ParseOne("- id: h\n  execute-command: /bin/true\n");
   ValueRef f;
@@ -83,16 +103,21 @@ TEST(PlanCommand, RefusesPathTraversalInFileNames) {
   EXPECT_THAT(plan.status().message(), HasSubstr("refusing file name"));
 }
 
-TEST(ResolveCommand, PathThenWorkingDirectory) {
+TEST(ResolveCommand, TheWorkingDirectoryElsePath) {
   testing::TempDir dir;
   std::string script = dir.File("local.sh");
   std::ofstream(script) << "#!/bin/sh\n";
   ::chmod(script.c_str(), 0755);
   EXPECT_EQ(ResolveCommand("/bin/sh", dir.path(), "/usr/bin:/bin"), "/bin/sh");
   EXPECT_EQ(ResolveCommand("./local.sh", dir.path(), "/usr/bin:/bin"), "./local.sh");
-  EXPECT_EQ(ResolveCommand("sh", "", "/nonexistent:/bin"), "/bin/sh");
   EXPECT_EQ(ResolveCommand("local.sh", dir.path(), "/nonexistent"), "./local.sh");
-  EXPECT_EQ(ResolveCommand("nothere", dir.path(), "/bin"), "nothere");
+  // With a working directory there is no PATH search, even for a name PATH has.
+  EXPECT_EQ(ResolveCommand("sh", dir.path(), "/bin"), "./sh");
+  EXPECT_EQ(ResolveCommand("nothere", dir.path(), "/bin"), "./nothere");
+  // Without one, PATH.
+  EXPECT_EQ(ResolveCommand("sh", "", "/nonexistent:/bin"), "/bin/sh");
+  EXPECT_EQ(ResolveCommand("sub/x.sh", "", "/bin"), "sub/x.sh");
+  EXPECT_EQ(ResolveCommand("nothere", "", "/bin"), "nothere");
 }
 
 class HookRuntimeTest : public ::testing::Test {

@@ -111,6 +111,20 @@ TEST(Regex, TranslatesTheRe2Subset) {
       {"\\<b\\>", "<b>", true},
       {"[[:digit:]]{3}", "a123", true},
       {"", "anything", true},
+      // Characters, not bytes, as in Go: '.', [^...] and counts see one é.
+      {"^caf.$", "caf\xc3\xa9", true},
+      {"^[^/]{1,3}$", "\xc3\xa9\xc3\xa9", true},
+      {"^[\xc3\xa9"
+       "a]+$",
+       "a\xc3\xa9", true},
+      {"^.$", "\xff", true},  // a byte that is not UTF-8 is still one character
+      // Go's classes are ASCII only.
+      {"^\\w+$", "caf\xc3\xa9", false},
+      {"^[[:alpha:]]+$", "\xc3\xa9", false},
+      {"^[\\w]+$", "abc_1", true},
+      {"^[[:word:]]+$", "abc_1", true},
+      {"\\s", "\v", false},
+      {"[[:space:]]", "\v", true},
   };
   for (const Case& c : cases) {
     auto re = Regex::Compile(c.pattern);
