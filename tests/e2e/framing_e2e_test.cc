@@ -2,13 +2,8 @@
 // and listener limits: a 204 or 304 never carries a body or Content-Length, a function's 1xx is
 // a malformed result (never a final status), and an Invoke over the admin listener's body limit
 // gets Lambda's own 413.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -17,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "testing/raw_conn.h"
 #include "testing/server_process.h"
 
 namespace longhaul::testing {
@@ -43,25 +39,9 @@ std::string Printing(const std::string& name, const std::string& output) {
 }
 
 // Sends `request` to 127.0.0.1:`port` on a new connection and parses what comes back before
-// the server closes it (a receive timeout only keeps a broken server from hanging the test).
-bh::response<bh::string_body> RawExchange(int port, std::string_view request) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval tv{30, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string bytes;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-          static_cast<ssize_t>(request.size())) {
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
-      bytes.append(buf, static_cast<size_t>(n));
-    }
-  }
-  ::close(fd);
+// the server closes it (RawExchange).
+bh::response<bh::string_body> Exchange(int port, std::string_view request) {
+  std::string bytes = RawExchange(port, request);
   bh::response_parser<bh::string_body> parser;
   parser.eager(true);
   boost::beast::error_code ec;
@@ -131,7 +111,7 @@ TEST(FramingE2E, InvokeOverTheBodyLimitGetsLambdasRequestTooLarge) {
   const int admin = PortOf(server.admin_url());
   // Over the default server.body_limit (10 MiB): refused from the header, the body unsent.
   const std::string length = "Content-Length: " + std::to_string(11 * 1024 * 1024) + "\r\n";
-  auto sync = RawExchange(
+  auto sync = Exchange(
       admin, "POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: x\r\n" + length + "\r\n");
   EXPECT_EQ(sync.result_int(), 413u);
   EXPECT_EQ(sync["x-amzn-ErrorType"], "RequestTooLargeException");
@@ -139,16 +119,16 @@ TEST(FramingE2E, InvokeOverTheBodyLimitGetsLambdasRequestTooLarge) {
             R"({"Type":"User","Message":"Request must be smaller than 6291456 bytes for the )"
             R"(RequestResponse invocation type"})");
 
-  auto event = RawExchange(admin,
-                           "POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: x\r\n"
-                           "X-Amz-Invocation-Type: Event\r\n" +
-                               length + "\r\n");
+  auto event = Exchange(admin,
+                        "POST /2015-03-31/functions/fn/invocations HTTP/1.1\r\nHost: x\r\n"
+                        "X-Amz-Invocation-Type: Event\r\n" +
+                            length + "\r\n");
   EXPECT_EQ(event.result_int(), 413u);
   EXPECT_EQ(event["x-amzn-ErrorType"], "RequestTooLargeException");
   EXPECT_THAT(event.body(), HasSubstr("smaller than 1048576 bytes for the Event invocation type"));
 
   // Any other admin call keeps the generic answer.
-  auto other = RawExchange(admin, "POST /jobs HTTP/1.1\r\nHost: x\r\n" + length + "\r\n");
+  auto other = Exchange(admin, "POST /jobs HTTP/1.1\r\nHost: x\r\n" + length + "\r\n");
   EXPECT_EQ(other.result_int(), 413u);
   EXPECT_EQ(other["x-amzn-ErrorType"], "");
   EXPECT_THAT(other.body(), HasSubstr("PAYLOAD_TOO_LARGE"));

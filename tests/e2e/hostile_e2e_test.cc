@@ -4,16 +4,10 @@
 // marker file), and leave the server answering. Requests no well-behaved client would send go
 // over raw sockets. (A path traversal in a hooks file's pass-file-to-command is refused at start:
 // hooks_e2e_test.cc, PathTraversalInPassFileIsRefusedAtStart.)
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -25,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "testing/raw_conn.h"
 #include "testing/server_process.h"
 
 namespace longhaul::testing {
@@ -44,69 +39,6 @@ constexpr char kServerLimits[] =
     "  max_connections: 8\n";
 constexpr int kMaxConnections = 8;
 constexpr size_t kBodyLimit = 256 * 1024;
-
-// A raw TCP connection to 127.0.0.1, for bytes no HTTP client library would send.
-class RawConn {
- public:
-  explicit RawConn(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~RawConn() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  RawConn(const RawConn&) = delete;
-  RawConn& operator=(const RawConn&) = delete;
-
-  bool connected() const { return fd_ >= 0; }
-  int fd() const { return fd_; }
-
-  // Sends all of `data`; false once the peer has closed or reset the connection.
-  bool Send(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return true;
-  }
-
-  // Whether the peer sent something or closed within `timeout`.
-  bool WaitReadable(milliseconds timeout) {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
-  }
-
-  // Everything the peer sends until it closes (or resets) the connection, or `timeout` passes;
-  // `closed` says whether it closed.
-  std::string ReadUntilClosed(milliseconds timeout, bool* closed) {
-    std::string out;
-    *closed = false;
-    auto deadline = Clock::now() + timeout;
-    while (Clock::now() < deadline) {
-      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
-      if (!WaitReadable(std::max(left, milliseconds(1)))) continue;
-      char buf[16 * 1024];
-      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) {
-        *closed = true;
-        break;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-};
 
 // The status code of a raw response ("HTTP/1.1 431 ..."), or 0 when there is none.
 int StatusOf(const std::string& response) {
@@ -264,10 +196,9 @@ TEST_F(HostileE2E, ExpectContinueGetsA100BeforeTheBodyIsSent) {
       conn.Send("POST /nowhere HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
                 "Content-Length: 2\r\nConnection: close\r\n\r\n"));
   ASSERT_TRUE(conn.WaitReadable(seconds(20)));
-  char buf[256];
-  ssize_t n = ::recv(conn.fd(), buf, sizeof(buf), 0);
-  ASSERT_GT(n, 0);
-  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)), "HTTP/1.1 100 Continue\r\n\r\n");
+  std::string interim = conn.ReadResponse(seconds(20));
+  ASSERT_FALSE(interim.empty());
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
   ASSERT_TRUE(conn.Send("{}"));
   bool closed = false;
   std::string response = conn.ReadUntilClosed(seconds(20), &closed);

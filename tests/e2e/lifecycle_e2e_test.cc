@@ -2,24 +2,20 @@
 // gets its grace, queued work stays queued, exit 0), SIGHUP reloads the configuration (new
 // routes appear, in-flight requests keep their answer, an invalid file is rejected and the old
 // configuration keeps serving).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "testing/raw_conn.h"
 #include "testing/server_process.h"
 
 namespace longhaul::testing {
@@ -36,70 +32,12 @@ void Touch(const std::string& path) { std::ofstream(path) << "go"; }
 
 int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
 
-// A plain client connection that can be kept open across requests (keep-alive).
-class RawConn {
- public:
-  explicit RawConn(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-      return;
-    }
-    timeval tv{10, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~RawConn() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  bool connected() const { return fd_ >= 0; }
-
-  bool Send(const std::string& path, const std::string& body) {
-    std::string r = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n\r\n" + body;
-    return ::send(fd_, r.data(), r.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(r.size());
-  }
-
-  // The next response's header block and body ("" when the connection ended first).
-  std::string ReadResponse() {
-    for (;;) {
-      size_t end = buf_.find("\r\n\r\n");
-      if (end != std::string::npos) {
-        size_t cl = 0;
-        std::string head = buf_.substr(0, end);
-        for (const char* name : {"Content-Length: ", "content-length: "}) {
-          if (size_t p = head.find(name); p != std::string::npos) {
-            cl = std::stoul(head.substr(p + std::strlen(name)));
-          }
-        }
-        if (buf_.size() >= end + 4 + cl) {
-          std::string out = buf_.substr(0, end + 4 + cl);
-          buf_.erase(0, end + 4 + cl);
-          return out;
-        }
-      }
-      char chunk[4096];
-      ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-      if (n <= 0) return "";
-      buf_.append(chunk, static_cast<size_t>(n));
-    }
-  }
-
-  // True when the server has closed the connection (EOF or reset) within the receive timeout.
-  bool ClosedByPeer() {
-    char c;
-    ssize_t n = ::recv(fd_, &c, 1, 0);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-  }
-
- private:
-  int fd_ = -1;
-  std::string buf_;
-};
+// A POST of `body` to `path`, as one raw request.
+std::string PostRequest(const std::string& path, const std::string& body) {
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
 
 bool CanConnect(int port) {
   RawConn c(port);
@@ -146,11 +84,11 @@ TEST(LifecycleE2E, SigtermRefusesNewConnectionsAndGivesRunningWorkItsGrace) {
 
   // A request on a connection opened before the signal is still answered, durably, and then
   // that connection is closed.
-  ASSERT_TRUE(kept.Send("/hook", "late"));
-  std::string late = kept.ReadResponse();
+  ASSERT_TRUE(kept.Send(PostRequest("/hook", "late")));
+  std::string late = kept.ReadResponse(std::chrono::seconds(10));
   ASSERT_NE(late.find(" 202 "), std::string::npos) << late;
   EXPECT_NE(late.find("Connection: close"), std::string::npos) << late;
-  EXPECT_TRUE(kept.ClosedByPeer());
+  EXPECT_TRUE(kept.ClosedByPeer(std::chrono::seconds(10)));
   size_t id_at = late.find("\"id\":\"");
   ASSERT_NE(id_at, std::string::npos) << late;
   std::string late_id = late.substr(id_at + 6, 26);

@@ -1,12 +1,7 @@
 #include "http/server.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/buffer.hpp>
@@ -20,6 +15,7 @@
 #include <vector>
 
 #include "http/error_mapping.h"
+#include "testing/raw_conn.h"
 
 namespace longhaul::http {
 namespace {
@@ -72,29 +68,8 @@ class ServerTest : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
-  // Sends `request` on a new connection and returns all the server sends until it closes. A
-  // receive timeout only keeps a broken server from hanging the test.
-  std::string Exchange(std::string_view request) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    EXPECT_GE(fd, 0);
-    timeval tv{30, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port_);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    std::string out;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(request.size())) {
-      char buf[4096];
-      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) {
-        out.append(buf, static_cast<size_t>(n));
-      }
-    }
-    ::close(fd);
-    return out;
-  }
+  // Sends `request` on a new connection and returns all the server sends until it closes.
+  std::string Exchange(std::string_view request) { return testing::RawExchange(port_, request); }
 
   asio::io_context ioc_;
   base::Logger log_{base::LogFormat::kText, base::LogLevel::kError};
