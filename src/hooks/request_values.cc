@@ -6,9 +6,10 @@
 #include <boost/json/stream_parser.hpp>
 #include <cctype>
 #include <charconv>
+#include <optional>
+#include <utility>
 
 #include "hooks/xml_payload.h"
-#include "runtime/process/environment.h"
 
 namespace longhaul::hooks {
 namespace json = boost::json;
@@ -244,6 +245,59 @@ std::optional<std::string> HeaderParam(std::string_view value, std::string_view 
   return std::nullopt;
 }
 
+// `s` with Go's url.QueryUnescape: '+' is a space, "%XY" the byte XY; nullopt for a '%' that is
+// not followed by two hex digits.
+std::optional<std::string> GoQueryUnescape(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] != '%') {
+      out += s[i];
+    } else if (i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+// The pairs of `query` as Go's url.ParseQuery keeps them, in order: a pair with a ';' or a bad
+// escape is left out, and `*bad` is set.
+std::vector<std::pair<std::string, std::string>> GoParseQuery(std::string_view query, bool* bad) {
+  std::vector<std::pair<std::string, std::string>> out;
+  *bad = false;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.find(';') != std::string_view::npos) {
+      *bad = true;
+      continue;
+    }
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::optional<std::string> key = GoQueryUnescape(pair.substr(0, eq));
+    std::optional<std::string> value =
+        GoQueryUnescape(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (!key || !value) {
+      *bad = true;
+      continue;
+    }
+    out.emplace_back(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CanonicalHeaderKey(std::string_view name) {
@@ -396,8 +450,9 @@ base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& 
     if (key == "Host") continue;  // Go moves it out of the header map
     if (!out.headers.contains(key)) out.headers[key] = v;
   }
-  for (const auto& [k, v] : runtime::process::DecodeQuery(req.query)) {
-    if (!out.query.contains(k)) out.query[k] = v;
+  bool bad_query = false;  // as webhook (URL.Query()), the pairs Go can read are kept
+  for (auto& [k, v] : GoParseQuery(req.query, &bad_query)) {
+    if (!out.query.contains(k)) out.query[k] = std::move(v);
   }
 
   std::string content_type = hook.content_type;
@@ -421,10 +476,17 @@ base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& 
       out.payload_error = "the JSON payload is not an object or array";
     }
   } else if (Contains(lower, "x-www-form-urlencoded")) {
-    for (const auto& [k, v] : runtime::process::DecodeQuery(req.body)) {
-      if (!out.payload.contains(k)) out.payload[k] = v;
+    bool bad = false;
+    auto pairs = GoParseQuery(req.body, &bad);
+    if (bad) {
+      // webhook keeps no payload at all then.
+      out.payload_error = "cannot parse the form payload: a pair has a ';' or a bad %-escape";
+    } else {
+      for (auto& [k, v] : pairs) {
+        if (!out.payload.contains(k)) out.payload[k] = std::move(v);
+      }
+      out.has_payload = true;
     }
-    out.has_payload = true;
   } else if (Contains(lower, "xml")) {
     auto parsed = ParseXml(req.body);
     if (!parsed.ok()) {

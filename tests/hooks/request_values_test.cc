@@ -138,6 +138,25 @@ TEST(ParseRequest, FormUrlencoded) {
   EXPECT_EQ(Get(*v, ValueRef::Source::kPayload, "sp"), "a b");
 }
 
+// As Go's url.ParseQuery: webhook drops the query pairs it cannot read, and keeps no form
+// payload at all when one pair is bad.
+TEST(ParseRequest, QueryAndFormPairsGoCannotReadAreDropped) {
+  Hook hook;
+  store::Request r = Req("application/x-www-form-urlencoded", "c=ok&d=%zz");
+  r.query = "a=1;x=2&b=%zz&c=%41+b&d=%4";
+  auto v = ParseRequest(r, hook);
+  ASSERT_TRUE(v.ok());
+  const std::string missing = Get(*v, ValueRef::Source::kQuery, "never-sent");
+  ASSERT_NE(missing, "");
+  EXPECT_EQ(Get(*v, ValueRef::Source::kQuery, "a"), missing);
+  EXPECT_EQ(Get(*v, ValueRef::Source::kQuery, "b"), missing);
+  EXPECT_EQ(Get(*v, ValueRef::Source::kQuery, "d"), missing);
+  EXPECT_EQ(Get(*v, ValueRef::Source::kQuery, "c"), "A b");
+  EXPECT_FALSE(v->has_payload);
+  EXPECT_EQ(Get(*v, ValueRef::Source::kPayload, "c"), missing);
+  EXPECT_THAT(v->payload_error, HasSubstr("cannot parse the form payload"));
+}
+
 TEST(ParseRequest, ParseParametersAsJson) {
   Hook hook;
   ValueRef p = Ref(ValueRef::Source::kPayload, "payload");
