@@ -37,12 +37,6 @@ bool NeedsQuotes(std::string_view v) {
 }  // namespace
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
-  if (!IsValidUtf8(s)) {
-    // A JSON text must be UTF-8: each stray byte becomes U+FFFD (an error message may quote a
-    // request's bytes).
-    AppendJsonEscaped(out, ToValidUtf8(s));
-    return;
-  }
   size_t run = 0;  // the bytes from here to i need no escape: appended in one piece
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
@@ -75,6 +69,14 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
   out.append(s.data() + run, s.size() - run);
 }
 
+void AppendJsonText(std::string& out, std::string_view s) {
+  if (IsValidUtf8(s)) {
+    AppendJsonEscaped(out, s);
+  } else {
+    AppendJsonEscaped(out, ToValidUtf8(s));
+  }
+}
+
 void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
   if (level < min_level_) return;
   std::string line;
@@ -83,13 +85,13 @@ void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<L
     line += "{\"ts\":\"" + Timestamp() + "\",\"level\":\"";
     line += LevelName(level);
     line += "\",\"event\":\"";
-    AppendJsonEscaped(line, event);
+    AppendJsonText(line, event);
     line += '"';
     for (const auto& [k, v] : fields) {
       line += ",\"";
-      AppendJsonEscaped(line, k);
+      AppendJsonText(line, k);
       line += "\":\"";
-      AppendJsonEscaped(line, v);
+      AppendJsonText(line, v);
       line += '"';
     }
     line += "}\n";

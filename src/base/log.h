@@ -47,8 +47,11 @@ class Logger {
   Mutex mu_;
 };
 
-// JSON string escaping (without the quotes), also used by the text format for odd values. Bytes
-// that are not UTF-8 come out as U+FFFD, so the result is always valid JSON string content.
+// JSON string escaping (without the quotes), also used by the text format for odd values. Keeps
+// every byte (the store's encodings round-trip through it), so bytes that are not UTF-8 stay.
 void AppendJsonEscaped(std::string& out, std::string_view s);
+// The same for text people read (log lines, error bodies), which must be valid JSON: bytes that
+// are not UTF-8 come out as U+FFFD.
+void AppendJsonText(std::string& out, std::string_view s);
 
 }  // namespace longhaul::base

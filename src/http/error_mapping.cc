@@ -53,7 +53,7 @@ Response ErrorResponse(unsigned http_status, base::Code code, std::string_view m
   std::string body = "{\"error\":{\"code\":\"";
   body += base::CodeName(code);
   body += "\",\"message\":\"";
-  base::AppendJsonEscaped(body, message);
+  base::AppendJsonText(body, message);
   body += "\"}}";
   Response res = MakeResponse(http_status, std::move(body));
   if (http_status == 503 || http_status == 429) res.set(beast_http::field::retry_after, "1");

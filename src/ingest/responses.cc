@@ -18,11 +18,11 @@ std::string JobJson(const std::string& id, const std::string& status_url, std::s
   }
   if (!error.empty()) {
     body += ",\"error\":\"";
-    base::AppendJsonEscaped(body, error);
+    base::AppendJsonText(body, error);
     body += '"';
   }
   body += ",\"status_url\":\"";
-  base::AppendJsonEscaped(body, status_url);
+  base::AppendJsonText(body, status_url);
   body += "\"}";
   return body;
 }

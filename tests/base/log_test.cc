@@ -26,9 +26,19 @@ TEST(AppendJsonEscaped, EscapesQuotesBackslashesAndControlBytes) {
   EXPECT_EQ(Escaped("\"start and end\""), "[\\\"start and end\\\"");
 }
 
-TEST(AppendJsonEscaped, BytesThatAreNotUtf8BecomeReplacementCharacters) {
-  EXPECT_EQ(Escaped("no route for /nope/\xff"), "[no route for /nope/\xef\xbf\xbd");
-  EXPECT_EQ(Escaped("\"\xc3\""), "[\\\"\xef\xbf\xbd\\\"");  // a cut sequence; escapes still apply
+TEST(AppendJsonEscaped, KeepsBytesThatAreNotUtf8) {
+  EXPECT_EQ(Escaped("\xff\xfe"), "[\xff\xfe");  // the store's encodings round-trip
+}
+
+TEST(AppendJsonText, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  auto text = [](std::string_view s) {
+    std::string out = "[";
+    AppendJsonText(out, s);
+    return out;
+  };
+  EXPECT_EQ(text("no route for /nope/\xff"), "[no route for /nope/\xef\xbf\xbd");
+  EXPECT_EQ(text("\"\xc3\""), "[\\\"\xef\xbf\xbd\\\"");  // a cut sequence; escapes still apply
+  EXPECT_EQ(text("caf\xc3\xa9"), "[caf\xc3\xa9");
 }
 
 }  // namespace
