@@ -123,7 +123,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   // Children a killed predecessor left running go before their jobs can run again.
   auto registry = runtime::process::ChildRegistry::Open(srv.data_dir + "/children.tab");
   if (!registry.ok()) {
-    log.Error("server.children_dir_failed", {{"error", registry.status().message()}});
+    log.Error("server.data_dir_unusable", {{"error", registry.status().message()}});
     return 1;
   }
   if (int killed = (*registry)->KillLeftovers(); killed > 0) {

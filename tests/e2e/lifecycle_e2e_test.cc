@@ -215,6 +215,41 @@ TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
   EXPECT_TRUE(DiesWithin(both[1], std::chrono::seconds(30)));
 }
 
+TEST(LifecycleE2E, ASecondServerOnTheSameDataDirRefusesToStartAndHarmsNothing) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  std::string running = JsonField(server.Post("/hook", "r")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty()) << server.Log();
+
+  const std::string second = scratch.File("second.yaml");
+  std::ofstream(second) << "server:\n"
+                           "  listen: 127.0.0.1:0\n"
+                           "  admin: 127.0.0.1:0\n"
+                           "  data_dir: "
+                        << server.dir().File("data")
+                        << "\n"
+                           "  node_id: test-node\n"
+                           "functions:\n"
+                        << GatedFunction(scratch, 1)
+                        << "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n";
+  std::string err;
+  EXPECT_EQ(server.RunToExit({"serve", "--config", second}, nullptr, &err), 1);
+  EXPECT_NE(err.find("in use by another running longhaul"), std::string::npos) << err;
+
+  // The first server's running job was neither killed nor taken back: it finishes once.
+  std::ofstream(scratch.File("gate")) << "";
+  std::string job = server.WaitForJobState(running, "succeeded");
+  ASSERT_FALSE(job.empty()) << server.Log();
+  EXPECT_EQ(JsonField(job, "attempts"), "1");
+  EXPECT_EQ(server.Log().find("leftover_children_killed"), std::string::npos) << server.Log();
+}
+
 // server.retention: a finished job goes (its status answers 404) once it is older than the
 // retention; a job still running stays, however old.
 TEST(LifecycleE2E, FinishedJobsAreDeletedAfterTheRetention) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +82,16 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     return base::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+  }
+  // One server per data dir: a second one would kill the first one's children as leftovers and
+  // take back the jobs they run. The lock goes with the process (kill -9 included); children
+  // do not inherit it (O_CLOEXEC).
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return base::FailedPrecondition("the data dir is in use by another running longhaul (" +
+                                      path + " is locked); one server per data_dir");
+    }
+    return base::Unavailable("cannot lock " + path + ": " + std::strerror(errno));
   }
   char header[kHeaderSize] = {};
   std::memcpy(header, kMagic, sizeof kMagic);

@@ -33,8 +33,9 @@ namespace longhaul::runtime::process {
 
 class ChildRegistry {
  public:
-  // Opens (creates) the file at `path`, remembers the children an earlier run recorded there
-  // and empties it.
+  // Opens (creates) and locks the file at `path`, remembers the children an earlier run
+  // recorded there and empties it. kFailedPrecondition when another process holds the lock (a
+  // server running on the same data dir).
   static base::Result<std::unique_ptr<ChildRegistry>> Open(const std::string& path);
 
   // The time to record for a child about to be spawned (CLOCK_BOOTTIME, ms).

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "runtime/process/child_process.h"
@@ -73,13 +74,33 @@ TEST(ChildRegistry, KillLeftoversStopsTheRecordedGroupAndForgetsIt) {
   TempDir dir;
   auto first_run = OpenAt(dir.File("children.tab"));
   ChildProcess child = SpawnSleep(first_run.get());
-  // As the next start would, on the same file.
-  auto next_run = OpenAt(dir.File("children.tab"));
+  // As the next start would, on the file as the first run left it (a running one holds its
+  // lock: a copy stands for the file of one that was killed).
+  std::filesystem::copy_file(dir.File("children.tab"), dir.File("left.tab"));
+  auto next_run = OpenAt(dir.File("left.tab"));
   EXPECT_EQ(next_run->Recorded(), 0u);
   EXPECT_EQ(next_run->KillLeftovers(), 1);
   EXPECT_EQ(next_run->KillLeftovers(), 0);
   int status = child.Reap();
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+}
+
+TEST(ChildRegistry, OneServerPerFile) {
+  TempDir dir;
+  auto first = OpenAt(dir.File("children.tab"));
+  ChildProcess child = SpawnSleep(first.get());
+  auto second = ChildRegistry::Open(dir.File("children.tab"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), base::Code::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("in use by another running longhaul"), std::string::npos)
+      << second.status().message();
+  EXPECT_EQ(first->Recorded(), 1u) << "the running one's table is untouched";
+  // The lock goes with its holder, not with the children it started.
+  first.reset();
+  auto after = ChildRegistry::Open(dir.File("children.tab"));
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  child.SignalGroup(SIGKILL);
+  child.Reap();
 }
 
 TEST(ChildRegistry, KillLeftoversNeverSignalsAProcessThatIsNotTheRecordedOne) {
