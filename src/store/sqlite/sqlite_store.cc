@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -543,6 +544,12 @@ base::Result<std::optional<TimePoint>> SqliteStore::NextRunAt() {
 
 Status SqliteStore::Healthy() const { return committer_->failure(); }
 
+std::optional<uint64_t> SqliteStore::FreeBytes(const std::string& dir) {
+  struct statvfs vfs {};
+  if (::statvfs(dir.c_str(), &vfs) != 0) return std::nullopt;
+  return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+}
+
 Status SqliteStore::Reopen() {
   if (committer_->OnCommitterThread()) {
     return base::Internal("Reopen() from the store's writer thread (a callback)");
@@ -553,6 +560,16 @@ Status SqliteStore::Reopen() {
     if (!s.ok()) {
       committer_->SetFailure(base::Unavailable("reopen failed: " + s.message()));
       return s;
+    }
+    std::string dir = std::filesystem::path(options_.path).parent_path().string();
+    if (dir.empty()) dir = ".";
+    std::optional<uint64_t> free = options_.free_bytes ? options_.free_bytes(dir) : FreeBytes(dir);
+    if (free && *free < options_.min_free_to_recover) {
+      Status full = base::Unavailable("disk full: " + std::to_string(*free) + " bytes free in " +
+                                      dir + ", " + std::to_string(options_.min_free_to_recover) +
+                                      " needed to resume writing");
+      committer_->SetFailure(full);
+      return full;
     }
     committer_->ClearFailure();
     return Status::Ok();

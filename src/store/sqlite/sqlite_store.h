@@ -76,6 +76,11 @@ struct SqliteOptions {
   int checkpoint_frames = 250;         // WAL frames (pages) that start a background checkpoint
   base::Duration busy_timeout = std::chrono::seconds(5);  // wait for another process's lock
   base::Clock* clock = nullptr;  // required, not owned, must outlive the store
+  // Reopen() clears a failure only with this much space free for the database (it writes
+  // nothing itself, so a disk still full would otherwise look healthy until the next write).
+  uint64_t min_free_to_recover = 4u << 20;
+  // Bytes free in a directory, or nullopt when unknown; empty = statvfs (tests replace it).
+  std::function<std::optional<uint64_t>(const std::string& dir)> free_bytes;
 };
 
 class SqliteStore final : public Store {
@@ -121,9 +126,10 @@ class SqliteStore final : public Store {
   base::Status Healthy() const override;
 
   // Closes every connection and opens them again (running SQLite's WAL recovery), between
-  // batches on the writer thread; reads wait for it. On success the failure is cleared and
-  // writes are accepted again; on failure the store stays (or becomes) failed with the new
-  // error and Reopen() may be tried again later. Blocks. May be called when healthy.
+  // batches on the writer thread; reads wait for it. On success, with min_free_to_recover bytes
+  // free, the failure is cleared and writes are accepted again; on failure the store stays (or
+  // becomes) failed with the new error and Reopen() may be tried again later. Blocks. May be called
+  // when healthy.
   base::Status Reopen();
 
   // Counters of the group committer, for tests and metrics.
@@ -155,6 +161,9 @@ class SqliteStore final : public Store {
   base::Result<int> PurgeInChunks(
       int chunk_size, int limit,
       const std::function<base::Result<int>(internal::Connection&, int)>& purge_chunk);
+
+  // Bytes free for unprivileged writers in `dir` (statvfs), or nullopt when unknown.
+  static std::optional<uint64_t> FreeBytes(const std::string& dir);
 
   const SqliteOptions options_;
   base::Clock* const clock_;

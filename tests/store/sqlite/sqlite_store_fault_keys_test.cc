@@ -67,6 +67,30 @@ TEST_F(FaultKeysTest, RefusedAppendLeavesNoKeyBehind) {
   EXPECT_EQ(store_->Get(first.id).status().code(), base::Code::kNotFound);
 }
 
+// Reopening writes nothing: on a disk that is still full it must not report the store healthy
+// (the server's /healthz), only once enough space is free again.
+TEST_F(FaultKeysTest, ReopenStaysFailedWhileTheDiskIsFull) {
+  auto free = std::make_shared<std::atomic<uint64_t>>(0);
+  SqliteOptions options = Options();
+  options.free_bytes = [free](const std::string&) -> std::optional<uint64_t> { return *free; };
+  Open(options);
+  vfs_.FailAfter(FaultVfs::Op::kWrite, 0, SQLITE_FULL, /*sticky=*/false);
+  EXPECT_EQ(AppendAndWait(*store_, MakeJob()).status().code(), base::Code::kUnavailable);
+  ASSERT_FALSE(store_->Healthy().ok());
+
+  base::Status reopened = store_->Reopen();
+  EXPECT_EQ(reopened.code(), base::Code::kUnavailable);
+  EXPECT_NE(reopened.message().find("disk full: 0 bytes free"), std::string::npos)
+      << reopened.ToString();
+  EXPECT_FALSE(store_->Healthy().ok());
+  EXPECT_EQ(AppendAndWait(*store_, MakeJob()).status().code(), base::Code::kUnavailable);
+
+  *free = options.min_free_to_recover;
+  ASSERT_TRUE(store_->Reopen().ok());
+  EXPECT_TRUE(store_->Healthy().ok());
+  EXPECT_TRUE(AppendAndWait(*store_, MakeJob()).ok());
+}
+
 // A re-delivery refused in a failed batch finds the first job once the store is back.
 TEST_F(FaultKeysTest, RefusedDuplicateFindsTheCommittedJobAfterReopen) {
   Open();
