@@ -254,7 +254,6 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   spawn.argv[0] = ResolveCommand(hook->execute_command, hook->working_dir, path_env);
   spawn.env = std::move(env);
   spawn.working_dir = hook->working_dir;
-  spawn.stdin_pipe = false;
   spawn.merge_stderr = true;
   spawn.registry = registry_;
   log_.Debug("hook.executing", {{"job", inv.job_id},

@@ -103,7 +103,6 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   spawn.argv = RuntimeArgv(fn.lambda);
   spawn.env = BuildEnvironment(fn, inputs);
   spawn.working_dir = fn.working_dir;
-  spawn.stdin_pipe = false;
   spawn.registry = proc->options_.registry;
   base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) {

@@ -215,6 +215,38 @@ TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
   EXPECT_TRUE(DiesWithin(both[1], std::chrono::seconds(30)));
 }
 
+// A command reads the whole request body even when the server is killed before it has read
+// any of it: the body is in place before the command starts, not pumped in by the server (a
+// killed server's pipe would end after what the kernel buffered, which looks like a whole body).
+TEST(LifecycleE2E, ACommandGetsItsWholeBodyEvenWhenTheServerIsKilledMeanwhile) {
+  TempDir scratch;
+  const std::string pids = scratch.File("pids");
+  const std::string counts = scratch.File("counts");
+  ServerProcess server("functions:\n"
+                       "  work:\n"
+                       "    runtime: command\n"
+                       "    command: [\"/bin/sh\", \"-c\", \"echo $$ >> " +
+                       pids + "; while [ ! -f " + scratch.File("gate") +
+                       " ]; do sleep 0.02; done; wc -c >> " + counts +
+                       "\"]\n"
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  const std::string body(3'000'000, 'b');  // far more than a pipe holds
+  ASSERT_EQ(server.Post("/hook", body)->status, 202);
+  std::vector<pid_t> first = WaitForPids(pids, 1);
+  ASSERT_EQ(first.size(), 1u) << server.Log();
+  server.Kill();
+  ASSERT_TRUE(Alive(first[0])) << "the command did not outlive the killed server";
+  std::ofstream(scratch.File("gate")) << "";
+  ASSERT_TRUE(DiesWithin(first[0], std::chrono::seconds(30)));
+  std::ifstream in(counts);
+  std::string count;
+  std::getline(in, count);
+  EXPECT_EQ(count, "3000000");
+}
+
 TEST(LifecycleE2E, ASecondServerOnTheSameDataDirRefusesToStartAndHarmsNothing) {
   TempDir scratch;
   ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,6 +56,21 @@ base::Status MakePipe(Pipe& p) {
     return SystemError("cannot create a pipe", errno);
   }
   return base::Status::Ok();
+}
+
+// A memory file (close-on-exec) holding `input`, read from its start.
+base::Result<UniqueFd> InputFile(std::string_view input) {
+  UniqueFd fd(::memfd_create("longhaul-stdin", MFD_CLOEXEC));
+  if (!fd.valid()) return SystemError("cannot create the stdin file", errno);
+  while (!input.empty()) {
+    ssize_t n = ::write(fd.get(), input.data(), input.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return SystemError("cannot write the stdin file", n < 0 ? errno : ENOSPC);
+    input.remove_prefix(static_cast<size_t>(n));
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0)
+    return SystemError("cannot rewind the stdin file", errno);
+  return fd;
 }
 
 base::Status SetNonBlocking(const UniqueFd& fd) {
@@ -138,24 +154,23 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   if (options.argv.empty() || options.argv[0].empty()) {
     return base::InvalidArgument("the command is empty");
   }
-  Pipe in;
+  UniqueFd in;
+  if (options.input) {
+    base::Result<UniqueFd> file = InputFile(*options.input);
+    if (!file.ok()) return file.status();
+    in = std::move(*file);
+  }
   Pipe out;
   Pipe err;
-  if (options.stdin_pipe) {
-    LH_RETURN_IF_ERROR(MakePipe(in));
-  }
   LH_RETURN_IF_ERROR(MakePipe(out));
   LH_RETURN_IF_ERROR(MakePipe(err));
-  if (options.stdin_pipe) {
-    LH_RETURN_IF_ERROR(SetNonBlocking(in.write));
-  }
   LH_RETURN_IF_ERROR(SetNonBlocking(out.read));
   LH_RETURN_IF_ERROR(SetNonBlocking(err.read));
 
   SpawnAttributes sa;
   int rc = 0;
-  if (options.stdin_pipe) {
-    rc |= posix_spawn_file_actions_adddup2(sa.actions(), in.read.get(), STDIN_FILENO);
+  if (in.valid()) {
+    rc |= posix_spawn_file_actions_adddup2(sa.actions(), in.get(), STDIN_FILENO);
   } else {
     rc |= posix_spawn_file_actions_addopen(sa.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   }
@@ -195,7 +210,6 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   child.pid_ = pid;
   child.reaped_ = false;
   child.registry_ = options.registry;
-  child.stdin_ = std::move(in.write);
   child.stdout_ = std::move(out.read);
   child.stderr_ = std::move(err.read);
   // glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++; the raw call avoids it.
@@ -207,7 +221,6 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)),
       reaped_(std::exchange(other.reaped_, true)),
       registry_(std::exchange(other.registry_, nullptr)),
-      stdin_(std::move(other.stdin_)),
       stdout_(std::move(other.stdout_)),
       stderr_(std::move(other.stderr_)),
       pidfd_(std::move(other.pidfd_)) {}

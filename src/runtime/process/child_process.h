@@ -1,11 +1,15 @@
 // ChildProcess: one spawned command (posix_spawnp, never a shell) in its own process group, with
-// pipes for stdin, stdout and stderr, and the calls to signal, watch and reap it.
+// its whole stdin in place before it starts (a memory file: a server killed while the child
+// reads cannot leave it a cut-off input that looks complete), pipes for stdout and stderr, and
+// the calls to signal, watch and reap it.
 // Thread-safety: Spawn() may be called from any thread. One ChildProcess is used by one thread.
 #pragma once
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -15,10 +19,10 @@
 namespace longhaul::runtime::process {
 
 struct SpawnOptions {
-  std::vector<std::string> argv;      // argv[0] is looked up in the server's PATH unless it has '/'
-  std::vector<std::string> env;       // "NAME=value" entries, the child's whole environment
-  std::string working_dir;            // empty: the server's working directory
-  bool stdin_pipe = true;             // false: stdin is /dev/null
+  std::vector<std::string> argv;  // argv[0] is looked up in the server's PATH unless it has '/'
+  std::vector<std::string> env;   // "NAME=value" entries, the child's whole environment
+  std::string working_dir;        // empty: the server's working directory
+  std::optional<std::string_view> input;  // the child's whole stdin; nullopt: /dev/null
   bool merge_stderr = false;          // true: stderr goes to the stdout pipe (combined output, in
                                       // order); the stderr pipe then reads EOF at once
   ChildRegistry* registry = nullptr;  // not owned; when set, records the child until it is reaped
@@ -28,11 +32,11 @@ class ChildProcess {
  public:
   // Starts the command as the leader of a new process group, with default signal dispositions,
   // an empty signal mask, and no descriptors but 0, 1 and 2. The parent's ends of the pipes are
-  // non-blocking and close-on-exec. Does not block beyond the exec itself.
-  // Errors: kInvalidArgument when the command cannot be executed or the working directory cannot
-  // be entered ("cannot execute ./x: No such file or directory"): a configuration problem;
-  // kResourceExhausted when the system is out of processes, memory or descriptors;
-  // kUnknown otherwise.
+  // non-blocking and close-on-exec. The input is copied into a memory file (memfd) first. Does not
+  // block beyond the exec itself. Errors: kInvalidArgument when the command cannot be executed or
+  // the working directory cannot be entered ("cannot execute ./x: No such file or directory"): a
+  // configuration problem; kResourceExhausted when the system is out of processes, memory or
+  // descriptors; kUnknown otherwise.
   static base::Result<ChildProcess> Spawn(const SpawnOptions& options);
 
   // Kills the whole group (SIGKILL) and reaps the child unless Reap() has been called.
@@ -43,8 +47,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   pid_t pid() const { return pid_; }
-  // The parent's ends; invalid (-1) once closed or when stdin is /dev/null.
-  UniqueFd& stdin_fd() { return stdin_; }
+  // The parent's ends; invalid (-1) once closed.
   UniqueFd& stdout_fd() { return stdout_; }
   UniqueFd& stderr_fd() { return stderr_; }
   // Becomes readable when the child exits; -1 when the kernel has no pidfd_open.
@@ -66,7 +69,6 @@ class ChildProcess {
   pid_t pid_ = -1;
   bool reaped_ = true;
   ChildRegistry* registry_ = nullptr;
-  UniqueFd stdin_;
   UniqueFd stdout_;
   UniqueFd stderr_;
   UniqueFd pidfd_;

@@ -82,7 +82,7 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   spawn.argv = cmd.argv;
   spawn.env = BuildEnvironment(base_environment_, inv);
   spawn.working_dir = fn.working_dir;
-  spawn.stdin_pipe = cmd.stdin_mode != config::CommandRuntime::Stdin::kNone;
+  if (cmd.stdin_mode != config::CommandRuntime::Stdin::kNone) spawn.input = input;
   spawn.registry = registry_;
   base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) {
@@ -91,7 +91,6 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   }
 
   SuperviseOptions supervise;
-  supervise.input = input;
   supervise.output_limit = cmd.output_limit;
   supervise.deadline = inv.deadline;
   supervise.kill_grace = cmd.kill_grace;

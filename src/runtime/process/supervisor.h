@@ -1,10 +1,8 @@
-// Supervise(): drives one spawned command to its end. Feeds it stdin while reading stdout and
-// stderr (one poll() loop on non-blocking pipes, so neither side can deadlock the other),
-// keeps bounded output, and stops the whole process group at the deadline or on cancel.
+// Supervise(): drives one spawned command to its end. Reads stdout and stderr (one poll() loop
+// on non-blocking pipes, so neither can block the other), keeps bounded output, and stops the
+// whole process group at the deadline or on cancel. (The child's stdin is in place before it
+// starts: SpawnOptions::input.)
 // Thread-safety: call from one thread per child; many children may be supervised at once.
-// Writing to a child that closed its stdin raises SIGPIPE on the calling thread only; it is
-// blocked on that thread for the duration of the call and consumed, so no process-wide signal
-// setting is needed.
 #pragma once
 
 #include <cstdint>
@@ -18,8 +16,6 @@
 namespace longhaul::runtime::process {
 
 struct SuperviseOptions {
-  std::string_view input;        // written to stdin, which is then closed; a child that exits
-                                 // or closes stdin before reading it all is not an error
   uint64_t output_limit = 0;     // bytes of stdout (the first) and of stderr (the last) kept
   base::TimePoint deadline;      // SIGTERM to the group at this time (by `clock`)
   base::Duration kill_grace{0};  // then SIGKILL to the group if the child is still there

@@ -544,10 +544,11 @@ base::Result<std::optional<TimePoint>> SqliteStore::NextRunAt() {
 
 Status SqliteStore::Healthy() const { return committer_->failure(); }
 
-std::optional<uint64_t> SqliteStore::FreeBytes(const std::string& dir) {
+std::optional<SqliteOptions::Space> SqliteStore::SpaceOf(const std::string& dir) {
   struct statvfs vfs {};
   if (::statvfs(dir.c_str(), &vfs) != 0) return std::nullopt;
-  return static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  return SqliteOptions::Space{static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize,
+                              static_cast<uint64_t>(vfs.f_blocks) * vfs.f_frsize};
 }
 
 Status SqliteStore::Reopen() {
@@ -563,11 +564,12 @@ Status SqliteStore::Reopen() {
     }
     std::string dir = std::filesystem::path(options_.path).parent_path().string();
     if (dir.empty()) dir = ".";
-    std::optional<uint64_t> free = options_.free_bytes ? options_.free_bytes(dir) : FreeBytes(dir);
-    if (free && *free < options_.min_free_to_recover) {
-      Status full = base::Unavailable("disk full: " + std::to_string(*free) + " bytes free in " +
-                                      dir + ", " + std::to_string(options_.min_free_to_recover) +
-                                      " needed to resume writing");
+    std::optional<SqliteOptions::Space> space = options_.space ? options_.space(dir) : SpaceOf(dir);
+    const uint64_t needed = space ? std::min(options_.min_free_to_recover, space->size / 8) : 0;
+    if (space && space->free < needed) {
+      Status full =
+          base::Unavailable("disk full: " + std::to_string(space->free) + " bytes free in " + dir +
+                            ", " + std::to_string(needed) + " needed to resume writing");
       committer_->SetFailure(full);
       return full;
     }

@@ -76,11 +76,17 @@ struct SqliteOptions {
   int checkpoint_frames = 250;         // WAL frames (pages) that start a background checkpoint
   base::Duration busy_timeout = std::chrono::seconds(5);  // wait for another process's lock
   base::Clock* clock = nullptr;  // required, not owned, must outlive the store
-  // Reopen() clears a failure only with this much space free for the database (it writes
-  // nothing itself, so a disk still full would otherwise look healthy until the next write).
+  // Reopen() clears a failure only with this much space free for the database, or an eighth
+  // of a smaller file system (it writes nothing itself, so a disk still full would otherwise
+  // look healthy until the next write).
   uint64_t min_free_to_recover = 4u << 20;
-  // Bytes free in a directory, or nullopt when unknown; empty = statvfs (tests replace it).
-  std::function<std::optional<uint64_t>(const std::string& dir)> free_bytes;
+  // The space of the file system holding a directory, or nullopt when unknown; empty = statvfs
+  // (tests replace it).
+  struct Space {
+    uint64_t free = 0;  // bytes available to unprivileged writers
+    uint64_t size = 0;  // bytes in all
+  };
+  std::function<std::optional<Space>(const std::string& dir)> space;
 };
 
 class SqliteStore final : public Store {
@@ -162,8 +168,8 @@ class SqliteStore final : public Store {
       int chunk_size, int limit,
       const std::function<base::Result<int>(internal::Connection&, int)>& purge_chunk);
 
-  // Bytes free for unprivileged writers in `dir` (statvfs), or nullopt when unknown.
-  static std::optional<uint64_t> FreeBytes(const std::string& dir);
+  // The space of the file system holding `dir` (statvfs), or nullopt when unknown.
+  static std::optional<SqliteOptions::Space> SpaceOf(const std::string& dir);
 
   const SqliteOptions options_;
   base::Clock* const clock_;

@@ -24,7 +24,6 @@ std::unique_ptr<ChildRegistry> OpenAt(const std::string& path) {
 ChildProcess SpawnSleep(ChildRegistry* registry) {
   SpawnOptions o;
   o.argv = {"/bin/sleep", "3600"};
-  o.stdin_pipe = false;
   o.registry = registry;
   auto child = ChildProcess::Spawn(o);
   EXPECT_TRUE(child.ok()) << child.status().ToString();

@@ -72,7 +72,9 @@ TEST_F(FaultKeysTest, RefusedAppendLeavesNoKeyBehind) {
 TEST_F(FaultKeysTest, ReopenStaysFailedWhileTheDiskIsFull) {
   auto free = std::make_shared<std::atomic<uint64_t>>(0);
   SqliteOptions options = Options();
-  options.free_bytes = [free](const std::string&) -> std::optional<uint64_t> { return *free; };
+  options.space = [free](const std::string&) -> std::optional<SqliteOptions::Space> {
+    return SqliteOptions::Space{*free, 1ull << 40};
+  };
   Open(options);
   vfs_.FailAfter(FaultVfs::Op::kWrite, 0, SQLITE_FULL, /*sticky=*/false);
   EXPECT_EQ(AppendAndWait(*store_, MakeJob()).status().code(), base::Code::kUnavailable);
