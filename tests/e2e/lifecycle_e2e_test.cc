@@ -222,16 +222,17 @@ TEST(LifecycleE2E, ACommandGetsItsWholeBodyEvenWhenTheServerIsKilledMeanwhile) {
   TempDir scratch;
   const std::string pids = scratch.File("pids");
   const std::string counts = scratch.File("counts");
-  ServerProcess server("functions:\n"
-                       "  work:\n"
-                       "    runtime: command\n"
-                       "    command: [\"/bin/sh\", \"-c\", \"echo $$ >> " +
-                       pids + "; while [ ! -f " + scratch.File("gate") +
-                       " ]; do sleep 0.02; done; wc -c >> " + counts +
-                       "\"]\n"
-                       "routes:\n"
-                       "  - path: /hook\n"
-                       "    function: work\n");
+  ServerProcess server(
+      "functions:\n"
+      "  work:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"echo $$ >> " +
+      pids + "; while [ ! -f " + scratch.File("gate") + " ]; do sleep 0.02; done; wc -c >> " +
+      counts +
+      "\"]\n"
+      "routes:\n"
+      "  - path: /hook\n"
+      "    function: work\n");
   server.Start();
   const std::string body(3'000'000, 'b');  // far more than a pipe holds
   ASSERT_EQ(server.Post("/hook", body)->status, 202);
