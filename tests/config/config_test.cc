@@ -363,6 +363,22 @@ TEST(LoadConfig, DefaultsSectionIsInherited) {
   EXPECT_EQ(c.routes[1].idempotency.name, "X-GitHub-Delivery");
   // ...and the route's own setting beats both.
   EXPECT_FALSE(c.routes[2].idempotency.enabled());
+  // GitHub redelivers for 3 days: its deliveries' keys are kept longer than the default 24 h.
+  EXPECT_EQ(c.routes[0].idempotency_window, hours(24));
+  EXPECT_EQ(c.routes[1].idempotency_window, hours(96));
+  EXPECT_EQ(c.routes[2].idempotency_window, hours(24));
+}
+
+TEST(LoadConfig, AnIdempotencyWindowSetBeatsTheProvidersOwn) {
+  auto loaded = Load(std::string(kMinimal) +
+                     "    provider: stripe\n"
+                     "    secret: s\n"
+                     "    idempotency_window: 2h\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->routes[0].idempotency_window, hours(2));
+  auto implied = Load(std::string(kMinimal) + "    provider: stripe\n    secret: s\n");
+  ASSERT_TRUE(implied.ok()) << implied.status().ToString();
+  EXPECT_EQ((*implied)->routes[0].idempotency_window, hours(96));
 }
 
 TEST(LoadConfig, ProviderPresetsIdempotencyKey) {

@@ -25,6 +25,7 @@ struct SetKeys {
   const Field* ack_body = nullptr;
   const Field* wait = nullptr;
   const Field* idempotency = nullptr;
+  const Field* idempotency_window = nullptr;
   const Field* provider = nullptr;
   const Field* secret = nullptr;
   const Field* hmac = nullptr;
@@ -161,6 +162,7 @@ void ReadRouteKeys(MapReader& r, const std::vector<std::string>& names, Route* r
   if ((set->idempotency = r.Get("idempotency_key"))) {
     ReadKeySource(ctx, *set->idempotency, &route->idempotency);
   }
+  set->idempotency_window = r.Get("idempotency_window");
   r.ReadDuration("idempotency_window", &route->idempotency_window, kPositive);
   if (const Field* f = r.Get("ordering_key")) {
     ReadKeySource(ctx, *f, &route->ordering);
@@ -288,6 +290,12 @@ Route ReadRoute(Context& ctx, const Field& item, const Route& defaults,
     if (preset.enabled()) {
       route.idempotency = preset;
     }
+  }
+  // GitHub redelivers deliveries of the past 3 days, and Stripe retries for up to 3 days: the
+  // default 24 h would take a late re-delivery for a new one.
+  if (set.idempotency_window == nullptr &&
+      (route.provider == "github" || route.provider == "stripe")) {
+    route.idempotency_window = std::chrono::hours(4 * 24);
   }
   return route;
 }
