@@ -320,6 +320,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
       const auto grace_ends = std::chrono::steady_clock::now() + shutdown_grace;
       stopper = std::thread([&, grace_ends] {
         scheduler.Shutdown();
+        hub.Close();  // callers still waiting for a job get it as it is now
         // Requests being handled get their answers: until the grace ends, at least 1 s.
         const auto deadline =
             std::max(grace_ends, std::chrono::steady_clock::now() + std::chrono::seconds(1));

@@ -162,9 +162,14 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     co_return AcceptedResponse(&route, id, status_url, appended->duplicate);
   }
   http::Response res =
-      http::ErrorResponse(504, base::Code::kDeadlineExceeded,
-                          "the job did not finish within " + std::to_string(wait.count()) +
-                              " ms; it keeps running: " + status_url);
+      deps_.hub.closed()
+          ? http::ErrorResponse(503, base::Code::kUnavailable,
+                                "the server is stopping before the job finished; it is stored "
+                                "and runs after the restart: " +
+                                    status_url)
+          : http::ErrorResponse(504, base::Code::kDeadlineExceeded,
+                                "the job did not finish within " + std::to_string(wait.count()) +
+                                    " ms; it keeps running: " + status_url);
   res.set("X-Longhaul-Job-Id", id);
   res.set(bh::field::location, status_url);
   co_return res;

@@ -69,7 +69,7 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       auto job = co_await http::Offload(access.pool,
                                         [&access, &job_id] { return access.store.Get(job_id); });
       if (!job.ok() || store::IsTerminal(job->state) ||
-          std::chrono::steady_clock::now() >= deadline) {
+          std::chrono::steady_clock::now() >= deadline || access.hub.closed()) {
         unsubscribe();
         co_return job;
       }
@@ -95,9 +95,10 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       co_return *handed;  // the copy is made here, on this I/O thread
     }
     // Woken without the job, or a second passed: read it again (with a new subscription).
+    // When the server is stopping, the job as it is now is the answer.
     unsubscribe();
     state = nullptr;
-    if (std::chrono::steady_clock::now() >= deadline) {
+    if (std::chrono::steady_clock::now() >= deadline || access.hub.closed()) {
       auto job = co_await http::Offload(access.pool,
                                         [&access, &job_id] { return access.store.Get(job_id); });
       co_return job;

@@ -58,6 +58,23 @@ void CompletionHub::NotifyAnswer(const std::string& job_id, std::shared_ptr<cons
   Fire(job_id, job, [](const Entry& e) { return e.takes_answer; });
 }
 
+void CompletionHub::Close() {
+  std::vector<Callback> fire;
+  {
+    base::MutexLock lock(mu_);
+    closed_ = true;
+    for (auto& [token, entry] : entries_) fire.push_back(std::move(entry.cb));
+    entries_.clear();
+    by_job_.clear();
+  }
+  for (auto& cb : fire) cb(nullptr);
+}
+
+bool CompletionHub::closed() const {
+  base::MutexLock lock(mu_);
+  return closed_;
+}
+
 bool CompletionHub::HasWaiters(const std::string& job_id) const {
   base::MutexLock lock(mu_);
   return by_job_.count(job_id) > 0;

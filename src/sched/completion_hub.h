@@ -39,6 +39,11 @@ class CompletionHub {
   void NotifyAnswer(const std::string& job_id, std::shared_ptr<const store::Job> job);
   // Whether anyone waits for `job_id` now (so a notifier can skip reading the job).
   bool HasWaiters(const std::string& job_id) const;
+  // The server is stopping: fires every subscription with nullptr ("look now"); waiters that
+  // see closed() answer with the job as it is instead of waiting on (what is not done by now
+  // would not be done before the server stops).
+  void Close();
+  bool closed() const;
 
   size_t size() const;
 
@@ -55,6 +60,7 @@ class CompletionHub {
   Token next_ LH_GUARDED_BY(mu_) = 1;
   std::unordered_multimap<std::string, Token> by_job_ LH_GUARDED_BY(mu_);
   std::unordered_map<Token, Entry> entries_ LH_GUARDED_BY(mu_);
+  bool closed_ LH_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace longhaul::sched

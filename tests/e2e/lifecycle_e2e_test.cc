@@ -132,6 +132,36 @@ TEST(LifecycleE2E, SigtermPastTheGraceRequeuesTheRunningJob) {
   EXPECT_EQ(JsonField(job, "attempts"), "2");  // the cut-short attempt, then this one
 }
 
+TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n"
+                           "    ack: sync\n"
+                           "    wait: 10m\n",
+                       "  shutdown_grace: 300ms\n");
+  server.Start();
+  base::Result<http::ClientResponse> answer = base::Internal("no answer");
+  std::thread caller([&] { answer = server.Post("/hook", "r"); });
+  std::string started;
+  ASSERT_TRUE(Eventually([&] {
+    started = ReadFile(scratch.File("out.txt"));
+    return started.rfind("start ", 0) == 0;
+  }));
+  const std::string id = started.substr(6, started.find('\n') - 6);
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+  caller.join();
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString() << "\n" << server.Log();
+  EXPECT_EQ(answer->status, 503) << answer->body;
+  EXPECT_EQ(answer->Header("X-Longhaul-Job-Id"), id);
+  EXPECT_NE(answer->body.find("the server is stopping"), std::string::npos) << answer->body;
+
+  Touch(scratch.File("gate"));
+  server.Start();
+  EXPECT_FALSE(server.WaitForJobState(id, "succeeded").empty()) << server.Log();
+}
+
 // The pids in `path`, one per line, once there are at least `n` (polling the file).
 std::vector<pid_t> WaitForPids(const std::string& path, size_t n) {
   std::vector<pid_t> pids;
