@@ -103,7 +103,7 @@ class HostileE2E : public ::testing::Test {
   }
 
   // The same, but only the answer's status (0: none).
-  int RawExchange(std::string_view request) { return StatusOf(RawResponse(request)); }
+  int ExchangeStatus(std::string_view request) { return StatusOf(RawResponse(request)); }
 
   // Nothing was stored, nothing ran, and the server still takes (and runs) a good request. The
   // probe runs after anything that might have been queued by the hostile requests, so a job
@@ -216,7 +216,7 @@ TEST_F(HostileE2E, OversizedHeaderIs431) {
   // Many small fields add up the same way.
   std::string many = "POST /hook HTTP/1.1\r\nHost: x\r\n";
   for (int i = 0; i < 200; ++i) many += "X-F" + std::to_string(i) + ": v\r\n";
-  EXPECT_EQ(RawExchange(many + "Content-Length: 2\r\n\r\n{}"), 431);
+  EXPECT_EQ(ExchangeStatus(many + "Content-Length: 2\r\n\r\n{}"), 431);
   ExpectUnharmed();
 }
 
@@ -228,9 +228,9 @@ TEST_F(HostileE2E, OversizedBodyWithContentLengthIs413BeforeTheBodyIsRead) {
   EXPECT_THAT(
       big, HasSubstr("request body is over the limit of " + std::to_string(kBodyLimit) + " bytes"));
   // Also with Expect: 100-continue: no 100, a 413.
-  EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-                        "Content-Length: " +
-                        std::to_string(kBodyLimit + 1) + "\r\n\r\n"),
+  EXPECT_EQ(ExchangeStatus("POST /hook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                           "Content-Length: " +
+                           std::to_string(kBodyLimit + 1) + "\r\n\r\n"),
             413);
   ExpectUnharmed();
 }
@@ -242,11 +242,11 @@ TEST_F(HostileE2E, OversizedChunkedBodyIs413) {
     request += "4000\r\n" + chunk + "\r\n";
   }
   request += "0\r\n\r\n";
-  EXPECT_EQ(RawExchange(request), 413);
+  EXPECT_EQ(ExchangeStatus(request), 413);
   // One chunk that claims more than the limit by itself.
-  EXPECT_EQ(RawExchange("POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                        "fffffffff\r\n" +
-                        chunk),
+  EXPECT_EQ(ExchangeStatus("POST /hook HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "fffffffff\r\n" +
+                           chunk),
             413);
   ExpectUnharmed();
 }
@@ -257,7 +257,7 @@ TEST_F(HostileE2E, BadChunkedEncodingIs400) {
                                  "5\r\nhelloXX0\r\n\r\n",           // no CRLF after the data
                                  "-5\r\nhello\r\n0\r\n\r\n",        // negative size
                                  "ffffffffffffffffff\r\nx\r\n"}) {  // size overflows
-    EXPECT_EQ(RawExchange(head + body), 400) << body;
+    EXPECT_EQ(ExchangeStatus(head + body), 400) << body;
   }
   ExpectUnharmed();
 }
@@ -319,7 +319,7 @@ TEST_F(HostileE2E, GarbageRequestLinesAre400) {
         std::string("POST /hook HTTP/1.1\r\nNo colon here\r\n\r\n"),
         std::string("POST /hook HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n"),
         std::string("POST /hook HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")}) {
-    EXPECT_EQ(RawExchange(line), 400) << line;
+    EXPECT_EQ(ExchangeStatus(line), 400) << line;
   }
   ExpectUnharmed();
 }
