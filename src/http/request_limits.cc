@@ -5,6 +5,8 @@
 #include <limits>
 #include <string_view>
 
+#include "base/percent_encoding.h"
+
 namespace longhaul::http {
 
 void ConfigureParser(RequestParser& parser, const ServerLimits& limits) {
@@ -105,7 +107,35 @@ bool IsValidHost(std::string_view host) {
   return std::all_of(port.begin(), port.end(), is_digit);
 }
 
+bool HasDotSegment(std::string_view path) {
+  // Decoded first: "%2e%2e" and "..%2f" are dot segments to whoever decodes the path later.
+  std::string decoded = base::PercentDecode(path.substr(0, path.find('?')));
+  std::string_view rest = decoded;
+  while (!rest.empty()) {
+    size_t end = rest.find_first_of("/\\");
+    std::string_view segment = rest.substr(0, end);
+    if (segment == "." || segment == "..") return true;
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return false;
+}
+
+namespace {
+
+// 400 for a path with a "." or ".." segment: routes match the path as sent, and a forward
+// appends it to its upstream's path, where such a segment could climb out of it.
+base::Status CheckPathSegments(const RequestHeader& head) {
+  if (!HasDotSegment(head.target())) return base::Status::Ok();
+  return base::InvalidArgument("the request path must not have '.' or '..' segments, got '" +
+                               std::string(head.target().substr(0, 64)) + "'");
+}
+
+}  // namespace
+
 base::Status NormalizeRequestTarget(RequestHeader& head) {
+  base::Status checked = CheckPathSegments(head);
+  if (!checked.ok()) return checked;
   std::string_view target = head.target();
   if (target.starts_with('/') || target == "*") return base::Status::Ok();
   for (std::string_view scheme : {"http://", "https://"}) {
@@ -116,7 +146,7 @@ base::Status NormalizeRequestTarget(RequestHeader& head) {
       std::string origin = path == std::string_view::npos ? "/" : std::string(rest.substr(path));
       if (origin.front() == '?') origin.insert(0, "/");
       head.target(origin);
-      return base::Status::Ok();
+      return CheckPathSegments(head);
     }
   }
   return base::InvalidArgument(

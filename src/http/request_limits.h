@@ -57,10 +57,16 @@ base::Status CheckRequestHeader(const RequestParser& parser);
 // included.
 bool IsValidHost(std::string_view host);
 
+// Whether the path of `target` (before any '?') has a "." or ".." segment once percent-decoded
+// ("/a/%2e%2e/b", "/a/..%2fb"), '\\' counting as a separator too.
+bool HasDotSegment(std::string_view target);
+
 // Brings the request target to origin form ("/path?query"), which handlers route on: an
 // absolute-form target ("http://host:port/path?query", RFC 9112 §3.2.2: servers must accept it)
 // loses its scheme and authority. kInvalidArgument (400) for a target that is neither (e.g.
-// "hook", or authority form); "*" (OPTIONS) is left to the handler.
+// "hook", or authority form), and for a path with dot segments (HasDotSegment: a forward
+// appends the path to its upstream's, which they could climb out of); "*" (OPTIONS) is left to
+// the handler.
 base::Status NormalizeRequestTarget(RequestHeader& head);
 
 // True when the parser has read a header whose Content-Length is over the body limit (the

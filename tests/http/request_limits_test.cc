@@ -136,5 +136,31 @@ TEST(PutBuffered, CountsTheHeaderAcrossParts) {
   }
 }
 
+TEST(HasDotSegment, LiteralAndEncoded) {
+  for (std::string_view bad : {"/a/../b", "/..", "/a/.", "/./a", "/a/%2e%2e/b", "/a/%2E%2e/b",
+                               "/a/..%2fb", "/a/..%2Fb", "/a/%2e%2e%2fb", "/a/..\\b", "/a/%2e/b"}) {
+    EXPECT_TRUE(HasDotSegment(bad)) << bad;
+  }
+  for (std::string_view ok : {"/", "/a/b", "/a/.b", "/a/b.", "/a/...", "/a..b", "/v1.2/x",
+                              "/a?x=../..", "/a/%2e%2ex", "/.well-known/x"}) {
+    EXPECT_FALSE(HasDotSegment(ok)) << ok;
+  }
+}
+
+TEST(NormalizeRequestTarget, RefusesDotSegments) {
+  for (std::string_view target :
+       {"/site/../../private/secret.txt", "/site/%2e%2e/x", "http://host/site/../x"}) {
+    RequestHeader head;
+    head.target(target);
+    base::Status s = NormalizeRequestTarget(head);
+    EXPECT_EQ(s.code(), base::Code::kInvalidArgument) << target;
+    EXPECT_NE(s.message().find("must not have '.' or '..' segments"), std::string::npos)
+        << s.message();
+  }
+  RequestHeader fine;
+  fine.target("/site/a.b/c");
+  EXPECT_TRUE(NormalizeRequestTarget(fine).ok());
+}
+
 }  // namespace
 }  // namespace longhaul::http
