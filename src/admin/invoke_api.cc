@@ -169,8 +169,6 @@ http::Response StoreError(const base::Status& status) {
   }
 }
 
-namespace {
-
 sigv4::SignedRequest ToSignedRequest(const http::Request& req) {
   sigv4::SignedRequest s;
   s.method = std::string(req.method_string());
@@ -181,14 +179,11 @@ sigv4::SignedRequest ToSignedRequest(const http::Request& req) {
   for (const auto& h : req) {
     s.headers.emplace_back(std::string(h.name_string()), std::string(h.value()));
   }
-  std::string_view content_sha = req["x-amz-content-sha256"];
-  s.payload_hash = content_sha.empty() || content_sha == "UNSIGNED-PAYLOAD"
-                       ? sigv4::Sha256Hex(req.body())
-                       : std::string(content_sha);
+  // The body as received, whatever x-amz-content-sha256 claims: a signature over the claim
+  // alone would let a captured request be replayed with another body.
+  s.payload_hash = sigv4::Sha256Hex(req.body());
   return s;
 }
-
-}  // namespace
 
 std::optional<http::Response> CheckSignature(const config::Config& cfg, const http::Request& req,
                                              base::TimePoint now) {

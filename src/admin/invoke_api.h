@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "admin/sigv4.h"
 #include "base/status.h"
 #include "config/config.h"
 #include "ingest/ingest_handler.h"
@@ -81,6 +82,10 @@ http::Response RequestTooLarge(InvocationType type, size_t limit);
 // (the commit queue is full), kInternal -> 500 ServiceException, anything else -> 503
 // ServiceException with Retry-After: 1.
 http::Response StoreError(const base::Status& status);
+
+// The parts of `req` SigV4 signs, the payload hash computed from the body (never taken from
+// x-amz-content-sha256, so UNSIGNED-PAYLOAD is not accepted either).
+sigv4::SignedRequest ToSignedRequest(const http::Request& req);
 
 // With server.lambda_access_keys set: nullopt when `req` carries a valid SigV4 signature by one
 // of the keys, else the 403 Lambda answers (InvalidSignatureException,

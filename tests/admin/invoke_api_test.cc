@@ -94,6 +94,16 @@ TEST(CheckClientContext, Base64OfAJsonObject) {
   EXPECT_NE(s.message().find("at most 3583 bytes"), std::string::npos) << s.message();
 }
 
+TEST(ToSignedRequest, ThePayloadHashIsTheBodys) {
+  http::Request req{boost::beast::http::verb::post, "/2015-03-31/functions/f/invocations", 11};
+  req.body() = R"({"amount":1000000})";
+  // As a replay of a captured request would claim: the hash of another body.
+  req.set("x-amz-content-sha256", sigv4::Sha256Hex(R"({"amount":1})"));
+  EXPECT_EQ(ToSignedRequest(req).payload_hash, sigv4::Sha256Hex(R"({"amount":1000000})"));
+  req.set("x-amz-content-sha256", "UNSIGNED-PAYLOAD");
+  EXPECT_EQ(ToSignedRequest(req).payload_hash, sigv4::Sha256Hex(R"({"amount":1000000})"));
+}
+
 TEST(FunctionArn, UnqualifiedAndQualified) {
   EXPECT_EQ(FunctionArn("us-east-1", "fn"), "arn:aws:lambda:us-east-1:000000000000:function:fn");
   EXPECT_EQ(FunctionArn("eu-west-1", "fn", "$LATEST"),
