@@ -141,7 +141,10 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   const std::string& id = appended->job_id;
   std::string status_url = deps_.status_base + "/jobs/" + id;
 
-  if (mode == config::AckMode::kAsync) {
+  // On an async route Prefer: wait shows a caller its own job's outcome, never a duplicate's
+  // (another sender's job: its result is not this caller's to read).
+  if (mode == config::AckMode::kAsync ||
+      (appended->duplicate && route.ack == config::AckMode::kAsync)) {
     http::Response res = AcceptedResponse(&route, id, status_url, appended->duplicate);
     if (prefer.respond_async) res.set("Preference-Applied", "respond-async");
     co_return res;

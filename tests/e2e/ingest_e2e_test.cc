@@ -331,6 +331,9 @@ TEST(IngestE2E, SyncAutoAndPreferHeaders) {
       "  - path: /sync-key\n"
       "    function: echo\n"
       "    ack: sync\n"
+      "    idempotency_key: {header: X-Key}\n"
+      "  - path: /async-key\n"
+      "    function: echo\n"
       "    idempotency_key: {header: X-Key}\n");
   server.Start();
   auto sync = server.Post("/sync", "{}");
@@ -356,6 +359,16 @@ TEST(IngestE2E, SyncAutoAndPreferHeaders) {
   EXPECT_EQ(again->status, 201);
   EXPECT_EQ(again->Header("X-Longhaul-Job-Id"), first->Header("X-Longhaul-Job-Id"));
   EXPECT_EQ(again->Header("X-Longhaul-Duplicate"), "true");
+
+  // On an async route Prefer: wait shows a caller its own job's outcome, but a duplicate only
+  // its acknowledgement: the first job is another sender's.
+  auto own = server.Post("/async-key", "{}", {{"X-Key", "k2"}, {"Prefer", "wait=30"}});
+  EXPECT_EQ(own->status, 201);
+  EXPECT_EQ(own->body, "made");
+  auto other = server.Post("/async-key", "{}", {{"X-Key", "k2"}, {"Prefer", "wait=30"}});
+  EXPECT_EQ(other->status, 202);
+  EXPECT_EQ(other->Header("X-Longhaul-Job-Id"), own->Header("X-Longhaul-Job-Id"));
+  EXPECT_EQ(other->body.find("made"), std::string::npos) << other->body;
 
   // When the wait runs out, an auto route acknowledges as its ack_status and ack_body say.
   auto quiet = server.Post("/auto-quiet", "x");
