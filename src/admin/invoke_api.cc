@@ -154,10 +154,16 @@ http::Response RequestTooLarge(InvocationType type, size_t limit) {
                          " invocation type");
 }
 
-http::Response StoreError(const base::Status& status) {
+http::Response StoreError(const base::Status& status, std::string_view throttle_reason) {
   switch (status.code()) {
-    case base::Code::kResourceExhausted:
-      return LambdaError(429, "TooManyRequestsException", "Rate exceeded: " + status.message());
+    case base::Code::kResourceExhausted: {
+      json::object body{{"Type", "User"}, {"Message", "Rate exceeded: " + status.message()}};
+      if (!throttle_reason.empty()) body["Reason"] = throttle_reason;
+      http::Response res = http::MakeResponse(429, json::serialize(body));
+      res.set("x-amzn-ErrorType", "TooManyRequestsException");
+      res.set("Retry-After", "1");
+      return res;
+    }
     case base::Code::kInternal:
       return LambdaError(500, "ServiceException", status.message());
     default: {
@@ -254,8 +260,14 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     // Without a log tail to send, the function's answer can go out before it is recorded.
     watch.emplace(deps.hub, job.id, !*tail);
   }
-  auto appended = co_await ingest::Submit(deps, config, *fn, job, watch.has_value());
-  if (!appended.ok()) co_return StoreError(appended.status());
+  // A RequestResponse invoke runs now or is throttled, as in Lambda: queued, it could run after
+  // its caller gave up (and an SDK's retry ran it again).
+  auto appended = co_await ingest::Submit(deps, config, *fn, job, watch.has_value(),
+                                          /*refuse_when_busy=*/watch.has_value());
+  if (!appended.ok()) {
+    co_return StoreError(appended.status(),
+                         watch ? "ReservedFunctionConcurrentInvocationLimitExceeded" : "");
+  }
   std::string id = appended->job_id;
   if (*type == InvocationType::kEvent) {
     http::Response res = http::MakeResponse(202, "", "");

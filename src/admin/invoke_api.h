@@ -78,10 +78,11 @@ std::string LogTail(const store::Job& job, bool stderr_is_log = false);
 http::Response LambdaError(unsigned status, std::string_view type, std::string_view message);
 // 413 RequestTooLargeException for a `type` invocation whose body is over `limit` bytes.
 http::Response RequestTooLarge(InvocationType type, size_t limit);
-// A store failure as Lambda names it: kResourceExhausted -> 429 TooManyRequestsException
-// (the commit queue is full), kInternal -> 500 ServiceException, anything else -> 503
-// ServiceException with Retry-After: 1.
-http::Response StoreError(const base::Status& status);
+// A store failure as Lambda names it: kResourceExhausted -> 429 TooManyRequestsException with
+// Retry-After: 1 (the commit queue is full, or the function is at its concurrency: then with
+// `throttle_reason` as the body's Reason), kInternal -> 500 ServiceException, anything else ->
+// 503 ServiceException with Retry-After: 1.
+http::Response StoreError(const base::Status& status, std::string_view throttle_reason = "");
 
 // The parts of `req` SigV4 signs, the payload hash computed from the body (never taken from
 // x-amz-content-sha256, so UNSIGNED-PAYLOAD is not accepted either).

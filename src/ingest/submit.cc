@@ -10,9 +10,14 @@ namespace longhaul::ingest {
 
 boost::asio::awaitable<base::Result<store::AppendResult>> Submit(
     const IngestDeps& deps, const std::shared_ptr<const config::Config>& config,
-    const config::Function& fn, store::NewJob& job, bool caller_waits) {
+    const config::Function& fn, store::NewJob& job, bool caller_waits, bool refuse_when_busy) {
   std::optional<store::Job> direct;
   if (caller_waits) direct = deps.scheduler.ReserveDirect(fn, job);
+  if (caller_waits && refuse_when_busy && !direct) {
+    co_return base::ResourceExhausted("function " + fn.name + " is running " +
+                                      std::to_string(fn.concurrency) +
+                                      " invocations, its concurrency");
+  }
   using Done = std::function<void(base::Result<store::AppendResult>)>;
   auto appended = co_await http::AwaitCallback<base::Result<store::AppendResult>>(
       [&deps, &job, &direct, &config, &fn](Done done) {

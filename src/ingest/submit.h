@@ -2,7 +2,9 @@
 // auto route, a RequestResponse invoke) and that has no keys runs at once when this node has a
 // free slot for its function: it is stored as running and starts as soon as it is written
 // (sched::Scheduler::ReserveDirect), skipping a claim. Otherwise it is queued and the scheduler
-// woken. Either way the append is what the job's `acknowledged` asks for (synced or not).
+// woken; or, with `refuse_when_busy` (a RequestResponse invoke: Lambda throttles instead of
+// queueing, and a caller that gave up must not have its job run later), not stored at all:
+// kResourceExhausted. Either way the append is what the job's `acknowledged` asks for.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -21,6 +23,7 @@ namespace longhaul::ingest {
 // co_await expression.)
 boost::asio::awaitable<base::Result<store::AppendResult>> Submit(
     const IngestDeps& deps, const std::shared_ptr<const config::Config>& config,
-    const config::Function& fn, store::NewJob& job, bool caller_waits);
+    const config::Function& fn, store::NewJob& job, bool caller_waits,
+    bool refuse_when_busy = false);
 
 }  // namespace longhaul::ingest

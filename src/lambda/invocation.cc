@@ -176,7 +176,11 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
   d.trace_id = TraceId(inv);
   if (IsInvokeJob(inv.route)) {
     d.event = inv.request.body;
-    std::string_view context = FindHeader(inv.request.headers, "X-Amz-Client-Context");
+    // Lambda passes the client context to synchronous invocations only.
+    std::string_view type = FindHeader(inv.request.headers, "X-Amz-Invocation-Type");
+    std::string_view context = type.empty() || type == "RequestResponse"
+                                   ? FindHeader(inv.request.headers, "X-Amz-Client-Context")
+                                   : std::string_view();
     if (!context.empty()) {
       // The Invoke API refuses anything else; a job stored before it did may still have it.
       // Serialized again, the JSON has no raw control characters (none can end the header).

@@ -110,6 +110,10 @@ TEST_F(InvocationTest, ClientContextMustBeBase64OfAJsonObject) {
     inv_.request.headers = {{"x-amz-client-context", bad}};
     EXPECT_EQ(MakeDelivery(inv_).client_context, "") << bad;
   }
+  // Not to an asynchronous invocation (Lambda passes it to synchronous ones only).
+  inv_.request.headers = {{"X-Amz-Client-Context", base::Base64Encode(R"({"a":1})")},
+                          {"X-Amz-Invocation-Type", "Event"}};
+  EXPECT_EQ(MakeDelivery(inv_).client_context, "");
   // Valid JSON with raw line breaks between its tokens goes out on one line.
   inv_.request.headers = {
       {"X-Amz-Client-Context", base::Base64Encode("{\r\n\"custom\":\r\n {\"a\": 1}}")}};
