@@ -11,6 +11,7 @@ packages=(
   libyaml-cpp-dev       # longhaul.yaml
   libcli11-dev          # command line
   libjemalloc-dev       # malloc for the server binary (many small strings per request)
+  libre2-dev            # the hooks' regex rules (Go's syntax, linear time)
   libgtest-dev libgmock-dev   # tests
   libtsan2              # ThreadSanitizer's runtime for g++ (scripts/test-tsan.sh)
   clang libclang-rt-14-dev llvm   # fuzz/run.sh (libFuzzer, sanitizers, llvm-symbolizer) and

@@ -1,9 +1,10 @@
-// Go (RE2) regular expressions for the `regex` match rule of hooks files, run on glibc's POSIX
-// matcher.
+// Go regular expressions for the `regex` match rule of hooks files, run by RE2: the library
+// Go's regexp syntax comes from, which matches in time linear in the value (no backtracking, so
+// a hostile value cannot stall a thread), over UTF-8 characters, with Go's ASCII classes.
 // Thread-safety: a compiled Regex may be used from many threads at once.
 #pragma once
 
-#include <regex.h>
+#include <re2/re2.h>
 
 #include <memory>
 #include <string>
@@ -13,38 +14,26 @@
 
 namespace longhaul::hooks {
 
-// An unanchored search with Go RE2 syntax as far as it can be expressed in POSIX extended
-// regular expressions (glibc's matcher, which does not backtrack exponentially):
-//   \d \D \s \S \w \W \b, escapes of punctuation, (?:...), lazy quantifiers (same yes/no
-//   answer), a leading (?i), bracket expressions with escapes and [[:classes:]].
-// Other RE2 features (look-around is not RE2 either; \p{..}, named groups, inline flags
-// other than a leading (?i)) are refused at load.
+// An unanchored search with Go (RE2) syntax. The few constructs Go accepts and RE2 does not
+// (none that webhook users write: `\C`, and some Unicode class names) are refused at load.
 class Regex {
  public:
   static constexpr size_t kMaxPattern = 4096;       // bytes
   static constexpr size_t kMaxSubject = 64 * 1024;  // bytes; longer values are a rule error
 
-  // kInvalidArgument naming what is unsupported or malformed.
+  // kInvalidArgument naming what is malformed or unsupported (RE2's words).
   static base::Result<std::shared_ptr<const Regex>> Compile(std::string_view pattern);
-  ~Regex();
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;
 
-  // Whether the pattern matches anywhere in `subject` (which may contain NUL bytes).
-  // kInvalidArgument when `subject` is longer than kMaxSubject.
+  // Whether the pattern matches anywhere in `subject` (which may contain NUL bytes; a byte
+  // that is not UTF-8 is one character, U+FFFD, as in Go). kInvalidArgument when `subject` is
+  // longer than kMaxSubject.
   base::Result<bool> Search(std::string_view subject) const;
 
-  // The POSIX ERE the pattern was translated to (for tests and messages).
-  const std::string& posix() const { return posix_; }
-
  private:
-  Regex() = default;
-  regex_t re_{};
-  bool compiled_ = false;
-  std::string posix_;
+  explicit Regex(std::string_view pattern, const RE2::Options& options) : re_(pattern, options) {}
+  RE2 re_;
 };
-
-// Translates the RE2 subset above to a POSIX ERE; sets `icase` for a leading (?i).
-base::Result<std::string> TranslateRegex(std::string_view pattern, bool& icase);
 
 }  // namespace longhaul::hooks

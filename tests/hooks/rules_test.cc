@@ -83,7 +83,7 @@ TEST(Rules, RegexIsUnanchored) {
   EXPECT_FALSE(Eval(h, v).value);
 }
 
-TEST(Regex, TranslatesTheRe2Subset) {
+TEST(Regex, MatchesAsGoDoes) {
   struct Case {
     const char* pattern;
     const char* subject;
@@ -131,24 +131,38 @@ TEST(Regex, TranslatesTheRe2Subset) {
     ASSERT_TRUE(re.ok()) << c.pattern << ": " << re.status().message();
     auto found = (*re)->Search(c.subject);
     ASSERT_TRUE(found.ok());
-    EXPECT_EQ(*found, c.match) << c.pattern << " on " << c.subject << " as " << (*re)->posix();
+    EXPECT_EQ(*found, c.match) << c.pattern << " on " << c.subject;
   }
-  for (const char* bad : {"(?=x)", "\\p{L}", "(unclosed", "a**", "[\\D]", "\\1", "(?m)^a"}) {
+  // Go's syntax beyond the old translation works as in Go.
+  for (const auto& [pattern, subject] :
+       std::vector<std::pair<std::string, std::string>>{{"^\\p{L}+$", "caf\xc3\xa9"},
+                                                        {"[\\D]x", "ax"},
+                                                        {"(?m)^b", "a\nb"},
+                                                        {"(?s)a.b", "a\nb"}}) {
+    auto re = Regex::Compile(pattern);
+    ASSERT_TRUE(re.ok()) << pattern << ": " << re.status().message();
+    EXPECT_TRUE(*(*re)->Search(subject)) << pattern;
+  }
+  auto dot = Regex::Compile("a.b");
+  EXPECT_FALSE(*(*dot)->Search("a\nb")) << "'.' does not match a newline, as in Go";
+  for (const char* bad : {"(?=x)", "(unclosed", "a**", "\\1", "(?<!x)y"}) {
     EXPECT_FALSE(Regex::Compile(bad).ok()) << bad;
   }
 }
 
 TEST(Regex, HostileInputIsBounded) {
-  // A backtracking engine takes exponential time here; glibc's matcher does not.
+  // A backtracking engine takes exponential time on the first, glibc's POSIX matcher minutes
+  // on the second (quadratic: 23 s for one 64 KB value); RE2 is linear in the value.
+  for (const char* pattern : {"^(a+)+$", "[a-z]+@example\\.com"}) {
+    auto re = Regex::Compile(pattern);
+    ASSERT_TRUE(re.ok());
+    std::string subject(Regex::kMaxSubject - 1, 'a');
+    subject += 'b';
+    auto found = (*re)->Search(subject);
+    ASSERT_TRUE(found.ok());
+    EXPECT_FALSE(*found) << pattern;
+  }
   auto re = Regex::Compile("^(a+)+$");
-  ASSERT_TRUE(re.ok());
-  std::string subject(30000, 'a');
-  subject += 'b';
-  auto start = std::chrono::steady_clock::now();
-  auto found = (*re)->Search(subject);
-  ASSERT_TRUE(found.ok());
-  EXPECT_FALSE(*found);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
   // Past the size limit the rule errs instead of running.
   auto too_long = (*re)->Search(std::string(Regex::kMaxSubject + 1, 'a'));
   EXPECT_FALSE(too_long.ok());
