@@ -11,6 +11,7 @@
 #include "ingest/prefer.h"
 #include "ingest/responses.h"
 #include "ingest/submit.h"
+#include "webhook/verify.h"
 
 namespace longhaul::ingest {
 namespace asio = boost::asio;
@@ -82,6 +83,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
           {{"path", sreq.path}, {"remote", sreq.remote_addr}, {"reason", v.status().message()}});
       co_return http::ErrorResponse(v.status());
     }
+    webhook::DropSecretHeaders(route, sreq);
     if (v->has_value()) {
       const store::Response& answer = **v;
       http::Response res{static_cast<bh::status>(answer.status), 11};

@@ -1,5 +1,7 @@
 #include "webhook/verify.h"
 
+#include <strings.h>
+
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -88,8 +90,10 @@ std::optional<std::string> SlackChallenge(std::string_view body) {
   return std::string(challenge->as_string());
 }
 
+constexpr std::string_view kTelegramHeader = "X-Telegram-Bot-Api-Secret-Token";
+
 Outcome VerifyTelegram(const config::Route& route, const store::Request& req) {
-  constexpr std::string_view kHeader = "X-Telegram-Bot-Api-Secret-Token";
+  constexpr std::string_view kHeader = kTelegramHeader;
   base::Result<std::string_view> token = RequireSingleHeader(req.headers, kHeader);
   if (!token.ok()) return token.status();
   if (!SecretEquals(route.secret, *token)) {
@@ -244,6 +248,13 @@ base::Result<std::optional<store::Response>> VerifyRequest(const config::Route& 
   if (provider == "standard") return VerifyStandard(route, req, now);
   if (provider == "hmac") return VerifyHmac(route, req);
   return base::FailedPrecondition("unknown provider \"" + provider + "\"");
+}
+
+void DropSecretHeaders(const config::Route& route, store::Request& req) {
+  if (route.provider != "telegram") return;
+  std::erase_if(req.headers, [](const auto& header) {
+    return strcasecmp(header.first.c_str(), kTelegramHeader.data()) == 0;  // a literal's end
+  });
 }
 
 }  // namespace longhaul::webhook

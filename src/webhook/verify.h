@@ -54,4 +54,9 @@ base::Result<std::optional<store::Response>> VerifyRequest(const config::Route& 
                                                            const store::Request& req,
                                                            base::TimePoint now);
 
+// Removes from a verified request the headers that carry the route's secret itself (telegram's
+// X-Telegram-Bot-Api-Secret-Token), so it is neither stored, shown by the status API nor passed
+// to the function. Signatures (HMACs) stay: they reveal nothing of the secret.
+void DropSecretHeaders(const config::Route& route, store::Request& req);
+
 }  // namespace longhaul::webhook

@@ -86,7 +86,11 @@ TEST(ProvidersE2E, TelegramSecretTokenAndUpdateIdDedup) {
   EXPECT_EQ(JobCount(server), 1);
 
   // getWebhookInfo's figures for the route.
-  ASSERT_FALSE(server.WaitForJobState(ok->Header("X-Longhaul-Job-Id"), "succeeded").empty());
+  std::string job = server.WaitForJobState(ok->Header("X-Longhaul-Job-Id"), "succeeded");
+  ASSERT_FALSE(job.empty());
+  // The header is the route's secret itself: checked, then not kept with the job.
+  EXPECT_EQ(job.find("tg-secret-token"), std::string::npos) << job;
+  EXPECT_NE(job.find("update_id"), std::string::npos) << job;
   auto info = server.AdminGet("/routes");
   ASSERT_EQ(info->status, 200);
   EXPECT_NE(

@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -52,8 +53,9 @@ std::string Rollback(Connection& c) {
   return s.ok() ? std::string() : "; rollback failed: " + s.message();
 }
 
-// Creates `dir` and missing parents; fsyncs the parent of each directory it created so the new
-// entries survive a power loss (SQLite syncs the directory of the files it creates itself).
+// Creates `dir` and missing parents, private to this user (0700: requests and their secrets are
+// stored there); fsyncs the parent of each directory it created so the new entries survive a
+// power loss (SQLite syncs the directory of the files it creates itself).
 Status MakeDirectories(const std::filesystem::path& dir) {
   if (dir.empty()) {
     return Status::Ok();
@@ -63,8 +65,8 @@ Status MakeDirectories(const std::filesystem::path& dir) {
     return Status::Ok();
   }
   LH_RETURN_IF_ERROR(MakeDirectories(dir.parent_path()));
-  if (!std::filesystem::create_directory(dir, ec) && ec) {
-    return base::Unavailable("create directory " + dir.string() + ": " + ec.message());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return base::Unavailable("create directory " + dir.string() + ": " + std::strerror(errno));
   }
   std::filesystem::path parent = dir.parent_path();
   if (parent.empty()) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
@@ -69,6 +70,16 @@ TEST_F(StoreTest, AppendThenGetRoundTrips) {
   EXPECT_EQ(j.request.headers, copy.request.headers);
   EXPECT_EQ(j.request.path_params, copy.request.path_params);
   EXPECT_EQ(j.request.body, copy.request.body);
+}
+
+// The data dir holds requests and their secrets: one the store creates is its user's only.
+TEST_F(StoreTest, ACreatedDataDirIsPrivate) {
+  SqliteOptions o = Options();
+  o.path = dir_.File("new/data/longhaul.db");
+  Open(o);
+  struct stat st {};
+  ASSERT_EQ(::stat(dir_.File("new/data").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 TEST_F(StoreTest, EmptyFieldsRoundTrip) {
