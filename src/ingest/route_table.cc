@@ -62,11 +62,13 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
         }
         score += 3;
       } else {
-        if (parts[i].empty()) {
+        std::string value = PercentDecode(parts[i]);
+        // One segment: a value that decodes to more ("..%2F..%2Fetc") or holds a NUL is none.
+        if (value.empty() || value.find_first_of(std::string_view("/\0", 2)) != std::string::npos) {
           ok = false;
           break;
         }
-        params.emplace_back(seg.text, PercentDecode(parts[i]));
+        params.emplace_back(seg.text, std::move(value));
         score += 2;
       }
     }

@@ -43,6 +43,17 @@ TEST_F(RouteTableTest, ParameterIsDecoded) {
   EXPECT_EQ(m.params[0].second, "a b");
 }
 
+// A one-segment parameter that decodes to more than one segment, or holds a NUL, matches none:
+// its value would reach a command's environment as a path ("../../etc/passwd").
+TEST_F(RouteTableTest, AParameterIsOneSegmentDecodedToo) {
+  for (const char* path : {"/hooks/..%2F..%2Fetc%2Fpasswd", "/hooks/a%2fb", "/hooks/a%00b"}) {
+    EXPECT_EQ(table.Match("POST", path).route, nullptr) << path;
+  }
+  auto m = table.Match("POST", "/hooks/a%2Cb");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.params[0].second, "a,b");
+}
+
 TEST_F(RouteTableTest, GreedyTakesTheRest) {
   auto m = table.Match("DELETE", "/files/a/b/c.txt");
   ASSERT_NE(m.route, nullptr);
