@@ -556,6 +556,17 @@ const ErrorCase kErrorCases[] = {
      "must use different ports"},
     {"AdminOffLoopbackNeedsToken", "server:\n  admin: 0.0.0.0:8081\n", 2,
      "not loopback: set server.admin_token"},
+    {"ForwardHeaderTheForwarderSets",
+     "functions:\n  f:\n    runtime: http\n    url: http://127.0.0.1:1/\n    headers: {Host: x}\n",
+     5, "header Host is set by the forwarder itself"},
+    {"ForwardHeaderOfOurs",
+     "functions:\n  f:\n    runtime: http\n    url: http://127.0.0.1:1/\n"
+     "    headers: {X-Longhaul-Job-Id: x}\n",
+     5, "header X-Longhaul-Job-Id is set by the forwarder itself"},
+    {"ForwardHeaderValueWithLineBreak",
+     "functions:\n  f:\n    runtime: http\n    url: http://127.0.0.1:1/\n"
+     "    headers: {X-A: \"v\\r\\nX-Injected: 1\"}\n",
+     5, "the value of header X-A has a line break or NUL"},
     {"EmptyAdminToken", "server:\n  admin_token: \"\"\n", 2, "must not be empty"},
     {"EmptyAccessKeySecret", "server:\n  lambda_access_keys: {AKID: \"\"}\n", 2,
      "the secret of AKID is empty"},

@@ -128,7 +128,12 @@ void ReadHttp(MapReader& r, HttpRuntime* http) {
   }
   r.ReadBool("exact_path", &http->exact_path);
   if (const Field* f = r.Get("headers")) {
-    if (auto headers = ctx.StringMap(*f, &CheckHeaderName)) {
+    if (auto headers = ctx.StringMap(*f, &CheckForwardedHeaderName)) {
+      for (const auto& [name, value] : *headers) {
+        if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+          ctx.Error(*f, "the value of header " + name + " has a line break or NUL");
+        }
+      }
       http->headers = std::move(*headers);
     }
   }

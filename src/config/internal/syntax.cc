@@ -28,6 +28,24 @@ std::string CheckHeaderName(std::string_view s) {
   return ok ? "" : "'" + std::string(s) + "' is not a valid HTTP header name";
 }
 
+std::string CheckForwardedHeaderName(std::string_view s) {
+  if (std::string problem = CheckHeaderName(s); !problem.empty()) return problem;
+  auto iequals = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  // The forwarder sets these itself (one of each may be sent), or they frame the message.
+  static constexpr std::string_view kOwn[] = {
+      "Host", "Connection", "Content-Length", "Transfer-Encoding", "Keep-Alive",
+      "TE",   "Trailer",    "Upgrade",        "Proxy-Connection"};
+  bool ours = std::any_of(std::begin(kOwn), std::end(kOwn),
+                          [&](std::string_view own) { return iequals(s, own); }) ||
+              iequals(s.substr(0, 11), "X-Longhaul-");
+  return ours ? "header " + std::string(s) + " is set by the forwarder itself" : "";
+}
+
 std::string CheckEnvName(std::string_view s) {
   bool ok = !s.empty() && !std::isdigit(static_cast<unsigned char>(s[0])) &&
             std::all_of(s.begin(), s.end(), [](char c) { return IsAlnum(c) || c == '_'; });

@@ -14,6 +14,9 @@ namespace longhaul::config::internal {
 std::string CheckName(std::string_view s);
 // An HTTP header (field) name: an RFC 9110 token.
 std::string CheckHeaderName(std::string_view s);
+// CheckHeaderName, and not a header the HTTP forwarder sets itself or that frames the message
+// (Host, Connection, Content-Length, Transfer-Encoding, ..., X-Longhaul-*).
+std::string CheckForwardedHeaderName(std::string_view s);
 // An environment variable name: [A-Za-z_][A-Za-z0-9_]*.
 std::string CheckEnvName(std::string_view s);
 // A plain http:// URL with a host ("http://127.0.0.1:3000/base"); https is refused by name.
