@@ -19,7 +19,18 @@ json::string Text(std::string_view s) { return json::string(base::ToValidUtf8(s)
 
 json::object HeadersToJson(const store::Headers& headers) {
   json::object o;
-  for (const auto& [k, v] : headers) o[base::ToValidUtf8(k)] = Text(v);
+  for (const auto& [k, v] : headers) {
+    std::string name = base::ToValidUtf8(k);
+    json::value* seen = o.if_contains(name);
+    if (seen == nullptr) {
+      o[name] = Text(v);
+    } else if (seen->is_array()) {
+      seen->as_array().emplace_back(Text(v));
+    } else {  // a repeated field (Set-Cookie): all of its values, in order
+      json::array all{std::move(*seen), Text(v)};
+      *seen = std::move(all);
+    }
+  }
   return o;
 }
 

@@ -51,5 +51,17 @@ TEST(JobToJson, Utf8BodiesStayText) {
   EXPECT_FALSE(o.at("request").as_object().contains("body_encoding"));
 }
 
+TEST(JobToJson, RepeatedHeaderFieldsKeepEveryValue) {
+  store::Job job;
+  job.id = "01J";
+  job.request.headers = {{"X-Dup", "first"}, {"X-One", "only"}, {"X-Dup", "second"}};
+  job.result = store::Response{
+      200, {{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}, {"Set-Cookie", "c=3"}}, ""};
+  json::object o = JobToJson(job, true);
+  EXPECT_EQ(json::serialize(o.at("request").at("headers")),
+            R"({"X-Dup":["first","second"],"X-One":"only"})");
+  EXPECT_EQ(json::serialize(o.at("result").at("headers")), R"({"Set-Cookie":["a=1","b=2","c=3"]})");
+}
+
 }  // namespace
 }  // namespace longhaul::admin
