@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/http_url.h"
+
 namespace longhaul::config::internal {
 namespace {
 
@@ -68,6 +70,8 @@ std::string CheckHttpUrl(std::string_view s) {
       return "'" + std::string(s) + "' contains a space or control character";
     }
   }
+  // As the forwarder will read it.
+  if (base::Result<HttpUrl> url = ParseHttpUrl(s); !url.ok()) return url.status().message();
   return "";
 }
 

@@ -34,7 +34,7 @@ constexpr int kMaxInterim = 8;
 
 base::Status TimedOut() { return base::DeadlineExceeded("timed out"); }
 
-base::Status ConnectError(const beast::error_code& ec, const UpstreamUrl& url) {
+base::Status ConnectError(const beast::error_code& ec, const config::HttpUrl& url) {
   if (ec == beast::error::timeout) {
     return TimedOut();
   }
@@ -74,7 +74,7 @@ base::Status ReadError(const beast::error_code& ec, const ExchangeLimits& limits
 // One exchange's I/O objects, all on a private io_context run by the calling thread.
 class Exchanger {
  public:
-  Exchanger(const UpstreamUrl& url, const OutgoingRequest& request, SteadyTime deadline,
+  Exchanger(const config::HttpUrl& url, const OutgoingRequest& request, SteadyTime deadline,
             const ExchangeLimits& limits)
       : url_(url), request_(request), deadline_(deadline), limits_(limits) {}
 
@@ -180,7 +180,7 @@ class Exchanger {
     stream_.close();
   }
 
-  const UpstreamUrl& url_;
+  const config::HttpUrl& url_;
   const OutgoingRequest& request_;
   const SteadyTime deadline_;
   const ExchangeLimits limits_;
@@ -192,7 +192,7 @@ class Exchanger {
 
 }  // namespace
 
-base::Result<store::Response> Exchange(const UpstreamUrl& url, const OutgoingRequest& request,
+base::Result<store::Response> Exchange(const config::HttpUrl& url, const OutgoingRequest& request,
                                        std::chrono::steady_clock::time_point deadline,
                                        const CancelToken& cancel, const ExchangeLimits& limits) {
   Exchanger exchanger(url, request, deadline, limits);

@@ -35,7 +35,7 @@ struct ExchangeLimits {
 // kFailedPrecondition when the response is over `limits`; kUnknown when the upstream does not
 // speak HTTP. Name resolution runs getaddrinfo, which the deadline cannot interrupt: a hung DNS
 // lookup delays the return until it ends.
-base::Result<store::Response> Exchange(const UpstreamUrl& url, const OutgoingRequest& request,
+base::Result<store::Response> Exchange(const config::HttpUrl& url, const OutgoingRequest& request,
                                        std::chrono::steady_clock::time_point deadline,
                                        const CancelToken& cancel, const ExchangeLimits& limits);
 

@@ -75,7 +75,7 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
     outcome.status = timed_out;
     return outcome;
   }
-  base::Result<UpstreamUrl> url = ParseUpstreamUrl(fn.http.url);
+  base::Result<config::HttpUrl> url = config::ParseHttpUrl(fn.http.url);
   if (!url.ok()) {
     outcome.status = url.status();
     return outcome;

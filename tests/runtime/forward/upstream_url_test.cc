@@ -7,36 +7,6 @@
 namespace longhaul::runtime::forward {
 namespace {
 
-TEST(ParseUpstreamUrl, SplitsTheParts) {
-  base::Result<UpstreamUrl> u = ParseUpstreamUrl("http://10.0.0.5:8000/api/v1?key=a%20b");
-  ASSERT_TRUE(u.ok()) << u.status().ToString();
-  EXPECT_EQ(u->host, "10.0.0.5");
-  EXPECT_EQ(u->port, "8000");
-  EXPECT_EQ(u->host_header, "10.0.0.5:8000");
-  EXPECT_EQ(u->path, "/api/v1");
-  EXPECT_EQ(u->query, "key=a%20b");
-
-  u = ParseUpstreamUrl("http://Example.com");
-  ASSERT_TRUE(u.ok()) << u.status().ToString();
-  EXPECT_EQ(u->host, "Example.com");
-  EXPECT_EQ(u->port, "80");
-  EXPECT_EQ(u->host_header, "Example.com");
-  EXPECT_EQ(u->path, "");
-
-  u = ParseUpstreamUrl("http://[::1]:9000/x");
-  ASSERT_TRUE(u.ok()) << u.status().ToString();
-  EXPECT_EQ(u->host, "::1");
-  EXPECT_EQ(u->port, "9000");
-  EXPECT_EQ(u->host_header, "[::1]:9000");
-}
-
-TEST(ParseUpstreamUrl, RejectsWhatItCannotForwardTo) {
-  for (const char* text : {"", "not a url", "/relative", "https://example.com/",
-                           "ftp://example.com/", "http://user:pw@example.com/", "http:///path"}) {
-    EXPECT_EQ(ParseUpstreamUrl(text).status().code(), base::Code::kInvalidArgument) << text;
-  }
-}
-
 TEST(ForwardTarget, AppendsPathAndJoinsQueries) {
   struct Case {
     std::string url;
@@ -57,7 +27,7 @@ TEST(ForwardTarget, AppendsPathAndJoinsQueries) {
       {"http://h", true, "/ignored", "", "/"},
   };
   for (const Case& c : cases) {
-    base::Result<UpstreamUrl> u = ParseUpstreamUrl(c.url);
+    base::Result<config::HttpUrl> u = config::ParseHttpUrl(c.url);
     ASSERT_TRUE(u.ok()) << c.url;
     EXPECT_EQ(ForwardTarget(*u, c.exact, c.path, c.query), c.want)
         << c.url << " " << c.path << "?" << c.query;
