@@ -175,6 +175,12 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
       continue;
     }
     ReportExpired(expired, fn);
+    if (jobs->size() >= static_cast<size_t>(free)) {
+      // Every free slot is taken and more may be due: the slot that frees first wakes the loop
+      // (an attempt whose caller had its answer early frees its slot without claiming).
+      base::MutexLock lock(mu_);
+      starved_.insert(fn.name);
+    }
     for (auto& job : *jobs) Launch(std::move(job), cfg, &fn);
   }
 }
@@ -405,13 +411,15 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
 
   std::vector<store::Job> claimed;
   std::vector<store::Job> expired;
-  bool answered_early = false;  // Answered() told the waiters and freed the slot
+  bool answered_early = false;     // Answered() told the waiters and freed the slot
+  bool wake_after_record = false;  // and work was waiting for the slot then
   double jitter = 0;
   bool take_next = false;
   {
     base::MutexLock lock(mu_);
     jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     answered_early = answered_.count(job.id) > 0;
+    wake_after_record = answered_while_starved_.erase(job.id) > 0;
     released = released || answered_early;
     // Under a new configuration the loop claims with the new limits. A slot freed by the
     // answer is no longer this thread's to fill.
@@ -464,7 +472,9 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                  {"error", outcome.status.ok() ? "" : outcome.status.message()}});
       if (observer_) observer_(job, fn, outcome, d.kind);
     }
-    if (d.kind == Kind::kRetry) Wake();  // the loop's next sleep must end at the retry
+    // The loop's next sleep must end at the retry; or, the slot freed by an early answer was
+    // not yet free in the store (this outcome was unrecorded) when the loop tried to fill it.
+    if (d.kind == Kind::kRetry || wake_after_record) Wake();
   } else {
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
   }
@@ -531,6 +541,7 @@ void Scheduler::Answered(const store::Job& job, const runtime::CancelToken* atte
   {
     base::MutexLock lock(mu_);
     answered_.insert(job.id);
+    if (starved_.count(fn.name) > 0) answered_while_starved_.insert(job.id);
     // The function is done with the job: a caller's next request may take the slot while this
     // attempt gathers its logs and records the outcome (the runtime itself hands its process
     // over only once that is done).

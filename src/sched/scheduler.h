@@ -194,6 +194,9 @@ class Scheduler {
   // slots wakes the loop.
   std::set<std::string> starved_ LH_GUARDED_BY(mu_);
   std::unordered_set<std::string> answered_ LH_GUARDED_BY(mu_);  // AnsweredUnrecorded()
+  // Of answered_, the jobs answered while their function had work waiting (starved_): once
+  // their outcome is recorded, the store counts their slot free too, and the loop must claim.
+  std::unordered_set<std::string> answered_while_starved_ LH_GUARDED_BY(mu_);
   // Attempts waiting for a thread.
   std::deque<std::function<void()>> attempts_queue_ LH_GUARDED_BY(mu_);
   int attempts_ LH_GUARDED_BY(mu_) = 0;      // attempts launched and not yet finished

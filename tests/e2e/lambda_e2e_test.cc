@@ -8,6 +8,9 @@
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "testing/server_process.h"
 
@@ -116,6 +119,40 @@ TEST(LambdaE2E, ASyncRouteRunsTheCppBootstrapWarm) {
   // The peak RSS of the runtime process (VmHWM), in whole MiB.
   EXPECT_THAT(log, ::testing::ContainsRegex("Max Memory Used: [1-9][0-9]* MB"));
   EXPECT_EQ(At(job->body, "/stdout_tail"), "echo " + id + "\n");
+}
+
+// Sync callers beyond a Lambda function's concurrency wait in the queue, and each freed slot
+// takes the next at once: an attempt answered early frees its slot without claiming, so the
+// loop must be told (with a poll interval of an hour, a missed wake-up shows as a 504).
+TEST(LambdaE2E, QueuedSyncCallersRunAsSlotsFree) {
+  ServerProcess server(std::string("functions:\n"
+                                   "  echo:\n"
+                                   "    runtime: lambda\n"
+                                   "    bootstrap: ") +
+                           LONGHAUL_EXAMPLE_BOOTSTRAP +
+                           "\n"
+                           "    concurrency: 1\n"
+                           "    retries: 0\n"
+                           "routes:\n"
+                           "  - path: /echo/{name}\n"
+                           "    method: POST\n"
+                           "    function: echo\n"
+                           "    ack: sync\n",
+                       "  poll_interval: 1h\n");
+  server.Start();
+  constexpr int kCallers = 4;
+  std::vector<base::Result<http::ClientResponse>> answers(kCallers, base::Internal("not sent"));
+  {
+    std::vector<std::jthread> callers;
+    for (int i = 0; i < kCallers; ++i) {
+      callers.emplace_back(
+          [&, i] { answers[i] = server.Post("/echo/n" + std::to_string(i), "x"); });
+    }
+  }
+  for (int i = 0; i < kCallers; ++i) {
+    ASSERT_TRUE(answers[i].ok()) << answers[i].status().ToString();
+    EXPECT_EQ(answers[i]->status, 200) << i << ": " << answers[i]->body << "\n" << server.Log();
+  }
 }
 
 TEST(LambdaE2E, TheInvokeApiGetsTheRawPayload) {
