@@ -276,8 +276,10 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     co_return res;
   }
 
-  auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool}, id,
-                                          fn->timeout + std::chrono::seconds(5),
+  // A cold start's init may take as long as the timeout (at least 10 s) before it counts.
+  const base::Duration wait = std::max<base::Duration>(fn->timeout, std::chrono::seconds(10)) +
+                              fn->timeout + std::chrono::seconds(5);
+  auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool}, id, wait,
                                           watch && !appended->duplicate ? &*watch : nullptr);
   if (!done.ok()) co_return StoreError(done.status());
   http::Response res;

@@ -134,6 +134,7 @@ base::Status CheckPathSegments(const RequestHeader& head) {
 }  // namespace
 
 base::Status NormalizeRequestTarget(RequestHeader& head) {
+  // An absolute-form target's scheme and authority hold no such segment of their own.
   base::Status checked = CheckPathSegments(head);
   if (!checked.ok()) return checked;
   std::string_view target = head.target();
@@ -146,7 +147,7 @@ base::Status NormalizeRequestTarget(RequestHeader& head) {
       std::string origin = path == std::string_view::npos ? "/" : std::string(rest.substr(path));
       if (origin.front() == '?') origin.insert(0, "/");
       head.target(origin);
-      return CheckPathSegments(head);
+      return base::Status::Ok();
     }
   }
   return base::InvalidArgument(

@@ -22,6 +22,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr base::Duration kAcquireTick = std::chrono::milliseconds(50);
+// The least a cold start's init may take (Lambda's Init phase limit).
+constexpr base::Duration kInitLimit = std::chrono::seconds(10);
 constexpr size_t kMaxErrorText = 1024;
 // Larger than kMaxPayloadBytes, so the Runtime API itself answers an oversized post with
 // Lambda's 413 instead of the server's generic one.
@@ -451,7 +453,14 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
   } else {
     answer = std::make_shared<Answer>();
     begin = clock_.Now();
-    r = proc->Invoke(DeliveryFor(inv, answer), cancel);
+    Delivery delivery = DeliveryFor(inv, answer);
+    if (cold) {
+      // As in Lambda, init does not count against the timeout: the invocation's starts when the
+      // runtime takes it, and init may take as long as the timeout, at least 10 s.
+      delivery.timeout = fn.timeout;
+      delivery.deadline = begin + std::max<base::Duration>(fn.timeout, kInitLimit);
+    }
+    r = proc->Invoke(std::move(delivery), cancel);
   }
   base::TimePoint end = clock_.Now();
   // Set on the I/O thread that received the answer, before Invoke() could see the report.

@@ -139,6 +139,11 @@ uint64_t RuntimeApi::deliveries() const {
   return deliveries_;
 }
 
+std::optional<base::TimePoint> RuntimeApi::delivered_deadline() const {
+  base::MutexLock lock(mu_);
+  return delivered_deadline_;
+}
+
 void RuntimeApi::WakeWaiterLocked() {
   if (!waiter_) {
     return;
@@ -193,10 +198,11 @@ std::optional<http::Response> RuntimeApi::TryNext(const std::shared_ptr<asio::st
   current_id_ = d.request_id;
   on_answer_ = std::move(d.on_answer);
   delivered_at_ = clock_.Now();
+  delivered_deadline_ = d.timeout.count() > 0 ? *delivered_at_ + d.timeout : d.deadline;
   deliveries_++;
   http::Response res = http::MakeResponse(200, std::move(d.event), "application/json");
   res.set("Lambda-Runtime-Aws-Request-Id", d.request_id);
-  res.set("Lambda-Runtime-Deadline-Ms", std::to_string(base::ToUnixMs(d.deadline)));
+  res.set("Lambda-Runtime-Deadline-Ms", std::to_string(base::ToUnixMs(*delivered_deadline_)));
   res.set("Lambda-Runtime-Invoked-Function-Arn", d.function_arn);
   res.set("Lambda-Runtime-Trace-Id", d.trace_id);
   if (!d.client_context.empty()) {

@@ -43,8 +43,11 @@ struct Report;
 
 // One invocation as the runtime receives it from /next.
 struct Delivery {
-  std::string request_id;        // Lambda-Runtime-Aws-Request-Id
-  base::TimePoint deadline;      // Lambda-Runtime-Deadline-Ms
+  std::string request_id;    // Lambda-Runtime-Aws-Request-Id
+  base::TimePoint deadline;  // Lambda-Runtime-Deadline-Ms; with `timeout`: the end of init
+  // Non-zero: the deadline is this long after the runtime takes the invocation (a cold start,
+  // whose init does not count against the function's timeout, as in Lambda).
+  base::Duration timeout{0};
   std::string function_arn;      // Lambda-Runtime-Invoked-Function-Arn
   std::string trace_id;          // Lambda-Runtime-Trace-Id
   std::string client_context;    // Lambda-Runtime-Client-Context (JSON); empty: not sent
@@ -97,6 +100,8 @@ class RuntimeApi : public std::enable_shared_from_this<RuntimeApi> {
   std::optional<base::TimePoint> delivered_at() const;
   // How many invocations /next has handed out.
   uint64_t deliveries() const;
+  // The deadline the current (or last) invocation was handed out with; nullopt before.
+  std::optional<base::TimePoint> delivered_deadline() const;
 
   // --- HTTP side ---
   // The endpoint's handler: routes the request to the calls below.
@@ -131,6 +136,7 @@ class RuntimeApi : public std::enable_shared_from_this<RuntimeApi> {
   std::shared_ptr<boost::asio::steady_timer> waiter_ LH_GUARDED_BY(mu_);  // the /next waiting
   std::optional<base::TimePoint> initialized_at_ LH_GUARDED_BY(mu_);
   std::optional<base::TimePoint> delivered_at_ LH_GUARDED_BY(mu_);
+  std::optional<base::TimePoint> delivered_deadline_ LH_GUARDED_BY(mu_);
   uint64_t deliveries_ LH_GUARDED_BY(mu_) = 0;
   bool init_error_ LH_GUARDED_BY(mu_) = false;
   bool closed_ LH_GUARDED_BY(mu_) = false;

@@ -193,7 +193,7 @@ InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel) {
     result.end = InvokeResult::End::kExited;
     return result;
   }
-  const base::TimePoint deadline = offered_deadline_;
+  base::TimePoint deadline = offered_deadline_;  // until the runtime takes it (see Delivery)
   TailCapture output(options_.output_limit);
   TailCapture stdout_output(options_.output_limit);
   const uint64_t taken_after = taken_after_;
@@ -235,6 +235,9 @@ InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel) {
     if (cancel.cancelled()) {
       result.end = InvokeResult::End::kCancelled;
       break;
+    }
+    if (api_->deliveries() != taken_after) {
+      if (std::optional<base::TimePoint> taken = api_->delivered_deadline()) deadline = *taken;
     }
     base::TimePoint now = clock_.Now();
     if (now >= deadline) {

@@ -391,6 +391,37 @@ TEST(LambdaE2E, TheRuntimeGetsTheArnAsInvoked) {
   EXPECT_EQ(At(At(job, "/result/body"), "/arn"), ours + ":v2");
 }
 
+// As in Lambda, a cold start's init does not count against the function's timeout: the
+// invocation gets all of it, from when the runtime takes it (Lambda-Runtime-Deadline-Ms too).
+TEST(LambdaE2E, InitDoesNotCountAgainstTheTimeout) {
+  TempDir dir;
+  std::string script = ShellRuntime(
+      "  DL=$(grep -Fi Lambda-Runtime-Deadline-Ms \"$H\" | tr -d '[:space:]' | cut -d: -f2)\n"
+      "  NOW=$(date +%s%3N)\n"
+      "  curl -sS -o /dev/null -X POST --data \"{\\\"left_ms\\\":$((DL - NOW))}\" "
+      "\"$API/invocation/$ID/response\"");
+  script.insert(script.find('\n') + 1, "sleep 1.5\n");  // init: longer than the timeout
+  WriteExecutable(dir.File("bootstrap"), script);
+  ServerProcess server(
+      "functions:\n"
+      "  slowinit:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+      dir.File("bootstrap") +
+      "\n"
+      "    timeout: 1s\n"
+      "    retries: 0\n");
+  server.Start();
+  auto invoked = server.AdminPost("/2015-03-31/functions/slowinit/invocations", "{}");
+  ASSERT_TRUE(invoked.ok());
+  EXPECT_EQ(invoked->status, 200);
+  EXPECT_EQ(invoked->Header("X-Amz-Function-Error"), "") << invoked->body << "\n" << server.Log();
+  // The deadline the runtime saw was ahead of it, not already past during init.
+  std::string left = At(invoked->body, "/left_ms");
+  ASSERT_FALSE(left.empty()) << invoked->body;
+  EXPECT_GT(std::stoi(left), 0) << invoked->body;
+}
+
 TEST(LambdaE2E, ARuntimePastItsTimeoutFailsTheJob) {
   TempDir dir;
   WriteExecutable(dir.File("bootstrap"), ShellRuntime("  sleep 30"));
