@@ -443,6 +443,11 @@ TEST_F(HostileE2E, Http10GetsNo100Continue) {
 // Out of file descriptors, the server cannot accept: it says so once, waits instead of
 // spinning on the connection it cannot take, and accepts again once descriptors are free.
 TEST(HostileLimitsE2E, RunningOutOfFileDescriptorsIsLoggedAndServingResumes) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' runtime in the server needs descriptors of its own (to read its memory
+  // map): out of them, UBSan reports a type error that is not there, and the server stops.
+  GTEST_SKIP() << "not under the sanitizers";
+#endif
   TempDir scratch;
   ServerProcess server(HostileConfig(scratch));
   rlimit saved{};

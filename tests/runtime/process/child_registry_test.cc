@@ -87,19 +87,22 @@ TEST(ChildRegistry, KillLeftoversStopsTheRecordedGroupAndForgetsIt) {
 TEST(ChildRegistry, OneServerPerFile) {
   TempDir dir;
   auto first = OpenAt(dir.File("children.tab"));
-  ChildProcess child = SpawnSleep(first.get());
+  ChildProcess recorded = SpawnSleep(first.get());
   auto second = ChildRegistry::Open(dir.File("children.tab"));
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), base::Code::kFailedPrecondition);
   EXPECT_NE(second.status().message().find("in use by another running longhaul"), std::string::npos)
       << second.status().message();
   EXPECT_EQ(first->Recorded(), 1u) << "the running one's table is untouched";
-  // The lock goes with its holder, not with the children it started.
+  recorded.SignalGroup(SIGKILL);
+  recorded.Reap();
+  // The lock goes with its holder, not with the children started while it held it.
+  ChildProcess outliving = SpawnSleep(nullptr);
   first.reset();
   auto after = ChildRegistry::Open(dir.File("children.tab"));
   ASSERT_TRUE(after.ok()) << after.status().ToString();
-  child.SignalGroup(SIGKILL);
-  child.Reap();
+  outliving.SignalGroup(SIGKILL);
+  outliving.Reap();
 }
 
 TEST(ChildRegistry, KillLeftoversNeverSignalsAProcessThatIsNotTheRecordedOne) {
