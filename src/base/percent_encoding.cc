@@ -1,7 +1,6 @@
 #include "base/percent_encoding.h"
 
 namespace longhaul::base {
-namespace {
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -10,12 +9,14 @@ int HexDigit(char c) {
   return -1;
 }
 
-}  // namespace
-
-std::string PercentDecode(std::string_view s) {
+std::string PercentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
+    if (plus_is_space && s[i] == '+') {
+      out += ' ';
+      continue;
+    }
     if (s[i] == '%' && i + 2 < s.size()) {
       int hi = HexDigit(s[i + 1]);
       int lo = HexDigit(s[i + 2]);

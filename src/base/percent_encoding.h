@@ -7,8 +7,12 @@
 
 namespace longhaul::base {
 
-// `s` with each %XX decoded; '+' is kept as is, and a malformed escape ("%G1", a '%' near the
-// end) stays as it is written.
-std::string PercentDecode(std::string_view s);
+// `s` with each %XX decoded, and with `plus_is_space` (a query component, form encoding) each
+// '+' a space; otherwise '+' is kept as is. A malformed escape ("%G1", a '%' near the end) stays
+// as it is written.
+std::string PercentDecode(std::string_view s, bool plus_is_space = false);
+
+// The value of a hex digit (either case), or -1 for a character that is not one.
+int HexDigit(char c);
 
 }  // namespace longhaul::base

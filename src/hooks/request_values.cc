@@ -9,6 +9,7 @@
 #include <optional>
 #include <utility>
 
+#include "base/percent_encoding.h"
 #include "hooks/xml_payload.h"
 
 namespace longhaul::hooks {
@@ -248,12 +249,7 @@ std::optional<std::string> HeaderParam(std::string_view value, std::string_view 
 // `s` with Go's url.QueryUnescape: '+' is a space, "%XY" the byte XY; nullopt for a '%' that is
 // not followed by two hex digits.
 std::optional<std::string> GoQueryUnescape(std::string_view s) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+  using base::HexDigit;
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
@@ -261,8 +257,8 @@ std::optional<std::string> GoQueryUnescape(std::string_view s) {
       out += ' ';
     } else if (s[i] != '%') {
       out += s[i];
-    } else if (i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+    } else if (i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 && HexDigit(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
       i += 2;
     } else {
       return std::nullopt;

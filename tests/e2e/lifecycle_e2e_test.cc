@@ -280,10 +280,11 @@ TEST(LifecycleE2E, ACommandGetsItsWholeBodyEvenWhenTheServerIsKilledMeanwhile) {
 
 TEST(LifecycleE2E, ASecondServerOnTheSameDataDirRefusesToStartAndHarmsNothing) {
   TempDir scratch;
-  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
-                       "routes:\n"
-                       "  - path: /hook\n"
-                       "    function: work\n");
+  const std::string body = "functions:\n" + GatedFunction(scratch, 1) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n";
+  ServerProcess server(body);
   server.Start();
   std::string running = JsonField(server.Post("/hook", "r")->body, "id");
   ASSERT_FALSE(server.WaitForJobState(running, "running").empty()) << server.Log();
@@ -296,11 +297,7 @@ TEST(LifecycleE2E, ASecondServerOnTheSameDataDirRefusesToStartAndHarmsNothing) {
                         << server.dir().File("data")
                         << "\n"
                            "  node_id: test-node\n"
-                           "functions:\n"
-                        << GatedFunction(scratch, 1)
-                        << "routes:\n"
-                           "  - path: /hook\n"
-                           "    function: work\n";
+                        << body;
   std::string err;
   EXPECT_EQ(server.RunToExit({"serve", "--config", second}, nullptr, &err), 1);
   EXPECT_NE(err.find("in use by another running longhaul"), std::string::npos) << err;

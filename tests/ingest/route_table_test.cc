@@ -77,12 +77,5 @@ TEST_F(RouteTableTest, NoMatch) {
   EXPECT_EQ(table.Match("POST", "/hooks/").route, nullptr);
 }
 
-TEST(PercentDecode, HandlesBadEscapes) {
-  EXPECT_EQ(PercentDecode("a%2Fb"), "a/b");
-  EXPECT_EQ(PercentDecode("100%"), "100%");
-  EXPECT_EQ(PercentDecode("%zz"), "%zz");
-  EXPECT_EQ(PercentDecode("%4"), "%4");
-}
-
 }  // namespace
 }  // namespace longhaul::ingest

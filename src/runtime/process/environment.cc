@@ -10,43 +10,10 @@
 #include <optional>
 #include <set>
 
+#include "base/percent_encoding.h"
+
 namespace longhaul::runtime::process {
 namespace {
-
-std::optional<int> HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return std::nullopt;
-}
-
-std::string DecodeComponent(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size()) {
-      std::optional<int> hi = HexValue(s[i + 1]);
-      std::optional<int> lo = HexValue(s[i + 2]);
-      if (hi && lo) {
-        out += static_cast<char>(*hi * 16 + *lo);
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 // The variables longhaul sets (the function's own and LONGHAUL_*), by name; values set later
 // replace earlier ones unless joined. A handful per job: the inherited environment is merged
@@ -104,9 +71,10 @@ std::vector<std::pair<std::string, std::string>> DecodeQuery(std::string_view qu
     }
     size_t eq = part.find('=');
     if (eq == std::string_view::npos) {
-      out.emplace_back(DecodeComponent(part), std::string());
+      out.emplace_back(base::PercentDecode(part, /*plus_is_space=*/true), std::string());
     } else {
-      out.emplace_back(DecodeComponent(part.substr(0, eq)), DecodeComponent(part.substr(eq + 1)));
+      out.emplace_back(base::PercentDecode(part.substr(0, eq), /*plus_is_space=*/true),
+                       base::PercentDecode(part.substr(eq + 1), /*plus_is_space=*/true));
     }
   }
   return out;
