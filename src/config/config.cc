@@ -137,8 +137,8 @@ void ReadRoot(Context& ctx, const YAML::Node& root, Config* config) {
   }
 
   Function function_defaults;
-  Route route_defaults;
-  route_defaults.method = "POST";
+  internal::RouteDefaults route_defaults;
+  route_defaults.route.method = "POST";
   if (defaults != nullptr) {
     MapReader d(ctx, *defaults);
     if (const Field* f = d.Get("functions")) {
@@ -183,6 +183,9 @@ void ReadRoot(Context& ctx, const YAML::Node& root, Config* config) {
         route.idempotency_window > retention) {
       ctx.Error(route_fields[i],
                 "idempotency_window (" + base::FormatDuration(route.idempotency_window) +
+                    (internal::HasProviderWindow(route.provider)
+                         ? ", provider " + route.provider + "'s default unless the route sets it"
+                         : "") +
                     ") is longer than server.retention (" + base::FormatDuration(retention) +
                     "): a duplicate would name a job already deleted; shorten the window or "
                     "raise server.retention");

@@ -379,6 +379,19 @@ TEST(LoadConfig, AnIdempotencyWindowSetBeatsTheProvidersOwn) {
   auto implied = Load(std::string(kMinimal) + "    provider: stripe\n    secret: s\n");
   ASSERT_TRUE(implied.ok()) << implied.status().ToString();
   EXPECT_EQ((*implied)->routes[0].idempotency_window, hours(96));
+  // Standard Webhooks senders retry over days too (the spec's example schedule: about 3).
+  auto standard = Load(std::string(kMinimal) + "    provider: standard\n    secret: whsec_YWJj\n");
+  ASSERT_TRUE(standard.ok()) << standard.status().ToString();
+  EXPECT_EQ((*standard)->routes[0].idempotency_window, hours(96));
+  // A retention shorter than the implied window names where the window came from.
+  auto short_retention = Load("server:\n  retention: 2d\n" + std::string(kMinimal) +
+                              "    provider: github\n    secret: s\n");
+  ASSERT_FALSE(short_retention.ok());
+  EXPECT_NE(short_retention.status().message().find(
+                "idempotency_window (4d, provider github's default unless the route sets it) is "
+                "longer than server.retention (2d)"),
+            std::string::npos)
+      << short_retention.status().message();
 }
 
 TEST(LoadConfig, ProviderPresetsIdempotencyKey) {
@@ -762,6 +775,21 @@ const ErrorCase kErrorCases[] = {
      "routes[0].secret: provider standard needs the secret as the sender shows it"},
     {"StandardSecretNotBase64", RouteYaml("    provider: standard\n    secret: not base64!!\n"), 12,
      "whsec_ followed by base64"},
+    // A secret inherited from defaults.routes is checked as the route's own, at the route.
+    {"StandardSecretFromDefaults",
+     RouteYaml("    provider: standard\n") + "defaults:\n  routes: {secret: not base64!!}\n", 9,
+     "routes[0]: provider standard needs the secret as the sender shows it: whsec_ followed by "
+     "base64 (this one has no base64 key after the prefix) (the secret comes from "
+     "defaults.routes, line 13)"},
+    {"TelegramSecretCharacters", RouteYaml("    provider: telegram\n    secret: bad token!\n"), 12,
+     "routes[0].secret: provider telegram's secret is the bot's setWebhook secret_token: 1 to "
+     "256 of A-Z, a-z, 0-9, _ and -"},
+    {"TelegramSecretFromDefaults",
+     RouteYaml("") + "defaults:\n  routes: {provider: telegram, secret: a.b}\n", 9,
+     "(the secret comes from defaults.routes, line 12)"},
+    {"HmacProviderFromDefaults",
+     RouteYaml("    secret: s\n") + "defaults:\n  routes: {provider: hmac}\n", 9,
+     "routes[0]: provider hmac needs `hmac: {header: ...}`"},
     {"SecretFromEmptyVariable", RouteYaml("    provider: github\n    secret: ${EMPTY}\n"), 12,
      "routes[0].secret: must not be empty"},
     {"SecretFromUnsetVariable", RouteYaml("    provider: github\n    secret: ${TG_SECRT}\n"), 12,

@@ -13,6 +13,8 @@ namespace longhaul::config::internal {
 namespace {
 
 constexpr base::Duration kPositive{1};
+// The idempotency window of the providers whose senders re-deliver over days.
+constexpr base::Duration kProviderWindow = std::chrono::hours(4 * 24);
 constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                          "PATCH", "DELETE", "OPTIONS", "ANY"};
 constexpr std::string_view kProviders[] = {"telegram", "github",   "stripe",
@@ -213,17 +215,37 @@ KeySource ProviderIdempotencyKey(std::string_view provider) {
 
 }  // namespace
 
-void ReadRouteDefaults(Context& ctx, const Field& field, const std::vector<std::string>& names,
-                       Route* defaults) {
-  MapReader r(ctx, field);
-  SetKeys set;
-  ReadRouteKeys(r, names, defaults, &set);
-  r.ReportUnknownKeys();
+bool HasProviderWindow(std::string_view provider) {
+  return provider == "github" || provider == "stripe" || provider == "standard";
 }
 
-Route ReadRoute(Context& ctx, const Field& item, const Route& defaults,
+namespace {
+
+// Telegram's secret_token: 1-256 characters, A-Z, a-z, 0-9, _ and -.
+bool IsTelegramSecret(std::string_view s) {
+  return !s.empty() && s.size() <= 256 && std::all_of(s.begin(), s.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '_' || c == '-';
+  });
+}
+
+}  // namespace
+
+void ReadRouteDefaults(Context& ctx, const Field& field, const std::vector<std::string>& names,
+                       RouteDefaults* defaults) {
+  MapReader r(ctx, field);
+  SetKeys set;
+  ReadRouteKeys(r, names, &defaults->route, &set);
+  r.ReportUnknownKeys();
+  const std::pair<const char*, const Field*> written[] = {
+      {"provider", set.provider}, {"secret", set.secret}, {"hmac", set.hmac}};
+  for (const auto& [key, f] : written) {
+    if (f != nullptr) defaults->written.emplace(key, *f);
+  }
+}
+
+Route ReadRoute(Context& ctx, const Field& item, const RouteDefaults& defaults,
                 const std::vector<std::string>& names) {
-  Route route = defaults;
+  Route route = defaults.route;
   route.line = item.line;
   if (!item.value.IsMap()) {
     ctx.Error(item, "expected a mapping (- path: /hooks/x, function: name), got " +
@@ -246,6 +268,13 @@ Route ReadRoute(Context& ctx, const Field& item, const Route& defaults,
   SetKeys set;
   ReadRouteKeys(r, names, &route, &set);
   r.ReportUnknownKeys();
+  // Where a key's value came from: this route, else defaults.routes (nullptr: neither).
+  auto written = [&defaults](const Field* own, std::string_view key) -> const Field* {
+    if (own != nullptr) return own;
+    auto it = defaults.written.find(key);
+    return it == defaults.written.end() ? nullptr : &it->second;
+  };
+  const Field* secret_at = written(set.secret, "secret");
 
   if (route.function.empty() && set.function == nullptr) {
     ctx.Error(item, "missing `function` (the function that handles this route)");
@@ -260,42 +289,60 @@ Route ReadRoute(Context& ctx, const Field& item, const Route& defaults,
   if (route.ack == AckMode::kAsync && set.wait != nullptr) {
     ctx.Error(*set.wait, "has no effect with ack: async (it applies to sync and auto)");
   }
-  if (!route.provider.empty() && route.secret.empty() && set.secret == nullptr) {
+  if (!route.provider.empty() && route.secret.empty() && secret_at == nullptr) {
     ctx.Error(set.provider != nullptr ? *set.provider : item,
               route.provider + " needs `secret` (the signing secret it checks requests with)");
   }
   if (route.provider.empty() && !set.bad_provider && set.secret != nullptr) {
     ctx.Error(*set.secret, "has no effect without `provider`");
   }
-  if (route.provider == "standard" && set.secret != nullptr && !route.secret.empty()) {
+  // A bad secret is reported where it was written: on the route, or (for each route that
+  // inherits it) at the route, naming the defaults' line.
+  auto secret_error = [&](const std::string& message) {
+    if (set.secret != nullptr) {
+      ctx.Error(*set.secret, message);
+    } else {
+      ctx.Error(item, message + " (the secret comes from defaults.routes, line " +
+                          std::to_string(secret_at->line) + ")");
+    }
+  };
+  if (route.provider == "standard" && secret_at != nullptr && !route.secret.empty()) {
     // Standard Webhooks signs with the base64-decoded key after the optional whsec_ prefix.
     std::string_view key = route.secret;
     if (key.starts_with("whsec_")) key.remove_prefix(6);
     std::optional<std::string> decoded = base::Base64Decode(key);
     if (!decoded || decoded->empty()) {
-      ctx.Error(*set.secret,
-                "provider standard needs the secret as the sender shows it: whsec_ followed by "
-                "base64 (this one has no base64 key after the prefix)");
+      secret_error(
+          "provider standard needs the secret as the sender shows it: whsec_ followed by "
+          "base64 (this one has no base64 key after the prefix)");
     }
   }
-  if (route.provider == "hmac" && route.hmac.header.empty() && set.hmac == nullptr) {
+  if (route.provider == "telegram" && secret_at != nullptr && !IsTelegramSecret(route.secret)) {
+    secret_error(
+        "provider telegram's secret is the bot's setWebhook secret_token: 1 to 256 of A-Z, "
+        "a-z, 0-9, _ and - (Telegram refuses any other)");
+  }
+  if (route.provider == "hmac" && route.hmac.header.empty() &&
+      written(set.hmac, "hmac") == nullptr) {
     ctx.Error(set.provider != nullptr ? *set.provider : item,
               "provider hmac needs `hmac: {header: ...}` saying where the signature is");
   }
   if (route.provider != "hmac" && !set.bad_provider && set.hmac != nullptr) {
     ctx.Error(*set.hmac, "applies only to provider: hmac");
   }
+  // A provider's presets beat defaults.routes (a default key for plain routes is not in the
+  // sender's deliveries); the route's own setting beats both.
   if (set.idempotency == nullptr) {
     KeySource preset = ProviderIdempotencyKey(route.provider);
     if (preset.enabled()) {
       route.idempotency = preset;
     }
   }
-  // GitHub redelivers deliveries of the past 3 days, and Stripe retries for up to 3 days: the
-  // default 24 h would take a late re-delivery for a new one.
-  if (set.idempotency_window == nullptr &&
-      (route.provider == "github" || route.provider == "stripe")) {
-    route.idempotency_window = std::chrono::hours(4 * 24);
+  // GitHub redelivers deliveries of the past 3 days, Stripe retries for up to 3 days, and
+  // Standard Webhooks senders over days (the spec's example schedule: about 3): the default
+  // 24 h would take a late re-delivery for a new one.
+  if (set.idempotency_window == nullptr && HasProviderWindow(route.provider)) {
+    route.idempotency_window = kProviderWindow;
   }
   return route;
 }

@@ -11,15 +11,27 @@
 
 namespace longhaul::config::internal {
 
+// `defaults.routes`: the values every route starts from, and where the keys that the checks
+// across keys need were written (by route key: provider, secret, hmac).
+struct RouteDefaults {
+  Route route;
+  std::map<std::string, Field, std::less<>> written;
+};
+
 // Reads `defaults.routes` (every route key except `path`) onto *defaults.
 void ReadRouteDefaults(Context& ctx, const Field& field, const std::vector<std::string>& names,
-                       Route* defaults);
+                       RouteDefaults* defaults);
 
-// Reads one `routes:` item. The result starts from `defaults`; a provider's idempotency key
-// preset (see Route::provider) replaces the default unless the route sets idempotency_key
-// itself. `names` are all function names.
-Route ReadRoute(Context& ctx, const Field& item, const Route& defaults,
+// Reads one `routes:` item. The result starts from `defaults`, and the checks across keys
+// (a provider's secret, hmac) see the values it inherits too. A provider's idempotency key
+// and window presets (see Route::provider) beat the defaults' unless the route sets its own.
+// `names` are all function names.
+Route ReadRoute(Context& ctx, const Field& item, const RouteDefaults& defaults,
                 const std::vector<std::string>& names);
+
+// Whether `provider`'s deliveries come again over days, so its routes remember idempotency
+// keys for 4d instead of 24h unless they set idempotency_window (github, stripe, standard).
+bool HasProviderWindow(std::string_view provider);
 
 // Records an error for each route with the method and path shape of an earlier one.
 // `route_fields[i]` is where routes[i] was written.
