@@ -164,34 +164,35 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
         size_t semi = rest.find(';');
         std::string_view part = Trim(rest.substr(0, semi));
         if (!part.empty()) {
-          cookies.emplace_back(part);
+          cookies.emplace_back(base::ToValidUtf8(part));
         }
         rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
       }
       continue;
     }
+    std::string text = base::ToValidUtf8(value);
     if (key == "host" && host.empty()) {
-      host = value;
+      host = text;
     }
     if (key == "user-agent" && user_agent.empty()) {
-      user_agent = value;
+      user_agent = text;
     }
-    JoinInto(headers, key, value);
+    JoinInto(headers, base::ToValidUtf8(key), text);
   }
   json::object query;
   for (const auto& [name, value] : runtime::process::DecodeQuery(request.query)) {
-    JoinInto(query, name, value);
+    JoinInto(query, base::ToValidUtf8(name), base::ToValidUtf8(value));
   }
   json::object params;
   for (const auto& [name, value] : request.path_params) {
-    params[name] = value;
+    params[name] = base::ToValidUtf8(value);
   }
   std::string domain = host.empty() ? "localhost" : HostWithoutPort(host);
   std::string prefix = domain.substr(0, domain.find('.'));
 
   json::object http;
   http["method"] = request.method;
-  http["path"] = request.path;
+  http["path"] = base::ToValidUtf8(request.path);
   http["protocol"] = "HTTP/1.1";
   http["sourceIp"] = request.remote_addr;
   http["userAgent"] = user_agent;
@@ -210,8 +211,8 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
   json::object event;
   event["version"] = "2.0";
   event["routeKey"] = route_key;
-  event["rawPath"] = request.path;
-  event["rawQueryString"] = request.query;
+  event["rawPath"] = base::ToValidUtf8(request.path);
+  event["rawQueryString"] = base::ToValidUtf8(request.query);
   if (!cookies.empty()) {
     event["cookies"] = std::move(cookies);
   }
@@ -234,15 +235,16 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
 base::Result<store::Response> MapHttpApiResult(std::string_view payload) {
   boost::system::error_code ec;
   json::value v = json::parse(payload, ec);
-  if (!ec) {
-    if (const json::object* obj = v.if_object(); obj != nullptr && obj->contains("statusCode")) {
-      return MapStructured(*obj);
-    }
+  if (ec && !payload.empty()) {
+    return base::InvalidArgument("the function's result is not JSON (" + ec.message() + ")");
+  }
+  if (const json::object* obj = v.if_object(); obj != nullptr && obj->contains("statusCode")) {
+    return MapStructured(*obj);
   }
   store::Response response;
   response.status = 200;
   response.headers.emplace_back("Content-Type", "application/json");
-  if (const json::string* s = ec ? nullptr : v.if_string()) {
+  if (const json::string* s = v.if_string()) {
     response.body = std::string(*s);
   } else {
     response.body = std::string(payload);

@@ -32,6 +32,9 @@ struct HttpApiContext {
 // ones comma-joined. domainName is the Host header without its port ("localhost" without one),
 // domainPrefix its first label. A body that is not valid UTF-8 is base64 with isBase64Encoded
 // true. `cookies`, `queryStringParameters`, `pathParameters` and `body` are left out when empty.
+// Elsewhere, bytes that are not UTF-8 (a decoded %FF, a Latin-1 header) become U+FFFD, as
+// Node's runtime client makes them: JSON is UTF-8 (RFC 8259), and the Python and Java runtime
+// clients refuse an event that is not before the handler runs.
 std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContext& context);
 
 // Maps a function's result (the payload it posted) to the HTTP response, as API Gateway does:
@@ -40,11 +43,12 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
 //   headers (values: strings, numbers or booleans), cookies (strings, one Set-Cookie header
 //   each), body (a string; other JSON is serialized), isBase64Encoded (the body is decoded);
 //   Content-Type defaults to application/json.
-// - anything else is 200 application/json with the payload as body; a JSON string payload gives
-//   its value ("\"hi\"" -> hi).
-// Returns kInvalidArgument when a structured result is malformed (statusCode out of range or
-// not an integer, a header or cookie that is not a string, a header name or value that cannot
-// be sent, invalid base64).
+// - any other JSON (or an empty payload) is 200 application/json with the payload as body; a
+//   JSON string payload gives its value ("\"hi\"" -> hi).
+// Returns kInvalidArgument when the payload is not JSON (API Gateway answers 500: the
+// function's response is malformed), or a structured result is malformed (statusCode out of range
+// or not an integer, a header or cookie that is not a string, a header name or value that cannot be
+// sent, invalid base64).
 base::Result<store::Response> MapHttpApiResult(std::string_view payload);
 
 // "12/Mar/2020:19:03:58 +0000" (UTC).

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "base/utf8.h"
+
 namespace longhaul::lambda {
 namespace {
 
@@ -112,6 +114,25 @@ TEST(BuildHttpApiEvent, EmptyPartsAreLeftOut) {
   EXPECT_EQ(e["requestContext"].as_object()["domainPrefix"], "localhost");
 }
 
+TEST(BuildHttpApiEvent, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  store::Request r;
+  r.method = "POST";
+  r.path = "/r/a\xff";
+  r.query = "q=%FF&\xfe=1";
+  r.headers = {{"X-Bin", "caf\xe9"}, {"Cookie", "c=\xff"}};
+  r.path_params = {{"name", "a\xff" "b"}};
+  std::string text = BuildHttpApiEvent(r, SampleContext());
+  ASSERT_TRUE(base::IsValidUtf8(text)) << text;
+  json::object e = Parse(text);
+  EXPECT_EQ(e["rawPath"], "/r/a\xef\xbf\xbd");
+  EXPECT_EQ(e["queryStringParameters"].as_object()["q"], "\xef\xbf\xbd");
+  EXPECT_EQ(e["headers"].as_object()["x-bin"], "caf\xef\xbf\xbd");
+  EXPECT_EQ(e["cookies"].as_array()[0], "c=\xef\xbf\xbd");
+  EXPECT_EQ(e["pathParameters"].as_object()["name"],
+            "a\xef\xbf\xbd"
+            "b");
+}
+
 TEST(BuildHttpApiEvent, BinaryBodyIsBase64) {
   store::Request r;
   r.method = "POST";
@@ -177,7 +198,6 @@ TEST(MapHttpApiResult, InferredResult) {
            {R"({ "message": "Hello from Lambda!" })", R"({ "message": "Hello from Lambda!" })"},
            {"[1, 2]", "[1, 2]"},
            {"42", "42"},
-           {"not json at all", "not json at all"},
            {"", ""},
        }) {
     auto r = MapHttpApiResult(c.payload);
@@ -190,6 +210,8 @@ TEST(MapHttpApiResult, InferredResult) {
 
 TEST(MapHttpApiResult, MalformedStructuredResultIsInvalidArgument) {
   for (const char* payload : {
+           "not json at all",  // the payload must be JSON; API Gateway answers 500
+           R"({"statusCode": 200)",
            R"({"statusCode": 99})",
            R"({"statusCode": 100})",
            R"({"statusCode": 199})",
