@@ -1,5 +1,7 @@
 #include "lambda/environment.h"
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -112,6 +114,18 @@ std::vector<std::string> BuildEnvironment(const config::Function& fn,
     out.push_back(name + "=" + value);
   }
   return out;
+}
+
+std::string LogStreamName(int64_t unix_ms, uint64_t a, uint64_t b) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char date[16];
+  std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
+  char hex[40];
+  std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b));
+  return std::string(date) + "/[" + std::string(kVersion) + "]" + hex;
 }
 
 }  // namespace longhaul::lambda

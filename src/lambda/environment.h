@@ -4,6 +4,7 @@
 // server's current directory.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -53,5 +54,9 @@ struct EnvironmentInputs {
 //    the bootstrap or of command[0] when it has a '/', else the task root).
 std::vector<std::string> BuildEnvironment(const config::Function& fn,
                                           const EnvironmentInputs& inputs);
+
+// A process's log stream name as Lambda makes them: "2024/05/01/[$LATEST]" and 32 hex digits
+// (from `a` and `b`, random), the date (UTC) of `unix_ms`.
+std::string LogStreamName(int64_t unix_ms, uint64_t a, uint64_t b);
 
 }  // namespace longhaul::lambda

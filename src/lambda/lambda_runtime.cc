@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
-#include <cstdio>
-#include <ctime>
 #include <utility>
 
 #include "base/thread_name.h"
@@ -340,6 +338,22 @@ std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& 
 
 runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
                                     const runtime::CancelToken& cancel) {
+  bool untaken = false;
+  runtime::Outcome out = RunOnce(inv, cancel, /*first=*/true, untaken);
+  if (untaken) {
+    // The warm process it was offered to exited before it took it (a runtime may end after
+    // its last answer): the event never ran, so it goes to a new process, as in Lambda.
+    runtime::Outcome next = RunOnce(inv, cancel, /*first=*/false, untaken);
+    next.stderr_tail = out.stderr_tail + next.stderr_tail;
+    out = std::move(next);
+  }
+  return out;
+}
+
+runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
+                                        const runtime::CancelToken& cancel, bool first,
+                                        bool& untaken) {
+  untaken = false;
   runtime::Outcome out;
   if (inv.function == nullptr || inv.function->kind != config::RuntimeKind::kLambda) {
     out.status = base::Internal("LambdaRuntime given a function that is not a lambda");
@@ -359,7 +373,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
   std::unique_ptr<RuntimeProcess> proc;
   std::shared_ptr<Answer> answer;  // with `proc`: the invocation was offered by Begin()
   base::TimePoint begin;
-  if (auto* started = dynamic_cast<Started*>(inv.begun.get())) {
+  if (auto* started = first ? dynamic_cast<Started*>(inv.begun.get()) : nullptr) {
     if (started->next_in_line_) {
       // Next in line for a finishing process: it comes with the event offered, unless the
       // process is not kept (then finishing drops to 0 without it) or time runs out.
@@ -410,15 +424,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
       inputs.endpoint_url = endpoint_url;
       {
         base::MutexLock lock(mu_);
-        std::time_t secs = static_cast<std::time_t>(base::ToUnixMs(clock_.Now()) / 1000);
-        std::tm tm{};
-        gmtime_r(&secs, &tm);
-        char date[16];
-        std::strftime(date, sizeof date, "%Y/%m/%d", &tm);
-        char hex[40];
-        std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(rng_()),
-                      static_cast<unsigned long long>(rng_()));
-        inputs.log_stream = std::string(date) + "/[" + std::string(kVersion) + "]" + hex;
+        inputs.log_stream = LogStreamName(base::ToUnixMs(clock_.Now()), rng_(), rng_());
       }
       RuntimeProcess::Options po;
       po.key = key;
@@ -492,6 +498,7 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
       break;
     }
     case InvokeResult::End::kExited:
+      untaken = first && !cold && !r.taken;
       stop_reason = ExitText(r.wait_status);
       report_status = "error";
       platform_line =
@@ -535,6 +542,12 @@ runtime::Outcome LambdaRuntime::Run(const runtime::Invocation& inv,
         {{"function", fn.name}, {"pid", std::to_string(proc->pid())}, {"reason", stop_reason}});
   }
   Release(fn, std::move(proc), keep, answered);
+  if (untaken) {
+    out.stderr_tail = std::move(r.idle_output) + "RequestId: " + id +
+                      " The idle runtime exited before taking the invocation: " + stop_reason +
+                      "; it goes to a new process\n";
+    return out;
+  }
   if (keep) info.max_memory_used_mb = memory.MaxMemoryUsedMb();
   out.stderr_tail = std::move(r.idle_output);
   out.stderr_tail += StartLine(id);

@@ -89,7 +89,8 @@ class LambdaRuntime final : public runtime::Runtime {
   // stderr_tail is the invocation's log as Lambda shows it: output from before it (init), then
   // START, stdout and stderr in arrival order, END and REPORT lines; stdout_tail is stdout.
   // A process that did not answer (exit, deadline, cancel, init error) is killed with its
-  // whole process group and not used again.
+  // whole process group and not used again. A warm process that exited before it took the
+  // invocation did not run it: the invocation goes to a new process instead.
   runtime::Outcome Run(const runtime::Invocation& inv, const runtime::CancelToken& cancel) override;
   // Offers the invocation to an idle warm process at once, when there is one for it; when a
   // process has answered and is finishing (the caller's last invocation), the invocation is
@@ -103,6 +104,10 @@ class LambdaRuntime final : public runtime::Runtime {
 
  private:
   class Started;  // a runtime::Begun: the process an invocation was offered to ahead of Run()
+  // One try of Run(): the first takes what Begin() offered; sets `untaken` when a warm
+  // process exited before it took the invocation (then nothing ran).
+  runtime::Outcome RunOnce(const runtime::Invocation& inv, const runtime::CancelToken& cancel,
+                           bool first, bool& untaken);
   // The invocation's answer, once the runtime has posted it (Delivery::on_answer).
   struct Answer {
     std::optional<runtime::Outcome> outcome;

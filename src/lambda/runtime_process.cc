@@ -282,6 +282,7 @@ InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel) {
   if (result.end == InvokeResult::End::kExited) {
     result.wait_status = child_->Reap();
   }
+  result.taken = api_->deliveries() != taken_after;
   result.idle_output += idle_output_.Take();
   idle_output_ = TailCapture(options_.output_limit);
   result.output = output.Take();

@@ -68,6 +68,7 @@ struct InvokeResult {
   End end = End::kExited;
   std::optional<Report> report;  // kReport
   int wait_status = -1;          // kExited: the waitpid() status (-1 unknown)
+  bool taken = false;            // the runtime took the invocation (its /next answered with it)
   std::string idle_output;       // written while idle or initializing, before this invocation
   std::string output;            // stdout and stderr during the invocation, in arrival order
   std::string stdout_output;     // stdout alone during the invocation

@@ -120,7 +120,9 @@ TEST(BuildHttpApiEvent, BytesThatAreNotUtf8BecomeReplacementCharacters) {
   r.path = "/r/a\xff";
   r.query = "q=%FF&\xfe=1";
   r.headers = {{"X-Bin", "caf\xe9"}, {"Cookie", "c=\xff"}};
-  r.path_params = {{"name", "a\xff" "b"}};
+  r.path_params = {{"name",
+                    "a\xff"
+                    "b"}};
   std::string text = BuildHttpApiEvent(r, SampleContext());
   ASSERT_TRUE(base::IsValidUtf8(text)) << text;
   json::object e = Parse(text);

@@ -33,6 +33,7 @@ using ::testing::HasSubstr;
 //   contains "fail"    posts an error
 //   contains "shape"   answers with a structured API Gateway response
 //   contains "env"     writes its environment to $ENV_OUT, then answers
+//   contains "last"    answers, then waits for the file $GATE and exits (no next /next)
 //   otherwise          answers {"pid": <its pid>, "event": <the event>}
 // It writes one line to stdout and one to stderr per invocation.
 constexpr char kBootstrap[] = R"(#!/bin/bash
@@ -58,6 +59,10 @@ while true; do
         "$API/invocation/$ID/response"
       continue ;;
     *env*) env > "$ENV_OUT" ;;
+    *last*)
+      curl -sS -o /dev/null --data-binary "{\"pid\":$$}" "$API/invocation/$ID/response"
+      while [ ! -f "$GATE" ]; do [ -d "${GATE%/*}" ] || exit 1; sleep 0.02; done
+      exit 0 ;;
   esac
   curl -sS -o /dev/null --data-binary "{\"pid\":$$,\"event\":$EVENT}" "$API/invocation/$ID/response"
 done
@@ -357,6 +362,24 @@ TEST_F(LambdaRuntimeTest, ACrashFailsTheInvocationAndTheProcessIsReplaced) {
   runtime::Outcome after = Run(Invoke(R"({"n":2})"));
   ASSERT_TRUE(after.status.ok()) << after.status.ToString();
   EXPECT_NE(PidOf(after), PidOf(ok));
+}
+
+// A runtime may end after an answer instead of asking for more. An invocation offered to it
+// meanwhile never ran: it goes to a new process rather than failing as "exited".
+TEST_F(LambdaRuntimeTest, AnInvocationAnIdleProcessExitedBeforeTakingGoesToANewOne) {
+  runtime::Outcome last = Run(Invoke(R"({"please":"answer last"})"));
+  ASSERT_TRUE(last.status.ok()) << last.status.ToString();
+  runtime::Invocation inv = Invoke(R"({"n":1})");
+  inv.begun = runtime_->Begin(inv);
+  ASSERT_NE(inv.begun, nullptr) << "offered to the idle process that answered";
+  std::ofstream(dir_.File("gate")) << "";  // it exits now, without having taken the offer
+  runtime::Outcome out = Run(inv);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(Field(out.response.body, "event"), R"({"n":1})");
+  EXPECT_NE(PidOf(out), PidOf(last));
+  EXPECT_THAT(out.stderr_tail, HasSubstr("The idle runtime exited before taking the invocation: "
+                                         "exit status 0; it goes to a new process\n"));
+  EXPECT_THAT(out.stderr_tail, HasSubstr("REPORT RequestId: " + inv.job_id));
 }
 
 TEST_F(LambdaRuntimeTest, PastTheDeadlineTheProcessGroupIsKilled) {
