@@ -5,6 +5,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <sstream>
 #include <string>
@@ -194,6 +195,16 @@ void ReadRoot(Context& ctx, const YAML::Node& root, Config* config) {
 }
 
 }  // namespace
+
+bool Config::IsSecret(std::string_view value) const {
+  if (value.empty()) return false;
+  if (value == server.admin_token) return true;
+  for (const auto& [id, secret] : server.lambda_access_keys) {
+    if (value == secret) return true;
+  }
+  return std::any_of(routes.begin(), routes.end(),
+                     [&](const Route& r) { return !r.secret.empty() && r.secret == value; });
+}
 
 const Function* Config::FindFunction(std::string_view name) const {
   for (const Function& fn : functions) {

@@ -170,6 +170,9 @@ struct Config {
 
   // The function called `name`, or nullptr. Valid as long as this Config.
   const Function* FindFunction(std::string_view name) const;
+  // Whether `value` is one of the secrets configured: a route's `secret`, the admin_token, a
+  // Lambda access key's secret. Functions do not inherit server variables holding one.
+  bool IsSecret(std::string_view value) const;
 };
 
 // The `server` settings (e.g. "server.listen") that differ between the running configuration

@@ -420,7 +420,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
     cold = proc == nullptr;
     if (cold) {
       EnvironmentInputs inputs;
-      inputs.base = base_environment_;
+      inputs.base = runtime::process::WithoutSecrets(base_environment_, inv.config.get());
       inputs.endpoint_url = endpoint_url;
       {
         base::MutexLock lock(mu_);

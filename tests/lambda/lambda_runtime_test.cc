@@ -25,6 +25,7 @@ namespace {
 namespace asio = boost::asio;
 namespace json = boost::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A runtime in shell (needs curl). What it does is chosen by the event:
 //   contains "crash"   exits 3 without answering
@@ -483,6 +484,23 @@ TEST_F(LambdaRuntimeTest, TheProcessGetsLambdasEnvironment) {
   EXPECT_THAT(env, HasSubstr("LAMBDA_TASK_ROOT=" + dir_.path() + "\n"));
   EXPECT_THAT(env, HasSubstr("TZ=:UTC\n"));
   EXPECT_THAT(env, HasSubstr("AWS_LAMBDA_LOG_STREAM_NAME=2024/01/01/[$LATEST]"));
+}
+
+TEST_F(LambdaRuntimeTest, TheProcessDoesNotInheritVariablesHoldingTheConfigsSecrets) {
+  auto config = std::make_shared<config::Config>();
+  config->server.admin_token = "admin-token-value";
+  runtime_.reset();
+  LambdaOptions options;
+  options.base_environment = {"PATH=" + std::string(getenv("PATH")), "TOKEN=admin-token-value",
+                              "KEPT=other"};
+  runtime_ = std::make_unique<LambdaRuntime>(ioc_, clock_, log_, options);
+  runtime::Invocation inv = Invoke(R"({"please":"env"})");
+  inv.config = config;
+  runtime::Outcome out = Run(inv);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  std::string env = ReadFile(dir_.File("env.txt"));
+  EXPECT_THAT(env, HasSubstr("KEPT=other\n"));
+  EXPECT_THAT(env, Not(HasSubstr("admin-token-value")));
 }
 
 }  // namespace

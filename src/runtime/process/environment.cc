@@ -145,12 +145,24 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
     }
   }
   // The inherited entries that nothing above replaces, copied as they are.
-  std::vector<std::string> out;
-  out.reserve(base.size() + 16);
-  for (const std::string& entry : base) {
-    if (!env.Has(NameOf(entry))) out.push_back(entry);
-  }
+  std::vector<std::string> out = WithoutSecrets(base, inv.config.get());
+  std::erase_if(out, [&](const std::string& entry) { return env.Has(NameOf(entry)); });
   env.AppendTo(out);
+  return out;
+}
+
+std::vector<std::string> WithoutSecrets(const std::vector<std::string>& environment,
+                                        const config::Config* config) {
+  std::vector<std::string> out;
+  out.reserve(environment.size() + 16);
+  for (const std::string& entry : environment) {
+    size_t eq = entry.find('=');
+    if (config != nullptr && eq != std::string::npos &&
+        config->IsSecret(std::string_view(entry).substr(eq + 1))) {
+      continue;
+    }
+    out.push_back(entry);
+  }
   return out;
 }
 

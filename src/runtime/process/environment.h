@@ -29,7 +29,14 @@ std::vector<std::string> CurrentEnvironment();
 // duplicates wins). Done once, not per attempt.
 std::vector<std::string> InheritableEnvironment(std::vector<std::string> environment);
 
-// Returns "NAME=value" entries for one attempt: `base` (from InheritableEnvironment), then
+// `environment` without the entries whose value is one of `config`'s secrets
+// (config::Config::IsSecret): `secret: ${GITHUB_SECRET}` must not hand GITHUB_SECRET to every
+// function. All of it when `config` is null.
+std::vector<std::string> WithoutSecrets(const std::vector<std::string>& environment,
+                                        const config::Config* config);
+
+// Returns "NAME=value" entries for one attempt: `base` (from InheritableEnvironment) without
+// the config's secrets (WithoutSecrets), then
 // `inv.function->environment`, then
 //   LONGHAUL_JOB_ID, LONGHAUL_ATTEMPT, LONGHAUL_FUNCTION, LONGHAUL_METHOD, LONGHAUL_PATH,
 //   LONGHAUL_QUERY (raw), LONGHAUL_REMOTE_ADDR, LONGHAUL_DEADLINE_MS (Unix ms),

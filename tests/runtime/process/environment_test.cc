@@ -74,5 +74,31 @@ TEST(BuildEnvironment, InheritedDuplicatesKeepTheLastAndLonghaulNamesAreNeverInh
   EXPECT_EQ(std::count(env.begin(), env.end(), "LONGHAUL_JOB_ID=inherited"), 0);
 }
 
+// `secret: ${GITHUB_SECRET}` must not hand the secret to every function with the server's
+// environment: a variable holding one of the config's secrets is not inherited.
+TEST(BuildEnvironment, VariablesHoldingTheConfigsSecretsAreNotInherited) {
+  auto config = std::make_shared<config::Config>();
+  config::Route route;
+  route.secret = "gh-secret";
+  config->routes.push_back(route);
+  config->server.admin_token = "admin-token";
+  config->server.lambda_access_keys = {{"AKID", "key-secret"}};
+  config::Function fn;
+  fn.name = "fn";
+  fn.environment = {{"MINE", "gh-secret"}};  // what the function is given on purpose stays
+  Invocation inv;
+  inv.config = config;
+  inv.function = &fn;
+  std::vector<std::string> env =
+      BuildEnvironment(InheritableEnvironment({"GITHUB_SECRET=gh-secret", "TOKEN=admin-token",
+                                               "K=key-secret", "PATH=/bin", "NEAR=gh-secret2"}),
+                       inv);
+  std::vector<std::string> inherited;
+  for (const std::string& e : env) {
+    if (e.rfind("LONGHAUL_", 0) != 0) inherited.push_back(e);
+  }
+  EXPECT_EQ(Sorted(inherited), Sorted({"MINE=gh-secret", "NEAR=gh-secret2", "PATH=/bin"}));
+}
+
 }  // namespace
 }  // namespace longhaul::runtime::process
