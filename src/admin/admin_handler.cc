@@ -13,6 +13,7 @@
 
 #include "admin/invoke_api.h"
 #include "admin/job_json.h"
+#include "admin/sigv4.h"
 #include "base/duration.h"
 #include "base/ids.h"
 #include "http/async.h"
@@ -103,11 +104,13 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   const bool healthz = parts.size() == 1 && parts[0] == "healthz";
 
   const std::string& token = cfg->server.admin_token;
-  // With Lambda access keys the Invoke API authenticates by SigV4 instead (SDKs cannot send a
-  // bearer token). /healthz says no more than whether the store can write: load balancers and
-  // probes ask it without a token.
-  bool sigv4_invoke = !cfg->server.lambda_access_keys.empty() &&
-                      req.target().substr(0, 22) == "/2015-03-31/functions/";
+  // The Invoke API authenticates by SigV4 instead (SDKs cannot send a bearer token): always
+  // with Lambda access keys, and a signed request with the functions' own key otherwise
+  // (CheckSignature). /healthz says no more than whether the store can write: load balancers
+  // and probes ask it without a token.
+  bool sigv4_invoke =
+      req.target().substr(0, 22) == "/2015-03-31/functions/" &&
+      (!cfg->server.lambda_access_keys.empty() || sigv4::IsSigV4(req[bh::field::authorization]));
   if (!token.empty() && !sigv4_invoke && !healthz) {
     std::string_view auth = req[bh::field::authorization];
     // The scheme's name is case-insensitive (RFC 9110 11.1).

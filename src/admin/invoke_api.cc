@@ -9,6 +9,7 @@
 #include "admin/sigv4.h"
 #include "base/base64.h"
 #include "base/utf8.h"
+#include "config/function_key.h"
 #include "http/async.h"
 #include "ingest/job_wait.h"
 #include "ingest/json_pointer_scan.h"
@@ -193,8 +194,14 @@ sigv4::SignedRequest ToSignedRequest(const http::Request& req) {
 
 std::optional<http::Response> CheckSignature(const config::Config& cfg, const http::Request& req,
                                              base::TimePoint now) {
-  if (cfg.server.lambda_access_keys.empty()) return std::nullopt;
-  std::vector<sigv4::AccessKey> keys;
+  // The functions' own key (config/function_key.h) signs what the SDK inside one sends.
+  std::optional<config::AccessKey> function_key = config::FunctionAccessKey(cfg.server);
+  if (!function_key) return std::nullopt;  // no authentication configured
+  if (cfg.server.lambda_access_keys.empty() &&
+      !sigv4::IsSigV4(req[boost::beast::http::field::authorization])) {
+    return std::nullopt;  // admin_token alone: the bearer token was checked
+  }
+  std::vector<sigv4::AccessKey> keys{{function_key->id, function_key->secret}};
   for (const auto& [id, secret] : cfg.server.lambda_access_keys) keys.push_back({id, secret});
   sigv4::Verdict v = sigv4::Verify(ToSignedRequest(req), keys, now);
   if (v.failure == sigv4::Failure::kNone) return std::nullopt;

@@ -89,8 +89,11 @@ http::Response StoreError(const base::Status& status, std::string_view throttle_
 sigv4::SignedRequest ToSignedRequest(const http::Request& req);
 
 // With server.lambda_access_keys set: nullopt when `req` carries a valid SigV4 signature by one
-// of the keys, else the 403 Lambda answers (InvalidSignatureException,
-// UnrecognizedClientException or MissingAuthenticationTokenException). Without keys: nullopt.
+// of the keys or by the functions' own key (config/function_key.h), else the 403 Lambda
+// answers (InvalidSignatureException, UnrecognizedClientException or
+// MissingAuthenticationTokenException). With admin_token alone the same for a SigV4-signed
+// request (by the functions' key); nullopt for any other (its bearer token was checked).
+// Without either: nullopt.
 std::optional<http::Response> CheckSignature(const config::Config& cfg, const http::Request& req,
                                              base::TimePoint now);
 

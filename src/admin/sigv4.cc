@@ -163,6 +163,8 @@ std::string Sha256Hex(std::string_view data) {
   return webhook::HexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
+bool IsSigV4(std::string_view authorization) { return Trim(authorization).starts_with(kAlgorithm); }
+
 base::Result<Authorization> ParseAuthorization(std::string_view header) {
   header = Trim(header);
   if (header.substr(0, kAlgorithm.size()) != kAlgorithm) {

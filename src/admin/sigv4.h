@@ -44,6 +44,9 @@ struct AccessKey {
 // Lowercase hex SHA-256 of `data`.
 std::string Sha256Hex(std::string_view data);
 
+// Whether an Authorization header claims SigV4 ("AWS4-HMAC-SHA256 ...").
+bool IsSigV4(std::string_view authorization);
+
 // kInvalidArgument when the header is not a well-formed AWS4-HMAC-SHA256 authorization.
 base::Result<Authorization> ParseAuthorization(std::string_view header);
 

@@ -79,9 +79,15 @@ std::vector<std::string> BuildEnvironment(const config::Function& fn,
   std::string region = FunctionRegion(fn);
   env["AWS_REGION"] = region;
   env["AWS_DEFAULT_REGION"] = region;
-  env["AWS_ACCESS_KEY_ID"] = kAccessKeyId;
-  env["AWS_SECRET_ACCESS_KEY"] = kSecretAccessKey;
-  env["AWS_SESSION_TOKEN"] = kSessionToken;
+  if (inputs.access_key) {
+    // A session token would be signed along and is not part of this key.
+    env["AWS_ACCESS_KEY_ID"] = inputs.access_key->id;
+    env["AWS_SECRET_ACCESS_KEY"] = inputs.access_key->secret;
+  } else {
+    env["AWS_ACCESS_KEY_ID"] = kAccessKeyId;
+    env["AWS_SECRET_ACCESS_KEY"] = kSecretAccessKey;
+    env["AWS_SESSION_TOKEN"] = kSessionToken;
+  }
   if (!inputs.endpoint_url.empty()) {
     env["AWS_ENDPOINT_URL_LAMBDA"] = inputs.endpoint_url;
   }
@@ -126,6 +132,31 @@ std::string LogStreamName(int64_t unix_ms, uint64_t a, uint64_t b) {
   std::snprintf(hex, sizeof hex, "%016llx%016llx", static_cast<unsigned long long>(a),
                 static_cast<unsigned long long>(b));
   return std::string(date) + "/[" + std::string(kVersion) + "]" + hex;
+}
+
+std::string ProcessKey(const config::Function& fn, const std::string& endpoint_url,
+                       const std::optional<config::AccessKey>& access_key) {
+  std::string key;
+  auto add = [&key](std::string_view part) {
+    key += std::to_string(part.size());
+    key += ':';
+    key += part;
+  };
+  for (const std::string& arg : RuntimeArgv(fn.lambda)) {
+    add(arg);
+  }
+  add("|");
+  for (const auto& [name, value] : fn.environment) {
+    add(name);
+    add(value);
+  }
+  add("|");
+  add(fn.working_dir);
+  add(fn.lambda.handler);
+  add(std::to_string(fn.lambda.memory_mb));
+  add(endpoint_url);
+  add(access_key ? access_key->id : "");
+  return key;
 }
 
 }  // namespace longhaul::lambda

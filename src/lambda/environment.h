@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "config/function_key.h"
 
 namespace longhaul::lambda {
 
@@ -39,12 +41,20 @@ struct EnvironmentInputs {
   std::string runtime_api;        // "127.0.0.1:PORT" of this process's Runtime API
   std::string endpoint_url;       // AWS_ENDPOINT_URL_LAMBDA, e.g. http://127.0.0.1:8081
   std::string log_stream;         // AWS_LAMBDA_LOG_STREAM_NAME of this process
+  // The Invoke API's key for functions (config/function_key.h); nullopt: placeholders.
+  std::optional<config::AccessKey> access_key;
 };
+
+// What a process is started from (its argv, environment, directory, endpoint and key): an
+// idle process from another configuration is not reused.
+std::string ProcessKey(const config::Function& fn, const std::string& endpoint_url,
+                       const std::optional<config::AccessKey>& access_key);
 
 // Returns the process's whole environment as "NAME=value" entries, each name once:
 // 1. the server's environment without AWS_*, _X_AMZN_* and LAMBDA_* variables;
 // 2. defaults the function's environment may override: AWS_REGION and AWS_DEFAULT_REGION
-//    (us-east-1), AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (placeholders),
+//    (us-east-1), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (`access_key`, else
+//    placeholders), AWS_SESSION_TOKEN (a placeholder; not with `access_key`),
 //    AWS_ENDPOINT_URL_LAMBDA (`endpoint_url`, when set), TZ=:UTC;
 // 3. function.environment (AWS_REGION there also sets AWS_DEFAULT_REGION unless given too);
 // 4. the reserved ones, which it cannot: AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/thread_name.h"
+#include "config/function_key.h"
 #include "lambda/apigw.h"
 #include "lambda/environment.h"
 #include "lambda/invocation.h"
@@ -37,30 +38,6 @@ http::ServerLimits EndpointLimits() {
   limits.idle_timeout = std::chrono::minutes(15);
   limits.max_connections = 64;
   return limits;
-}
-
-// What a process is started from; an idle process from another configuration is not reused.
-std::string KeyFor(const config::Function& fn, const std::string& endpoint_url) {
-  std::string key;
-  auto add = [&key](std::string_view part) {
-    key += std::to_string(part.size());
-    key += ':';
-    key += part;
-  };
-  for (const std::string& arg : RuntimeArgv(fn.lambda)) {
-    add(arg);
-  }
-  add("|");
-  for (const auto& [name, value] : fn.environment) {
-    add(name);
-    add(value);
-  }
-  add("|");
-  add(fn.working_dir);
-  add(fn.lambda.handler);
-  add(std::to_string(fn.lambda.memory_mb));
-  add(endpoint_url);
-  return key;
 }
 
 std::string Truncated(std::string s) {
@@ -307,13 +284,14 @@ std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& 
     return nullptr;
   }
   const config::Function& fn = *inv.function;
+  const auto access_key = inv.config ? config::FunctionAccessKey(inv.config->server) : std::nullopt;
   auto started = std::make_shared<Started>(*this, inv);
   Delivery delivery = DeliveryFor(inv, started->answer_);
   {
     base::MutexLock lock(mu_);
     if (stopping_) return nullptr;
     Pool& pool = pools_[fn.name];
-    std::string key = KeyFor(fn, endpoint_url_);
+    std::string key = ProcessKey(fn, endpoint_url_, access_key);
     // The most recently used process, if it is still there and was started for this
     // configuration; else the next one to finish (the caller's last invocation); anything
     // else is left to Run(), which may wait or start one.
@@ -405,7 +383,9 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
       base::MutexLock lock(mu_);
       endpoint_url = endpoint_url_;
     }
-    std::string key = KeyFor(fn, endpoint_url);
+    const auto access_key =
+        inv.config ? config::FunctionAccessKey(inv.config->server) : std::nullopt;
+    std::string key = ProcessKey(fn, endpoint_url, access_key);
     base::Result<std::unique_ptr<RuntimeProcess>> acquired = Acquire(fn, key, inv.deadline, cancel);
     if (!acquired.ok()) {
       if (acquired.status().code() == base::Code::kDeadlineExceeded) {
@@ -422,6 +402,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
       EnvironmentInputs inputs;
       inputs.base = runtime::process::WithoutSecrets(base_environment_, inv.config.get());
       inputs.endpoint_url = endpoint_url;
+      inputs.access_key = access_key;
       {
         base::MutexLock lock(mu_);
         inputs.log_stream = LogStreamName(base::ToUnixMs(clock_.Now()), rng_(), rng_());

@@ -170,3 +170,53 @@ describe('Node handlers under aws-lambda-ric', () => {
     assert.deepEqual(decode(out.Payload), { greeting: 'hello, longhaul', length: 8 });
   });
 });
+
+// An authenticating Invoke API (admin_token or lambda_access_keys) still lets in the SDK inside a
+// function: longhaul gives functions a key of their own (config/function_key.h) instead of
+// placeholders it would refuse.
+for (const [setting, serverLines] of [
+  ['admin_token', '  admin_token: tok-for-tests\n'],
+  ['lambda_access_keys', '  lambda_access_keys:\n    AKIDLOCAL: localsecret\n'],
+]) {
+  describe(`a handler's SDK calls with ${setting} set`, () => {
+    let server;
+    before(async () => {
+      server = await startServer(
+        serverLines +
+          'functions:\n' +
+          nodeFunction('hello-node', 'fixtures/hello.handler') +
+          nodeFunction('caller-node', 'fixtures/caller.handler', { timeout: '2m' }),
+      );
+    });
+    after(async () => {
+      await server?.stop();
+    });
+
+    test('reach the Invoke API', async () => {
+      const url = `${server.adminUrl}/2015-03-31/functions/caller-node/invocations`;
+      const body = JSON.stringify({ target: 'hello-node', value: 3 });
+      let res;
+      if (setting === 'admin_token') {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { authorization: 'Bearer tok-for-tests' },
+          body,
+        });
+      } else {
+        const client = new LambdaClient({
+          endpoint: server.adminUrl,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'localsecret' },
+        });
+        const out = await client.send(new InvokeCommand({ FunctionName: 'caller-node', Payload: body }));
+        res = { status: out.StatusCode, text: async () => Buffer.from(out.Payload).toString('utf8') };
+      }
+      const text = await res.text();
+      assert.equal(res.status, 200, text);
+      const result = JSON.parse(text);
+      assert.equal(result.calledStatus, 200, `${text}\n${server.log()}`);
+      assert.equal(result.functionError, null, text);
+      assert.deepEqual(JSON.parse(result.payload.body).event, { from: 'caller', value: 3 });
+    });
+  });
+}
