@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <cctype>
-
 #include <string_view>
 
 namespace longhaul::config {

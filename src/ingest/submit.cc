@@ -12,8 +12,9 @@ boost::asio::awaitable<base::Result<store::AppendResult>> Submit(
     const IngestDeps& deps, const std::shared_ptr<const config::Config>& config,
     const config::Function& fn, store::NewJob& job, bool caller_waits, bool refuse_when_busy) {
   std::optional<store::Job> direct;
-  if (caller_waits) direct = deps.scheduler.ReserveDirect(fn, job);
-  if (caller_waits && refuse_when_busy && !direct) {
+  bool busy = false;
+  if (caller_waits) direct = deps.scheduler.ReserveDirect(fn, job, &busy);
+  if (caller_waits && refuse_when_busy && busy) {
     co_return base::ResourceExhausted("function " + fn.name + " is running " +
                                       std::to_string(fn.concurrency) +
                                       " invocations, its concurrency");

@@ -3,8 +3,9 @@
 // free slot for its function: it is stored as running and starts as soon as it is written
 // (sched::Scheduler::ReserveDirect), skipping a claim. Otherwise it is queued and the scheduler
 // woken; or, with `refuse_when_busy` (a RequestResponse invoke: Lambda throttles instead of
-// queueing, and a caller that gave up must not have its job run later), not stored at all:
-// kResourceExhausted. Either way the append is what the job's `acknowledged` asks for.
+// queueing, and a caller that gave up must not have its job run later) and every slot of the
+// function running, not stored at all: kResourceExhausted. Either way the append is what the job's
+// `acknowledged` asks for.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

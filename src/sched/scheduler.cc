@@ -163,6 +163,9 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
         starved_.insert(fn.name);
       } else {
         starved_.erase(fn.name);
+        // The free slots are held while the claim runs: a direct run reserved meanwhile
+        // (ReserveDirect) is not in the store yet, so the claim would not count it.
+        claiming_[fn.name] = free;
       }
     }
     if (free <= 0) continue;
@@ -170,6 +173,11 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
     std::vector<store::Job> expired;
     req.expired = &expired;
     auto jobs = store_.Claim(req);
+    {
+      base::MutexLock lock(mu_);  // each claimed job takes one of the held slots (Launch)
+      claiming_.erase(fn.name);
+      if (jobs.ok()) running_by_function_[fn.name] += static_cast<int>(jobs->size());
+    }
     if (!jobs.ok()) {
       log_.Warn("sched.claim_failed", {{"function", fn.name}, {"error", jobs.status().ToString()}});
       continue;
@@ -222,13 +230,22 @@ void Scheduler::RenewLeases() {
   }
 }
 
-std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn, store::NewJob& job) {
+std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn, store::NewJob& job,
+                                                   bool* busy) {
   if (!job.idempotency_key.empty() || !job.ordering_key.empty()) return std::nullopt;
   {
     base::MutexLock lock(mu_);
     if (stopping_) return std::nullopt;
     int& running = running_by_function_[fn.name];
-    if (running >= fn.concurrency) return std::nullopt;
+    if (running >= fn.concurrency) {
+      if (busy != nullptr) *busy = true;
+      return std::nullopt;
+    }
+    // Slots held by a claim under way may all be taken by it: the job is queued instead.
+    if (auto claiming = claiming_.find(fn.name);
+        claiming != claiming_.end() && running + claiming->second >= fn.concurrency) {
+      return std::nullopt;
+    }
     running++;
     attempts_++;
     running_[job.id] = Running{std::make_shared<runtime::CancelToken>(), fn.name};
@@ -273,8 +290,7 @@ void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config
 void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
                        const config::Function* fn) {
   base::MutexLock lock(mu_);
-  running_by_function_[fn->name]++;
-  attempts_++;
+  attempts_++;  // its slot is counted in running_by_function_ since ClaimOnce held it
   StartOrDeferLocked(std::move(job), std::move(cfg), fn, std::make_shared<runtime::CancelToken>());
 }
 

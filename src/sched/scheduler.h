@@ -73,13 +73,15 @@ class Scheduler {
   // Direct runs, for a caller that waits for the result (a synchronous Invoke): the job skips
   // the loop's claim and runs at once when this node has a free slot for `fn`. ReserveDirect
   // takes the slot and marks `job` as claimed by this node (store::NewJob::claimed_by); it
-  // returns the job as it will be stored, or nullopt (no free slot, keys, shutting down: append
-  // it as usual). Once the append is queued, StartDirect runs it (its runtime may begin it on
-  // the calling thread: runtime::Runtime::Begin); when the append fails, CancelLocal(id) stops
-  // it (it does not run if it has not started yet) and frees the slot.
-  // The slot counts against this node's share of `fn.concurrency`, as the claims' own count of
-  // running jobs does for a store with one node.
-  std::optional<store::Job> ReserveDirect(const config::Function& fn, store::NewJob& job);
+  // returns the job as it will be stored, or nullopt (no free slot, keys, shutting down, or the
+  // free slots held by a claim under way: append it as usual); `busy`, when given, is set when
+  // no slot was free at all. Once the append is queued, StartDirect runs it (its runtime may begin
+  // it on the calling thread: runtime::Runtime::Begin); when the append fails, CancelLocal(id)
+  // stops it (it does not run if it has not started yet) and frees the slot. The slot counts
+  // against this node's share of `fn.concurrency`, as the claims' own count of running jobs does
+  // for a store with one node.
+  std::optional<store::Job> ReserveDirect(const config::Function& fn, store::NewJob& job,
+                                          bool* busy = nullptr);
   void StartDirect(store::Job job, std::shared_ptr<const config::Config> cfg,
                    const config::Function* fn);
   // Whether `job_id`'s final answer was told to its waiters (CompletionHub::NotifyAnswer) and
@@ -190,6 +192,9 @@ class Scheduler {
   };
   std::unordered_map<std::string, Deferred> deferred_ LH_GUARDED_BY(mu_);
   std::map<std::string, int> running_by_function_ LH_GUARDED_BY(mu_);
+  // The free slots ClaimOnce holds for the claim it is running (by function): direct runs do
+  // not take them, since the store's count cannot see a direct run before its append.
+  std::map<std::string, int> claiming_ LH_GUARDED_BY(mu_);
   // Functions whose due work found no free slot (WakeFor, ClaimOnce): freeing one of their
   // slots wakes the loop.
   std::set<std::string> starved_ LH_GUARDED_BY(mu_);

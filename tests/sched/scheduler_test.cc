@@ -81,6 +81,75 @@ class HeldRuntime : public runtime::Runtime {
   base::Status status_;
 };
 
+// The SqliteStore underneath, except that while armed a Claim() waits, once, until Open():
+// the moment a claim of the loop's is under way, held still.
+class GatedClaimStore : public store::Store {
+ public:
+  explicit GatedClaimStore(store::Store& inner) : inner_(inner) {}
+  void Arm() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = true;
+  }
+  bool WaitUntilInClaim() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, seconds(30), [&] { return in_claim_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    armed_ = false;
+    cv_.notify_all();
+  }
+  base::Result<std::vector<store::Job>> Claim(const store::ClaimRequest& req) override {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (armed_) {
+        in_claim_ = true;
+        cv_.notify_all();
+        cv_.wait(lock, [&] { return !armed_; });
+      }
+    }
+    return inner_.Claim(req);
+  }
+  void Append(store::NewJob job, store::Store::AppendCallback done) override {
+    inner_.Append(std::move(job), std::move(done));
+  }
+  base::Status Complete(const store::Completion& c) override { return inner_.Complete(c); }
+  base::Status ExtendLease(std::string_view id, std::string_view owner,
+                           store::TimePoint until) override {
+    return inner_.ExtendLease(id, owner, until);
+  }
+  base::Result<int> RecoverLeases(store::TimePoint now, std::string_view owner) override {
+    return inner_.RecoverLeases(now, owner);
+  }
+  base::Status Retry(std::string_view id, store::TimePoint now) override {
+    return inner_.Retry(id, now);
+  }
+  base::Status Cancel(std::string_view id, store::TimePoint now) override {
+    return inner_.Cancel(id, now);
+  }
+  base::Result<store::Job> Get(std::string_view id) override { return inner_.Get(id); }
+  base::Result<store::JobPage> List(const store::ListFilter& f) override { return inner_.List(f); }
+  base::Result<store::RouteStats> GetRouteStats(std::string_view function,
+                                                std::string_view route) override {
+    return inner_.GetRouteStats(function, route);
+  }
+  base::Result<std::optional<store::TimePoint>> NextRunAt() override { return inner_.NextRunAt(); }
+  base::Result<int> PurgeExpiredKeys(store::TimePoint now) override {
+    return inner_.PurgeExpiredKeys(now);
+  }
+  base::Result<int> PurgeFinishedJobs(store::TimePoint before, int limit) override {
+    return inner_.PurgeFinishedJobs(before, limit);
+  }
+  base::Status Healthy() const override { return inner_.Healthy(); }
+
+ private:
+  store::Store& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool armed_ = false;
+  bool in_claim_ = false;
+};
+
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -118,6 +187,14 @@ class SchedulerTest : public ::testing::Test {
     j.request.method = "POST";
     j.request.path = "/hook";
     return j;
+  }
+  // ReserveDirect as soon as the slot is free: a claim of the loop's (its first pass at start)
+  // holds the free slot while it runs, and a direct run then is queued instead.
+  std::optional<store::Job> ReserveWhenFree(store::NewJob& job) {
+    std::optional<store::Job> run;
+    EXPECT_TRUE(testing::Eventually(
+        [&] { return (run = sched_->ReserveDirect(*fn_, job)).has_value(); }, seconds(30)));
+    return run;
   }
   void Append(store::NewJob job) {
     std::promise<base::Result<store::AppendResult>> done;
@@ -159,7 +236,7 @@ TEST_F(SchedulerTest, ACallerThatHasTheOutcomeFindsTheSlotFree) {
   for (int i = 0; i < 10; ++i) {
     store::NewJob job = MakeJob(clock_.Now());
     const std::string id = job.id;
-    std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
+    std::optional<store::Job> run = ReserveWhenFree(job);
     ASSERT_TRUE(run.has_value()) << "request " << i << " found the slot taken";
     std::promise<int> told;  // attempts running when the outcome is told
     hub_.Subscribe(id,
@@ -177,12 +254,46 @@ TEST_F(SchedulerTest, ACallerThatHasTheOutcomeFindsTheSlotFree) {
 TEST_F(SchedulerTest, ADirectRunIsBegunOnTheStartingThread) {
   store::NewJob job = MakeJob(clock_.Now());
   const std::string id = job.id;
-  std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
+  std::optional<store::Job> run = ReserveWhenFree(job);
   ASSERT_TRUE(run.has_value());
   Append(std::move(job));
   sched_->StartDirect(std::move(*run), config_, fn_);
   EXPECT_TRUE(Succeeds(id));
   EXPECT_TRUE(runtime_.RanWhatBeganOn(std::this_thread::get_id()));
+}
+
+// A direct run never joins a claim under way for the same free slot: the store's count of
+// running jobs cannot see a direct run before its append, so both would run (concurrency 1).
+TEST_F(SchedulerTest, ADirectRunDoesNotTakeASlotAClaimHolds) {
+  sched_.reset();
+  GatedClaimStore gated(*store_);
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  sched_ = std::make_unique<Scheduler>(gated, clock_, log_, hub_, options,
+                                       [this](const config::Function&) { return &runtime_; });
+  runtime_.Hold();
+  gated.Arm();
+  ASSERT_TRUE(sched_->Start(config_).ok());
+  store::NewJob queued = MakeJob(clock_.Now());
+  const std::string queued_id = queued.id;
+  Append(std::move(queued));
+  sched_->WakeFor("fn");
+  ASSERT_TRUE(gated.WaitUntilInClaim());
+
+  store::NewJob direct = MakeJob(clock_.Now());
+  bool busy = false;
+  std::optional<store::Job> run = sched_->ReserveDirect(*fn_, direct, &busy);
+  EXPECT_FALSE(run.has_value()) << "took the slot the claim holds";
+  EXPECT_FALSE(busy) << "the slot is free, only held: the caller queues, it is not refused";
+  if (run) {  // run what was reserved, so that the test ends
+    Append(std::move(direct));
+    sched_->StartDirect(std::move(*run), config_, fn_);
+  }
+  gated.Open();
+  ASSERT_TRUE(runtime_.WaitForRuns(1));
+  EXPECT_EQ(sched_->running(), 1);
+  runtime_.Release();
+  EXPECT_TRUE(Succeeds(queued_id));
 }
 
 // Work that found the slot taken runs once the slot frees, though the loop never polls: here
@@ -213,7 +324,7 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
   runtime_.AnswerFirst();
   store::NewJob job = MakeJob(clock_.Now());
   const std::string id = job.id;
-  std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
+  std::optional<store::Job> run = ReserveWhenFree(job);
   ASSERT_TRUE(run.has_value());
   using Told = std::promise<std::shared_ptr<const store::Job>>;
   auto answer = std::make_shared<Told>();
@@ -243,7 +354,8 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
 
   store::NewJob next = MakeJob(clock_.Now());
   const std::string next_id = next.id;
-  std::optional<store::Job> next_run = sched_->ReserveDirect(*fn_, next);
+  // (The attempt is held: its record, and a slot freed only with it, would never come.)
+  std::optional<store::Job> next_run = ReserveWhenFree(next);
   ASSERT_TRUE(next_run.has_value()) << "the answered job still holds the slot";
   Append(std::move(next));
   sched_->StartDirect(std::move(*next_run), config_, fn_);
@@ -270,7 +382,7 @@ TEST_F(SchedulerTest, AnAnswerToRetryIsNotTold) {
   store::NewJob job = MakeJob(clock_.Now());
   job.max_attempts = 3;
   const std::string id = job.id;
-  std::optional<store::Job> run = sched_->ReserveDirect(*fn_, job);
+  std::optional<store::Job> run = ReserveWhenFree(job);
   ASSERT_TRUE(run.has_value());
   // The record tells nobody a job (it is not terminal); an early answer would.
   auto told = std::make_shared<std::promise<bool>>();
