@@ -38,9 +38,8 @@ using namespace longhaul;
 namespace asio = boost::asio;
 
 std::optional<std::string> GetEnv(const std::string& name) {
-  const char* v = std::getenv(name.c_str());
-  if (v == nullptr) return std::nullopt;
-  return std::string(v);
+  if (const char* v = std::getenv(name.c_str())) return std::string(v);
+  return std::nullopt;
 }
 
 base::Result<std::shared_ptr<const config::Config>> Load(const std::string& path) {
@@ -277,6 +276,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
       if (ec) return;
       if (sig == SIGHUP || sig == SIGUSR1) {
         auto next = webhook ? ReloadHooks(*webhook) : Load(config_path);
+        if (next.ok()) next = config::CheckReload(started_with, std::move(*next));
         if (!next.ok()) {
           log.Error("config.reload_rejected", {{"error", next.status().message()}});
         } else {

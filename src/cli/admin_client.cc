@@ -86,22 +86,27 @@ std::optional<std::string> ReadData(const std::string& arg, std::FILE* err) {
 base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::string& config_path,
                                      const config::EnvLookup& env) {
   AdminTarget t;
+  t.base_url.clear();  // the default comes last
   if (auto token = env("LONGHAUL_ADMIN_TOKEN")) t.token = *token;
   if (!admin_url.empty()) {
     t.base_url = admin_url;
   } else if (auto url = env("LONGHAUL_ADMIN")) {
     t.base_url = *url;
-  } else if (!config_path.empty()) {
+  }
+  // The config gives what the flags and environment left open: the address, the token.
+  if (!config_path.empty() && (t.base_url.empty() || t.token.empty())) {
     auto cfg = config::LoadConfigFile(config_path, env);
     if (!cfg.ok()) {
-      return base::InvalidArgument("cannot take the admin address from the config: " +
+      return base::InvalidArgument("cannot take the admin address or token from the config: " +
                                    cfg.status().message());
     }
     const auto& a = (*cfg)->server.admin;
     std::string host = a.host == "0.0.0.0" ? "127.0.0.1" : a.host == "::" ? "::1" : a.host;
-    t.base_url = "http://" + config::FormatListen(config::Listen{host, a.port});
+    if (t.base_url.empty())
+      t.base_url = "http://" + config::FormatListen(config::Listen{host, a.port});
     if (t.token.empty()) t.token = (*cfg)->server.admin_token;
   }
+  if (t.base_url.empty()) t.base_url = AdminTarget{}.base_url;
   if (t.base_url.starts_with("https://")) {
     return base::InvalidArgument(
         "the admin API speaks plain HTTP: use http://HOST:PORT or HOST:PORT, not " + t.base_url);
@@ -156,7 +161,12 @@ int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FI
                  Str(job, "attempts").c_str(), Str(job, "created_at").c_str());
   }
   if (std::string next = Str(v.as_object(), "next_cursor"); !next.empty()) {
-    std::fprintf(err, "more: jobs list --cursor %s\n", next.c_str());
+    // The same listing's next page: the same filters and page size.
+    std::string more = "jobs list";
+    if (!o.function.empty()) more += " --function " + o.function;
+    if (!o.state.empty()) more += " --state " + o.state;
+    if (o.limit != ListOptions{}.limit) more += " --limit " + std::to_string(o.limit);
+    std::fprintf(err, "more: %s --cursor %s\n", more.c_str(), next.c_str());
   }
   return 0;
 }

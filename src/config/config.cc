@@ -19,6 +19,7 @@
 #include "config/internal/route_schema.h"
 #include "config/internal/server_schema.h"
 #include "config/internal/syntax.h"
+#include "config/listen.h"
 
 namespace longhaul::config {
 namespace {
@@ -241,6 +242,17 @@ std::vector<std::string> RestartOnlyChanges(const Server& running, const Server&
   check("poll_interval", running.poll_interval == next.poll_interval);
   check("log_format", running.log_format == next.log_format);
   return changed;
+}
+
+base::Result<std::shared_ptr<const Config>> CheckReload(const Server& running,
+                                                        std::shared_ptr<const Config> next) {
+  if (next->server.admin_token.empty() && !internal::IsLoopback(running.admin.host)) {
+    return base::InvalidArgument(
+        next->source + ": the admin listener runs on " + FormatListen(running.admin) +
+        " until a restart, which is not loopback: the reload would leave it without "
+        "server.admin_token");
+  }
+  return next;
 }
 
 base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& text,

@@ -181,6 +181,12 @@ struct Config {
 // lambda_access_keys) and leaves these as they were.
 std::vector<std::string> RestartOnlyChanges(const Server& running, const Server& next);
 
+// `next` as a reload (SIGHUP) may apply it while running with `running`'s restart-only
+// settings: kInvalidArgument when it would leave a running admin listener that is not loopback
+// without admin_token (the check at load sees the new, not yet listening, address).
+base::Result<std::shared_ptr<const Config>> CheckReload(const Server& running,
+                                                        std::shared_ptr<const Config> next);
+
 // Looks up ${NAME}; returns nullopt when unset. Tests pass a map; main passes getenv.
 using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 

@@ -880,5 +880,27 @@ TEST(RestartOnlyChanges, NamesTheServerSettingsAReloadCannotApply) {
             (std::vector<std::string>{"server.admin", "server.data_dir", "server.body_limit"}));
 }
 
+// The admin listener is restart-only: a reload that drops admin_token must be refused while it
+// still listens beyond loopback, though the new file names a loopback address.
+TEST(CheckReload, RefusesToLeaveARunningPublicAdminListenerWithoutAToken) {
+  auto next = Load("server:\n  admin: 127.0.0.1:9001\n" + std::string(kMinimal));
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  Server running;
+  running.admin = Listen{"0.0.0.0", 9001};
+  auto refused = CheckReload(running, *next);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("the admin listener runs on 0.0.0.0:9001 until a "
+                                            "restart, which is not loopback"),
+            std::string::npos)
+      << refused.status().message();
+  running.admin = Listen{"127.0.0.1", 9001};
+  EXPECT_TRUE(CheckReload(running, *next).ok());
+  auto with_token =
+      Load("server:\n  admin: 127.0.0.1:9001\n  admin_token: t\n" + std::string(kMinimal));
+  ASSERT_TRUE(with_token.ok());
+  running.admin = Listen{"0.0.0.0", 9001};
+  EXPECT_TRUE(CheckReload(running, *with_token).ok());
+}
+
 }  // namespace
 }  // namespace longhaul::config

@@ -446,6 +446,12 @@ TEST(AdminE2E, TokenIsRequiredWhenConfigured) {
   EXPECT_EQ(http::Fetch(right)->status, 200);
   // Health checks need no token: they learn only whether the store can write.
   EXPECT_EQ(server.AdminGet("/healthz")->status, 200);
+  // The CLI takes the token from --config also when --admin names the address (with admin: :0
+  // it must be named).
+  std::string cli = std::string(LONGHAUL_BINARY) + " jobs list --admin " + server.admin_url() +
+                    " --config " + server.config_path() + " > /dev/null 2> " +
+                    scratch.File("cli.txt");
+  EXPECT_EQ(std::system(cli.c_str()), 0) << ReadFile(scratch.File("cli.txt"));
 }
 
 TEST(AdminE2E, AWrongMethodIs405WithAllow) {
@@ -550,8 +556,9 @@ TEST(AdminE2E, CliWaitsOnTheJobStateAndNamesABadConfig) {
                      server.admin_url() + " 2> " + scratch.File("more.txt");
   EXPECT_EQ(std::system(page.c_str()), 0);
   std::string more = ReadFile(scratch.File("more.txt"));
-  ASSERT_EQ(more.rfind("more: jobs list --cursor ", 0), 0u) << more;
-  std::string cursor = more.substr(25, more.find('\n') - 25);
+  // The hint keeps the listing's filters and page size.
+  ASSERT_EQ(more.rfind("more: jobs list --limit 2 --cursor ", 0), 0u) << more;
+  std::string cursor = more.substr(35, more.find('\n') - 35);
   std::string next = std::string(LONGHAUL_BINARY) + " jobs list --limit 2 --cursor " + cursor +
                      " --admin " + server.admin_url() + " > " + scratch.File("next.txt") + " 2> " +
                      scratch.File("more2.txt");

@@ -96,14 +96,17 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
                       ") must use different ports");
   }
   // Anyone who can reach the admin API can read every stored request and run functions.
-  bool loopback = b.host == "127.0.0.1" || b.host == "::1" || b.host.rfind("127.", 0) == 0;
-  if (!loopback && server->admin_token.empty()) {
+  if (!IsLoopback(b.host) && server->admin_token.empty()) {
     const Field& at = admin != nullptr ? *admin : r.field();
     ctx.Error(at, "admin listens on " + FormatListen(b) +
                       ", which is not loopback: set server.admin_token (e.g. "
                       "admin_token: ${LONGHAUL_ADMIN_TOKEN}) so the admin API needs a bearer "
                       "token");
   }
+}
+
+bool IsLoopback(std::string_view host) {
+  return host == "127.0.0.1" || host == "::1" || host.starts_with("127.");
 }
 
 }  // namespace longhaul::config::internal
