@@ -84,6 +84,7 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
       }
       continue;
     }
+    score = score * 2 + (route.method != "ANY" ? 1 : 0);  // the path first, then the method
     if (score > best_score) {
       best_score = score;
       best.route = &route;

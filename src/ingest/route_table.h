@@ -1,6 +1,6 @@
 // RouteTable: matches a request's method and path against the configured routes.
-// Literal segments beat parameters, parameters beat a greedy {proxy+}; among equals the route
-// defined first wins.
+// Literal segments beat parameters, parameters beat a greedy {proxy+}; for the same path a
+// route's own method beats ANY; among equals the route defined first wins.
 // Thread-safety: immutable after construction.
 #pragma once
 

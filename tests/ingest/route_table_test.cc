@@ -34,6 +34,18 @@ TEST_F(RouteTableTest, LiteralBeatsParameter) {
   EXPECT_TRUE(m.params.empty());
 }
 
+// ANY /a defined first does not hide POST /a: the route's own method is more specific.
+TEST(RouteTable, AMethodBeatsAnyOnTheSamePath) {
+  std::vector<config::Route> routes{MakeRoute("ANY", "/a", {{K::kLiteral, "a"}}),
+                                    MakeRoute("POST", "/a", {{K::kLiteral, "a"}}),
+                                    MakeRoute("POST", "/{x}", {{K::kParam, "x"}})};
+  RouteTable table{routes};
+  ASSERT_NE(table.Match("POST", "/a").route, nullptr);
+  EXPECT_EQ(table.Match("POST", "/a").route->method, "POST");
+  EXPECT_EQ(table.Match("GET", "/a").route->method, "ANY");
+  EXPECT_EQ(table.Match("POST", "/b").route->path, "/{x}");
+}
+
 TEST_F(RouteTableTest, ParameterIsDecoded) {
   auto m = table.Match("POST", "/hooks/a%20b");
   ASSERT_NE(m.route, nullptr);
