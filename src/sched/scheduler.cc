@@ -223,6 +223,12 @@ void Scheduler::RenewLeases() {
   for (const auto& [id, cancel] : jobs) {
     base::Status s = store_.ExtendLease(id, options_.node_id, until);
     if (s.code() == base::Code::kAborted) {
+      // An attempt that recorded its outcome since the list above was taken lost nothing.
+      if (auto job = store_.Get(id); job.ok() && job->state != store::JobState::kCancelled &&
+                                     job->state != store::JobState::kQueued &&
+                                     job->state != store::JobState::kRunning) {
+        continue;
+      }
       // Cancelled by an operator, or the lease went to another node: stop our copy.
       log_.Info("job.lease_lost", {{"job", id}});
       cancel->Cancel();
