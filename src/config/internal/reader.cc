@@ -120,6 +120,12 @@ std::optional<std::string> Context::String(const Field& field, bool allow_empty)
     Error(field, "must not be empty");
     return std::nullopt;
   }
+  // No program argument, environment value, path or header can hold one: it would cut the
+  // value short where it is used.
+  if (text && text->find('\0') != std::string::npos) {
+    Error(field, "holds a NUL character (\\0), which no argument, path or value can carry");
+    return std::nullopt;
+  }
   return text;
 }
 
