@@ -88,8 +88,9 @@ bool Scheduler::CancelLocal(const std::string& job_id) {
     it->second.cancel->Cancel();
     found = true;
   }
-  if (auto it = deferred_.find(job_id); it != deferred_.end()) {
-    it->second.cancel->Cancel();  // it ends as soon as it starts, without running
+  for (auto& [blocker, d] : deferred_) {
+    if (d.job.id != job_id) continue;
+    d.cancel->Cancel();  // it ends as soon as it starts, without running
     found = true;
   }
   return found;
@@ -217,7 +218,7 @@ void Scheduler::RenewLeases() {
   {
     base::MutexLock lock(mu_);
     for (const auto& [id, r] : running_) jobs.emplace_back(id, r.cancel);
-    for (const auto& [id, d] : deferred_) jobs.emplace_back(id, d.cancel);
+    for (const auto& [blocker, d] : deferred_) jobs.emplace_back(d.job.id, d.cancel);
   }
   auto until = clock_.Now() + options_.lease;
   for (const auto& [id, cancel] : jobs) {
@@ -236,63 +237,6 @@ void Scheduler::RenewLeases() {
   }
 }
 
-std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn, store::NewJob& job,
-                                                   bool* busy) {
-  if (!job.idempotency_key.empty() || !job.ordering_key.empty()) return std::nullopt;
-  {
-    base::MutexLock lock(mu_);
-    if (stopping_) return std::nullopt;
-    int& running = running_by_function_[fn.name];
-    if (running >= fn.concurrency) {
-      if (busy != nullptr) *busy = true;
-      return std::nullopt;
-    }
-    // Slots held by a claim under way may all be taken by it: the job is queued instead.
-    if (auto claiming = claiming_.find(fn.name);
-        claiming != claiming_.end() && running + claiming->second >= fn.concurrency) {
-      return std::nullopt;
-    }
-    running++;
-    attempts_++;
-    running_[job.id] = Running{std::make_shared<runtime::CancelToken>(), fn.name};
-  }
-  job.claimed_by = options_.node_id;
-  job.claim_lease = options_.lease;
-  // As the store keeps it (store::NewJob::claimed_by).
-  store::Job claimed;
-  claimed.id = job.id;
-  claimed.function = job.function;
-  claimed.route = job.route;
-  claimed.state = store::JobState::kRunning;
-  claimed.attempts = 1;
-  claimed.max_attempts = job.max_attempts;
-  claimed.created_at = job.created_at;
-  claimed.updated_at = job.created_at;
-  claimed.next_run_at = job.created_at;
-  claimed.expires_at = job.expires_at;
-  claimed.started_at = job.created_at;
-  claimed.lease_owner = job.claimed_by;
-  claimed.lease_expires_at = job.created_at + job.claim_lease;
-  claimed.request = job.request;
-  return claimed;
-}
-
-void Scheduler::StartDirect(store::Job job, std::shared_ptr<const config::Config> cfg,
-                            const config::Function* fn) {
-  std::shared_ptr<runtime::CancelToken> cancel;
-  {
-    base::MutexLock lock(mu_);
-    auto it = running_.find(job.id);
-    if (it == running_.end()) return;
-    cancel = it->second.cancel;
-  }
-  // The runtime may hand the invocation over from here, before an attempt thread wakes for it.
-  runtime::Invocation inv = InvocationFor(job, cfg, *fn, cancel.get());
-  if (runtime::Runtime* rt = runtimes_(*fn)) inv.begun = rt->Begin(inv);
-  base::MutexLock lock(mu_);
-  QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel), std::move(inv));
-}
-
 void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
                        const config::Function* fn) {
   base::MutexLock lock(mu_);
@@ -303,22 +247,34 @@ void Scheduler::Launch(store::Job job, std::shared_ptr<const config::Config> cfg
 void Scheduler::StartOrDeferLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
                                    const config::Function* fn,
                                    std::shared_ptr<runtime::CancelToken> cancel) {
-  if (running_.count(job.id) > 0) {
-    log_.Info("job.deferred", {{"job", job.id},
-                               {"function", fn->name},
-                               {"reason", "its previous attempt is still stopping"}});
-    std::string id = job.id;
-    if (auto older = deferred_.find(id); older != deferred_.end()) {
+  if (std::string blocker = BlockerLocked(job, fn->name); !blocker.empty()) {
+    log_.Info("job.deferred",
+              {{"job", job.id},
+               {"function", fn->name},
+               {"reason", blocker == job.id
+                              ? "its previous attempt is still stopping"
+                              : "job " + blocker + " of its ordering key is still stopping"}});
+    if (auto older = deferred_.find(blocker); older != deferred_.end()) {
       // Claimed again while deferred (cancelled and retried once more): the deferred attempt
       // never started, so only its slot goes.
       running_by_function_[older->second.fn->name]--;
       attempts_--;
     }
-    deferred_[id] = Deferred{std::move(job), std::move(cfg), fn, std::move(cancel)};
+    deferred_[blocker] = Deferred{std::move(job), std::move(cfg), fn, std::move(cancel)};
     return;
   }
-  running_[job.id] = Running{cancel, fn->name};
+  running_[job.id] = Running{cancel, fn->name, job.ordering_key};
   QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
+}
+
+std::string Scheduler::BlockerLocked(const store::Job& job, const std::string& function) const {
+  if (running_.count(job.id) > 0) return job.id;
+  if (job.ordering_key.empty()) return "";
+  // The store runs one job of a key at a time; a cancelled one may still be stopping here.
+  for (const auto& [id, r] : running_) {
+    if (r.function == function && r.ordering_key == job.ordering_key) return id;
+  }
+  return "";
 }
 
 void Scheduler::EndAttemptLocked(const std::string& job_id, const runtime::CancelToken* attempt) {
@@ -400,12 +356,13 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
     // The slot passes to the next job: running_by_function_ and attempts_ stay as they are.
     EndAttemptLocked(job.id, cancel.get());
     cancel = std::make_shared<runtime::CancelToken>();
-    if (running_.count(next->id) > 0) {
-      // An earlier attempt of it still stops on another thread: it starts after that one.
+    if (!BlockerLocked(*next, fn->name).empty()) {
+      // An earlier attempt of it (or of its ordering key) still stops on another thread: it
+      // starts after that one.
       StartOrDeferLocked(std::move(*next), cfg, fn, std::move(cancel));
       return;
     }
-    running_[next->id] = Running{cancel, fn->name};
+    running_[next->id] = Running{cancel, fn->name, next->ordering_key};
     job = std::move(*next);
   }
 }
@@ -551,35 +508,6 @@ runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
                        const runtime::Outcome& answer) { Answered(head, attempt, *fn, answer); };
   }
   return inv;
-}
-
-void Scheduler::Answered(const store::Job& job, const runtime::CancelToken* attempt,
-                         const config::Function& fn, const runtime::Outcome& answer) {
-  base::TimePoint now = clock_.Now();
-  // Retry or not does not depend on the jitter; only a final answer is told.
-  Decision d = Decide(answer.status, job.attempts, job.max_attempts, fn, now, 0.0);
-  if (d.kind == Kind::kRetry) return;
-  auto told = std::make_shared<const store::Job>(Recorded(job, CompletionFor(job, answer, d, now)));
-  {
-    base::MutexLock lock(mu_);
-    answered_.insert(job.id);
-    if (starved_.count(fn.name) > 0) answered_while_starved_.insert(job.id);
-    // The function is done with the job: a caller's next request may take the slot while this
-    // attempt gathers its logs and records the outcome (the runtime itself hands its process
-    // over only once that is done).
-    ReleaseSlotLocked(job.id, attempt, fn.name, true);
-  }
-  hub_.NotifyAnswer(job.id, std::move(told));
-}
-
-bool Scheduler::AnsweredUnrecorded(const std::string& job_id) const {
-  base::MutexLock lock(mu_);
-  return answered_.count(job_id) > 0;
-}
-
-std::vector<std::string> Scheduler::AnsweredUnrecordedIds() const {
-  base::MutexLock lock(mu_);
-  return {answered_.begin(), answered_.end()};
 }
 
 void Scheduler::Shutdown() {

@@ -103,6 +103,7 @@ class Scheduler {
   struct Running {
     std::shared_ptr<runtime::CancelToken> cancel;
     std::string function;
+    std::string ordering_key;  // empty: none
   };
 
   void Loop();
@@ -118,10 +119,14 @@ class Scheduler {
       LH_REQUIRES(mu_);
   // Starts the attempt of a job whose slot is taken (running_by_function_, attempts_) under
   // `cancel`, or, while an earlier attempt of the same job still runs here (cancelled, then
-  // retried and claimed again before it stopped), defers it until that attempt ends: two
-  // attempts of one job never run side by side.
+  // retried and claimed again before it stopped), or a cancelled job of its ordering key (the
+  // store let the key's next job go at the cancel), defers it until that attempt ends: two
+  // attempts of one job, or two jobs of one key, never run side by side.
   void StartOrDeferLocked(store::Job job, std::shared_ptr<const config::Config> cfg,
                           const config::Function* fn, std::shared_ptr<runtime::CancelToken> cancel)
+      LH_REQUIRES(mu_);
+  // The job whose attempt running here `job` must wait for (see StartOrDeferLocked), or "".
+  std::string BlockerLocked(const store::Job& job, const std::string& function) const
       LH_REQUIRES(mu_);
   // The attempt of `job_id` running under `attempt` has ended (or handed its slot on): forgets
   // it, unless running_ already belongs to a later attempt, and starts a deferred one.
@@ -182,8 +187,9 @@ class Scheduler {
   bool stopping_ LH_GUARDED_BY(mu_) = false;
   bool stopped_ LH_GUARDED_BY(mu_) = false;
   std::unordered_map<std::string, Running> running_ LH_GUARDED_BY(mu_);  // by job id
-  // Attempts claimed while an earlier attempt of the same job still ran here (StartOrDeferLocked),
-  // by job id; each holds its slot already.
+  // Attempts claimed while an earlier attempt of the same job, or a cancelled one of the same
+  // ordering key, still stopped here (StartOrDeferLocked), by the id of the job they wait for
+  // (BlockerLocked); each holds its slot already.
   struct Deferred {
     store::Job job;
     std::shared_ptr<const config::Config> cfg;

@@ -489,5 +489,50 @@ TEST_F(SchedulerTest, ARetriedJobWaitsForItsStoppingAttemptAndCanBeCancelledAgai
   EXPECT_EQ(StateOf(id), store::JobState::kCancelled);
 }
 
+// A running job of an ordering key is cancelled but its process takes a while to stop (a
+// command within its kill grace): the key's next job, which the store lets go at the cancel,
+// starts only once it has stopped. One key's jobs never run side by side.
+TEST_F(SchedulerTest, AKeysNextJobWaitsForItsCancelledJobToStop) {
+  auto cfg = config::LoadConfigText(
+      "functions:\n  slow:\n    runtime: command\n    command: [/bin/true]\n"
+      "    concurrency: 2\n    retries: 0\nroutes: []\n",
+      "slow.yaml", [](const std::string&) { return std::optional<std::string>(); });
+  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
+  StubbornRuntime stubborn;
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  Scheduler sched(*store_, clock_, log_, hub_, options,
+                  [&](const config::Function&) { return &stubborn; });
+  ASSERT_TRUE(sched.Start(*cfg).ok());
+  struct StopAllAtEnd {
+    StubbornRuntime& runtime;
+    ~StopAllAtEnd() { runtime.StopAll(); }  // before `sched` waits for its attempts
+  } stop_all_at_end{stubborn};
+  store::NewJob first = MakeJob(clock_.Now());
+  first.function = "slow";
+  first.ordering_key = "chat-1";
+  const std::string first_id = first.id;
+  store::NewJob second = MakeJob(clock_.Now());
+  second.function = "slow";
+  second.ordering_key = "chat-1";
+  const std::string second_id = second.id;
+  Append(std::move(first));
+  Append(std::move(second));
+  sched.Wake();
+  ASSERT_TRUE(stubborn.WaitFor([&] { return stubborn.runs_ == 1; }));
+
+  ASSERT_TRUE(store_->Cancel(first_id, clock_.Now()).ok());
+  EXPECT_TRUE(sched.CancelLocal(first_id));
+  sched.Wake();
+  ASSERT_TRUE(testing::Eventually([&] { return StateOf(second_id) == store::JobState::kRunning; },
+                                  seconds(30)))
+      << "the store let the key's next job go";
+  EXPECT_EQ(stubborn.runs(), 1) << "the key's next job started beside its stopping one";
+
+  stubborn.ReleaseFirst();
+  ASSERT_TRUE(stubborn.WaitFor([&] { return stubborn.runs_ == 2; })) << "never started";
+  EXPECT_EQ(stubborn.most_at_once_, 1);
+}
+
 }  // namespace
 }  // namespace longhaul::sched
