@@ -108,15 +108,19 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
       outcome.status = ExitStatus(run.wait_status);
       break;
   }
+  // A failure's log shows how stdout ended, where the error usually is.
+  auto log_stdout = [&run] {
+    return run.stdout_truncated ? std::move(run.stdout_tail) : std::move(run.stdout_head);
+  };
   if (!outcome.status.ok()) {
-    outcome.stdout_tail = std::move(run.stdout_head);
+    outcome.stdout_tail = log_stdout();
     return outcome;
   }
 
   base::Result<std::optional<store::Response>> mapped = DecodeProxyResponse(run.stdout_head);
   if (!mapped.ok()) {
     outcome.status = mapped.status();
-    outcome.stdout_tail = std::move(run.stdout_head);
+    outcome.stdout_tail = log_stdout();
     return outcome;
   }
   if (mapped->has_value()) {
@@ -124,6 +128,11 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   } else {
     outcome.response.status = 200;
     outcome.response.body = std::move(run.stdout_head);
+    if (run.stdout_truncated) {
+      // The result is cut: say so to whoever reads it (the sync caller, the status API).
+      outcome.response.headers.emplace_back("X-Longhaul-Result-Truncated",
+                                            std::to_string(cmd.output_limit));
+    }
   }
   return outcome;
 }

@@ -30,7 +30,12 @@ int ToPollTimeout(base::Duration d) {
 SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
                           const base::Clock& clock, const CancelToken& cancel) {
   HeadCapture out(options.output_limit);
+  TailCapture out_tail(options.output_limit);  // for a failure's log, when stdout is longer
   TailCapture err(options.output_limit);
+  auto on_stdout = [&](std::string_view d) {
+    out.Append(d);
+    out_tail.Append(d);
+  };
   SuperviseResult result;
   // When the group gets SIGKILL after a stop; TimePoint::max(): not yet stopped.
   base::TimePoint kill_at = base::TimePoint::max();
@@ -82,7 +87,7 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
         continue;
       }
       if (fds[i].fd == child.stdout_fd().get()) {
-        ReadAvailable(child.stdout_fd(), kReadsPerWake, [&](std::string_view d) { out.Append(d); });
+        ReadAvailable(child.stdout_fd(), kReadsPerWake, on_stdout);
       } else if (fds[i].fd == child.stderr_fd().get()) {
         ReadAvailable(child.stderr_fd(), kReadsPerWake, [&](std::string_view d) { err.Append(d); });
       }
@@ -92,13 +97,14 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   // The leader is a zombie, so its pid and group id cannot have been reused yet.
   child.SignalGroup(SIGKILL);
   // What the child wrote before exiting is in the pipes; do not wait for stragglers' EOF.
-  ReadAvailable(child.stdout_fd(), kFinalReads, [&](std::string_view d) { out.Append(d); });
+  ReadAvailable(child.stdout_fd(), kFinalReads, on_stdout);
   ReadAvailable(child.stderr_fd(), kFinalReads, [&](std::string_view d) { err.Append(d); });
   child.stdout_fd().Reset();
   child.stderr_fd().Reset();
   result.wait_status = child.Reap();
   result.stdout_truncated = out.truncated();
   result.stdout_head = out.Take();
+  if (result.stdout_truncated) result.stdout_tail = out_tail.Take();
   result.stderr_tail = err.Take();
   return result;
 }

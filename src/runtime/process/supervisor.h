@@ -32,6 +32,7 @@ struct SuperviseResult {
   StopReason stopped = StopReason::kNone;
   std::string stdout_head;  // the first output_limit bytes of stdout
   bool stdout_truncated = false;
+  std::string stdout_tail;  // with stdout_truncated: the last output_limit bytes of stdout
   std::string stderr_tail;  // the last output_limit bytes of stderr
 };
 

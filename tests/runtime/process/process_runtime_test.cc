@@ -275,6 +275,22 @@ TEST_F(ProcessRuntimeTest, OutputIsCappedHeadOfStdoutTailOfStderr) {
   ASSERT_EQ(out.stderr_tail.size(), 1000u);
   EXPECT_EQ(out.stderr_tail.substr(995), "last\n");
   EXPECT_EQ(out.stderr_tail.front(), 'b');
+  // The cut result says so.
+  ASSERT_EQ(out.response.headers.size(), 1u);
+  EXPECT_EQ(out.response.headers[0],
+            (std::pair<std::string, std::string>{"X-Longhaul-Result-Truncated", "1000"}));
+
+  Outcome whole = Run({"/bin/sh", "-c", "echo small"});
+  EXPECT_TRUE(whole.response.headers.empty()) << "a result that fits is not marked";
+}
+
+// A failed command's log keeps how its stdout ended, where the error usually is.
+TEST_F(ProcessRuntimeTest, AFailuresStdoutTailIsTheEndOfStdout) {
+  fn_.command.output_limit = 1000;
+  Outcome out = Run({"/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' a; echo error; exit 1"});
+  EXPECT_EQ(out.status.code(), base::Code::kUnknown);
+  ASSERT_EQ(out.stdout_tail.size(), 1000u);
+  EXPECT_EQ(out.stdout_tail.substr(994), "error\n");
 }
 
 TEST_F(ProcessRuntimeTest, BigStdinWhileChildWritesLotsDoesNotDeadlock) {
