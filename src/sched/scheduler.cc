@@ -113,6 +113,7 @@ void Scheduler::Loop() {
       wake_ = false;
       cfg = config_;
     }
+    RecordUnrecorded();
     ClaimOnce(cfg);
 
     auto now = clock_.Now();
@@ -149,6 +150,25 @@ void Scheduler::Loop() {
     base::MutexLock lock(mu_);
     const auto until = std::chrono::steady_clock::now() + wait;
     while (!wake_ && !stopping_ && cv_.WaitUntil(mu_, until)) {
+    }
+  }
+}
+
+void Scheduler::RecordUnrecorded() {
+  std::vector<store::Completion> pending;
+  {
+    base::MutexLock lock(mu_);
+    pending.swap(unrecorded_);
+  }
+  for (store::Completion& c : pending) {
+    base::Status s = store_.Healthy().ok() ? store_.Complete(c) : store_.Healthy();
+    if (s.ok()) {
+      log_.Info("job.outcome_recorded", {{"job", c.job_id}});
+    } else if (s.code() == base::Code::kAborted) {
+      log_.Warn("job.outcome_dropped", {{"job", c.job_id}, {"error", s.ToString()}});
+    } else {
+      base::MutexLock lock(mu_);
+      unrecorded_.push_back(std::move(c));
     }
   }
 }
@@ -439,8 +459,14 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
       s = store_.Complete(c);
       if (s.ok()) tell_waiters();
     }
-    if (!s.ok()) {
+    if (s.code() == base::Code::kAborted) {  // the lease was lost: the outcome is not ours
       log_.Warn("job.outcome_dropped", {{"job", job.id}, {"error", s.ToString()}});
+    } else if (!s.ok()) {
+      // The store cannot write (disk full): the loop records it once it can, before the job's
+      // lease runs out and it runs again (RecordUnrecorded).
+      log_.Warn("job.outcome_unrecorded", {{"job", job.id}, {"error", s.ToString()}});
+      base::MutexLock lock(mu_);
+      unrecorded_.push_back(c);
     } else {
       static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
                                                      "job.dead"};

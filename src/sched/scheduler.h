@@ -108,6 +108,8 @@ class Scheduler {
 
   void Loop();
   void ClaimOnce(const std::shared_ptr<const config::Config>& cfg);
+  // Records the outcomes the store could not write when their attempts ended (unrecorded_).
+  void RecordUnrecorded();
   void RenewLeases();
   void Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
               const config::Function* fn);
@@ -201,6 +203,9 @@ class Scheduler {
   // The free slots ClaimOnce holds for the claim it is running (by function): direct runs do
   // not take them, since the store's count cannot see a direct run before its append.
   std::map<std::string, int> claiming_ LH_GUARDED_BY(mu_);
+  // Outcomes of ended attempts that the store failed to write (disk full): their jobs stay
+  // running in the store, counted against the concurrency, until these are recorded.
+  std::vector<store::Completion> unrecorded_ LH_GUARDED_BY(mu_);
   // Functions whose due work found no free slot (WakeFor, ClaimOnce): freeing one of their
   // slots wakes the loop.
   std::set<std::string> starved_ LH_GUARDED_BY(mu_);

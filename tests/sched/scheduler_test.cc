@@ -64,9 +64,9 @@ class HeldRuntime : public runtime::Runtime {
     cv_.notify_all();
   }
   // Whether `n` runs have begun within the bound (a bound on failure, not a timing).
-  bool WaitForRuns(int n) {
+  bool WaitForRuns(int n, std::chrono::milliseconds bound = seconds(30)) {
     std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, seconds(30), [&] { return runs_ >= n; });
+    return cv_.wait_for(lock, bound, [&] { return runs_ >= n; });
   }
 
  private:
@@ -113,7 +113,27 @@ class GatedClaimStore : public store::Store {
   void Append(store::NewJob job, store::Store::AppendCallback done) override {
     inner_.Append(std::move(job), std::move(done));
   }
-  base::Status Complete(const store::Completion& c) override { return inner_.Complete(c); }
+  base::Status Complete(const store::Completion& c) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (failing_completes_ > 0) {
+        --failing_completes_;
+        ++failed_completes_;
+        cv_.notify_all();
+        return base::Unavailable("disk full");
+      }
+    }
+    return inner_.Complete(c);
+  }
+  // The next `n` outcomes fail to be written, as when the disk is full.
+  void FailCompletes(int n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    failing_completes_ = n;
+  }
+  bool WaitForFailedCompletes(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, seconds(30), [&] { return failed_completes_ >= n; });
+  }
   base::Status ExtendLease(std::string_view id, std::string_view owner,
                            store::TimePoint until) override {
     return inner_.ExtendLease(id, owner, until);
@@ -148,6 +168,8 @@ class GatedClaimStore : public store::Store {
   std::condition_variable cv_;
   bool armed_ = false;
   bool in_claim_ = false;
+  int failing_completes_ = 0;
+  int failed_completes_ = 0;
 };
 
 class SchedulerTest : public ::testing::Test {
@@ -294,6 +316,30 @@ TEST_F(SchedulerTest, ADirectRunDoesNotTakeASlotAClaimHolds) {
   EXPECT_EQ(sched_->running(), 1);
   runtime_.Release();
   EXPECT_TRUE(Succeeds(queued_id));
+}
+
+// An outcome the store could not write (disk full) is written once it can: the job does not
+// stay running in the store (holding its function's slot) until its lease runs out, and does
+// not run again.
+TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
+  sched_.reset();
+  GatedClaimStore gated(*store_);
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  sched_ = std::make_unique<Scheduler>(gated, clock_, log_, hub_, options,
+                                       [this](const config::Function&) { return &runtime_; });
+  ASSERT_TRUE(sched_->Start(config_).ok());
+  gated.FailCompletes(1);
+  store::NewJob job = MakeJob(clock_.Now());
+  const std::string id = job.id;
+  Append(std::move(job));
+  sched_->WakeFor("fn");
+  ASSERT_TRUE(gated.WaitForFailedCompletes(1));
+  sched_->Wake();  // as main does when the store has recovered
+  EXPECT_TRUE(
+      testing::Eventually([&] { return StateOf(id) == store::JobState::kSucceeded; }, seconds(30)));
+  EXPECT_TRUE(runtime_.WaitForRuns(1));
+  EXPECT_FALSE(runtime_.WaitForRuns(2, std::chrono::milliseconds(0))) << "it ran again";
 }
 
 // Work that found the slot taken runs once the slot frees, though the loop never polls: here
