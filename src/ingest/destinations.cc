@@ -7,6 +7,7 @@
 
 #include "base/duration.h"
 #include "base/time_format.h"
+#include "base/utf8.h"
 #include "ingest/ingest_handler.h"
 #include "ingest/json_pointer_scan.h"
 
@@ -19,7 +20,7 @@ json::value JsonOrString(const std::string& body) {
   if (body.empty()) return nullptr;
   boost::system::error_code ec;
   json::value v = json::parse(body, ec, {}, KeyBodyParseOptions());
-  if (ec) return json::string(body);
+  if (ec) return json::string(base::ToValidUtf8(body));  // a record is JSON: UTF-8
   return v;
 }
 

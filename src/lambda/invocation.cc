@@ -138,8 +138,6 @@ std::string InvokedFunctionArn(const config::Function& fn, std::string_view rout
   return qualifier.empty() ? arn : arn + ":" + qualifier;
 }
 
-bool IsInvokeJob(std::string_view route) { return route == "invoke" || route == "destination"; }
-
 base::TimePoint JobTime(std::string_view job_id, base::TimePoint fallback) {
   if (job_id.size() != 26) {
     return fallback;

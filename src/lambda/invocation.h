@@ -21,10 +21,9 @@
 
 namespace longhaul::lambda {
 
-// True when the job of route key `route` (store::Job::route) came from the Invoke API ("invoke")
-// or is a destination's invocation record ("destination"): its body is the event. Otherwise it
-// came through an HTTP route (whatever its path) and gets an API Gateway event.
-bool IsInvokeJob(std::string_view route);
+// (runtime/runtime.h) An Invoke API or destination job's body is the event; any other came
+// through an HTTP route (whatever its path) and gets an API Gateway event.
+using runtime::IsInvokeJob;
 
 // The time encoded in a job id (its first 48 bits are Unix ms), or `fallback` when `job_id` is
 // not one.

@@ -53,6 +53,13 @@ struct Invocation {
   std::shared_ptr<Begun> begun;  // from Runtime::Begin(), for Run()
 };
 
+// True when the job of route key `route` (store::Job::route) came from the Invoke API ("invoke")
+// or is a destination's invocation record ("destination"): its body is the payload, and its
+// stored request line and headers are the Invoke call's, not a sender's.
+inline bool IsInvokeJob(std::string_view route) {
+  return route == "invoke" || route == "destination";
+}
+
 struct Outcome {
   // OK: success, `response` is the result. Otherwise the failure, which the scheduler maps to
   // retry or not (kDeadlineExceeded on timeout, kUnknown for a non-zero exit or an upstream

@@ -65,6 +65,24 @@ TEST(InvocationRecord, SuccessCarriesTheResponseAndNoFunctionError) {
   EXPECT_EQ(json::serialize(v.at("responsePayload")), R"({"ok":true})");
 }
 
+// A record is JSON, so UTF-8: payloads that are neither JSON nor UTF-8 (a binary body, a
+// command's binary stdout) go in with U+FFFD for the bytes that are not.
+TEST(InvocationRecord, IsValidUtf8WhateverThePayloads) {
+  config::Function fn;
+  fn.name = "orders";
+  store::Job job = EventJob();
+  job.request.body = "ok\xff\xfe bin";
+  runtime::Outcome outcome;
+  outcome.response.body = "caf\xe9";
+  std::string text =
+      InvocationRecord(job, fn, outcome, RecordCondition::kSuccess, base::FromUnixMs(0));
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);  // Boost.JSON refuses invalid UTF-8
+  ASSERT_FALSE(ec) << ec.message() << ": " << text;
+  EXPECT_EQ(v.at("requestPayload").as_string(), "ok\xef\xbf\xbd\xef\xbf\xbd bin");
+  EXPECT_EQ(v.at("responsePayload").as_string(), "caf\xef\xbf\xbd");
+}
+
 TEST(IsAsyncInvocation, EventInvokesAndAsyncRoutes) {
   config::Config cfg;
   config::Route async_route;

@@ -82,12 +82,18 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   }
 
   const store::Request& in = inv.request;
+  // An Invoke call or destination record is the payload alone: its request line and headers
+  // (a SigV4 Authorization among them) are longhaul's admin API's, not the upstream's.
+  const bool payload_only = IsInvokeJob(inv.route);
   OutgoingRequest out;
-  out.method = in.method.empty() ? "POST" : in.method;
-  out.target = ForwardTarget(*url, fn.http.exact_path, in.path, in.query);
+  out.method = in.method.empty() || payload_only ? "POST" : in.method;
+  out.target = ForwardTarget(*url, fn.http.exact_path || payload_only, in.path, in.query);
   out.headers.emplace_back("Host", url->host_header);
+  if (payload_only && !IsReplaced("Content-Type", fn.http)) {
+    out.headers.emplace_back("Content-Type", "application/json");
+  }
   for (auto& header : ForwardableHeaders(in.headers)) {
-    if (!IsReplaced(header.first, fn.http)) {
+    if (!payload_only && !IsReplaced(header.first, fn.http)) {
       out.headers.push_back(std::move(header));
     }
   }

@@ -5,7 +5,9 @@
 // path, queries joined (or the url's own path and query with `exact_path`); the request headers
 // without hop-by-hop ones, Host, Content-Length and Expect (forward/header_filter.h); then
 // function.http.headers (replacing request headers of the same name); then X-Longhaul-Job-Id,
-// X-Longhaul-Attempt, Host (from the url) and Connection: close; the stored body.
+// X-Longhaul-Attempt, Host (from the url) and Connection: close; the stored body. A job of the
+// Invoke API or a destination (runtime::IsInvokeJob) is its payload alone: POST to the url as
+// written, Content-Type: application/json, the function's headers, the payload.
 //
 // Thread-safety: Run() may be called concurrently from any number of threads; it blocks the
 // calling thread (a scheduler worker, never an I/O thread) on a private io_context.

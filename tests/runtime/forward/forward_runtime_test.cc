@@ -173,6 +173,29 @@ TEST_F(ForwardRuntimeTest, ExactPathUsesTheUrlAsIs) {
   EXPECT_EQ(out.response.status, 204);
 }
 
+// Through the Invoke API or as a destination, an http function gets the payload alone, at its
+// url as written: not the Invoke call's path, nor its headers (its SigV4 signature).
+TEST_F(ForwardRuntimeTest, AnInvokeOrDestinationIsThePayloadPostedToTheUrl) {
+  for (const char* route : {"invoke", "destination"}) {
+    OneShotUpstream upstream("HTTP/1.1 204 No Content\r\n\r\n");
+    inv_.route = route;
+    inv_.request.method = "POST";
+    inv_.request.path = "/2015-03-31/functions/forwarder/invocations";
+    inv_.request.headers = {{"Authorization", "AWS4-HMAC-SHA256 Credential=AKID/..."},
+                            {"X-Amz-Invocation-Type", "Event"}};
+    inv_.request.body = R"({"event":1})";
+    Outcome out = Run(upstream.url("/notify"));
+    ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+    http::request<http::string_body> got = upstream.Received();
+    EXPECT_EQ(got.method_string(), "POST") << route;
+    EXPECT_EQ(got.target(), "/notify") << route;
+    EXPECT_EQ(Header(got, "Authorization"), "<none>") << route;
+    EXPECT_EQ(Header(got, "X-Amz-Invocation-Type"), "<none>") << route;
+    EXPECT_EQ(Header(got, "Content-Type"), "application/json") << route;
+    EXPECT_EQ(got.body(), R"({"event":1})") << route;
+  }
+}
+
 TEST_F(ForwardRuntimeTest, ChunkedResponseAfterInterimResponse) {
   OneShotUpstream upstream(
       "HTTP/1.1 100 Continue\r\n\r\n"
