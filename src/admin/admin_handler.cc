@@ -217,7 +217,7 @@ asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
   auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id,
                                          std::max(wait, SettleTime(id)));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
-  co_return ingest::OutcomeResponse(*job, deps_.status_base + "/jobs/" + id);
+  co_return ingest::OutcomeResponse(*job, deps_.status_base + "/jobs/" + id, *config_.load());
 }
 
 asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {

@@ -157,7 +157,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait, fresh);
   if (!done.ok()) co_return http::ErrorResponse(done.status());
   if (store::IsTerminal(done->state)) {
-    http::Response res = OutcomeResponse(*done, status_url);
+    http::Response res = OutcomeResponse(*done, status_url, *snap->config);
     if (appended->duplicate) res.set("X-Longhaul-Duplicate", "true");
     co_return res;
   }

@@ -45,17 +45,25 @@ http::Response AcceptedResponse(const config::Route* route, const std::string& j
   return res;
 }
 
-http::Response OutcomeResponse(const store::Job& job, const std::string& status_url) {
+http::Response OutcomeResponse(const store::Job& job, const std::string& status_url,
+                               const config::Config& config) {
   http::Response res;
-  if (job.state == store::JobState::kSucceeded && job.result) {
+  const config::Function* fn = config.FindFunction(job.function);
+  const bool upstream_answer =
+      fn != nullptr && fn->kind == config::RuntimeKind::kHttp &&
+      (job.state == store::JobState::kFailed || job.state == store::JobState::kDead);
+  if ((job.state == store::JobState::kSucceeded || upstream_answer) && job.result) {
     res.result(static_cast<bh::status>(job.result->status));
     res.version(11);
     for (const auto& [k, v] : job.result->headers) res.insert(k, v);
     res.body() = job.result->body;
     http::PreparePayload(res);  // not Beast's: it throws on a 204 or 304 with a body
+    if (upstream_answer) res.set("X-Longhaul-Job-State", store::ToString(job.state));
   } else if (store::IsTerminal(job.state)) {
-    res = http::MakeResponse(
-        502, JobJson(job.id, status_url, store::ToString(job.state), job.last_error));
+    const bool timed_out = job.last_error.starts_with("DEADLINE_EXCEEDED");
+    res =
+        http::MakeResponse(timed_out ? 504 : 502,
+                           JobJson(job.id, status_url, store::ToString(job.state), job.last_error));
   } else {
     res = http::MakeResponse(202, JobJson(job.id, status_url, store::ToString(job.state), ""));
     res.set(bh::field::location, status_url);

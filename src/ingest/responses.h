@@ -15,9 +15,12 @@ namespace longhaul::ingest {
 http::Response AcceptedResponse(const config::Route* route, const std::string& job_id,
                                 const std::string& status_url, bool duplicate);
 
-// A job's outcome: succeeded -> the function's response (status, headers, body);
-// failed/dead/cancelled -> 502 {"id","state","error"}; not finished -> 202 {"id","state",
-// "status_url"}. Carries X-Longhaul-Job-Id.
-http::Response OutcomeResponse(const store::Job& job, const std::string& status_url);
+// A job's outcome: succeeded -> the function's response (status, headers, body); failed or
+// dead with an upstream's answer (an http function's 3xx-5xx, as `config` has the function)
+// -> that answer as it is, as a reverse proxy gives it, with X-Longhaul-Job-State; otherwise
+// failed/dead/cancelled -> 502 {"id","state","error"} (504 when the last attempt timed out);
+// not finished -> 202 {"id","state","status_url"}. Carries X-Longhaul-Job-Id.
+http::Response OutcomeResponse(const store::Job& job, const std::string& status_url,
+                               const config::Config& config);
 
 }  // namespace longhaul::ingest

@@ -66,6 +66,9 @@ struct Outcome {
   // 5xx, kInvalidArgument for an upstream 4xx, kCancelled when cancelled).
   base::Status status;
   store::Response response;
+  // The response is the function's answer even though the outcome failed (an upstream's 3xx,
+  // 4xx or 5xx): it is kept with the job, and a waiting caller gets it as it is.
+  bool response_is_answer = false;
   std::string stdout_tail;
   std::string stderr_tail;
 };

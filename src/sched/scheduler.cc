@@ -509,7 +509,9 @@ store::Completion Scheduler::CompletionFor(const store::Job& job, const runtime:
   c.kind = d.kind;
   c.now = now;
   c.next_run_at = d.next_run_at;
-  if (outcome.status.ok() || !outcome.response.body.empty()) c.result = outcome.response;
+  if (outcome.status.ok() || outcome.response_is_answer || !outcome.response.body.empty()) {
+    c.result = outcome.response;
+  }
   if (!outcome.status.ok()) c.error = outcome.status.ToString();
   c.stdout_tail = outcome.stdout_tail;
   c.stderr_tail = outcome.stderr_tail;

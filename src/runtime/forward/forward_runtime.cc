@@ -118,6 +118,7 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   outcome.response = std::move(*response);
   outcome.response.headers = ForwardableHeaders(outcome.response.headers);
   outcome.status = StatusFor(outcome.response.status);
+  outcome.response_is_answer = true;
   return outcome;
 }
 

@@ -236,6 +236,7 @@ TEST_F(ForwardRuntimeTest, ErrorStatusesMapToCodesAndKeepTheResponse) {
     EXPECT_EQ(out.status.message(), "upstream answered " + std::to_string(c.status));
     EXPECT_EQ(out.response.status, c.status);
     EXPECT_EQ(out.response.body, "nope");
+    EXPECT_TRUE(out.response_is_answer) << "a waiting caller gets the upstream's " << c.status;
   }
 }
 

@@ -1,0 +1,55 @@
+#include "ingest/responses.h"
+
+#include <gtest/gtest.h>
+
+namespace longhaul::ingest {
+namespace {
+
+config::Config TwoFunctions() {
+  config::Config cfg;
+  config::Function forward;
+  forward.name = "forward";
+  forward.kind = config::RuntimeKind::kHttp;
+  config::Function command;
+  command.name = "command";
+  command.kind = config::RuntimeKind::kCommand;
+  cfg.functions = {forward, command};
+  return cfg;
+}
+
+store::Job Finished(std::string function, store::JobState state, std::string error) {
+  store::Job job;
+  job.id = "job-1";
+  job.function = std::move(function);
+  job.state = state;
+  job.last_error = std::move(error);
+  return job;
+}
+
+// A sync caller of an http function gets the upstream's answer as a reverse proxy gives it:
+// a redirect, a 401, a validation 400 are the caller's to see, not a 502 of longhaul's.
+TEST(OutcomeResponse, AnUpstreamsFailedAnswerIsPassedOn) {
+  store::Job job = Finished("forward", store::JobState::kFailed,
+                            "INVALID_ARGUMENT: upstream answered 302");
+  job.result = store::Response{302, {{"Location", "/login"}}, ""};
+  http::Response res = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions());
+  EXPECT_EQ(res.result_int(), 302);
+  EXPECT_EQ(res[boost::beast::http::field::location], "/login");
+  EXPECT_EQ(res["X-Longhaul-Job-State"], "failed");
+  EXPECT_EQ(res["X-Longhaul-Job-Id"], "job-1");
+}
+
+TEST(OutcomeResponse, OtherFailuresAre502AndTimeouts504) {
+  store::Job failed = Finished("command", store::JobState::kFailed, "UNKNOWN: exit status 1");
+  failed.result = store::Response{200, {}, "stdout"};  // not an answer: the command failed
+  http::Response res = OutcomeResponse(failed, "http://s/jobs/job-1", TwoFunctions());
+  EXPECT_EQ(res.result_int(), 502);
+  EXPECT_NE(res.body().find("exit status 1"), std::string::npos) << res.body();
+
+  store::Job timed_out = Finished("forward", store::JobState::kDead,
+                                  "DEADLINE_EXCEEDED: timed out after 3s");
+  EXPECT_EQ(OutcomeResponse(timed_out, "http://s/jobs/job-1", TwoFunctions()).result_int(), 504);
+}
+
+}  // namespace
+}  // namespace longhaul::ingest
