@@ -1,6 +1,9 @@
 #include "sched/retry_policy.h"
 
+#include <strings.h>
+
 #include <algorithm>
+#include <ctime>
 
 namespace longhaul::sched {
 
@@ -18,7 +21,8 @@ base::Duration Backoff(int attempt, const config::Function& fn, double jitter) {
 }
 
 Decision Decide(const base::Status& status, int attempt, int max_attempts,
-                const config::Function& fn, base::TimePoint now, double jitter) {
+                const config::Function& fn, base::TimePoint now, double jitter,
+                base::Duration at_least) {
   using base::Code;
   switch (status.code()) {
     case Code::kOk:
@@ -34,7 +38,30 @@ Decision Decide(const base::Status& status, int attempt, int max_attempts,
       break;
   }
   if (attempt >= max_attempts) return {Kind::kDead, now};
-  return {Kind::kRetry, now + Backoff(attempt, fn, jitter)};
+  base::Duration wait = Backoff(attempt, fn, jitter);
+  wait = std::max(wait, std::min(at_least, std::max(fn.retry_max, wait)));
+  return {Kind::kRetry, now + wait};
+}
+
+std::optional<base::Duration> RetryAfter(const store::Response& response, base::TimePoint now) {
+  if (response.status != 429 && response.status != 503) return std::nullopt;
+  for (const auto& [name, value] : response.headers) {
+    if (strcasecmp(name.c_str(), "Retry-After") != 0) continue;
+    // delay-seconds
+    if (!value.empty() && std::all_of(value.begin(), value.end(),
+                                      [](unsigned char c) { return c >= '0' && c <= '9'; })) {
+      if (value.size() > 9) return std::chrono::hours(24 * 365);  // far off: the cap decides
+      return std::chrono::seconds(std::stoll(value));
+    }
+    // An HTTP-date (IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
+    std::tm tm{};
+    const char* end = strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (end == nullptr || *end != '\0') return std::nullopt;
+    base::TimePoint at = base::FromUnixMs(static_cast<int64_t>(timegm(&tm)) * 1000);
+    if (at <= now) return base::Duration(0);
+    return std::chrono::duration_cast<base::Duration>(at - now);
+  }
+  return std::nullopt;
 }
 
 }  // namespace longhaul::sched

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -22,8 +23,15 @@ struct Decision {
 // retry_max, each scaled by a factor in [0.5, 1) so that synchronized failures spread out.
 // Not retried: kInvalidArgument, kFailedPrecondition, kPermissionDenied, kUnauthenticated,
 // kNotFound, kPayloadTooLarge (the input or the setup is wrong; retrying changes nothing).
+// `at_least`: an upstream's Retry-After; the retry waits that long when the backoff is shorter,
+// up to retry_max.
 Decision Decide(const base::Status& status, int attempt, int max_attempts,
-                const config::Function& fn, base::TimePoint now, double jitter);
+                const config::Function& fn, base::TimePoint now, double jitter,
+                base::Duration at_least = base::Duration(0));
+
+// How long an answer asks to be left alone: the Retry-After of a 429 or 503 (delay-seconds,
+// or an HTTP-date after `now`), when `response` is an upstream's answer; nullopt otherwise.
+std::optional<base::Duration> RetryAfter(const store::Response& response, base::TimePoint now);
 
 // The backoff delay before attempt `attempt + 1`.
 base::Duration Backoff(int attempt, const config::Function& fn, double jitter);

@@ -426,7 +426,11 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   }
   if (!cancel.cancelled()) {
     auto now = clock_.Now();
-    Decision d = Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter);
+    const base::Duration retry_after =
+        outcome.response_is_answer ? RetryAfter(outcome.response, now).value_or(base::Duration(0))
+                                   : base::Duration(0);
+    Decision d =
+        Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter, retry_after);
     store::Completion c = CompletionFor(job, outcome, d, now);
     base::Status s;
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread

@@ -29,8 +29,8 @@ store::Job Finished(std::string function, store::JobState state, std::string err
 // A sync caller of an http function gets the upstream's answer as a reverse proxy gives it:
 // a redirect, a 401, a validation 400 are the caller's to see, not a 502 of longhaul's.
 TEST(OutcomeResponse, AnUpstreamsFailedAnswerIsPassedOn) {
-  store::Job job = Finished("forward", store::JobState::kFailed,
-                            "INVALID_ARGUMENT: upstream answered 302");
+  store::Job job =
+      Finished("forward", store::JobState::kFailed, "INVALID_ARGUMENT: upstream answered 302");
   job.result = store::Response{302, {{"Location", "/login"}}, ""};
   http::Response res = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions());
   EXPECT_EQ(res.result_int(), 302);
@@ -46,8 +46,8 @@ TEST(OutcomeResponse, OtherFailuresAre502AndTimeouts504) {
   EXPECT_EQ(res.result_int(), 502);
   EXPECT_NE(res.body().find("exit status 1"), std::string::npos) << res.body();
 
-  store::Job timed_out = Finished("forward", store::JobState::kDead,
-                                  "DEADLINE_EXCEEDED: timed out after 3s");
+  store::Job timed_out =
+      Finished("forward", store::JobState::kDead, "DEADLINE_EXCEEDED: timed out after 3s");
   EXPECT_EQ(OutcomeResponse(timed_out, "http://s/jobs/job-1", TwoFunctions()).result_int(), 504);
 }
 

@@ -37,5 +37,31 @@ TEST(RetryPolicy, BackoffDoublesWithJitterAndCap) {
   EXPECT_EQ(Backoff(20, f, 0).count(), 5000);       // capped at 10 s, * 0.5
 }
 
+// A throttled upstream's Retry-After is waited out (up to retry_max) instead of spending the
+// retries inside its window.
+TEST(RetryPolicy, RetryAfterIsWaitedOutUpToRetryMax) {
+  auto now = base::FromUnixMs(1000);
+  const base::Status throttled(base::Code::kResourceExhausted, "upstream answered 429");
+  auto d = Decide(throttled, 1, 3, Fn(), now, 0, std::chrono::seconds(7));
+  EXPECT_EQ(d.next_run_at - now, std::chrono::seconds(7));
+  d = Decide(throttled, 1, 3, Fn(), now, 0, std::chrono::hours(1));
+  EXPECT_EQ(d.next_run_at - now, std::chrono::seconds(10)) << "capped at retry_max";
+  d = Decide(throttled, 1, 3, Fn(), now, 0, std::chrono::milliseconds(1));
+  EXPECT_EQ(d.next_run_at - now, std::chrono::milliseconds(500)) << "the backoff when longer";
+}
+
+TEST(RetryPolicy, RetryAfterOfA429Or503) {
+  auto now = base::FromUnixMs(784111777000);  // Sun, 06 Nov 1994 08:49:37 GMT
+  store::Response r{429, {{"retry-after", "7"}}, ""};
+  EXPECT_EQ(RetryAfter(r, now), std::chrono::seconds(7));
+  r.headers = {{"Retry-After", "Sun, 06 Nov 1994 08:50:37 GMT"}};
+  r.status = 503;
+  EXPECT_EQ(RetryAfter(r, now), std::chrono::seconds(60));
+  r.headers = {{"Retry-After", "soon"}};
+  EXPECT_EQ(RetryAfter(r, now), std::nullopt);
+  r = store::Response{500, {{"Retry-After", "7"}}, ""};
+  EXPECT_EQ(RetryAfter(r, now), std::nullopt) << "only a 429 or a 503 asks for it";
+}
+
 }  // namespace
 }  // namespace longhaul::sched
