@@ -583,6 +583,26 @@ TEST_F(StoreTest, ExpiredJobsGoDeadInsteadOfRunning) {
   EXPECT_EQ(dead->attempts, 0);
 }
 
+// A job that failed and then outlived max_event_age keeps its last attempt's error.
+TEST_F(StoreTest, AnExpiredJobKeepsItsLastAttemptsError) {
+  Open();
+  NewJob job = MakeJob("fn");
+  job.expires_at = clock_.Now() + minutes(1);
+  std::string id = Add(job);
+  ASSERT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{id});
+  Completion retry = Done(id, Completion::Kind::kRetry);
+  retry.error = "UNKNOWN: exit status 3";
+  retry.next_run_at = clock_.Now() + minutes(2);
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  clock_.Advance(minutes(3));
+  EXPECT_TRUE(ClaimIds(ClaimReq("fn")).empty());
+  auto dead = store_->Get(id);
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(dead->state, JobState::kDead);
+  EXPECT_EQ(dead->last_error,
+            "event age exceeded (max_event_age); the last attempt: UNKNOWN: exit status 3");
+}
+
 TEST_F(StoreTest, CompleteRecordsTheOutcome) {
   Open();
   std::string id = Add(MakeJob());

@@ -50,9 +50,10 @@ constexpr const char* kClaimRow =
     "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
     "started_at = COALESCE(started_at, ?2), lease_owner = ?3, lease_expires_at = ?4, "
     "updated_at = ?2 WHERE seq = ?1";
+// The last attempt's error, if any, stays after the reason.
 constexpr const char* kExpireRow =
-    "UPDATE jobs SET state = 'dead', last_error = ?2, finished_at = ?3, updated_at = ?3 "
-    "WHERE seq = ?1";
+    "UPDATE jobs SET state = 'dead', last_error = CASE WHEN last_error = '' THEN ?2 ELSE ?2 || "
+    "'; the last attempt: ' || last_error END, finished_at = ?3, updated_at = ?3 WHERE seq = ?1";
 constexpr const char* kKeyHead =
     "SELECT MIN(seq) FROM jobs WHERE function = ?1 AND ordering_key = ?2 AND " LH_UNFINISHED
     " AND ordering_key <> ''";
