@@ -491,25 +491,39 @@ class StubbornRuntime : public runtime::Runtime {
   bool stop_all_ = false;
 };
 
-// Cancelled, then retried and claimed again while its first attempt still stops: the second
-// attempt waits for the first to end (two attempts of one job never run side by side), and a
-// second cancel still reaches it.
-TEST_F(SchedulerTest, ARetriedJobWaitsForItsStoppingAttemptAndCanBeCancelledAgain) {
+// A scheduler over the store for function `slow` (concurrency 2, no retries) run by `runtime`;
+// nullptr when it cannot start.
+std::unique_ptr<Scheduler> StartSlow(store::Store& store, const base::Clock& clock,
+                                     base::Logger& log, CompletionHub& hub,
+                                     StubbornRuntime& runtime) {
   auto cfg = config::LoadConfigText(
       "functions:\n  slow:\n    runtime: command\n    command: [/bin/true]\n"
       "    concurrency: 2\n    retries: 0\nroutes: []\n",
       "slow.yaml", [](const std::string&) { return std::optional<std::string>(); });
-  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
-  StubbornRuntime stubborn;
+  if (!cfg.ok()) return nullptr;
   SchedulerOptions options;
   options.poll_interval = std::chrono::hours(1);
-  Scheduler sched(*store_, clock_, log_, hub_, options,
-                  [&](const config::Function&) { return &stubborn; });
-  ASSERT_TRUE(sched.Start(*cfg).ok());
-  struct StopAllAtEnd {
-    StubbornRuntime& runtime;
-    ~StopAllAtEnd() { runtime.StopAll(); }  // before `sched` waits for its attempts
-  } stop_all_at_end{stubborn};
+  auto sched = std::make_unique<Scheduler>(
+      store, clock, log, hub, options, [&runtime](const config::Function&) { return &runtime; });
+  if (!sched->Start(*cfg).ok()) return nullptr;
+  return sched;
+}
+
+// Ends every run of `runtime` when it goes, which must be before its scheduler waits for them.
+struct StopAllAtEnd {
+  StubbornRuntime& runtime;
+  ~StopAllAtEnd() { runtime.StopAll(); }
+};
+
+// Cancelled, then retried and claimed again while its first attempt still stops: the second
+// attempt waits for the first to end (two attempts of one job never run side by side), and a
+// second cancel still reaches it.
+TEST_F(SchedulerTest, ARetriedJobWaitsForItsStoppingAttemptAndCanBeCancelledAgain) {
+  StubbornRuntime stubborn;
+  std::unique_ptr<Scheduler> slow = StartSlow(*store_, clock_, log_, hub_, stubborn);
+  ASSERT_NE(slow, nullptr);
+  Scheduler& sched = *slow;
+  StopAllAtEnd stop_all_at_end{stubborn};  // before `sched` waits for its attempts
   store::NewJob job = MakeJob(clock_.Now());
   job.function = "slow";
   const std::string id = job.id;
@@ -539,21 +553,11 @@ TEST_F(SchedulerTest, ARetriedJobWaitsForItsStoppingAttemptAndCanBeCancelledAgai
 // command within its kill grace): the key's next job, which the store lets go at the cancel,
 // starts only once it has stopped. One key's jobs never run side by side.
 TEST_F(SchedulerTest, AKeysNextJobWaitsForItsCancelledJobToStop) {
-  auto cfg = config::LoadConfigText(
-      "functions:\n  slow:\n    runtime: command\n    command: [/bin/true]\n"
-      "    concurrency: 2\n    retries: 0\nroutes: []\n",
-      "slow.yaml", [](const std::string&) { return std::optional<std::string>(); });
-  ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   StubbornRuntime stubborn;
-  SchedulerOptions options;
-  options.poll_interval = std::chrono::hours(1);
-  Scheduler sched(*store_, clock_, log_, hub_, options,
-                  [&](const config::Function&) { return &stubborn; });
-  ASSERT_TRUE(sched.Start(*cfg).ok());
-  struct StopAllAtEnd {
-    StubbornRuntime& runtime;
-    ~StopAllAtEnd() { runtime.StopAll(); }  // before `sched` waits for its attempts
-  } stop_all_at_end{stubborn};
+  std::unique_ptr<Scheduler> slow = StartSlow(*store_, clock_, log_, hub_, stubborn);
+  ASSERT_NE(slow, nullptr);
+  Scheduler& sched = *slow;
+  StopAllAtEnd stop_all_at_end{stubborn};  // before `sched` waits for its attempts
   store::NewJob first = MakeJob(clock_.Now());
   first.function = "slow";
   first.ordering_key = "chat-1";
