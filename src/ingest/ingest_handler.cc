@@ -135,7 +135,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   if (!appended.ok()) {
     // Our own failure (disk, full queue): the sender must retry; never a 2xx, never a 4xx.
     base::Status s = appended.status();
-    deps_.log.Error("ingest.store_failed", {{"error", s.ToString()}});
+    LogStoreFailed(s);
     http::Response res =
         http::ErrorResponse(503, s.code(), "cannot store the request now: " + s.message());
     co_return res;
@@ -178,6 +178,18 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   res.set("X-Longhaul-Job-Id", id);
   res.set(bh::field::location, status_url);
   co_return res;
+}
+
+void IngestHandler::LogStoreFailed(const base::Status& s) {
+  const int64_t now = base::ToUnixMs(deps_.clock.Now());
+  int64_t last = store_failed_logged_ms_.load();
+  if (now - last < 1000 || !store_failed_logged_ms_.compare_exchange_strong(last, now)) {
+    store_failed_unlogged_.fetch_add(1);
+    return;
+  }
+  deps_.log.Error("ingest.store_failed",
+                  {{"error", s.ToString()},
+                   {"refused_since_last", std::to_string(store_failed_unlogged_.exchange(0))}});
 }
 
 }  // namespace longhaul::ingest

@@ -55,8 +55,14 @@ class IngestHandler {
         : config(std::move(c)), table(config->routes) {}
   };
 
+  // Logs ingest.store_failed at most once a second (with how many were refused since): a
+  // failed store refuses every request, and a full disk is no place for a line per request.
+  void LogStoreFailed(const base::Status& s);
+
   IngestDeps deps_;
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  std::atomic<int64_t> store_failed_logged_ms_{0};  // clock_.Now() in Unix ms of the last line
+  std::atomic<int64_t> store_failed_unlogged_{0};   // refusals since it
 };
 
 // The route's key in the job log (NewJob::route): "POST /telegram".

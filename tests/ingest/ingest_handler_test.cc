@@ -6,6 +6,10 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <cstdio>
+#include <cstdlib>
+
+#include "testing/fake_clock.h"
 
 namespace longhaul::ingest {
 namespace {
@@ -90,6 +94,40 @@ TEST_P(IngestHandlerTest, StoreFailureIs503WithRetryAfterNeverA2xx) {
   EXPECT_NE(res.body().find("disk I/O error"), std::string::npos);
   EXPECT_EQ(store.appends, 1);
   pool.join();
+}
+
+// A failed store refuses every request: one log line a second says so, with how many were
+// refused since the last one, not a line per request on the full disk.
+TEST(IngestHandler, StoreFailuresAreLoggedOnceASecond) {
+  FailingStore store(base::Status(base::Code::kUnavailable, "disk full"));
+  testing::FakeClock clock;
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  ASSERT_NE(out, nullptr);
+  {
+    base::Logger log(base::LogFormat::kText, base::LogLevel::kError, out);
+    sched::CompletionHub hub;
+    sched::Scheduler scheduler(store, clock, log, hub, {}, [](const config::Function&) {
+      return static_cast<runtime::Runtime*>(nullptr);
+    });
+    asio::thread_pool pool(1);
+    IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}},
+                          OneRoute());
+    for (int i = 0; i < 5; ++i) EXPECT_EQ(PostHook(handler).result_int(), 503u);
+    clock.Advance(std::chrono::seconds(1));
+    EXPECT_EQ(PostHook(handler).result_int(), 503u);
+    pool.join();
+  }
+  std::fclose(out);
+  std::string lines(text, size);
+  std::free(text);
+  size_t first = lines.find("ingest.store_failed");
+  ASSERT_NE(first, std::string::npos) << lines;
+  size_t second = lines.find("ingest.store_failed", first + 1);
+  ASSERT_NE(second, std::string::npos) << lines;
+  EXPECT_EQ(lines.find("ingest.store_failed", second + 1), std::string::npos) << lines;
+  EXPECT_NE(lines.find("refused_since_last=4", second), std::string::npos) << lines;
 }
 
 // Counts the attempts that reach the function.
