@@ -142,10 +142,8 @@ class Exchanger {
     req.prepare_payload();
     stream_.expires_at(deadline_);
     auto [write_ec, written] = co_await http::async_write(stream_, req, kNoThrow);
-    if (write_ec) {
-      result_ = WriteError(write_ec);
-      co_return;
-    }
+    // An upstream may answer before it has read the whole body (a 413, a 401) and close: its
+    // answer is read as any other; only without one is the failed write the error.
 
     beast::flat_buffer buffer;
     for (int interim = 0;; ++interim) {
@@ -156,9 +154,17 @@ class Exchanger {
         parser.skip(true);
       }
       stream_.expires_at(deadline_);
-      auto [read_ec, read] = co_await http::async_read(stream_, buffer, parser, kNoThrow);
+      auto [header_ec, header_read] =
+          co_await http::async_read_header(stream_, buffer, parser, kNoThrow);
+      // Fields that come after the body (a chunked body's trailers) are not the answer's
+      // headers (RFC 9110 6.5.1): only the header section's are kept.
+      const auto header_fields =
+          header_ec ? 0 : std::distance(parser.get().begin(), parser.get().end());
+      auto [read_ec, read] = header_ec
+                                 ? std::tuple(header_ec, size_t{0})
+                                 : co_await http::async_read(stream_, buffer, parser, kNoThrow);
       if (read_ec) {
-        result_ = ReadError(read_ec, limits_);
+        result_ = write_ec ? WriteError(write_ec) : ReadError(read_ec, limits_);
         co_return;
       }
       http::response<http::string_body>& res = parser.get();
@@ -168,8 +174,11 @@ class Exchanger {
       }
       store::Response response;
       response.status = static_cast<int>(status);
-      for (const auto& field : res) {
-        response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+      auto field = res.begin();
+      for (auto i = decltype(header_fields){0}; i < header_fields && field != res.end();
+           ++i, ++field) {
+        response.headers.emplace_back(std::string(field->name_string()),
+                                      std::string(field->value()));
       }
       response.body = std::move(res.body());
       result_ = std::move(response);

@@ -33,7 +33,10 @@ using ::testing::HasSubstr;
 // `raw_response` verbatim and closes.
 class OneShotUpstream {
  public:
-  explicit OneShotUpstream(std::string raw_response) : raw_response_(std::move(raw_response)) {
+  // With `header_only` it reads the request's header alone, answers and closes (with the body
+  // unread: a reset), as an upstream that refuses a request early does.
+  explicit OneShotUpstream(std::string raw_response, bool header_only = false)
+      : raw_response_(std::move(raw_response)), header_only_(header_only) {
     acceptor_.open(tcp::v4());
     acceptor_.bind(tcp::endpoint(asio::ip::address_v4::loopback(), 0));
     acceptor_.listen();
@@ -75,6 +78,14 @@ class OneShotUpstream {
       return;
     }
     beast::flat_buffer buffer;
+    if (header_only_) {
+      http::request_parser<http::string_body> parser;
+      http::read_header(socket, buffer, parser, ec);
+      received_ = parser.release();
+      asio::write(socket, asio::buffer(raw_response_), ec);
+      socket.close(ec);
+      return;
+    }
     http::read(socket, buffer, received_, ec);
     if (ec) {
       return;
@@ -84,6 +95,7 @@ class OneShotUpstream {
   }
 
   std::string raw_response_;
+  bool header_only_ = false;
   asio::io_context ioc_;
   tcp::acceptor acceptor_{ioc_};
   uint16_t port_ = 0;
@@ -206,6 +218,31 @@ TEST_F(ForwardRuntimeTest, ChunkedResponseAfterInterimResponse) {
   EXPECT_EQ(out.response.status, 201);
   EXPECT_EQ(out.response.body, "ok!!!");
   EXPECT_EQ(out.response.headers, (store::Headers{{"X-Up", "1"}}));
+}
+
+// A chunked body's trailers are not the answer's headers (RFC 9110 6.5.1).
+TEST_F(ForwardRuntimeTest, TrailersAreNotHeaders) {
+  OneShotUpstream upstream(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n"
+      "2\r\nok\r\n0\r\nContent-Type: text/html\r\nX-Checksum: abc\r\n\r\n");
+  Outcome out = Run(upstream.url());
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.body, "ok");
+  EXPECT_EQ(out.response.headers, (store::Headers{{"Content-Type", "text/plain"}}));
+}
+
+// An upstream that refuses a large body before reading it (413) is heard, not retried as a
+// broken pipe.
+TEST_F(ForwardRuntimeTest, AnAnswerBeforeTheBodyIsReadIsTheAnswer) {
+  OneShotUpstream upstream(
+      "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\nConnection: close\r\n\r\n"
+      "too big!",
+      /*header_only=*/true);
+  inv_.request.body = std::string(16 * 1024 * 1024, 'x');
+  Outcome out = Run(upstream.url());
+  EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument) << out.status.ToString();
+  EXPECT_EQ(out.response.status, 413);
+  EXPECT_EQ(out.response.body, "too big!");
 }
 
 TEST_F(ForwardRuntimeTest, HeadResponseHasNoBody) {
