@@ -161,7 +161,8 @@ void Scheduler::RecordUnrecorded() {
     pending.swap(unrecorded_);
   }
   for (store::Completion& c : pending) {
-    base::Status s = store_.Healthy().ok() ? store_.Complete(c) : store_.Healthy();
+    base::Status s = store_.Healthy();
+    if (s.ok()) s = store_.Complete(c);
     if (s.ok()) {
       log_.Info("job.outcome_recorded", {{"job", c.job_id}});
     } else if (s.code() == base::Code::kAborted) {
