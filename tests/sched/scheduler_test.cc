@@ -199,6 +199,17 @@ class SchedulerTest : public ::testing::Test {
     sched_.reset();
   }
 
+  // Replaces the scheduler with one (not started) over a GatedClaimStore around the store.
+  GatedClaimStore& UseGatedStore() {
+    sched_.reset();
+    gated_ = std::make_unique<GatedClaimStore>(*store_);
+    SchedulerOptions options;
+    options.poll_interval = std::chrono::hours(1);
+    sched_ = std::make_unique<Scheduler>(*gated_, clock_, log_, hub_, options,
+                                         [this](const config::Function&) { return &runtime_; });
+    return *gated_;
+  }
+
   store::NewJob MakeJob(base::TimePoint due) {
     store::NewJob j;
     j.id = base::NewJobId(clock_.Now());
@@ -249,6 +260,7 @@ class SchedulerTest : public ::testing::Test {
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::shared_ptr<const config::Config> config_;
   const config::Function* fn_ = nullptr;
+  std::unique_ptr<GatedClaimStore> gated_;  // outlives sched_, which may use it
   std::unique_ptr<Scheduler> sched_;
 };
 
@@ -287,12 +299,7 @@ TEST_F(SchedulerTest, ADirectRunIsBegunOnTheStartingThread) {
 // A direct run never joins a claim under way for the same free slot: the store's count of
 // running jobs cannot see a direct run before its append, so both would run (concurrency 1).
 TEST_F(SchedulerTest, ADirectRunDoesNotTakeASlotAClaimHolds) {
-  sched_.reset();
-  GatedClaimStore gated(*store_);
-  SchedulerOptions options;
-  options.poll_interval = std::chrono::hours(1);
-  sched_ = std::make_unique<Scheduler>(gated, clock_, log_, hub_, options,
-                                       [this](const config::Function&) { return &runtime_; });
+  GatedClaimStore& gated = UseGatedStore();
   runtime_.Hold();
   gated.Arm();
   ASSERT_TRUE(sched_->Start(config_).ok());
@@ -322,12 +329,7 @@ TEST_F(SchedulerTest, ADirectRunDoesNotTakeASlotAClaimHolds) {
 // stay running in the store (holding its function's slot) until its lease runs out, and does
 // not run again.
 TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
-  sched_.reset();
-  GatedClaimStore gated(*store_);
-  SchedulerOptions options;
-  options.poll_interval = std::chrono::hours(1);
-  sched_ = std::make_unique<Scheduler>(gated, clock_, log_, hub_, options,
-                                       [this](const config::Function&) { return &runtime_; });
+  GatedClaimStore& gated = UseGatedStore();
   ASSERT_TRUE(sched_->Start(config_).ok());
   gated.FailCompletes(1);
   store::NewJob job = MakeJob(clock_.Now());
