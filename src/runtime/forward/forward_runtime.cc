@@ -92,9 +92,14 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   if (payload_only && !IsReplaced("Content-Type", fn.http)) {
     out.headers.emplace_back("Content-Type", "application/json");
   }
-  for (auto& header : ForwardableHeaders(in.headers)) {
-    if (!payload_only && !IsReplaced(header.first, fn.http)) {
-      out.headers.push_back(std::move(header));
+  if (!payload_only) {
+    for (auto& header : ForwardableHeaders(in.headers)) {
+      if (!IsReplaced(header.first, fn.http) && !IsForwardedHeader(header.first)) {
+        out.headers.push_back(std::move(header));
+      }
+    }
+    for (auto& header : ForwardedHeaders(in)) {
+      if (!IsReplaced(header.first, fn.http)) out.headers.push_back(std::move(header));
     }
   }
   for (const auto& [name, value] : fn.http.headers) {

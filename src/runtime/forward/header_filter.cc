@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace longhaul::runtime::forward {
@@ -70,6 +71,42 @@ store::Headers ForwardableHeaders(const store::Headers& headers) {
       out.push_back(header);
     }
   }
+  return out;
+}
+
+bool IsForwardedHeader(std::string_view name) {
+  return EqualsIgnoreCase(name, "x-forwarded-for") || EqualsIgnoreCase(name, "x-forwarded-host") ||
+         EqualsIgnoreCase(name, "x-forwarded-proto");
+}
+
+store::Headers ForwardedHeaders(const store::Request& request) {
+  std::string chain;
+  std::string host;
+  std::string forwarded_host;
+  std::string forwarded_proto;
+  for (const auto& [name, value] : request.headers) {
+    std::string_view v = Trim(value);
+    if (EqualsIgnoreCase(name, "x-forwarded-for")) {
+      if (v.empty()) continue;
+      if (!chain.empty()) chain += ", ";
+      chain += v;
+    } else if (EqualsIgnoreCase(name, "host") && host.empty()) {
+      host = v;
+    } else if (EqualsIgnoreCase(name, "x-forwarded-host") && forwarded_host.empty()) {
+      forwarded_host = v;
+    } else if (EqualsIgnoreCase(name, "x-forwarded-proto") && forwarded_proto.empty()) {
+      forwarded_proto = v;
+    }
+  }
+  store::Headers out;
+  if (!request.remote_addr.empty()) {
+    if (!chain.empty()) chain += ", ";
+    chain += request.remote_addr;
+  }
+  if (!chain.empty()) out.emplace_back("X-Forwarded-For", std::move(chain));
+  if (forwarded_host.empty()) forwarded_host = std::move(host);
+  if (!forwarded_host.empty()) out.emplace_back("X-Forwarded-Host", std::move(forwarded_host));
+  out.emplace_back("X-Forwarded-Proto", forwarded_proto.empty() ? "http" : forwarded_proto);
   return out;
 }
 

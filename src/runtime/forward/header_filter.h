@@ -2,6 +2,8 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <string_view>
+
 #include "store/job.h"
 
 namespace longhaul::runtime::forward {
@@ -11,5 +13,14 @@ namespace longhaul::runtime::forward {
 // Trailer, Transfer-Encoding, Upgrade) and without those the forwarder sets itself (Host,
 // Content-Length, Expect). Names compare case-insensitively; order is kept.
 store::Headers ForwardableHeaders(const store::Headers& headers);
+
+// Whether `name` is one of the X-Forwarded-* headers that ForwardedHeaders() sets.
+bool IsForwardedHeader(std::string_view name);
+
+// The X-Forwarded-* headers a proxy adds to `request` (as de facto standard reverse proxies do):
+// X-Forwarded-For is the request's own list (all its X-Forwarded-For headers, in order) with its
+// peer's address appended; X-Forwarded-Host and X-Forwarded-Proto are the request's own when it
+// came through another proxy, else its Host and "http" (longhaul's listeners speak plain HTTP).
+store::Headers ForwardedHeaders(const store::Request& request);
 
 }  // namespace longhaul::runtime::forward

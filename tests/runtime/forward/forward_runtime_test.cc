@@ -148,7 +148,9 @@ TEST_F(ForwardRuntimeTest, ForwardsMethodTargetHeadersAndBody) {
                           {"Keep-Alive", "timeout=5"},
                           {"Authorization", "Bearer from-client"},
                           {"X-Longhaul-Job-Id", "spoofed"},
+                          {"X-Forwarded-For", "198.51.100.1"},
                           {"X-Custom", "1"}};
+  inv_.request.remote_addr = "192.0.2.4";
   inv_.request.body = "{\"hello\":1}";
   Outcome out = Run(upstream.url("/base"));
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
@@ -168,6 +170,10 @@ TEST_F(ForwardRuntimeTest, ForwardsMethodTargetHeadersAndBody) {
   EXPECT_EQ(Header(got, "Keep-Alive"), "<none>");
   EXPECT_EQ(Header(got, "Connection"), "close");
   EXPECT_EQ(Header(got, "Content-Length"), "11");
+  EXPECT_EQ(Header(got, "X-Forwarded-For"), "198.51.100.1, 192.0.2.4");
+  EXPECT_EQ(got.count("X-Forwarded-For"), 1u);
+  EXPECT_EQ(Header(got, "X-Forwarded-Host"), "public.example");
+  EXPECT_EQ(Header(got, "X-Forwarded-Proto"), "http");
   EXPECT_EQ(got.body(), "{\"hello\":1}");
 
   EXPECT_EQ(out.response.status, 200);
@@ -195,6 +201,7 @@ TEST_F(ForwardRuntimeTest, AnInvokeOrDestinationIsThePayloadPostedToTheUrl) {
     inv_.request.path = "/2015-03-31/functions/forwarder/invocations";
     inv_.request.headers = {{"Authorization", "AWS4-HMAC-SHA256 Credential=AKID/..."},
                             {"X-Amz-Invocation-Type", "Event"}};
+    inv_.request.remote_addr = "127.0.0.1";
     inv_.request.body = R"({"event":1})";
     Outcome out = Run(upstream.url("/notify"));
     ASSERT_TRUE(out.status.ok()) << out.status.ToString();
@@ -203,6 +210,7 @@ TEST_F(ForwardRuntimeTest, AnInvokeOrDestinationIsThePayloadPostedToTheUrl) {
     EXPECT_EQ(got.target(), "/notify") << route;
     EXPECT_EQ(Header(got, "Authorization"), "<none>") << route;
     EXPECT_EQ(Header(got, "X-Amz-Invocation-Type"), "<none>") << route;
+    EXPECT_EQ(Header(got, "X-Forwarded-Proto"), "<none>") << route;
     EXPECT_EQ(Header(got, "Content-Type"), "application/json") << route;
     EXPECT_EQ(got.body(), R"({"event":1})") << route;
   }

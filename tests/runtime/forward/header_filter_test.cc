@@ -33,5 +33,32 @@ TEST(ForwardableHeaders, DropsHopByHopAndFramingHeaders) {
   EXPECT_EQ(ForwardableHeaders(in), want);
 }
 
+TEST(ForwardedHeaders, DirectSenderGetsItsAddressHostAndProto) {
+  store::Request in;
+  in.remote_addr = "203.0.113.7";
+  in.headers = {{"Host", "hooks.example:8080"}, {"Content-Type", "text/plain"}};
+  store::Headers want = {{"X-Forwarded-For", "203.0.113.7"},
+                         {"X-Forwarded-Host", "hooks.example:8080"},
+                         {"X-Forwarded-Proto", "http"}};
+  EXPECT_EQ(ForwardedHeaders(in), want);
+}
+
+// Behind another proxy: its chain is kept and extended, its host and scheme are the sender's.
+TEST(ForwardedHeaders, ThroughAProxyTheChainGrowsAndItsHostAndProtoStay) {
+  store::Request in;
+  in.remote_addr = "10.0.0.2";
+  in.headers = {{"Host", "internal:8080"},
+                {"X-Forwarded-For", "198.51.100.1, 192.0.2.9"},
+                {"x-forwarded-for", " 10.0.0.1 "},
+                {"X-Forwarded-Proto", "https"},
+                {"X-Forwarded-Host", "hooks.example"}};
+  store::Headers want = {{"X-Forwarded-For", "198.51.100.1, 192.0.2.9, 10.0.0.1, 10.0.0.2"},
+                         {"X-Forwarded-Host", "hooks.example"},
+                         {"X-Forwarded-Proto", "https"}};
+  EXPECT_EQ(ForwardedHeaders(in), want);
+  EXPECT_TRUE(IsForwardedHeader("x-FORWARDED-for"));
+  EXPECT_FALSE(IsForwardedHeader("Forwarded"));
+}
+
 }  // namespace
 }  // namespace longhaul::runtime::forward
