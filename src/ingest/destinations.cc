@@ -10,6 +10,7 @@
 #include "base/utf8.h"
 #include "ingest/ingest_handler.h"
 #include "ingest/json_pointer_scan.h"
+#include "lambda/apigw.h"
 
 namespace longhaul::ingest {
 namespace json = boost::json;
@@ -35,6 +36,19 @@ std::string HeaderValue(const store::Headers& headers, std::string_view name) {
     if (same) return v;
   }
   return "";
+}
+
+// What the function was invoked with: an Invoke's payload, or for a Lambda function on a route
+// the API Gateway event it got (as one built when the job ran: the same request and job).
+json::value RequestPayload(const store::Job& job, const config::Function& fn) {
+  if (fn.kind != config::RuntimeKind::kLambda || runtime::IsInvokeJob(job.route)) {
+    return JsonOrString(job.request.body);
+  }
+  lambda::HttpApiContext ctx;
+  ctx.route_key = job.route;
+  ctx.request_id = job.id;
+  ctx.time = job.created_at;
+  return json::parse(lambda::BuildHttpApiEvent(job.request, ctx));
 }
 
 }  // namespace
@@ -68,7 +82,7 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
   json::object record{{"version", "1.0"},
                       {"timestamp", base::FormatIsoMillis(now)},
                       {"requestContext", std::move(request_context)},
-                      {"requestPayload", JsonOrString(job.request.body)},
+                      {"requestPayload", RequestPayload(job, fn)},
                       {"responseContext", std::move(response_context)},
                       {"responsePayload", std::move(response_payload)}};
   return json::serialize(record);

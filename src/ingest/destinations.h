@@ -25,8 +25,10 @@ namespace longhaul::ingest {
 enum class RecordCondition { kSuccess, kRetriesExhausted, kEventAgeExceeded };
 
 // Lambda's invocation record (version "1.0") for `job`'s final outcome as JSON text.
-// requestPayload is the job's body as JSON when it parses, else as a string; responsePayload the
-// same for the function's response body (an errorMessage object for failures without one).
+// requestPayload is what the function was invoked with: the API Gateway event for a Lambda
+// function's job from a route, else the job's body as JSON when it parses, else as a string;
+// responsePayload the function's response body likewise (an errorMessage object for failures
+// without one).
 std::string InvocationRecord(const store::Job& job, const config::Function& fn,
                              const runtime::Outcome& outcome, RecordCondition condition,
                              base::TimePoint now);

@@ -65,6 +65,39 @@ TEST(InvocationRecord, SuccessCarriesTheResponseAndNoFunctionError) {
   EXPECT_EQ(json::serialize(v.at("responsePayload")), R"({"ok":true})");
 }
 
+// A Lambda function's job from a route got the API Gateway event, not the sender's bare body; a
+// command function's got the body.
+TEST(InvocationRecord, ARoutesLambdaJobCarriesTheEventItGot) {
+  store::Job job;
+  job.id = "01JD0000000000000000000000";
+  job.function = "orders";
+  job.route = "POST /hooks/{name}";
+  job.attempts = 1;
+  job.created_at = base::FromUnixMs(1573755365568);
+  job.request.method = "POST";
+  job.request.path = "/hooks/shop";
+  job.request.headers = {{"Host", "hooks.example"}, {"Content-Type", "application/json"}};
+  job.request.body = R"({"order":7})";
+  config::Function fn;
+  fn.name = "orders";
+  fn.kind = config::RuntimeKind::kLambda;
+  runtime::Outcome outcome;
+  json::value v = json::parse(
+      InvocationRecord(job, fn, outcome, RecordCondition::kSuccess, base::FromUnixMs(0)));
+  const json::value& event = v.at("requestPayload");
+  EXPECT_EQ(event.at("version").as_string(), "2.0");
+  EXPECT_EQ(event.at("routeKey").as_string(), "POST /hooks/{name}");
+  EXPECT_EQ(event.at("rawPath").as_string(), "/hooks/shop");
+  EXPECT_EQ(event.at("body").as_string(), R"({"order":7})");
+  EXPECT_EQ(event.at("requestContext").at("requestId").as_string(), job.id);
+  EXPECT_EQ(event.at("requestContext").at("timeEpoch").as_int64(), 1573755365568);
+
+  fn.kind = config::RuntimeKind::kCommand;
+  v = json::parse(
+      InvocationRecord(job, fn, outcome, RecordCondition::kSuccess, base::FromUnixMs(0)));
+  EXPECT_EQ(json::serialize(v.at("requestPayload")), R"({"order":7})");
+}
+
 // A record is JSON, so UTF-8: payloads that are neither JSON nor UTF-8 (a binary body, a
 // command's binary stdout) go in with U+FFFD for the bytes that are not.
 TEST(InvocationRecord, IsValidUtf8WhateverThePayloads) {
