@@ -7,7 +7,8 @@ packages=(
   g++ cmake ninja-build pkg-config git curl ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev   # Asio, Beast, JSON, URL
   libsqlite3-dev        # the embedded store
-  libssl-dev            # HMAC for webhook signatures
+  libssl-dev            # HMAC for webhook signatures, TLS to https upstreams
+  openssl               # tests: certificates for a local https upstream
   libyaml-cpp-dev       # longhaul.yaml
   libcli11-dev          # command line
   libjemalloc-dev       # malloc for the server binary (many small strings per request)

@@ -13,9 +13,9 @@ base::Result<HttpUrl> ParseHttpUrl(std::string_view text) {
                                  "': " + parsed.error().message());
   }
   const boost::urls::url_view& u = *parsed;
-  if (u.scheme_id() != boost::urls::scheme::http) {
+  if (u.scheme_id() != boost::urls::scheme::http && u.scheme_id() != boost::urls::scheme::https) {
     return base::InvalidArgument("upstream url '" + std::string(text) +
-                                 "': only http:// is supported");
+                                 "': only http:// and https:// are supported");
   }
   if (u.has_userinfo()) {
     return base::InvalidArgument("upstream url '" + std::string(text) +
@@ -26,7 +26,8 @@ base::Result<HttpUrl> ParseHttpUrl(std::string_view text) {
   if (url.host.empty()) {
     return base::InvalidArgument("upstream url '" + std::string(text) + "' has no host");
   }
-  url.port = u.has_port() && !u.port().empty() ? std::string(u.port()) : "80";
+  url.tls = u.scheme_id() == boost::urls::scheme::https;
+  url.port = u.has_port() && !u.port().empty() ? std::string(u.port()) : url.tls ? "443" : "80";
   unsigned port = 0;
   auto [end, ec] = std::from_chars(url.port.data(), url.port.data() + url.port.size(), port);
   if (ec != std::errc() || end != url.port.data() + url.port.size() || port == 0 || port > 65535) {

@@ -26,11 +26,27 @@ TEST(ParseHttpUrl, SplitsTheParts) {
   EXPECT_EQ(u->host, "::1");
   EXPECT_EQ(u->port, "9000");
   EXPECT_EQ(u->host_header, "[::1]:9000");
+  EXPECT_FALSE(u->tls);
+}
+
+TEST(ParseHttpUrl, HttpsIsTlsOnPort443UnlessGiven) {
+  base::Result<HttpUrl> u = ParseHttpUrl("https://hooks.example.com/services/T0/B0");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->host, "hooks.example.com");
+  EXPECT_EQ(u->port, "443");
+  EXPECT_EQ(u->host_header, "hooks.example.com");
+  EXPECT_EQ(u->path, "/services/T0/B0");
+
+  u = ParseHttpUrl("https://127.0.0.1:8443");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_TRUE(u->tls);
+  EXPECT_EQ(u->port, "8443");
 }
 
 TEST(ParseHttpUrl, RejectsWhatItCannotForwardTo) {
   for (const char* text :
-       {"", "not a url", "/relative", "https://example.com/", "ftp://example.com/",
+       {"", "not a url", "/relative", "ftp://example.com/", "https://user:pw@example.com/",
         "http://user:pw@example.com/", "http:///path", "http://[::1:80/", "http://127.0.0.1:80x/",
         "http://127.0.0.1:0/", "http://127.0.0.1:70000/"}) {
     EXPECT_EQ(ParseHttpUrl(text).status().code(), base::Code::kInvalidArgument) << text;

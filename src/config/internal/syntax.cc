@@ -57,13 +57,9 @@ std::string CheckEnvName(std::string_view s) {
 }
 
 std::string CheckHttpUrl(std::string_view s) {
-  constexpr std::string_view kScheme = "http://";
-  if (s.substr(0, 8) == "https://") {
-    return "'" + std::string(s) + "': https is not supported; use an http:// URL";
-  }
-  if (s.substr(0, kScheme.size()) != kScheme || s.size() == kScheme.size() ||
-      s[kScheme.size()] == '/') {
-    return "'" + std::string(s) + "' is not a URL of the form http://host[:port][/path]";
+  const size_t scheme = s.substr(0, 7) == "http://" ? 7 : s.substr(0, 8) == "https://" ? 8 : 0;
+  if (scheme == 0 || s.size() == scheme || s[scheme] == '/') {
+    return "'" + std::string(s) + "' is not a URL of the form http[s]://host[:port][/path]";
   }
   for (char c : s) {
     if (std::iscntrl(static_cast<unsigned char>(c)) || c == ' ') {

@@ -5,6 +5,10 @@
 #include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/verify_context.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -14,7 +18,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -39,6 +45,34 @@ base::Status ConnectError(const beast::error_code& ec, const config::HttpUrl& ur
     return TimedOut();
   }
   return base::Unavailable("cannot connect to " + url.host_header + ": " + ec.message());
+}
+
+// The client side of every https exchange: peers are checked against the system's trusted
+// certificates (Debian's ca-certificates; OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR point it
+// elsewhere). Made once: loading the bundle takes milliseconds.
+asio::ssl::context& TlsContext() {
+  static asio::ssl::context* context = [] {
+    auto* c = new asio::ssl::context(asio::ssl::context::tls_client);
+    c->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1);
+    boost::system::error_code ignored;  // no bundle: every handshake fails verification, clearly
+    c->set_default_verify_paths(ignored);
+    c->set_verify_mode(asio::ssl::verify_peer);
+    return c;
+  }();
+  return *context;
+}
+
+base::Status HandshakeError(const beast::error_code& ec, const config::HttpUrl& url, SSL* ssl) {
+  if (ec == beast::error::timeout) {
+    return TimedOut();
+  }
+  std::string reason = ec.message();
+  if (long verify = SSL_get_verify_result(ssl); verify != X509_V_OK) {
+    reason = std::string("certificate verify failed: ") + X509_verify_cert_error_string(verify);
+  }
+  return base::Unavailable("TLS handshake with " + url.host_header + " failed: " + reason);
 }
 
 base::Status WriteError(const beast::error_code& ec) {
@@ -115,7 +149,11 @@ class Exchanger {
  private:
   void Stop() {
     resolver_.cancel();
-    stream_.close();
+    if (tls_) {
+      beast::get_lowest_layer(*tls_).close();
+    } else {
+      stream_.close();
+    }
   }
 
   asio::awaitable<void> Communicate() {
@@ -130,7 +168,46 @@ class Exchanger {
       result_ = ConnectError(connect_ec, url_);
       co_return;
     }
+    if (!url_.tls) {
+      co_await Talk(stream_);
+      stream_.close();
+      co_return;
+    }
+    tls_.emplace(std::move(stream_), TlsContext());
+    SSL* ssl = tls_->native_handle();
+    boost::system::error_code parse_ec;
+    asio::ip::make_address(url_.host, parse_ec);
+    // SNI names a host, never an address (RFC 6066 section 3).
+    if (parse_ec && SSL_set_tlsext_host_name(ssl, url_.host.c_str()) != 1) {
+      result_ = base::Internal("cannot set the TLS server name " + url_.host);
+      co_return;
+    }
+    tls_->set_verify_callback([check = asio::ssl::host_name_verification(url_.host)](
+                                  bool preverified, asio::ssl::verify_context& ctx) mutable {
+      if (!check(preverified, ctx)) {
+        // A trusted chain for another name: say so ("hostname mismatch"), not "unspecified".
+        X509_STORE_CTX* store = ctx.native_handle();
+        if (preverified && X509_STORE_CTX_get_error(store) == X509_V_OK) {
+          X509_STORE_CTX_set_error(store, X509_V_ERR_HOSTNAME_MISMATCH);
+        }
+        return false;
+      }
+      return true;
+    });
+    beast::get_lowest_layer(*tls_).expires_at(deadline_);
+    auto [handshake_ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kNoThrow);
+    if (handshake_ec) {
+      result_ = HandshakeError(handshake_ec, url_, ssl);
+      co_return;
+    }
+    co_await Talk(*tls_);
+    // The whole answer is read: no close_notify is waited for.
+    beast::get_lowest_layer(*tls_).close();
+  }
 
+  // Sends the request on `stream` (connected) and reads the final response into result_.
+  template <typename Stream>
+  asio::awaitable<void> Talk(Stream& stream) {
     http::request<http::string_body> req;
     req.version(11);
     req.method_string(request_.method);
@@ -140,8 +217,8 @@ class Exchanger {
     }
     req.body() = request_.body;
     req.prepare_payload();
-    stream_.expires_at(deadline_);
-    auto [write_ec, written] = co_await http::async_write(stream_, req, kNoThrow);
+    beast::get_lowest_layer(stream).expires_at(deadline_);
+    auto [write_ec, written] = co_await http::async_write(stream, req, kNoThrow);
     // An upstream may answer before it has read the whole body (a 413, a 401) and close: its
     // answer is read as any other; only without one is the failed write the error.
 
@@ -153,16 +230,16 @@ class Exchanger {
       if (request_.method == "HEAD") {
         parser.skip(true);
       }
-      stream_.expires_at(deadline_);
+      beast::get_lowest_layer(stream).expires_at(deadline_);
       auto [header_ec, header_read] =
-          co_await http::async_read_header(stream_, buffer, parser, kNoThrow);
+          co_await http::async_read_header(stream, buffer, parser, kNoThrow);
       // Fields that come after the body (a chunked body's trailers) are not the answer's
       // headers (RFC 9110 6.5.1): only the header section's are kept.
       const auto header_fields =
           header_ec ? 0 : std::distance(parser.get().begin(), parser.get().end());
       auto [read_ec, read] = header_ec
                                  ? std::tuple(header_ec, size_t{0})
-                                 : co_await http::async_read(stream_, buffer, parser, kNoThrow);
+                                 : co_await http::async_read(stream, buffer, parser, kNoThrow);
       if (read_ec) {
         result_ = write_ec ? WriteError(write_ec) : ReadError(read_ec, limits_);
         co_return;
@@ -184,9 +261,6 @@ class Exchanger {
       result_ = std::move(response);
       break;
     }
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
   }
 
   const config::HttpUrl& url_;
@@ -195,7 +269,8 @@ class Exchanger {
   const ExchangeLimits limits_;
   asio::io_context ioc_{1};
   tcp::resolver resolver_{ioc_};
-  beast::tcp_stream stream_{ioc_};
+  beast::tcp_stream stream_{ioc_};  // moved into tls_ for https
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   std::optional<base::Result<store::Response>> result_;
 };
 

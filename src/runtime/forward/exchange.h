@@ -27,10 +27,13 @@ struct ExchangeLimits {
   uint32_t header_limit = 64 * 1024;          // bytes of response status line and headers
 };
 
-// Connects to url.host:url.port, sends `request`, and returns the upstream's final response
-// (interim 1xx responses are skipped) whatever its status, headers as received.
+// Connects to url.host:url.port (for https over TLS, the upstream's certificate verified
+// against the system's trusted ones and the url's host), sends `request`, and returns the
+// upstream's final response (interim 1xx responses are skipped) whatever its status, headers as
+// received.
 // `cancel` is checked every 50 ms.
-// Errors: kUnavailable when the host cannot be resolved or reached, or the connection fails or
+// Errors: kUnavailable when the host cannot be resolved or reached, the TLS handshake fails
+// (the reason: "certificate verify failed: hostname mismatch"), or the connection fails or
 // closes before a whole response; kDeadlineExceeded ("timed out") at `deadline`; kCancelled;
 // kFailedPrecondition when the response is over `limits`; kUnknown when the upstream does not
 // speak HTTP. Name resolution runs getaddrinfo, which the deadline cannot interrupt: a hung DNS

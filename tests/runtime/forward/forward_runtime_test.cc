@@ -18,6 +18,8 @@
 #include <string>
 #include <thread>
 
+#include "testing/tls_upstream.h"
+
 namespace longhaul::runtime::forward {
 namespace {
 
@@ -346,8 +348,49 @@ TEST_F(ForwardRuntimeTest, OversizedResponseIsFailedPrecondition) {
 }
 
 TEST_F(ForwardRuntimeTest, BadUrlIsInvalidArgument) {
-  Outcome out = Run("https://example.com/");
+  Outcome out = Run("ftp://example.com/");
   EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument);
+}
+
+TEST_F(ForwardRuntimeTest, HttpsUpstreamGetsTheRequestOverTls) {
+  testing::TlsUpstream upstream(
+      "HTTP/1.1 201 Created\r\nContent-Length: 7\r\nX-Up: tls\r\n\r\ncreated");
+  ASSERT_TRUE(upstream.ok()) << "openssl could not make a certificate";
+  inv_.request.headers = {{"Content-Type", "text/plain"}};
+  inv_.request.body = "over tls";
+  Outcome out = Run(upstream.url("/base"));
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.status, 201);
+  EXPECT_EQ(out.response.body, "created");
+  EXPECT_EQ(out.response.headers, (store::Headers{{"X-Up", "tls"}}));
+  auto got = upstream.Received();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->target(), "/base/hooks/github");
+  EXPECT_EQ(Header(*got, "Host"), "127.0.0.1:" + std::to_string(upstream.port()));
+  EXPECT_EQ(got->body(), "over tls");
+}
+
+// An upstream whose certificate is not trusted, or not for the url's host, never gets the
+// request: the attempt fails (and is retried) with the reason.
+TEST_F(ForwardRuntimeTest, HttpsUpstreamMustProveItIsTheUrlsHost) {
+  testing::TrustedCertificate();  // trusted: this process's certificate, not the stranger's
+  testing::TlsUpstream stranger("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+                                /*trusted=*/false);
+  ASSERT_TRUE(stranger.ok()) << "openssl could not make a certificate";
+  Outcome out = Run(stranger.url("/"));
+  EXPECT_EQ(out.status.code(), base::Code::kUnavailable);
+  EXPECT_THAT(out.status.message(), HasSubstr("TLS handshake with 127.0.0.1:"));
+  EXPECT_THAT(out.status.message(), HasSubstr("certificate verify failed"));
+  EXPECT_EQ(stranger.handshakes(), 0) << out.status.ToString();
+
+  // Trusted, but for 127.0.0.1 only: "localhost" is another name.
+  testing::TlsUpstream trusted("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(trusted.ok());
+  out = Run(trusted.url("/", "localhost"));
+  EXPECT_EQ(out.status.code(), base::Code::kUnavailable);
+  EXPECT_THAT(out.status.message(), HasSubstr("certificate verify failed: hostname mismatch"));
+  EXPECT_EQ(trusted.handshakes(), 0) << out.status.ToString();
+  EXPECT_FALSE(trusted.Received().has_value());
 }
 
 TEST_F(ForwardRuntimeTest, PastDeadlineDoesNotConnect) {
