@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <limits>
+#include <stdexcept>
 #include <string_view>
 
 #include "base/percent_encoding.h"
@@ -19,12 +20,39 @@ boost::beast::error_code PutBuffered(RequestParser& parser, boost::beast::flat_b
                                      uint64_t header_limit, uint64_t& header_bytes) {
   boost::beast::error_code ec;
   const bool in_header = !parser.is_header_done();
-  size_t used = parser.put(buffer.data(), ec);
+  if (in_header && !parser.got_some()) {
+    // Empty lines before a request line are skipped (RFC 9112 section 2.2): a client may end
+    // the previous request's body with an extra CRLF.
+    std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+    size_t skip = 0;
+    while (skip < bytes.size() &&
+           (bytes[skip] == '\n' ||
+            (bytes[skip] == '\r' && skip + 1 < bytes.size() && bytes[skip + 1] == '\n'))) {
+      skip += bytes[skip] == '\r' ? 2 : 1;
+    }
+    buffer.consume(skip);
+    header_bytes += skip;
+    if (header_bytes > header_limit) return beast_http::error::header_limit;
+    if (buffer.size() == 0 || (buffer.size() == 1 && bytes[skip] == '\r')) {
+      return beast_http::error::need_more;
+    }
+  }
+  size_t used = 0;
+  try {
+    used = parser.put(buffer.data(), ec);
+  } catch (const std::length_error&) {
+    // Beast keeps a field's name and its value in 16 bits: one over 64 KiB cannot be kept.
+    return beast_http::error::header_limit;
+  }
   buffer.consume(used);
   if (in_header && (!ec || ec == beast_http::error::need_more)) {
     header_bytes += used;  // a parser that is not eager stops at the header's end
     const uint64_t pending = parser.is_header_done() ? 0 : buffer.size();
     if (header_bytes + pending > header_limit) return beast_http::error::header_limit;
+  } else if (ec == beast_http::error::need_more && buffer.size() > header_limit) {
+    // In a body the parser takes what it can; what it leaves waits for the end of a chunk's
+    // size line or of the trailer section, which are bounded as header fields are.
+    return beast_http::error::header_limit;
   }
   return ec;
 }

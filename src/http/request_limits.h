@@ -38,10 +38,13 @@ using RequestParser = boost::beast::http::request_parser<boost::beast::http::str
 void ConfigureParser(RequestParser& parser, const ServerLimits& limits);
 
 // Feeds `parser` what `buffer` holds and consumes what it used (need_more: it needs more bytes).
-// A header over `header_limit` bytes is header_limit however its bytes were split: Beast checks
-// its limit per call, against that call's bytes only. `header_bytes` carries the count of header
-// bytes parsed from call to call; it starts at 0 for each request. For a parser that is not
-// eager (the server's), which stops at the header's end.
+// Empty lines before the request line are skipped. A header over `header_limit` bytes is
+// header_limit however its bytes were split: Beast checks its limit per call, against that
+// call's bytes only. `header_bytes` carries the count of header bytes parsed from call to call;
+// it starts at 0 for each request. So is a field over 64 KiB (more than Beast can keep), and, in
+// a chunked body, a chunk size line or trailer section over `header_limit` (Beast buffers them
+// whole, without a limit). For a parser that is not eager (the server's), which stops at the
+// header's end.
 boost::beast::error_code PutBuffered(RequestParser& parser, boost::beast::flat_buffer& buffer,
                                      uint64_t header_limit, uint64_t& header_bytes);
 

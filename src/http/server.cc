@@ -15,6 +15,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <exception>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "http/error_mapping.h"
 #include "http/response_bytes.h"
@@ -51,9 +54,11 @@ std::optional<Response> AnswerForReadError(const beast::error_code& ec, const Re
                                            const ServerLimits& limits) {
   if (ec == beast::http::error::body_limit) return BodyTooLarge(head, limits);
   if (ec == beast::http::error::header_limit) {
-    return ErrorResponse(
-        431, base::Code::kInvalidArgument,
-        "request header is over the limit of " + std::to_string(limits.header_limit) + " bytes");
+    return ErrorResponse(431, base::Code::kInvalidArgument,
+                         "request header is over the limit of " +
+                             std::to_string(limits.header_limit) +
+                             " bytes (so is a field over 65535 bytes, and a chunked body's size "
+                             "line or trailers over the limit)");
   }
   if (ec == beast::error::timeout) {
     return ErrorResponse(408, base::Code::kDeadlineExceeded, "request not received in time");
@@ -258,6 +263,15 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
         if (co_await WriteAll(c, kContinue, limits.header_timeout)) break;
       }
       if (!parser.is_done()) {
+        // Beast adds a chunked body's trailers to the header's fields (each after the fields
+        // of its name); they are not header fields (RFC 9110 section 6.5.1): a trailer must
+        // not add a second Host, nor reach the job. The header is kept to be put back.
+        std::vector<std::pair<std::string, std::string>> header_fields;
+        if (parser.chunked()) {
+          for (const auto& field : header) {
+            header_fields.emplace_back(field.name_string(), field.value());
+          }
+        }
         beast::error_code bec = co_await ReadInto(c, buffer, parser, /*header_only=*/false,
                                                   limits.body_timeout, limits.header_limit);
         if (bec) {
@@ -265,6 +279,11 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
             co_await WriteAndClose(c, std::move(*answer), limits.header_timeout, head_request);
           }
           break;
+        }
+        if (std::distance(header.begin(), header.end()) !=
+            static_cast<std::ptrdiff_t>(header_fields.size())) {
+          header.clear();
+          for (const auto& [name, value] : header_fields) header.insert(name, value);
         }
       }
       Request req = parser.release();

@@ -43,6 +43,13 @@ asio::awaitable<Response> Answer(Request& req) {
     co_return res;
   }
   if (target == "/json") co_return MakeResponse(202, R"({"id":"x"})");
+  if (target == "/fields") {  // the header fields and body the handler got
+    std::string seen;
+    for (const auto& field : req) {
+      seen += std::string(field.name_string()) + ": " + std::string(field.value()) + "\n";
+    }
+    co_return MakeResponse(200, seen + "body=" + req.body());
+  }
   co_return ErrorResponse(404, base::Code::kNotFound, "no route");
 }
 
@@ -173,6 +180,69 @@ TEST_F(ServerTest, TransferCodingOtherThanChunkedIsRefusedBeforeTheHandler) {
   ASSERT_EQ(responses.size(), 1u) << bytes;
   EXPECT_EQ(responses[0].result_int(), 202u);
   EXPECT_EQ(handled_.load(), 1);
+}
+
+// Trailers are not header fields (RFC 9110 section 6.5.1): a trailing Host or Connection must
+// not change the request, nor reach the handler.
+TEST_F(ServerTest, ChunkedTrailersAreNotHeaderFields) {
+  StartServer();
+  std::string bytes = Exchange(
+      "POST /fields HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\nHost: evil\r\nConnection: close\r\nX-Sum: 1\r\n\r\n"
+      "GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::post, bh::verb::get});
+  ASSERT_EQ(responses.size(), 2u) << bytes;  // the trailing Connection: close did not end it
+  EXPECT_EQ(responses[0].body(), "Host: x\nTransfer-Encoding: chunked\nbody=abc");
+  EXPECT_EQ(responses[1].result_int(), 202u);
+}
+
+// What Beast would buffer whole without a limit in a chunked body, a chunk's size line (its
+// extensions) and the trailer section, counts against header_limit; so does a field Beast cannot
+// keep (over 65535 bytes) under any limit: 431, not a dropped connection.
+TEST_F(ServerTest, LongChunkLinesTrailersAndFieldsAre431) {
+  ServerLimits limits;
+  limits.header_limit = 4096;
+  StartServer(limits);
+  const std::string chunked =
+      "POST /fields HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+      "Connection: close\r\n\r\n";
+  // Longer than one read of the server's (16 KiB): they arrive in parts.
+  for (const std::string& request :
+       {chunked + "3;ext=" + std::string(100000, 'e') + "\r\nabc\r\n0\r\n\r\n",
+        chunked + "3\r\nabc\r\n0\r\n" + "X-T: " + std::string(100000, 't') + "\r\n\r\n"}) {
+    std::string bytes = Exchange(request);
+    auto responses = ParseAll(bytes, {bh::verb::post});
+    ASSERT_EQ(responses.size(), 1u) << bytes.substr(0, 200);
+    EXPECT_EQ(responses[0].result_int(), 431u);
+  }
+  EXPECT_EQ(handled_.load(), 0);
+  server_->StopAccepting();
+  ioc_.stop();
+  thread_.join();
+  server_.reset();
+  ioc_.restart();
+
+  limits.header_limit = 1024 * 1024;
+  StartServer(limits);
+  std::string bytes =
+      Exchange("GET /json HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'v') + "\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes.substr(0, 200);
+  EXPECT_EQ(responses[0].result_int(), 431u);
+  EXPECT_THAT(responses[0].body(), HasSubstr("a field over 65535 bytes"));
+}
+
+// RFC 9112 section 2.2: empty lines before a request line are skipped, at a connection's start
+// and after a body that a client ended with an extra CRLF.
+TEST_F(ServerTest, EmptyLinesBeforeARequestAreSkipped) {
+  StartServer();
+  std::string bytes = Exchange(
+      "\r\n\nPOST /fields HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na\r\n"
+      "GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::post, bh::verb::get});
+  ASSERT_EQ(responses.size(), 2u) << bytes;
+  EXPECT_EQ(responses[0].result_int(), 200u);
+  EXPECT_EQ(responses[1].result_int(), 202u);
 }
 
 TEST_F(ServerTest, Http11WithoutHostIs400) {
