@@ -58,7 +58,8 @@ store::Response OutputAnswer(const Hook& hook, const WebhookOptions& options,
 // Adds the -header headers (replacing same-named ones).
 void AddGlobalHeaders(const WebhookOptions& options, store::Headers& headers);
 
-// `code` if Go's net/http knows it, else 200 (and 0 is 200).
+// `code` if Go's net/http knows it as a final status, else 200 (0 is 200; so is an interim
+// 1xx: Go sends it, then 200 with the body).
 int KnownStatus(int code);
 
 // A Content-Type for `body` as Go's http.DetectContentType would give for text: HTML and XML

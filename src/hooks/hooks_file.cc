@@ -465,6 +465,8 @@ base::Result<ParsedFile> ParseHooks(std::string_view text, const std::string& fi
       r.Error(LineOf(root), "expected a list of hooks at the top level");
       return r.ToStatus();
     }
+    ApplyMergeKeys(root, r);
+    if (r.failed()) return r.ToStatus();
     size_t i = 0;
     std::map<std::string, int> seen;
     for (const YAML::Node& item : root) {

@@ -26,7 +26,18 @@ std::vector<std::string> ParseMethodList(std::string_view text) {
 }
 
 std::string HookPath(const std::string& url_prefix, const std::string& id) {
-  return url_prefix.empty() ? "/" + id : "/" + url_prefix + "/" + id;
+  std::string path = url_prefix.empty() ? "/" : "/" + url_prefix + "/";
+  for (char c : id) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      path += '%';
+      path += kHex[static_cast<unsigned char>(c) >> 4];
+      path += kHex[c & 0xf];
+    } else {
+      path += c;
+    }
+  }
+  return path;
 }
 
 namespace {

@@ -44,7 +44,9 @@ struct WebhookOptions {
 // Splits -http-methods: comma-separated, spaces removed, upper-cased, empties dropped.
 std::vector<std::string> ParseMethodList(std::string_view text);
 
-// The path of a hook: "/" + prefix + "/" + id, or "/" + id when the prefix is empty.
+// The path of a hook: "/" + prefix + "/" + id, or "/" + id when the prefix is empty, with the
+// id's '%', '?' and '#' percent-encoded: the path is also a request target, where they would
+// end the path ("deploy?x" is not the hook "deploy" with a query).
 std::string HookPath(const std::string& url_prefix, const std::string& id);
 
 // The Config for `hooks` under `options`. Errors: kInvalidArgument for a bad -ip/-admin

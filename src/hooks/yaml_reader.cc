@@ -126,4 +126,50 @@ bool Reader::Map(const YAML::Node& n, const std::string& where,
   return true;
 }
 
+void ApplyMergeKeys(YAML::Node node, Reader& r, int depth) {
+  // Aliases may nest deep (or loop): past this depth nothing more is merged.
+  if (depth > 64) {
+    r.Error(LineOf(node), "YAML nested too deep (or an alias refers to itself)");
+    return;
+  }
+  if (node.IsSequence()) {
+    for (YAML::Node item : node) ApplyMergeKeys(item, r, depth + 1);
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::vector<YAML::Node> sources;
+  YAML::Node merge_key;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Tag() == "?" && it->first.Scalar() == "<<") {
+      merge_key = it->first;
+      const YAML::Node& value = it->second;
+      if (value.IsMap()) {
+        sources.push_back(value);
+      } else if (value.IsSequence()) {
+        for (const YAML::Node& item : value) {
+          if (!item.IsMap()) {
+            r.Error(LineOf(item), "a merge key (<<) takes mappings, not this");
+            return;
+          }
+          sources.push_back(item);
+        }
+      } else {
+        r.Error(LineOf(value), "a merge key (<<) takes a mapping or a list of mappings");
+        return;
+      }
+    } else {
+      ApplyMergeKeys(it->second, r, depth + 1);
+    }
+  }
+  if (!merge_key) return;
+  node.remove(merge_key);
+  for (YAML::Node& source : sources) {
+    ApplyMergeKeys(source, r, depth + 1);
+    for (auto it = source.begin(); it != source.end(); ++it) {
+      const YAML::Node& own = node;  // a const lookup adds no key
+      if (it->first.IsScalar() && !own[it->first.Scalar()]) node[it->first] = it->second;
+    }
+  }
+}
+
 }  // namespace longhaul::hooks

@@ -20,6 +20,15 @@ namespace longhaul::hooks {
 // The 1-based line of `node`, 0 when it has none.
 int LineOf(const YAML::Node& node);
 
+class Reader;
+
+// Applies YAML 1.1 merge keys in place, as go-yaml does: a mapping's plain `<<: *anchor` (or a
+// list of them) adds the keys of the merged mapping(s) that the mapping does not have itself
+// (earlier ones in a list first), and the `<<` key goes. A `<<` whose value is not a mapping or
+// a list of mappings is an error in `r`. yaml-cpp leaves them as ordinary keys: a trigger-rule
+// inherited this way would be dropped.
+void ApplyMergeKeys(YAML::Node node, Reader& r, int depth = 0);
+
 // One file's errors and warnings, and typed reads that record problems instead of throwing.
 class Reader {
  public:

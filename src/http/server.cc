@@ -280,8 +280,8 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
           }
           break;
         }
-        if (std::distance(header.begin(), header.end()) !=
-            static_cast<std::ptrdiff_t>(header_fields.size())) {
+        if (parser.chunked() && std::distance(header.begin(), header.end()) !=
+                                    static_cast<std::ptrdiff_t>(header_fields.size())) {
           header.clear();
           for (const auto& [name, value] : header_fields) header.insert(name, value);
         }

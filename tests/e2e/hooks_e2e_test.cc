@@ -263,7 +263,18 @@ TEST_F(HooksE2E, AnySuccessCodeGetsTheHooksAnswer) {
             "- id: odd\n"
             "  execute-command: /bin/true\n"
             "  response-message: odd\n"
-            "  success-http-response-code: 999\n");
+            "  success-http-response-code: 999\n"
+            "- id: interim\n"
+            "  execute-command: /bin/true\n"
+            "  response-message: interim\n"
+            "  success-http-response-code: 100\n"
+            // A '?' in an id is part of the id, not the start of a query for hook `deploy`.
+            "- id: deploy\n"
+            "  execute-command: /bin/true\n"
+            "  trigger-rule: {match: {type: value, value: s3cret,\n"
+            "                         parameter: {source: header, name: X-Token}}}\n"
+            "- id: deploy?x\n"
+            "  execute-command: /bin/true\n");
   server_.StartWebhook({"-hooks", file});
 
   auto redir = server_.Post("/hooks/redir", "x");
@@ -288,6 +299,21 @@ TEST_F(HooksE2E, AnySuccessCodeGetsTheHooksAnswer) {
   ASSERT_TRUE(odd.ok()) << odd.status().ToString();
   EXPECT_EQ(odd->status, 200);
   EXPECT_EQ(odd->body, "odd");
+
+  // Go sends an interim 1xx and then 200: the sender must not see a failure (and redeliver).
+  auto interim = server_.Post("/hooks/interim", "x");
+  ASSERT_TRUE(interim.ok()) << interim.status().ToString();
+  EXPECT_EQ(interim->status, 200);
+  EXPECT_EQ(interim->body, "interim");
+
+  auto other = server_.Post("/hooks/deploy%3Fx", "x");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(other->status, 200) << other->body;
+  std::string other_id = other->Header("X-Longhaul-Job-Id");
+  ASSERT_FALSE(other_id.empty());
+  auto job = server_.AdminGet("/jobs/" + other_id);
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(JsonField(job->body, "function"), "deploy?x");
 }
 
 TEST_F(HooksE2E, HotReloadPicksUpNewHooks) {

@@ -190,6 +190,8 @@ TEST(SniffContentType, TextHtmlXmlBinary) {
 
 TEST(KnownStatus, FallsBackTo200) {
   EXPECT_EQ(KnownStatus(0), 200);
+  EXPECT_EQ(KnownStatus(100), 200);
+  EXPECT_EQ(KnownStatus(103), 200);
   EXPECT_EQ(KnownStatus(201), 201);
   EXPECT_EQ(KnownStatus(418), 418);
   EXPECT_EQ(KnownStatus(299), 200);

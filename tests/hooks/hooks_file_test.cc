@@ -167,6 +167,46 @@ TEST(ParseHooks, Yaml11ScalarsInStringFieldsAsUpstream) {
   EXPECT_EQ(parsed->hooks[1].trigger_rule->match.value, "42");
 }
 
+// go-yaml applies YAML 1.1 merge keys; yaml-cpp does not: a hook that inherits its
+// trigger-rule through `<<` must not lose it (it would then run for anyone).
+TEST(ParseHooks, MergeKeysAsGoYaml) {
+  constexpr char kYaml[] = R"(
+- &guarded
+  id: a
+  execute-command: /bin/true
+  trigger-rule:
+    match: {type: value, value: s3cret, parameter: {source: header, name: X-Token}}
+- <<: *guarded
+  id: b
+  execute-command: /bin/echo
+- <<: [{id: ignored, response-message: first}, *guarded]
+  id: c
+- "<<": literal
+  id: d
+  execute-command: /bin/true
+)";
+  auto parsed = ParseHooks(kYaml, "h.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  ASSERT_EQ(parsed->hooks.size(), 4u);
+  const Hook& b = parsed->hooks[1];
+  EXPECT_EQ(b.id, "b");
+  EXPECT_EQ(b.execute_command, "/bin/echo");  // its own key wins
+  ASSERT_TRUE(b.trigger_rule.has_value());
+  EXPECT_EQ(b.trigger_rule->match.value, "s3cret");
+  const Hook& c = parsed->hooks[2];
+  EXPECT_EQ(c.id, "c");
+  EXPECT_EQ(c.response_message, "first");
+  EXPECT_EQ(c.execute_command, "/bin/true");
+  EXPECT_TRUE(c.trigger_rule.has_value());
+  // A quoted "<<" is an ordinary (unknown) key.
+  EXPECT_EQ(parsed->hooks[3].id, "d");
+  EXPECT_THAT(parsed->warnings.back(), HasSubstr("unknown key `<<` ignored"));
+
+  auto bad = ParseHooks("- <<: 3\n  id: e\n  execute-command: /bin/true\n", "h.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("h.yaml:1: a merge key (<<) takes a mapping"));
+}
+
 TEST(ParseHooks, ErrorsNameFileAndLine) {
   struct Case {
     const char* text;

@@ -112,6 +112,7 @@ TEST(Translate, UrlPrefix) {
   ASSERT_TRUE(cfg.ok());
   EXPECT_EQ((*cfg)->routes[0].path, "/a");
   EXPECT_EQ(HookPath("api/v1", "x"), "/api/v1/x");
+  EXPECT_EQ(HookPath("hooks", "deploy?x#y%z/a b"), "/hooks/deploy%3Fx%23y%25z/a b");
 }
 
 TEST(Translate, BadAddresses) {

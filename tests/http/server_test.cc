@@ -242,6 +242,7 @@ TEST_F(ServerTest, EmptyLinesBeforeARequestAreSkipped) {
   auto responses = ParseAll(bytes, {bh::verb::post, bh::verb::get});
   ASSERT_EQ(responses.size(), 2u) << bytes;
   EXPECT_EQ(responses[0].result_int(), 200u);
+  EXPECT_EQ(responses[0].body(), "Host: x\nContent-Length: 1\nbody=a");
   EXPECT_EQ(responses[1].result_int(), 202u);
 }
 
