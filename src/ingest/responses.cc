@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "http/response_bytes.h"
+#include "runtime/forward/header_filter.h"
 
 namespace longhaul::ingest {
 namespace bh = boost::beast::http;
@@ -55,7 +56,11 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
   if ((job.state == store::JobState::kSucceeded || upstream_answer) && job.result) {
     res.result(static_cast<bh::status>(job.result->status));
     res.version(11);
-    for (const auto& [k, v] : job.result->headers) res.insert(k, v);
+    // A function's own framing or hop-by-hop fields (Transfer-Encoding, Connection, Upgrade,
+    // Content-Length) would contradict how this answer is framed: this server sets them.
+    for (const auto& [k, v] : runtime::forward::ForwardableHeaders(job.result->headers)) {
+      res.insert(k, v);
+    }
     res.body() = job.result->body;
     http::PreparePayload(res);  // not Beast's: it throws on a 204 or 304 with a body
     if (upstream_answer) res.set("X-Longhaul-Job-State", store::ToString(job.state));

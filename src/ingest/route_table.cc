@@ -47,7 +47,13 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
           ok = false;
           break;
         }
-        params.emplace_back(seg.text, PercentDecode(rest));
+        std::string value = PercentDecode(rest);
+        // A NUL would cut the value where a command gets it (its environment).
+        if (value.find('\0') != std::string::npos) {
+          ok = false;
+          break;
+        }
+        params.emplace_back(seg.text, std::move(value));
         i = parts.size();
         break;
       }

@@ -419,6 +419,27 @@ TEST(LoadConfig, SubstitutesEnvironmentInAnyScalar) {
   EXPECT_EQ((*loaded)->functions[0].command.argv[1], "bot-token");
 }
 
+// Arguments may be empty (`ssh-keygen -N ""`: never run through a shell); the program may not.
+TEST(LoadConfig, AnArgumentMayBeEmptyTheProgramNot) {
+  auto loaded = Load(
+      "functions:\n"
+      "  f:\n"
+      "    runtime: command\n"
+      "    command: [ssh-keygen, -N, \"\", -f, /tmp/k]\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->functions[0].command.argv,
+            (std::vector<std::string>{"ssh-keygen", "-N", "", "-f", "/tmp/k"}));
+  auto empty_program = Load(
+      "functions:\n"
+      "  f:\n"
+      "    runtime: command\n"
+      "    command: [\"\", x]\n");
+  ASSERT_FALSE(empty_program.ok());
+  EXPECT_NE(empty_program.status().message().find(":4: functions.f.command[0]: must not be empty"),
+            std::string::npos)
+      << empty_program.status().message();
+}
+
 TEST(LoadConfig, ParsesIpv6AndLocalhost) {
   auto loaded = Load("server:\n  listen: '[::1]:0'\n  admin: localhost:9\n");
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

@@ -39,6 +39,26 @@ TEST(OutcomeResponse, AnUpstreamsFailedAnswerIsPassedOn) {
   EXPECT_EQ(res["X-Longhaul-Job-Id"], "job-1");
 }
 
+// A function's result may name framing or hop-by-hop fields; this answer is framed by the
+// server: a Transfer-Encoding beside its Content-Length would leave the caller waiting.
+TEST(OutcomeResponse, AFunctionsFramingFieldsAreNotPassedOn) {
+  store::Job job = Finished("command", store::JobState::kSucceeded, "");
+  job.result = store::Response{200,
+                               {{"Transfer-Encoding", "identity"},
+                                {"Connection", "keep-alive, Upgrade"},
+                                {"Upgrade", "websocket"},
+                                {"Content-Length", "99"},
+                                {"X-Kept", "1"}},
+                               "hi"};
+  http::Response res = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions());
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res.count(boost::beast::http::field::transfer_encoding), 0u);
+  EXPECT_EQ(res.count(boost::beast::http::field::upgrade), 0u);
+  EXPECT_EQ(res.count(boost::beast::http::field::connection), 0u);
+  EXPECT_EQ(res[boost::beast::http::field::content_length], "2");
+  EXPECT_EQ(res["X-Kept"], "1");
+}
+
 TEST(OutcomeResponse, OtherFailuresAre502AndTimeouts504) {
   store::Job failed = Finished("command", store::JobState::kFailed, "UNKNOWN: exit status 1");
   failed.result = store::Response{200, {}, "stdout"};  // not an answer: the command failed

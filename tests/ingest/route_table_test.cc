@@ -73,6 +73,7 @@ TEST_F(RouteTableTest, GreedyTakesTheRest) {
   EXPECT_EQ(m.params[0].second, "a/b/c.txt");
   EXPECT_EQ(table.Match("GET", "/files").route, nullptr);
   EXPECT_EQ(table.Match("GET", "/files/").route, nullptr);
+  EXPECT_EQ(table.Match("GET", "/files/report.pdf%00.sh").route, nullptr);  // cut at the NUL
 }
 
 TEST_F(RouteTableTest, WrongMethodListsAllowed) {

@@ -86,7 +86,7 @@ void CheckRetryRange(MapReader& r, const Function& fn) {
 void ReadCommand(MapReader& r, CommandRuntime* cmd) {
   Context& ctx = r.ctx();
   if (const Field* f = r.Require("command", " (the program and its arguments, as a list)")) {
-    if (auto argv = ctx.StringList(*f, kArgvHint)) {
+    if (auto argv = ctx.Argv(*f, kArgvHint)) {
       if (argv->empty()) {
         ctx.Error(*f, "must name at least the program to run");
       } else {
@@ -144,7 +144,7 @@ void ReadLambda(MapReader& r, LambdaRuntime* lambda) {
   bool has_bootstrap = r.ReadString("bootstrap", &lambda->bootstrap);
   const Field* command = r.Get("command");
   if (command != nullptr) {
-    if (auto argv = ctx.StringList(*command, kArgvHint)) {
+    if (auto argv = ctx.Argv(*command, kArgvHint)) {
       if (argv->empty()) {
         ctx.Error(*command, "must name at least the program to run");
       } else {

@@ -201,8 +201,19 @@ std::optional<uint64_t> Context::Size(const Field& field, uint64_t min) {
   return *size;
 }
 
+std::optional<std::vector<std::string>> Context::Argv(const Field& field,
+                                                      std::string_view scalar_hint) {
+  return StringItems(field, scalar_hint, /*allow_empty=*/true);
+}
+
 std::optional<std::vector<std::string>> Context::StringList(const Field& field,
                                                             std::string_view scalar_hint) {
+  return StringItems(field, scalar_hint, /*allow_empty=*/false);
+}
+
+std::optional<std::vector<std::string>> Context::StringItems(const Field& field,
+                                                             std::string_view scalar_hint,
+                                                             bool allow_empty) {
   if (field.value.IsScalar()) {
     Error(field, "use a list" + std::string(scalar_hint));
     return std::nullopt;
@@ -219,7 +230,7 @@ std::optional<std::vector<std::string>> Context::StringList(const Field& field,
     if (f.line == 0) {
       f.line = field.line;
     }
-    std::optional<std::string> text = String(f);
+    std::optional<std::string> text = String(f, allow_empty && i > 0);
     ok = ok && text.has_value();
     if (text) {
       out.push_back(std::move(*text));

@@ -69,6 +69,9 @@ class Context {
   // A list of non-empty strings. A scalar is refused with "use a list" and `scalar_hint`.
   std::optional<std::vector<std::string>> StringList(const Field& field,
                                                      std::string_view scalar_hint = "");
+  // A program and its arguments: StringList, where only the program must not be empty
+  // (`ssh-keygen -N ""`), and at least the program is given.
+  std::optional<std::vector<std::string>> Argv(const Field& field, std::string_view scalar_hint);
   // A mapping of literal keys to (substituted) string values. `check_key` returns "" for a good
   // key, else what is wrong with it; it may be null.
   using KeyCheck = std::string (*)(std::string_view key);
@@ -90,6 +93,10 @@ class Context {
  private:
   // The substituted text of a scalar; `expected` names what belongs there, for messages.
   std::optional<std::string> Scalar(const Field& field, std::string_view expected);
+  // StringList and Argv: `allow_empty` lets every item but the first be empty.
+  std::optional<std::vector<std::string>> StringItems(const Field& field,
+                                                      std::string_view scalar_hint,
+                                                      bool allow_empty);
 
   struct Problem {
     int line;

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -117,6 +120,41 @@ base::Status SpawnError(const SpawnOptions& options, int err) {
   }
 }
 
+// The file to execute for `options.argv[0]`: as written when it names a path ('/'), else the
+// first executable regular file of that name in the PATH of the child's own environment (a
+// function's `environment: {PATH: ...}` is where its programs are), relative entries from its
+// working directory. nullopt: not found there. Without a PATH of its own, argv[0] itself (the
+// server's PATH is searched at the spawn).
+std::optional<std::string> ProgramFile(const SpawnOptions& options) {
+  const std::string& name = options.argv[0];
+  if (name.find('/') != std::string::npos) return name;
+  std::string_view path;
+  bool has_path = false;
+  for (const std::string& entry : options.env) {
+    if (entry.starts_with("PATH=")) {
+      path = std::string_view(entry).substr(5);
+      has_path = true;
+    }
+  }
+  if (!has_path) return name;
+  while (true) {
+    const size_t colon = path.find(':');
+    std::string dir(path.substr(0, colon));
+    if (dir.empty()) dir = ".";  // an empty entry is the working directory, as for execvp
+    std::string candidate = dir + "/" + name;
+    std::string checked = candidate.front() == '/' || options.working_dir.empty()
+                              ? candidate
+                              : options.working_dir + "/" + candidate;
+    struct stat st {};
+    if (stat(checked.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        access(checked.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    if (colon == std::string_view::npos) return std::nullopt;
+    path.remove_prefix(colon + 1);
+  }
+}
+
 class SpawnAttributes {
  public:
   SpawnAttributes() {
@@ -200,7 +238,14 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   std::vector<char*> envp = CStrings(options.env);
   pid_t pid = -1;
   const int64_t spawned_at = options.registry != nullptr ? ChildRegistry::Now() : 0;
-  rc = posix_spawnp(&pid, argv[0], sa.actions(), sa.attr(), argv.data(), envp.data());
+  const std::optional<std::string> program = ProgramFile(options);
+  if (!program) {
+    return base::InvalidArgument("cannot execute " + options.argv[0] +
+                                 ": not found in the PATH of its environment");
+  }
+  rc = *program == options.argv[0]
+           ? posix_spawnp(&pid, argv[0], sa.actions(), sa.attr(), argv.data(), envp.data())
+           : posix_spawn(&pid, program->c_str(), sa.actions(), sa.attr(), argv.data(), envp.data());
   if (rc != 0) {
     return SpawnError(options, rc);
   }

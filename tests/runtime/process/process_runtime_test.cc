@@ -131,6 +131,32 @@ TEST_F(ProcessRuntimeTest, LooksUpArgv0InPath) {
   EXPECT_EQ(out.response.body, "plain\n");
 }
 
+// A function's own PATH is where its programs are found, as `env PATH=... cmd` would.
+TEST_F(ProcessRuntimeTest, LooksUpArgv0InTheFunctionsOwnPath) {
+  std::filesystem::create_directory(dir_.File("tools"));
+  {
+    std::ofstream script(dir_.File("tools/lh-only-here"));
+    script << "#!/bin/sh\necho found-in-tools\n";
+  }
+  std::filesystem::permissions(dir_.File("tools/lh-only-here"), std::filesystem::perms::owner_all);
+  Outcome out = Run({"lh-only-here"});
+  EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument);  // not in the server's PATH
+  EXPECT_THAT(out.status.message(), HasSubstr("cannot execute lh-only-here"));
+
+  fn_.environment = {{"PATH", dir_.File("tools") + ":/usr/bin:/bin"}};
+  out = Run({"lh-only-here"});
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.body, "found-in-tools\n");
+  out = Run({"echo", "still"});  // the rest of its PATH
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.body, "still\n");
+
+  fn_.environment = {{"PATH", "/nonexistent"}};
+  out = Run({"echo", "x"});
+  EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument);
+  EXPECT_EQ(out.status.message(), "cannot execute echo: not found in the PATH of its environment");
+}
+
 TEST_F(ProcessRuntimeTest, ExportsRequestMetadata) {
   fn_.environment = {{"FN_VAR", "from-config"}, {"BASE_VAR", "overridden"}};
   fn_.command.pass_headers = {"X-GitHub-Event", "X-Missing"};
