@@ -203,7 +203,7 @@ asio::awaitable<void> AdminHandler::AwaitAnsweredRecords() {
 asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
   auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, SettleTime(id));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
-  co_return JsonResponse(200, JobToJson(*job, true));
+  co_return JsonResponse(200, JobToJson(*job, JobDetail::kFull));
 }
 
 asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
@@ -245,7 +245,7 @@ asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
       co_await http::Offload(deps_.pool, [this, &filter] { return deps_.store.List(filter); });
   if (!page.ok()) co_return http::ErrorResponse(page.status());
   json::array jobs;
-  for (const auto& job : page->jobs) jobs.push_back(JobToJson(job, false));
+  for (const auto& job : page->jobs) jobs.push_back(JobToJson(job, JobDetail::kSummary));
   json::object out;
   out["jobs"] = std::move(jobs);
   if (!page->next_cursor.empty()) out["next_cursor"] = page->next_cursor;

@@ -46,7 +46,8 @@ void PutBody(json::object& o, const std::string& body) {
 
 }  // namespace
 
-json::object JobToJson(const store::Job& job, bool with_request) {
+json::object JobToJson(const store::Job& job, JobDetail detail) {
+  const bool full = detail == JobDetail::kFull;
   json::object o;
   o["id"] = job.id;
   o["function"] = job.function;
@@ -68,14 +69,16 @@ json::object JobToJson(const store::Job& job, bool with_request) {
   if (job.result) {
     json::object r;
     r["status"] = job.result->status;
-    r["headers"] = HeadersToJson(job.result->headers);
-    PutBody(r, job.result->body);
+    if (full) {
+      r["headers"] = HeadersToJson(job.result->headers);
+      PutBody(r, job.result->body);
+    }
     o["result"] = std::move(r);
   }
   if (!job.last_error.empty()) o["last_error"] = Text(job.last_error);
-  if (!job.stdout_tail.empty()) o["stdout_tail"] = Text(job.stdout_tail);
-  if (!job.stderr_tail.empty()) o["stderr_tail"] = Text(job.stderr_tail);
-  if (with_request) {
+  if (full && !job.stdout_tail.empty()) o["stdout_tail"] = Text(job.stdout_tail);
+  if (full && !job.stderr_tail.empty()) o["stderr_tail"] = Text(job.stderr_tail);
+  if (full) {
     json::object r;
     r["method"] = job.request.method;
     r["path"] = Text(job.request.path);

@@ -131,6 +131,8 @@ class Store {
   virtual base::Status Cancel(std::string_view job_id, TimePoint now) = 0;
 
   virtual base::Result<Job> Get(std::string_view job_id) = 0;  // kNotFound
+  // Summaries: the jobs without their result's headers and body (its status is there), their
+  // output tails, and their request's headers, parameters and body (Get() has them all).
   virtual base::Result<JobPage> List(const ListFilter& filter) = 0;
 
   // Stats of the jobs that `route` (NewJob::route) created for `function`.

@@ -29,7 +29,7 @@ TEST(JobToJson, BytesThatAreNotUtf8StillMakeValidJson) {
   job.idempotency_key = "k\xe9";
 
   boost::system::error_code ec;
-  json::value v = json::parse(json::serialize(JobToJson(job, true)), ec);
+  json::value v = json::parse(json::serialize(JobToJson(job, JobDetail::kFull)), ec);
   ASSERT_FALSE(ec) << ec.message();
   const json::object& o = v.as_object();
   for (const char* part : {"request", "result"}) {
@@ -46,7 +46,7 @@ TEST(JobToJson, Utf8BodiesStayText) {
   store::Job job;
   job.id = "01J";
   job.request.body = "caf\xC3\xA9";
-  json::object o = JobToJson(job, true);
+  json::object o = JobToJson(job, JobDetail::kFull);
   EXPECT_EQ(o.at("request").at("body"), "caf\xC3\xA9");
   EXPECT_FALSE(o.at("request").as_object().contains("body_encoding"));
 }
@@ -57,10 +57,24 @@ TEST(JobToJson, RepeatedHeaderFieldsKeepEveryValue) {
   job.request.headers = {{"X-Dup", "first"}, {"X-One", "only"}, {"X-Dup", "second"}};
   job.result = store::Response{
       200, {{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}, {"Set-Cookie", "c=3"}}, ""};
-  json::object o = JobToJson(job, true);
+  json::object o = JobToJson(job, JobDetail::kFull);
   EXPECT_EQ(json::serialize(o.at("request").at("headers")),
             R"({"X-Dup":["first","second"],"X-One":"only"})");
   EXPECT_EQ(json::serialize(o.at("result").at("headers")), R"({"Set-Cookie":["a=1","b=2","c=3"]})");
+}
+
+TEST(JobToJson, ASummaryHasTheResultsStatusOnly) {
+  store::Job job;
+  job.id = "01J";
+  job.state = store::JobState::kSucceeded;
+  job.result = store::Response{200, {{"X", "1"}}, "body"};
+  job.stdout_tail = "out";
+  job.request.method = "POST";
+  json::object o = JobToJson(job, JobDetail::kSummary);
+  EXPECT_EQ(json::serialize(o.at("result")), R"({"status":200})");
+  EXPECT_FALSE(o.contains("stdout_tail"));
+  EXPECT_FALSE(o.contains("request"));
+  EXPECT_TRUE(JobToJson(job, JobDetail::kFull).contains("stdout_tail"));
 }
 
 }  // namespace

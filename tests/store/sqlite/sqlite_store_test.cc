@@ -627,6 +627,20 @@ TEST_F(StoreTest, CompleteRecordsTheOutcome) {
   EXPECT_EQ(j->lease_owner, "");
   // A second report is refused: the job is no longer leased.
   EXPECT_EQ(store_->Complete(c).code(), base::Code::kAborted);
+
+  // A listing has summaries: outputs may be megabytes each, times a thousand jobs a page.
+  auto page = store_->List(ListFilter{});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->jobs.size(), 1u);
+  const Job& listed = page->jobs[0];
+  ASSERT_TRUE(listed.result.has_value());
+  EXPECT_EQ(listed.result->status, 201);
+  EXPECT_TRUE(listed.result->headers.empty());
+  EXPECT_EQ(listed.result->body, "");
+  EXPECT_EQ(listed.stdout_tail, "");
+  EXPECT_EQ(listed.stderr_tail, "");
+  EXPECT_TRUE(listed.request.headers.empty());
+  EXPECT_EQ(listed.request.method, "POST");
 }
 
 TEST_F(StoreTest, CompleteRetryAndFailureStates) {

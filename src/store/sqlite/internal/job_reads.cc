@@ -15,15 +15,15 @@ using base::TimePoint;
 using base::ToUnixMs;
 
 constexpr const char* kGetById = "SELECT " LH_JOB_COLUMNS ", r.body" LH_JOB_FROM "WHERE j.id = ?1";
-constexpr const char* kList =
-    "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM "WHERE j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
-constexpr const char* kListFunction = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
+constexpr const char* kList = "SELECT " LH_JOB_SUMMARY_COLUMNS ", NULL" LH_JOB_FROM
+                              "WHERE j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
+constexpr const char* kListFunction = "SELECT " LH_JOB_SUMMARY_COLUMNS ", NULL" LH_JOB_FROM
                                       "WHERE j.function = ?3 AND j.seq < ?1 "
                                       "ORDER BY j.seq DESC LIMIT ?2";
-constexpr const char* kListState = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
+constexpr const char* kListState = "SELECT " LH_JOB_SUMMARY_COLUMNS ", NULL" LH_JOB_FROM
                                    "WHERE j.state = ?4 AND j.seq < ?1 "
                                    "ORDER BY j.seq DESC LIMIT ?2";
-constexpr const char* kListFunctionState = "SELECT " LH_JOB_COLUMNS ", NULL" LH_JOB_FROM
+constexpr const char* kListFunctionState = "SELECT " LH_JOB_SUMMARY_COLUMNS ", NULL" LH_JOB_FROM
                                            "WHERE j.function = ?3 AND j.state = ?4 AND "
                                            "j.seq < ?1 ORDER BY j.seq DESC LIMIT ?2";
 

@@ -18,6 +18,13 @@
   "j.finished_at, j.lease_owner, j.lease_expires_at, j.last_error, j.result_status, "          \
   "j.result_headers, j.stdout_tail, j.stderr_tail, j.result_body, r.method, r.path, r.query, " \
   "r.remote_addr, r.headers, r.path_params"
+// The same positions for a listing (Store::List): the result's status but not its headers or
+// body, no output tails, and of the request only its line.
+#define LH_JOB_SUMMARY_COLUMNS                                                                 \
+  "j.seq, j.id, j.function, j.route, j.idempotency_key, j.ordering_key, j.state, j.attempts, " \
+  "j.max_attempts, j.created_at, j.updated_at, j.next_run_at, j.expires_at, j.started_at, "    \
+  "j.finished_at, j.lease_owner, j.lease_expires_at, j.last_error, j.result_status, "          \
+  "NULL, NULL, NULL, NULL, r.method, r.path, r.query, r.remote_addr, NULL, NULL"
 #define LH_JOB_FROM " FROM jobs j JOIN job_requests r ON r.seq = j.seq "
 // Must match the WHERE of indexes jobs_ordering and jobs_claim word for word, or SQLite will
 // not use it. ORs, not IN lists: SQLite codes a constant IN list as a temporary table that it
