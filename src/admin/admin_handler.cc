@@ -104,18 +104,18 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   const bool healthz = parts.size() == 1 && parts[0] == "healthz";
 
   const std::string& token = cfg->server.admin_token;
-  // The Invoke API authenticates by SigV4 instead (SDKs cannot send a bearer token): always
-  // with Lambda access keys, and a signed request with the functions' own key otherwise
-  // (CheckSignature). /healthz says no more than whether the store can write: load balancers
-  // and probes ask it without a token.
-  bool sigv4_invoke =
-      req.target().substr(0, 22) == "/2015-03-31/functions/" &&
-      (!cfg->server.lambda_access_keys.empty() || sigv4::IsSigV4(req[bh::field::authorization]));
+  const std::string_view auth = req[bh::field::authorization];
+  // The scheme's name is case-insensitive (RFC 9110 11.1).
+  const bool bearer = auth.size() >= 7 && boost::beast::iequals(auth.substr(0, 7), "Bearer ");
+  // The Invoke API also authenticates by SigV4 (SDKs cannot send a bearer token): a signed
+  // request, and with Lambda access keys any that does not bring the admin token (the CLI's
+  // `longhaul invoke` does) (CheckSignature). /healthz says no more than whether the store can
+  // write: load balancers and probes ask it without a token.
+  const bool sigv4_invoke = req.target().substr(0, 22) == "/2015-03-31/functions/" &&
+                            (sigv4::IsSigV4(auth) || (!cfg->server.lambda_access_keys.empty() &&
+                                                      !(bearer && !token.empty())));
   if (!token.empty() && !sigv4_invoke && !healthz) {
-    std::string_view auth = req[bh::field::authorization];
-    // The scheme's name is case-insensitive (RFC 9110 11.1).
-    if (auth.size() < 7 || !boost::beast::iequals(auth.substr(0, 7), "Bearer ") ||
-        !ConstantTimeEquals(auth.substr(7), token)) {
+    if (!bearer || !ConstantTimeEquals(auth.substr(7), token)) {
       http::Response res = http::ErrorResponse(
           base::Unauthenticated("the admin API needs Authorization: Bearer <admin_token>"));
       res.set(bh::field::www_authenticate, "Bearer");
@@ -158,7 +158,8 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
     }
   }
   if (IsInvoke(parts, req.method())) {
-    co_return co_await Invoke(ingest::PercentDecode(parts[2]), query, req, conn);
+    co_return co_await Invoke(ingest::PercentDecode(parts[2]), query, req, conn,
+                              /*token_checked=*/!token.empty() && !sigv4_invoke);
   }
   co_return http::ErrorResponse(base::NotFound(
       "no admin endpoint " + std::string(req.method_string()) + " " + std::string(path)));
@@ -302,10 +303,11 @@ asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
 
 asio::awaitable<http::Response> AdminHandler::Invoke(const std::string& name,
                                                      std::string_view query, http::Request& req,
-                                                     const http::ConnInfo& conn) {
+                                                     const http::ConnInfo& conn,
+                                                     bool token_checked) {
   // A named local: g++ 12 mishandles non-trivial temporaries in a co_await expression.
   std::shared_ptr<const config::Config> cfg = config_.load();
-  co_return co_await admin::Invoke(deps_, cfg, name, query, req, conn);
+  co_return co_await admin::Invoke(deps_, cfg, name, query, req, conn, token_checked);
 }
 
 }  // namespace longhaul::admin

@@ -50,7 +50,8 @@ class AdminHandler {
   boost::asio::awaitable<http::Response> Retry(const std::string& id);
   boost::asio::awaitable<http::Response> Cancel(const std::string& id);
   boost::asio::awaitable<http::Response> Invoke(const std::string& name, std::string_view query,
-                                                http::Request& req, const http::ConnInfo& conn);
+                                                http::Request& req, const http::ConnInfo& conn,
+                                                bool token_checked);
 
   ingest::IngestDeps deps_;
   std::atomic<std::shared_ptr<const config::Config>> config_;

@@ -93,9 +93,10 @@ sigv4::SignedRequest ToSignedRequest(const http::Request& req);
 // answers (InvalidSignatureException, UnrecognizedClientException or
 // MissingAuthenticationTokenException). With admin_token alone the same for a SigV4-signed
 // request (by the functions' key); nullopt for any other (its bearer token was checked).
-// Without either: nullopt.
+// Without either: nullopt. `token_checked`: the request brought the admin token (the admin
+// handler checked it; `longhaul invoke` sends it): nullopt.
 std::optional<http::Response> CheckSignature(const config::Config& cfg, const http::Request& req,
-                                             base::TimePoint now);
+                                             base::TimePoint now, bool token_checked = false);
 
 // Handles one Invoke call (signature first, see CheckSignature). `query` is the raw query string
 // without '?'. Suspends while the job is stored and, for RequestResponse, until it ends (at most
@@ -105,6 +106,7 @@ boost::asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
                                               const std::shared_ptr<const config::Config>& config,
                                               std::string_view function_name,
                                               std::string_view query, http::Request& req,
-                                              const http::ConnInfo& conn);
+                                              const http::ConnInfo& conn,
+                                              bool token_checked = false);
 
 }  // namespace longhaul::admin

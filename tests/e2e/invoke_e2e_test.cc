@@ -89,6 +89,32 @@ TEST(InvokeE2E, RequestResponseReturnsThePayloadAndTheLogTail) {
   EXPECT_THAT(*log, HasSubstr("log-line-from-ok"));
 }
 
+// With Lambda access keys, SDK calls are signed; the operator's CLI brings the admin token
+// instead, which the Invoke API takes too (and a wrong one is refused).
+TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch),
+                       "  admin_token: op-token\n"
+                       "  lambda_access_keys:\n"
+                       "    AKIDTEST: topsecretkey\n");
+  server.Start();
+  std::string out;
+  std::string err;
+  EXPECT_EQ(server.RunToExit({"invoke", "ok", "--data", "from-cli", "--admin", server.admin_url(),
+                              "--config", server.config_path()},
+                             &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(out, "from-cli\n");
+
+  auto wrong = Invoke(server, "ok", "x", {{"Authorization", "Bearer not-the-token"}});
+  ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();
+  EXPECT_EQ(wrong->status, 401);
+  auto unsigned_call = Invoke(server, "ok", "x");
+  ASSERT_TRUE(unsigned_call.ok()) << unsigned_call.status().ToString();
+  EXPECT_EQ(unsigned_call->status, 403);
+}
+
 TEST(InvokeE2E, EventIsAcceptedThenRuns) {
   TempDir scratch;
   ServerProcess server(Config(scratch));
