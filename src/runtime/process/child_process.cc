@@ -9,12 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <utility>
+
+#include "runtime/process/process_tree.h"
 
 namespace longhaul::runtime::process {
 namespace {
@@ -268,7 +271,8 @@ ChildProcess::ChildProcess(ChildProcess&& other) noexcept
       registry_(std::exchange(other.registry_, nullptr)),
       stdout_(std::move(other.stdout_)),
       stderr_(std::move(other.stderr_)),
-      pidfd_(std::move(other.pidfd_)) {}
+      pidfd_(std::move(other.pidfd_)),
+      escaped_groups_(std::move(other.escaped_groups_)) {}
 
 ChildProcess::~ChildProcess() {
   if (!reaped_) {
@@ -281,8 +285,19 @@ void ChildProcess::SignalGroup(int sig) {
   if (reaped_) {
     return;
   }
+  // While the leader lives, its descendants are found under it: those that left its group are
+  // stopped with it, and their groups are remembered for the stop's SIGKILL.
+  if (!Exited()) {
+    for (pid_t group : DescendantGroups(pid_)) {
+      if (std::find(escaped_groups_.begin(), escaped_groups_.end(), group) ==
+          escaped_groups_.end()) {
+        escaped_groups_.push_back(group);
+      }
+    }
+  }
   ::kill(-pid_, sig);
   ::kill(pid_, sig);
+  for (pid_t group : escaped_groups_) ::kill(-group, sig);
 }
 
 bool ChildProcess::Exited() {

@@ -55,7 +55,9 @@ class ChildProcess {
   int exit_fd() const { return pidfd_.get(); }
 
   // Sends `sig` to the child's process group and to the child itself (in case it left the
-  // group). Precondition: Reap() has not been called, so the ids cannot have been reused.
+  // group), and to the groups its descendants moved to (`timeout`, `setsid`: see
+  // process_tree.h) while it is alive, and those found by earlier calls. Precondition: Reap()
+  // has not been called, so the ids cannot have been reused.
   void SignalGroup(int sig);
   // True once the child has exited. Does not reap it: while it is a zombie its pid and group id
   // stay reserved, so SignalGroup() is still safe. Does not block.
@@ -73,6 +75,7 @@ class ChildProcess {
   UniqueFd stdout_;
   UniqueFd stderr_;
   UniqueFd pidfd_;
+  std::vector<pid_t> escaped_groups_;  // descendants' own groups (SignalGroup)
 };
 
 }  // namespace longhaul::runtime::process

@@ -247,6 +247,23 @@ TEST_F(ProcessRuntimeTest, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_TRUE(WaitFor([&] { return ProcessGone(grandchild); }, seconds(10)));
 }
 
+// Descendants that left the command's process group (coreutils `timeout` calls setpgid,
+// `setsid` starts a session) are stopped with it: they would run on beside the next attempt.
+TEST_F(ProcessRuntimeTest, TimeoutStopsDescendantsThatLeftTheGroup) {
+  fn_.timeout = milliseconds(500);
+  std::string session = dir_.File("session");
+  std::string group = dir_.File("group");
+  Outcome out = Run({"/bin/sh", "-c",
+                     "setsid sleep 1000 & echo $! > " + session +
+                         "; timeout 1000 sleep 1001 & echo $! > " + group + "; wait"});
+  EXPECT_EQ(out.status.code(), base::Code::kDeadlineExceeded);
+  for (const std::string& pidfile : {session, group}) {
+    pid_t escaped = ReadPid(pidfile);
+    ASSERT_GT(escaped, 0) << pidfile;
+    EXPECT_TRUE(WaitFor([&] { return ProcessGone(escaped); }, seconds(10))) << pidfile;
+  }
+}
+
 TEST_F(ProcessRuntimeTest, TimeoutEscalatesToSigkillAfterGrace) {
   fn_.timeout = milliseconds(500);
   std::string pidfile = dir_.File("pid");
