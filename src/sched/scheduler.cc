@@ -154,22 +154,36 @@ void Scheduler::Loop() {
   }
 }
 
+void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& fn,
+                                const runtime::Outcome& outcome, store::Completion::Kind kind) {
+  static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
+                                                 "job.dead"};
+  log_.Info(kEvents[static_cast<int>(kind)],
+            {{"job", job.id},
+             {"function", fn.name},
+             {"attempt", std::to_string(job.attempts)},
+             {"error", outcome.status.ok() ? "" : outcome.status.message()}});
+  if (observer_) observer_(job, fn, outcome, kind);
+}
+
 void Scheduler::RecordUnrecorded() {
-  std::vector<store::Completion> pending;
+  std::vector<Unrecorded> pending;
   {
     base::MutexLock lock(mu_);
     pending.swap(unrecorded_);
   }
-  for (store::Completion& c : pending) {
+  for (Unrecorded& u : pending) {
+    const store::Completion& c = u.completion;
     base::Status s = store_.Healthy();
     if (s.ok()) s = store_.Complete(c);
     if (s.ok()) {
       log_.Info("job.outcome_recorded", {{"job", c.job_id}});
+      OutcomeRecorded(u.job, *u.fn, u.outcome, c.kind);
     } else if (s.code() == base::Code::kAborted) {
       log_.Warn("job.outcome_dropped", {{"job", c.job_id}, {"error", s.ToString()}});
     } else {
       base::MutexLock lock(mu_);
-      unrecorded_.push_back(std::move(c));
+      unrecorded_.push_back(std::move(u));
     }
   }
 }
@@ -471,16 +485,9 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
       // lease runs out and it runs again (RecordUnrecorded).
       log_.Warn("job.outcome_unrecorded", {{"job", job.id}, {"error", s.ToString()}});
       base::MutexLock lock(mu_);
-      unrecorded_.push_back(c);
+      unrecorded_.push_back(Unrecorded{c, job, outcome, cfg, &fn});
     } else {
-      static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
-                                                     "job.dead"};
-      log_.Info(kEvents[static_cast<int>(d.kind)],
-                {{"job", job.id},
-                 {"function", fn.name},
-                 {"attempt", std::to_string(job.attempts)},
-                 {"error", outcome.status.ok() ? "" : outcome.status.message()}});
-      if (observer_) observer_(job, fn, outcome, d.kind);
+      OutcomeRecorded(job, fn, outcome, d.kind);
     }
     // The loop's next sleep must end at the retry; or, the slot freed by an early answer was
     // not yet free in the store (this outcome was unrecorded) when the loop tried to fill it.

@@ -108,6 +108,9 @@ class Scheduler {
 
   void Loop();
   void ClaimOnce(const std::shared_ptr<const config::Config>& cfg);
+  // Logs a recorded outcome and tells the observer (destinations).
+  void OutcomeRecorded(const store::Job& job, const config::Function& fn,
+                       const runtime::Outcome& outcome, store::Completion::Kind kind);
   // Records the outcomes the store could not write when their attempts ended (unrecorded_).
   void RecordUnrecorded();
   void RenewLeases();
@@ -204,8 +207,16 @@ class Scheduler {
   // not take them, since the store's count cannot see a direct run before its append.
   std::map<std::string, int> claiming_ LH_GUARDED_BY(mu_);
   // Outcomes of ended attempts that the store failed to write (disk full): their jobs stay
-  // running in the store, counted against the concurrency, until these are recorded.
-  std::vector<store::Completion> unrecorded_ LH_GUARDED_BY(mu_);
+  // running in the store, counted against the concurrency, until these are recorded. With what
+  // the observer needs once they are (a destination's record).
+  struct Unrecorded {
+    store::Completion completion;
+    store::Job job;
+    runtime::Outcome outcome;
+    std::shared_ptr<const config::Config> cfg;  // keeps `fn` alive
+    const config::Function* fn;
+  };
+  std::vector<Unrecorded> unrecorded_ LH_GUARDED_BY(mu_);
   // Functions whose due work found no free slot (WakeFor, ClaimOnce): freeing one of their
   // slots wakes the loop.
   std::set<std::string> starved_ LH_GUARDED_BY(mu_);

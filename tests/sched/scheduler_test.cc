@@ -330,6 +330,17 @@ TEST_F(SchedulerTest, ADirectRunDoesNotTakeASlotAClaimHolds) {
 // not run again.
 TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
   GatedClaimStore& gated = UseGatedStore();
+  // The observer (destinations) hears of it once it is written, as of any recorded outcome.
+  struct Observed {
+    std::mutex mu;
+    std::vector<std::pair<std::string, store::Completion::Kind>> outcomes;
+  };
+  auto observed = std::make_shared<Observed>();
+  sched_->set_observer([observed](const store::Job& job, const config::Function&,
+                                  const runtime::Outcome&, store::Completion::Kind kind) {
+    std::lock_guard lock(observed->mu);
+    observed->outcomes.emplace_back(job.id, kind);
+  });
   ASSERT_TRUE(sched_->Start(config_).ok());
   gated.FailCompletes(1);
   store::NewJob job = MakeJob(clock_.Now());
@@ -342,6 +353,15 @@ TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
       testing::Eventually([&] { return StateOf(id) == store::JobState::kSucceeded; }, seconds(30)));
   EXPECT_TRUE(runtime_.WaitForRuns(1));
   EXPECT_FALSE(runtime_.WaitForRuns(2, std::chrono::milliseconds(0))) << "it ran again";
+  EXPECT_TRUE(testing::Eventually(
+      [&] {
+        std::lock_guard lock(observed->mu);
+        return !observed->outcomes.empty();
+      },
+      seconds(30)));
+  std::lock_guard lock(observed->mu);
+  EXPECT_EQ(observed->outcomes, (std::vector<std::pair<std::string, store::Completion::Kind>>{
+                                    {id, store::Completion::Kind::kSucceeded}}));
 }
 
 // Work that found the slot taken runs once the slot frees, though the loop never polls: here
