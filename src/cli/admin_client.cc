@@ -64,6 +64,13 @@ int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FIL
   return 0;
 }
 
+// An empty id would make /jobs/ (the listing) or /jobs//result of the request.
+bool MissingId(const std::string& id, std::FILE* err) {
+  if (!id.empty()) return false;
+  std::fprintf(err, "error: the job id is empty\n");
+  return true;
+}
+
 }  // namespace
 
 std::optional<std::string> ReadData(const std::string& arg, std::FILE* err) {
@@ -162,7 +169,7 @@ int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FI
   }
   if (std::string next = Str(v.as_object(), "next_cursor"); !next.empty()) {
     // The same listing's next page: the same filters and page size.
-    std::string more = "jobs list";
+    std::string more = "longhaul jobs list --admin " + t.base_url;
     if (!o.function.empty()) more += " --function " + o.function;
     if (!o.state.empty()) more += " --state " + o.state;
     if (o.limit != ListOptions{}.limit) more += " --limit " + std::to_string(o.limit);
@@ -172,29 +179,35 @@ int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FI
 }
 
 int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
+  if (MissingId(id, err)) return 1;
   return Report(Call(t, "GET", "/jobs/" + Escape(id)), out, err);
 }
 
 int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
+  if (MissingId(id, err)) return 1;
   return Report(Call(t, "POST", "/jobs/" + Escape(id) + "/retry"), out, err);
 }
 
 int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
+  if (MissingId(id, err)) return 1;
   return Report(Call(t, "POST", "/jobs/" + Escape(id) + "/cancel"), out, err);
 }
 
 int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, std::FILE* out,
              std::FILE* err) {
+  if (MissingId(id, err)) return 1;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline -
-                                                                 std::chrono::steady_clock::now());
-    int wait = static_cast<int>(std::clamp<int64_t>(left.count(), 0, 30));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    // In milliseconds: the last second before the deadline is one poll too, not a busy loop.
+    const int64_t wait_ms = std::clamp<int64_t>(left.count(), 0, 30000);
     // The long poll returns when the job ends (or the wait runs out). Its status is the job's
     // stored answer, which may be any code (a function that answered 202 or 500 succeeded all
     // the same), so the job's state says whether it ended.
-    auto r = Call(t, "GET", "/jobs/" + Escape(id) + "/result?wait=" + std::to_string(wait) + "s",
-                  "", {}, std::chrono::seconds(wait + 10));
+    auto r =
+        Call(t, "GET", "/jobs/" + Escape(id) + "/result?wait=" + std::to_string(wait_ms) + "ms", "",
+             {}, std::chrono::milliseconds(wait_ms) + std::chrono::seconds(10));
     if (!r.ok()) return Report(r, out, err);
     auto job = Call(t, "GET", "/jobs/" + Escape(id));
     if (!job.ok() || job->status != 200) return Report(job, out, err);

@@ -556,15 +556,21 @@ TEST(AdminE2E, CliWaitsOnTheJobStateAndNamesABadConfig) {
                      server.admin_url() + " 2> " + scratch.File("more.txt");
   EXPECT_EQ(std::system(page.c_str()), 0);
   std::string more = ReadFile(scratch.File("more.txt"));
-  // The hint keeps the listing's filters and page size.
-  ASSERT_EQ(more.rfind("more: jobs list --limit 2 --cursor ", 0), 0u) << more;
-  std::string cursor = more.substr(35, more.find('\n') - 35);
-  std::string next = std::string(LONGHAUL_BINARY) + " jobs list --limit 2 --cursor " + cursor +
-                     " --admin " + server.admin_url() + " > " + scratch.File("next.txt") + " 2> " +
-                     scratch.File("more2.txt");
+  // The hint is the command for the next page: the same server, filters and page size.
+  const std::string hint =
+      "more: longhaul jobs list --admin " + server.admin_url() + " --limit 2 --cursor ";
+  ASSERT_EQ(more.rfind(hint, 0), 0u) << more;
+  std::string next = std::string(LONGHAUL_BINARY) + more.substr(14, more.find('\n') - 14) + " > " +
+                     scratch.File("next.txt") + " 2> " + scratch.File("more2.txt");
   EXPECT_EQ(std::system(next.c_str()), 0);
   EXPECT_EQ(CountLines(scratch.File("next.txt")), 2) << "a header and the oldest job";
   EXPECT_EQ(ReadFile(scratch.File("more2.txt")), "");
+
+  // An empty id is not the listing (GET /jobs/).
+  std::string empty_id = std::string(LONGHAUL_BINARY) + " jobs show '' --admin " +
+                         server.admin_url() + " 2> " + scratch.File("empty.txt");
+  EXPECT_EQ(std::system(empty_id.c_str()) >> 8, 1);
+  EXPECT_EQ(ReadFile(scratch.File("empty.txt")), "error: the job id is empty\n");
 
   std::string missing = std::string(LONGHAUL_BINARY) + " jobs list --config " +
                         scratch.File("nope.yaml") + " 2> " + scratch.File("err.txt");
