@@ -294,7 +294,14 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
                                           watch && !appended->duplicate ? &*watch : nullptr);
   if (!done.ok()) co_return StoreError(done.status());
   http::Response res;
-  if (!store::IsTerminal(done->state)) {
+  if (!store::IsTerminal(done->state) && deps.hub.closed()) {
+    // Not a timeout: the server stops. The attempt is stopped too, and not run again.
+    res =
+        LambdaError(503, "ServiceException",
+                    "the server is stopping; the invocation was stopped before it finished; GET " +
+                        deps.status_base + "/jobs/" + id + " for its outcome");
+    res.set(boost::beast::http::field::retry_after, "1");
+  } else if (!store::IsTerminal(done->state)) {
     res = LambdaError(504, "ServiceException",
                       "the invocation did not finish in time; GET " + deps.status_base + "/jobs/" +
                           id + " for its outcome");

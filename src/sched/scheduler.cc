@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/algorithm/string/predicate.hpp>
 
 #include "base/duration.h"
 #include "base/thread_name.h"
@@ -15,6 +16,16 @@ namespace longhaul::sched {
 using Kind = store::Completion::Kind;
 
 namespace {
+
+// A RequestResponse Invoke: its caller waits for it, and a run after the caller is gone would
+// be one nobody asked for (Lambda never runs one twice).
+bool IsSyncInvoke(const store::Job& job) {
+  if (job.route != "invoke") return false;
+  for (const auto& [name, value] : job.request.headers) {
+    if (boost::iequals(name, "X-Amz-Invocation-Type")) return value == "RequestResponse";
+  }
+  return true;  // the default type
+}
 
 // Gives the calling thread, and the processes it starts from now on, niceness `nice`
 // (config::Server::job_nice). Linux keeps the niceness per thread. Going back down needs
@@ -429,6 +440,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   bool wake_after_record = false;  // and work was waiting for the slot then
   double jitter = 0;
   bool take_next = false;
+  bool stopped_sync_invoke = false;
   {
     base::MutexLock lock(mu_);
     jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
@@ -438,8 +450,13 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     // Under a new configuration the loop claims with the new limits. A slot freed by the
     // answer is no longer this thread's to fill.
     take_next = !stopping_ && config_ == cfg && !released;
+    if (stopping_ && cancel.cancelled() && IsSyncInvoke(job)) {
+      // Stopped by the shutdown: recorded as failed, not left to run again after the restart.
+      outcome.status = base::Cancelled("the server stopped during the invocation");
+      stopped_sync_invoke = true;
+    }
   }
-  if (!cancel.cancelled()) {
+  if (!cancel.cancelled() || stopped_sync_invoke) {
     auto now = clock_.Now();
     const base::Duration retry_after =
         outcome.response_is_answer ? RetryAfter(outcome.response, now).value_or(base::Duration(0))

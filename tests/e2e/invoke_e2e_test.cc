@@ -115,6 +115,40 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
   EXPECT_EQ(unsigned_call->status, 403);
 }
 
+// A RequestResponse invoke cut short by a SIGTERM: its caller hears that the function failed
+// because the server stopped (not a timeout, nothing an SDK retries by itself), and the
+// invocation is not run again after the restart, when nobody waits for it.
+TEST(InvokeE2E, ASyncInvokeStoppedByShutdownIsNotRunAgain) {
+  TempDir scratch;
+  ServerProcess server(
+      "functions:\n"
+      "  slow:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"echo run >> " +
+          scratch.File("runs.txt") +
+          "; sleep 30\"]\n"
+          "    retries: 0\n",
+      "  shutdown_grace: 200ms\n");
+  server.Start();
+  std::optional<base::Result<http::ClientResponse>> answer;
+  std::thread caller([&] { answer = Invoke(server, "slow", "{}"); });
+  ASSERT_TRUE(Eventually([&] { return !ReadFile(scratch.File("runs.txt")).empty(); },
+                         std::chrono::seconds(30)));
+  EXPECT_EQ(server.Terminate(), 0);
+  caller.join();
+  ASSERT_TRUE(answer.has_value() && answer->ok());
+  EXPECT_EQ((*answer)->status, 200) << (*answer)->body;
+  EXPECT_EQ((*answer)->Header("X-Amz-Function-Error"), "Unhandled");
+  EXPECT_THAT((*answer)->body, HasSubstr("the server stopped during the invocation"));
+  const std::string id = (*answer)->Header("X-Longhaul-Job-Id");
+  ASSERT_FALSE(id.empty());
+
+  server.Start();
+  std::string job = server.WaitForJobState(id, "dead");
+  EXPECT_THAT(job, HasSubstr("the server stopped during the invocation")) << server.Log();
+  EXPECT_EQ(ReadFile(scratch.File("runs.txt")), "run\n");
+}
+
 TEST(InvokeE2E, EventIsAcceptedThenRuns) {
   TempDir scratch;
   ServerProcess server(Config(scratch));
