@@ -11,11 +11,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "admin/admin_handler.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/pid_file.h"
 #include "base/thread_name.h"
 #include "cli/admin_client.h"
 #include "config/config.h"
@@ -473,18 +475,16 @@ int ServeWebhook(WebhookFlags& f) {
     std::fprintf(stderr, "longhaul webhook: %s\n", mode.status().message().c_str());
     return 2;
   }
+  std::optional<base::PidFile> pid_file;  // removed when Serve returns
   if (!f.pidfile.empty()) {
-    FILE* pf = std::fopen(f.pidfile.c_str(), "w");
-    if (pf == nullptr) {
-      std::fprintf(stderr, "longhaul webhook: cannot write -pidfile %s\n", f.pidfile.c_str());
+    auto created = base::PidFile::Create(f.pidfile);
+    if (!created.ok()) {
+      std::fprintf(stderr, "longhaul webhook: %s\n", created.status().message().c_str());
       return 2;
     }
-    std::fprintf(pf, "%d\n", static_cast<int>(getpid()));
-    std::fclose(pf);
+    pid_file.emplace(std::move(*created));
   }
-  int rc = Serve("", std::move(*mode));
-  if (!f.pidfile.empty()) std::remove(f.pidfile.c_str());
-  return rc;
+  return Serve("", std::move(*mode));
 }
 
 }  // namespace

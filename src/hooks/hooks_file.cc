@@ -497,8 +497,11 @@ base::Result<LoadedHooks> LoadHookFiles(const std::vector<std::string>& paths,
   for (const std::string& path : paths) {
     std::ifstream f(path, std::ios::binary);
     if (!f) {
-      return base::NotFound("cannot read hooks file " + path + ": " +
-                            std::error_code(errno, std::generic_category()).message());
+      std::string problem = "cannot read hooks file " + path + ": " +
+                            std::error_code(errno, std::generic_category()).message();
+      if (!options.skip_unreadable) return base::NotFound(std::move(problem));
+      loaded.warnings.push_back(problem + "; skipped");
+      continue;
     }
     std::stringstream ss;
     ss << f.rdbuf();

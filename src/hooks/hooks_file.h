@@ -57,6 +57,9 @@ std::string EnvVarName(const ValueRef& ref);
 struct LoadOptions {
   bool as_template = false;  // -template
   config::EnvLookup env;     // for getenv; may be empty (all unset)
+  // A file that cannot be read is a warning and is skipped, as webhook does at its start (it
+  // stops only when no hook loads); else an error.
+  bool skip_unreadable = false;
 };
 
 struct LoadedHooks {

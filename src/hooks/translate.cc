@@ -67,7 +67,13 @@ base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hoo
     cfg->source += (i == 0 ? " " : ",") + options.hooks_files[i];
   }
   config::Listen listen;
+  // webhook joins -ip and -port as Go does ("ip:port"): an IPv6 address comes in brackets
+  // ([::1]), and an empty -ip is every interface.
   listen.host = options.ip;
+  if (listen.host.size() >= 2 && listen.host.front() == '[' && listen.host.back() == ']') {
+    listen.host = listen.host.substr(1, listen.host.size() - 2);
+  }
+  if (listen.host.empty()) listen.host = "0.0.0.0";
   listen.port = options.port;
   auto check_ip = config::ParseListen(config::FormatListen(listen));
   if (!check_ip.ok()) return base::InvalidArgument("-ip: " + check_ip.status().message());

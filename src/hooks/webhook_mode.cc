@@ -42,12 +42,13 @@ base::Result<std::unique_ptr<WebhookMode>> WebhookMode::Load(WebhookOptions opti
     base::MutexLock lock(mode->reload_mu_);
     mode->stamps_ = mode->Stamps();
   }
-  LoadOptions lo{mode->options_.as_template, mode->env_};
+  LoadOptions lo{mode->options_.as_template, mode->env_, /*skip_unreadable=*/true};
   auto loaded = LoadHookFiles(mode->options_.hooks_files, lo);
   if (!loaded.ok()) return loaded.status();
   if (loaded->hooks->hooks().empty() && !mode->options_.verbose && !mode->options_.nopanic) {
+    std::string why = loaded->warnings.empty() ? "" : " (" + Join(loaded->warnings, "; ") + ")";
     return base::InvalidArgument("no hooks loaded from " + Join(mode->options_.hooks_files, ", ") +
-                                 "; use -verbose or -nopanic to start without hooks");
+                                 why + "; use -verbose or -nopanic to start without hooks");
   }
   auto cfg = Translate(*loaded->hooks, mode->options_);
   if (!cfg.ok()) return cfg.status();
@@ -204,7 +205,11 @@ std::vector<std::string> GoFlagsToCli11(const std::vector<std::string>& args,
     std::string_view name = body.substr(0, body.find('='));
     bool known = false;
     for (const std::string& n : long_names) known = known || n == name;
-    if (known) {
+    if (known && body.size() == name.size() + 1) {
+      // "-urlprefix=": an empty value, which CLI11 reads as a missing one.
+      out.push_back("--" + std::string(name));
+      out.emplace_back();
+    } else if (known) {
       out.push_back("--" + std::string(body));
     } else {
       out.push_back(a);

@@ -354,5 +354,23 @@ TEST_F(HooksE2E, PathTraversalInPassFileIsRefusedAtStart) {
   EXPECT_THAT(err, HasSubstr("plain file name"));
 }
 
+// A second instance started with the running one's -pidfile refuses to start and leaves the
+// file as it is (it wrote its own id there, then removed the file on its way out).
+TEST_F(HooksE2E, ASecondInstanceLeavesTheRunningOnesPidfile) {
+  const std::string pidfile = scratch_.File("webhook.pid");
+  server_.StartWebhook({"-hooks", hooks_path_, "-template", "-pidfile", pidfile});
+  EXPECT_EQ(ReadFile(pidfile), std::to_string(server_.pid()) + "\n");
+  std::string err;
+  int rc = server_.RunToExit(
+      {"webhook", "-hooks", hooks_path_, "-template", "-ip", "127.0.0.1", "-port", "0", "-admin",
+       "127.0.0.1:0", "-data-dir", scratch_.File("other"), "-pidfile", pidfile},
+      nullptr, &err);
+  EXPECT_EQ(rc, 2);
+  EXPECT_THAT(err, HasSubstr("which is running"));
+  EXPECT_EQ(ReadFile(pidfile), std::to_string(server_.pid()) + "\n");
+  EXPECT_EQ(server_.Terminate(), 0);
+  EXPECT_FALSE(std::filesystem::exists(pidfile));  // the server's own, removed at its exit
+}
+
 }  // namespace
 }  // namespace longhaul::testing

@@ -365,6 +365,14 @@ TEST(LoadHookFiles, JoinsFilesAndRefusesDuplicateIds) {
   auto missing = LoadHookFiles({dir.File("nope.json")}, {});
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), base::Code::kNotFound);
+  // As webhook starts: an unreadable file is skipped, with a warning.
+  LoadOptions skipping;
+  skipping.skip_unreadable = true;
+  auto skipped = LoadHookFiles({dir.File("a.json"), dir.File("nope.json")}, skipping);
+  ASSERT_TRUE(skipped.ok()) << skipped.status().message();
+  EXPECT_EQ(skipped->hooks->hooks().size(), 1u);
+  ASSERT_EQ(skipped->warnings.size(), 1u);
+  EXPECT_THAT(skipped->warnings[0], HasSubstr(dir.File("nope.json") + ": No such file"));
 
   LoadOptions templ{true, MapEnv({{"HOOK_ID", "from-env"}})};
   auto rendered = LoadHookFiles({dir.File("t.json")}, templ);

@@ -115,6 +115,21 @@ TEST(Translate, UrlPrefix) {
   EXPECT_EQ(HookPath("hooks", "deploy?x#y%z/a b"), "/hooks/deploy%3Fx%23y%25z/a b");
 }
 
+// As webhook takes them: "[::1]" (Go joins "ip:port", so IPv6 comes bracketed), "::1", and
+// "" for every interface.
+TEST(Translate, IpAsWebhookTakesIt) {
+  HookSet hooks = Hooks("- id: a\n  execute-command: /bin/true\n");
+  WebhookOptions opts;
+  opts.port = 9000;
+  for (const auto& [ip, host] : std::vector<std::pair<std::string, std::string>>{
+           {"[::1]", "::1"}, {"::1", "::1"}, {"", "0.0.0.0"}, {"127.0.0.1", "127.0.0.1"}}) {
+    opts.ip = ip;
+    auto cfg = Translate(hooks, opts);
+    ASSERT_TRUE(cfg.ok()) << ip << ": " << cfg.status().ToString();
+    EXPECT_EQ((*cfg)->server.listen.host, host) << ip;
+  }
+}
+
 TEST(Translate, BadAddresses) {
   HookSet hooks = Hooks("- id: a\n  execute-command: /bin/true\n");
   WebhookOptions opts;

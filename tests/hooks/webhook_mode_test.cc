@@ -21,6 +21,9 @@ TEST(GoFlagsToCli11, RewritesKnownSingleDashFlags) {
               ElementsAre("--hooks", "a.json", "--hooks=b.yaml", "--port=0", "--verbose", "-x",
                           "-unknown", "value", "--http-methods", "POST,GET"));
   EXPECT_THAT(GoFlagsToCli11({"--", "-hooks"}, names), ElementsAre("--", "-hooks"));
+  // Go's "-urlprefix=" is an empty value, not a missing one.
+  EXPECT_THAT(GoFlagsToCli11({"-http-methods=", "-port", "0"}, names),
+              ElementsAre("--http-methods", "", "--port", "0"));
 }
 
 TEST(ParseHeaderFlag, NameEqualsValue) {
@@ -65,7 +68,10 @@ TEST(WebhookMode, LoadErrors) {
   WebhookOptions opts;
   opts.admin = "127.0.0.1:0";
   opts.hooks_files = {dir.File("missing.json")};
-  EXPECT_EQ(WebhookMode::Load(opts, {}).status().code(), base::Code::kNotFound);
+  auto missing = WebhookMode::Load(opts, {});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("(cannot read hooks file " + dir.File("missing.json")));
 
   std::ofstream(dir.File("empty.json")) << "[]";
   opts.hooks_files = {dir.File("empty.json")};
