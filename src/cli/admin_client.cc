@@ -10,6 +10,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "config/admin_access.h"
 #include "config/listen.h"
 #include "http/client.h"
 
@@ -102,16 +103,21 @@ base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::st
   }
   // The config gives what the flags and environment left open: the address, the token.
   if (!config_path.empty() && (t.base_url.empty() || t.token.empty())) {
-    auto cfg = config::LoadConfigFile(config_path, env);
-    if (!cfg.ok()) {
+    auto access = config::ReadAdminAccess(config_path, env);
+    if (!access.ok()) {
       return base::InvalidArgument("cannot take the admin address or token from the config: " +
-                                   cfg.status().message());
+                                   access.status().message());
     }
-    const auto& a = (*cfg)->server.admin;
+    const config::Listen& a = access->admin;
     std::string host = a.host == "0.0.0.0" ? "127.0.0.1" : a.host == "::" ? "::1" : a.host;
+    if (t.base_url.empty() && a.port == 0) {
+      return base::InvalidArgument(
+          "server.admin in " + config_path +
+          " has port 0 (any free port): give --admin with the address the server printed");
+    }
     if (t.base_url.empty())
       t.base_url = "http://" + config::FormatListen(config::Listen{host, a.port});
-    if (t.token.empty()) t.token = (*cfg)->server.admin_token;
+    if (t.token.empty()) t.token = access->token;
   }
   if (t.base_url.empty()) t.base_url = AdminTarget{}.base_url;
   if (t.base_url.starts_with("https://")) {

@@ -106,6 +106,9 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
             0)
       << err;
   EXPECT_EQ(out, "from-cli\n");
+  // The config's admin port is 0 (any free port): only --admin can say which.
+  EXPECT_EQ(server.RunToExit({"invoke", "ok", "--config", server.config_path()}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("has port 0 (any free port): give --admin"));
 
   auto wrong = Invoke(server, "ok", "x", {{"Authorization", "Bearer not-the-token"}});
   ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();

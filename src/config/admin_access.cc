@@ -1,0 +1,54 @@
+#include "config/admin_access.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "config/internal/env.h"
+#include "config/listen.h"
+
+namespace longhaul::config {
+
+base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLookup& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return base::NotFound("config file " + path + " does not exist or cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  AdminAccess access;
+  try {
+    YAML::Node root = YAML::Load(text.str());
+    const YAML::Node server = root.IsMap() ? root["server"] : YAML::Node();
+    if (!server || !server.IsMap()) return access;
+    // The value of server.KEY with variables substituted, or nullopt when it is not there.
+    auto value = [&](const char* key) -> base::Result<std::optional<std::string>> {
+      const YAML::Node node = server[key];
+      if (!node || node.IsNull()) return std::optional<std::string>();
+      const std::string where =
+          path + ":" + std::to_string(node.Mark().line + 1) + ": server." + key + ": ";
+      if (!node.IsScalar()) return base::InvalidArgument(where + "expected a string");
+      auto substituted = internal::SubstituteEnv(node.Scalar(), env);
+      if (!substituted.ok()) return base::InvalidArgument(where + substituted.status().message());
+      return std::optional<std::string>(std::move(*substituted));
+    };
+    auto admin = value("admin");
+    if (!admin.ok()) return admin.status();
+    if (*admin) {
+      auto listen = ParseListen(**admin);
+      if (!listen.ok()) {
+        return base::InvalidArgument(path + ": server.admin: " + listen.status().message());
+      }
+      access.admin = *listen;
+    }
+    auto token = value("admin_token");
+    if (!token.ok()) return token.status();
+    if (*token) access.token = std::move(**token);
+  } catch (const YAML::Exception& e) {
+    return base::InvalidArgument(path + ":" +
+                                 std::to_string(e.mark.is_null() ? 1 : e.mark.line + 1) +
+                                 ": invalid YAML: " + e.msg);
+  }
+  return access;
+}
+
+}  // namespace longhaul::config
