@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/clock.h"
+#include "base/time_format.h"
 #include "http/error_mapping.h"
 #include "http/response_bytes.h"
 
@@ -88,6 +90,21 @@ std::optional<Response> RefusalBeforeBody(RequestParser& parser, const ServerLim
 }
 
 // Makes a handler's answer ready to send: the request's version, keep-alive, and framing.
+// Sets Date (RFC 9110 section 6.6.1: an origin server with a clock sends it) unless the answer
+// has one (an upstream's, passed on). Formatted once a second per thread.
+void SetDate(Response& res) {
+  if (res.find(beast::http::field::date) != res.end()) return;
+  thread_local int64_t formatted_second = -1;
+  thread_local std::string date;
+  const base::TimePoint now = base::SystemClock().Now();
+  const int64_t second = base::ToUnixMs(now) / 1000;
+  if (second != formatted_second) {
+    date = base::FormatHttpDate(now);
+    formatted_second = second;
+  }
+  res.set(beast::http::field::date, date);
+}
+
 void FinishResponse(Response& res, unsigned version, bool keep_alive) {
   if (res.result_int() < 200) {
     // An interim status as the final answer would leave the client waiting for the real one.
@@ -97,6 +114,7 @@ void FinishResponse(Response& res, unsigned version, bool keep_alive) {
   }
   res.version(version);
   res.keep_alive(keep_alive);
+  SetDate(res);
   // Framing the handler set (Content-Length or chunked) is kept, except on a 204 or 304, which
   // can have neither.
   if (IsBodylessStatus(res.result_int()) || (!res.has_content_length() && !res.chunked())) {
@@ -203,6 +221,7 @@ asio::awaitable<beast::error_code> ReadInto(Connection& c, beast::flat_buffer& b
 asio::awaitable<void> WriteAndClose(Connection& c, Response res, base::Duration timeout,
                                     bool head_request = false) {
   res.keep_alive(false);
+  SetDate(res);
   PreparePayload(res);
   std::string bytes;
   AppendResponseBytes(res, bytes, /*with_body=*/!head_request);

@@ -123,6 +123,12 @@ TEST_F(ServerTest, BodylessStatusesGoOutWithoutBodyOrContentLength) {
   }
   EXPECT_EQ(responses[3].result_int(), 202u);  // the connection stayed in step
   EXPECT_EQ(responses[3].body(), R"({"id":"x"})");
+  // Every answer says when (RFC 9110 section 6.6.1): "Sun, 06 Dec 2026 01:24:34 GMT".
+  for (const Response& res : responses) {
+    std::string date(res[bh::field::date]);
+    EXPECT_EQ(date.size(), 29u) << date;
+    EXPECT_TRUE(date.ends_with(" GMT")) << date;
+  }
 }
 
 TEST_F(ServerTest, InterimStatusFromAHandlerBecomes500) {
