@@ -511,6 +511,10 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     if (d.kind == Kind::kRetry || wake_after_record) Wake();
   } else {
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
+    // Cancelled: what it wrote until then stays with the job (how far did it get?).
+    if (!outcome.stdout_tail.empty() || !outcome.stderr_tail.empty()) {
+      (void)store_.KeepStoppedOutput(job.id, outcome.stdout_tail, outcome.stderr_tail);
+    }
   }
   if (answered_early) {
     base::MutexLock lock(mu_);

@@ -129,6 +129,11 @@ class Store {
   virtual base::Status Retry(std::string_view job_id, TimePoint now) = 0;
   // Queued/retrying/running job -> cancelled. kFailedPrecondition when already terminal.
   virtual base::Status Cancel(std::string_view job_id, TimePoint now) = 0;
+  // A cancelled job keeps what its stopped attempt wrote: its output tails (for the operator
+  // to see how far it got). kFailedPrecondition when the job is no longer cancelled (retried);
+  // kNotFound never (an unknown id is not cancelled either).
+  virtual base::Status KeepStoppedOutput(std::string_view job_id, const std::string& stdout_tail,
+                                         const std::string& stderr_tail) = 0;
 
   virtual base::Result<Job> Get(std::string_view job_id) = 0;  // kNotFound
   // Summaries: the jobs without their result's headers and body (its status is there), their

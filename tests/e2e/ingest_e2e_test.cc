@@ -406,6 +406,37 @@ TEST(IngestE2E, CancelKillsARunningJob) {
   EXPECT_EQ(server.AdminGet("/jobs/NOTAJOB")->status, 404);
 }
 
+// What a cancelled command wrote until then stays with its job: how far did it get?
+TEST(IngestE2E, ACancelledJobKeepsItsOutput) {
+  TempDir scratch;
+  ServerProcess server(
+      "functions:\n"
+      "  encode:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"echo frame-100 >&2; echo partial; "
+      "touch " +
+      scratch.File("started") +
+      "; sleep 30\"]\n"
+      "routes:\n"
+      "  - path: /encode\n"
+      "    function: encode\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/encode", "x")->body, "id");
+  ASSERT_TRUE(Eventually([&] { return std::filesystem::exists(scratch.File("started")); },
+                         std::chrono::seconds(30)));
+  EXPECT_EQ(server.AdminPost("/jobs/" + id + "/cancel")->status, 200);
+  std::string job;
+  EXPECT_TRUE(Eventually(
+      [&] {
+        job = server.AdminGet("/jobs/" + id)->body;
+        return JsonField(job, "stderr_tail") == "frame-100\n";
+      },
+      std::chrono::seconds(30)))
+      << job;
+  EXPECT_EQ(JsonField(job, "stdout_tail"), "partial\n");
+  EXPECT_EQ(JsonField(job, "state"), "cancelled");
+}
+
 TEST(IngestE2E, SigtermLeavesQueuedWorkQueued) {
   TempDir scratch;
   ServerProcess server("functions:\n" + GatedFunction("work", scratch, 1) +

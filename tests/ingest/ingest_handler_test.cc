@@ -33,6 +33,10 @@ class FailingStore : public store::Store {
   base::Result<int> RecoverLeases(base::TimePoint, std::string_view) override { return 0; }
   base::Status Retry(std::string_view, base::TimePoint) override { return status_; }
   base::Status Cancel(std::string_view, base::TimePoint) override { return status_; }
+  base::Status KeepStoppedOutput(std::string_view, const std::string&,
+                                 const std::string&) override {
+    return status_;
+  }
   base::Result<store::Job> Get(std::string_view) override { return status_; }
   base::Result<store::JobPage> List(const store::ListFilter&) override { return status_; }
   base::Result<store::RouteStats> GetRouteStats(std::string_view, std::string_view) override {

@@ -144,6 +144,10 @@ class GatedClaimStore : public store::Store {
   base::Status Retry(std::string_view id, store::TimePoint now) override {
     return inner_.Retry(id, now);
   }
+  base::Status KeepStoppedOutput(std::string_view id, const std::string& out,
+                                 const std::string& err) override {
+    return inner_.KeepStoppedOutput(id, out, err);
+  }
   base::Status Cancel(std::string_view id, store::TimePoint now) override {
     return inner_.Cancel(id, now);
   }

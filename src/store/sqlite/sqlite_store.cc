@@ -441,6 +441,13 @@ Status SqliteStore::Cancel(std::string_view job_id, TimePoint now) {
   return RunWrite([&](Connection& c) { return internal::CancelJob(c, job_id, now); });
 }
 
+Status SqliteStore::KeepStoppedOutput(std::string_view job_id, const std::string& stdout_tail,
+                                      const std::string& stderr_tail) {
+  return RunWrite([&](Connection& c) {
+    return internal::KeepStoppedOutput(c, job_id, stdout_tail, stderr_tail);
+  });
+}
+
 base::Result<int> SqliteStore::PurgeInChunks(
     int chunk_size, int limit,
     const std::function<base::Result<int>(Connection&, int)>& purge_chunk) {

@@ -122,6 +122,8 @@ class SqliteStore final : public Store {
   base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) override;
   base::Status Retry(std::string_view job_id, TimePoint now) override;
   base::Status Cancel(std::string_view job_id, TimePoint now) override;
+  base::Status KeepStoppedOutput(std::string_view job_id, const std::string& stdout_tail,
+                                 const std::string& stderr_tail) override;
   base::Result<Job> Get(std::string_view job_id) override;
   base::Result<JobPage> List(const ListFilter& filter) override;
   base::Result<RouteStats> GetRouteStats(std::string_view function,

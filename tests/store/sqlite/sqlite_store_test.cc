@@ -490,6 +490,22 @@ TEST_F(StoreTest, OrderingKeyRunsOneAtATimeInOrder) {
   EXPECT_EQ(ClaimIds(ClaimReq("fn")), std::vector<std::string>{a3});
 }
 
+// A cancelled job keeps its stopped attempt's output; a job that is not cancelled takes none.
+TEST_F(StoreTest, ACancelledJobKeepsItsStoppedOutput) {
+  Open();
+  std::string id = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()).size(), 1u);
+  EXPECT_EQ(store_->KeepStoppedOutput(id, "out", "err").code(),
+            base::Code::kFailedPrecondition);  // running
+  ASSERT_TRUE(store_->Cancel(id, clock_.Now()).ok());
+  ASSERT_TRUE(store_->KeepStoppedOutput(id, "out", std::string("err\xff", 4)).ok());
+  auto j = store_->Get(id);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->state, JobState::kCancelled);
+  EXPECT_EQ(j->stdout_tail, "out");
+  EXPECT_EQ(j->stderr_tail, std::string("err\xff", 4));
+}
+
 TEST_F(StoreTest, CancellingAWaitingJobKeepsTheOrder) {
   Open();
   std::string a1 = Add(MakeJob("fn", "k"));

@@ -93,6 +93,8 @@ constexpr const char* kRequeue =
 constexpr const char* kCancel =
     "UPDATE jobs SET state = 'cancelled', finished_at = ?2, updated_at = ?2, lease_owner = '', "
     "lease_expires_at = 0 WHERE seq = ?1";
+constexpr const char* kKeepStoppedOutput =
+    "UPDATE jobs SET stdout_tail = ?2, stderr_tail = ?3 WHERE id = ?1 AND state = 'cancelled'";
 constexpr const char* kPurgeKeys =
     "DELETE FROM idempotency_keys WHERE (route, key) IN "
     "(SELECT route, key FROM idempotency_keys WHERE expires_at <= ?1 LIMIT ?2)";
@@ -491,6 +493,17 @@ base::Status CancelJob(Connection& c, std::string_view job_id, TimePoint now) {
     LH_RETURN_IF_ERROR(q.Run());
   }
   return PromoteHead(c, target->function, target->ordering_key);
+}
+
+base::Status KeepStoppedOutput(Connection& c, std::string_view job_id,
+                               const std::string& stdout_tail, const std::string& stderr_tail) {
+  Query q(c, kKeepStoppedOutput);
+  q.BindText(1, job_id).BindBlob(2, stdout_tail).BindBlob(3, stderr_tail);
+  LH_RETURN_IF_ERROR(q.Run());
+  if (c.Changes() == 0) {
+    return base::FailedPrecondition("job " + std::string(job_id) + " is not cancelled");
+  }
+  return base::Status::Ok();
 }
 
 base::Result<int> PurgeJobs(Connection& c, TimePoint before, int limit) {
