@@ -243,7 +243,14 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
   {
     beast::error_code ec;
     auto ep = c.socket.remote_endpoint(ec);
-    if (!ec) info.remote_addr = ep.address().to_string();
+    if (!ec) {
+      // An IPv4 sender on a dual-stack listener ([::]) is itself, not ::ffff:1.2.3.4 (for
+      // ip-whitelist rules, X-Forwarded-For, LONGHAUL_REMOTE_ADDR).
+      const asio::ip::address a = ep.address();
+      info.remote_addr = a.is_v6() && a.to_v6().is_v4_mapped()
+                             ? asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string()
+                             : a.to_string();
+    }
     auto lp = c.socket.local_endpoint(ec);
     if (!ec) info.local_port = lp.port();
   }

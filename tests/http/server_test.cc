@@ -56,13 +56,14 @@ asio::awaitable<Response> Answer(Request& req) {
 // An HttpServer on 127.0.0.1:0 with the handler above, run by one thread.
 class ServerTest : public ::testing::Test {
  protected:
-  void StartServer(ServerLimits limits = {}) {
+  void StartServer(ServerLimits limits = {}, const std::string& host = "127.0.0.1") {
     server_.emplace(ioc_, log_, "test", std::move(limits),
-                    [this](Request& req, const ConnInfo&) -> asio::awaitable<Response> {
+                    [this](Request& req, const ConnInfo& conn) -> asio::awaitable<Response> {
                       ++handled_;
+                      if (req.target() == "/remote") co_return MakeResponse(200, conn.remote_addr);
                       co_return co_await Answer(req);
                     });
-    auto port = server_->Listen("127.0.0.1", 0);
+    auto port = server_->Listen(host, 0);
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     port_ = *port;
     server_->Start();
@@ -250,6 +251,21 @@ TEST_F(ServerTest, EmptyLinesBeforeARequestAreSkipped) {
   EXPECT_EQ(responses[0].result_int(), 200u);
   EXPECT_EQ(responses[0].body(), "Host: x\nContent-Length: 1\nbody=a");
   EXPECT_EQ(responses[1].result_int(), 202u);
+}
+
+// On a dual-stack listener an IPv4 sender is its IPv4 address, not ::ffff:127.0.0.1.
+TEST_F(ServerTest, AnIpv4SenderOnADualStackListenerIsItsIpv4Address) {
+  server_.emplace(ioc_, log_, "probe", ServerLimits{},
+                  [](Request&, const ConnInfo&) -> asio::awaitable<Response> {
+                    co_return MakeResponse(200, "");
+                  });
+  if (!server_->Listen("::", 0).ok()) GTEST_SKIP() << "no IPv6 on this machine";
+  server_.reset();
+  StartServer({}, "::");
+  std::string bytes = Exchange("GET /remote HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0].body(), "127.0.0.1");
 }
 
 TEST_F(ServerTest, Http11WithoutHostIs400) {
