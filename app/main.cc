@@ -8,6 +8,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -42,10 +43,6 @@ namespace asio = boost::asio;
 std::optional<std::string> GetEnv(const std::string& name) {
   if (const char* v = std::getenv(name.c_str())) return std::string(v);
   return std::nullopt;
-}
-
-base::Result<std::shared_ptr<const config::Config>> Load(const std::string& path) {
-  return config::LoadConfigFile(path, GetEnv);
 }
 
 http::ServerLimits LimitsFrom(const config::Server& s) {
@@ -89,7 +86,7 @@ base::Result<std::shared_ptr<const config::Config>> ReloadHooks(hooks::WebhookMo
 // `serve` with a config file, or `webhook` (non-null `webhook`) with hooks files.
 int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> webhook = nullptr) {
   auto loaded = webhook ? base::Result<std::shared_ptr<const config::Config>>(webhook->config())
-                        : Load(config_path);
+                        : config::LoadConfigFile(config_path, GetEnv);
   if (!loaded.ok()) {
     std::fprintf(stderr, "longhaul: %s\n", loaded.status().message().c_str());
     return 2;
@@ -277,7 +274,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP || sig == SIGUSR1) {
-        auto next = webhook ? ReloadHooks(*webhook) : Load(config_path);
+        auto next = webhook ? ReloadHooks(*webhook) : config::LoadConfigFile(config_path, GetEnv);
         if (next.ok()) next = config::CheckReload(started_with, std::move(*next));
         if (!next.ok()) {
           log.Error("config.reload_rejected", {{"error", next.status().message()}});
@@ -490,6 +487,9 @@ int ServeWebhook(WebhookFlags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A reload asked for before the server listens for it must not end the server (the default
+  // action); the server reads its config at the start anyway. Children get default actions.
+  for (int sig : {SIGHUP, SIGUSR1}) std::signal(sig, SIG_IGN);
   CLI::App app{"longhaul: answer webhooks at once, durably, and run the work in the background"};
   app.require_subcommand(1);
   std::string config_path = "longhaul.yaml";
@@ -561,7 +561,7 @@ int main(int argc, char** argv) {
   if (*serve) return Serve(config_path);
   if (*webhook) return ServeWebhook(webhook_flags);
   if (*check) {
-    auto cfg = Load(config_path);
+    auto cfg = config::LoadConfigFile(config_path, GetEnv);
     if (!cfg.ok()) {
       std::fprintf(stderr, "%s\n", cfg.status().message().c_str());
       return 1;
