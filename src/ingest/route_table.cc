@@ -17,6 +17,16 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
+// A literal segment matches as written or percent-decoded ("/caf%C3%A9" is "/café", "%7Euser"
+// is "~user": what a client sends for the path the config names).
+bool LiteralMatches(std::string_view part, const std::string& literal) {
+  if (part == literal) return true;
+  return part.find('%') != std::string_view::npos && PercentDecode(part) == literal;
+}
+
+// How specific a segment is: literal, then {param}, then {rest+}.
+enum Rank : int8_t { kGreedyRank = 1, kParamRank = 2, kLiteralRank = 3 };
+
 }  // namespace
 
 RouteTable::RouteTable(const std::vector<config::Route>& routes) : routes_(routes) {}
@@ -24,12 +34,15 @@ RouteTable::RouteTable(const std::vector<config::Route>& routes) : routes_(route
 RouteMatch RouteTable::Match(std::string_view method, std::string_view path) const {
   auto parts = SplitPath(path);
   RouteMatch best;
-  int best_score = -1;
+  // Segment by segment from the left, then the method: a route is more specific than another
+  // at the first segment where it ranks higher (lexicographic order of the ranks).
+  std::vector<int8_t> best_rank;
+  std::vector<int8_t> rank;
   std::string allowed;
   for (const auto& route : routes_) {
     const auto& segs = route.segments;
     std::vector<std::pair<std::string, std::string>> params;
-    int score = 0;
+    rank.clear();
     bool ok = true;
     size_t i = 0;
     for (; i < segs.size(); ++i) {
@@ -54,6 +67,7 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
           break;
         }
         params.emplace_back(seg.text, std::move(value));
+        rank.push_back(kGreedyRank);
         i = parts.size();
         break;
       }
@@ -62,11 +76,11 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
         break;
       }
       if (seg.kind == config::PathSegment::Kind::kLiteral) {
-        if (parts[i] != seg.text) {
+        if (!LiteralMatches(parts[i], seg.text)) {
           ok = false;
           break;
         }
-        score += 3;
+        rank.push_back(kLiteralRank);
       } else {
         std::string value = PercentDecode(parts[i]);
         // One segment: a value that decodes to more ("..%2F..%2Fetc") or holds a NUL is none.
@@ -75,14 +89,13 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
           break;
         }
         params.emplace_back(seg.text, std::move(value));
-        score += 2;
+        rank.push_back(kParamRank);
       }
     }
     if (!ok || (i != parts.size() &&
                 (segs.empty() || segs.back().kind != config::PathSegment::Kind::kGreedy))) {
       continue;
     }
-    if (!segs.empty() && segs.back().kind == config::PathSegment::Kind::kGreedy) score += 1;
     if (route.method != "ANY" && route.method != method) {
       if (allowed.find(route.method) == std::string::npos) {
         if (!allowed.empty()) allowed += ", ";
@@ -90,9 +103,9 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
       }
       continue;
     }
-    score = score * 2 + (route.method != "ANY" ? 1 : 0);  // the path first, then the method
-    if (score > best_score) {
-      best_score = score;
+    rank.push_back(route.method != "ANY" ? 1 : 0);  // the path first, then the method
+    if (best.route == nullptr || rank > best_rank) {
+      best_rank.swap(rank);
       best.route = &route;
       best.params = std::move(params);
     }

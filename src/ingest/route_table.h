@@ -1,6 +1,7 @@
 // RouteTable: matches a request's method and path against the configured routes.
-// Literal segments beat parameters, parameters beat a greedy {proxy+}; for the same path a
-// route's own method beats ANY; among equals the route defined first wins.
+// Segment by segment from the left, a literal beats a parameter, which beats a greedy
+// {proxy+} (the first segment where two routes differ decides); for the same path a route's own
+// method beats ANY. A literal matches as written or percent-decoded.
 // Thread-safety: immutable after construction.
 #pragma once
 

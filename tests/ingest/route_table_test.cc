@@ -34,6 +34,41 @@ TEST_F(RouteTableTest, LiteralBeatsParameter) {
   EXPECT_TRUE(m.params.empty());
 }
 
+// The first segment where two routes differ decides, whatever their order in the file: for
+// /a/b, /a/{rest+} (a literal first) beats /{x}/{y}.
+TEST(RouteTable, TheFirstDifferingSegmentDecides) {
+  for (bool swapped : {false, true}) {
+    std::vector<config::Route> routes{
+        MakeRoute("ANY", "/{x}/{y}", {{K::kParam, "x"}, {K::kParam, "y"}}),
+        MakeRoute("ANY", "/a/{rest+}", {{K::kLiteral, "a"}, {K::kGreedy, "rest"}})};
+    if (swapped) std::swap(routes[0], routes[1]);
+    RouteTable table{routes};
+    auto m = table.Match("POST", "/a/b");
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.route->path, "/a/{rest+}") << swapped;
+    m = table.Match("POST", "/c/b");
+    ASSERT_NE(m.route, nullptr);
+    EXPECT_EQ(m.route->path, "/{x}/{y}") << swapped;
+  }
+}
+
+// A literal matches what a client sends for it: percent-encoded bytes ("/caf%C3%A9") or
+// unreserved characters (%7E is ~).
+TEST(RouteTable, ALiteralMatchesPercentDecoded) {
+  std::vector<config::Route> routes{MakeRoute("ANY", "/café", {{K::kLiteral, "café"}}),
+                                    MakeRoute("ANY", "/~user", {{K::kLiteral, "~user"}})};
+  RouteTable table{routes};
+  for (const char* path : {"/caf%C3%A9", "/café", "/caf%c3%a9"}) {
+    auto m = table.Match("POST", path);
+    ASSERT_NE(m.route, nullptr) << path;
+    EXPECT_EQ(m.route->path, "/café");
+  }
+  auto m = table.Match("POST", "/%7Euser");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->path, "/~user");
+  EXPECT_EQ(table.Match("POST", "/caf%C3%A9%2Fx").route, nullptr);
+}
+
 // ANY /a defined first does not hide POST /a: the route's own method is more specific.
 TEST(RouteTable, AMethodBeatsAnyOnTheSamePath) {
   std::vector<config::Route> routes{MakeRoute("ANY", "/a", {{K::kLiteral, "a"}}),
