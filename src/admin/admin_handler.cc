@@ -283,6 +283,14 @@ asio::awaitable<http::Response> AdminHandler::ListRoutes() {
 
 asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
   co_await AwaitRecord(id);
+  // A job of a function the config no longer has would wait in the queue until it has again.
+  auto job = co_await http::Offload(deps_.pool, [this, &id] { return deps_.store.Get(id); });
+  if (!job.ok()) co_return http::ErrorResponse(job.status());
+  if (config_.load()->FindFunction(job->function) == nullptr) {
+    co_return http::ErrorResponse(base::FailedPrecondition(
+        "job " + id + " is of function " + job->function +
+        ", which the configuration does not have: it would not run until the function is back"));
+  }
   auto s = co_await http::Offload(deps_.pool,
                                   [this, &id] { return deps_.store.Retry(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);

@@ -1,5 +1,7 @@
 #include "ingest/responses.h"
 
+#include <boost/json/parse.hpp>
+
 #include "base/log.h"
 #include "http/response_bytes.h"
 #include "runtime/forward/header_filter.h"
@@ -28,14 +30,21 @@ std::string JobJson(const std::string& id, const std::string& status_url, std::s
   return body;
 }
 
+// What an ack_body is: JSON when it parses as JSON, else text ("queued", "ok").
+std::string AckContentType(const std::string& body) {
+  if (body.empty()) return "";
+  boost::system::error_code ec;
+  boost::json::parse(body, ec);
+  return ec ? "text/plain; charset=utf-8" : "application/json";
+}
+
 }  // namespace
 
 http::Response AcceptedResponse(const config::Route* route, const std::string& job_id,
                                 const std::string& status_url, bool duplicate) {
   http::Response res;
   if (route != nullptr && route->ack_body.has_value()) {
-    res = http::MakeResponse(route->ack_status, *route->ack_body,
-                             route->ack_body->empty() ? "" : "application/json");
+    res = http::MakeResponse(route->ack_status, *route->ack_body, AckContentType(*route->ack_body));
   } else {
     res = http::MakeResponse(route != nullptr ? route->ack_status : 202,
                              JobJson(job_id, status_url, "", ""));

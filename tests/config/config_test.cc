@@ -763,6 +763,8 @@ const ErrorCase kErrorCases[] = {
     {"AckBodyWithSync", RouteYaml("    ack: sync\n    ack_body: ok\n"), 12,
      "routes[0].ack_body: has no effect with ack: sync"},
     {"WaitWithAsync", RouteYaml("    wait: 10s\n"), 11, "has no effect with ack: async"},
+    {"AckBodyWith204", RouteYaml("    ack_status: 204\n    ack_body: ok\n"), 12,
+     "routes[0].ack_body: a 204 answer has no body: ack_body would be dropped"},
     {"WaitZero", RouteYaml("    ack: sync\n    wait: 0s\n"), 12, "must be greater than 0"},
     {"DuplicateRoute",
      WithFunctions("routes:\n"

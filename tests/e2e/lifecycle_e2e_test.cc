@@ -473,5 +473,34 @@ TEST(LifecycleE2E, SighupReloadsRoutesKeepsInFlightRequestsAndRejectsABadFile) {
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
 }
 
+// A retry of a job whose function the reloaded config dropped is refused: it would only wait.
+TEST(LifecycleE2E, RetryOfAJobWhoseFunctionIsGoneIsRefused) {
+  TempDir scratch;
+  const std::string functions =
+      "functions:\n"
+      "  keep:\n"
+      "    runtime: command\n"
+      "    command: [/bin/true]\n";
+  ServerProcess server(functions +
+                       "  gone:\n"
+                       "    runtime: command\n"
+                       "    command: [/bin/true]\n"
+                       "routes:\n"
+                       "  - path: /gone\n"
+                       "    function: gone\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/gone", "x")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(id, "succeeded").empty());
+  server.WriteConfig(functions);
+  server.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return server.Log().find("config.reloaded") != std::string::npos; }))
+      << server.Log();
+  auto r = server.AdminPost("/jobs/" + id + "/retry");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 409) << r->body;
+  EXPECT_NE(r->body.find("which the configuration does not have"), std::string::npos) << r->body;
+  EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + id)->body, "state"), "succeeded");
+}
+
 }  // namespace
 }  // namespace longhaul::testing

@@ -39,6 +39,19 @@ TEST(OutcomeResponse, AnUpstreamsFailedAnswerIsPassedOn) {
   EXPECT_EQ(res["X-Longhaul-Job-Id"], "job-1");
 }
 
+// An ack_body is labelled as what it is: JSON, or text.
+TEST(AcceptedResponse, AnAckBodyIsJsonOrText) {
+  config::Route route;
+  route.ack_status = 200;
+  route.ack_body = "queued";
+  http::Response text = AcceptedResponse(&route, "job-1", "http://s/jobs/job-1", false);
+  EXPECT_EQ(text[boost::beast::http::field::content_type], "text/plain; charset=utf-8");
+  EXPECT_EQ(text.body(), "queued");
+  route.ack_body = R"({"ok":true})";
+  http::Response json = AcceptedResponse(&route, "job-1", "http://s/jobs/job-1", false);
+  EXPECT_EQ(json[boost::beast::http::field::content_type], "application/json");
+}
+
 // A function's result may name framing or hop-by-hop fields; this answer is framed by the
 // server: a Transfer-Encoding beside its Content-Length would leave the caller waiting.
 TEST(OutcomeResponse, AFunctionsFramingFieldsAreNotPassedOn) {

@@ -286,6 +286,17 @@ Route ReadRoute(Context& ctx, const Field& item, const RouteDefaults& defaults,
       }
     }
   }
+  if ((route.ack_status == 204 || route.ack_status == 205) && route.ack_body.has_value() &&
+      !route.ack_body->empty()) {
+    const Field* at = set.ack_body != nullptr ? set.ack_body : set.ack_status;
+    if (at != nullptr) {
+      ctx.Error(*at, "a " + std::to_string(route.ack_status) +
+                         " answer has no body: ack_body would be dropped");
+    } else {
+      ctx.Error(item, "ack_status " + std::to_string(route.ack_status) +
+                          " (from defaults.routes) has no body: ack_body would be dropped");
+    }
+  }
   if (route.ack == AckMode::kAsync && set.wait != nullptr) {
     ctx.Error(*set.wait, "has no effect with ack: async (it applies to sync and auto)");
   }
