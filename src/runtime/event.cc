@@ -223,4 +223,16 @@ base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_vie
   return Decoded(std::move(response));
 }
 
+std::string_view OutputContentType(std::string_view output) {
+  if (output.empty()) return "";
+  const size_t first = output.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos &&
+      std::string_view("{[\"-0123456789tfn").find(output[first]) != std::string_view::npos) {
+    boost::system::error_code ec;
+    json::parse(output, ec);
+    if (!ec) return "application/json";
+  }
+  return base::IsValidUtf8(output) ? "text/plain; charset=utf-8" : "application/octet-stream";
+}
+
 }  // namespace longhaul::runtime

@@ -32,6 +32,11 @@ std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view f
 // header, a non-string body, invalid base64).
 base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_view text);
 
+// The Content-Type of a plain output used as a result (a command's stdout): application/json when
+// it is JSON, text/plain; charset=utf-8 when it is other UTF-8 text, application/octet-stream
+// otherwise; "" for an empty output.
+std::string_view OutputContentType(std::string_view output);
+
 // Header checks for what user code answers: a name must be an RFC 9110 token; a value must
 // not be able to end its header line early (response splitting).
 bool IsValidHeaderName(std::string_view name);

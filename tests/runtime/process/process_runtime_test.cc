@@ -121,8 +121,25 @@ TEST_F(ProcessRuntimeTest, EchoesBodyOnStdin) {
   Outcome out = Run({"/bin/sh", "-c", "cat"}, "hello\nworld");
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
   EXPECT_EQ(out.response.status, 200);
-  EXPECT_TRUE(out.response.headers.empty());
   EXPECT_EQ(out.response.body, "hello\nworld");
+}
+
+// A plain output is labelled as what it is: JSON, text, or bytes.
+TEST_F(ProcessRuntimeTest, APlainResultHasTheContentTypeOfWhatItIs) {
+  const std::pair<std::string, std::string> cases[] = {
+      {R"( {"result": 42})", "application/json"},
+      {"[1,2]\n", "application/json"},
+      {"id,name\n1,a\n", "text/plain; charset=utf-8"},
+      {"{not json", "text/plain; charset=utf-8"},
+      {std::string("\x89PNG\r\n\x1a\n\xff", 9), "application/octet-stream"},
+  };
+  for (const auto& [body, type] : cases) {
+    Outcome out = Run({"/bin/cat"}, body);
+    ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+    EXPECT_EQ(out.response.headers, (store::Headers{{"Content-Type", type}})) << body;
+  }
+  Outcome empty = Run({"/bin/true"});
+  EXPECT_TRUE(empty.response.headers.empty());
 }
 
 TEST_F(ProcessRuntimeTest, LooksUpArgv0InPath) {
@@ -319,12 +336,12 @@ TEST_F(ProcessRuntimeTest, OutputIsCappedHeadOfStdoutTailOfStderr) {
   EXPECT_EQ(out.stderr_tail.substr(995), "last\n");
   EXPECT_EQ(out.stderr_tail.front(), 'b');
   // The cut result says so.
-  ASSERT_EQ(out.response.headers.size(), 1u);
-  EXPECT_EQ(out.response.headers[0],
-            (std::pair<std::string, std::string>{"X-Longhaul-Result-Truncated", "1000"}));
+  EXPECT_EQ(out.response.headers, (store::Headers{{"Content-Type", "text/plain; charset=utf-8"},
+                                                  {"X-Longhaul-Result-Truncated", "1000"}}));
 
   Outcome whole = Run({"/bin/sh", "-c", "echo small"});
-  EXPECT_TRUE(whole.response.headers.empty()) << "a result that fits is not marked";
+  EXPECT_EQ(whole.response.headers, (store::Headers{{"Content-Type", "text/plain; charset=utf-8"}}))
+      << "a result that fits is not marked";
 }
 
 // A failed command's log keeps how its stdout ended, where the error usually is.

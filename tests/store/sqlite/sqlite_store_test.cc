@@ -793,6 +793,7 @@ TEST_F(StoreTest, RetryAndCancelRules) {
   EXPECT_EQ(j->attempts, 0);
   EXPECT_EQ(j->last_error, "bad input");
   EXPECT_FALSE(j->finished_at.has_value());
+  EXPECT_FALSE(j->started_at.has_value());  // the rerun's start is its own
   EXPECT_EQ(j->next_run_at, clock_.Now());
   // A retried job gets a fresh max event age, so it runs instead of going dead.
   EXPECT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{done});

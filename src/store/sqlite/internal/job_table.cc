@@ -87,7 +87,8 @@ constexpr const char* kRecoverOwner =
     "WHERE state = 'running' AND lease_owner = ?3 RETURNING function, ordering_key";
 constexpr const char* kRequeue =
     "UPDATE jobs SET state = 'queued', attempts = 0, blocked = ?3, next_run_at = ?2, "
-    "updated_at = ?2, finished_at = NULL, lease_owner = '', lease_expires_at = 0, "
+    "updated_at = ?2, started_at = NULL, finished_at = NULL, lease_owner = '', "
+    "lease_expires_at = 0, "
     "expires_at = CASE WHEN expires_at IS NULL THEN NULL ELSE ?2 + (expires_at - created_at) END, "
     "result_status = NULL, result_headers = NULL, result_body = NULL WHERE seq = ?1";
 constexpr const char* kCancel =
