@@ -157,7 +157,8 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait, fresh);
   if (!done.ok()) co_return http::ErrorResponse(done.status());
   if (store::IsTerminal(done->state)) {
-    http::Response res = OutcomeResponse(*done, status_url, *snap->config);
+    http::Response res = OutcomeResponse(*done, status_url, *snap->config,
+                                         req.method() == boost::beast::http::verb::head);
     if (appended->duplicate) res.set("X-Longhaul-Duplicate", "true");
     co_return res;
   }

@@ -56,7 +56,7 @@ http::Response AcceptedResponse(const config::Route* route, const std::string& j
 }
 
 http::Response OutcomeResponse(const store::Job& job, const std::string& status_url,
-                               const config::Config& config) {
+                               const config::Config& config, bool head_request) {
   http::Response res;
   const config::Function* fn = config.FindFunction(job.function);
   const bool upstream_answer =
@@ -72,6 +72,12 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
     }
     res.body() = job.result->body;
     http::PreparePayload(res);  // not Beast's: it throws on a 204 or 304 with a body
+    if (head_request && job.request.method == "HEAD") {
+      // An upstream's answer to HEAD: its Content-Length describes the GET's body.
+      for (const auto& [k, v] : job.result->headers) {
+        if (boost::beast::iequals(k, "Content-Length")) res.set(bh::field::content_length, v);
+      }
+    }
     if (upstream_answer) res.set("X-Longhaul-Job-State", store::ToString(job.state));
   } else if (store::IsTerminal(job.state)) {
     const bool timed_out = job.last_error.starts_with("DEADLINE_EXCEEDED");

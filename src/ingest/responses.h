@@ -20,7 +20,9 @@ http::Response AcceptedResponse(const config::Route* route, const std::string& j
 // -> that answer as it is, as a reverse proxy gives it, with X-Longhaul-Job-State; otherwise
 // failed/dead/cancelled -> 502 {"id","state","error"} (504 when the last attempt timed out);
 // not finished -> 202 {"id","state","status_url"}. Carries X-Longhaul-Job-Id.
+// `head_request`: the answer goes to a HEAD request; when the job's own request was HEAD too,
+// the upstream's Content-Length (the size of a GET's body) is kept.
 http::Response OutcomeResponse(const store::Job& job, const std::string& status_url,
-                               const config::Config& config);
+                               const config::Config& config, bool head_request = false);
 
 }  // namespace longhaul::ingest

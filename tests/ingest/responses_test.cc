@@ -72,6 +72,17 @@ TEST(OutcomeResponse, AFunctionsFramingFieldsAreNotPassedOn) {
   EXPECT_EQ(res["X-Kept"], "1");
 }
 
+// An upstream's answer to HEAD keeps its Content-Length for a HEAD caller, and only for one.
+TEST(OutcomeResponse, AHeadAnswerKeepsTheUpstreamsContentLength) {
+  store::Job job = Finished("forward", store::JobState::kSucceeded, "");
+  job.request.method = "HEAD";
+  job.result = store::Response{200, {{"Content-Length", "1234"}, {"X-Up", "1"}}, ""};
+  http::Response head = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions(), true);
+  EXPECT_EQ(head[boost::beast::http::field::content_length], "1234");
+  http::Response get = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions(), false);
+  EXPECT_EQ(get[boost::beast::http::field::content_length], "0");
+}
+
 TEST(OutcomeResponse, OtherFailuresAre502AndTimeouts504) {
   store::Job failed = Finished("command", store::JobState::kFailed, "UNKNOWN: exit status 1");
   failed.result = store::Response{200, {}, "stdout"};  // not an answer: the command failed

@@ -121,7 +121,15 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
     return outcome;
   }
   outcome.response = std::move(*response);
-  outcome.response.headers = ForwardableHeaders(outcome.response.headers);
+  store::Headers kept = ForwardableHeaders(outcome.response.headers);
+  if (out.method == "HEAD") {
+    // A HEAD answer's Content-Length is the size a GET would get (RFC 9110 section 8.6): kept
+    // for the caller, as the body it describes is not there.
+    for (const auto& [name, value] : outcome.response.headers) {
+      if (strcasecmp(name.c_str(), "Content-Length") == 0) kept.emplace_back(name, value);
+    }
+  }
+  outcome.response.headers = std::move(kept);
   outcome.status = StatusFor(outcome.response.status);
   outcome.response_is_answer = true;
   return outcome;

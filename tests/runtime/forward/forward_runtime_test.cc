@@ -262,6 +262,8 @@ TEST_F(ForwardRuntimeTest, HeadResponseHasNoBody) {
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
   EXPECT_EQ(upstream.Received().method_string(), "HEAD");
   EXPECT_EQ(out.response.body, "");
+  // The size of the body a GET would get (RFC 9110 section 8.6), for the caller.
+  EXPECT_EQ(out.response.headers, (store::Headers{{"Content-Length", "10"}}));
 }
 
 TEST_F(ForwardRuntimeTest, ErrorStatusesMapToCodesAndKeepTheResponse) {
