@@ -97,9 +97,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                    webhook ? webhook->log_level() : base::LogLevel::kInfo);
   base::SystemClock clock;
 
-  std::error_code fs_ec;
-  std::filesystem::create_directories(srv.data_dir, fs_ec);
-  store::sqlite::SqliteOptions store_opts;
+  store::sqlite::SqliteOptions store_opts;  // Open() makes data_dir, private (0700)
   store_opts.path = srv.data_dir + "/longhaul.db";
   store_opts.clock = &clock;
   store_opts.checkpoint_frames = srv.checkpoint_pages;

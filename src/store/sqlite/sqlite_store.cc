@@ -53,6 +53,25 @@ std::string Rollback(Connection& c) {
   return s.ok() ? std::string() : "; rollback failed: " + s.message();
 }
 
+// The database file, created if missing, and its WAL and WAL index if there, readable by this
+// user alone (0600): they hold every request. SQLite gives the WAL and index it creates the
+// database file's mode. Files of an older version (0644) are tightened too.
+Status MakePrivate(const std::string& db) {
+  int fd = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return base::Unavailable("open " + db + ": " + std::strerror(errno));
+  const int rc = ::fchmod(fd, 0600);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return base::Unavailable("chmod 0600 " + db + ": " + std::strerror(err));
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string file = db + suffix;
+    if (::chmod(file.c_str(), 0600) != 0 && errno != ENOENT) {
+      return base::Unavailable("chmod 0600 " + file + ": " + std::strerror(errno));
+    }
+  }
+  return Status::Ok();
+}
+
 // Creates `dir` and missing parents, private to this user (0700: requests and their secrets are
 // stored there); fsyncs the parent of each directory it created so the new entries survive a
 // power loss (SQLite syncs the directory of the files it creates itself).
@@ -188,6 +207,7 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions
     return base::InvalidArgument("SqliteOptions.path is required");
   }
   LH_RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(options.path).parent_path()));
+  LH_RETURN_IF_ERROR(MakePrivate(options.path));
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
   internal::ConnectionOptions ckpt;
   ckpt.path = options.path;

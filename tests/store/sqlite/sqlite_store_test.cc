@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -80,6 +81,28 @@ TEST_F(StoreTest, ACreatedDataDirIsPrivate) {
   struct stat st {};
   ASSERT_EQ(::stat(dir_.File("new/data").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
+  Add(MakeJob());  // the WAL exists now
+  for (const char* file : {"longhaul.db", "longhaul.db-wal", "longhaul.db-shm"}) {
+    ASSERT_EQ(::stat(dir_.File(std::string("new/data/") + file).c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
+}
+
+// So are the files in a data dir that existed (an operator's /var/lib/longhaul), also a
+// database an older version made 0644 (its WAL and index follow the database's mode).
+TEST_F(StoreTest, TheDatabaseFilesArePrivateInAnyDataDir) {
+  ASSERT_EQ(::mkdir(dir_.File("shared").c_str(), 0755), 0);
+  { std::ofstream(dir_.File("shared/longhaul.db")); }
+  ASSERT_EQ(::chmod(dir_.File("shared/longhaul.db").c_str(), 0644), 0);
+  SqliteOptions o = Options();
+  o.path = dir_.File("shared/longhaul.db");
+  Open(o);
+  Add(MakeJob());
+  struct stat st {};
+  for (const char* file : {"longhaul.db", "longhaul.db-wal", "longhaul.db-shm"}) {
+    ASSERT_EQ(::stat(dir_.File(std::string("shared/") + file).c_str(), &st), 0) << file;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << file;
+  }
 }
 
 TEST_F(StoreTest, EmptyFieldsRoundTrip) {
