@@ -1,6 +1,8 @@
 #include "ingest/ingest_handler.h"
 
+#include <functional>
 #include <optional>
+#include <string_view>
 
 #include "base/ids.h"
 #include "http/async.h"
@@ -130,6 +132,9 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   // out as soon as the function answers.
   std::optional<JobWatch> watch;
   if (mode != config::AckMode::kAsync) watch.emplace(deps_.hub, job.id, true);
+  // A caller who waits and repeats a key gets the first job's result: only when it sends the
+  // same request (a sender's redelivery), not another one with a guessed key.
+  const size_t body_digest = std::hash<std::string_view>{}(job.request.body);
 
   auto appended = co_await Submit(deps_, snap->config, *fn, job, watch.has_value());
   if (!appended.ok()) {
@@ -152,6 +157,16 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     co_return res;
   }
 
+  if (appended->duplicate) {
+    auto first = co_await http::Offload(deps_.pool, [this, &id] { return deps_.store.Get(id); });
+    if (!first.ok()) co_return http::ErrorResponse(first.status());
+    if (std::hash<std::string_view>{}(first->request.body) != body_digest) {
+      co_return http::ErrorResponse(
+          409, base::Code::kAlreadyExists,
+          "the idempotency key was used by another request (a different body): its result is not "
+          "this one's");
+    }
+  }
   // A duplicate is an older job: the watch is for the one that was not stored.
   JobWatch* fresh = watch && !appended->duplicate ? &*watch : nullptr;
   auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait, fresh);

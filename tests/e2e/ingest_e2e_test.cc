@@ -359,6 +359,10 @@ TEST(IngestE2E, SyncAutoAndPreferHeaders) {
   EXPECT_EQ(again->status, 201);
   EXPECT_EQ(again->Header("X-Longhaul-Job-Id"), first->Header("X-Longhaul-Job-Id"));
   EXPECT_EQ(again->Header("X-Longhaul-Duplicate"), "true");
+  // Another request with the same key (a guessed order number) does not get that result.
+  auto guessed = server.Post("/sync-key", R"({"other":1})", {{"X-Key", "k1"}});
+  EXPECT_EQ(guessed->status, 409);
+  EXPECT_EQ(guessed->body.find("made"), std::string::npos) << guessed->body;
 
   // On an async route Prefer: wait shows a caller its own job's outcome, but a duplicate only
   // its acknowledgement: the first job is another sender's.
