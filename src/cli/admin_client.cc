@@ -102,8 +102,10 @@ base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::st
     t.base_url = *url;
   }
   // The config gives what the flags and environment left open: the address, the token.
+  if (!admin_url.empty()) t.flags = "--admin " + admin_url;
   if (!config_path.empty() && (t.base_url.empty() || t.token.empty())) {
-    auto access = config::ReadAdminAccess(config_path, env);
+    t.flags += (t.flags.empty() ? "--config " : " --config ") + config_path;
+    auto access = config::ReadAdminAccess(config_path, env, t.base_url.empty(), t.token.empty());
     if (!access.ok()) {
       return base::InvalidArgument("cannot take the admin address or token from the config: " +
                                    access.status().message());
@@ -175,7 +177,7 @@ int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FI
   }
   if (std::string next = Str(v.as_object(), "next_cursor"); !next.empty()) {
     // The same listing's next page: the same filters and page size.
-    std::string more = "longhaul jobs list --admin " + t.base_url;
+    std::string more = "longhaul jobs list" + (t.flags.empty() ? "" : " " + t.flags);
     if (!o.function.empty()) more += " --function " + o.function;
     if (!o.state.empty()) more += " --state " + o.state;
     if (o.limit != ListOptions{}.limit) more += " --limit " + std::to_string(o.limit);

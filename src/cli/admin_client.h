@@ -15,6 +15,7 @@ namespace longhaul::cli {
 struct AdminTarget {
   std::string base_url = "http://127.0.0.1:8081";
   std::string token;  // bearer token, when the server requires one
+  std::string flags;  // the command-line flags that found it ("--admin URL --config F"), or ""
 };
 
 // Where the client commands find the admin API: `admin_url` (--admin), else $LONGHAUL_ADMIN,

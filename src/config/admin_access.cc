@@ -10,7 +10,8 @@
 
 namespace longhaul::config {
 
-base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLookup& env) {
+base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLookup& env,
+                                          bool address, bool token) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return base::NotFound("config file " + path + " does not exist or cannot be read");
   std::stringstream text;
@@ -31,7 +32,7 @@ base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLook
       if (!substituted.ok()) return base::InvalidArgument(where + substituted.status().message());
       return std::optional<std::string>(std::move(*substituted));
     };
-    auto admin = value("admin");
+    auto admin = address ? value("admin") : std::optional<std::string>();
     if (!admin.ok()) return admin.status();
     if (*admin) {
       auto listen = ParseListen(**admin);
@@ -40,9 +41,9 @@ base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLook
       }
       access.admin = *listen;
     }
-    auto token = value("admin_token");
-    if (!token.ok()) return token.status();
-    if (*token) access.token = std::move(**token);
+    auto secret = token ? value("admin_token") : std::optional<std::string>();
+    if (!secret.ok()) return secret.status();
+    if (*secret) access.token = std::move(**secret);
   } catch (const YAML::Exception& e) {
     return base::InvalidArgument(path + ":" +
                                  std::to_string(e.mark.is_null() ? 1 : e.mark.line + 1) +

@@ -19,6 +19,8 @@ struct AdminAccess {
 // server.admin and server.admin_token of the config at `path`, with ${NAME} substituted from
 // `env` in those two values only. Errors: kNotFound for a missing file; kInvalidArgument with
 // "FILE:LINE: what is wrong" for invalid YAML, an unset variable or a bad address.
-base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLookup& env);
+// Only the keys asked for (`address`, `token`) are read; the other keeps its default.
+base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLookup& env,
+                                          bool address = true, bool token = true);
 
 }  // namespace longhaul::config

@@ -42,6 +42,12 @@ TEST(ReadAdminAccess, ReadsTheAdminKeysAlone) {
   ASSERT_FALSE(unset.ok());
   EXPECT_THAT(unset.status().message(), HasSubstr(dir.File("c.yaml") + ":3: server.admin_token: "));
   EXPECT_THAT(unset.status().message(), HasSubstr("LONGHAUL_ADMIN_TOKEN"));
+  // The token from elsewhere ($LONGHAUL_ADMIN_TOKEN): the config's is not read.
+  auto address_only =
+      ReadAdminAccess(dir.File("c.yaml"), MapEnv({{"ADMIN_PORT", "9001"}}), true, false);
+  ASSERT_TRUE(address_only.ok()) << address_only.status().ToString();
+  EXPECT_EQ(address_only->admin.port, 9001);
+  EXPECT_EQ(address_only->token, "");
 }
 
 TEST(ReadAdminAccess, DefaultsAndErrors) {
