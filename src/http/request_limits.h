@@ -25,6 +25,9 @@ struct ServerLimits {
   base::Duration body_timeout = std::chrono::seconds(60);    // whole body; 408 after
   base::Duration idle_timeout = std::chrono::seconds(60);    // keep-alive idle; closed after
   int max_connections = 10000;  // further connections are answered 503 and closed
+  // For a loopback listener only this process's children should reach (a Lambda Runtime API):
+  // a connection from a socket another user owns is closed unanswered (http/peer_user.h).
+  bool this_user_only = false;
   // The 413 for a request whose body is over body_limit (the second argument), built from its
   // header, for a listener whose clients expect their own error format (the admin listener's
   // Lambda Invoke API). nullopt, or unset: the generic JSON 413.

@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "base/time_format.h"
 #include "http/error_mapping.h"
+#include "http/peer_user.h"
 #include "http/response_bytes.h"
 
 namespace longhaul::http {
@@ -396,6 +397,15 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Server
       asio::co_spawn(sex, Watchdog(conn), asio::detached);
       asio::co_spawn(sex, Refuse(std::move(conn), limits.max_connections, state), asio::detached);
       continue;
+    }
+    if (limits.this_user_only) {
+      beast::error_code local_ec, remote_ec;
+      const tcp::endpoint local = socket.local_endpoint(local_ec);
+      const tcp::endpoint remote = socket.remote_endpoint(remote_ec);
+      if (local_ec || remote_ec || !PeerIsThisUser(local, remote)) {
+        log.Warn("http.foreign_peer_refused", {{"port", std::to_string(local.port())}});
+        continue;  // closed unanswered
+      }
     }
     socket.set_option(tcp::no_delay(true), ec);
     socket.non_blocking(true, ec);  // WriteAll's first send must never block the thread

@@ -37,6 +37,8 @@ http::ServerLimits EndpointLimits() {
   // A runtime keeps one connection open across invocations.
   limits.idle_timeout = std::chrono::minutes(15);
   limits.max_connections = 64;
+  // Only the runtime (our child, our user) may take its invocations and answer them.
+  limits.this_user_only = true;
   return limits;
 }
 

@@ -2,6 +2,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/buffer.hpp>
@@ -266,6 +268,32 @@ TEST_F(ServerTest, AnIpv4SenderOnADualStackListenerIsItsIpv4Address) {
   auto responses = ParseAll(bytes, {bh::verb::get});
   ASSERT_EQ(responses.size(), 1u) << bytes;
   EXPECT_EQ(responses[0].body(), "127.0.0.1");
+}
+
+// A listener for our own children only (a Lambda Runtime API) closes a connection another user
+// opened, unanswered, and serves one of ours.
+TEST_F(ServerTest, ThisUserOnlyRefusesAnotherUsersConnection) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to connect as another user";
+  ServerLimits limits;
+  limits.this_user_only = true;
+  StartServer(limits);
+  const std::string request = "GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // As nobody: the answer must be the connection closed without a byte.
+    if (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0) _exit(3);
+    std::string answer = testing::RawExchange(port_, request);
+    _exit(answer.empty() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "another user's connection was answered";
+  auto responses = ParseAll(Exchange(request), {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u);
+  EXPECT_EQ(responses[0].result_int(), 202u);
+  EXPECT_EQ(handled_.load(), 1);
 }
 
 TEST_F(ServerTest, Http11WithoutHostIs400) {
