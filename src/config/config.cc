@@ -203,6 +203,9 @@ bool Config::IsSecret(std::string_view value) const {
   for (const auto& [id, secret] : server.lambda_access_keys) {
     if (value == secret) return true;
   }
+  if (std::find(other_secrets.begin(), other_secrets.end(), value) != other_secrets.end()) {
+    return true;
+  }
   return std::any_of(routes.begin(), routes.end(),
                      [&](const Route& r) { return !r.secret.empty() && r.secret == value; });
 }

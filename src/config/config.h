@@ -167,6 +167,9 @@ struct Config {
   Server server;
   std::vector<Function> functions;
   std::vector<Route> routes;
+  // Secrets configured elsewhere (a hooks file's signature secrets, in `longhaul webhook`),
+  // kept from functions' environments as the config's own (IsSecret).
+  std::vector<std::string> other_secrets;
 
   // The function called `name`, or nullptr. Valid as long as this Config.
   const Function* FindFunction(std::string_view name) const;

@@ -1,5 +1,6 @@
 #include "hooks/translate.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "config/listen.h"
@@ -41,6 +42,15 @@ std::string HookPath(const std::string& url_prefix, const std::string& id) {
 }
 
 namespace {
+
+// The signature secrets of a trigger rule (payload-hmac-*, scalr-signature), each once.
+void CollectSecrets(const Rule& rule, std::vector<std::string>& out) {
+  if (!rule.match.secret.empty() &&
+      std::find(out.begin(), out.end(), rule.match.secret) == out.end()) {
+    out.push_back(rule.match.secret);
+  }
+  for (const Rule& child : rule.children) CollectSecrets(child, out);
+}
 
 std::vector<config::PathSegment> LiteralSegments(const std::string& path) {
   std::vector<config::PathSegment> out;
@@ -109,6 +119,7 @@ base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hoo
     fn.max_event_age = std::chrono::hours(24);
     fn.working_dir = h.working_dir;
     cfg->functions.push_back(std::move(fn));
+    if (h.trigger_rule) CollectSecrets(*h.trigger_rule, cfg->other_secrets);
 
     config::Route route;
     route.line = h.line;

@@ -115,6 +115,25 @@ TEST(Translate, UrlPrefix) {
   EXPECT_EQ(HookPath("hooks", "deploy?x#y%z/a b"), "/hooks/deploy%3Fx%23y%25z/a b");
 }
 
+// A hook's signature secrets are the config's secrets: kept out of commands' environments.
+TEST(Translate, SignatureSecretsAreSecrets) {
+  HookSet hooks = Hooks(R"(
+- id: gh
+  execute-command: /bin/true
+  trigger-rule:
+    and:
+      - match: {type: payload-hmac-sha256, secret: gh-s3cret,
+                parameter: {source: header, name: X-Hub-Signature-256}}
+      - not: {match: {type: scalr-signature, secret: scalr-s3cret}}
+      - match: {type: value, value: refs/heads/main, parameter: {source: payload, name: ref}}
+)");
+  auto cfg = Translate(hooks, WebhookOptions{});
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  EXPECT_TRUE((*cfg)->IsSecret("gh-s3cret"));
+  EXPECT_TRUE((*cfg)->IsSecret("scalr-s3cret"));
+  EXPECT_FALSE((*cfg)->IsSecret("refs/heads/main"));
+}
+
 // As webhook takes them: "[::1]" (Go joins "ip:port", so IPv6 comes bracketed), "::1", and
 // "" for every interface.
 TEST(Translate, IpAsWebhookTakesIt) {
