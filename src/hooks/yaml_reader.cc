@@ -142,7 +142,7 @@ void ApplyMergeKeys(YAML::Node node, Reader& r, int depth) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     if (it->first.IsScalar() && it->first.Tag() == "?" && it->first.Scalar() == "<<") {
       merge_key = it->first;
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;  // a copy: the iterator hands out a temporary
       if (value.IsMap()) {
         sources.push_back(value);
       } else if (value.IsSequence()) {
