@@ -16,6 +16,7 @@
 
 #include "store/sqlite/internal/checkpointer.h"
 #include "store/sqlite/internal/connection.h"
+#include "store/sqlite/internal/data_files.h"
 #include "store/sqlite/internal/job_reads.h"
 #include "store/sqlite/internal/job_table.h"
 #include "store/sqlite/internal/schema.h"
@@ -51,57 +52,6 @@ std::string Rollback(Connection& c) {
   }
   Status s = RunStatement(c, kRollback);
   return s.ok() ? std::string() : "; rollback failed: " + s.message();
-}
-
-// The database file, created if missing, and its WAL and WAL index if there, readable by this
-// user alone (0600): they hold every request. SQLite gives the WAL and index it creates the
-// database file's mode. Files of an older version (0644) are tightened too.
-Status MakePrivate(const std::string& db) {
-  int fd = ::open(db.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return base::Unavailable("open " + db + ": " + std::strerror(errno));
-  const int rc = ::fchmod(fd, 0600);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return base::Unavailable("chmod 0600 " + db + ": " + std::strerror(err));
-  for (const char* suffix : {"-wal", "-shm"}) {
-    const std::string file = db + suffix;
-    if (::chmod(file.c_str(), 0600) != 0 && errno != ENOENT) {
-      return base::Unavailable("chmod 0600 " + file + ": " + std::strerror(errno));
-    }
-  }
-  return Status::Ok();
-}
-
-// Creates `dir` and missing parents, private to this user (0700: requests and their secrets are
-// stored there); fsyncs the parent of each directory it created so the new entries survive a
-// power loss (SQLite syncs the directory of the files it creates itself).
-Status MakeDirectories(const std::filesystem::path& dir) {
-  if (dir.empty()) {
-    return Status::Ok();
-  }
-  std::error_code ec;
-  if (std::filesystem::is_directory(dir, ec)) {
-    return Status::Ok();
-  }
-  LH_RETURN_IF_ERROR(MakeDirectories(dir.parent_path()));
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-    return base::Unavailable("create directory " + dir.string() + ": " + std::strerror(errno));
-  }
-  std::filesystem::path parent = dir.parent_path();
-  if (parent.empty()) {
-    parent = ".";
-  }
-  int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    return base::Unavailable("open directory " + parent.string() + ": " + std::strerror(errno));
-  }
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return base::Unavailable("fsync directory " + parent.string() + ": " + std::strerror(err));
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -206,8 +156,8 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions
   if (options.path.empty()) {
     return base::InvalidArgument("SqliteOptions.path is required");
   }
-  LH_RETURN_IF_ERROR(MakeDirectories(std::filesystem::path(options.path).parent_path()));
-  LH_RETURN_IF_ERROR(MakePrivate(options.path));
+  LH_RETURN_IF_ERROR(internal::MakeDirectories(std::filesystem::path(options.path).parent_path()));
+  LH_RETURN_IF_ERROR(internal::MakePrivate(options.path));
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
   internal::ConnectionOptions ckpt;
   ckpt.path = options.path;
