@@ -119,9 +119,11 @@ class Store {
   virtual base::Status ExtendLease(std::string_view job_id, std::string_view owner,
                                    TimePoint until) = 0;
 
-  // Puts running jobs back in the queue: those whose lease expired before `now`, and, when
-  // `owner` is given, all of that owner's (a restarted node taking back its own work).
-  // Returns how many were requeued.
+  // Takes back running jobs: those whose lease expired before `now`, and, when `owner` is
+  // given, all of that owner's (a node that stopped or restarted). The attempt cut short does
+  // not count: each job runs again at once, as it was before the attempt, except one whose
+  // caller waited without an acknowledgement (NewJob::acknowledged false), which ends dead.
+  // Returns how many jobs it took back.
   virtual base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) = 0;
 
   // Terminal job -> queued again (attempts reset, error kept). kFailedPrecondition when the

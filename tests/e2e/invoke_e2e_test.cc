@@ -152,6 +152,41 @@ TEST(InvokeE2E, ASyncInvokeStoppedByShutdownIsNotRunAgain) {
   EXPECT_EQ(ReadFile(scratch.File("runs.txt")), "run\n");
 }
 
+// The same cut short by kill -9: the caller's connection ends, and after the restart the
+// invocation is dead, not run again for nobody (an SDK that retries makes its own new call).
+TEST(InvokeE2E, ASyncInvokeCutShortByAKillIsNotRunAgain) {
+  TempDir scratch;
+  ServerProcess server(
+      "functions:\n"
+      "  slow:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"echo run >> " +
+      scratch.File("runs.txt") +
+      "; sleep 30\"]\n"
+      "    retries: 0\n");
+  server.Start();
+  std::optional<base::Result<http::ClientResponse>> answer;
+  std::thread caller([&] { answer = Invoke(server, "slow", "{}"); });
+  ASSERT_TRUE(Eventually([&] { return !ReadFile(scratch.File("runs.txt")).empty(); },
+                         std::chrono::seconds(30)));
+  server.Kill();
+  caller.join();
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_FALSE(answer->ok());
+
+  server.Start();
+  std::string id;
+  ASSERT_TRUE(Eventually([&] {
+    auto page = server.AdminGet("/jobs?function=slow&state=dead");
+    id = page.ok() ? JsonAt(page->body, "/jobs/0/id") : "";
+    return !id.empty();
+  })) << server.Log();
+  std::string job = server.WaitForJobState(id, "dead");
+  EXPECT_THAT(job, HasSubstr("the runner stopped before the attempt finished")) << job;
+  EXPECT_EQ(JsonField(job, "attempts"), "1");
+  EXPECT_EQ(ReadFile(scratch.File("runs.txt")), "run\n");
+}
+
 TEST(InvokeE2E, EventIsAcceptedThenRuns) {
   TempDir scratch;
   ServerProcess server(Config(scratch));

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -17,26 +16,7 @@
 namespace longhaul::testing {
 namespace {
 
-namespace json = boost::json;
 using ::testing::HasSubstr;
-
-json::value Parse(const std::string& text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  EXPECT_FALSE(ec) << text;
-  return v;
-}
-
-// The value at a JSON pointer as text ("" when absent).
-std::string At(const std::string& text, std::string_view pointer) {
-  json::value v = Parse(text);
-  boost::system::error_code ec;
-  const json::value* f = v.find_pointer(pointer, ec);
-  if (f == nullptr) {
-    return "";
-  }
-  return f->is_string() ? std::string(f->get_string()) : json::serialize(*f);
-}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -88,37 +68,37 @@ TEST(LambdaE2E, ASyncRouteRunsTheCppBootstrapWarm) {
   ASSERT_EQ(r->status, 200) << r->body << "\n" << server.Log();
   EXPECT_EQ(r->Header("Content-Type"), "application/json");
   std::string id = r->Header("X-Longhaul-Job-Id");
-  EXPECT_EQ(At(r->body, "/requestId"), id);
-  EXPECT_EQ(At(r->body, "/functionName"), "echo");
-  EXPECT_EQ(At(r->body, "/event/version"), "2.0");
-  EXPECT_EQ(At(r->body, "/event/routeKey"), "POST /echo/{name}");
-  EXPECT_EQ(At(r->body, "/event/rawPath"), "/echo/abc");
-  EXPECT_EQ(At(r->body, "/event/rawQueryString"), "x=1&x=2");
-  EXPECT_EQ(At(r->body, "/event/queryStringParameters/x"), "1,2");
-  EXPECT_EQ(At(r->body, "/event/pathParameters/name"), "abc");
-  EXPECT_EQ(At(r->body, "/event/headers/x-test"), "yes");
-  EXPECT_EQ(At(r->body, "/event/body"), R"({"a":1})");
-  EXPECT_EQ(At(r->body, "/event/isBase64Encoded"), "false");
-  EXPECT_EQ(At(r->body, "/event/requestContext/http/method"), "POST");
-  EXPECT_EQ(At(r->body, "/event/requestContext/requestId"), id);
-  std::string pid = At(r->body, "/pid");
+  EXPECT_EQ(JsonAt(r->body, "/requestId"), id);
+  EXPECT_EQ(JsonAt(r->body, "/functionName"), "echo");
+  EXPECT_EQ(JsonAt(r->body, "/event/version"), "2.0");
+  EXPECT_EQ(JsonAt(r->body, "/event/routeKey"), "POST /echo/{name}");
+  EXPECT_EQ(JsonAt(r->body, "/event/rawPath"), "/echo/abc");
+  EXPECT_EQ(JsonAt(r->body, "/event/rawQueryString"), "x=1&x=2");
+  EXPECT_EQ(JsonAt(r->body, "/event/queryStringParameters/x"), "1,2");
+  EXPECT_EQ(JsonAt(r->body, "/event/pathParameters/name"), "abc");
+  EXPECT_EQ(JsonAt(r->body, "/event/headers/x-test"), "yes");
+  EXPECT_EQ(JsonAt(r->body, "/event/body"), R"({"a":1})");
+  EXPECT_EQ(JsonAt(r->body, "/event/isBase64Encoded"), "false");
+  EXPECT_EQ(JsonAt(r->body, "/event/requestContext/http/method"), "POST");
+  EXPECT_EQ(JsonAt(r->body, "/event/requestContext/requestId"), id);
+  std::string pid = JsonAt(r->body, "/pid");
   ASSERT_FALSE(pid.empty());
 
   auto again = server.Post("/echo/def", "second");
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->status, 200) << again->body;
-  EXPECT_EQ(At(again->body, "/pid"), pid) << "the warm process served both";
-  EXPECT_EQ(At(again->body, "/event/body"), "second");
+  EXPECT_EQ(JsonAt(again->body, "/pid"), pid) << "the warm process served both";
+  EXPECT_EQ(JsonAt(again->body, "/event/body"), "second");
 
   auto job = server.AdminGet("/jobs/" + id);
   ASSERT_TRUE(job.ok());
-  std::string log = At(job->body, "/stderr_tail");
+  std::string log = JsonAt(job->body, "/stderr_tail");
   EXPECT_THAT(log, HasSubstr("START RequestId: " + id + " Version: $LATEST\n"));
   EXPECT_THAT(log, HasSubstr("echo " + id + "\n"));
   EXPECT_THAT(log, HasSubstr("END RequestId: " + id + "\nREPORT RequestId: " + id));
   // The peak RSS of the runtime process (VmHWM), in whole MiB.
   EXPECT_THAT(log, ::testing::ContainsRegex("Max Memory Used: [1-9][0-9]* MB"));
-  EXPECT_EQ(At(job->body, "/stdout_tail"), "echo " + id + "\n");
+  EXPECT_EQ(JsonAt(job->body, "/stdout_tail"), "echo " + id + "\n");
 }
 
 // Sync callers beyond a Lambda function's concurrency wait in the queue, and each freed slot
@@ -163,8 +143,8 @@ TEST(LambdaE2E, TheInvokeApiGetsTheRawPayload) {
   ASSERT_EQ(r->status, 200) << r->body << "\n" << server.Log();
   EXPECT_EQ(r->Header("X-Amz-Function-Error"), "");
   EXPECT_EQ(r->Header("X-Amz-Executed-Version"), "$LATEST");
-  EXPECT_EQ(At(r->body, "/event"), R"({"direct":[1,2]})");
-  EXPECT_EQ(At(r->body, "/requestId"), r->Header("x-amzn-RequestId"));
+  EXPECT_EQ(JsonAt(r->body, "/event"), R"({"direct":[1,2]})");
+  EXPECT_EQ(JsonAt(r->body, "/requestId"), r->Header("x-amzn-RequestId"));
 }
 
 // A synchronous caller gets the function's answer before the job's record is written; whoever
@@ -179,8 +159,8 @@ TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
     std::string id = r->Header("x-amzn-RequestId");
     auto job = server.AdminGet("/jobs/" + id);
     ASSERT_TRUE(job.ok());
-    ASSERT_EQ(At(job->body, "/state"), "succeeded") << "invoke " << i << ": " << job->body;
-    EXPECT_THAT(At(job->body, "/stderr_tail"), HasSubstr("END RequestId: " + id)) << i;
+    ASSERT_EQ(JsonAt(job->body, "/state"), "succeeded") << "invoke " << i << ": " << job->body;
+    EXPECT_THAT(JsonAt(job->body, "/stderr_tail"), HasSubstr("END RequestId: " + id)) << i;
     auto result = server.AdminGet("/jobs/" + id + "/result");
     ASSERT_TRUE(result.ok());
     EXPECT_EQ(result->status, 200) << "invoke " << i << ": " << result->body;
@@ -193,8 +173,9 @@ TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
     std::string id = r->Header("x-amzn-RequestId");
     auto list = server.AdminGet("/jobs?limit=1");
     ASSERT_TRUE(list.ok());
-    ASSERT_EQ(At(list->body, "/jobs/0/id"), id) << list->body;
-    ASSERT_EQ(At(list->body, "/jobs/0/state"), "succeeded") << "invoke " << i << ": " << list->body;
+    ASSERT_EQ(JsonAt(list->body, "/jobs/0/id"), id) << list->body;
+    ASSERT_EQ(JsonAt(list->body, "/jobs/0/state"), "succeeded")
+        << "invoke " << i << ": " << list->body;
   }
   // Nor does a route's count of pending jobs count one whose answer went out.
   for (int i = 0; i < 500; ++i) {
@@ -203,7 +184,7 @@ TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
     ASSERT_EQ(r->status, 200) << r->body;
     auto routes = server.AdminGet("/routes");
     ASSERT_TRUE(routes.ok());
-    ASSERT_EQ(At(routes->body, "/routes/0/pending_update_count"), "0")
+    ASSERT_EQ(JsonAt(routes->body, "/routes/0/pending_update_count"), "0")
         << "request " << i << ": " << routes->body;
   }
   // Nor is a job that has its answer cancelled as though it still ran.
@@ -217,7 +198,7 @@ TEST(LambdaE2E, AJobReadRightAfterItsAnswerShowsItsRecord) {
     EXPECT_EQ(cancel->status, 409) << "invoke " << i << ": " << cancel->body;
     auto job = server.AdminGet("/jobs/" + id);
     ASSERT_TRUE(job.ok());
-    ASSERT_EQ(At(job->body, "/state"), "succeeded") << "invoke " << i << ": " << job->body;
+    ASSERT_EQ(JsonAt(job->body, "/state"), "succeeded") << "invoke " << i << ": " << job->body;
   }
 }
 
@@ -248,7 +229,7 @@ TEST(LambdaE2E, TheShellExampleAnswersARoute) {
   EXPECT_EQ(again->body.substr(0, again->body.find(':')), r->body.substr(0, r->body.find(':')))
       << "same process: " << r->body << " / " << again->body;
   auto job = server.AdminGet("/jobs/" + r->Header("X-Longhaul-Job-Id"));
-  EXPECT_THAT(At(job->body, "/stderr_tail"), HasSubstr("event: {\"version\":\"2.0\""));
+  EXPECT_THAT(JsonAt(job->body, "/stderr_tail"), HasSubstr("event: {\"version\":\"2.0\""));
 }
 
 TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
@@ -276,13 +257,13 @@ TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
   ASSERT_TRUE(invoked.ok());
   EXPECT_EQ(invoked->status, 200);
   EXPECT_EQ(invoked->Header("X-Amz-Function-Error"), "Unhandled");
-  EXPECT_EQ(At(invoked->body, "/errorType"), "TestError");
-  EXPECT_EQ(At(invoked->body, "/errorMessage"), "no can do");
+  EXPECT_EQ(JsonAt(invoked->body, "/errorType"), "TestError");
+  EXPECT_EQ(JsonAt(invoked->body, "/errorMessage"), "no can do");
 
   auto routed = server.Post("/fail", "x");
   ASSERT_TRUE(routed.ok());
   EXPECT_EQ(routed->status, 502);
-  EXPECT_THAT(At(routed->body, "/error"), HasSubstr("function error: TestError: no can do"));
+  EXPECT_THAT(JsonAt(routed->body, "/error"), HasSubstr("function error: TestError: no can do"));
 }
 
 TEST(LambdaE2E, ACrashedRuntimeIsReplacedAndTheJobRetried) {
@@ -314,10 +295,10 @@ TEST(LambdaE2E, ACrashedRuntimeIsReplacedAndTheJobRetried) {
   std::string id = r->Header("X-Longhaul-Job-Id");
   std::string job = server.WaitForJobState(id, "succeeded");
   ASSERT_FALSE(job.empty()) << server.Log();
-  EXPECT_EQ(At(job, "/attempts"), "2");
+  EXPECT_EQ(JsonAt(job, "/attempts"), "2");
   std::string crashed_pid = ReadFile(dir.File("crashed"));
   crashed_pid.erase(crashed_pid.find_last_not_of('\n') + 1);
-  std::string pid = At(At(job, "/result/body"), "/pid");
+  std::string pid = JsonAt(JsonAt(job, "/result/body"), "/pid");
   EXPECT_FALSE(pid.empty());
   EXPECT_NE(pid, crashed_pid);
   EXPECT_THAT(server.Log(), HasSubstr("process exited before completing request"));
@@ -367,7 +348,7 @@ TEST(LambdaE2E, TheRuntimeGetsTheArnAsInvoked) {
     auto r = server.AdminPost(path, "{}");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->status, 200) << name << ": " << r->body << "\n" << server.Log();
-    EXPECT_EQ(At(r->body, "/arn"), want) << name;
+    EXPECT_EQ(JsonAt(r->body, "/arn"), want) << name;
   }
 
   // An Event invocation whose first attempt is cut short by kill -9: the retry after the
@@ -388,7 +369,7 @@ TEST(LambdaE2E, TheRuntimeGetsTheArnAsInvoked) {
   server.Start();
   std::string job = server.WaitForJobState(id, "succeeded");
   ASSERT_FALSE(job.empty()) << server.Log();
-  EXPECT_EQ(At(At(job, "/result/body"), "/arn"), ours + ":v2");
+  EXPECT_EQ(JsonAt(JsonAt(job, "/result/body"), "/arn"), ours + ":v2");
 }
 
 // As in Lambda, a cold start's init does not count against the function's timeout: the
@@ -417,7 +398,7 @@ TEST(LambdaE2E, InitDoesNotCountAgainstTheTimeout) {
   EXPECT_EQ(invoked->status, 200);
   EXPECT_EQ(invoked->Header("X-Amz-Function-Error"), "") << invoked->body << "\n" << server.Log();
   // The deadline the runtime saw was ahead of it, not already past during init.
-  std::string left = At(invoked->body, "/left_ms");
+  std::string left = JsonAt(invoked->body, "/left_ms");
   ASSERT_FALSE(left.empty()) << invoked->body;
   EXPECT_GT(std::stoi(left), 0) << invoked->body;
 }
@@ -439,11 +420,12 @@ TEST(LambdaE2E, ARuntimePastItsTimeoutFailsTheJob) {
   ASSERT_TRUE(invoked.ok());
   EXPECT_EQ(invoked->status, 200);
   EXPECT_EQ(invoked->Header("X-Amz-Function-Error"), "Unhandled");
-  EXPECT_THAT(At(invoked->body, "/errorMessage"), HasSubstr("Task timed out after 1.00 seconds"));
+  EXPECT_THAT(JsonAt(invoked->body, "/errorMessage"),
+              HasSubstr("Task timed out after 1.00 seconds"));
   auto job = server.AdminGet("/jobs/" + invoked->Header("X-Longhaul-Job-Id"));
-  EXPECT_EQ(At(job->body, "/state"), "dead");
-  EXPECT_THAT(At(job->body, "/last_error"), HasSubstr("Task timed out after 1.00 seconds"));
-  EXPECT_THAT(At(job->body, "/stderr_tail"), HasSubstr("\tStatus: timeout\n"));
+  EXPECT_EQ(JsonAt(job->body, "/state"), "dead");
+  EXPECT_THAT(JsonAt(job->body, "/last_error"), HasSubstr("Task timed out after 1.00 seconds"));
+  EXPECT_THAT(JsonAt(job->body, "/stderr_tail"), HasSubstr("\tStatus: timeout\n"));
 }
 
 }  // namespace

@@ -219,6 +219,15 @@ std::string JsonField(const std::string& json, const std::string& key) {
   return boost::json::serialize(*f);
 }
 
+std::string JsonAt(const std::string& json, std::string_view pointer) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(json, ec);
+  if (ec) return "";
+  const boost::json::value* f = v.find_pointer(pointer, ec);
+  if (f == nullptr) return "";
+  return f->is_string() ? std::string(f->get_string()) : boost::json::serialize(*f);
+}
+
 bool Eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/client.h"
@@ -75,6 +76,9 @@ class ServerProcess {
 
 // A JSON string field of a flat-ish JSON document ("" when absent), for test assertions.
 std::string JsonField(const std::string& json, const std::string& key);
+// The value at a JSON pointer ("/jobs/0/id") as text: a string's own text, anything else
+// serialized ("" when absent or not JSON).
+std::string JsonAt(const std::string& json, std::string_view pointer);
 
 // Polls `cond` every 20 ms until it is true or `timeout` passes. Returns the last value.
 bool Eventually(const std::function<bool()>& cond,

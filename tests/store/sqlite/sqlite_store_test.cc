@@ -772,7 +772,7 @@ TEST_F(StoreTest, RecoverLeasesRequeuesExpiredAndOwnWork) {
   auto one = store_->RecoverLeases(clock_.Now(), "");
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(*one, 1);
-  EXPECT_EQ(StateOf(a), JobState::kRetrying);
+  EXPECT_EQ(StateOf(a), JobState::kQueued);  // as before its cut-short attempt
   EXPECT_EQ(StateOf(b), JobState::kRunning);
   // node-a lost the lease: its late report is refused, and the job runs again.
   EXPECT_EQ(store_->Complete(Done(a)).code(), base::Code::kAborted);
@@ -780,13 +780,13 @@ TEST_F(StoreTest, RecoverLeasesRequeuesExpiredAndOwnWork) {
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->size(), 1u);
   EXPECT_EQ((*again)[0].id, a);
-  EXPECT_EQ((*again)[0].attempts, 2);
+  EXPECT_EQ((*again)[0].attempts, 1);
 
   // node-c restarts and takes back its own work at once.
   auto mine = store_->RecoverLeases(clock_.Now(), "node-c");
   ASSERT_TRUE(mine.ok());
   EXPECT_EQ(*mine, 1);
-  EXPECT_EQ(StateOf(c), JobState::kRetrying);
+  EXPECT_EQ(StateOf(c), JobState::kQueued);
 }
 
 TEST_F(StoreTest, RetryAndCancelRules) {
@@ -933,8 +933,8 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerBuild) {
   EXPECT_EQ(s.status().code(), base::Code::kFailedPrecondition);
 }
 
-// A version-1 file (partial indexes with IN lists) is migrated to version 2 at open and keeps
-// its jobs, claimable in order.
+// A version-1 file (partial indexes with IN lists) is migrated to the current version at open
+// and keeps its jobs, claimable in order.
 TEST_F(StoreTest, MigratesAVersion1File) {
   Open();
   std::string a = Add(MakeJob("fn", "k"));
@@ -950,6 +950,7 @@ TEST_F(StoreTest, MigratesAVersion1File) {
       "CREATE INDEX jobs_ordering ON jobs (function, ordering_key, seq)"
       "  WHERE state IN ('queued', 'running', 'retrying') AND ordering_key <> '';"
       "DROP INDEX jobs_finished;"
+      "ALTER TABLE jobs DROP COLUMN caller_waits;"
       "PRAGMA user_version=1;";
   ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);

@@ -30,13 +30,13 @@ constexpr const char* kKeyHasUnfinished =
 constexpr const char* kInsertJob =
     "INSERT INTO jobs (id, function, route, idempotency_key, ordering_key, blocked, state, "
     "attempts, max_attempts, created_at, updated_at, next_run_at, expires_at, lease_owner, "
-    "lease_expires_at, last_error) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?8, ?8, ?9, '', 0, '')";
+    "lease_expires_at, last_error, caller_waits) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?8, ?8, ?9, '', 0, '', ?10)";
 constexpr const char* kInsertClaimedJob =
     "INSERT INTO jobs (id, function, route, idempotency_key, ordering_key, blocked, state, "
     "attempts, max_attempts, created_at, updated_at, next_run_at, expires_at, started_at, "
-    "lease_owner, lease_expires_at, last_error) "
-    "VALUES (?1, ?2, ?3, '', '', 0, 'running', 1, ?4, ?5, ?5, ?5, ?6, ?5, ?7, ?8, '')";
+    "lease_owner, lease_expires_at, last_error, caller_waits) "
+    "VALUES (?1, ?2, ?3, '', '', 0, 'running', 1, ?4, ?5, ?5, ?5, ?6, ?5, ?7, ?8, '', ?9)";
 constexpr const char* kInsertRequest =
     "INSERT INTO job_requests (seq, method, path, query, remote_addr, headers, path_params, body) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -77,14 +77,21 @@ constexpr const char* kComplete =
 constexpr const char* kExtendLease =
     "UPDATE jobs SET lease_expires_at = ?3 WHERE id = ?1 AND state = 'running' AND "
     "lease_owner = ?2";
-constexpr const char* kRecoverExpired =
-    "UPDATE jobs INDEXED BY jobs_running SET state = 'retrying', next_run_at = ?1, "
-    "updated_at = ?1, lease_owner = '', lease_expires_at = 0, last_error = ?2 "
-    "WHERE state = 'running' AND lease_expires_at < ?1 RETURNING function, ordering_key";
-constexpr const char* kRecoverOwner =
-    "UPDATE jobs INDEXED BY jobs_running SET state = 'retrying', next_run_at = ?1, "
-    "updated_at = ?1, lease_owner = '', lease_expires_at = 0, last_error = ?2 "
-    "WHERE state = 'running' AND lease_owner = ?3 RETURNING function, ordering_key";
+// An attempt cut short (the runner stopped or restarted, or its lease ran out) does not count:
+// the job is put back as it was before it, to run again at once (at least once). Only a job
+// whose caller waited for its result without an acknowledgement (NewJob::acknowledged false: a
+// synchronous Invoke) ends dead, as nobody waits for it any more.
+#define LH_RECOVER_LEASES(which)                                                          \
+  "UPDATE jobs INDEXED BY jobs_running SET "                                              \
+  "state = CASE WHEN caller_waits THEN 'dead' WHEN attempts <= 1 THEN 'queued' "          \
+  "ELSE 'retrying' END, "                                                                 \
+  "attempts = CASE WHEN caller_waits THEN attempts ELSE MAX(attempts - 1, 0) END, "       \
+  "started_at = CASE WHEN caller_waits OR attempts > 1 THEN started_at END, "             \
+  "finished_at = CASE WHEN caller_waits THEN ?1 END, next_run_at = ?1, updated_at = ?1, " \
+  "lease_owner = '', lease_expires_at = 0, last_error = ?2 "                              \
+  "WHERE state = 'running' AND " which " RETURNING function, ordering_key"
+constexpr const char* kRecoverExpired = LH_RECOVER_LEASES("lease_expires_at < ?1");
+constexpr const char* kRecoverOwner = LH_RECOVER_LEASES("lease_owner = ?3");
 constexpr const char* kRequeue =
     "UPDATE jobs SET state = 'queued', attempts = 0, blocked = ?3, next_run_at = ?2, "
     "updated_at = ?2, started_at = NULL, finished_at = NULL, lease_owner = '', "
@@ -111,7 +118,7 @@ constexpr const char* kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
 constexpr int kMaxExpiredPerClaim = 1000;
 constexpr std::string_view kEventAgeError = "event age exceeded (max_event_age)";
 constexpr std::string_view kLeaseExpiredError = "lease expired: the runner did not report in time";
-constexpr std::string_view kOwnerRecoveredError = "runner restarted before the attempt finished";
+constexpr std::string_view kOwnerRecoveredError = "the runner stopped before the attempt finished";
 
 // After a job of (function, key) reached a terminal state: unblock the oldest unfinished one.
 Status PromoteHead(Connection& c, std::string_view function, std::string_view key) {
@@ -227,7 +234,8 @@ base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job,
         .Bind(5, created)
         .BindOptional(6, ExpiresAtColumn(job.expires_at))
         .BindText(7, job.claimed_by)
-        .Bind(8, created + static_cast<int64_t>(job.claim_lease.count()));
+        .Bind(8, created + static_cast<int64_t>(job.claim_lease.count()))
+        .Bind(9, job.acknowledged ? 0 : 1);
     LH_RETURN_IF_ERROR(q.Run());
   } else {
     Query q(c, kInsertJob);
@@ -239,7 +247,8 @@ base::Result<AppendResult> AppendJob(Connection& c, const NewJob& job,
         .Bind(6, blocked)
         .Bind(7, job.max_attempts)
         .Bind(8, created)
-        .BindOptional(9, ExpiresAtColumn(job.expires_at));
+        .BindOptional(9, ExpiresAtColumn(job.expires_at))
+        .Bind(10, job.acknowledged ? 0 : 1);
     // A single-row INSERT that fails (e.g. a taken id) undoes itself: the batch may go on.
     LH_RETURN_IF_ERROR(q.Run());
   }
@@ -417,9 +426,7 @@ base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_vie
   auto run = [&](Query& q) {
     return q.ForEachRow([&] {
       ++total;
-      if (!q.View(1).empty()) {
-        keys.emplace_back(q.String(0), q.String(1));
-      }
+      if (!q.View(1).empty()) keys.emplace_back(q.String(0), q.String(1));
     });
   };
   {

@@ -85,6 +85,13 @@ constexpr const char* kSchemaV3 = R"sql(
 CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 )sql";
 
+// Version 4: whether the job's caller waits for its result without an acknowledgement
+// (NewJob::acknowledged false: a synchronous Invoke). RecoverLeases ends such a job dead
+// instead of running it again when nobody waits any more. Older rows: 0.
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE jobs ADD COLUMN caller_waits INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 struct Step {
   int to_version;
   const char* sql;
@@ -95,6 +102,7 @@ constexpr Step kSteps[] = {
     {1, kSchemaV1},
     {2, kSchemaV2},
     {3, kSchemaV3},
+    {4, kSchemaV4},
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 

@@ -1,0 +1,129 @@
+// SqliteStore::RecoverLeases: running jobs taken back from a runner that stopped, restarted or
+// lost its lease. The attempt cut short does not count, so the job runs again as it was before
+// it; a job whose caller waited without an acknowledgement (a synchronous Invoke) ends dead.
+#include <gtest/gtest.h>
+
+#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/store_test_util.h"
+
+namespace longhaul::store::sqlite {
+namespace {
+
+using std::chrono::seconds;
+
+class LeasesTest : public StoreTest {
+ protected:
+  Job Fetch(const std::string& id) {
+    auto j = store_->Get(id);
+    EXPECT_TRUE(j.ok()) << j.status().ToString();
+    return j.ok() ? *j : Job{};
+  }
+  // A job its caller waits for, run at once in a free slot, as a synchronous Invoke is.
+  NewJob Direct(bool acknowledged) {
+    NewJob j = MakeJob();
+    j.route = "invoke";
+    j.max_attempts = 1;
+    j.acknowledged = acknowledged;
+    j.claimed_by = "node-a";
+    j.claim_lease = seconds(30);
+    return j;
+  }
+};
+
+TEST_F(LeasesTest, ACutShortAttemptDoesNotCount) {
+  Open();
+  NewJob once = MakeJob();
+  once.max_attempts = 1;
+  const std::string first = Add(once);
+  const std::string second = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()), (std::vector<std::string>{first, second}));
+  // `second` fails its first attempt and is in its second when the runner stops.
+  Completion failed = Done(second, Completion::Kind::kRetry);
+  failed.error = "exit 1";
+  failed.next_run_at = clock_.Now();
+  ASSERT_TRUE(store_->Complete(failed).ok());
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{second});
+  ASSERT_EQ(Fetch(second).attempts, 2);
+
+  auto n = store_->RecoverLeases(clock_.Now(), "node-a");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 2);
+  Job a = Fetch(first);
+  EXPECT_EQ(a.state, JobState::kQueued);
+  EXPECT_EQ(a.attempts, 0);
+  EXPECT_FALSE(a.started_at.has_value());
+  EXPECT_FALSE(a.finished_at.has_value());
+  EXPECT_EQ(a.lease_owner, "");
+  EXPECT_EQ(a.last_error, "the runner stopped before the attempt finished");
+  Job b = Fetch(second);
+  EXPECT_EQ(b.state, JobState::kRetrying);
+  EXPECT_EQ(b.attempts, 1);
+  EXPECT_TRUE(b.started_at.has_value());
+
+  // Both run again, `first` within its one attempt: attempts never pass max_attempts.
+  auto claimed = store_->Claim(ClaimReq());
+  ASSERT_TRUE(claimed.ok());
+  ASSERT_EQ(claimed->size(), 2u);
+  EXPECT_EQ((*claimed)[0].attempts, 1);
+  EXPECT_EQ((*claimed)[1].attempts, 2);
+}
+
+TEST_F(LeasesTest, AnExpiredLeaseIsTakenBackTheSameWay) {
+  Open();
+  NewJob once = MakeJob();
+  once.max_attempts = 1;
+  const std::string id = Add(once);
+  ClaimRequest req = ClaimReq();
+  req.lease = seconds(30);
+  ASSERT_EQ(ClaimIds(req), std::vector<std::string>{id});
+  clock_.Advance(seconds(31));
+  auto n = store_->RecoverLeases(clock_.Now(), "");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(Fetch(id).state, JobState::kQueued);
+  EXPECT_EQ(Fetch(id).last_error, "lease expired: the runner did not report in time");
+  EXPECT_EQ(store_->Complete(Done(id)).code(), base::Code::kAborted);
+  EXPECT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id});
+}
+
+TEST_F(LeasesTest, AJobWhoseCallerWaitedEndsDead) {
+  Open();
+  const std::string waited = Add(Direct(false));
+  const std::string acked = Add(Direct(true));
+  ASSERT_EQ(StateOf(waited), JobState::kRunning);
+  auto n = store_->RecoverLeases(clock_.Now(), "node-a");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 2);
+  Job gone = Fetch(waited);
+  EXPECT_EQ(gone.state, JobState::kDead);
+  EXPECT_EQ(gone.attempts, 1);
+  EXPECT_TRUE(gone.finished_at.has_value());
+  EXPECT_EQ(gone.last_error, "the runner stopped before the attempt finished");
+  EXPECT_EQ(StateOf(acked), JobState::kQueued);
+  EXPECT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{acked});
+}
+
+TEST_F(LeasesTest, AKeysHeadRunsAgainBeforeTheJobsBehindIt) {
+  Open();
+  const std::string head = Add(MakeJob("fn", "k"));
+  const std::string next = Add(MakeJob("fn", "k"));
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{head});
+  ASSERT_TRUE(store_->RecoverLeases(clock_.Now(), "node-a").ok());
+  EXPECT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{head});
+  EXPECT_EQ(StateOf(next), JobState::kQueued);
+}
+
+TEST_F(LeasesTest, OtherOwnersKeepTheirLeases) {
+  Open();
+  const std::string mine = Add(MakeJob());
+  const std::string theirs = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 1)), std::vector<std::string>{mine});
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 1, 10, "node-b")), std::vector<std::string>{theirs});
+  auto n = store_->RecoverLeases(clock_.Now(), "node-a");
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 1);
+  EXPECT_EQ(StateOf(theirs), JobState::kRunning);
+}
+
+}  // namespace
+}  // namespace longhaul::store::sqlite
