@@ -42,6 +42,9 @@ std::string HeaderValue(const store::Headers& headers, std::string_view name) {
 // the API Gateway event it got (as one built when the job ran: the same request and job).
 json::value RequestPayload(const store::Job& job, const config::Function& fn) {
   if (fn.kind != config::RuntimeKind::kLambda || runtime::IsInvokeJob(job.route)) {
+    if (fn.kind == config::RuntimeKind::kLambda && job.request.body.empty()) {
+      return json::object();  // what the function got (lambda::MakeDelivery)
+    }
     return JsonOrString(job.request.body);
   }
   lambda::HttpApiContext ctx;

@@ -86,7 +86,9 @@ std::vector<std::string> BuildEnvironment(const config::Function& fn,
   } else {
     env["AWS_ACCESS_KEY_ID"] = kAccessKeyId;
     env["AWS_SECRET_ACCESS_KEY"] = kSecretAccessKey;
-    env["AWS_SESSION_TOKEN"] = kSessionToken;
+    // Only beside the placeholder key: a key of the function's own `environment` (real
+    // credentials for other AWS services) would be sent with a token that is not its own.
+    if (!fn.environment.contains("AWS_ACCESS_KEY_ID")) env["AWS_SESSION_TOKEN"] = kSessionToken;
   }
   if (!inputs.endpoint_url.empty()) {
     env["AWS_ENDPOINT_URL_LAMBDA"] = inputs.endpoint_url;

@@ -173,7 +173,8 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
   d.function_arn = InvokedFunctionArn(*inv.function, inv.route, inv.request);
   d.trace_id = TraceId(inv);
   if (IsInvokeJob(inv.route)) {
-    d.event = inv.request.body;
+    // Lambda hands an invocation without a payload to its function as an empty object.
+    d.event = inv.request.body.empty() ? "{}" : inv.request.body;
     // Lambda passes the client context to synchronous invocations only.
     std::string_view type = FindHeader(inv.request.headers, "X-Amz-Invocation-Type");
     std::string_view context = type.empty() || type == "RequestResponse"

@@ -65,6 +65,23 @@ TEST(InvocationRecord, SuccessCarriesTheResponseAndNoFunctionError) {
   EXPECT_EQ(json::serialize(v.at("responsePayload")), R"({"ok":true})");
 }
 
+// A Lambda function invoked without a payload got {} (lambda::MakeDelivery); a command, nothing.
+TEST(InvocationRecord, AnEmptyPayloadIsWhatTheFunctionGot) {
+  config::Function fn;
+  fn.name = "orders";
+  store::Job job = EventJob();
+  job.request.body.clear();
+  runtime::Outcome outcome;
+  fn.kind = config::RuntimeKind::kLambda;
+  json::value v = json::parse(
+      InvocationRecord(job, fn, outcome, RecordCondition::kSuccess, base::FromUnixMs(0)));
+  EXPECT_EQ(json::serialize(v.at("requestPayload")), "{}");
+  fn.kind = config::RuntimeKind::kCommand;
+  v = json::parse(
+      InvocationRecord(job, fn, outcome, RecordCondition::kSuccess, base::FromUnixMs(0)));
+  EXPECT_TRUE(v.at("requestPayload").is_null());
+}
+
 // A Lambda function's job from a route got the API Gateway event, not the sender's bare body; a
 // command function's got the body.
 TEST(InvocationRecord, ARoutesLambdaJobCarriesTheEventItGot) {

@@ -61,6 +61,19 @@ TEST(LambdaEnvironment, HasWhatLambdaSets) {
   EXPECT_EQ(env["LAMBDA_RUNTIME_DIR"], "/opt/fn/bin");
 }
 
+// The function's own credentials (for other AWS services) go without the placeholder session
+// token, which would be signed along with them.
+TEST(LambdaEnvironment, OwnCredentialsGetNoPlaceholderSessionToken) {
+  config::Function fn = BootstrapFunction();
+  fn.environment = {{"AWS_ACCESS_KEY_ID", "AKIAOWN"}, {"AWS_SECRET_ACCESS_KEY", "own-secret"}};
+  auto env = AsMap(BuildEnvironment(fn, Inputs()));
+  EXPECT_EQ(env["AWS_ACCESS_KEY_ID"], "AKIAOWN");
+  EXPECT_EQ(env["AWS_SECRET_ACCESS_KEY"], "own-secret");
+  EXPECT_EQ(env.count("AWS_SESSION_TOKEN"), 0u);
+  fn.environment["AWS_SESSION_TOKEN"] = "own-token";
+  EXPECT_EQ(AsMap(BuildEnvironment(fn, Inputs()))["AWS_SESSION_TOKEN"], "own-token");
+}
+
 TEST(LambdaEnvironment, InheritsTheServersEnvironmentWithoutAwsVariables) {
   auto env = AsMap(BuildEnvironment(BootstrapFunction(), Inputs()));
   EXPECT_EQ(env["PATH"], "/usr/bin:/bin");

@@ -57,6 +57,14 @@ TEST_F(InvocationTest, InvokeApiCallsGetTheRawBody) {
   EXPECT_TRUE(d.cognito_identity.empty());
 }
 
+// Lambda gives an invocation without a payload to its function as {} (a runtime parses the
+// event as JSON before the handler runs: an empty one fails every Node.js function).
+TEST_F(InvocationTest, AnEmptyPayloadIsAnEmptyObject) {
+  inv_.request.path = "/2015-03-31/functions/echo/invocations";
+  inv_.route = "invoke";
+  EXPECT_EQ(MakeDelivery(inv_).event, "{}");
+}
+
 TEST_F(InvocationTest, TheArnIsTheOneInvoked) {
   inv_.route = "invoke";
   const std::string ours = "arn:aws:lambda:us-east-1:000000000000:function:echo";
