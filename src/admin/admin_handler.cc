@@ -152,7 +152,8 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
         co_return http::ErrorResponse(base::NotFound("no job " + id));
       }
       if (parts.size() == 2 && get) co_return co_await GetJob(id);
-      if (parts.size() == 3 && parts[2] == "result" && get) co_return co_await GetResult(id, query);
+      if (parts.size() == 3 && parts[2] == "result" && get)
+        co_return co_await GetResult(id, query, conn.peer);
       if (parts.size() == 3 && parts[2] == "retry" && post) co_return co_await Retry(id);
       if (parts.size() == 3 && parts[2] == "cancel" && post) co_return co_await Cancel(id);
     }
@@ -208,14 +209,15 @@ asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
 }
 
 asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
-                                                        std::string_view query) {
+                                                        std::string_view query,
+                                                        http::PeerWatch* peer) {
   base::Duration wait{0};
   if (auto w = ingest::FindQueryParam(query, "wait")) {
     auto d = base::ParseDuration(*w, std::chrono::seconds(1));
     if (!d.ok()) co_return http::ErrorResponse(d.status());
     wait = std::min<base::Duration>(*d, std::chrono::minutes(15));
   }
-  auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id,
+  auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool, peer}, id,
                                          std::max(wait, SettleTime(id)));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
   co_return ingest::OutcomeResponse(*job, deps_.status_base + "/jobs/" + id, *config_.load());

@@ -44,7 +44,8 @@ class AdminHandler {
   // or a count read after it shows no job older than its caller saw it.
   boost::asio::awaitable<void> AwaitAnsweredRecords();
   boost::asio::awaitable<http::Response> GetJob(const std::string& id);
-  boost::asio::awaitable<http::Response> GetResult(const std::string& id, std::string_view query);
+  boost::asio::awaitable<http::Response> GetResult(const std::string& id, std::string_view query,
+                                                   http::PeerWatch* peer);
   boost::asio::awaitable<http::Response> ListJobs(std::string_view query);
   boost::asio::awaitable<http::Response> ListRoutes();
   boost::asio::awaitable<http::Response> Retry(const std::string& id);

@@ -290,7 +290,7 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   // A cold start's init may take as long as the timeout (at least 10 s) before it counts.
   const base::Duration wait = std::max<base::Duration>(fn->timeout, std::chrono::seconds(10)) +
                               fn->timeout + std::chrono::seconds(5);
-  auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool}, id, wait,
+  auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool, conn.peer}, id, wait,
                                           watch && !appended->duplicate ? &*watch : nullptr);
   if (!done.ok()) co_return StoreError(done.status());
   http::Response res;

@@ -175,6 +175,7 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
   }
   base::Duration wait = hook.timeout * (hook.retries + 1) + std::chrono::minutes(1);
   ingest::JobAccess access = *jobs_;
+  access.peer = conn.peer;
   auto job = co_await ingest::WaitForJob(access, job_id, wait);
   if (!job.ok()) {
     http::Response res = http::ErrorResponse(job.status());

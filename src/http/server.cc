@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,7 +15,9 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <cerrno>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +27,7 @@
 #include "base/time_format.h"
 #include "http/error_mapping.h"
 #include "http/peer_user.h"
+#include "http/peer_watch.h"
 #include "http/response_bytes.h"
 
 namespace longhaul::http {
@@ -146,6 +151,42 @@ struct Connection {
   SteadyTime deadline = SteadyTime::max();
   bool timed_out = false;  // the watchdog cancelled an operation
   bool closed = false;
+};
+
+// A request's PeerWatch: once started, a wait for the socket to turn readable while the answer
+// is made. End of stream or an error there means the client closed the connection; data is its
+// next (pipelined) request, read after this answer. Finish() ends the wait.
+class RequestPeer : public PeerWatch, public std::enable_shared_from_this<RequestPeer> {
+ public:
+  RequestPeer(std::shared_ptr<Connection> conn, bool has_next) : conn_(std::move(conn)) {
+    started_ = has_next;  // the next request is read already: nothing to learn from the socket
+  }
+  void Start() override {
+    if (started_) return;
+    started_ = true;
+    asio::co_spawn(conn_->socket.get_executor(), Watch(shared_from_this()), asio::detached);
+  }
+  // On the connection's strand, once the answer is made.
+  void Finish() {
+    finished_ = true;
+    if (!started_) return;
+    beast::error_code ignored;
+    conn_->socket.cancel(ignored);  // only the watch's wait is pending now
+  }
+
+ private:
+  static asio::awaitable<void> Watch(std::shared_ptr<RequestPeer> self) {
+    auto [ec] = co_await self->conn_->socket.async_wait(tcp::socket::wait_read, kTuple);
+    if (self->finished_ || ec == asio::error::operation_aborted) co_return;
+    char byte = 0;
+    const ssize_t n =
+        ::recv(self->conn_->socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (ec || n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) self->MarkGone();
+  }
+
+  std::shared_ptr<Connection> conn_;
+  bool started_ = false;
+  bool finished_ = false;
 };
 
 asio::awaitable<void> Watchdog(std::shared_ptr<Connection> c) {
@@ -316,7 +357,11 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       Request req = parser.release();
       bool keep_alive = req.keep_alive() && !state->stopping.load();
       c.NoDeadline();
+      auto peer = std::make_shared<RequestPeer>(conn, buffer.size() != 0);
+      info.peer = peer.get();
       Response res = co_await handler(req, info);
+      peer->Finish();
+      info.peer = nullptr;
       FinishResponse(res, req.version(), keep_alive);
       out.clear();
       AppendResponseBytes(res, out, /*with_body=*/!head_request);

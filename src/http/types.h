@@ -16,9 +16,13 @@ using Response = beast_http::response<beast_http::string_body>;
 // A request's start line and header fields (a Request is one, with a body).
 using RequestHeader = beast_http::request_header<>;
 
+class PeerWatch;
+
 struct ConnInfo {
   std::string remote_addr;  // "127.0.0.1"
   uint16_t local_port = 0;
+  // This request's client watch (peer_watch.h); valid while the handler runs.
+  PeerWatch* peer = nullptr;
 };
 
 // Called once per request on the connection's strand. Must not block: offload disk and

@@ -169,7 +169,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   }
   // A duplicate is an older job: the watch is for the one that was not stored.
   JobWatch* fresh = watch && !appended->duplicate ? &*watch : nullptr;
-  auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, wait, fresh);
+  auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool, conn.peer}, id, wait, fresh);
   if (!done.ok()) co_return http::ErrorResponse(done.status());
   if (store::IsTerminal(done->state)) {
     http::Response res = OutcomeResponse(*done, status_url, *snap->config,

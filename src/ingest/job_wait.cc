@@ -54,6 +54,11 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
                                                      base::Duration timeout, JobWatch* watch) {
   auto ex = co_await asio::this_coro::executor;
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (access.peer != nullptr) access.peer->Start();
+  auto ended = [&] {
+    return std::chrono::steady_clock::now() >= deadline || access.hub.closed() ||
+           (access.peer != nullptr && access.peer->gone());
+  };
   // With a watch made before the append, the first read can be skipped: nothing was missed.
   std::shared_ptr<internal::WaitState> state = watch ? watch->state_ : nullptr;
   std::optional<sched::CompletionHub::Token> own_token;
@@ -68,8 +73,7 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       own_token = internal::WaitState::Subscribe(access.hub, job_id, state);
       auto job = co_await http::Offload(access.pool,
                                         [&access, &job_id] { return access.store.Get(job_id); });
-      if (!job.ok() || store::IsTerminal(job->state) ||
-          std::chrono::steady_clock::now() >= deadline || access.hub.closed()) {
+      if (!job.ok() || store::IsTerminal(job->state) || ended()) {
         unsubscribe();
         co_return job;
       }
@@ -95,10 +99,10 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       co_return *handed;  // the copy is made here, on this I/O thread
     }
     // Woken without the job, or a second passed: read it again (with a new subscription).
-    // When the server is stopping, the job as it is now is the answer.
+    // When the server is stopping, or the client has gone, the job as it is now is the answer.
     unsubscribe();
     state = nullptr;
-    if (std::chrono::steady_clock::now() >= deadline || access.hub.closed()) {
+    if (ended()) {
       auto job = co_await http::Offload(access.pool,
                                         [&access, &job_id] { return access.store.Get(job_id); });
       co_return job;

@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "http/peer_watch.h"
 #include "sched/completion_hub.h"
 #include "store/store.h"
 
@@ -23,6 +24,9 @@ struct JobAccess {
   store::Store& store;
   sched::CompletionHub& hub;
   boost::asio::thread_pool& pool;  // where store reads run
+  // The waiting request's client (http::ConnInfo::peer): the wait ends early, as at its
+  // timeout, once the client has closed the connection. Null: no client to watch.
+  http::PeerWatch* peer = nullptr;
 };
 
 namespace internal {
@@ -47,7 +51,8 @@ class JobWatch {
   sched::CompletionHub::Token token_;
 };
 
-// The job as last read: terminal, or still running when the timeout passed. `watch`, when
+// The job as last read: terminal, or still running when the timeout passed (or, within a
+// second, once access.peer is gone). `watch`, when
 // given, was made for `job_id` before the job was appended.
 // Errors: the store's (kNotFound, kUnavailable).
 boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access,
