@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <filesystem>
 #include <system_error>
 
 #include "base/duration.h"
@@ -68,8 +69,14 @@ class TempFiles {
       }
       dir_ = templ;
     }
+    // Two files of one name (the same envname twice) are two files, as in webhook; the
+    // variable names the last.
     std::string path = dir_ + "/" + name;
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    for (int n = 2; fd < 0 && errno == EEXIST && n <= 100; ++n) {
+      path = dir_ + "/" + name + "-" + std::to_string(n);
+      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
     if (fd < 0) {
       int err = errno;
       return base::Status(err == EEXIST ? base::Code::kInvalidArgument : base::Code::kUnknown,
@@ -163,10 +170,10 @@ std::string ResolveCommand(const std::string& command, const std::string& workin
                            const std::string& path_env) {
   if (command.empty() || command[0] == '/') return command;
   // With a working directory, a relative command is that directory's file, as webhook resolves
-  // it (never a PATH search: `deploy` must not run /usr/bin/deploy). The child changes to
-  // working_dir before exec, so "./name" is it.
+  // it (never a PATH search: `deploy` must not run /usr/bin/deploy), named by its absolute
+  // path as webhook does: a script's $0 works after it changes directory.
   if (!working_dir.empty()) {
-    return command.find('/') != std::string::npos ? command : "./" + command;
+    return (std::filesystem::absolute(working_dir) / command).lexically_normal().string();
   }
   // Relative with a slash: relative to the server's working directory, as given.
   if (command.find('/') != std::string::npos) return command;
@@ -274,6 +281,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   supervise.output_limit = fn.command.output_limit;
   supervise.deadline = inv.deadline;
   supervise.kill_grace = fn.command.kill_grace;
+  supervise.keep_group_on_exit = true;  // a hook's `nohup server &` outlives it, as in webhook
   runtime::process::SuperviseResult run =
       runtime::process::Supervise(*child, supervise, clock_, cancel);
   switch (run.stopped) {

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -52,6 +53,7 @@ webhook::HashAlgorithm AlgorithmOf(MatchRule::Type type) {
 struct Address {
   int family = 0;  // AF_INET or AF_INET6
   std::array<unsigned char, 16> bytes{};
+  bool mapped = false;  // written as an IPv4-mapped IPv6 address (::ffff:a.b.c.d), kept as IPv4
 };
 
 std::optional<Address> ParseAddress(std::string_view text) {
@@ -67,6 +69,7 @@ std::optional<Address> ParseAddress(std::string_view text) {
     if (std::memcmp(a.bytes.data(), kMapped, 12) == 0) {
       std::memmove(a.bytes.data(), a.bytes.data() + 12, 4);
       a.family = AF_INET;
+      a.mapped = true;
     }
     return a;
   }
@@ -208,7 +211,9 @@ base::Result<bool> IpInRanges(std::string_view remote, std::string_view ranges) 
     size_t slash = r.find('/');
     std::optional<Address> net = ParseAddress(r.substr(0, slash));
     if (!net) return base::InvalidArgument("invalid CIDR address: " + std::string(r));
-    int max_bits = net->family == AF_INET ? 32 : 128;
+    // A mapped network's prefix counts the 96 bits before its IPv4 part (Go: /104 is an
+    // IPv4 /8).
+    int max_bits = net->family == AF_INET && !net->mapped ? 32 : 128;
     int bits = max_bits;
     if (slash != std::string_view::npos) {
       std::string_view len = r.substr(slash + 1);
@@ -218,6 +223,7 @@ base::Result<bool> IpInRanges(std::string_view remote, std::string_view ranges) 
         return base::InvalidArgument("invalid CIDR address: " + std::string(r));
       }
     }
+    if (net->mapped) bits = std::max(bits - 96, 0);
     if (PrefixMatches(*net, bits, *ip)) inside = true;
   }
   return inside;

@@ -10,6 +10,7 @@
 #include "base/base64.h"
 #include "hooks/hooks_file.h"
 #include "testing/fake_clock.h"
+#include "testing/server_process.h"
 #include "testing/temp_dir.h"
 
 namespace longhaul::hooks {
@@ -109,11 +110,16 @@ TEST(ResolveCommand, TheWorkingDirectoryElsePath) {
   std::ofstream(script) << "#!/bin/sh\n";
   ::chmod(script.c_str(), 0755);
   EXPECT_EQ(ResolveCommand("/bin/sh", dir.path(), "/usr/bin:/bin"), "/bin/sh");
-  EXPECT_EQ(ResolveCommand("./local.sh", dir.path(), "/usr/bin:/bin"), "./local.sh");
-  EXPECT_EQ(ResolveCommand("local.sh", dir.path(), "/nonexistent"), "./local.sh");
+  // Named by its absolute path, as webhook does (a script's $0 then works from anywhere).
+  EXPECT_EQ(ResolveCommand("./local.sh", dir.path(), "/usr/bin:/bin"), script);
+  EXPECT_EQ(ResolveCommand("local.sh", dir.path(), "/nonexistent"), script);
+  EXPECT_EQ(ResolveCommand("sub/../local.sh", dir.path(), "/nonexistent"), script);
   // With a working directory there is no PATH search, even for a name PATH has.
-  EXPECT_EQ(ResolveCommand("sh", dir.path(), "/bin"), "./sh");
-  EXPECT_EQ(ResolveCommand("nothere", dir.path(), "/bin"), "./nothere");
+  EXPECT_EQ(ResolveCommand("sh", dir.path(), "/bin"), dir.File("sh"));
+  EXPECT_EQ(ResolveCommand("nothere", dir.path(), "/bin"), dir.File("nothere"));
+  // A relative working directory is the server's.
+  EXPECT_EQ(ResolveCommand("x.sh", "wd", "/bin"),
+            (std::filesystem::current_path() / "wd/x.sh").string());
   // Without one, PATH.
   EXPECT_EQ(ResolveCommand("sh", "", "/nonexistent:/bin"), "/bin/sh");
   EXPECT_EQ(ResolveCommand("sub/x.sh", "", "/bin"), "sub/x.sh");
@@ -178,6 +184,61 @@ TEST_F(HookRuntimeTest, RunsWithArgumentsEnvironmentFilesAndCombinedOutput) {
   EXPECT_THAT(path, HasSubstr("/PAYLOAD"));
   EXPECT_FALSE(std::filesystem::exists(path));
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
+}
+
+// As in webhook: two files of one variable name are two files, and the variable names the last.
+TEST_F(HookRuntimeTest, TwoFilesOfOneNameAreBothWritten) {
+  Hook hook = ParseOne(R"Y(
+- id: h
+  execute-command: /bin/sh
+  pass-arguments-to-command:
+    - {source: string, name: -c}
+    - {source: string, name: 'cat "$HOOK_TOKEN"; ls "$(dirname "$HOOK_TOKEN")" | wc -l'}
+  pass-file-to-command:
+    - {source: header, name: token}
+    - {source: payload, name: token}
+)Y");
+  store::Request req = JsonRequest(R"({"token": "from-payload"})");
+  req.headers.emplace_back("Token", "from-header");
+  runtime::Outcome out = Run(hook, req);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString() << "\n" << out.stdout_tail;
+  EXPECT_EQ(out.response.body, "from-payload2\n");
+}
+
+// exec would cut a value at a NUL: the command would get less than a rule checked. As in
+// webhook, it does not run.
+TEST_F(HookRuntimeTest, AValueWithANulByteIsNotPassed) {
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/sh
+  pass-arguments-to-command:
+    - {source: string, name: -c}
+    - {source: string, name: 'touch ran'}
+    - {source: payload, name: a}
+  command-working-directory: )" +
+                       dir_.path() + "\n");
+  runtime::Outcome out = Run(hook, JsonRequest(R"({"a": "x\u0000y"})"));
+  EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument) << out.status.ToString();
+  EXPECT_THAT(out.status.message(), HasSubstr("argument 3 contains a NUL byte"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("ran")));
+}
+
+// A hook's `nohup server &` outlives the hook, as in webhook (deploy hooks restart servers so).
+TEST_F(HookRuntimeTest, WhatAHookStartsInTheBackgroundKeepsRunning) {
+  const std::string marker = dir_.File("alive");
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/sh
+  pass-arguments-to-command:
+    - {source: string, name: -c}
+    - {source: string, name: 'nohup sh -c "sleep 0.2; echo alive > $0" >/dev/null 2>&1 & echo started'}
+    - {source: string, name: ')" +
+                       marker + "'}\n");
+  runtime::Outcome out = Run(hook, JsonRequest("{}"));
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.body, "started\n");
+  EXPECT_TRUE(testing::Eventually([&] { return std::filesystem::exists(marker); }))
+      << "the background process was killed with the hook";
 }
 
 TEST_F(HookRuntimeTest, UnknownSuccessCodeIsStoredAs200) {

@@ -232,6 +232,11 @@ TEST(IpInRanges, Cidrs) {
   EXPECT_TRUE(*IpInRanges("[2001:db8::5]:443", "2001:db8::/32"));
   EXPECT_TRUE(*IpInRanges("::1", "::1"));
   EXPECT_TRUE(*IpInRanges("::ffff:10.1.2.3", "10.0.0.0/8"));
+  // A mapped network's prefix counts its 96 leading bits, as in Go: /104 is an IPv4 /8.
+  EXPECT_TRUE(*IpInRanges("127.0.0.1", "::ffff:127.0.0.0/104"));
+  EXPECT_FALSE(*IpInRanges("128.0.0.1", "::ffff:127.0.0.0/104"));
+  EXPECT_TRUE(*IpInRanges("127.0.0.1", "::ffff:127.0.0.1"));
+  EXPECT_FALSE(IpInRanges("127.0.0.1", "::ffff:127.0.0.0/129").ok());
   EXPECT_FALSE(*IpInRanges("10.1.2.3", "2001:db8::/32"));
   EXPECT_TRUE(*IpInRanges("10.1.2.3", "0.0.0.0/0"));
   EXPECT_FALSE(IpInRanges("not-an-ip", "10.0.0.0/8").ok());

@@ -195,6 +195,19 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   if (options.argv.empty() || options.argv[0].empty()) {
     return base::InvalidArgument("the command is empty");
   }
+  // exec would end each string at its first NUL: the command would get a shorter value than
+  // the one a rule checked.
+  for (size_t i = 0; i < options.argv.size(); ++i) {
+    if (options.argv[i].find('\0') != std::string::npos) {
+      return base::InvalidArgument("argument " + std::to_string(i) + " contains a NUL byte");
+    }
+  }
+  for (const std::string& entry : options.env) {
+    if (entry.find('\0') != std::string::npos) {
+      return base::InvalidArgument("environment variable " + entry.substr(0, entry.find('=')) +
+                                   " contains a NUL byte");
+    }
+  }
   UniqueFd in;
   if (options.input) {
     base::Result<UniqueFd> file = InputFile(*options.input);

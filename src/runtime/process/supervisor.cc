@@ -95,7 +95,9 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   }
 
   // The leader is a zombie, so its pid and group id cannot have been reused yet.
-  child.SignalGroup(SIGKILL);
+  if (!options.keep_group_on_exit || result.stopped != StopReason::kNone) {
+    child.SignalGroup(SIGKILL);
+  }
   // What the child wrote before exiting is in the pipes; do not wait for stragglers' EOF.
   ReadAvailable(child.stdout_fd(), kFinalReads, on_stdout);
   ReadAvailable(child.stderr_fd(), kFinalReads, [&](std::string_view d) { err.Append(d); });

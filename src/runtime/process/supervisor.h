@@ -19,6 +19,9 @@ struct SuperviseOptions {
   uint64_t output_limit = 0;     // bytes of stdout (the first) and of stderr (the last) kept
   base::TimePoint deadline;      // SIGTERM to the group at this time (by `clock`)
   base::Duration kill_grace{0};  // then SIGKILL to the group if the child is still there
+  // When the child exits by itself, leave what it started in the background running (as the
+  // `webhook` tool does: a hook's `nohup … &`) instead of killing its group.
+  bool keep_group_on_exit = false;
 };
 
 enum class StopReason {
@@ -38,7 +41,8 @@ struct SuperviseResult {
 
 // Blocks until the child has exited and has been reaped (no zombie is left). `cancel` and the
 // deadline are checked at least every 50 ms. When the child exits, whatever it left running in
-// its process group is killed (SIGKILL): an attempt owns its group. Precondition: `child` has
+// its process group is killed (SIGKILL): an attempt owns its group (unless
+// options.keep_group_on_exit and the child was not stopped). Precondition: `child` has
 // not been reaped; its pipes are closed on return.
 SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
                           const base::Clock& clock, const CancelToken& cancel);
