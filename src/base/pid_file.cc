@@ -28,10 +28,19 @@ std::string ExeOf(const std::string& pid) {
 
 }  // namespace
 
+bool SameProgram(std::string_view exe, std::string_view other_exe) {
+  auto path = [](std::string_view link) {
+    constexpr std::string_view kDeleted = " (deleted)";
+    if (link.ends_with(kDeleted)) link.remove_suffix(kDeleted.size());
+    return link;
+  };
+  return !exe.empty() && path(exe) == path(other_exe);
+}
+
 Result<PidFile> PidFile::Create(std::string path) {
   const pid_t held = ReadPid(path);
   if (held > 0 && held != ::getpid() && ::kill(held, 0) == 0 &&
-      ExeOf(std::to_string(held)) == ExeOf("self")) {
+      SameProgram(ExeOf(std::to_string(held)), ExeOf("self"))) {
     return FailedPrecondition("-pidfile " + path + " names process " + std::to_string(held) +
                               ", which is running: is another instance serving?");
   }

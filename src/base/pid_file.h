@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -25,5 +26,9 @@ class PidFile {
   explicit PidFile(std::string path) : path_(std::move(path)) {}
   std::string path_;  // empty once moved from
 };
+
+// Whether /proc/PID/exe link texts name the same program file. A program replaced on disk while
+// it runs (a package upgrade) reads "PATH (deleted)" and is still the program at PATH.
+bool SameProgram(std::string_view exe, std::string_view other_exe);
 
 }  // namespace longhaul::base

@@ -98,10 +98,14 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
   std::memcpy(header + sizeof kMagic, boot_id.data(), boot_id.size());
 
   // What an earlier run of this boot left: a header from another boot (or none) names nothing.
+  // The slots stay in the file until KillLeftovers() has killed them: a server killed before
+  // that leaves them to the next start.
   std::vector<Entry> leftovers;
   char old_header[kHeaderSize];
-  if (::pread(fd.get(), old_header, kHeaderSize, 0) == static_cast<ssize_t>(kHeaderSize) &&
-      std::memcmp(old_header, header, kHeaderSize) == 0) {
+  const bool same_boot =
+      ::pread(fd.get(), old_header, kHeaderSize, 0) == static_cast<ssize_t>(kHeaderSize) &&
+      std::memcmp(old_header, header, kHeaderSize) == 0;
+  if (same_boot) {
     Slot slots[256];
     for (off_t at = kHeaderSize;;) {
       ssize_t n = ::pread(fd.get(), slots, sizeof slots, at);
@@ -114,8 +118,8 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
       at += n;
     }
   }
-  if (::ftruncate(fd.get(), 0) != 0 ||
-      ::pwrite(fd.get(), header, kHeaderSize, 0) != static_cast<ssize_t>(kHeaderSize)) {
+  if (!same_boot && (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), header, kHeaderSize, 0) !=
+                                                          static_cast<ssize_t>(kHeaderSize))) {
     return base::Unavailable("cannot write " + path + ": " + std::strerror(errno));
   }
   return std::unique_ptr<ChildRegistry>(new ChildRegistry(std::move(fd), std::move(leftovers)));
@@ -177,6 +181,9 @@ int ChildRegistry::KillLeftovers() {
     }
   }
   leftovers_.clear();
+  // Now this run's table: the header alone (best effort: an old slot left names a process
+  // that /proc no longer shows as the recorded one).
+  (void)::ftruncate(fd_.get(), kHeaderSize);
   return killed;
 }
 

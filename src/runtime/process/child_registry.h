@@ -7,7 +7,7 @@
 // child: CLOCK_BOOTTIME in ms just before the spawn (0 = free slot) and the pid. Adding and
 // removing a child is one pwrite of its slot: no file is created per child, and nothing is
 // synced (a killed process leaves its writes in the page cache; a power loss leaves no child).
-// Open() reads what an earlier run left and starts the file afresh; KillLeftovers() then kills
+// Open() reads what an earlier run left; KillLeftovers() then starts the file afresh and kills
 // a leftover group only when /proc shows a process with that pid that leads its own group and
 // started in the same boot within seconds after the recorded time, so a pid reused by an
 // unrelated process is never signalled.
@@ -33,9 +33,9 @@ namespace longhaul::runtime::process {
 
 class ChildRegistry {
  public:
-  // Opens (creates) and locks the file at `path`, remembers the children an earlier run
-  // recorded there and empties it. kFailedPrecondition when another process holds the lock (a
-  // server running on the same data dir).
+  // Opens (creates) and locks the file at `path` and remembers the children an earlier run
+  // recorded there (KillLeftovers() empties it). kFailedPrecondition when another process holds the
+  // lock (a server running on the same data dir).
   static base::Result<std::unique_ptr<ChildRegistry>> Open(const std::string& path);
 
   // The time to record for a child about to be spawned (CLOCK_BOOTTIME, ms).
@@ -47,8 +47,9 @@ class ChildRegistry {
   // How many children are recorded in the file now.
   size_t Recorded() const;
 
-  // Kills (SIGKILL) the process groups an earlier run left recorded, once. Returns how many
-  // groups were killed. For startup, before any child of this run is spawned.
+  // Kills (SIGKILL) the process groups an earlier run left recorded, once, then empties the
+  // file. Returns how many groups were killed. For startup, before any child of this run is
+  // spawned.
   int KillLeftovers();
 
  private:

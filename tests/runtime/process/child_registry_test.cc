@@ -84,6 +84,23 @@ TEST(ChildRegistry, KillLeftoversStopsTheRecordedGroupAndForgetsIt) {
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
 }
 
+// A start killed between opening the table and killing the leftovers leaves them recorded for
+// the next start.
+TEST(ChildRegistry, LeftoversStayRecordedUntilTheyAreKilled) {
+  TempDir dir;
+  auto first_run = OpenAt(dir.File("children.tab"));
+  ChildProcess child = SpawnSleep(first_run.get());
+  std::filesystem::copy_file(dir.File("children.tab"), dir.File("left.tab"));
+  OpenAt(dir.File("left.tab")).reset();  // a start that died before KillLeftovers()
+  auto next_run = OpenAt(dir.File("left.tab"));
+  EXPECT_EQ(next_run->KillLeftovers(), 1);
+  int status = child.Reap();
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+  // Then the table holds this run's children only.
+  next_run.reset();
+  EXPECT_EQ(std::filesystem::file_size(dir.File("left.tab")), 64u);
+}
+
 TEST(ChildRegistry, OneServerPerFile) {
   TempDir dir;
   auto first = OpenAt(dir.File("children.tab"));
