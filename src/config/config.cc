@@ -285,6 +285,7 @@ base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& te
     ctx.Error(e.mark.is_null() ? 1 : e.mark.line + 1, "invalid YAML: " + e.msg);
   }
   LH_RETURN_IF_ERROR(ctx.ToStatus());
+  config->secret_variables = ctx.secret_variables();
   if (config->server.node_id.empty()) {
     config->server.node_id = DefaultNodeId();
   }

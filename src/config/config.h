@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -170,12 +171,18 @@ struct Config {
   // Secrets configured elsewhere (a hooks file's signature secrets, in `longhaul webhook`),
   // kept from functions' environments as the config's own (IsSecret).
   std::vector<std::string> other_secrets;
+  // The environment variables substituted into the secrets above, whole or in part (`secret:
+  // whsec_${KEY}`): kept from functions' environments by name (IsSecretVariable).
+  std::set<std::string> secret_variables;
 
   // The function called `name`, or nullptr. Valid as long as this Config.
   const Function* FindFunction(std::string_view name) const;
   // Whether `value` is one of the secrets configured: a route's `secret`, the admin_token, a
   // Lambda access key's secret. Functions do not inherit server variables holding one.
   bool IsSecret(std::string_view value) const;
+  bool IsSecretVariable(std::string_view name) const {
+    return secret_variables.find(std::string(name)) != secret_variables.end();
+  }
 };
 
 // The `server` settings (e.g. "server.listen") that differ between the running configuration

@@ -12,7 +12,8 @@ bool IsNameChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 }  // namespace
 
-base::Result<std::string> SubstituteEnv(std::string_view text, const EnvLookup& env) {
+base::Result<std::string> SubstituteEnv(std::string_view text, const EnvLookup& env,
+                                        std::set<std::string>* names) {
   std::string out;
   out.reserve(text.size());
   size_t i = 0;
@@ -47,6 +48,7 @@ base::Result<std::string> SubstituteEnv(std::string_view text, const EnvLookup& 
       return base::InvalidArgument("environment variable " + name + " is not set");
     }
     out += *value;
+    if (names != nullptr) names->insert(std::move(name));
     i = close + 1;
   }
   return out;

@@ -106,7 +106,8 @@ std::optional<std::string> Context::Scalar(const Field& field, std::string_view 
           "expected " + std::string(expected) + ", got " + std::string(Describe(field.value)));
     return std::nullopt;
   }
-  base::Result<std::string> text = SubstituteEnv(field.value.Scalar(), env_);
+  base::Result<std::string> text =
+      SubstituteEnv(field.value.Scalar(), env_, in_secret_ ? &secret_variables_ : nullptr);
   if (!text.ok()) {
     Error(field, text.status().message());
     return std::nullopt;

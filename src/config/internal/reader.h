@@ -11,6 +11,7 @@
 #include <initializer_list>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -87,6 +88,21 @@ class Context {
   // leaves those out. Precondition: field.value is a mapping.
   std::vector<Field> Entries(const Field& field, std::string_view what);
 
+  // While a SecretScope lives, the names of the variables substituted into what is read are
+  // secret_variables(): a variable that holds part of a secret (`secret: whsec_${KEY}`) must
+  // not reach functions' environments either.
+  class SecretScope {
+   public:
+    explicit SecretScope(Context& ctx) : ctx_(ctx) { ctx_.in_secret_ = true; }
+    ~SecretScope() { ctx_.in_secret_ = false; }
+    SecretScope(const SecretScope&) = delete;
+    SecretScope& operator=(const SecretScope&) = delete;
+
+   private:
+    Context& ctx_;
+  };
+  const std::set<std::string>& secret_variables() const { return secret_variables_; }
+
   // "a mapping", "a list", "a string" or "no value": what a node is, for messages.
   static std::string_view Describe(const YAML::Node& node);
 
@@ -105,6 +121,8 @@ class Context {
   std::string file_;
   const EnvLookup& env_;
   std::vector<Problem> errors_;
+  bool in_secret_ = false;
+  std::set<std::string> secret_variables_;
 };
 
 // The keys of one mapping, checked against the keys the schema looks up. Look every key up with

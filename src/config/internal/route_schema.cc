@@ -184,6 +184,7 @@ void ReadRouteKeys(MapReader& r, const std::vector<std::string>& names, Route* r
     }
   }
   if ((set->secret = r.Get("secret"))) {
+    Context::SecretScope secret_scope(ctx);
     if (auto secret = ctx.String(*set->secret)) {
       route->secret = *secret;
     }

@@ -76,6 +76,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadDuration("retention", &server->retention, base::Duration(0));
   r.ReadEnum<std::string>("log_format", {{"text", "text"}, {"json", "json"}}, &server->log_format);
   // An empty credential (often an unset-but-defined ${VAR}) must not turn the check off.
+  Context::SecretScope secret_scope(ctx);
   r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/false);
   if (const Field* f = r.Get("lambda_access_keys")) {
     if (auto keys = ctx.StringMap(*f, nullptr)) {

@@ -158,7 +158,8 @@ std::vector<std::string> WithoutSecrets(const std::vector<std::string>& environm
   for (const std::string& entry : environment) {
     size_t eq = entry.find('=');
     if (config != nullptr && eq != std::string::npos &&
-        config->IsSecret(std::string_view(entry).substr(eq + 1))) {
+        (config->IsSecret(std::string_view(entry).substr(eq + 1)) ||
+         config->IsSecretVariable(std::string_view(entry).substr(0, eq)))) {
       continue;
     }
     out.push_back(entry);

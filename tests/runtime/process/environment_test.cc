@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -98,6 +101,41 @@ TEST(BuildEnvironment, VariablesHoldingTheConfigsSecretsAreNotInherited) {
     if (e.rfind("LONGHAUL_", 0) != 0) inherited.push_back(e);
   }
   EXPECT_EQ(Sorted(inherited), Sorted({"MINE=gh-secret", "NEAR=gh-secret2", "PATH=/bin"}));
+}
+
+// A variable that holds only part of a secret (`secret: whsec_${KEY}`: KEY is the whole signing
+// key) is not inherited either: the config remembers which variables its secrets were made of.
+TEST(BuildEnvironment, VariablesInsideTheConfigsSecretsAreNotInherited) {
+  const std::map<std::string, std::string> vars = {{"STD_KEY", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"},
+                                                   {"TOKEN_PART", "abc"},
+                                                   {"AK", "k1"},
+                                                   {"UPSTREAM", "http://127.0.0.1:9"}};
+  auto config = config::LoadConfigText(
+      "server:\n"
+      "  admin_token: \"t-${TOKEN_PART}\"\n"
+      "  lambda_access_keys: {AKID: \"s-${AK}\"}\n"
+      "functions:\n"
+      "  fn: {runtime: http, url: \"${UPSTREAM}\"}\n"
+      "routes:\n"
+      "  - {path: /std, function: fn, provider: standard, secret: \"whsec_${STD_KEY}\"}\n",
+      "test.yaml", [&](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
+      });
+  ASSERT_TRUE(config.ok()) << config.status().ToString();
+  EXPECT_EQ((*config)->secret_variables, (std::set<std::string>{"AK", "STD_KEY", "TOKEN_PART"}));
+  Invocation inv;
+  inv.config = *config;
+  inv.function = &(*config)->functions[0];
+  std::vector<std::string> env = BuildEnvironment(
+      InheritableEnvironment({"STD_KEY=MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "TOKEN_PART=abc", "AK=k1",
+                              "UPSTREAM=http://127.0.0.1:9", "PATH=/bin"}),
+      inv);
+  std::vector<std::string> inherited;
+  for (const std::string& e : env) {
+    if (e.rfind("LONGHAUL_", 0) != 0) inherited.push_back(e);
+  }
+  EXPECT_EQ(Sorted(inherited), Sorted({"UPSTREAM=http://127.0.0.1:9", "PATH=/bin"}));
 }
 
 }  // namespace
