@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -123,14 +124,22 @@ base::Status SpawnError(const SpawnOptions& options, int err) {
   }
 }
 
-// The file to execute for `options.argv[0]`: as written when it names a path ('/'), else the
+// The file to execute for `options.argv[0]`: as written when it names a path ('/') (a relative
+// one from the working directory, where the child starts, else from the server's), else the
 // first executable regular file of that name in the PATH of the child's own environment (a
 // function's `environment: {PATH: ...}` is where its programs are), relative entries from its
 // working directory. nullopt: not found there. Without a PATH of its own, argv[0] itself (the
 // server's PATH is searched at the spawn).
 std::optional<std::string> ProgramFile(const SpawnOptions& options) {
   const std::string& name = options.argv[0];
-  if (name.find('/') != std::string::npos) return name;
+  if (name.find('/') != std::string::npos) {
+    if (name.front() == '/' || options.working_dir.empty() ||
+        access((options.working_dir + "/" + name).c_str(), F_OK) == 0 ||
+        access(name.c_str(), F_OK) != 0) {
+      return name;
+    }
+    return (std::filesystem::current_path() / name).lexically_normal().string();
+  }
   std::string_view path;
   bool has_path = false;
   for (const std::string& entry : options.env) {

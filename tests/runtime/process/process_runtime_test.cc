@@ -224,6 +224,26 @@ TEST_F(ProcessRuntimeTest, RelativeArgv0IsResolvedInWorkingDir) {
   EXPECT_EQ(out.response.body, "from-script\n");
 }
 
+// A relative program path that the working directory does not have is the start directory's
+// (config README: "found from the function's working_dir, else from that same start directory").
+TEST_F(ProcessRuntimeTest, RelativeArgv0NotInWorkingDirIsTheStartDirectorys) {
+  std::filesystem::create_directories(dir_.File("scripts"));
+  {
+    std::ofstream script(dir_.File("scripts/run.sh"));
+    script << "#!/bin/sh\necho from-start-dir\n";
+  }
+  std::filesystem::permissions(dir_.File("scripts/run.sh"), std::filesystem::perms::owner_all);
+  // Deep enough that the same relative path from there cannot reach the script.
+  fn_.working_dir = dir_.File("w/1/2/3/4/5/6/7/8/9/10/11/12/13/14/15/16");
+  std::filesystem::create_directories(fn_.working_dir);
+  const std::string relative =
+      std::filesystem::relative(dir_.File("scripts/run.sh"), std::filesystem::current_path());
+  ASSERT_NE(relative.front(), '/');
+  Outcome out = Run({relative});
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString() << " " << relative;
+  EXPECT_EQ(out.response.body, "from-start-dir\n");
+}
+
 TEST_F(ProcessRuntimeTest, NonZeroExitIsUnknownWithOutput) {
   Outcome out = Run({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"});
   EXPECT_EQ(out.status.code(), base::Code::kUnknown);

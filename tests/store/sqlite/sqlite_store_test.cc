@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -931,6 +932,32 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerBuild) {
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
   auto s = SqliteStore::Open(Options());
   EXPECT_EQ(s.status().code(), base::Code::kFailedPrecondition);
+}
+
+// Another program's SQLite database where the job log belongs is refused and left as it was.
+TEST_F(StoreTest, RefusesAnotherProgramsDatabase) {
+  for (const char* sql : {"CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('a');",
+                          "PRAGMA application_id=42;"}) {
+    std::filesystem::create_directories(std::filesystem::path(Options().path).parent_path());
+    std::filesystem::remove(Options().path);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+    auto s = SqliteStore::Open(Options());
+    EXPECT_EQ(s.status().code(), base::Code::kFailedPrecondition) << sql;
+    EXPECT_NE(s.status().message().find("not a longhaul job log"), std::string::npos)
+        << s.status().message();
+    ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs'", -1,
+                                 &stmt, nullptr),
+              SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(stmt, 0), 0) << "the file was changed";
+    sqlite3_finalize(stmt);
+    ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+  }
 }
 
 // A version-1 file (partial indexes with IN lists) is migrated to the current version at open

@@ -145,9 +145,18 @@ base::Status Migrate(Connection& conn) {
                                     "; this build reads up to " + std::to_string(kSchemaVersion) +
                                     ": upgrade longhaul");
   }
-  if (*version > 0 && *app_id != kApplicationId) {
+  if ((*version > 0 || *app_id != 0) && *app_id != kApplicationId) {
     return base::FailedPrecondition("database is not a longhaul job log (application_id " +
                                     std::to_string(*app_id) + ")");
+  }
+  if (*version == 0) {
+    // A new job log is empty; one with tables is another program's database, never changed.
+    auto tables = conn.QueryInt("SELECT count(*) FROM sqlite_master");
+    if (!tables.ok()) return tables.status();
+    if (*tables > 0) {
+      return base::FailedPrecondition(
+          "database is not a longhaul job log (it holds another program's tables)");
+    }
   }
   for (const Step& step : kSteps) {
     if (*version < step.to_version) {
