@@ -17,6 +17,7 @@
 
 #include "admin/admin_handler.h"
 #include "base/clock.h"
+#include "base/file_limit.h"
 #include "base/log.h"
 #include "base/pid_file.h"
 #include "base/thread_name.h"
@@ -52,7 +53,7 @@ http::ServerLimits LimitsFrom(const config::Server& s) {
   l.header_timeout = s.header_timeout;
   l.body_timeout = s.body_timeout;
   l.idle_timeout = s.idle_timeout;
-  l.max_connections = s.max_connections;
+  l.max_connections = base::ConnectionsWithin(s.max_connections, base::RaiseFileLimit());
   return l;
 }
 

@@ -1,0 +1,29 @@
+#include "base/file_limit.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+
+namespace longhaul::base {
+
+uint64_t RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return kMaxFiles;
+  const rlim_t want = limit.rlim_max == RLIM_INFINITY
+                          ? static_cast<rlim_t>(kMaxFiles)
+                          : std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(kMaxFiles));
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < want) {
+    rlimit raised = limit;
+    raised.rlim_cur = want;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? kMaxFiles : static_cast<uint64_t>(limit.rlim_cur);
+}
+
+int ConnectionsWithin(int max_connections, uint64_t file_limit) {
+  const uint64_t usable = file_limit > 2 * kReservedFiles ? file_limit - kReservedFiles
+                                                          : std::max<uint64_t>(file_limit / 2, 1);
+  return static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(max_connections), usable));
+}
+
+}  // namespace longhaul::base

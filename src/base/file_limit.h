@@ -1,0 +1,22 @@
+// The process's limit on open files (RLIMIT_NOFILE). A server holds a descriptor per connection
+// and its commands' pipes and files besides: at the soft limit many service managers set (1024)
+// an accept or a spawn fails, and a job's attempt with it.
+// Thread-safety: any thread (the limit is the process's).
+#pragma once
+
+#include <cstdint>
+
+namespace longhaul::base {
+
+// Raises the soft limit to the hard one (at most kMaxFiles), as Go's runtime does for webhook.
+// Returns the soft limit in force afterwards.
+uint64_t RaiseFileLimit();
+inline constexpr uint64_t kMaxFiles = 1 << 20;
+
+// `max_connections`, lowered so that kReservedFiles of `file_limit` stay for everything else
+// (the store, commands' pipes, Lambda runtimes): connections beyond it get 503, and jobs still
+// start.
+int ConnectionsWithin(int max_connections, uint64_t file_limit);
+inline constexpr uint64_t kReservedFiles = 256;
+
+}  // namespace longhaul::base

@@ -1,0 +1,33 @@
+#include "base/file_limit.h"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+
+namespace longhaul::base {
+namespace {
+
+TEST(FileLimit, TheSoftLimitIsRaisedToTheHardOne) {
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  if (before.rlim_max != RLIM_INFINITY && before.rlim_max < 512) GTEST_SKIP() << "hard limit";
+  rlimit low = before;
+  low.rlim_cur = 256;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  const uint64_t raised = RaiseFileLimit();
+  rlimit after{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &after), 0);
+  EXPECT_EQ(after.rlim_cur, raised);
+  EXPECT_GT(raised, 256u);
+  EXPECT_LE(raised, kMaxFiles);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &before), 0);
+}
+
+TEST(FileLimit, ConnectionsLeaveFilesForTheRest) {
+  EXPECT_EQ(ConnectionsWithin(10000, 1024), 1024 - static_cast<int>(kReservedFiles));
+  EXPECT_EQ(ConnectionsWithin(100, 1024), 100);
+  EXPECT_EQ(ConnectionsWithin(10000, 1 << 20), 10000);
+  EXPECT_EQ(ConnectionsWithin(10000, 300), 150);  // a tiny limit: half of it
+}
+
+}  // namespace
+}  // namespace longhaul::base
