@@ -8,9 +8,12 @@
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -450,13 +453,21 @@ TEST(HostileLimitsE2E, RunningOutOfFileDescriptorsIsLoggedAndServingResumes) {
 #endif
   TempDir scratch;
   ServerProcess server(HostileConfig(scratch));
+  // Started with a soft limit of 256, the server raises it to the hard one.
   rlimit saved{};
   ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
-  rlimit low = saved;
-  low.rlim_cur = 64;  // the server inherits it; max_connections stays at its default (10000)
-  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+  rlimit soft = saved;
+  soft.rlim_cur = std::min<rlim_t>(256, saved.rlim_cur);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &soft), 0);
   server.Start();
   ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit raised{};
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &raised), 0);
+  EXPECT_EQ(raised.rlim_cur, std::min<rlim_t>(saved.rlim_max, rlim_t{1} << 20));
+  // The server raised its limit at the start and sized max_connections by it; lowered now,
+  // under what it holds, it runs out (as under a limit shared with other processes' files).
+  const rlimit low{64, 64};
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &low, nullptr), 0) << std::strerror(errno);
   std::string url = server.public_url();
   const int port = std::stoi(url.substr(url.rfind(':') + 1));
 
