@@ -125,6 +125,11 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   }
 
   store::NewJob job = NewJobFor(*fn, RouteKey(route), std::move(sreq), deps_.clock.Now());
+  // API Gateway invokes a Lambda function synchronously, once: its caller gets the error, and
+  // a handler that charged a card is not run again behind it.
+  if (fn->kind == config::RuntimeKind::kLambda && route.ack == config::AckMode::kSync) {
+    job.max_attempts = 1;
+  }
   job.idempotency_key = std::move(*idem);
   job.idempotency_window = route.idempotency_window;
   job.ordering_key = std::move(*order);
@@ -173,7 +178,8 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   if (!done.ok()) co_return http::ErrorResponse(done.status());
   if (store::IsTerminal(done->state)) {
     http::Response res = OutcomeResponse(*done, status_url, *snap->config,
-                                         req.method() == boost::beast::http::verb::head);
+                                         req.method() == boost::beast::http::verb::head,
+                                         /*to_sender=*/true);
     if (appended->duplicate) res.set("X-Longhaul-Duplicate", "true");
     co_return res;
   }

@@ -56,7 +56,7 @@ http::Response AcceptedResponse(const config::Route* route, const std::string& j
 }
 
 http::Response OutcomeResponse(const store::Job& job, const std::string& status_url,
-                               const config::Config& config, bool head_request) {
+                               const config::Config& config, bool head_request, bool to_sender) {
   http::Response res;
   const config::Function* fn = config.FindFunction(job.function);
   const bool upstream_answer =
@@ -81,9 +81,14 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
     if (upstream_answer) res.set("X-Longhaul-Job-State", store::ToString(job.state));
   } else if (store::IsTerminal(job.state)) {
     const bool timed_out = job.last_error.starts_with("DEADLINE_EXCEEDED");
+    const bool hidden = to_sender && !timed_out && fn != nullptr &&
+                        fn->kind == config::RuntimeKind::kLambda &&
+                        job.state != store::JobState::kCancelled;
     res =
         http::MakeResponse(timed_out ? 504 : 502,
-                           JobJson(job.id, status_url, store::ToString(job.state), job.last_error));
+                           JobJson(job.id, status_url, store::ToString(job.state),
+                                   hidden ? "the function failed (its error is in the job's record)"
+                                          : job.last_error));
   } else {
     res = http::MakeResponse(202, JobJson(job.id, status_url, store::ToString(job.state), ""));
     res.set(bh::field::location, status_url);

@@ -22,7 +22,11 @@ http::Response AcceptedResponse(const config::Route* route, const std::string& j
 // not finished -> 202 {"id","state","status_url"}. Carries X-Longhaul-Job-Id.
 // `head_request`: the answer goes to a HEAD request; when the job's own request was HEAD too,
 // the upstream's Content-Length (the size of a GET's body) is kept.
+// `to_sender`: the answer goes to the route's sender, not an operator: a Lambda function's own
+// error text (its errorMessage: exception text, often with internals) is not in it, as API
+// Gateway keeps it from callers; the job's record has it.
 http::Response OutcomeResponse(const store::Job& job, const std::string& status_url,
-                               const config::Config& config, bool head_request = false);
+                               const config::Config& config, bool head_request = false,
+                               bool to_sender = false);
 
 }  // namespace longhaul::ingest

@@ -17,6 +17,7 @@ namespace longhaul::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -232,6 +233,8 @@ TEST(LambdaE2E, TheShellExampleAnswersARoute) {
   EXPECT_THAT(JsonAt(job->body, "/stderr_tail"), HasSubstr("event: {\"version\":\"2.0\""));
 }
 
+// On a sync route, as behind API Gateway: one attempt (the function's retries are for
+// asynchronous invocations), and the caller gets a 502 without the function's error text.
 TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
   TempDir dir;
   WriteExecutable(dir.File("bootstrap"),
@@ -246,7 +249,8 @@ TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
       "    bootstrap: " +
       dir.File("bootstrap") +
       "\n"
-      "    retries: 0\n"
+      "    retries: 2\n"
+      "    retry_base: 10ms\n"
       "routes:\n"
       "  - path: /fail\n"
       "    method: POST\n"
@@ -263,7 +267,13 @@ TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
   auto routed = server.Post("/fail", "x");
   ASSERT_TRUE(routed.ok());
   EXPECT_EQ(routed->status, 502);
-  EXPECT_THAT(JsonAt(routed->body, "/error"), HasSubstr("function error: TestError: no can do"));
+  EXPECT_EQ(JsonAt(routed->body, "/error"),
+            "the function failed (its error is in the job's record)");
+  EXPECT_THAT(routed->body, Not(HasSubstr("no can do")));
+  auto job = server.AdminGet("/jobs/" + routed->Header("X-Longhaul-Job-Id"));
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(JsonAt(job->body, "/attempts"), "1");
+  EXPECT_THAT(JsonAt(job->body, "/last_error"), HasSubstr("function error: TestError: no can do"));
 }
 
 TEST(LambdaE2E, ACrashedRuntimeIsReplacedAndTheJobRetried) {

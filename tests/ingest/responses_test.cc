@@ -95,5 +95,29 @@ TEST(OutcomeResponse, OtherFailuresAre502AndTimeouts504) {
   EXPECT_EQ(OutcomeResponse(timed_out, "http://s/jobs/job-1", TwoFunctions()).result_int(), 504);
 }
 
+// A Lambda function's error text (its errorMessage) goes to the operator, not to the route's
+// sender, as API Gateway keeps it from callers; a timeout says no more than that.
+TEST(OutcomeResponse, ALambdaFunctionsErrorIsNotTheSenders) {
+  config::Config cfg = TwoFunctions();
+  config::Function lambda;
+  lambda.name = "lambda";
+  lambda.kind = config::RuntimeKind::kLambda;
+  cfg.functions.push_back(lambda);
+  store::Job dead = Finished("lambda", store::JobState::kDead,
+                             "UNKNOWN: function error: Error: db password is hunter2");
+  http::Response to_sender = OutcomeResponse(dead, "http://s/jobs/job-1", cfg, false, true);
+  EXPECT_EQ(to_sender.result_int(), 502);
+  EXPECT_EQ(to_sender.body().find("hunter2"), std::string::npos) << to_sender.body();
+  EXPECT_NE(to_sender.body().find("the function failed"), std::string::npos) << to_sender.body();
+  http::Response to_operator = OutcomeResponse(dead, "http://s/jobs/job-1", cfg);
+  EXPECT_NE(to_operator.body().find("hunter2"), std::string::npos) << to_operator.body();
+
+  store::Job timed_out =
+      Finished("lambda", store::JobState::kDead, "DEADLINE_EXCEEDED: timed out after 3s");
+  http::Response late = OutcomeResponse(timed_out, "http://s/jobs/job-1", cfg, false, true);
+  EXPECT_EQ(late.result_int(), 504);
+  EXPECT_NE(late.body().find("timed out after 3s"), std::string::npos) << late.body();
+}
+
 }  // namespace
 }  // namespace longhaul::ingest
