@@ -307,6 +307,7 @@ asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
       deps_.pool, [this, &id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
   deps_.scheduler.CancelLocal(id);
+  deps_.scheduler.Wake();  // a cancelled key head lets the job behind it go now
   deps_.hub.Notify(id);
   co_return co_await GetJob(id);
 }

@@ -165,18 +165,6 @@ void Scheduler::Loop() {
   }
 }
 
-void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& fn,
-                                const runtime::Outcome& outcome, store::Completion::Kind kind) {
-  static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
-                                                 "job.dead"};
-  log_.Info(kEvents[static_cast<int>(kind)],
-            {{"job", job.id},
-             {"function", fn.name},
-             {"attempt", std::to_string(job.attempts)},
-             {"error", outcome.status.ok() ? "" : outcome.status.message()}});
-  if (observer_) observer_(job, fn, outcome, kind);
-}
-
 void Scheduler::RecordUnrecorded() {
   std::vector<Unrecorded> pending;
   {
@@ -250,13 +238,6 @@ store::ClaimRequest Scheduler::ClaimRequestFor(const config::Function& fn, int l
   req.lease = options_.lease;
   req.now = now;
   return req;
-}
-
-void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {
-  for (const auto& job : expired) {
-    log_.Info("job.expired", {{"job", job.id}, {"function", fn.name}});
-    if (expiry_observer_) expiry_observer_(job, fn);
-  }
 }
 
 void Scheduler::RenewLeases() {

@@ -242,6 +242,9 @@ TEST_F(HooksE2E, OutputInResponseAndFiles) {
   auto job = server_.AdminGet("/jobs/" + failed_id);
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(JsonField(job->body, "state"), "dead");
+  // The log says why, with what the command said last (webhook logs a command's output too).
+  EXPECT_THAT(server_.Log(), HasSubstr("warn job.dead job=" + failed_id)) << server_.Log();
+  EXPECT_THAT(server_.Log(), HasSubstr("error=\"exit status 4\" output=broken")) << server_.Log();
 }
 
 TEST_F(HooksE2E, AnySuccessCodeGetsTheHooksAnswer) {

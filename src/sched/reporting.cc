@@ -1,0 +1,57 @@
+// The Scheduler's reports of what became of jobs: to the log, and to the observers
+// (destinations). The rest of the Scheduler is in scheduler.cc.
+#include <string>
+#include <string_view>
+
+#include "sched/scheduler.h"
+
+namespace longhaul::sched {
+
+namespace {
+
+// The end of what a command said before it failed (its stderr, else its stdout), for the log:
+// the first thing an operator looks for. At most kLogged bytes, from a line's start if one is
+// in them.
+std::string LastOutput(const runtime::Outcome& outcome) {
+  constexpr size_t kLogged = 300;
+  std::string_view out = outcome.stderr_tail.empty() ? outcome.stdout_tail : outcome.stderr_tail;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) {
+    out.remove_suffix(1);
+  }
+  if (out.size() > kLogged) {
+    out = out.substr(out.size() - kLogged);
+    if (size_t line = out.find('\n'); line != std::string_view::npos) out = out.substr(line + 1);
+  }
+  return std::string(out);
+}
+
+}  // namespace
+
+void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& fn,
+                                const runtime::Outcome& outcome, store::Completion::Kind kind) {
+  static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
+                                                 "job.dead"};
+  const std::string_view event = kEvents[static_cast<int>(kind)];
+  if (kind == store::Completion::Kind::kSucceeded) {
+    log_.Info(event,
+              {{"job", job.id}, {"function", fn.name}, {"attempt", std::to_string(job.attempts)}});
+  } else {
+    // A Lambda runtime's output is its log (START/END/REPORT lines): its error is the status.
+    log_.Warn(event, {{"job", job.id},
+                      {"function", fn.name},
+                      {"attempt", std::to_string(job.attempts)},
+                      {"error", outcome.status.ok() ? "" : outcome.status.message()},
+                      {"output", fn.kind == config::RuntimeKind::kCommand ? LastOutput(outcome)
+                                                                          : std::string()}});
+  }
+  if (observer_) observer_(job, fn, outcome, kind);
+}
+
+void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {
+  for (const auto& job : expired) {
+    log_.Warn("job.expired", {{"job", job.id}, {"function", fn.name}});
+    if (expiry_observer_) expiry_observer_(job, fn);
+  }
+}
+
+}  // namespace longhaul::sched
