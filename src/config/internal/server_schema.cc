@@ -75,15 +75,19 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadDuration("poll_interval", &server->poll_interval, kPositive);
   r.ReadDuration("retention", &server->retention, base::Duration(0));
   r.ReadEnum<std::string>("log_format", {{"text", "text"}, {"json", "json"}}, &server->log_format);
-  // An empty credential (often an unset-but-defined ${VAR}) must not turn the check off.
-  Context::SecretScope secret_scope(ctx);
-  r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/false);
-  if (const Field* f = r.Get("lambda_access_keys")) {
-    if (auto keys = ctx.StringMap(*f, nullptr)) {
-      for (const auto& [id, secret] : *keys) {
-        if (secret.empty()) ctx.Error(*f, "lambda_access_keys: the secret of " + id + " is empty");
+  {
+    Context::SecretScope secret_scope(ctx);
+    // An empty credential (often an unset-but-defined ${VAR}) must not turn the check off.
+    r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/false);
+    if (const Field* f = r.Get("lambda_access_keys")) {
+      if (auto keys = ctx.StringMap(*f, nullptr)) {
+        for (const auto& [id, secret] : *keys) {
+          if (secret.empty()) {
+            ctx.Error(*f, "lambda_access_keys: the secret of " + id + " is empty");
+          }
+        }
+        server->lambda_access_keys = std::move(*keys);
       }
-      server->lambda_access_keys = std::move(*keys);
     }
   }
   r.ReportUnknownKeys();
