@@ -22,6 +22,7 @@
 #include "base/pid_file.h"
 #include "base/thread_name.h"
 #include "cli/admin_client.h"
+#include "cli/config_check.h"
 #include "config/config.h"
 #include "config/listen.h"
 #include "hooks/webhook_mode.h"
@@ -559,16 +560,7 @@ int main(int argc, char** argv) {
 
   if (*serve) return Serve(config_path);
   if (*webhook) return ServeWebhook(webhook_flags);
-  if (*check) {
-    auto cfg = config::LoadConfigFile(config_path, GetEnv);
-    if (!cfg.ok()) {
-      std::fprintf(stderr, "%s\n", cfg.status().message().c_str());
-      return 1;
-    }
-    std::printf("%s: ok (%zu functions, %zu routes)\n", config_path.c_str(),
-                (*cfg)->functions.size(), (*cfg)->routes.size());
-    return 0;
-  }
+  if (*check) return cli::Check(config_path, GetEnv, stdout, stderr);
   std::string cfg_for_client =
       app.get_subcommand_ptr("invoke")->count("--config") ||
               (list->count("--config") + show->count("--config") + retry->count("--config") +

@@ -183,9 +183,10 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     if (appended->duplicate) res.set("X-Longhaul-Duplicate", "true");
     co_return res;
   }
-  if (mode == config::AckMode::kAuto) {
-    // Not done in time: acknowledge as an async route does (the route's ack_status and
-    // ack_body too); the work goes on.
+  // Not done in time, or the client closed its side of the connection (it hung up, or
+  // half-closed it and still reads): acknowledge as an async route does (the route's
+  // ack_status and ack_body too); the work goes on.
+  if (mode == config::AckMode::kAuto || (conn.peer != nullptr && conn.peer->gone())) {
     co_return AcceptedResponse(&route, id, status_url, appended->duplicate);
   }
   http::Response res =

@@ -76,5 +76,31 @@ TEST(WaitsE2E, ACallerThatHangsUpFreesItsConnection) {
   })) << (page.ok() ? page->body : page.status().ToString());
 }
 
+// A client that half-closes after its request (`nc -N`) looks like one that hung up: it is told,
+// truthfully, that its job was accepted and runs on, not a timeout that did not happen.
+TEST(WaitsE2E, AHalfClosedCallerGetsTheJobAccepted) {
+  TempDir scratch;
+  ServerProcess server(
+      "functions:\n"
+      "  work:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"while [ ! -f " +
+      scratch.File("gate") + " ]; do [ -d " + scratch.path() +
+      " ] || exit 1; sleep 0.02; done; echo done\"]\n"
+      "routes:\n"
+      "  - path: /sync\n"
+      "    function: work\n"
+      "    ack: sync\n"
+      "    wait: 10m\n");
+  server.Start();
+  RawConn caller(PortOf(server.public_url()));
+  ASSERT_TRUE(caller.Send("POST /sync HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx"));
+  caller.CloseSending();
+  const std::string answer = caller.ReadResponse(std::chrono::seconds(30));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 202 ", 0), 0u) << answer;
+  EXPECT_NE(answer.find("\"status_url\""), std::string::npos) << answer;
+  std::ofstream(scratch.File("gate")) << "go";
+}
+
 }  // namespace
 }  // namespace longhaul::testing

@@ -53,6 +53,10 @@ RawConn::~RawConn() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void RawConn::CloseSending() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 bool RawConn::Send(std::string_view data) {
   if (fd_ < 0) return false;
   while (!data.empty()) {

@@ -22,6 +22,8 @@ class RawConn {
   RawConn& operator=(const RawConn&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  // Ends the sending side (shutdown(SHUT_WR)): the peer reads end of stream; reads go on.
+  void CloseSending();
 
   // Sends all of `data` (blocking); false when not connected, or once the peer has closed or
   // reset the connection (possibly part-way).

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -166,6 +167,34 @@ std::optional<std::string> ProgramFile(const SpawnOptions& options) {
     path.remove_prefix(colon + 1);
   }
 }
+
+}  // namespace
+
+std::string ProgramProblem(const SpawnOptions& options) {
+  if (options.argv.empty() || options.argv[0].empty()) return "the command is empty";
+  SpawnOptions o = options;
+  std::string path;
+  for (const std::string& entry : o.env) {
+    if (entry.starts_with("PATH=")) path = entry.substr(5);
+  }
+  if (std::none_of(o.env.begin(), o.env.end(),
+                   [](const std::string& e) { return e.starts_with("PATH="); })) {
+    const char* server_path = std::getenv("PATH");
+    path = server_path != nullptr ? server_path : "/usr/bin:/bin";
+    o.env.push_back("PATH=" + path);
+  }
+  std::optional<std::string> file = ProgramFile(o);
+  if (!file) return "not found in the PATH (" + path + ")";
+  const std::string checked =
+      file->front() == '/' || o.working_dir.empty() ? *file : o.working_dir + "/" + *file;
+  struct stat st {};
+  if (stat(checked.c_str(), &st) != 0) return checked + ": " + ErrnoText(errno);
+  if (!S_ISREG(st.st_mode)) return checked + ": not a regular file";
+  if (access(checked.c_str(), X_OK) != 0) return checked + ": not executable";
+  return "";
+}
+
+namespace {
 
 class SpawnAttributes {
  public:

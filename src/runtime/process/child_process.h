@@ -29,6 +29,11 @@ struct SpawnOptions {
   ChildRegistry* registry = nullptr;  // not owned; when set, records the child until it is reaped
 };
 
+// What would keep Spawn(options) from executing options.argv[0] now: "" when nothing, else why
+// ("not found in the PATH (/usr/bin:/bin)", "/srv/x.sh: not executable"). The same lookup as
+// Spawn's, without starting anything (`longhaul check`).
+std::string ProgramProblem(const SpawnOptions& options);
+
 class ChildProcess {
  public:
   // Starts the command as the leader of a new process group, with default signal dispositions,

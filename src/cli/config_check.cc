@@ -1,0 +1,61 @@
+#include "cli/config_check.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "lambda/environment.h"
+#include "runtime/process/child_process.h"
+
+namespace longhaul::cli {
+
+std::vector<std::string> ConfigWarnings(const config::Config& cfg) {
+  std::vector<std::string> warnings;
+  for (const config::Function& fn : cfg.functions) {
+    std::vector<std::string> argv;
+    if (fn.kind == config::RuntimeKind::kCommand) {
+      argv = fn.command.argv;
+    } else if (fn.kind == config::RuntimeKind::kLambda) {
+      argv = lambda::RuntimeArgv(fn.lambda);
+    }
+    if (argv.empty()) continue;
+    const std::string where = "functions." + fn.name + ": ";
+    if (!fn.working_dir.empty()) {
+      struct stat st {};
+      const char* problem = stat(fn.working_dir.c_str(), &st) != 0 ? std::strerror(errno)
+                            : !S_ISDIR(st.st_mode)                 ? "not a directory"
+                                                                   : nullptr;
+      if (problem != nullptr) {
+        warnings.push_back(where + "working_dir " + fn.working_dir + ": " + problem);
+        continue;
+      }
+    }
+    runtime::process::SpawnOptions o;
+    o.argv = {argv[0]};
+    o.working_dir = fn.working_dir;
+    if (auto path = fn.environment.find("PATH"); path != fn.environment.end()) {
+      o.env = {"PATH=" + path->second};
+    }
+    if (std::string problem = runtime::process::ProgramProblem(o); !problem.empty()) {
+      warnings.push_back(where + "program " + argv[0] + ": " + problem);
+    }
+  }
+  return warnings;
+}
+
+int Check(const std::string& config_path, const config::EnvLookup& env, FILE* out, FILE* err) {
+  auto cfg = config::LoadConfigFile(config_path, env);
+  if (!cfg.ok()) {
+    std::fprintf(err, "%s\n", cfg.status().message().c_str());
+    return 1;
+  }
+  for (const std::string& warning : ConfigWarnings(**cfg)) {
+    std::fprintf(err, "%s: warning: %s\n", config_path.c_str(), warning.c_str());
+  }
+  std::fprintf(out, "%s: ok (%zu functions, %zu routes)\n", config_path.c_str(),
+               (*cfg)->functions.size(), (*cfg)->routes.size());
+  return 0;
+}
+
+}  // namespace longhaul::cli

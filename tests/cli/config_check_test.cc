@@ -1,0 +1,99 @@
+#include "cli/config_check.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "testing/temp_dir.h"
+
+namespace longhaul::cli {
+namespace {
+
+// What `longhaul check` prints: `out` and `err` as text.
+struct Checked {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadAll(FILE* f) {
+  std::rewind(f);
+  std::string text;
+  char buf[4096];
+  while (size_t n = std::fread(buf, 1, sizeof buf, f)) text.append(buf, n);
+  std::fclose(f);
+  return text;
+}
+
+Checked RunCheck(const std::string& path) {
+  FILE* out = std::tmpfile();
+  FILE* err = std::tmpfile();
+  Checked c;
+  c.status = Check(
+      path, [](const std::string&) { return std::nullopt; }, out, err);
+  c.out = ReadAll(out);
+  c.err = ReadAll(err);
+  return c;
+}
+
+TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
+  testing::TempDir dir;
+  std::ofstream(dir.File("run.sh")) << "#!/bin/sh\n";
+  ::chmod(dir.File("run.sh").c_str(), 0755);
+  std::ofstream(dir.File("plain.txt")) << "not a program\n";
+  const std::string path = dir.File("longhaul.yaml");
+  std::ofstream(path) << "functions:\n"
+                         "  good: {runtime: command, command: [run.sh], environment: {PATH: " +
+                             dir.path() +
+                             "}}\n"
+                             "  shell: {runtime: command, command: [sh, -c, 'true']}\n"
+                             "  typo: {runtime: command, command: [./rnu.sh], working_dir: " +
+                             dir.path() +
+                             "}\n"
+                             "  plain: {runtime: command, command: [" +
+                             dir.File("plain.txt") +
+                             "]}\n"
+                             "  nodir: {runtime: command, command: [sh], working_dir: " +
+                             dir.File("missing") +
+                             "}\n"
+                             "  boot: {runtime: lambda, bootstrap: " +
+                             dir.File("bootstrap") +
+                             "}\n"
+                             "  fwd: {runtime: http, url: \"http://127.0.0.1:9\"}\n";
+  Checked c = RunCheck(path);
+  EXPECT_EQ(c.status, 0) << c.err;
+  EXPECT_EQ(c.out, path + ": ok (7 functions, 0 routes)\n");
+  EXPECT_NE(c.err.find("functions.typo: program ./rnu.sh: " + dir.path() +
+                       "/./rnu.sh: No such file or directory"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find("functions.plain: program " + dir.File("plain.txt") + ": " +
+                       dir.File("plain.txt") + ": not executable"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find("functions.nodir: working_dir " + dir.File("missing") +
+                       ": No such file or directory"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find("functions.boot: program " + dir.File("bootstrap")), std::string::npos)
+      << c.err;
+  for (const char* fine : {"functions.good", "functions.shell", "functions.fwd"}) {
+    EXPECT_EQ(c.err.find(fine), std::string::npos) << c.err;
+  }
+}
+
+TEST(Check, AConfigErrorFailsTheCheck) {
+  testing::TempDir dir;
+  const std::string path = dir.File("bad.yaml");
+  std::ofstream(path) << "functions:\n  f: {runtime: nope}\n";
+  Checked c = RunCheck(path);
+  EXPECT_EQ(c.status, 1);
+  EXPECT_EQ(c.out, "");
+  EXPECT_NE(c.err.find("bad.yaml:2:"), std::string::npos) << c.err;
+}
+
+}  // namespace
+}  // namespace longhaul::cli
