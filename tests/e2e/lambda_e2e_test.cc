@@ -391,7 +391,7 @@ TEST(LambdaE2E, InitDoesNotCountAgainstTheTimeout) {
       "  NOW=$(date +%s%3N)\n"
       "  curl -sS -o /dev/null -X POST --data \"{\\\"left_ms\\\":$((DL - NOW))}\" "
       "\"$API/invocation/$ID/response\"");
-  script.insert(script.find('\n') + 1, "sleep 1.5\n");  // init: longer than the timeout
+  script.insert(script.find('\n') + 1, "sleep 3.5\n");  // init: longer than the timeout
   WriteExecutable(dir.File("bootstrap"), script);
   ServerProcess server(
       "functions:\n"
@@ -400,7 +400,7 @@ TEST(LambdaE2E, InitDoesNotCountAgainstTheTimeout) {
       "    bootstrap: " +
       dir.File("bootstrap") +
       "\n"
-      "    timeout: 1s\n"
+      "    timeout: 3s\n"  // what a loaded machine may need to run grep, date and curl
       "    retries: 0\n");
   server.Start();
   auto invoked = server.AdminPost("/2015-03-31/functions/slowinit/invocations", "{}");
