@@ -68,6 +68,38 @@ TEST_F(LeasesTest, ACutShortAttemptDoesNotCount) {
   EXPECT_EQ((*claimed)[1].attempts, 2);
 }
 
+// A job that kills its server each time it runs must not run forever: the first three cut-short
+// attempts are free, then they count, and the last one leaves the job dead. An operator's
+// retry starts the count again.
+TEST_F(LeasesTest, OnlyTheFirstThreeCutShortAttemptsAreFree) {
+  Open();
+  NewJob job = MakeJob();
+  job.max_attempts = 2;
+  const std::string id = Add(job);
+  auto cut_short = [&] {
+    ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id});
+    ASSERT_TRUE(store_->RecoverLeases(clock_.Now(), "node-a").ok());
+  };
+  for (int i = 0; i < 3; ++i) {
+    cut_short();
+    EXPECT_EQ(Fetch(id).attempts, 0) << "recovery " << i + 1;
+    EXPECT_EQ(Fetch(id).state, JobState::kQueued);
+  }
+  cut_short();  // the 4th counts: attempt 1 of 2
+  EXPECT_EQ(Fetch(id).attempts, 1);
+  EXPECT_EQ(Fetch(id).state, JobState::kRetrying);
+  cut_short();  // attempt 2 of 2, the last
+  Job dead = Fetch(id);
+  EXPECT_EQ(dead.state, JobState::kDead);
+  EXPECT_EQ(dead.attempts, 2);
+  EXPECT_TRUE(dead.finished_at.has_value());
+  EXPECT_EQ(dead.last_error, "the runner stopped before the attempt finished");
+
+  ASSERT_TRUE(store_->Retry(id, clock_.Now()).ok());
+  cut_short();
+  EXPECT_EQ(Fetch(id).attempts, 0) << "a retried job's count starts again";
+}
+
 TEST_F(LeasesTest, AnExpiredLeaseIsTakenBackTheSameWay) {
   Open();
   NewJob once = MakeJob();

@@ -978,6 +978,7 @@ TEST_F(StoreTest, MigratesAVersion1File) {
       "  WHERE state IN ('queued', 'running', 'retrying') AND ordering_key <> '';"
       "DROP INDEX jobs_finished;"
       "ALTER TABLE jobs DROP COLUMN caller_waits;"
+      "ALTER TABLE jobs DROP COLUMN recoveries;"
       "PRAGMA user_version=1;";
   ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);

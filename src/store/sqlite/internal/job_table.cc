@@ -78,22 +78,33 @@ constexpr const char* kExtendLease =
     "UPDATE jobs SET lease_expires_at = ?3 WHERE id = ?1 AND state = 'running' AND "
     "lease_owner = ?2";
 // An attempt cut short (the runner stopped or restarted, or its lease ran out) does not count:
-// the job is put back as it was before it, to run again at once (at least once). Only a job
-// whose caller waited for its result without an acknowledgement (NewJob::acknowledged false: a
-// synchronous Invoke) ends dead, as nobody waits for it any more.
-#define LH_RECOVER_LEASES(which)                                                          \
-  "UPDATE jobs INDEXED BY jobs_running SET "                                              \
-  "state = CASE WHEN caller_waits THEN 'dead' WHEN attempts <= 1 THEN 'queued' "          \
-  "ELSE 'retrying' END, "                                                                 \
-  "attempts = CASE WHEN caller_waits THEN attempts ELSE MAX(attempts - 1, 0) END, "       \
-  "started_at = CASE WHEN caller_waits OR attempts > 1 THEN started_at END, "             \
-  "finished_at = CASE WHEN caller_waits THEN ?1 END, next_run_at = ?1, updated_at = ?1, " \
-  "lease_owner = '', lease_expires_at = 0, last_error = ?2 "                              \
+// the job is put back as it was before it, to run again at once (at least once). Only the first
+// LH_FREE_RECOVERIES of a job are free, so that a job that kills its server each time it runs
+// does not run forever: after them a cut-short attempt counts, and the last one leaves the job
+// dead. A job whose caller waited for its result without an acknowledgement (NewJob::acknowledged
+// false: a synchronous Invoke) ends dead at once, as nobody waits for it any more.
+#define LH_FREE_RECOVERIES "3"
+#define LH_COUNTED "(caller_waits OR recoveries >= " LH_FREE_RECOVERIES ")"
+#define LH_ENDS_DEAD \
+  "(caller_waits OR (recoveries >= " LH_FREE_RECOVERIES " AND attempts >= max_attempts))"
+#define LH_RECOVER_LEASES(which)                                                                \
+  "UPDATE jobs INDEXED BY jobs_running SET "                                                    \
+  "state = CASE WHEN " LH_ENDS_DEAD " THEN 'dead' WHEN " LH_COUNTED                             \
+  " OR attempts > 1 "                                                                           \
+  "THEN 'retrying' ELSE 'queued' END, "                                                         \
+  "attempts = CASE WHEN " LH_COUNTED                                                            \
+  " THEN attempts ELSE MAX(attempts - 1, 0) END, "                                              \
+  "started_at = CASE WHEN " LH_COUNTED                                                          \
+  " OR attempts > 1 THEN started_at END, "                                                      \
+  "finished_at = CASE WHEN " LH_ENDS_DEAD                                                       \
+  " THEN ?1 END, recoveries = recoveries + 1, "                                                 \
+  "next_run_at = ?1, updated_at = ?1, lease_owner = '', lease_expires_at = 0, last_error = ?2 " \
   "WHERE state = 'running' AND " which " RETURNING function, ordering_key"
 constexpr const char* kRecoverExpired = LH_RECOVER_LEASES("lease_expires_at < ?1");
 constexpr const char* kRecoverOwner = LH_RECOVER_LEASES("lease_owner = ?3");
 constexpr const char* kRequeue =
-    "UPDATE jobs SET state = 'queued', attempts = 0, blocked = ?3, next_run_at = ?2, "
+    "UPDATE jobs SET state = 'queued', attempts = 0, recoveries = 0, blocked = ?3, "
+    "next_run_at = ?2, "
     "updated_at = ?2, started_at = NULL, finished_at = NULL, lease_owner = '', "
     "lease_expires_at = 0, "
     "expires_at = CASE WHEN expires_at IS NULL THEN NULL ELSE ?2 + (expires_at - created_at) END, "

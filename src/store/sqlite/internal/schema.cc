@@ -86,10 +86,12 @@ CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL;
 )sql";
 
 // Version 4: whether the job's caller waits for its result without an acknowledgement
-// (NewJob::acknowledged false: a synchronous Invoke). RecoverLeases ends such a job dead
-// instead of running it again when nobody waits any more. Older rows: 0.
+// (NewJob::acknowledged false: a synchronous Invoke), and how many of its attempts were cut
+// short (RecoverLeases: the first few do not count; a caller_waits job ends dead). Older
+// rows: 0.
 constexpr const char* kSchemaV4 = R"sql(
 ALTER TABLE jobs ADD COLUMN caller_waits INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN recoveries INTEGER NOT NULL DEFAULT 0;
 )sql";
 
 struct Step {
