@@ -157,6 +157,18 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions
     return base::InvalidArgument("SqliteOptions.path is required");
   }
   LH_RETURN_IF_ERROR(internal::MakeDirectories(std::filesystem::path(options.path).parent_path()));
+  if (std::error_code ec; std::filesystem::file_size(options.path, ec) > 0 && !ec) {
+    // Another program's database is refused before anything here changes it (its journal
+    // mode, its file mode).
+    internal::ConnectionOptions look;
+    look.path = options.path;
+    look.vfs = options.vfs;
+    look.batch_wal_writes = false;
+    look.configure = false;
+    auto conn = Connection::Open(look);
+    if (!conn.ok()) return conn.status();
+    LH_RETURN_IF_ERROR(internal::CheckOwnFile(**conn));
+  }
   LH_RETURN_IF_ERROR(internal::MakePrivate(options.path));
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));
   internal::ConnectionOptions ckpt;

@@ -944,17 +944,22 @@ TEST_F(StoreTest, RefusesAnotherProgramsDatabase) {
     ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
     ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
     ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+    const auto mode_before = std::filesystem::status(Options().path).permissions();
     auto s = SqliteStore::Open(Options());
     EXPECT_EQ(s.status().code(), base::Code::kFailedPrecondition) << sql;
+    EXPECT_EQ(std::filesystem::status(Options().path).permissions(), mode_before) << sql;
     EXPECT_NE(s.status().message().find("not a longhaul job log"), std::string::npos)
         << s.status().message();
     ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
     sqlite3_stmt* stmt = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs'", -1,
-                                 &stmt, nullptr),
+    ASSERT_EQ(sqlite3_prepare_v2(db,
+                                 "SELECT (SELECT count(*) FROM sqlite_master WHERE name = 'jobs'), "
+                                 "(SELECT journal_mode FROM pragma_journal_mode)",
+                                 -1, &stmt, nullptr),
               SQLITE_OK);
     ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
     EXPECT_EQ(sqlite3_column_int(stmt, 0), 0) << "the file was changed";
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)), "delete") << sql;
     sqlite3_finalize(stmt);
     ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
   }

@@ -96,6 +96,7 @@ base::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
   LH_RETURN_IF_ERROR(conn->Check(sqlite3_extended_result_codes(db, 1), "extended_result_codes"));
   LH_RETURN_IF_ERROR(
       conn->Check(sqlite3_busy_timeout(db, options.busy_timeout_ms), "busy_timeout"));
+  if (!options.configure) return conn;
   auto mode = conn->QueryText("PRAGMA journal_mode=WAL");
   if (!mode.ok()) {
     return base::Unavailable(mode.status().message());

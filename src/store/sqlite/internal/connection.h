@@ -38,6 +38,9 @@ struct ConnectionOptions {
   int busy_timeout_ms = 5000;  // wait this long for another writer's lock, then SQLITE_BUSY
   // Write each transaction's WAL frames with one write (wal_batch_vfs.h), over `vfs`.
   bool batch_wal_writes = true;
+  // false: open the file as it is, without the journal mode and pragmas below (to look at a
+  // file before anything here changes it).
+  bool configure = true;
 };
 
 class Connection {

@@ -133,7 +133,7 @@ base::Status ApplyStep(Connection& conn, const Step& step) {
 
 }  // namespace
 
-base::Status Migrate(Connection& conn) {
+base::Status CheckOwnFile(Connection& conn) {
   auto version = conn.QueryInt("PRAGMA user_version");
   if (!version.ok()) {
     return version.status();
@@ -159,6 +159,15 @@ base::Status Migrate(Connection& conn) {
       return base::FailedPrecondition(
           "database is not a longhaul job log (it holds another program's tables)");
     }
+  }
+  return base::Status::Ok();
+}
+
+base::Status Migrate(Connection& conn) {
+  LH_RETURN_IF_ERROR(CheckOwnFile(conn));
+  auto version = conn.QueryInt("PRAGMA user_version");
+  if (!version.ok()) {
+    return version.status();
   }
   for (const Step& step : kSteps) {
     if (*version < step.to_version) {

@@ -13,6 +13,11 @@ inline constexpr int kSchemaVersion = 4;
 // PRAGMA application_id marking the file as a longhaul job log ("LHJL").
 inline constexpr int kApplicationId = 0x4C484A4C;
 
+// kFailedPrecondition when the file is not a longhaul job log (another program's database:
+// another application_id, or tables without a schema version) or is from a newer build. An
+// empty database passes. Reads only.
+base::Status CheckOwnFile(Connection& conn);
+
 // Brings the database to kSchemaVersion, one step per version, each in its own IMMEDIATE
 // transaction that also bumps user_version (so a crash leaves the file at a whole version).
 // Returns kFailedPrecondition for a file from a newer build or for a file that is not a
