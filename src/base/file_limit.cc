@@ -3,8 +3,15 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace longhaul::base {
+
+namespace {
+// The soft limit before RaiseFileLimit() raised it (the server raises it once, at the start);
+// RLIM_INFINITY: not raised.
+std::atomic<rlim_t> starting_soft{RLIM_INFINITY};
+}  // namespace
 
 uint64_t RaiseFileLimit() {
   rlimit limit{};
@@ -15,9 +22,21 @@ uint64_t RaiseFileLimit() {
   if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < want) {
     rlimit raised = limit;
     raised.rlim_cur = want;
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      starting_soft.store(limit.rlim_cur);
+      limit = raised;
+    }
   }
   return limit.rlim_cur == RLIM_INFINITY ? kMaxFiles : static_cast<uint64_t>(limit.rlim_cur);
+}
+
+void GiveStartingFileLimit(int pid) {
+  const rlim_t soft = starting_soft.load();
+  if (soft == RLIM_INFINITY) return;
+  rlimit limit{};
+  if (prlimit(pid, RLIMIT_NOFILE, nullptr, &limit) != 0 || limit.rlim_cur <= soft) return;
+  limit.rlim_cur = soft;
+  (void)prlimit(pid, RLIMIT_NOFILE, &limit, nullptr);
 }
 
 int ConnectionsWithin(int max_connections, uint64_t file_limit) {

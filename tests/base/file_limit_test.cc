@@ -1,7 +1,10 @@
 #include "base/file_limit.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace longhaul::base {
 namespace {
@@ -19,6 +22,30 @@ TEST(FileLimit, TheSoftLimitIsRaisedToTheHardOne) {
   EXPECT_EQ(after.rlim_cur, raised);
   EXPECT_GT(raised, 256u);
   EXPECT_LE(raised, kMaxFiles);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &before), 0);
+}
+
+// Children get the limit the process started with back, as Go gives its commands.
+TEST(FileLimit, AChildGetsTheStartingLimitBack) {
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  if (before.rlim_max != RLIM_INFINITY && before.rlim_max < 512) GTEST_SKIP() << "hard limit";
+  rlimit low = before;
+  low.rlim_cur = 300;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  ASSERT_GT(RaiseFileLimit(), 300u);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  GiveStartingFileLimit(child);
+  rlimit given{};
+  EXPECT_EQ(prlimit(child, RLIMIT_NOFILE, nullptr, &given), 0);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  EXPECT_EQ(given.rlim_cur, 300u);
   ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &before), 0);
 }
 

@@ -19,6 +19,7 @@
 #include <system_error>
 #include <utility>
 
+#include "base/file_limit.h"
 #include "runtime/process/process_tree.h"
 
 namespace longhaul::runtime::process {
@@ -304,6 +305,7 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
     return SpawnError(options, rc);
   }
   if (options.registry != nullptr) options.registry->Add(pid, spawned_at);
+  base::GiveStartingFileLimit(pid);
 
   ChildProcess child;
   child.pid_ = pid;
