@@ -54,4 +54,21 @@ void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const conf
   }
 }
 
+base::Result<int> Scheduler::RecoverLeases(base::TimePoint now, std::string_view owner,
+                                           const std::shared_ptr<const config::Config>& cfg) {
+  std::vector<std::string> dead;
+  auto recovered = store_.RecoverLeases(now, owner, &dead);
+  if (!recovered.ok()) return recovered;
+  for (const auto& id : dead) {
+    auto job = store_.Get(id);
+    const config::Function* fn =
+        cfg == nullptr || !job.ok() ? nullptr : cfg->FindFunction(job->function);
+    if (fn == nullptr) continue;  // its function is gone: nothing to send it to
+    runtime::Outcome outcome;
+    outcome.status = base::Unavailable(job->last_error);
+    OutcomeRecorded(*job, *fn, outcome, store::Completion::Kind::kDead);
+  }
+  return recovered;
+}
+
 }  // namespace longhaul::sched

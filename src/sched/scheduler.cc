@@ -50,7 +50,7 @@ Scheduler::Scheduler(store::Store& store, const base::Clock& clock, base::Logger
 Scheduler::~Scheduler() { Shutdown(); }
 
 base::Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
-  auto recovered = store_.RecoverLeases(clock_.Now(), options_.node_id);
+  auto recovered = RecoverLeases(clock_.Now(), options_.node_id, config);
   if (!recovered.ok()) return recovered.status();
   if (*recovered > 0) {
     log_.Info("sched.recovered", {{"jobs", std::to_string(*recovered)},
@@ -135,7 +135,7 @@ void Scheduler::Loop() {
     if (now - last_maintenance >= options_.lease) {
       // Work leased by nodes that died comes back; old idempotency keys go, and finished jobs
       // older than server.retention (a bounded number per round: claims wait for this loop).
-      auto r = store_.RecoverLeases(now, "");
+      auto r = RecoverLeases(now, "", cfg);
       if (r.ok() && *r > 0) log_.Info("sched.leases_expired", {{"jobs", std::to_string(*r)}});
       auto p = store_.PurgeExpiredKeys(now);
       (void)p;  // a failure here also shows in Healthy(); nothing else to do
@@ -572,9 +572,10 @@ void Scheduler::Shutdown() {
   }
   attempt_cv_.SignalAll();  // idle attempt threads see stopping_ and exit
   while (threads_ != 0) drained_.Wait(mu_);
+  std::shared_ptr<const config::Config> cfg = config_;
   lock.Unlock();
   // Attempts cut short stay leased to us; put them back so a restart runs them at once.
-  auto r = store_.RecoverLeases(clock_.Now(), options_.node_id);
+  auto r = RecoverLeases(clock_.Now(), options_.node_id, cfg);
   if (r.ok() && *r > 0) log_.Info("sched.requeued", {{"jobs", std::to_string(*r)}});
 }
 

@@ -168,6 +168,10 @@ class Scheduler {
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
                                       base::TimePoint now) const;
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
+  // store::Store::RecoverLeases, then the jobs it left dead are reported as a recorded outcome
+  // is (the log, destinations). Returns how many jobs it took back.
+  base::Result<int> RecoverLeases(base::TimePoint now, std::string_view owner,
+                                  const std::shared_ptr<const config::Config>& cfg);
   void AttemptThread();  // runs attempts from attempts_queue_ until idle for kIdleThread
 
   static constexpr base::Duration kIdleThread = std::chrono::seconds(30);

@@ -123,8 +123,10 @@ class Store {
   // given, all of that owner's (a node that stopped or restarted). The attempt cut short does
   // not count: each job runs again at once, as it was before the attempt, except one whose
   // caller waited without an acknowledgement (NewJob::acknowledged false), which ends dead.
-  // Returns how many jobs it took back.
-  virtual base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) = 0;
+  // Returns how many jobs it took back; the ids of those that ended dead go to *dead when given
+  // (their end is told to nobody else: the caller reports it).
+  virtual base::Result<int> RecoverLeases(TimePoint now, std::string_view owner,
+                                          std::vector<std::string>* dead = nullptr) = 0;
 
   // Terminal job -> queued again (attempts reset, error kept). kFailedPrecondition when the
   // job is not terminal; kNotFound for an unknown id.

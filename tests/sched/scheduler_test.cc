@@ -138,8 +138,9 @@ class GatedClaimStore : public store::Store {
                            store::TimePoint until) override {
     return inner_.ExtendLease(id, owner, until);
   }
-  base::Result<int> RecoverLeases(store::TimePoint now, std::string_view owner) override {
-    return inner_.RecoverLeases(now, owner);
+  base::Result<int> RecoverLeases(store::TimePoint now, std::string_view owner,
+                                  std::vector<std::string>* dead) override {
+    return inner_.RecoverLeases(now, owner, dead);
   }
   base::Status Retry(std::string_view id, store::TimePoint now) override {
     return inner_.Retry(id, now);
@@ -267,6 +268,45 @@ class SchedulerTest : public ::testing::Test {
   std::unique_ptr<GatedClaimStore> gated_;  // outlives sched_, which may use it
   std::unique_ptr<Scheduler> sched_;
 };
+
+// A job that a restart takes back and leaves dead (its cut-short attempts no longer free, its
+// last attempt used) is reported as any dead job is: the observer sends its on_failure.
+TEST_F(SchedulerTest, AJobLeftDeadByARestartIsReported) {
+  sched_.reset();
+  store::NewJob job = MakeJob(clock_.Now());
+  const std::string id = job.id;
+  Append(std::move(job));
+  store::ClaimRequest claim;
+  claim.function = "fn";
+  claim.owner = "local";
+  auto claim_it = [&] {
+    claim.now = clock_.Now();
+    return store_->Claim(claim)->size();
+  };
+  for (int i = 0; i < 3; ++i) {  // three restarts that took it back for free
+    ASSERT_EQ(claim_it(), 1u);
+    ASSERT_TRUE(store_->RecoverLeases(clock_.Now(), "local").ok());
+  }
+  ASSERT_EQ(claim_it(), 1u);  // running when the server stopped again
+
+  std::vector<std::pair<std::string, store::Completion::Kind>> seen;
+  std::string error;
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  sched_ = std::make_unique<Scheduler>(*store_, clock_, log_, hub_, options,
+                                       [this](const config::Function&) { return &runtime_; });
+  sched_->set_observer([&](const store::Job& j, const config::Function&,
+                           const runtime::Outcome& outcome, store::Completion::Kind kind) {
+    seen.emplace_back(j.id, kind);
+    error = outcome.status.message();
+  });
+  ASSERT_TRUE(sched_->Start(config_).ok());
+  EXPECT_EQ(StateOf(id), store::JobState::kDead);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].first, id);
+  EXPECT_EQ(seen[0].second, store::Completion::Kind::kDead);
+  EXPECT_EQ(error, "the runner stopped before the attempt finished");
+}
 
 // A synchronous caller that sends its next request as soon as it has the outcome finds the
 // function's one slot free again: the slot is freed before the outcome is told.

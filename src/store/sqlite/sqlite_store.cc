@@ -397,11 +397,13 @@ Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner,
                   Sync::kLazy);
 }
 
-base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view owner) {
+base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view owner,
+                                             std::vector<std::string>* dead) {
   int n = 0;
   Status s = RunWrite(
       [&](Connection& c) {
-        auto r = internal::RecoverJobLeases(c, now, owner);
+        if (dead != nullptr) dead->clear();  // a retried transaction starts again
+        auto r = internal::RecoverJobLeases(c, now, owner, dead);
         if (!r.ok()) {
           return r.status();
         }

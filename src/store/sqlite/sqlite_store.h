@@ -119,7 +119,8 @@ class SqliteStore final : public Store {
                                 const std::function<void()>& recorded = nullptr) override;
   base::Status ExtendLease(std::string_view job_id, std::string_view owner,
                            TimePoint until) override;
-  base::Result<int> RecoverLeases(TimePoint now, std::string_view owner) override;
+  base::Result<int> RecoverLeases(TimePoint now, std::string_view owner,
+                                  std::vector<std::string>* dead = nullptr) override;
   base::Status Retry(std::string_view job_id, TimePoint now) override;
   base::Status Cancel(std::string_view job_id, TimePoint now) override;
   base::Status KeepStoppedOutput(std::string_view job_id, const std::string& stdout_tail,

@@ -76,19 +76,23 @@ TEST_F(LeasesTest, OnlyTheFirstThreeCutShortAttemptsAreFree) {
   NewJob job = MakeJob();
   job.max_attempts = 2;
   const std::string id = Add(job);
+  std::vector<std::string> ended_dead;  // what RecoverLeases says it left dead
   auto cut_short = [&] {
     ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id});
-    ASSERT_TRUE(store_->RecoverLeases(clock_.Now(), "node-a").ok());
+    ASSERT_TRUE(store_->RecoverLeases(clock_.Now(), "node-a", &ended_dead).ok());
   };
   for (int i = 0; i < 3; ++i) {
     cut_short();
     EXPECT_EQ(Fetch(id).attempts, 0) << "recovery " << i + 1;
     EXPECT_EQ(Fetch(id).state, JobState::kQueued);
+    EXPECT_TRUE(ended_dead.empty());
   }
   cut_short();  // the 4th counts: attempt 1 of 2
   EXPECT_EQ(Fetch(id).attempts, 1);
   EXPECT_EQ(Fetch(id).state, JobState::kRetrying);
+  EXPECT_TRUE(ended_dead.empty());
   cut_short();  // attempt 2 of 2, the last
+  EXPECT_EQ(ended_dead, std::vector<std::string>{id});
   Job dead = Fetch(id);
   EXPECT_EQ(dead.state, JobState::kDead);
   EXPECT_EQ(dead.attempts, 2);

@@ -99,7 +99,7 @@ constexpr const char* kExtendLease =
   "finished_at = CASE WHEN " LH_ENDS_DEAD                                                       \
   " THEN ?1 END, recoveries = recoveries + 1, "                                                 \
   "next_run_at = ?1, updated_at = ?1, lease_owner = '', lease_expires_at = 0, last_error = ?2 " \
-  "WHERE state = 'running' AND " which " RETURNING function, ordering_key"
+  "WHERE state = 'running' AND " which " RETURNING function, ordering_key, id, state"
 constexpr const char* kRecoverExpired = LH_RECOVER_LEASES("lease_expires_at < ?1");
 constexpr const char* kRecoverOwner = LH_RECOVER_LEASES("lease_owner = ?3");
 constexpr const char* kRequeue =
@@ -431,13 +431,15 @@ base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_
   return base::Aborted("job " + std::string(job_id) + " is not leased to " + std::string(owner));
 }
 
-base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_view owner) {
+base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_view owner,
+                                   std::vector<std::string>* dead) {
   int total = 0;
   std::vector<std::pair<std::string, std::string>> keys;  // (function, ordering_key) to recheck
   auto run = [&](Query& q) {
     return q.ForEachRow([&] {
       ++total;
       if (!q.View(1).empty()) keys.emplace_back(q.String(0), q.String(1));
+      if (dead != nullptr && q.View(3) == "dead") dead->push_back(q.String(2));
     });
   };
   {
