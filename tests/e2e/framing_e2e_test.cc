@@ -51,8 +51,6 @@ bh::response<bh::string_body> Exchange(int port, std::string_view request) {
   return parser.release();
 }
 
-int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
-
 TEST(FramingE2E, SyncRouteAnswersBodylessStatusesWithoutBody) {
   ServerProcess server("functions:\n" +
                        Printing("no-content", R"({"statusCode":204,"body":"hello"})") +
@@ -108,7 +106,7 @@ TEST(FramingE2E, InvokeOverTheBodyLimitGetsLambdasRequestTooLarge) {
                        "  - path: /unused\n"
                        "    function: fn\n");
   server.Start();
-  const int admin = PortOf(server.admin_url());
+  const int admin = server.admin_port();
   // Over the default server.body_limit (10 MiB): refused from the header, the body unsent.
   const std::string length = "Content-Length: " + std::to_string(11 * 1024 * 1024) + "\r\n";
   auto sync = Exchange(

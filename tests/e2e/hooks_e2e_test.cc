@@ -19,13 +19,6 @@ using ::testing::HasSubstr;
 
 constexpr char kSecret[] = "It's a Secret to Everybody";
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 void WriteFile(const std::string& path, const std::string& text, bool executable = false) {
   std::ofstream(path) << text;
   if (executable) ::chmod(path.c_str(), 0755);

@@ -12,15 +12,6 @@
 namespace longhaul::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void Touch(const std::string& path) { std::ofstream(path) << "go"; }
-
 int CountLines(const std::string& path) {
   std::ifstream f(path);
   std::string line;

@@ -65,13 +65,6 @@ std::string GatedCat(const TempDir& scratch, const std::string& gate) {
          "    retries: 0\n";
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST(InvokeE2E, RequestResponseReturnsThePayloadAndTheLogTail) {
   TempDir scratch;
   ServerProcess server(Config(scratch));

@@ -19,13 +19,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void WriteExecutable(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
   chmod(path.c_str(), 0755);

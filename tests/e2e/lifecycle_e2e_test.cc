@@ -22,17 +22,6 @@
 namespace longhaul::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void Touch(const std::string& path) { std::ofstream(path) << "go"; }
-
-int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
-
 // A POST of `body` to `path`, as one raw request.
 std::string PostRequest(const std::string& path, const std::string& body) {
   return "POST " + path +
@@ -70,7 +59,7 @@ TEST(LifecycleE2E, SigtermRefusesNewConnectionsAndGivesRunningWorkItsGrace) {
                            "    function: work\n",
                        "  shutdown_grace: 60s\n");
   server.Start();
-  const int port = PortOf(server.public_url());
+  const int port = server.public_port();
   RawConn kept(port);  // opened before the signal, idle during it
   ASSERT_TRUE(kept.connected());
   std::string running = JsonField(server.Post("/hook", "r")->body, "id");

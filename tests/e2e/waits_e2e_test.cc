@@ -16,20 +16,11 @@
 namespace longhaul::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 size_t CountLines(const std::string& text) {
   size_t n = 0;
   for (char c : text) n += c == '\n' ? 1 : 0;
   return n;
 }
-
-int PortOf(const std::string& url) { return std::stoi(url.substr(url.rfind(':') + 1)); }
 
 TEST(WaitsE2E, ACallerThatHangsUpFreesItsConnection) {
   TempDir scratch;
@@ -53,7 +44,7 @@ TEST(WaitsE2E, ACallerThatHangsUpFreesItsConnection) {
   server.Start();
   // Both connections wait for their jobs, then their clients give up.
   for (size_t i = 1; i <= 2; ++i) {
-    auto caller = std::make_unique<RawConn>(PortOf(server.public_url()));
+    auto caller = std::make_unique<RawConn>(server.public_port());
     ASSERT_TRUE(caller->Send("POST /sync HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx"));
     ASSERT_TRUE(Eventually([&] { return CountLines(ReadFile(out)) == i; })) << server.Log();
     caller.reset();
@@ -93,7 +84,7 @@ TEST(WaitsE2E, AHalfClosedCallerGetsTheJobAccepted) {
       "    ack: sync\n"
       "    wait: 10m\n");
   server.Start();
-  RawConn caller(PortOf(server.public_url()));
+  RawConn caller(server.public_port());
   ASSERT_TRUE(caller.Send("POST /sync HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx"));
   caller.CloseSending();
   const std::string answer = caller.ReadResponse(std::chrono::seconds(30));

@@ -26,6 +26,7 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::ReadFile;
 
 // A runtime in shell (needs curl). What it does is chosen by the event:
 //   contains "crash"   exits 3 without answering
@@ -79,13 +80,6 @@ exit 1
 void WriteExecutable(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
   chmod(path.c_str(), 0755);
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 std::string Field(const std::string& body, const char* key) {

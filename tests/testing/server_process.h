@@ -58,6 +58,8 @@ class ServerProcess {
 
   std::string public_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
+  int public_port() const { return port_; }
+  int admin_port() const { return admin_port_; }
   const TempDir& dir() const { return dir_; }
   std::string config_path() const { return dir_.File("longhaul.yaml"); }
   // Everything the server wrote to stderr so far (its log).

@@ -1,4 +1,5 @@
-// TempDir: a fresh directory under $TMPDIR for one test, removed with everything in it.
+// TempDir: a fresh directory under $TMPDIR for one test, removed with everything in it; and the
+// file helpers tests use in it.
 #pragma once
 
 #include <string>
@@ -19,5 +20,10 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The whole of a file ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+// Writes a small file at `path` (a gate a test opens for a waiting command).
+void Touch(const std::string& path);
 
 }  // namespace longhaul::testing

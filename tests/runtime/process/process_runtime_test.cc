@@ -26,6 +26,7 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
+using testing::ReadFile;
 
 // Polls `done` until it holds or `limit` passes; the limit only bounds a failing test.
 bool WaitFor(const std::function<bool()>& done, std::chrono::steady_clock::duration limit) {
@@ -56,13 +57,6 @@ bool ProcessGone(pid_t pid) {
   }
   char state = line[paren + 2];
   return state == 'Z' || state == 'X';
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // The pid the command wrote to `path`, or -1.
