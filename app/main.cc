@@ -97,6 +97,14 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   const config::Server& srv = cfg->server;
   base::Logger log(srv.log_format == "json" ? base::LogFormat::kJson : base::LogFormat::kText,
                    webhook ? webhook->log_level() : base::LogLevel::kInfo);
+  // What `longhaul check` warns about (a program that is not there), at start and each reload.
+  auto warn_about = [&](const config::Config& c) {
+    for (const cli::ConfigWarning& w : cli::ConfigWarnings(c)) {
+      log.Warn("config.warning",
+               {{"at", config_path + ":" + std::to_string(w.line)}, {"warning", w.text}});
+    }
+  };
+  if (!webhook) warn_about(*cfg);
   base::SystemClock clock;
 
   store::sqlite::SqliteOptions store_opts;  // Open() makes data_dir, private (0700)
@@ -290,21 +298,14 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                        "they take effect at the next start; until then the old values "
                        "stay"}});
           }
-          for (const config::Function& fn : cfg->functions) {
-            if ((*next)->FindFunction(fn.name) == nullptr) {
-              log.Warn("config.function_removed",
-                       {{"function", fn.name},
-                        {"reason",
-                         "its queued and retrying jobs wait until it is configured "
-                         "again"}});
-            }
-          }
           cfg = *next;
+          if (!webhook) warn_about(*cfg);
           ingest_handler->SetConfig(cfg);
           admin_handler->SetConfig(cfg);
           destinations.SetConfig(cfg);
           scheduler.SetConfig(cfg);
-          log.Info("config.reloaded", {{"file", config_path}});
+          if (!webhook)
+            log.Info("config.reloaded", {{"file", config_path}});  // else hooks.reloaded
         }
         on_signal();
         return;
@@ -504,7 +505,8 @@ int main(int argc, char** argv) {
   auto add_client_opts = [&](CLI::App* cmd) {
     cmd->add_option(
         "--admin", admin_url,
-        "admin API URL (default: from --config or LONGHAUL_ADMIN, else http://127.0.0.1:8081)");
+        "admin API URL (default: LONGHAUL_ADMIN, else the --config's server.admin, else "
+        "http://127.0.0.1:8081)");
     cmd->add_option("-c,--config", config_path, "configuration file to find the admin API in");
   };
 

@@ -24,10 +24,16 @@ Result<Duration> ParseDuration(std::string_view text, Duration bare_unit) {
   if (s.empty()) return InvalidArgument("empty duration");
   int64_t total = 0;
   while (!s.empty()) {
+    auto invalid = [&](std::string_view why) {
+      return InvalidArgument("invalid duration '" + std::string(text) + "': " + std::string(why));
+    };
     uint64_t n = 0;
+    std::string_view digits = s;
     if (!ParseNumber(s, n)) {
-      return InvalidArgument("invalid duration '" + std::string(text) +
-                             "': expected a number followed by ms, s, m, h or d");
+      return digits.starts_with("-") ? invalid("it is negative")
+             : !digits.empty() && std::isdigit(static_cast<unsigned char>(digits[0]))
+                 ? invalid("longer than the maximum of " + FormatDuration(kMaxDuration))
+                 : invalid("expected a number followed by ms, s, m, h or d");
     }
     int64_t unit_ms = 0;
     if (s.substr(0, 2) == "ms") {
@@ -38,14 +44,19 @@ Result<Duration> ParseDuration(std::string_view text, Duration bare_unit) {
       s.remove_prefix(1);
     } else if (s.empty() && total == 0 && bare_unit.count() > 0) {
       unit_ms = bare_unit.count();
+    } else if (s.empty()) {
+      return invalid("a unit (ms, s, m, h, d) is required");
+    } else if (s[0] == '.' || s[0] == ',') {
+      return invalid("whole numbers only (write 1h30m, or 1500ms)");
+    } else if (std::isupper(static_cast<unsigned char>(s[0]))) {
+      return invalid("units are lower case: ms, s, m, h or d");
     } else {
-      return InvalidArgument("invalid duration '" + std::string(text) +
-                             "': a unit (ms, s, m, h, d) is required");
+      return invalid("unknown unit '" + std::string(s.substr(0, 1)) +
+                     "' (expected ms, s, m, h or d)");
     }
     // n < 10^15 and unit_ms <= 86'400'000: the product can overflow int64, so bound it first.
     if (static_cast<int64_t>(n) > (kMaxDuration.count() - total) / unit_ms) {
-      return InvalidArgument("invalid duration '" + std::string(text) +
-                             "': longer than the maximum of " + FormatDuration(kMaxDuration));
+      return invalid("longer than the maximum of " + FormatDuration(kMaxDuration));
     }
     total += static_cast<int64_t>(n) * unit_ms;
   }

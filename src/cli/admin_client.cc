@@ -59,6 +59,11 @@ int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FIL
       if (e.is_object()) msg = Str(e.as_object(), "message");
     }
     std::fprintf(err, "error: HTTP %d: %s\n", r->status, msg.c_str());
+    if (r->status == 401 || r->status == 403) {
+      std::fprintf(err,
+                   "hint: the admin API wants its token: $LONGHAUL_ADMIN_TOKEN, or the "
+                   "config's server.admin_token (--config)\n");
+    }
     return 1;
   }
   std::fprintf(out, "%s\n", r->body.c_str());

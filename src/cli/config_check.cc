@@ -10,8 +10,8 @@
 
 namespace longhaul::cli {
 
-std::vector<std::string> ConfigWarnings(const config::Config& cfg) {
-  std::vector<std::string> warnings;
+std::vector<ConfigWarning> ConfigWarnings(const config::Config& cfg) {
+  std::vector<ConfigWarning> warnings;
   for (const config::Function& fn : cfg.functions) {
     std::vector<std::string> argv;
     if (fn.kind == config::RuntimeKind::kCommand) {
@@ -27,7 +27,7 @@ std::vector<std::string> ConfigWarnings(const config::Config& cfg) {
                             : !S_ISDIR(st.st_mode)                 ? "not a directory"
                                                                    : nullptr;
       if (problem != nullptr) {
-        warnings.push_back(where + "working_dir " + fn.working_dir + ": " + problem);
+        warnings.push_back({fn.line, where + "working_dir " + fn.working_dir + ": " + problem});
         continue;
       }
     }
@@ -38,7 +38,7 @@ std::vector<std::string> ConfigWarnings(const config::Config& cfg) {
       o.env = {"PATH=" + path->second};
     }
     if (std::string problem = runtime::process::ProgramProblem(o); !problem.empty()) {
-      warnings.push_back(where + "program " + argv[0] + ": " + problem);
+      warnings.push_back({fn.line, where + "program " + problem});
     }
   }
   return warnings;
@@ -50,11 +50,15 @@ int Check(const std::string& config_path, const config::EnvLookup& env, FILE* ou
     std::fprintf(err, "%s\n", cfg.status().message().c_str());
     return 1;
   }
-  for (const std::string& warning : ConfigWarnings(**cfg)) {
-    std::fprintf(err, "%s: warning: %s\n", config_path.c_str(), warning.c_str());
+  for (const ConfigWarning& warning : ConfigWarnings(**cfg)) {
+    std::fprintf(err, "%s:%d: warning: %s\n", config_path.c_str(), warning.line,
+                 warning.text.c_str());
   }
-  std::fprintf(out, "%s: ok (%zu functions, %zu routes)\n", config_path.c_str(),
-               (*cfg)->functions.size(), (*cfg)->routes.size());
+  // The functions the file defines (not those the loader adds for url destinations).
+  size_t functions = 0;
+  for (const config::Function& fn : (*cfg)->functions) functions += fn.delivers_to_url ? 0 : 1;
+  std::fprintf(out, "%s: ok (%zu functions, %zu routes)\n", config_path.c_str(), functions,
+               (*cfg)->routes.size());
   return 0;
 }
 

@@ -13,8 +13,13 @@
 
 namespace longhaul::cli {
 
-// "functions.NAME: …" for each program or working_dir the server could not use now.
-std::vector<std::string> ConfigWarnings(const config::Config& cfg);
+struct ConfigWarning {
+  int line = 0;      // the function's
+  std::string text;  // "functions.NAME: …"
+};
+
+// One for each program or working_dir the server could not use now.
+std::vector<ConfigWarning> ConfigWarnings(const config::Config& cfg);
 
 // Exit status: 0 when the config loads (warnings on `err`), 1 when it does not.
 int Check(const std::string& config_path, const config::EnvLookup& env, FILE* out, FILE* err);

@@ -185,8 +185,8 @@ void ReadRoot(Context& ctx, const YAML::Node& root, Config* config) {
         route.idempotency_window > retention) {
       ctx.Error(route_fields[i],
                 "idempotency_window (" + base::FormatDuration(route.idempotency_window) +
-                    (internal::HasProviderWindow(route.provider)
-                         ? ", provider " + route.provider + "'s default unless the route sets it"
+                    (route.idempotency_window == internal::ProviderWindow(route.provider)
+                         ? ", provider " + route.provider + "'s default"
                          : "") +
                     ") is longer than server.retention (" + base::FormatDuration(retention) +
                     "): a duplicate would name a job already deleted; shorten the window or "

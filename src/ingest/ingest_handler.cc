@@ -72,7 +72,14 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
       res.set(bh::field::allow, match.allowed);
       co_return res;
     }
-    co_return http::ErrorResponse(404, base::Code::kNotFound, "no route for " + sreq.path);
+    const bool encoded_slash =
+        sreq.path.find("%2F") != std::string::npos || sreq.path.find("%2f") != std::string::npos;
+    co_return http::ErrorResponse(
+        404, base::Code::kNotFound,
+        "no route for " + sreq.path +
+            (encoded_slash ? " (a {param} never matches an encoded slash, %2F: use {name+}, "
+                             "which takes the rest of the path)"
+                           : ""));
   }
   const config::Route& route = *match.route;
   sreq.path_params = std::move(match.params);

@@ -54,6 +54,19 @@ void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const conf
   }
 }
 
+void Scheduler::ReportUnconfiguredWork(const config::Config& cfg) {
+  auto names = store_.QueuedFunctions();
+  if (!names.ok()) return;  // a failed store shows in Healthy()
+  for (const std::string& name : *names) {
+    if (cfg.FindFunction(name) != nullptr) continue;
+    log_.Warn("sched.function_missing",
+              {{"function", name},
+               {"reason",
+                "the config has no such function: its queued and retrying jobs wait until it "
+                "has one again (or an operator cancels them)"}});
+  }
+}
+
 base::Result<int> Scheduler::RecoverLeases(base::TimePoint now, std::string_view owner,
                                            const std::shared_ptr<const config::Config>& cfg) {
   std::vector<std::string> dead;

@@ -56,6 +56,7 @@ base::Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
     log_.Info("sched.recovered", {{"jobs", std::to_string(*recovered)},
                                   {"reason", "running when the previous process stopped"}});
   }
+  ReportUnconfiguredWork(*config);
   {
     base::MutexLock lock(mu_);
     config_ = std::move(config);
@@ -65,6 +66,7 @@ base::Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
 }
 
 void Scheduler::SetConfig(std::shared_ptr<const config::Config> config) {
+  ReportUnconfiguredWork(*config);
   base::MutexLock lock(mu_);
   config_ = std::move(config);
   wake_ = true;

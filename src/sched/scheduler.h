@@ -168,6 +168,8 @@ class Scheduler {
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
                                       base::TimePoint now) const;
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
+  // Logs each function that has queued or retrying jobs but is not in `cfg`: they wait.
+  void ReportUnconfiguredWork(const config::Config& cfg);
   // store::Store::RecoverLeases, then the jobs it left dead are reported as a recorded outcome
   // is (the log, destinations). Returns how many jobs it took back.
   base::Result<int> RecoverLeases(base::TimePoint now, std::string_view owner,

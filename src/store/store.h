@@ -150,6 +150,8 @@ class Store {
 
   // Earliest next_run_at over queued/retrying jobs, or nullopt when there are none.
   virtual base::Result<std::optional<TimePoint>> NextRunAt() = 0;
+  // The functions that have queued or retrying jobs, by name.
+  virtual base::Result<std::vector<std::string>> QueuedFunctions() = 0;
 
   // Removes idempotency keys whose window has passed. Returns how many.
   virtual base::Result<int> PurgeExpiredKeys(TimePoint now) = 0;

@@ -27,6 +27,24 @@ TEST(ParseDuration, Rejects) {
   }
 }
 
+// Each refusal says what is wrong with the value, not only what a duration looks like.
+TEST(ParseDuration, SaysWhy) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"1.5h", "whole numbers only (write 1h30m, or 1500ms)"},
+      {"30S", "units are lower case: ms, s, m, h or d"},
+      {"10x", "unknown unit 'x' (expected ms, s, m, h or d)"},
+      {"5", "a unit (ms, s, m, h, d) is required"},
+      {"-5s", "it is negative"},
+      {"9223372036854775807ms", "longer than the maximum of 36500d"},
+      {"soon", "expected a number followed by ms, s, m, h or d"},
+  };
+  for (const auto& [text, why] : cases) {
+    auto r = ParseDuration(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.status().message(), "invalid duration '" + std::string(text) + "': " + why) << text;
+  }
+}
+
 // Regression (found by fuzz/config_fuzz): "999999999999999d" overflowed int64 (undefined
 // behaviour) and could come back negative; so could a long sum of terms.
 TEST(ParseDuration, RejectsWhatWouldOverflow) {

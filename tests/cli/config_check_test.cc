@@ -49,7 +49,8 @@ TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
                          "  good: {runtime: command, command: [run.sh], environment: {PATH: " +
                              dir.path() +
                              "}}\n"
-                             "  shell: {runtime: command, command: [sh, -c, 'true']}\n"
+                             "  shell: {runtime: command, command: [sh, -c, 'true'],\n"
+                             "         on_success: {url: \"http://127.0.0.1:9/done\"}}\n"
                              "  typo: {runtime: command, command: [./rnu.sh], working_dir: " +
                              dir.path() +
                              "}\n"
@@ -62,23 +63,32 @@ TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
                              "  boot: {runtime: lambda, bootstrap: " +
                              dir.File("bootstrap") +
                              "}\n"
-                             "  fwd: {runtime: http, url: \"http://127.0.0.1:9\"}\n";
+                             "  fwd: {runtime: http, url: \"http://127.0.0.1:9\"}\n"
+                             "  lost: {runtime: command, command: [no-such-program-here]}\n";
   Checked c = RunCheck(path);
   EXPECT_EQ(c.status, 0) << c.err;
-  EXPECT_EQ(c.out, path + ": ok (7 functions, 0 routes)\n");
-  EXPECT_NE(c.err.find("functions.typo: program ./rnu.sh: " + dir.path() +
-                       "/./rnu.sh: No such file or directory"),
+  // The functions the file defines: not shell's url destination, which the loader adds.
+  EXPECT_EQ(c.out, path + ": ok (8 functions, 0 routes)\n");
+  // Each at its function's line, naming the program once.
+  EXPECT_NE(c.err.find(path + ":5: warning: functions.typo: program " + dir.path() +
+                       "/./rnu.sh: No such file or directory\n"),
             std::string::npos)
       << c.err;
-  EXPECT_NE(c.err.find("functions.plain: program " + dir.File("plain.txt") + ": " +
-                       dir.File("plain.txt") + ": not executable"),
+  EXPECT_NE(c.err.find(path + ":6: warning: functions.plain: program " + dir.File("plain.txt") +
+                       ": not executable\n"),
             std::string::npos)
       << c.err;
-  EXPECT_NE(c.err.find("functions.nodir: working_dir " + dir.File("missing") +
-                       ": No such file or directory"),
+  EXPECT_NE(c.err.find(path + ":7: warning: functions.nodir: working_dir " + dir.File("missing") +
+                       ": No such file or directory\n"),
             std::string::npos)
       << c.err;
-  EXPECT_NE(c.err.find("functions.boot: program " + dir.File("bootstrap")), std::string::npos)
+  EXPECT_NE(c.err.find(path + ":8: warning: functions.boot: program " + dir.File("bootstrap")),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(
+      c.err.find(path + ":10: warning: functions.lost: program no-such-program-here: not found "
+                        "in the PATH ("),
+      std::string::npos)
       << c.err;
   for (const char* fine : {"functions.good", "functions.shell", "functions.fwd"}) {
     EXPECT_EQ(c.err.find(fine), std::string::npos) << c.err;

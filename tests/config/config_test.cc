@@ -388,10 +388,18 @@ TEST(LoadConfig, AnIdempotencyWindowSetBeatsTheProvidersOwn) {
                               "    provider: github\n    secret: s\n");
   ASSERT_FALSE(short_retention.ok());
   EXPECT_NE(short_retention.status().message().find(
-                "idempotency_window (4d, provider github's default unless the route sets it) is "
-                "longer than server.retention (2d)"),
+                "idempotency_window (4d, provider github's default) is longer than "
+                "server.retention (2d)"),
             std::string::npos)
       << short_retention.status().message();
+  // A window the route sets is not blamed on the provider.
+  auto own_window = Load("server:\n  retention: 1d\n" + std::string(kMinimal) +
+                         "    provider: github\n    secret: s\n    idempotency_window: 2d\n");
+  ASSERT_FALSE(own_window.ok());
+  EXPECT_NE(own_window.status().message().find(
+                "idempotency_window (2d) is longer than server.retention (1d)"),
+            std::string::npos)
+      << own_window.status().message();
 }
 
 TEST(LoadConfig, ProviderPresetsIdempotencyKey) {
@@ -785,8 +793,11 @@ const ErrorCase kErrorCases[] = {
      "expected {json: /pointer}, {header: Name}, {query: name} or none"},
     {"IdempotencyRequired", RouteYaml("    idempotency_key: {query: id, required: maybe}\n"), 11,
      "expected true or false, got 'maybe'"},
-    {"IdempotencyWindow", RouteYaml("    idempotency_window: forever\n"), 11,
+    {"IdempotencyWindow",
+     RouteYaml("    idempotency_key: {header: X-Id}\n    idempotency_window: forever\n"), 12,
      "invalid duration 'forever'"},
+    {"IdempotencyWindowWithoutKey", RouteYaml("    idempotency_window: 1h\n"), 11,
+     "routes[0].idempotency_window: has no effect without idempotency_key"},
     {"OrderingHeader", RouteYaml("    ordering_key: {header: \"a:b\"}\n"), 11,
      "is not a valid HTTP header name"},
     {"UnknownProvider", RouteYaml("    provider: gitlab\n    secret: s\n"), 11,

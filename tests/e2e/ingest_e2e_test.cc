@@ -140,6 +140,8 @@ TEST(IngestE2E, OversizedBodyIs413AndUnknownRouteIs404) {
   ServerProcess server("functions:\n" + GatedFunction("work", scratch) +
                            "routes:\n"
                            "  - path: /hook\n"
+                           "    function: work\n"
+                           "  - path: /items/{id}\n"
                            "    function: work\n",
                        "  body_limit: 1KiB\n");
   server.Start();
@@ -148,6 +150,12 @@ TEST(IngestE2E, OversizedBodyIs413AndUnknownRouteIs404) {
   EXPECT_EQ(big->status, 413);
   auto missing = server.Post("/nope", "x");
   EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(JsonField(JsonField(missing->body, "error"), "message"), "no route for /nope");
+  // A parameter is one segment: the 404 says why an encoded slash found no route.
+  auto slash = server.Post("/items/group%2Fproject", "x");
+  EXPECT_EQ(slash->status, 404);
+  EXPECT_NE(slash->body.find("a {param} never matches an encoded slash"), std::string::npos)
+      << slash->body;
   http::ClientRequest get;
   get.url = server.public_url() + "/hook";
   auto wrong_method = http::Fetch(get);

@@ -493,5 +493,36 @@ TEST(LifecycleE2E, RetryOfAJobWhoseFunctionIsGoneIsRefused) {
   EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + id)->body, "state"), "succeeded");
 }
 
+// A start with jobs queued for a function the config no longer has (renamed, say) says so,
+// as does a program that is not there: both would otherwise show only as jobs that never run.
+TEST(LifecycleE2E, AStartNamesQueuedWorkWithoutAFunctionAndMissingPrograms) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  std::string running = JsonField(server.Post("/hook", "r")->body, "id");
+  std::string queued = JsonField(server.Post("/hook", "q")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty());
+  EXPECT_EQ(server.Log().find("sched.function_missing"), std::string::npos);
+  server.Kill();
+
+  server.WriteConfig(
+      "functions:\n"
+      "  renamed:\n"
+      "    runtime: command\n"
+      "    command: [./not-deployed-yet.sh]\n");
+  server.Start();
+  std::string log = server.Log();
+  EXPECT_NE(log.find("sched.function_missing function=work"), std::string::npos) << log;
+  EXPECT_NE(log.find("config.warning at=" + server.config_path() +
+                     ":7 warning=\"functions.renamed: program "),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("not-deployed-yet.sh: No such file or directory"), std::string::npos) << log;
+  EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + queued)->body, "state"), "queued");
+}
+
 }  // namespace
 }  // namespace longhaul::testing

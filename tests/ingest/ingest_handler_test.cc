@@ -45,6 +45,9 @@ class FailingStore : public store::Store {
   base::Result<store::RouteStats> GetRouteStats(std::string_view, std::string_view) override {
     return status_;
   }
+  base::Result<std::vector<std::string>> QueuedFunctions() override {
+    return std::vector<std::string>{};
+  }
   base::Result<std::optional<base::TimePoint>> NextRunAt() override {
     return std::optional<base::TimePoint>();
   }

@@ -159,6 +159,9 @@ class GatedClaimStore : public store::Store {
     return inner_.GetRouteStats(function, route);
   }
   base::Result<std::optional<store::TimePoint>> NextRunAt() override { return inner_.NextRunAt(); }
+  base::Result<std::vector<std::string>> QueuedFunctions() override {
+    return inner_.QueuedFunctions();
+  }
   base::Result<int> PurgeExpiredKeys(store::TimePoint now) override {
     return inner_.PurgeExpiredKeys(now);
   }

@@ -13,8 +13,6 @@ namespace longhaul::config::internal {
 namespace {
 
 constexpr base::Duration kPositive{1};
-// The idempotency window of the providers whose senders re-deliver over days.
-constexpr base::Duration kProviderWindow = std::chrono::hours(4 * 24);
 constexpr std::string_view kMethods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                          "PATCH", "DELETE", "OPTIONS", "ANY"};
 constexpr std::string_view kProviders[] = {"telegram", "github",   "stripe",
@@ -216,8 +214,11 @@ KeySource ProviderIdempotencyKey(std::string_view provider) {
 
 }  // namespace
 
-bool HasProviderWindow(std::string_view provider) {
-  return provider == "github" || provider == "stripe" || provider == "standard";
+base::Duration ProviderWindow(std::string_view provider) {
+  if (provider == "github" || provider == "stripe" || provider == "standard") {
+    return std::chrono::hours(4 * 24);
+  }
+  return base::Duration{0};
 }
 
 namespace {
@@ -353,8 +354,12 @@ Route ReadRoute(Context& ctx, const Field& item, const RouteDefaults& defaults,
   // GitHub redelivers deliveries of the past 3 days, Stripe retries for up to 3 days, and
   // Standard Webhooks senders over days (the spec's example schedule: about 3): the default
   // 24 h would take a late re-delivery for a new one.
-  if (set.idempotency_window == nullptr && HasProviderWindow(route.provider)) {
-    route.idempotency_window = kProviderWindow;
+  if (set.idempotency_window == nullptr && ProviderWindow(route.provider).count() > 0) {
+    route.idempotency_window = ProviderWindow(route.provider);
+  }
+  if (set.idempotency_window != nullptr && !route.idempotency.enabled()) {
+    ctx.Error(*set.idempotency_window,
+              "has no effect without idempotency_key (or a provider that sets one)");
   }
   return route;
 }

@@ -29,9 +29,10 @@ void ReadRouteDefaults(Context& ctx, const Field& field, const std::vector<std::
 Route ReadRoute(Context& ctx, const Field& item, const RouteDefaults& defaults,
                 const std::vector<std::string>& names);
 
-// Whether `provider`'s deliveries come again over days, so its routes remember idempotency
-// keys for 4d instead of 24h unless they set idempotency_window (github, stripe, standard).
-bool HasProviderWindow(std::string_view provider);
+// The idempotency window of `provider`'s routes that do not set idempotency_window: 4d for
+// those whose deliveries come again over days (github, stripe, standard); 0 for the others
+// (their routes take the default, 24h).
+base::Duration ProviderWindow(std::string_view provider);
 
 // Records an error for each route with the method and path shape of an earlier one.
 // `route_fields[i]` is where routes[i] was written.

@@ -174,18 +174,17 @@ std::optional<std::string> ProgramFile(const SpawnOptions& options) {
 std::string ProgramProblem(const SpawnOptions& options) {
   if (options.argv.empty() || options.argv[0].empty()) return "the command is empty";
   SpawnOptions o = options;
-  std::string path;
+  std::optional<std::string> path;
   for (const std::string& entry : o.env) {
     if (entry.starts_with("PATH=")) path = entry.substr(5);
   }
-  if (std::none_of(o.env.begin(), o.env.end(),
-                   [](const std::string& e) { return e.starts_with("PATH="); })) {
+  if (!path) {
     const char* server_path = std::getenv("PATH");
     path = server_path != nullptr ? server_path : "/usr/bin:/bin";
-    o.env.push_back("PATH=" + path);
+    o.env.push_back("PATH=" + *path);
   }
   std::optional<std::string> file = ProgramFile(o);
-  if (!file) return "not found in the PATH (" + path + ")";
+  if (!file) return o.argv[0] + ": not found in the PATH (" + *path + ")";
   const std::string checked =
       file->front() == '/' || o.working_dir.empty() ? *file : o.working_dir + "/" + *file;
   struct stat st {};

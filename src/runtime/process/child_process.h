@@ -30,7 +30,7 @@ struct SpawnOptions {
 };
 
 // What would keep Spawn(options) from executing options.argv[0] now: "" when nothing, else why
-// ("not found in the PATH (/usr/bin:/bin)", "/srv/x.sh: not executable"). The same lookup as
+// ("x.sh: not found in the PATH (/usr/bin:/bin)", "/srv/x.sh: not executable"). The same lookup as
 // Spawn's, without starting anything (`longhaul check`).
 std::string ProgramProblem(const SpawnOptions& options);
 

@@ -535,6 +535,17 @@ base::Result<std::optional<TimePoint>> SqliteStore::NextRunAt() {
   return next;
 }
 
+base::Result<std::vector<std::string>> SqliteStore::QueuedFunctions() {
+  std::vector<std::string> names;
+  Status s = RunRead([&](Connection& c) {
+    auto r = internal::QueuedFunctions(c);
+    if (r.ok()) names = std::move(*r);
+    return r.status();
+  });
+  if (!s.ok()) return s;
+  return names;
+}
+
 Status SqliteStore::Healthy() const { return committer_->failure(); }
 
 std::optional<SqliteOptions::Space> SqliteStore::SpaceOf(const std::string& dir) {

@@ -130,6 +130,7 @@ class SqliteStore final : public Store {
   base::Result<RouteStats> GetRouteStats(std::string_view function,
                                          std::string_view route) override;
   base::Result<std::optional<TimePoint>> NextRunAt() override;
+  base::Result<std::vector<std::string>> QueuedFunctions() override;
   base::Result<int> PurgeExpiredKeys(TimePoint now) override;
   base::Result<int> PurgeFinishedJobs(TimePoint finished_before, int limit) override;
   base::Status Healthy() const override;

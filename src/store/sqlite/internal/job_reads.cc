@@ -41,6 +41,17 @@ constexpr const char* kNextRunAt =
     " SELECT MIN((SELECT MIN(next_run_at) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
     " AND function = fns.name)) FROM fns WHERE fns.name IS NOT NULL";
 
+// The same skip-scan: the functions that have claimable jobs.
+constexpr const char* kQueuedFunctions =
+    "WITH RECURSIVE fns(name) AS ("
+    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
+    ")"
+    " UNION ALL"
+    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
+    " AND function > fns.name)"
+    " FROM fns WHERE fns.name IS NOT NULL)"
+    " SELECT name FROM fns WHERE name IS NOT NULL";
+
 }  // namespace
 
 base::Result<Job> GetJob(Connection& c, std::string_view job_id) {
@@ -113,6 +124,13 @@ base::Result<std::optional<TimePoint>> NextRunAt(Connection& c) {
     return std::optional<TimePoint>();
   }
   return std::optional<TimePoint>(FromUnixMs(q.Int(0)));
+}
+
+base::Result<std::vector<std::string>> QueuedFunctions(Connection& c) {
+  Query q(c, kQueuedFunctions);
+  std::vector<std::string> names;
+  LH_RETURN_IF_ERROR(q.ForEachRow([&] { names.push_back(q.String(0)); }));
+  return names;
 }
 
 // Unfinished jobs are counted through the partial indexes, which hold only unfinished rows:

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/status.h"
@@ -17,6 +19,7 @@ namespace longhaul::store::sqlite::internal {
 base::Result<Job> GetJob(Connection& c, std::string_view job_id);
 base::Result<JobPage> ListJobs(Connection& c, const ListFilter& filter);
 base::Result<std::optional<base::TimePoint>> NextRunAt(Connection& c);
+base::Result<std::vector<std::string>> QueuedFunctions(Connection& c);
 base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
                                        std::string_view route);
 
