@@ -99,7 +99,9 @@ bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg) {
   for (const auto& route : cfg.routes) {
     if (RouteKey(route) == job.route) return route.ack == config::AckMode::kAsync;
   }
-  return false;
+  // The route went (a reload or restart since the job came): its caller is long gone, and a
+  // dead letter must not be lost with the route.
+  return true;
 }
 
 Destinations::Destinations(store::Store& store, sched::Scheduler& scheduler,

@@ -34,7 +34,7 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
                              base::TimePoint now);
 
 // True when the job is an asynchronous invocation (destinations apply): an Event Invoke, or a
-// job of a route with ack: async.
+// job of a route with ack: async, or of a route the config no longer has.
 bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg);
 
 class Destinations {

@@ -68,9 +68,11 @@ void Scheduler::ReportUnconfiguredWork(const config::Config& cfg) {
 }
 
 base::Result<int> Scheduler::RecoverLeases(base::TimePoint now, std::string_view owner,
-                                           const std::shared_ptr<const config::Config>& cfg) {
+                                           const std::shared_ptr<const config::Config>& cfg,
+                                           bool stopped) {
   std::vector<std::string> dead;
-  auto recovered = store_.RecoverLeases(now, owner, &dead);
+  auto recovered =
+      stopped ? store_.ReleaseLeases(now, owner, &dead) : store_.RecoverLeases(now, owner, &dead);
   if (!recovered.ok()) return recovered;
   for (const auto& id : dead) {
     auto job = store_.Get(id);

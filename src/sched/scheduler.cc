@@ -577,7 +577,7 @@ void Scheduler::Shutdown() {
   std::shared_ptr<const config::Config> cfg = config_;
   lock.Unlock();
   // Attempts cut short stay leased to us; put them back so a restart runs them at once.
-  auto r = RecoverLeases(clock_.Now(), options_.node_id, cfg);
+  auto r = RecoverLeases(clock_.Now(), options_.node_id, cfg, /*stopped=*/true);
   if (r.ok() && *r > 0) log_.Info("sched.requeued", {{"jobs", std::to_string(*r)}});
 }
 

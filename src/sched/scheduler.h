@@ -170,10 +170,12 @@ class Scheduler {
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
   // Logs each function that has queued or retrying jobs but is not in `cfg`: they wait.
   void ReportUnconfiguredWork(const config::Config& cfg);
-  // store::Store::RecoverLeases, then the jobs it left dead are reported as a recorded outcome
-  // is (the log, destinations). Returns how many jobs it took back.
+  // store::Store::RecoverLeases (with `stopped`, ReleaseLeases: this process's shutdown), then
+  // the jobs it left dead are reported as a recorded outcome is (the log, destinations).
+  // Returns how many jobs it took back.
   base::Result<int> RecoverLeases(base::TimePoint now, std::string_view owner,
-                                  const std::shared_ptr<const config::Config>& cfg);
+                                  const std::shared_ptr<const config::Config>& cfg,
+                                  bool stopped = false);
   void AttemptThread();  // runs attempts from attempts_queue_ until idle for kIdleThread
 
   static constexpr base::Duration kIdleThread = std::chrono::seconds(30);

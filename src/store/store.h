@@ -127,6 +127,10 @@ class Store {
   // (their end is told to nobody else: the caller reports it).
   virtual base::Result<int> RecoverLeases(TimePoint now, std::string_view owner,
                                           std::vector<std::string>* dead = nullptr) = 0;
+  // As RecoverLeases, for a graceful stop of `owner` that stopped its own attempts: they never
+  // count, nor use up the free ones (a job whose caller waited still ends dead).
+  virtual base::Result<int> ReleaseLeases(TimePoint now, std::string_view owner,
+                                          std::vector<std::string>* dead = nullptr) = 0;
 
   // Terminal job -> queued again (attempts reset, error kept). kFailedPrecondition when the
   // job is not terminal; kNotFound for an unknown id.

@@ -151,6 +151,10 @@ TEST(IsAsyncInvocation, EventInvokesAndAsyncRoutes) {
   EXPECT_TRUE(IsAsyncInvocation(job, cfg));
   job.route = RouteKey(sync_route);
   EXPECT_FALSE(IsAsyncInvocation(job, cfg));
+  // A route a reload removed (or changed the path of) since the job came: its dead letter is
+  // still sent.
+  job.route = "POST /gone";
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg));
 }
 
 }  // namespace

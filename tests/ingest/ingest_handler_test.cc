@@ -34,6 +34,10 @@ class FailingStore : public store::Store {
                                   std::vector<std::string>*) override {
     return 0;
   }
+  base::Result<int> ReleaseLeases(base::TimePoint, std::string_view,
+                                  std::vector<std::string>*) override {
+    return 0;
+  }
   base::Status Retry(std::string_view, base::TimePoint) override { return status_; }
   base::Status Cancel(std::string_view, base::TimePoint) override { return status_; }
   base::Status KeepStoppedOutput(std::string_view, const std::string&,

@@ -142,6 +142,10 @@ class GatedClaimStore : public store::Store {
                                   std::vector<std::string>* dead) override {
     return inner_.RecoverLeases(now, owner, dead);
   }
+  base::Result<int> ReleaseLeases(store::TimePoint now, std::string_view owner,
+                                  std::vector<std::string>* dead) override {
+    return inner_.ReleaseLeases(now, owner, dead);
+  }
   base::Status Retry(std::string_view id, store::TimePoint now) override {
     return inner_.Retry(id, now);
   }

@@ -399,21 +399,27 @@ Status SqliteStore::ExtendLease(std::string_view job_id, std::string_view owner,
 
 base::Result<int> SqliteStore::RecoverLeases(TimePoint now, std::string_view owner,
                                              std::vector<std::string>* dead) {
+  return TakeBackLeases(now, owner, dead, false);
+}
+
+base::Result<int> SqliteStore::ReleaseLeases(TimePoint now, std::string_view owner,
+                                             std::vector<std::string>* dead) {
+  return TakeBackLeases(now, owner, dead, true);
+}
+
+base::Result<int> SqliteStore::TakeBackLeases(TimePoint now, std::string_view owner,
+                                              std::vector<std::string>* dead, bool stopped) {
   int n = 0;
   Status s = RunWrite(
       [&](Connection& c) {
         if (dead != nullptr) dead->clear();  // a retried transaction starts again
-        auto r = internal::RecoverJobLeases(c, now, owner, dead);
-        if (!r.ok()) {
-          return r.status();
-        }
+        auto r = internal::RecoverJobLeases(c, now, owner, dead, stopped);
+        if (!r.ok()) return r.status();
         n = *r;
         return Status::Ok();
       },
       Sync::kLazy);
-  if (!s.ok()) {
-    return s;
-  }
+  if (!s.ok()) return s;
   return n;
 }
 

@@ -121,6 +121,8 @@ class SqliteStore final : public Store {
                            TimePoint until) override;
   base::Result<int> RecoverLeases(TimePoint now, std::string_view owner,
                                   std::vector<std::string>* dead = nullptr) override;
+  base::Result<int> ReleaseLeases(TimePoint now, std::string_view owner,
+                                  std::vector<std::string>* dead = nullptr) override;
   base::Status Retry(std::string_view job_id, TimePoint now) override;
   base::Status Cancel(std::string_view job_id, TimePoint now) override;
   base::Status KeepStoppedOutput(std::string_view job_id, const std::string& stdout_tail,
@@ -153,6 +155,9 @@ class SqliteStore final : public Store {
   using Committer = GroupCommitter<WriteOp>;
 
   explicit SqliteStore(const SqliteOptions& options);
+
+  base::Result<int> TakeBackLeases(TimePoint now, std::string_view owner,
+                                   std::vector<std::string>* dead, bool stopped);
 
   base::Status OpenConnections();  // writer_ + readers; caller is the writer thread or Open()
   void CloseConnections();

@@ -149,6 +149,55 @@ TEST_F(LeasesTest, AKeysHeadRunsAgainBeforeTheJobsBehindIt) {
   EXPECT_EQ(StateOf(next), JobState::kQueued);
 }
 
+// A job taken back keeps its place in its function's queue: it runs before the jobs that
+// came while it ran, not after them.
+TEST_F(LeasesTest, AJobTakenBackKeepsItsPlace) {
+  Open();
+  const std::string first = Add(MakeJob());
+  clock_.Advance(seconds(1));
+  const std::string second = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 1)), std::vector<std::string>{first});
+  clock_.Advance(seconds(10));
+  ASSERT_TRUE(store_->RecoverLeases(clock_.Now(), "node-a").ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 1)), std::vector<std::string>{first});
+  clock_.Advance(seconds(10));
+  ASSERT_TRUE(store_->ReleaseLeases(clock_.Now(), "node-a").ok());
+  EXPECT_EQ(ClaimIds(ClaimReq("fn", 1)), std::vector<std::string>{first});
+}
+
+// A graceful stop's own attempts (stopped past shutdown_grace) never count, however often:
+// frequent deploys must not wear out a long job's free recoveries.
+TEST_F(LeasesTest, AStopsOwnAttemptsNeverCount) {
+  Open();
+  NewJob once = MakeJob();
+  once.max_attempts = 1;
+  const std::string id = Add(once);
+  const std::string waited = Add(Direct(false));
+  std::vector<std::string> dead;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id}) << "stop " << i;
+    ASSERT_TRUE(store_->ReleaseLeases(clock_.Now(), "node-a", &dead).ok());
+    Job j = Fetch(id);
+    EXPECT_EQ(j.state, JobState::kQueued) << "stop " << i;
+    EXPECT_EQ(j.attempts, 0);
+    EXPECT_EQ(j.last_error,
+              "the server stopped it on shutdown (shutdown_grace ran out); it runs again, "
+              "uncounted");
+    if (i == 0) {
+      EXPECT_EQ(dead, std::vector<std::string>{waited}) << "its caller is gone";
+      EXPECT_EQ(StateOf(waited), JobState::kDead);
+    } else {
+      EXPECT_TRUE(dead.empty());
+    }
+  }
+  // And the free recoveries after a crash are all still there.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{id});
+    ASSERT_TRUE(store_->RecoverLeases(clock_.Now(), "node-a").ok());
+    EXPECT_EQ(Fetch(id).state, JobState::kQueued) << "crash " << i;
+  }
+}
+
 TEST_F(LeasesTest, OtherOwnersKeepTheirLeases) {
   Open();
   const std::string mine = Add(MakeJob());

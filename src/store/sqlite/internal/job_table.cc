@@ -87,21 +87,30 @@ constexpr const char* kExtendLease =
 #define LH_COUNTED "(caller_waits OR recoveries >= " LH_FREE_RECOVERIES ")"
 #define LH_ENDS_DEAD \
   "(caller_waits OR (recoveries >= " LH_FREE_RECOVERIES " AND attempts >= max_attempts))"
-#define LH_RECOVER_LEASES(which)                                                                \
-  "UPDATE jobs INDEXED BY jobs_running SET "                                                    \
-  "state = CASE WHEN " LH_ENDS_DEAD " THEN 'dead' WHEN " LH_COUNTED                             \
-  " OR attempts > 1 "                                                                           \
-  "THEN 'retrying' ELSE 'queued' END, "                                                         \
-  "attempts = CASE WHEN " LH_COUNTED                                                            \
-  " THEN attempts ELSE MAX(attempts - 1, 0) END, "                                              \
-  "started_at = CASE WHEN " LH_COUNTED                                                          \
-  " OR attempts > 1 THEN started_at END, "                                                      \
-  "finished_at = CASE WHEN " LH_ENDS_DEAD                                                       \
-  " THEN ?1 END, recoveries = recoveries + 1, "                                                 \
-  "next_run_at = ?1, updated_at = ?1, lease_owner = '', lease_expires_at = 0, last_error = ?2 " \
+// Takes running jobs back; `counted` says whether the attempt counts, `ends_dead` whether the
+// job ends there, `recoveries` adds to the count of free ones. next_run_at stays (it is not
+// after now): the job keeps its place in its function's queue instead of going to the back.
+#define LH_TAKE_BACK(counted, ends_dead, recoveries, which)                                       \
+  "UPDATE jobs INDEXED BY jobs_running SET "                                                      \
+  "state = CASE WHEN " ends_dead " THEN 'dead' WHEN " counted                                     \
+  " OR attempts > 1 "                                                                             \
+  "THEN 'retrying' ELSE 'queued' END, "                                                           \
+  "attempts = CASE WHEN " counted                                                                 \
+  " THEN attempts ELSE MAX(attempts - 1, 0) END, "                                                \
+  "started_at = CASE WHEN " counted                                                               \
+  " OR attempts > 1 THEN started_at END, "                                                        \
+  "finished_at = CASE WHEN " ends_dead " THEN ?1 END, " recoveries                                \
+  "next_run_at = MIN(next_run_at, ?1), updated_at = ?1, lease_owner = '', lease_expires_at = 0, " \
+  "last_error = ?2 "                                                                              \
   "WHERE state = 'running' AND " which " RETURNING function, ordering_key, id, state"
+#define LH_RECOVER_LEASES(which) \
+  LH_TAKE_BACK(LH_COUNTED, LH_ENDS_DEAD, "recoveries = recoveries + 1, ", which)
 constexpr const char* kRecoverExpired = LH_RECOVER_LEASES("lease_expires_at < ?1");
 constexpr const char* kRecoverOwner = LH_RECOVER_LEASES("lease_owner = ?3");
+// A graceful stop's own attempts, which it stopped itself: never counted, and not among the
+// free ones either (a deploy a day must not use them up); a caller_waits job ends dead.
+constexpr const char* kReleaseOwner =
+    LH_TAKE_BACK("caller_waits", "caller_waits", "", "lease_owner = ?3");
 constexpr const char* kRequeue =
     "UPDATE jobs SET state = 'queued', attempts = 0, recoveries = 0, blocked = ?3, "
     "next_run_at = ?2, "
@@ -130,6 +139,8 @@ constexpr int kMaxExpiredPerClaim = 1000;
 constexpr std::string_view kEventAgeError = "event age exceeded (max_event_age)";
 constexpr std::string_view kLeaseExpiredError = "lease expired: the runner did not report in time";
 constexpr std::string_view kOwnerRecoveredError = "the runner stopped before the attempt finished";
+constexpr std::string_view kStoppedError =
+    "the server stopped it on shutdown (shutdown_grace ran out); it runs again, uncounted";
 
 // After a job of (function, key) reached a terminal state: unblock the oldest unfinished one.
 Status PromoteHead(Connection& c, std::string_view function, std::string_view key) {
@@ -432,7 +443,7 @@ base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_
 }
 
 base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_view owner,
-                                   std::vector<std::string>* dead) {
+                                   std::vector<std::string>* dead, bool stopped) {
   int total = 0;
   std::vector<std::pair<std::string, std::string>> keys;  // (function, ordering_key) to recheck
   auto run = [&](Query& q) {
@@ -448,8 +459,10 @@ base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_vie
     LH_RETURN_IF_ERROR(run(q));
   }
   if (!owner.empty()) {
-    Query q(c, kRecoverOwner);
-    q.Bind(1, ToUnixMs(now)).BindText(2, kOwnerRecoveredError).BindText(3, owner);
+    Query q(c, stopped ? kReleaseOwner : kRecoverOwner);
+    q.Bind(1, ToUnixMs(now))
+        .BindText(2, stopped ? kStoppedError : kOwnerRecoveredError)
+        .BindText(3, owner);
     LH_RETURN_IF_ERROR(run(q));
   }
   for (const auto& [function, key] : keys) {

@@ -40,8 +40,9 @@ base::Status ClaimJobs(Connection& c, const ClaimRequest& req, std::vector<Job>&
 base::Status CompleteJob(Connection& c, const Completion& done);
 base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_view owner,
                             base::TimePoint until);
+// Store::RecoverLeases, or with `stopped` Store::ReleaseLeases (for the owner's jobs).
 base::Result<int> RecoverJobLeases(Connection& c, base::TimePoint now, std::string_view owner,
-                                   std::vector<std::string>* dead);
+                                   std::vector<std::string>* dead, bool stopped);
 base::Status RetryJob(Connection& c, std::string_view job_id, base::TimePoint now);
 base::Status CancelJob(Connection& c, std::string_view job_id, base::TimePoint now);
 base::Status KeepStoppedOutput(Connection& c, std::string_view job_id,
