@@ -16,6 +16,7 @@
 #include "admin/sigv4.h"
 #include "base/duration.h"
 #include "base/ids.h"
+#include "base/percent_encoding.h"
 #include "http/async.h"
 #include "http/error_mapping.h"
 #include "ingest/job_wait.h"
@@ -42,6 +43,20 @@ std::vector<std::string_view> Split(std::string_view path) {
     path.remove_prefix(j);
   }
   return out;
+}
+
+// The first query parameter not in `known` (a typo such as ?status=dead would otherwise list
+// every job), or nullopt.
+std::optional<std::string> UnknownParam(std::string_view query,
+                                        std::initializer_list<std::string_view> known) {
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    std::string name = base::PercentDecode(pair.substr(0, pair.find('=')), true);
+    if (!name.empty() && std::find(known.begin(), known.end(), name) == known.end()) return name;
+  }
+  return std::nullopt;
 }
 
 // POST /2015-03-31/functions/{name}/invocations, split into `parts`.
@@ -224,6 +239,10 @@ asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
 }
 
 asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
+  if (auto unknown = UnknownParam(query, {"function", "state", "limit", "cursor"})) {
+    co_return http::ErrorResponse(base::InvalidArgument("unknown parameter '" + *unknown +
+                                                        "': use function, state, limit or cursor"));
+  }
   store::ListFilter filter;
   if (auto f = ingest::FindQueryParam(query, "function")) filter.function = *f;
   if (auto s = ingest::FindQueryParam(query, "state"); s && !s->empty()) {

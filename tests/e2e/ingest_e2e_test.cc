@@ -407,6 +407,13 @@ TEST(IngestE2E, CancelKillsARunningJob) {
   auto again = server.AdminPost("/jobs/" + id + "/cancel");
   EXPECT_EQ(again->status, 409);
   EXPECT_EQ(server.AdminGet("/jobs/NOTAJOB")->status, 404);
+  // A listing's filters are checked: a typo lists nothing rather than everything.
+  auto typo = server.AdminGet("/jobs?status=cancelled");
+  EXPECT_EQ(typo->status, 400);
+  EXPECT_NE(typo->body.find("unknown parameter 'status': use function, state, limit or cursor"),
+            std::string::npos)
+      << typo->body;
+  EXPECT_EQ(server.AdminGet("/jobs?state=cancelled&limit=5&function=work&cursor=")->status, 200);
 }
 
 // What a cancelled command wrote until then stays with its job: how far did it get?
