@@ -259,7 +259,15 @@ asio::awaitable<beast::error_code> ReadInto(Connection& c, beast::flat_buffer& b
   }
 }
 
+// How long a connection closed with an answer the client may not have waited for (a refusal
+// sent before its body was read, a 503 over max_connections) still takes what the client sends:
+// closing it with unread bytes would reset it, and a client still sending its body would get
+// "connection reset" or "broken pipe" instead of the answer (nginx's lingering close).
+constexpr base::Duration kLinger = std::chrono::seconds(2);
+
 // `head_request`: the answer is to a HEAD request (fields only, see AppendResponseBytes).
+// Writes the answer, closes the sending side, then reads and discards until the client closes
+// or kLinger passes.
 asio::awaitable<void> WriteAndClose(Connection& c, Response res, base::Duration timeout,
                                     bool head_request = false) {
   res.keep_alive(false);
@@ -267,9 +275,15 @@ asio::awaitable<void> WriteAndClose(Connection& c, Response res, base::Duration 
   PreparePayload(res);
   std::string bytes;
   AppendResponseBytes(res, bytes, /*with_body=*/!head_request);
-  (void)co_await WriteAll(c, bytes, timeout);
+  if (co_await WriteAll(c, bytes, timeout)) co_return;
   beast::error_code ignored;
   c.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  c.SetTimeout(kLinger);
+  std::array<char, 16 * 1024> sink;
+  for (;;) {
+    auto [ec, n] = co_await c.socket.async_read_some(asio::buffer(sink), kTuple);
+    if (ec) break;
+  }
 }
 
 // g++ 12 warns -Wmismatched-new-delete at the end of this coroutine once it is inlined into
@@ -385,9 +399,6 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
 // How many connections over max_connections may be getting their 503 at once; any beyond are
 // closed without an answer.
 constexpr int kMaxRefusing = 64;
-// How long a refused connection is kept to send its 503 and read what the client still sends
-// (so that closing it does not reset the connection before the client has read the answer).
-constexpr base::Duration kRefuseLinger = std::chrono::seconds(1);
 // After a failed accept (out of file descriptors), the wait before the next try.
 constexpr base::Duration kAcceptRetry = std::chrono::milliseconds(100);
 
@@ -395,18 +406,12 @@ constexpr base::Duration kAcceptRetry = std::chrono::milliseconds(100);
 asio::awaitable<void> Refuse(std::shared_ptr<Connection> conn, int max_connections,
                              std::shared_ptr<HttpServer::State> state) {
   Connection& c = *conn;
-  c.SetTimeout(kRefuseLinger);
   Response res = ErrorResponse(503, base::Code::kUnavailable,
                                "too many connections: this server takes at most " +
                                    std::to_string(max_connections) +
                                    " at once (server.max_connections); try again later");
   res.set(beast::http::field::retry_after, "1");
-  co_await WriteAndClose(c, std::move(res), kRefuseLinger);
-  std::array<char, 4096> sink;
-  for (;;) {
-    auto [ec, n] = co_await c.socket.async_read_some(asio::buffer(sink), kTuple);
-    if (ec) break;
-  }
+  co_await WriteAndClose(c, std::move(res), std::chrono::seconds(1));
   c.closed = true;
   c.timer.cancel();
   state->refusing.fetch_sub(1);

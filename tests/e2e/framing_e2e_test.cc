@@ -132,5 +132,25 @@ TEST(FramingE2E, InvokeOverTheBodyLimitGetsLambdasRequestTooLarge) {
   EXPECT_THAT(other.body(), HasSubstr("PAYLOAD_TOO_LARGE"));
 }
 
+// A client that sends its whole body before it reads (Python's http.client, say) gets the 413
+// refused from the header, not a connection reset: the server takes what it still sends for a
+// while after answering (a lingering close) instead of closing on unread bytes.
+TEST(FramingE2E, ARefusalFromTheHeaderReachesAClientStillSendingItsBody) {
+  ServerProcess server("functions:\n" + Printing("fn", "ok") +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: fn\n",
+                       "  body_limit: 1KiB\n");
+  server.Start();
+  const std::string body(4 * 1024 * 1024, 'x');
+  RawConn c(server.public_port());
+  ASSERT_TRUE(c.Send("POST /hook HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                     std::to_string(body.size()) + "\r\n\r\n"));
+  EXPECT_TRUE(c.Send(body)) << "the connection was reset while the client sent its body";
+  std::string answer = c.ReadResponse(std::chrono::seconds(30));
+  EXPECT_THAT(answer, HasSubstr("HTTP/1.1 413 "));
+  EXPECT_THAT(answer, HasSubstr("over the limit"));
+}
+
 }  // namespace
 }  // namespace longhaul::testing
