@@ -249,6 +249,18 @@ class Exchanger {
       if (status >= 100 && status < 200 && status != 101 && interim < kMaxInterim) {
         continue;
       }
+      // A protocol switch (101) or interim answers without end is no answer to a request that
+      // wants one: the job's response must be a final status (200..599).
+      if (status < 200 || status > 599) {
+        result_ = base::Status(
+            base::Code::kUnknown,
+            "bad response from upstream: " +
+                (status == 101 ? std::string("101 Switching Protocols (it must not upgrade)")
+                 : status < 200
+                     ? "more than " + std::to_string(kMaxInterim) + " interim (1xx) responses"
+                     : "status " + std::to_string(status) + " is not 200..599"));
+        co_return;
+      }
       store::Response response;
       response.status = static_cast<int>(status);
       auto field = res.begin();

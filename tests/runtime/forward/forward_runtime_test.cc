@@ -311,6 +311,25 @@ TEST_F(ForwardRuntimeTest, GarbageResponseIsUnknown) {
   EXPECT_EQ(out.status.code(), base::Code::kUnknown) << out.status.ToString();
 }
 
+// A final answer is 200..599: an upgrade (101), or interim answers without end, is a bad
+// response (the job fails with why; the caller gets a 502, not the server's 500).
+TEST_F(ForwardRuntimeTest, AnUpstreamThatNeverAnswersFinallyIsABadResponse) {
+  std::string endless;
+  for (int i = 0; i < 9; ++i) endless += "HTTP/1.1 100 Continue\r\n\r\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n",
+       "bad response from upstream: 101 Switching Protocols (it must not upgrade)"},
+      {endless + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+       "bad response from upstream: more than 8 interim (1xx) responses"},
+  };
+  for (const auto& [answer, error] : cases) {
+    OneShotUpstream upstream(answer);
+    Outcome out = Run(upstream.url());
+    EXPECT_EQ(out.status.code(), base::Code::kUnknown) << out.status.ToString();
+    EXPECT_EQ(out.status.message(), error);
+  }
+}
+
 TEST_F(ForwardRuntimeTest, SilentUpstreamTimesOut) {
   asio::io_context ioc;
   tcp::acceptor silent(ioc);  // the kernel completes the handshake; nobody ever answers
