@@ -96,14 +96,20 @@ RouteMatch RouteTable::Match(std::string_view method, std::string_view path) con
                 (segs.empty() || segs.back().kind != config::PathSegment::Kind::kGreedy))) {
       continue;
     }
-    if (route.method != "ANY" && route.method != method) {
-      if (allowed.find(route.method) == std::string::npos) {
+    // HEAD is GET without the body (RFC 9110 section 9.3.2): a GET route takes it too, after
+    // a HEAD route of its own.
+    const bool head_of_get = method == "HEAD" && route.method == "GET";
+    if (route.method != "ANY" && route.method != method && !head_of_get) {
+      for (std::string_view m : {std::string_view(route.method),
+                                 std::string_view(route.method == "GET" ? "HEAD" : "")}) {
+        if (m.empty() || allowed.find(m) != std::string::npos) continue;
         if (!allowed.empty()) allowed += ", ";
-        allowed += route.method;
+        allowed += m;
       }
       continue;
     }
-    rank.push_back(route.method != "ANY" ? 1 : 0);  // the path first, then the method
+    // The path first, then the method: its own, GET's for HEAD, ANY.
+    rank.push_back(route.method == method ? 2 : head_of_get ? 1 : 0);
     if (best.route == nullptr || rank > best_rank) {
       best_rank.swap(rank);
       best.route = &route;

@@ -152,5 +152,27 @@ TEST(FramingE2E, ARefusalFromTheHeaderReachesAClientStillSendingItsBody) {
   EXPECT_THAT(answer, HasSubstr("over the limit"));
 }
 
+// HEAD on a GET route is answered as the GET is, without the body (RFC 9110 section 9.3.2):
+// monitors and link checkers probe with HEAD.
+TEST(FramingE2E, AGetRouteAnswersHead) {
+  ServerProcess server("functions:\n" + Printing("fn", "hello") +
+                       "routes:\n"
+                       "  - path: /status\n"
+                       "    method: GET\n"
+                       "    function: fn\n"
+                       "    ack: sync\n");
+  server.Start();
+  const std::string answer = RawExchange(
+      server.public_port(), "HEAD /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(answer, ::testing::StartsWith("HTTP/1.1 200 "));
+  EXPECT_THAT(answer, HasSubstr("Content-Length: 5\r\n"));
+  EXPECT_THAT(answer, ::testing::EndsWith("\r\n\r\n")) << "a HEAD answer has no body";
+  const std::string post = RawExchange(server.public_port(),
+                                       "POST /status HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                                       "Connection: close\r\n\r\n");
+  EXPECT_THAT(post, ::testing::StartsWith("HTTP/1.1 405 "));
+  EXPECT_THAT(post, HasSubstr("Allow: GET, HEAD\r\n"));
+}
+
 }  // namespace
 }  // namespace longhaul::testing

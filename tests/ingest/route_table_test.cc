@@ -114,7 +114,31 @@ TEST_F(RouteTableTest, GreedyTakesTheRest) {
 TEST_F(RouteTableTest, WrongMethodListsAllowed) {
   auto m = table.Match("POST", "/status");
   EXPECT_EQ(m.route, nullptr);
-  EXPECT_EQ(m.allowed, "GET");
+  EXPECT_EQ(m.allowed, "GET, HEAD");
+}
+
+// HEAD is GET without the body: a GET route takes it, unless the path has a HEAD route of its
+// own; ANY comes after both.
+TEST(RouteTable, AGetRouteTakesHead) {
+  std::vector<config::Route> routes{
+      MakeRoute("GET", "/status", {{K::kLiteral, "status"}}),
+      MakeRoute("ANY", "/status", {{K::kLiteral, "status"}}),
+      MakeRoute("GET", "/both", {{K::kLiteral, "both"}}),
+      MakeRoute("HEAD", "/both", {{K::kLiteral, "both"}}),
+      MakeRoute("POST", "/post", {{K::kLiteral, "post"}}),
+  };
+  RouteTable table{routes};
+  auto m = table.Match("HEAD", "/status");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->method, "GET");
+  m = table.Match("HEAD", "/both");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->method, "HEAD");
+  m = table.Match("GET", "/both");
+  ASSERT_NE(m.route, nullptr);
+  EXPECT_EQ(m.route->method, "GET");
+  EXPECT_EQ(table.Match("HEAD", "/post").route, nullptr);
+  EXPECT_EQ(table.Match("HEAD", "/post").allowed, "POST");
 }
 
 TEST_F(RouteTableTest, NoMatch) {
