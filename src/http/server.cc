@@ -19,6 +19,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -364,6 +365,17 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
         }
         if (parser.chunked() && std::distance(header.begin(), header.end()) !=
                                     static_cast<std::ptrdiff_t>(header_fields.size())) {
+          // The fields that were not in the header are the trailers.
+          std::multiset<std::pair<std::string, std::string>> in_header(header_fields.begin(),
+                                                                       header_fields.end());
+          for (const auto& field : header) {
+            std::pair<std::string, std::string> f(field.name_string(), field.value());
+            if (auto it = in_header.find(f); it != in_header.end()) {
+              in_header.erase(it);
+            } else {
+              info.trailers.push_back(std::move(f));
+            }
+          }
           header.clear();
           for (const auto& [name, value] : header_fields) header.insert(name, value);
         }
@@ -376,6 +388,7 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       Response res = co_await handler(req, info);
       peer->Finish();
       info.peer = nullptr;
+      info.trailers.clear();
       FinishResponse(res, req.version(), keep_alive);
       out.clear();
       AppendResponseBytes(res, out, /*with_body=*/!head_request);

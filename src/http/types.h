@@ -7,6 +7,8 @@
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace longhaul::http {
 
@@ -18,11 +20,17 @@ using RequestHeader = beast_http::request_header<>;
 
 class PeerWatch;
 
+// Header-like fields in order, as (name, value).
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
 struct ConnInfo {
   std::string remote_addr;  // "127.0.0.1"
   uint16_t local_port = 0;
   // This request's client watch (peer_watch.h); valid while the handler runs.
   PeerWatch* peer = nullptr;
+  // A chunked request's trailer fields, which are not in its header (RFC 9110 section 6.5.1);
+  // only a handler that knows what a trailer may say reads them (a Lambda runtime's error).
+  Fields trailers;
 };
 
 // Called once per request on the connection's strand. Must not block: offload disk and

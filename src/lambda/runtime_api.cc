@@ -4,9 +4,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/json.hpp>
 #include <utility>
 #include <vector>
+
+#include "base/base64.h"
 
 namespace longhaul::lambda {
 namespace asio = boost::asio;
@@ -228,7 +231,8 @@ std::optional<http::Response> RuntimeApi::CheckPostLocked(std::string_view reque
   return std::nullopt;
 }
 
-http::Response RuntimeApi::PostResponse(std::string_view request_id, const http::Request& req) {
+http::Response RuntimeApi::PostResponse(std::string_view request_id, const http::Request& req,
+                                        const http::Fields& trailers) {
   base::MutexLock lock(mu_);
   if (auto refused = CheckPostLocked(request_id, "InvocationResponse")) {
     return std::move(*refused);
@@ -249,6 +253,19 @@ http::Response RuntimeApi::PostResponse(std::string_view request_id, const http:
                                "Function.ResponseSizeTooLarge");
     ReportLocked(std::move(r));
     return TooLarge();
+  }
+  if (mode == "streaming") {
+    std::string_view type, body;
+    for (const auto& [name, value] : trailers) {
+      if (boost::beast::iequals(name, "Lambda-Runtime-Function-Error-Type")) type = value;
+      if (boost::beast::iequals(name, "Lambda-Runtime-Function-Error-Body")) body = value;
+    }
+    if (!type.empty() || !body.empty()) {
+      std::optional<std::string> decoded = base::Base64Decode(body);
+      ReportLocked(
+          MakeErrorReport(Report::Kind::kError, decoded ? *decoded : std::string(body), type));
+      return Accepted();
+    }
   }
   Report r;
   r.kind = Report::Kind::kResponse;
@@ -304,7 +321,7 @@ asio::awaitable<http::Response> RuntimeApi::Next() {
   }
 }
 
-asio::awaitable<http::Response> RuntimeApi::Handle(http::Request& req) {
+asio::awaitable<http::Response> RuntimeApi::Handle(http::Request& req, http::Fields trailers) {
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (path.substr(0, kPrefix.size()) != kPrefix) {
@@ -318,7 +335,7 @@ asio::awaitable<http::Response> RuntimeApi::Handle(http::Request& req) {
   }
   if (parts.size() == 3 && parts[0] == "invocation" && post && !parts[1].empty()) {
     if (parts[2] == "response") {
-      co_return PostResponse(parts[1], req);
+      co_return PostResponse(parts[1], req, trailers);
     }
     if (parts[2] == "error") {
       co_return PostError(parts[1], req);

@@ -105,14 +105,18 @@ class RuntimeApi : public std::enable_shared_from_this<RuntimeApi> {
 
   // --- HTTP side ---
   // The endpoint's handler: routes the request to the calls below.
-  boost::asio::awaitable<http::Response> Handle(http::Request& req);
+  // `trailers`: the request's trailer fields (http::ConnInfo::trailers).
+  boost::asio::awaitable<http::Response> Handle(http::Request& req, http::Fields trailers = {});
 
   // /next as a plain step: returns the response when an invocation is ready (or the API is
   // closed, or `waiter` was replaced by a newer /next and `recheck` is true); otherwise
   // registers `waiter`, which Offer() and Close() cancel, and returns nullopt.
   std::optional<http::Response> TryNext(const std::shared_ptr<boost::asio::steady_timer>& waiter,
                                         bool recheck);
-  http::Response PostResponse(std::string_view request_id, const http::Request& req);
+  // A streamed response (Lambda-Runtime-Function-Response-Mode: streaming) that failed part-way
+  // says so in its trailers: Lambda-Runtime-Function-Error-Type and -Error-Body (base64 JSON).
+  http::Response PostResponse(std::string_view request_id, const http::Request& req,
+                              const http::Fields& trailers = {});
   http::Response PostError(std::string_view request_id, const http::Request& req);
   http::Response PostInitError(const http::Request& req);
 

@@ -90,7 +90,9 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   std::shared_ptr<void> in_use = proc->in_use_;
   proc->server_ = std::make_unique<http::HttpServer>(
       ioc, log, "lambda:" + fn.name, proc->options_.limits,
-      [api, in_use](http::Request& req, const http::ConnInfo&) { return api->Handle(req); });
+      [api, in_use](http::Request& req, const http::ConnInfo& info) {
+        return api->Handle(req, info.trailers);
+      });
   base::Result<uint16_t> port = proc->server_->Listen("127.0.0.1", 0);
   if (!port.ok()) {
     return port.status();

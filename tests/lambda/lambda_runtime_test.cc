@@ -32,13 +32,14 @@ using testing::ReadFile;
 //   contains "crash"   exits 3 without answering
 //   contains "sleep"   creates the file $SLEEPING, then sleeps (until killed)
 //   contains "gate"    creates $SLEEPING, waits for the file $GATE, then answers
+//   contains "streamfail"  streams a response that fails part-way (the error in its trailers)
 //   contains "fail"    posts an error
 //   contains "shape"   answers with a structured API Gateway response
 //   contains "env"     writes its environment to $ENV_OUT, then answers
 //   contains "last"    answers, then waits for the file $GATE and exits (no next /next)
 //   otherwise          answers {"pid": <its pid>, "event": <the event>}
 // It writes one line to stdout and one to stderr per invocation.
-constexpr char kBootstrap[] = R"(#!/bin/bash
+constexpr char kBootstrap[] = R"sh(#!/bin/bash
 API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
 H=$(mktemp)
 echo "init output"
@@ -51,6 +52,13 @@ while true; do
     *crash*) exit 3 ;;
     *sleep*) touch "$SLEEPING"; sleep 60 ;;
     *gate*) touch "$SLEEPING"; while [ ! -f "$GATE" ]; do [ -d "${GATE%/*}" ] || exit 1; sleep 0.02; done ;;
+    *streamfail*)
+      exec 3<>"/dev/tcp/${AWS_LAMBDA_RUNTIME_API%:*}/${AWS_LAMBDA_RUNTIME_API##*:}"
+      printf 'POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: x\r\nLambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\nTrailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\nConnection: close\r\n\r\n4\r\n{"a"\r\n3\r\n:1}\r\n0\r\nLambda-Runtime-Function-Error-Type: Runtime.Boom\r\nLambda-Runtime-Function-Error-Body: %s\r\n\r\n' \
+        "$ID" "$(printf '{"errorMessage":"boom mid-stream"}' | base64 -w0)" >&3
+      cat <&3 > /dev/null
+      exec 3<&-
+      continue ;;
     *fail*)
       curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Function.Test' \
         --data-binary '{"errorMessage":"it failed","errorType":"TestError"}' "$API/invocation/$ID/error"
@@ -68,7 +76,7 @@ while true; do
   esac
   curl -sS -o /dev/null --data-binary "{\"pid\":$$,\"event\":$EVENT}" "$API/invocation/$ID/response"
 done
-)";
+)sh";
 
 constexpr char kInitErrorBootstrap[] = R"(#!/bin/bash
 curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Runtime.ImportModuleError' \
@@ -339,6 +347,15 @@ TEST_F(LambdaRuntimeTest, AFunctionErrorFailsTheInvocationButKeepsTheProcess) {
   runtime::Outcome after = Run(Invoke(R"({"n":3})"));
   ASSERT_TRUE(after.status.ok());
   EXPECT_EQ(PidOf(after), PidOf(ok));
+}
+
+// A streamed response that fails part-way (its trailers say so, as Lambda's custom runtimes
+// report it) fails the invocation, however much was streamed before.
+TEST_F(LambdaRuntimeTest, AStreamThatFailsPartWayFailsTheInvocation) {
+  runtime::Outcome failed = Run(Invoke(R"({"please":"streamfail"})"));
+  EXPECT_EQ(failed.status.code(), base::Code::kUnknown) << failed.status.ToString();
+  EXPECT_THAT(failed.status.message(), HasSubstr("Runtime.Boom: boom mid-stream"));
+  EXPECT_EQ(Field(failed.response.body, "errorType"), "Runtime.Boom");
 }
 
 TEST_F(LambdaRuntimeTest, ACrashFailsTheInvocationAndTheProcessIsReplaced) {

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/base64.h"
 #include "testing/fake_clock.h"
 #include "testing/server_process.h"
 
@@ -257,6 +258,38 @@ TEST_F(RuntimeApiTest, InvalidResponseModeIs400) {
   std::optional<Report> r = api_->TakeReport();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->kind, Report::Kind::kError);
+}
+
+// A streamed response that fails part-way reports the error in its trailers (base64 JSON in
+// Lambda-Runtime-Function-Error-Body): the invocation failed, whatever was streamed before.
+TEST_F(RuntimeApiTest, AStreamsErrorTrailersFailTheInvocation) {
+  api_->Offer(SampleDelivery());
+  ASSERT_EQ(Next().result_int(), 200);
+  http::Request req =
+      MakeRequest(bh::verb::post, "/2018-06-01/runtime/invocation/01JOB/response", R"({"a":1})");
+  req.set("Lambda-Runtime-Function-Response-Mode", "streaming");
+  const http::Fields trailers = {
+      {"lambda-runtime-function-error-type", "Runtime.Boom"},
+      {"Lambda-Runtime-Function-Error-Body",
+       base::Base64Encode(R"({"errorMessage":"boom","errorType":"Runtime.Boom"})")}};
+  http::Response res = api_->PostResponse("01JOB", req, trailers);
+  EXPECT_EQ(res.result_int(), 202);
+  std::optional<Report> r = api_->TakeReport();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, Report::Kind::kError);
+  EXPECT_EQ(r->error_type, "Runtime.Boom");
+  EXPECT_EQ(r->error_message, "boom");
+  // Without them a stream is a response, as any other.
+  api_->Offer(SampleDelivery("01JOB2"));
+  ASSERT_EQ(Next().result_int(), 200);
+  http::Request ok =
+      MakeRequest(bh::verb::post, "/2018-06-01/runtime/invocation/01JOB2/response", "done");
+  ok.set("Lambda-Runtime-Function-Response-Mode", "streaming");
+  EXPECT_EQ(api_->PostResponse("01JOB2", ok, {{"X-Other", "1"}}).result_int(), 202);
+  r = api_->TakeReport();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->kind, Report::Kind::kResponse);
+  EXPECT_EQ(r->body, "done");
 }
 
 TEST_F(RuntimeApiTest, AbandonedInvocationRefusesPosts) {
