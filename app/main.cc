@@ -216,10 +216,10 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   if (webhook) webhook->Start(clock, log, {*store, hub, blocking_pool}, registry->get());
   // on_success / on_failure of asynchronous invocations.
   ingest::Destinations destinations(*store, scheduler, clock, log, cfg);
-  scheduler.set_observer([&destinations](const store::Job& job, const config::Function& fn,
-                                         const runtime::Outcome& outcome,
-                                         store::Completion::Kind kind) {
-    destinations.Observe(job, fn, outcome, kind);
+  scheduler.set_follow_up([&destinations](const store::Job& job, const config::Function& fn,
+                                          const runtime::Outcome& outcome,
+                                          store::Completion::Kind kind) {
+    return destinations.FollowUp(job, fn, outcome, kind);
   });
   scheduler.set_expiry_observer([&destinations](const store::Job& job, const config::Function& fn) {
     destinations.ObserveExpired(job, fn);

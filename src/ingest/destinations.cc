@@ -111,31 +111,46 @@ Destinations::Destinations(store::Store& store, sched::Scheduler& scheduler,
   config_.store(std::move(config));
 }
 
-void Destinations::Observe(const store::Job& job, const config::Function& fn,
-                           const runtime::Outcome& outcome, store::Completion::Kind kind) {
-  if (kind == store::Completion::Kind::kRetry) return;
+std::optional<store::NewJob> Destinations::FollowUp(const store::Job& job,
+                                                    const config::Function& fn,
+                                                    const runtime::Outcome& outcome,
+                                                    store::Completion::Kind kind) {
+  if (kind == store::Completion::Kind::kRetry) return std::nullopt;
   bool success = kind == store::Completion::Kind::kSucceeded;
-  Send(success ? fn.on_success : fn.on_failure, job, fn, outcome,
-       success ? RecordCondition::kSuccess : RecordCondition::kRetriesExhausted);
+  return Record(success ? fn.on_success : fn.on_failure, job, fn, outcome,
+                success ? RecordCondition::kSuccess : RecordCondition::kRetriesExhausted);
 }
 
 void Destinations::ObserveExpired(const store::Job& job, const config::Function& fn) {
   runtime::Outcome outcome;
   outcome.status = base::DeadlineExceeded("event age exceeded (max_event_age " +
                                           base::FormatDuration(fn.max_event_age) + ")");
-  Send(fn.on_failure, job, fn, outcome, RecordCondition::kEventAgeExceeded);
+  std::optional<store::NewJob> next =
+      Record(fn.on_failure, job, fn, outcome, RecordCondition::kEventAgeExceeded);
+  if (!next) return;
+  std::string target = next->function;
+  store_.Append(std::move(*next), [this, job_id = job.id, target = std::move(target)](
+                                      base::Result<store::AppendResult> r) {
+    if (!r.ok()) {
+      log_.Error("destination.append_failed",
+                 {{"job", job_id}, {"function", target}, {"error", r.status().message()}});
+      return;
+    }
+    scheduler_.WakeFor(target);
+  });
 }
 
-void Destinations::Send(const config::Destination& dest, const store::Job& job,
-                        const config::Function& fn, const runtime::Outcome& outcome,
-                        RecordCondition condition) {
-  if (dest.empty()) return;
+std::optional<store::NewJob> Destinations::Record(const config::Destination& dest,
+                                                  const store::Job& job, const config::Function& fn,
+                                                  const runtime::Outcome& outcome,
+                                                  RecordCondition condition) {
+  if (dest.empty()) return std::nullopt;
   auto cfg = config_.load();
-  if (!IsAsyncInvocation(job, *cfg)) return;
+  if (!IsAsyncInvocation(job, *cfg)) return std::nullopt;
   const config::Function* target = cfg->FindFunction(dest.function);
   if (target == nullptr) {
     log_.Error("destination.unknown_function", {{"job", job.id}, {"function", dest.function}});
-    return;
+    return std::nullopt;
   }
   store::Request req;
   req.method = "POST";
@@ -147,16 +162,7 @@ void Destinations::Send(const config::Destination& dest, const store::Job& job,
     req.headers = {{"X-Amz-Invocation-Type", "Event"}, {"Content-Type", "application/json"}};
   }
   req.body = InvocationRecord(job, fn, outcome, condition, clock_.Now());
-  store::NewJob next = NewJobFor(*target, "destination", std::move(req), clock_.Now());
-  store_.Append(std::move(next), [this, job_id = job.id,
-                                  target_name = target->name](base::Result<store::AppendResult> r) {
-    if (!r.ok()) {
-      log_.Error("destination.append_failed",
-                 {{"job", job_id}, {"function", target_name}, {"error", r.status().message()}});
-      return;
-    }
-    scheduler_.WakeFor(target_name);
-  });
+  return NewJobFor(*target, "destination", std::move(req), clock_.Now());
 }
 
 }  // namespace longhaul::ingest

@@ -43,15 +43,19 @@ class Destinations {
                base::Logger& log, std::shared_ptr<const config::Config> config);
 
   void SetConfig(std::shared_ptr<const config::Config> config) { config_.store(std::move(config)); }
-  // The scheduler's OutcomeObserver.
-  void Observe(const store::Job& job, const config::Function& fn, const runtime::Outcome& outcome,
-               store::Completion::Kind kind);
-  // The scheduler's ExpiryObserver: an EventAgeExceeded record to on_failure.
+  // The scheduler's FollowUpMaker: the job that takes the invocation record of `job`'s end to
+  // its on_success or on_failure (nullopt when there is none, or the invocation was not
+  // asynchronous). The scheduler records it with the outcome.
+  std::optional<store::NewJob> FollowUp(const store::Job& job, const config::Function& fn,
+                                        const runtime::Outcome& outcome,
+                                        store::Completion::Kind kind);
+  // The scheduler's ExpiryObserver: an EventAgeExceeded record to on_failure, appended now.
   void ObserveExpired(const store::Job& job, const config::Function& fn);
 
  private:
-  void Send(const config::Destination& dest, const store::Job& job, const config::Function& fn,
-            const runtime::Outcome& outcome, RecordCondition condition);
+  std::optional<store::NewJob> Record(const config::Destination& dest, const store::Job& job,
+                                      const config::Function& fn, const runtime::Outcome& outcome,
+                                      RecordCondition condition);
 
   store::Store& store_;
   sched::Scheduler& scheduler_;

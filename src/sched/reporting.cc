@@ -28,7 +28,8 @@ std::string LastOutput(const runtime::Outcome& outcome) {
 }  // namespace
 
 void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& fn,
-                                const runtime::Outcome& outcome, store::Completion::Kind kind) {
+                                const runtime::Outcome& outcome, store::Completion::Kind kind,
+                                const store::Completion* c) {
   static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
                                                  "job.dead"};
   const std::string_view event = kEvents[static_cast<int>(kind)];
@@ -44,7 +45,7 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
                       {"output", fn.kind == config::RuntimeKind::kCommand ? LastOutput(outcome)
                                                                           : std::string()}});
   }
-  if (observer_) observer_(job, fn, outcome, kind);
+  if (c != nullptr && c->follow_up.has_value()) WakeFor(c->follow_up->function);
 }
 
 void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {
@@ -82,6 +83,21 @@ base::Result<int> Scheduler::RecoverLeases(base::TimePoint now, std::string_view
     runtime::Outcome outcome;
     outcome.status = base::Unavailable(job->last_error);
     OutcomeRecorded(*job, *fn, outcome, store::Completion::Kind::kDead);
+    // Its on_failure: appended apart from the recovery that left it dead (a crash between the
+    // two loses it; the usual outcome commits with it).
+    std::optional<store::NewJob> next;
+    if (follow_up_) next = follow_up_(*job, *fn, outcome, store::Completion::Kind::kDead);
+    if (!next) continue;
+    std::string target = next->function;
+    store_.Append(std::move(*next), [this, id, target = std::move(target)](
+                                        base::Result<store::AppendResult> r) {
+      if (r.ok()) {
+        WakeFor(target);
+      } else {
+        log_.Error("destination.append_failed",
+                   {{"job", id}, {"function", target}, {"error", r.status().message()}});
+      }
+    });
   }
   return recovered;
 }

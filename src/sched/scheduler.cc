@@ -179,7 +179,7 @@ void Scheduler::RecordUnrecorded() {
     if (s.ok()) s = store_.Complete(c);
     if (s.ok()) {
       log_.Info("job.outcome_recorded", {{"job", c.job_id}});
-      OutcomeRecorded(u.job, *u.fn, u.outcome, c.kind);
+      OutcomeRecorded(u.job, *u.fn, u.outcome, c.kind, &c);
     } else if (s.code() == base::Code::kAborted) {
       log_.Warn("job.outcome_dropped", {{"job", c.job_id}, {"error", s.ToString()}});
     } else {
@@ -447,6 +447,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     Decision d =
         Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter, retry_after);
     store::Completion c = CompletionFor(job, outcome, d, now);
+    if (follow_up_) c.follow_up = follow_up_(job, fn, outcome, d.kind);
     base::Status s;
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
     // (one thread hand-off less than waking this one first). The job as recorded is built here,
@@ -487,7 +488,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
       base::MutexLock lock(mu_);
       unrecorded_.push_back(Unrecorded{c, job, outcome, cfg, &fn});
     } else {
-      OutcomeRecorded(job, fn, outcome, d.kind);
+      OutcomeRecorded(job, fn, outcome, d.kind, &c);
     }
     // The loop's next sleep must end at the retry; or, the slot freed by an early answer was
     // not yet free in the store (this outcome was unrecorded) when the loop tried to fill it.

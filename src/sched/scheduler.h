@@ -46,10 +46,11 @@ struct SchedulerOptions {
 // Returns the runtime for a function, or nullptr when its kind has none (the job fails).
 using RuntimeResolver = std::function<runtime::Runtime*(const config::Function&)>;
 
-// Called after each attempt's outcome is recorded (e.g. to send destinations). May be empty.
-using OutcomeObserver =
-    std::function<void(const store::Job& job, const config::Function& fn,
-                       const runtime::Outcome& outcome, store::Completion::Kind kind)>;
+// For each final outcome (succeeded, failed, dead): the job to append with it, in the same
+// transaction (a destination's invocation record), or nullopt. May be empty.
+using FollowUpMaker = std::function<std::optional<store::NewJob>(
+    const store::Job& job, const config::Function& fn, const runtime::Outcome& outcome,
+    store::Completion::Kind kind)>;
 
 // Called for each job a claim moved to dead because it outlived max_event_age before it ran
 // again (no attempt, so no outcome). May be empty.
@@ -95,7 +96,7 @@ class Scheduler {
   // jobs back in the queue. Blocks until every attempt thread has ended. Idempotent.
   void Shutdown();
 
-  void set_observer(OutcomeObserver o) { observer_ = std::move(o); }
+  void set_follow_up(FollowUpMaker f) { follow_up_ = std::move(f); }
   void set_expiry_observer(ExpiryObserver o) { expiry_observer_ = std::move(o); }
   int running() const;
 
@@ -108,9 +109,11 @@ class Scheduler {
 
   void Loop();
   void ClaimOnce(const std::shared_ptr<const config::Config>& cfg);
-  // Logs a recorded outcome and tells the observer (destinations).
+  // Logs a recorded outcome; `c` (when given) is what was recorded: the function of its
+  // follow-up job is woken.
   void OutcomeRecorded(const store::Job& job, const config::Function& fn,
-                       const runtime::Outcome& outcome, store::Completion::Kind kind);
+                       const runtime::Outcome& outcome, store::Completion::Kind kind,
+                       const store::Completion* c = nullptr);
   // Records the outcomes the store could not write when their attempts ended (unrecorded_).
   void RecordUnrecorded();
   void RenewLeases();
@@ -188,7 +191,7 @@ class Scheduler {
   CompletionHub& hub_;
   SchedulerOptions options_;
   RuntimeResolver runtimes_;
-  OutcomeObserver observer_;
+  FollowUpMaker follow_up_;
   ExpiryObserver expiry_observer_;
 
   mutable base::Mutex mu_;

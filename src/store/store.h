@@ -49,6 +49,9 @@ struct Completion {
   std::string error;               // the attempt's error, kept as last_error
   std::string stdout_tail;
   std::string stderr_tail;
+  // Appended in the same transaction as the outcome, as Append would (a destination's job,
+  // on_success / on_failure): the two are on disk together or not at all.
+  std::optional<NewJob> follow_up;
 };
 
 struct ListFilter {

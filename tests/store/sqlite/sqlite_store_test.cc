@@ -136,6 +136,29 @@ TEST_F(StoreTest, TakenIdFailsOnlyThatAppend) {
   Add(MakeJob());
 }
 
+// An outcome's follow-up job (a destination's) is appended in the outcome's transaction: both
+// are recorded, or (here its id is taken) neither is.
+TEST_F(StoreTest, AnOutcomeAndItsFollowUpCommitTogether) {
+  Open();
+  const std::string first = Add(MakeJob());
+  const std::string second = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()), (std::vector<std::string>{first, second}));
+
+  Completion ok = Done(first);
+  ok.follow_up = MakeJob("sink");
+  const std::string follow = ok.follow_up->id;
+  ASSERT_TRUE(store_->Complete(ok).ok());
+  EXPECT_EQ(StateOf(first), JobState::kSucceeded);
+  EXPECT_EQ(StateOf(follow), JobState::kQueued);
+
+  Completion clash = Done(second, Completion::Kind::kDead);
+  clash.follow_up = MakeJob("sink");
+  clash.follow_up->id = follow;  // taken: the append fails, and the outcome with it
+  EXPECT_EQ(store_->Complete(clash).code(), base::Code::kAlreadyExists);
+  EXPECT_EQ(StateOf(second), JobState::kRunning);
+  EXPECT_TRUE(store_->Healthy().ok());
+}
+
 TEST_F(StoreTest, AppendWithoutIdOrFunctionIsInvalid) {
   Open();
   NewJob no_id = MakeJob();

@@ -422,7 +422,12 @@ base::Status CompleteJob(Connection& c, const Completion& done) {
     LH_RETURN_IF_ERROR(q.Run());
   }
   // Leaving `running` may unblock the key's head (a no-op when this job is the head).
-  return PromoteHead(c, target->function, target->ordering_key);
+  LH_RETURN_IF_ERROR(PromoteHead(c, target->function, target->ordering_key));
+  if (done.follow_up.has_value()) {
+    auto appended = AppendJob(c, *done.follow_up, EncodedRequest::Of(*done.follow_up), done.now);
+    if (!appended.ok()) return appended.status();
+  }
+  return base::Status::Ok();
 }
 
 base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_view owner,
