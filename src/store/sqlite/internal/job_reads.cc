@@ -30,27 +30,20 @@ constexpr const char* kListFunctionState = "SELECT " LH_JOB_SUMMARY_COLUMNS ", N
 // Skip-scan over the functions that have claimable jobs (one probe of jobs_claim each), then
 // the earliest next_run_at of each: O(functions * log n). INDEXED BY: without ANALYZE data the
 // planner would walk jobs_state_seq over every queued row instead.
-constexpr const char* kNextRunAt =
-    "WITH RECURSIVE fns(name) AS ("
-    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
-    ")"
-    " UNION ALL"
-    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
-    " AND function > fns.name)"
-    " FROM fns WHERE fns.name IS NOT NULL)"
+#define LH_CLAIMABLE_FUNCTIONS                                                        \
+  "WITH RECURSIVE fns(name) AS ("                                                     \
+  " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE \
+  ")"                                                                                 \
+  " UNION ALL"                                                                        \
+  " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE \
+  " AND function > fns.name)"                                                         \
+  " FROM fns WHERE fns.name IS NOT NULL)"
+constexpr const char* kNextRunAt = LH_CLAIMABLE_FUNCTIONS
     " SELECT MIN((SELECT MIN(next_run_at) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
     " AND function = fns.name)) FROM fns WHERE fns.name IS NOT NULL";
-
-// The same skip-scan: the functions that have claimable jobs.
+// The functions that have claimable jobs (QueuedFunctions).
 constexpr const char* kQueuedFunctions =
-    "WITH RECURSIVE fns(name) AS ("
-    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
-    ")"
-    " UNION ALL"
-    " SELECT (SELECT MIN(function) FROM jobs INDEXED BY jobs_claim WHERE " LH_CLAIMABLE
-    " AND function > fns.name)"
-    " FROM fns WHERE fns.name IS NOT NULL)"
-    " SELECT name FROM fns WHERE name IS NOT NULL";
+    LH_CLAIMABLE_FUNCTIONS " SELECT name FROM fns WHERE name IS NOT NULL";
 
 }  // namespace
 
