@@ -215,15 +215,16 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   admin_handler = std::make_shared<admin::AdminHandler>(deps, cfg);
   if (webhook) webhook->Start(clock, log, {*store, hub, blocking_pool}, registry->get());
   // on_success / on_failure of asynchronous invocations.
-  ingest::Destinations destinations(*store, scheduler, clock, log, cfg);
+  ingest::Destinations destinations(clock, log, cfg);
   scheduler.set_follow_up([&destinations](const store::Job& job, const config::Function& fn,
                                           const runtime::Outcome& outcome,
                                           store::Completion::Kind kind) {
     return destinations.FollowUp(job, fn, outcome, kind);
   });
-  scheduler.set_expiry_observer([&destinations](const store::Job& job, const config::Function& fn) {
-    destinations.ObserveExpired(job, fn);
-  });
+  scheduler.set_expiry_follow_up(
+      [&destinations](const store::Job& job, const config::Function& fn) {
+        return destinations.ExpiryFollowUp(job, fn);
+      });
 
   base::Status started = scheduler.Start(cfg);
   if (!started.ok()) {

@@ -57,12 +57,16 @@ int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FIL
     if (!ec && v.is_object() && v.as_object().contains("error")) {
       const auto& e = v.as_object().at("error");
       if (e.is_object()) msg = Str(e.as_object(), "message");
+    } else if (!ec && v.is_object() && v.as_object().contains("Message")) {
+      msg = Str(v.as_object(), "Message");  // the Invoke API answers as Lambda does
     }
     std::fprintf(err, "error: HTTP %d: %s\n", r->status, msg.c_str());
     if (r->status == 401 || r->status == 403) {
       std::fprintf(err,
-                   "hint: the admin API wants its token: $LONGHAUL_ADMIN_TOKEN, or the "
-                   "config's server.admin_token (--config)\n");
+                   "hint: the admin API wants the server's admin_token (the CLI reads it from "
+                   "$LONGHAUL_ADMIN_TOKEN or the --config file); a server with "
+                   "lambda_access_keys and no admin_token takes Invoke calls only signed with "
+                   "one of those keys (an AWS SDK)\n");
     }
     return 1;
   }

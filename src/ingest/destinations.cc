@@ -104,10 +104,9 @@ bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg) {
   return true;
 }
 
-Destinations::Destinations(store::Store& store, sched::Scheduler& scheduler,
-                           const base::Clock& clock, base::Logger& log,
+Destinations::Destinations(const base::Clock& clock, base::Logger& log,
                            std::shared_ptr<const config::Config> config)
-    : store_(store), scheduler_(scheduler), clock_(clock), log_(log) {
+    : clock_(clock), log_(log) {
   config_.store(std::move(config));
 }
 
@@ -121,23 +120,12 @@ std::optional<store::NewJob> Destinations::FollowUp(const store::Job& job,
                 success ? RecordCondition::kSuccess : RecordCondition::kRetriesExhausted);
 }
 
-void Destinations::ObserveExpired(const store::Job& job, const config::Function& fn) {
+std::optional<store::NewJob> Destinations::ExpiryFollowUp(const store::Job& job,
+                                                          const config::Function& fn) {
   runtime::Outcome outcome;
   outcome.status = base::DeadlineExceeded("event age exceeded (max_event_age " +
                                           base::FormatDuration(fn.max_event_age) + ")");
-  std::optional<store::NewJob> next =
-      Record(fn.on_failure, job, fn, outcome, RecordCondition::kEventAgeExceeded);
-  if (!next) return;
-  std::string target = next->function;
-  store_.Append(std::move(*next), [this, job_id = job.id, target = std::move(target)](
-                                      base::Result<store::AppendResult> r) {
-    if (!r.ok()) {
-      log_.Error("destination.append_failed",
-                 {{"job", job_id}, {"function", target}, {"error", r.status().message()}});
-      return;
-    }
-    scheduler_.WakeFor(target);
-  });
+  return Record(fn.on_failure, job, fn, outcome, RecordCondition::kEventAgeExceeded);
 }
 
 std::optional<store::NewJob> Destinations::Record(const config::Destination& dest,

@@ -1,23 +1,23 @@
 // Destinations: after the final outcome of an asynchronous invocation (an Invoke with
-// X-Amz-Invocation-Type: Event, or a job from an `ack: async` route), sends Lambda's invocation
-// record to the function's on_success / on_failure destination as a new durable job: of the
+// X-Amz-Invocation-Type: Event, or a job from an `ack: async` route), Lambda's invocation record
+// goes to the function's on_success / on_failure destination as a new durable job: of the
 // destination function, or of the URL's delivery function (config: `fn:on_success`, an http
 // function that POSTs the record with its own retries), so every delivery can be seen in
-// `jobs list` and survives a restart.
-// Outcomes come from Scheduler::set_observer (attempts run on this node) and
-// Scheduler::set_expiry_observer (queued jobs that passed max_event_age: EventAgeExceeded).
+// `jobs list` and survives a restart. This builds those jobs; the scheduler appends them
+// (Scheduler::set_follow_up: with the outcome, in its transaction; set_expiry_follow_up: for
+// queued jobs that passed max_event_age, EventAgeExceeded).
 // Thread-safety: all methods may be called from any thread; none blocks on network or disk.
 #pragma once
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "config/config.h"
 #include "runtime/runtime.h"
-#include "sched/scheduler.h"
 #include "store/store.h"
 
 namespace longhaul::ingest {
@@ -39,8 +39,8 @@ bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg);
 
 class Destinations {
  public:
-  Destinations(store::Store& store, sched::Scheduler& scheduler, const base::Clock& clock,
-               base::Logger& log, std::shared_ptr<const config::Config> config);
+  Destinations(const base::Clock& clock, base::Logger& log,
+               std::shared_ptr<const config::Config> config);
 
   void SetConfig(std::shared_ptr<const config::Config> config) { config_.store(std::move(config)); }
   // The scheduler's FollowUpMaker: the job that takes the invocation record of `job`'s end to
@@ -49,16 +49,14 @@ class Destinations {
   std::optional<store::NewJob> FollowUp(const store::Job& job, const config::Function& fn,
                                         const runtime::Outcome& outcome,
                                         store::Completion::Kind kind);
-  // The scheduler's ExpiryObserver: an EventAgeExceeded record to on_failure, appended now.
-  void ObserveExpired(const store::Job& job, const config::Function& fn);
+  // The scheduler's ExpiryFollowUpMaker: an EventAgeExceeded record to on_failure.
+  std::optional<store::NewJob> ExpiryFollowUp(const store::Job& job, const config::Function& fn);
 
  private:
   std::optional<store::NewJob> Record(const config::Destination& dest, const store::Job& job,
                                       const config::Function& fn, const runtime::Outcome& outcome,
                                       RecordCondition condition);
 
-  store::Store& store_;
-  sched::Scheduler& scheduler_;
   const base::Clock& clock_;
   base::Logger& log_;
   std::atomic<std::shared_ptr<const config::Config>> config_;

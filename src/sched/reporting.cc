@@ -51,7 +51,7 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
 void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {
   for (const auto& job : expired) {
     log_.Warn("job.expired", {{"job", job.id}, {"function", fn.name}});
-    if (expiry_observer_) expiry_observer_(job, fn);
+    if (expiry_follow_up_) AppendFollowUp(expiry_follow_up_(job, fn), job.id);
   }
 }
 
@@ -79,27 +79,36 @@ base::Result<int> Scheduler::RecoverLeases(base::TimePoint now, std::string_view
     auto job = store_.Get(id);
     const config::Function* fn =
         cfg == nullptr || !job.ok() ? nullptr : cfg->FindFunction(job->function);
-    if (fn == nullptr) continue;  // its function is gone: nothing to send it to
+    if (fn == nullptr) {  // its function is gone: nothing to send it to
+      if (job.ok()) {
+        log_.Warn("job.dead",
+                  {{"job", id}, {"function", job->function}, {"error", job->last_error}});
+      }
+      continue;
+    }
     runtime::Outcome outcome;
     outcome.status = base::Unavailable(job->last_error);
     OutcomeRecorded(*job, *fn, outcome, store::Completion::Kind::kDead);
     // Its on_failure: appended apart from the recovery that left it dead (a crash between the
-    // two loses it; the usual outcome commits with it).
-    std::optional<store::NewJob> next;
-    if (follow_up_) next = follow_up_(*job, *fn, outcome, store::Completion::Kind::kDead);
-    if (!next) continue;
-    std::string target = next->function;
-    store_.Append(std::move(*next), [this, id, target = std::move(target)](
-                                        base::Result<store::AppendResult> r) {
-      if (r.ok()) {
-        WakeFor(target);
-      } else {
-        log_.Error("destination.append_failed",
-                   {{"job", id}, {"function", target}, {"error", r.status().message()}});
-      }
-    });
+    // two loses it; an attempt's outcome commits with its follow-up).
+    if (follow_up_)
+      AppendFollowUp(follow_up_(*job, *fn, outcome, store::Completion::Kind::kDead), id);
   }
   return recovered;
+}
+
+void Scheduler::AppendFollowUp(std::optional<store::NewJob> next, const std::string& for_job) {
+  if (!next) return;
+  std::string target = next->function;
+  store_.Append(std::move(*next), [this, for_job, target = std::move(target)](
+                                      base::Result<store::AppendResult> r) {
+    if (r.ok()) {
+      WakeFor(target);
+    } else {
+      log_.Error("destination.append_failed",
+                 {{"job", for_job}, {"function", target}, {"error", r.status().message()}});
+    }
+  });
 }
 
 }  // namespace longhaul::sched

@@ -52,9 +52,10 @@ using FollowUpMaker = std::function<std::optional<store::NewJob>(
     const store::Job& job, const config::Function& fn, const runtime::Outcome& outcome,
     store::Completion::Kind kind)>;
 
-// Called for each job a claim moved to dead because it outlived max_event_age before it ran
-// again (no attempt, so no outcome). May be empty.
-using ExpiryObserver = std::function<void(const store::Job& job, const config::Function& fn)>;
+// For each job a claim moved to dead because it outlived max_event_age before it ran again (no
+// attempt, so no outcome): the job to append for it, or nullopt. May be empty.
+using ExpiryFollowUpMaker =
+    std::function<std::optional<store::NewJob>(const store::Job& job, const config::Function& fn)>;
 
 class Scheduler {
  public:
@@ -97,7 +98,7 @@ class Scheduler {
   void Shutdown();
 
   void set_follow_up(FollowUpMaker f) { follow_up_ = std::move(f); }
-  void set_expiry_observer(ExpiryObserver o) { expiry_observer_ = std::move(o); }
+  void set_expiry_follow_up(ExpiryFollowUpMaker f) { expiry_follow_up_ = std::move(f); }
   int running() const;
 
  private:
@@ -171,6 +172,9 @@ class Scheduler {
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
                                       base::TimePoint now) const;
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
+  // Appends the follow-up of `for_job` when the job itself was recorded apart (expired, or
+  // left dead by a recovery), then wakes its function.
+  void AppendFollowUp(std::optional<store::NewJob> next, const std::string& for_job);
   // Logs each function that has queued or retrying jobs but is not in `cfg`: they wait.
   void ReportUnconfiguredWork(const config::Config& cfg);
   // store::Store::RecoverLeases (with `stopped`, ReleaseLeases: this process's shutdown), then
@@ -192,7 +196,7 @@ class Scheduler {
   SchedulerOptions options_;
   RuntimeResolver runtimes_;
   FollowUpMaker follow_up_;
-  ExpiryObserver expiry_observer_;
+  ExpiryFollowUpMaker expiry_follow_up_;
 
   mutable base::Mutex mu_;
   base::CondVar cv_;          // loop wake-ups

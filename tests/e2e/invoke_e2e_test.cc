@@ -104,8 +104,9 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
   EXPECT_THAT(err, HasSubstr("has port 0 (any free port): give --admin"));
   // Without the token (no --config to find it in), the refusal says where a token comes from.
   EXPECT_EQ(server.RunToExit({"invoke", "ok", "--admin", server.admin_url()}, &out, &err), 1);
-  EXPECT_THAT(err, HasSubstr("error: HTTP 403"));
-  EXPECT_THAT(err, HasSubstr("hint: the admin API wants its token: $LONGHAUL_ADMIN_TOKEN"));
+  EXPECT_THAT(err, HasSubstr("error: HTTP 403: Missing Authentication Token\n"));
+  EXPECT_THAT(err, HasSubstr("hint: the admin API wants the server's admin_token (the CLI reads it "
+                             "from $LONGHAUL_ADMIN_TOKEN or the --config file)"));
 
   auto wrong = Invoke(server, "ok", "x", {{"Authorization", "Bearer not-the-token"}});
   ASSERT_TRUE(wrong.ok()) << wrong.status().ToString();

@@ -256,7 +256,7 @@ class Exchanger {
             base::Code::kUnknown,
             "bad response from upstream: " +
                 (status == 101 ? std::string("101 Switching Protocols (it must not upgrade)")
-                 : status < 200
+                 : status >= 100 && status < 200
                      ? "more than " + std::to_string(kMaxInterim) + " interim (1xx) responses"
                      : "status " + std::to_string(status) + " is not 200..599"));
         co_return;

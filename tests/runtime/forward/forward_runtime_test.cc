@@ -321,6 +321,8 @@ TEST_F(ForwardRuntimeTest, AnUpstreamThatNeverAnswersFinallyIsABadResponse) {
        "bad response from upstream: 101 Switching Protocols (it must not upgrade)"},
       {endless + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
        "bad response from upstream: more than 8 interim (1xx) responses"},
+      {"HTTP/1.1 099 Weird\r\nContent-Length: 2\r\n\r\nok",
+       "bad response from upstream: status 99 is not 200..599"},
   };
   for (const auto& [answer, error] : cases) {
     OneShotUpstream upstream(answer);

@@ -458,16 +458,18 @@ base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_vie
       if (dead != nullptr && q.View(3) == "dead") dead->push_back(q.String(2));
     });
   };
-  {
-    Query q(c, kRecoverExpired);
-    q.Bind(1, ToUnixMs(now)).BindText(2, kLeaseExpiredError);
-    LH_RETURN_IF_ERROR(run(q));
-  }
+  // The owner's own first: a stop that took longer than the lease (shutdown_grace past it) must
+  // not find its own attempts taken back as expired, which counts them.
   if (!owner.empty()) {
     Query q(c, stopped ? kReleaseOwner : kRecoverOwner);
     q.Bind(1, ToUnixMs(now))
         .BindText(2, stopped ? kStoppedError : kOwnerRecoveredError)
         .BindText(3, owner);
+    LH_RETURN_IF_ERROR(run(q));
+  }
+  {
+    Query q(c, kRecoverExpired);
+    q.Bind(1, ToUnixMs(now)).BindText(2, kLeaseExpiredError);
     LH_RETURN_IF_ERROR(run(q));
   }
   for (const auto& [function, key] : keys) {
