@@ -167,7 +167,7 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions
     look.configure = false;
     auto conn = Connection::Open(look);
     if (!conn.ok()) return conn.status();
-    LH_RETURN_IF_ERROR(internal::CheckOwnFile(**conn));
+    if (auto own = internal::CheckOwnFile(**conn); !own.ok()) return own.status();
   }
   LH_RETURN_IF_ERROR(internal::MakePrivate(options.path));
   std::unique_ptr<SqliteStore> store(new SqliteStore(options));

@@ -133,7 +133,7 @@ base::Status ApplyStep(Connection& conn, const Step& step) {
 
 }  // namespace
 
-base::Status CheckOwnFile(Connection& conn) {
+base::Result<int> CheckOwnFile(Connection& conn) {
   auto version = conn.QueryInt("PRAGMA user_version");
   if (!version.ok()) {
     return version.status();
@@ -160,15 +160,12 @@ base::Status CheckOwnFile(Connection& conn) {
           "database is not a longhaul job log (it holds another program's tables)");
     }
   }
-  return base::Status::Ok();
+  return static_cast<int>(*version);
 }
 
 base::Status Migrate(Connection& conn) {
-  LH_RETURN_IF_ERROR(CheckOwnFile(conn));
-  auto version = conn.QueryInt("PRAGMA user_version");
-  if (!version.ok()) {
-    return version.status();
-  }
+  auto version = CheckOwnFile(conn);
+  if (!version.ok()) return version.status();
   for (const Step& step : kSteps) {
     if (*version < step.to_version) {
       LH_RETURN_IF_ERROR(ApplyStep(conn, step));

@@ -15,8 +15,8 @@ inline constexpr int kApplicationId = 0x4C484A4C;
 
 // kFailedPrecondition when the file is not a longhaul job log (another program's database:
 // another application_id, or tables without a schema version) or is from a newer build. An
-// empty database passes. Reads only.
-base::Status CheckOwnFile(Connection& conn);
+// empty database passes (version 0). Reads only. Returns its schema version (user_version).
+base::Result<int> CheckOwnFile(Connection& conn);
 
 // Brings the database to kSchemaVersion, one step per version, each in its own IMMEDIATE
 // transaction that also bumps user_version (so a crash leaves the file at a whole version).
