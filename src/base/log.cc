@@ -107,7 +107,7 @@ void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<L
       line += '=';
       if (NeedsQuotes(v)) {
         line += '"';
-        AppendJsonEscaped(line, v);
+        AppendJsonText(line, v);  // text lines are UTF-8 too (grep, journald)
         line += '"';
       } else {
         line += v;
@@ -118,6 +118,23 @@ void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<L
   MutexLock lock(mu_);
   std::fwrite(line.data(), 1, line.size(), out_);
   std::fflush(out_);
+}
+
+bool LogThrottle::Allow(uint64_t* held_back) {
+  return Allow(std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count(),
+               held_back);
+}
+
+bool LogThrottle::Allow(int64_t now, uint64_t* held_back) {
+  int64_t last = last_ms_.load();
+  if (now - last < 1000 || !last_ms_.compare_exchange_strong(last, now)) {
+    held_.fetch_add(1);
+    return false;
+  }
+  *held_back = held_.exchange(0);
+  return true;
 }
 
 }  // namespace longhaul::base

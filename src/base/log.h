@@ -3,8 +3,11 @@
 // Thread-safety: all methods may be called from any thread; each line is written whole.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <initializer_list>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +48,19 @@ class Logger {
   LogLevel min_level_;
   std::FILE* out_;
   Mutex mu_;
+};
+
+// At most one line a second for an event anyone can cause as often as they like (a bad
+// signature, a refused connection), so that they cannot flood the log: Allow() says whether to
+// log this one, and then how many were held back since the last.
+class LogThrottle {
+ public:
+  bool Allow(uint64_t* held_back);                  // by the steady clock
+  bool Allow(int64_t now_ms, uint64_t* held_back);  // by a clock of the caller's (tests)
+
+ private:
+  std::atomic<int64_t> last_ms_{std::numeric_limits<int64_t>::min() / 2};  // steady clock
+  std::atomic<uint64_t> held_{0};
 };
 
 // JSON string escaping (without the quotes), also used by the text format for odd values. Keeps

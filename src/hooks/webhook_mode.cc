@@ -142,11 +142,23 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
     base::LogLevel level = d.event == "hook.rules_error" ? base::LogLevel::kWarn
                            : d.event == "hook.health"    ? base::LogLevel::kDebug
                                                          : base::LogLevel::kInfo;
-    log_->Log(level, d.event,
-              {{"path", sreq.path},
-               {"remote", sreq.remote_addr},
-               {"status", std::to_string(d.answer.status)},
-               {"detail", d.detail}});
+    // Anyone can make a rule fail (a bad signature) as often as they like: one line a second,
+    // with how many since the last.
+    uint64_t held = 0;
+    if (level != base::LogLevel::kWarn) {
+      log_->Log(level, d.event,
+                {{"path", sreq.path},
+                 {"remote", sreq.remote_addr},
+                 {"status", std::to_string(d.answer.status)},
+                 {"detail", d.detail}});
+    } else if (rules_error_log_.Allow(&held)) {
+      log_->Log(level, d.event,
+                {{"path", sreq.path},
+                 {"remote", sreq.remote_addr},
+                 {"status", std::to_string(d.answer.status)},
+                 {"detail", d.detail},
+                 {"since_last", std::to_string(held + 1)}});
+    }
     co_return ToHttp(d.answer);
   }
   const Hook& hook = *d.hook;

@@ -94,6 +94,7 @@ class WebhookMode {
   std::vector<FileStamp> stamps_ LH_GUARDED_BY(reload_mu_);
   const base::Clock* clock_ = nullptr;
   base::Logger* log_ = nullptr;
+  base::LogThrottle rules_error_log_;
   std::optional<ingest::JobAccess> jobs_;
   std::unique_ptr<HookRuntime> runtime_;
 };

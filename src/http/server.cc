@@ -451,6 +451,11 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Server
     if (failing) log.Info("http.accept_resumed", {});
     failing = false;
     if (state->connections.load() >= limits.max_connections) {
+      if (uint64_t held = 0; state->refused_log.Allow(&held)) {
+        log.Warn("http.connections_refused",
+                 {{"max_connections", std::to_string(limits.max_connections)},
+                  {"refused_since_last", std::to_string(held + 1)}});
+      }
       beast::error_code ignored;
       socket.non_blocking(true, ignored);
       if (state->refusing.load() >= kMaxRefusing || ignored) continue;  // closed unanswered
@@ -466,7 +471,10 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Server
       const tcp::endpoint local = socket.local_endpoint(local_ec);
       const tcp::endpoint remote = socket.remote_endpoint(remote_ec);
       if (local_ec || remote_ec || !PeerIsThisUser(local, remote)) {
-        log.Warn("http.foreign_peer_refused", {{"port", std::to_string(local.port())}});
+        if (uint64_t held = 0; state->refused_log.Allow(&held)) {
+          log.Warn("http.foreign_peer_refused", {{"port", std::to_string(local.port())},
+                                                 {"refused_since_last", std::to_string(held + 1)}});
+        }
         continue;  // closed unanswered
       }
     }

@@ -47,6 +47,7 @@ class HttpServer {
     std::atomic<int> connections{0};
     std::atomic<int> refusing{0};  // connections over the cap being answered 503
     std::atomic<bool> stopping{false};
+    base::LogThrottle refused_log;  // connections turned away (max_connections, foreign peers)
   };
 
  private:

@@ -87,9 +87,12 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   if (deps_.verify) {
     auto v = deps_.verify(route, sreq);
     if (!v.ok()) {
-      deps_.log.Warn(
-          "ingest.rejected",
-          {{"path", sreq.path}, {"remote", sreq.remote_addr}, {"reason", v.status().message()}});
+      if (uint64_t held = 0; rejected_log_.Allow(&held)) {
+        deps_.log.Warn("ingest.rejected", {{"path", sreq.path},
+                                           {"remote", sreq.remote_addr},
+                                           {"reason", v.status().message()},
+                                           {"rejected_since_last", std::to_string(held + 1)}});
+      }
       co_return http::ErrorResponse(v.status());
     }
     webhook::DropSecretHeaders(route, sreq);
@@ -211,15 +214,10 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
 }
 
 void IngestHandler::LogStoreFailed(const base::Status& s) {
-  const int64_t now = base::ToUnixMs(deps_.clock.Now());
-  int64_t last = store_failed_logged_ms_.load();
-  if (now - last < 1000 || !store_failed_logged_ms_.compare_exchange_strong(last, now)) {
-    store_failed_unlogged_.fetch_add(1);
-    return;
-  }
+  uint64_t held = 0;
+  if (!store_failed_log_.Allow(base::ToUnixMs(deps_.clock.Now()), &held)) return;
   deps_.log.Error("ingest.store_failed",
-                  {{"error", s.ToString()},
-                   {"refused_since_last", std::to_string(store_failed_unlogged_.exchange(0))}});
+                  {{"error", s.ToString()}, {"refused_since_last", std::to_string(held)}});
 }
 
 }  // namespace longhaul::ingest

@@ -61,8 +61,8 @@ class IngestHandler {
 
   IngestDeps deps_;
   std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
-  std::atomic<int64_t> store_failed_logged_ms_{0};  // clock_.Now() in Unix ms of the last line
-  std::atomic<int64_t> store_failed_unlogged_{0};   // refusals since it
+  base::LogThrottle store_failed_log_;
+  base::LogThrottle rejected_log_;  // requests refused for their signature (anyone can send them)
 };
 
 // The route's key in the job log (NewJob::route): "POST /telegram".

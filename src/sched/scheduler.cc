@@ -216,7 +216,12 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
       if (jobs.ok()) running_by_function_[fn.name] += static_cast<int>(jobs->size());
     }
     if (!jobs.ok()) {
-      log_.Warn("sched.claim_failed", {{"function", fn.name}, {"error", jobs.status().ToString()}});
+      // Every function's claim fails alike while the store cannot write: one line a second.
+      if (uint64_t held = 0; claim_failed_log_.Allow(&held)) {
+        log_.Warn("sched.claim_failed", {{"function", fn.name},
+                                         {"error", jobs.status().ToString()},
+                                         {"failed_since_last", std::to_string(held + 1)}});
+      }
       continue;
     }
     ReportExpired(expired, fn);

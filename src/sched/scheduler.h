@@ -196,6 +196,7 @@ class Scheduler {
   SchedulerOptions options_;
   RuntimeResolver runtimes_;
   FollowUpMaker follow_up_;
+  base::LogThrottle claim_failed_log_;
   ExpiryFollowUpMaker expiry_follow_up_;
 
   mutable base::Mutex mu_;

@@ -41,5 +41,39 @@ TEST(AppendJsonText, BytesThatAreNotUtf8BecomeReplacementCharacters) {
   EXPECT_EQ(text("caf\xc3\xa9"), "[caf\xc3\xa9");
 }
 
+// Events anyone can cause are logged at most once a second, with how many were held back.
+TEST(LogThrottle, OneLineASecond) {
+  LogThrottle throttle;
+  uint64_t held = 99;
+  EXPECT_TRUE(throttle.Allow(10'000, &held));
+  EXPECT_EQ(held, 0u);
+  EXPECT_FALSE(throttle.Allow(10'001, &held));
+  EXPECT_FALSE(throttle.Allow(10'999, &held));
+  EXPECT_TRUE(throttle.Allow(11'000, &held));
+  EXPECT_EQ(held, 2u);
+  EXPECT_FALSE(throttle.Allow(11'500, &held));
+  EXPECT_TRUE(throttle.Allow(20'000, &held));
+  EXPECT_EQ(held, 1u);
+}
+
+// A text line is valid UTF-8 whatever a value holds (grep, journald): bytes that are not become
+// U+FFFD, as in the JSON format.
+TEST(Logger, TextLinesAreUtf8) {
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  ASSERT_NE(out, nullptr);
+  {
+    Logger log(LogFormat::kText, LogLevel::kInfo, out);
+    log.Warn("job.dead", {{"output", "bad\xff byte, caf\xc3\xa9"}});
+  }
+  std::fclose(out);
+  std::string line(text, size);
+  std::free(text);
+  EXPECT_NE(line.find(" job.dead output=\"bad\xef\xbf\xbd byte, caf\xc3\xa9\"\n"),
+            std::string::npos)
+      << line;
+}
+
 }  // namespace
 }  // namespace longhaul::base
