@@ -351,6 +351,32 @@ TEST_F(StoreTest, DuplicateKeyWithinOneBatch) {
   EXPECT_EQ(store_->Get(b_id).status().code(), base::Code::kNotFound);
 }
 
+// A key whose job was purged (server.retention shortened below the key's window) names
+// nothing: a redelivery makes a new job instead of naming one that is gone.
+TEST_F(StoreTest, AKeyWhoseJobWasPurgedAllowsANewJob) {
+  Open();
+  NewJob a = MakeJob();
+  a.idempotency_key = "evt-gone";
+  a.idempotency_window = hours(1);
+  const std::string a_id = Add(a);
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{a_id});
+  ASSERT_TRUE(store_->Complete(Done(a_id)).ok());
+  clock_.Advance(minutes(1));
+  ASSERT_EQ(*store_->PurgeFinishedJobs(clock_.Now(), 10), 1);
+  NewJob b = MakeJob();
+  b.idempotency_key = "evt-gone";
+  auto rb = AppendAndWait(*store_, b);
+  ASSERT_TRUE(rb.ok()) << rb.status().ToString();
+  EXPECT_FALSE(rb->duplicate);
+  EXPECT_EQ(rb->job_id, b.id);
+  NewJob c = MakeJob();
+  c.idempotency_key = "evt-gone";
+  auto rc = AppendAndWait(*store_, c);
+  ASSERT_TRUE(rc.ok());
+  EXPECT_TRUE(rc->duplicate) << "the new job holds the key now";
+  EXPECT_EQ(rc->job_id, b.id);
+}
+
 TEST_F(StoreTest, ExpiredKeyWindowAllowsANewJob) {
   Open();
   NewJob a = MakeJob();

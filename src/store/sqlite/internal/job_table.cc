@@ -18,8 +18,11 @@ using base::Status;
 using base::TimePoint;
 using base::ToUnixMs;
 
+// A key whose job was purged (server.retention shortened after it was stored) names nothing:
+// it is as good as expired, and the new job takes it.
 constexpr const char* kFindKey =
-    "SELECT job_id, expires_at FROM idempotency_keys WHERE route = ?1 AND key = ?2";
+    "SELECT k.job_id, k.expires_at FROM idempotency_keys k WHERE k.route = ?1 AND k.key = ?2 "
+    "AND EXISTS (SELECT 1 FROM jobs WHERE id = k.job_id)";
 constexpr const char* kUpsertKey =
     "INSERT INTO idempotency_keys (route, key, job_id, created_at, expires_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (route, key) DO UPDATE SET "
