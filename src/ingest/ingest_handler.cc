@@ -13,6 +13,7 @@
 #include "ingest/prefer.h"
 #include "ingest/responses.h"
 #include "ingest/submit.h"
+#include "runtime/process/environment.h"
 #include "webhook/verify.h"
 
 namespace longhaul::ingest {
@@ -109,6 +110,17 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   const config::Function* fn = snap->config->FindFunction(route.function);
   if (fn == nullptr) {
     co_return http::ErrorResponse(base::Internal("route names an unknown function"));
+  }
+  // A command gets each query parameter in its environment (LONGHAUL_QUERY_<NAME>), which
+  // cannot hold a NUL: such a job could never run, so it is not acknowledged either.
+  if (fn->kind == config::RuntimeKind::kCommand && sreq.query.find("%00") != std::string::npos) {
+    for (const auto& [name, value] : runtime::process::DecodeQuery(sreq.query)) {
+      if (value.find('\0') != std::string::npos) {
+        co_return http::ErrorResponse(base::InvalidArgument(
+            "query parameter '" + name +
+            "' holds a NUL byte (%00), which a command's environment cannot carry"));
+      }
+    }
   }
 
   KeyExtractor keys(sreq);

@@ -156,6 +156,11 @@ TEST(IngestE2E, OversizedBodyIs413AndUnknownRouteIs404) {
   EXPECT_EQ(slash->status, 404);
   EXPECT_NE(slash->body.find("a {param} never matches an encoded slash"), std::string::npos)
       << slash->body;
+  // A command could never get a NUL in its environment: refused, not acknowledged.
+  auto nul = server.Post("/hook?a=1&x=b%00c", "x");
+  EXPECT_EQ(nul->status, 400);
+  EXPECT_NE(nul->body.find("query parameter 'x' holds a NUL byte (%00)"), std::string::npos)
+      << nul->body;
   http::ClientRequest get;
   get.url = server.public_url() + "/hook";
   auto wrong_method = http::Fetch(get);
