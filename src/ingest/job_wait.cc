@@ -45,6 +45,7 @@ struct WaitState {
 
 JobWatch::JobWatch(sched::CompletionHub& hub, const std::string& job_id, bool takes_answer)
     : hub_(hub),
+      takes_answer_(takes_answer),
       state_(std::make_shared<internal::WaitState>()),
       token_(internal::WaitState::Subscribe(hub, job_id, state_, takes_answer)) {}
 
@@ -61,6 +62,8 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
   };
   // With a watch made before the append, the first read can be skipped: nothing was missed.
   std::shared_ptr<internal::WaitState> state = watch ? watch->state_ : nullptr;
+  // A waiter that takes an early answer keeps taking it in the subscriptions after the first.
+  const bool takes_answer = watch != nullptr && watch->takes_answer_;
   std::optional<sched::CompletionHub::Token> own_token;
   auto unsubscribe = [&] {
     if (own_token) access.hub.Unsubscribe(*own_token);
@@ -70,7 +73,7 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
     if (state == nullptr) {
       // Subscribe before reading, so a completion between the read and the wait is not missed.
       state = std::make_shared<internal::WaitState>();
-      own_token = internal::WaitState::Subscribe(access.hub, job_id, state);
+      own_token = internal::WaitState::Subscribe(access.hub, job_id, state, takes_answer);
       auto job = co_await http::Offload(access.pool,
                                         [&access, &job_id] { return access.store.Get(job_id); });
       if (!job.ok() || store::IsTerminal(job->state) || ended()) {
@@ -93,18 +96,29 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       base::MutexLock lock(state->mu);
       state->wake = nullptr;
       handed = std::move(state->job);
+      fired = state->fired;
     }
     if (handed) {
       unsubscribe();
       co_return *handed;  // the copy is made here, on this I/O thread
     }
-    // Woken without the job, or a second passed: read it again (with a new subscription).
-    // When the server is stopping, or the client has gone, the job as it is now is the answer.
-    unsubscribe();
-    state = nullptr;
-    if (ended()) {
-      auto job = co_await http::Offload(access.pool,
-                                        [&access, &job_id] { return access.store.Get(job_id); });
+    // Woken without the job: read it again, with a new subscription (a hub's subscription
+    // fires once). When the server is stopping, or the client has gone, the job as it is now
+    // is the answer.
+    if (fired || ended()) {
+      unsubscribe();
+      state = nullptr;
+      if (!ended()) continue;
+      co_return co_await http::Offload(access.pool,
+                                       [&access, &job_id] { return access.store.Get(job_id); });
+    }
+    // A second passed without a word: read it again (an outcome recorded late, once the store
+    // could write, is told to nobody), while the subscription stands: it still takes the
+    // answer, which a new one would not when only the first did.
+    auto job = co_await http::Offload(access.pool,
+                                      [&access, &job_id] { return access.store.Get(job_id); });
+    if (!job.ok() || store::IsTerminal(job->state)) {
+      unsubscribe();
       co_return job;
     }
   }

@@ -47,6 +47,7 @@ class JobWatch {
   friend boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess, const std::string&,
                                                                      base::Duration, JobWatch*);
   sched::CompletionHub& hub_;
+  const bool takes_answer_;
   std::shared_ptr<internal::WaitState> state_;
   sched::CompletionHub::Token token_;
 };
