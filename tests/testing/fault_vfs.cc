@@ -15,6 +15,7 @@ struct FaultVfsAccess {
   static FaultVfs* Owner(sqlite3_vfs* vfs) {
     return static_cast<FaultVfs::Data*>(vfs->pAppData)->owner;
   }
+  static bool ReadOnly(sqlite3_vfs* vfs) { return Owner(vfs)->read_only_.load(); }
 };
 
 namespace {
@@ -38,6 +39,9 @@ sqlite3_io_methods FaultMethods(int version) {
 }
 
 int Open(sqlite3_vfs* vfs, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+  if (FaultVfsAccess::ReadOnly(vfs) && (flags & SQLITE_OPEN_MAIN_DB) != 0) {
+    flags = (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
+  }
   int version = 0;
   int rc = store::sqlite::internal::OpenWrapped(vfs, name, file, flags, out_flags, &version);
   if (version == 0) return rc;

@@ -36,6 +36,9 @@ class FaultVfs {
   void FailAfter(Op op, int skip, int rc, bool sticky = true);
   // Drops every rule: all operations succeed again.
   void Clear();
+  // With `on`, a database file opened for writing is opened read-only instead, as SQLite does
+  // by itself when the user may not write the file (a data dir whose permissions changed).
+  void OpenDatabasesReadOnly(bool on) { read_only_.store(on); }
 
   int writes() const { return writes_.load(); }  // xWrite calls seen (failed ones included)
   int syncs() const { return syncs_.load(); }
@@ -68,6 +71,7 @@ class FaultVfs {
   std::atomic<int> writes_{0};
   std::atomic<int> syncs_{0};
   std::atomic<int> failures_{0};
+  std::atomic<bool> read_only_{false};
 };
 
 }  // namespace longhaul::testing

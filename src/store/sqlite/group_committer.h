@@ -132,12 +132,11 @@ class GroupCommitter {
     base::MutexLock lock(mu_);
     return failure_;
   }
-  // Fails the committer (if not failed already) with `status`.
+  // Fails the committer with `status`; the latest reason replaces an earlier one (a reopen that
+  // failed says why writes still cannot resume).
   void SetFailure(base::Status status) {
     base::MutexLock lock(mu_);
-    if (failure_.ok()) {
-      failure_ = std::move(status);
-    }
+    failure_ = std::move(status);
   }
   void ClearFailure() {
     base::MutexLock lock(mu_);

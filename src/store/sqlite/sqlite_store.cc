@@ -202,6 +202,11 @@ Status SqliteStore::OpenConnections() {
   wopts.busy_timeout_ms = static_cast<int>(options_.busy_timeout.count());
   auto writer = Connection::Open(wopts);
   Status s = writer.status();
+  // SQLite opens a file it may not write read-only, without an error: every write would fail.
+  if (s.ok() && sqlite3_db_readonly((*writer)->handle(), "main") == 1) {
+    s = base::Unavailable("the job log " + options_.path +
+                          " can only be read: this user may not write it or its directory");
+  }
   if (s.ok()) {
     s = internal::Migrate(**writer);
   }

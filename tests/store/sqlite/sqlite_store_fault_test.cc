@@ -127,6 +127,25 @@ TEST_F(FaultTest, EveryWaiterOfTheFailedBatchIsUnavailable) {
   ExpectExactly({}, ids);
 }
 
+// A job log this user can no longer write (its permissions changed) opens read-only without an
+// error: Reopen() must not call that a recovery, and says why writes still fail.
+TEST_F(FaultTest, AReopenThatCanOnlyReadIsNoRecovery) {
+  Open();
+  std::string id = Add(MakeJob());
+  vfs_.FailAfter(FaultVfs::Op::kSync, 0, SQLITE_IOERR_FSYNC, /*sticky=*/false);
+  EXPECT_EQ(AppendAndWait(*store_, MakeJob()).status().code(), base::Code::kUnavailable);
+  vfs_.OpenDatabasesReadOnly(true);
+  base::Status reopened = store_->Reopen();
+  EXPECT_EQ(reopened.code(), base::Code::kUnavailable);
+  EXPECT_NE(reopened.message().find("can only be read"), std::string::npos) << reopened.ToString();
+  EXPECT_NE(store_->Healthy().message().find("can only be read"), std::string::npos)
+      << store_->Healthy().ToString();
+  vfs_.OpenDatabasesReadOnly(false);
+  ASSERT_TRUE(store_->Reopen().ok());
+  EXPECT_TRUE(store_->Healthy().ok());
+  EXPECT_EQ(StateOf(id), JobState::kQueued);
+}
+
 TEST_F(FaultTest, FailedClaimIsNotRecorded) {
   Open();
   std::string id = Add(MakeJob());
