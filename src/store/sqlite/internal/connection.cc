@@ -266,7 +266,13 @@ base::Result<bool> Query::Step() {
   if (rc == SQLITE_DONE) {
     return false;
   }
-  status_ = conn_.Check(rc, sqlite3_sql(stmt_));
+  // The statement's first words name it: its whole text would reach a sender's 503 body.
+  std::string_view sql = sqlite3_sql(stmt_);
+  size_t words = 0;
+  for (int seen = 0; words < sql.size() && seen < 3; ++words) {
+    if (sql[words] == ' ' && ++seen == 3) break;
+  }
+  status_ = conn_.Check(rc, std::string(sql.substr(0, words)) + (words < sql.size() ? " …" : ""));
   return status_;
 }
 
