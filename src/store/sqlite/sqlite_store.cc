@@ -150,6 +150,22 @@ class SqliteStore::TaskOp final : public WriteOp {
 SqliteStore::SqliteStore(const SqliteOptions& options) : options_(options), clock_(options.clock) {}
 
 base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions& options) {
+  auto opened = OpenAsIs(options);
+  if (opened.ok() || options.path.empty()) return opened;
+  // On a full disk SQLite speaks of I/O errors (it cannot size its shared-memory file): say
+  // what is wrong.
+  std::string dir = std::filesystem::path(options.path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  std::optional<SqliteOptions::Space> space = options.space ? options.space(dir) : SpaceOf(dir);
+  if (space && space->free < std::min(options.min_free_to_recover, space->size / 8)) {
+    return base::Status(opened.status().code(), opened.status().message() + " (the disk is full: " +
+                                                    std::to_string(space->free) +
+                                                    " bytes free in " + dir + ")");
+  }
+  return opened;
+}
+
+base::Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenAsIs(const SqliteOptions& options) {
   if (options.clock == nullptr) {
     return base::InvalidArgument("SqliteOptions.clock is required");
   }

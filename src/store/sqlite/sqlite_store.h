@@ -155,6 +155,8 @@ class SqliteStore final : public Store {
   using Committer = GroupCommitter<WriteOp>;
 
   explicit SqliteStore(const SqliteOptions& options);
+  // Open() without the note on a full disk.
+  static base::Result<std::unique_ptr<SqliteStore>> OpenAsIs(const SqliteOptions& options);
 
   base::Result<int> TakeBackLeases(TimePoint now, std::string_view owner,
                                    std::vector<std::string>* dead, bool stopped);

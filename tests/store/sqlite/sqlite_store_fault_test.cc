@@ -146,6 +146,29 @@ TEST_F(FaultTest, AReopenThatCanOnlyReadIsNoRecovery) {
   EXPECT_EQ(StateOf(id), JobState::kQueued);
 }
 
+// A start on a full disk fails with SQLite's words for it (often "disk I/O error", when it
+// cannot size its shared-memory file); the error says the disk is full.
+TEST_F(FaultTest, AnOpenThatFailsOnAFullDiskSaysSo) {
+  vfs_.FailAfter(FaultVfs::Op::kWrite, 0, SQLITE_FULL);
+  SqliteOptions o = Options();
+  o.space = [](const std::string&) {
+    return std::optional<SqliteOptions::Space>(SqliteOptions::Space{4096, 1 << 30});
+  };
+  auto opened = SqliteStore::Open(o);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.status().message().find("(the disk is full: 4096 bytes free in " +
+                                           dir_.File("data") + ")"),
+            std::string::npos)
+      << opened.status().ToString();
+  o.space = [](const std::string&) {
+    return std::optional<SqliteOptions::Space>(SqliteOptions::Space{1 << 29, 1 << 30});
+  };
+  auto roomy = SqliteStore::Open(o);
+  ASSERT_FALSE(roomy.ok());
+  EXPECT_EQ(roomy.status().message().find("the disk is full"), std::string::npos)
+      << "said of a disk with room";
+}
+
 TEST_F(FaultTest, FailedClaimIsNotRecorded) {
   Open();
   std::string id = Add(MakeJob());
