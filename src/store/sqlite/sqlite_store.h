@@ -173,6 +173,10 @@ class SqliteStore final : public Store {
                         const std::function<void()>* committed = nullptr);
   // Runs `fn` on a pooled read connection. kUnavailable while the pool is closed (reopening).
   base::Status RunRead(const std::function<base::Status(internal::Connection&)>& fn);
+  // RunRead for a read that yields a value: `read` (Connection& -> base::Result<T>) runs on a
+  // read connection (sqlite_store_reads.cc).
+  template <typename T, typename Read>
+  base::Result<T> ReadValue(const Read& read);
   // Runs `purge_chunk(connection, n)` as one write op after another, each deleting at most n
   // (chunk_size, fewer for the last) rows, until one deletes fewer or `limit` rows are gone.
   base::Result<int> PurgeInChunks(

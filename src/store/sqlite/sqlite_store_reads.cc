@@ -15,80 +15,38 @@ namespace longhaul::store::sqlite {
 using base::Status;
 using internal::Connection;
 
-base::Result<Job> SqliteStore::Get(std::string_view job_id) {
-  std::optional<Job> job;
+template <typename T, typename Read>
+base::Result<T> SqliteStore::ReadValue(const Read& read) {
+  std::optional<base::Result<T>> out;
   Status s = RunRead([&](Connection& c) {
-    auto r = internal::GetJob(c, job_id);
-    if (!r.ok()) {
-      return r.status();
-    }
-    job = std::move(*r);
-    return Status::Ok();
+    out.emplace(read(c));
+    return out->status();
   });
-  if (!s.ok()) {
-    return s;
-  }
-  return std::move(*job);
+  if (!s.ok()) return s;
+  return std::move(*out);
+}
+
+base::Result<Job> SqliteStore::Get(std::string_view job_id) {
+  return ReadValue<Job>([&](Connection& c) { return internal::GetJob(c, job_id); });
 }
 
 base::Result<JobPage> SqliteStore::List(const ListFilter& filter) {
-  std::optional<JobPage> page;
-  Status s = RunRead([&](Connection& c) {
-    auto r = internal::ListJobs(c, filter);
-    if (!r.ok()) {
-      return r.status();
-    }
-    page = std::move(*r);
-    return Status::Ok();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return std::move(*page);
+  return ReadValue<JobPage>([&](Connection& c) { return internal::ListJobs(c, filter); });
 }
 
 base::Result<RouteStats> SqliteStore::GetRouteStats(std::string_view function,
                                                     std::string_view route) {
-  std::optional<RouteStats> stats;
-  Status s = RunRead([&](Connection& c) {
-    auto r = internal::GetRouteStats(c, function, route);
-    if (!r.ok()) {
-      return r.status();
-    }
-    stats = std::move(*r);
-    return Status::Ok();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return std::move(*stats);
+  return ReadValue<RouteStats>(
+      [&](Connection& c) { return internal::GetRouteStats(c, function, route); });
 }
 
 base::Result<std::optional<TimePoint>> SqliteStore::NextRunAt() {
-  std::optional<TimePoint> next;
-  Status s = RunRead([&](Connection& c) {
-    auto r = internal::NextRunAt(c);
-    if (!r.ok()) {
-      return r.status();
-    }
-    next = *r;
-    return Status::Ok();
-  });
-  if (!s.ok()) {
-    return s;
-  }
-  return next;
+  return ReadValue<std::optional<TimePoint>>([](Connection& c) { return internal::NextRunAt(c); });
 }
 
 base::Result<std::vector<std::string>> SqliteStore::QueuedFunctions() {
-  std::vector<std::string> names;
-  Status s = RunRead([&](Connection& c) {
-    auto r = internal::QueuedFunctions(c);
-    if (r.ok()) names = std::move(*r);
-    return r.status();
-  });
-  if (!s.ok()) return s;
-  return names;
+  return ReadValue<std::vector<std::string>>(
+      [](Connection& c) { return internal::QueuedFunctions(c); });
 }
 
 }  // namespace longhaul::store::sqlite
