@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstdlib>
@@ -254,13 +255,16 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   };
   watch_store();
 
-  // webhook -hotreload: the hooks files are polled every second, read off the I/O threads.
+  // Reloads (SIGHUP, SIGUSR1, webhook -hotreload) read files and the store: one at a time, off
+  // the I/O threads.
+  auto reloads = asio::make_strand(blocking_pool);
+  // webhook -hotreload: the hooks files are polled every second.
   asio::steady_timer hooks_timer(ioc);
   std::function<void()> watch_hooks = [&] {
     hooks_timer.expires_after(std::chrono::seconds(1));
     hooks_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
-      asio::post(blocking_pool, [&] {
+      asio::post(reloads, [&] {
         if (auto next = webhook->Reload(true)) {
           ingest_handler->SetConfig(next);
           admin_handler->SetConfig(next);
@@ -283,31 +287,33 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
     signals.async_wait([&](boost::system::error_code ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP || sig == SIGUSR1) {
-        auto next = webhook ? ReloadHooks(*webhook) : config::LoadConfigFile(config_path, GetEnv);
-        if (next.ok()) next = config::CheckReload(started_with, std::move(*next));
-        if (!next.ok()) {
-          log.Error("config.reload_rejected", {{"error", next.status().message()}});
-        } else {
-          std::vector<std::string> stale =
-              config::RestartOnlyChanges(started_with, (*next)->server);
-          if (!stale.empty()) {
-            std::string names;
-            for (const std::string& n : stale) names += (names.empty() ? "" : ", ") + n;
-            log.Warn("config.restart_needed",
-                     {{"settings", names},
-                      {"reason",
-                       "they take effect at the next start; until then the old values "
-                       "stay"}});
+        asio::post(reloads, [&] {
+          auto next = webhook ? ReloadHooks(*webhook) : config::LoadConfigFile(config_path, GetEnv);
+          if (next.ok()) next = config::CheckReload(started_with, std::move(*next));
+          if (!next.ok()) {
+            log.Error("config.reload_rejected", {{"error", next.status().message()}});
+          } else {
+            std::vector<std::string> stale =
+                config::RestartOnlyChanges(started_with, (*next)->server);
+            if (!stale.empty()) {
+              std::string names;
+              for (const std::string& n : stale) names += (names.empty() ? "" : ", ") + n;
+              log.Warn("config.restart_needed",
+                       {{"settings", names},
+                        {"reason",
+                         "they take effect at the next start; until then the old values "
+                         "stay"}});
+            }
+            cfg = *next;
+            if (!webhook) warn_about(*cfg);
+            ingest_handler->SetConfig(cfg);
+            admin_handler->SetConfig(cfg);
+            destinations.SetConfig(cfg);
+            scheduler.SetConfig(cfg);
+            if (!webhook)
+              log.Info("config.reloaded", {{"file", config_path}});  // else hooks.reloaded
           }
-          cfg = *next;
-          if (!webhook) warn_about(*cfg);
-          ingest_handler->SetConfig(cfg);
-          admin_handler->SetConfig(cfg);
-          destinations.SetConfig(cfg);
-          scheduler.SetConfig(cfg);
-          if (!webhook)
-            log.Info("config.reloaded", {{"file", config_path}});  // else hooks.reloaded
-        }
+        });
         on_signal();
         return;
       }

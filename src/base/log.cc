@@ -77,7 +77,7 @@ void AppendJsonText(std::string& out, std::string_view s) {
   }
 }
 
-void Logger::Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+void Logger::Log(LogLevel level, std::string_view event, std::span<const LogField> fields) {
   if (level < min_level_) return;
   std::string line;
   line.reserve(128);

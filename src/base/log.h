@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <initializer_list>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,7 +29,10 @@ class Logger {
                   std::FILE* out = stderr)
       : format_(format), min_level_(min_level), out_(out) {}
 
-  void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields);
+  void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields) {
+    Log(level, event, std::span<const LogField>(fields.begin(), fields.size()));
+  }
+  void Log(LogLevel level, std::string_view event, std::span<const LogField> fields);
   void Debug(std::string_view e, std::initializer_list<LogField> f = {}) {
     Log(LogLevel::kDebug, e, f);
   }

@@ -145,19 +145,16 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
     // Anyone can make a rule fail (a bad signature) as often as they like: one line a second,
     // with how many since the last.
     uint64_t held = 0;
-    if (level != base::LogLevel::kWarn) {
-      log_->Log(level, d.event,
-                {{"path", sreq.path},
-                 {"remote", sreq.remote_addr},
-                 {"status", std::to_string(d.answer.status)},
-                 {"detail", d.detail}});
-    } else if (rules_error_log_.Allow(&held)) {
-      log_->Log(level, d.event,
-                {{"path", sreq.path},
-                 {"remote", sreq.remote_addr},
-                 {"status", std::to_string(d.answer.status)},
-                 {"detail", d.detail},
-                 {"since_last", std::to_string(held + 1)}});
+    const bool throttled = level == base::LogLevel::kWarn;
+    if (!throttled || rules_error_log_.Allow(&held)) {
+      const std::string status = std::to_string(d.answer.status);
+      const std::string since_last = std::to_string(held + 1);
+      const base::LogField fields[] = {{"path", sreq.path},
+                                       {"remote", sreq.remote_addr},
+                                       {"status", status},
+                                       {"detail", d.detail},
+                                       {"since_last", since_last}};
+      log_->Log(level, d.event, std::span(fields).first(throttled ? 5 : 4));
     }
     co_return ToHttp(d.answer);
   }

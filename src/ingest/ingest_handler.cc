@@ -229,7 +229,7 @@ void IngestHandler::LogStoreFailed(const base::Status& s) {
   uint64_t held = 0;
   if (!store_failed_log_.Allow(base::ToUnixMs(deps_.clock.Now()), &held)) return;
   deps_.log.Error("ingest.store_failed",
-                  {{"error", s.ToString()}, {"refused_since_last", std::to_string(held)}});
+                  {{"error", s.ToString()}, {"refused_since_last", std::to_string(held + 1)}});
 }
 
 }  // namespace longhaul::ingest

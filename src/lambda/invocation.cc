@@ -199,6 +199,26 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
   return d;
 }
 
+ResultAs ResultAsFor(const runtime::Invocation& inv) {
+  if (IsInvokeJob(inv.route)) return ResultAs::kPayload;
+  if (inv.config) {
+    for (const config::Route& route : inv.config->routes) {
+      if (route.method + " " + route.path == inv.route) {
+        return route.ack == config::AckMode::kAsync ? ResultAs::kHttpOrPayload : ResultAs::kHttp;
+      }
+    }
+  }
+  return ResultAs::kHttpOrPayload;
+}
+
+store::Response PayloadResponse(std::string payload) {
+  store::Response res;
+  res.status = 200;
+  res.headers = {{"Content-Type", "application/json"}};
+  res.body = std::move(payload);
+  return res;
+}
+
 std::string ProcessExitedBody(std::string_view request_id) {
   json::object body;
   body["errorMessage"] =

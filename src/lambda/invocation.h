@@ -51,6 +51,18 @@ std::string InvokedFunctionArn(const config::Function& fn, std::string_view rout
 // API Gateway HTTP API 2.0 event (lambda/apigw.h) with inv.route as route key.
 Delivery MakeDelivery(const runtime::Invocation& inv);
 
+// How the function's response becomes the job's result.
+enum class ResultAs {
+  kPayload,  // an Invoke or destination job: the payload as it is
+  kHttp,     // a caller on the route waits for it: mapped as API Gateway does; malformed fails
+  // Nobody waits for it (an `ack: async` route, or one a reload removed): mapped when it is
+  // well formed, else the payload as it is (the function did answer).
+  kHttpOrPayload,
+};
+ResultAs ResultAsFor(const runtime::Invocation& inv);
+// 200, Content-Type application/json, `payload` as the body.
+store::Response PayloadResponse(std::string payload);
+
 // {"errorMessage":"RequestId: <id> Process exited before completing request"}
 std::string ProcessExitedBody(std::string_view request_id);
 // "Task timed out after 3.00 seconds"

@@ -78,16 +78,16 @@ std::string ErrorText(const Report& r) {
 
 // The outcome's status and response for a report that answers the invocation (a response, an
 // error, a response too large); the process stays warm after each of them.
-runtime::Outcome AnswerFor(bool invoke_request, Report report) {
+runtime::Outcome AnswerFor(ResultAs as, Report report) {
   runtime::Outcome out;
   if (report.kind != Report::Kind::kResponse) {
     Fail(out, base::Code::kUnknown, "function error: " + ErrorText(report), std::move(report.body));
-  } else if (invoke_request) {
-    out.response.status = 200;
-    out.response.headers = {{"Content-Type", "application/json"}};
-    out.response.body = std::move(report.body);
+  } else if (as == ResultAs::kPayload) {
+    out.response = PayloadResponse(std::move(report.body));
   } else if (base::Result<store::Response> mapped = MapHttpApiResult(report.body); mapped.ok()) {
     out.response = std::move(*mapped);
+  } else if (as == ResultAs::kHttpOrPayload) {
+    out.response = PayloadResponse(std::move(report.body));
   } else {
     Fail(out, base::Code::kInvalidArgument,
          "malformed function result: " + mapped.status().message(),
@@ -269,8 +269,8 @@ Delivery LambdaRuntime::DeliveryFor(const runtime::Invocation& inv,
   if (inv.answered) {
     // Runs on the I/O thread that receives the answer, before the runner can see the report.
     delivery.on_answer = [this, answer, name = inv.function->name, told = inv.answered,
-                          invoke_request = IsInvokeJob(inv.route)](const Report& report) {
-      answer->outcome = AnswerFor(invoke_request, report);
+                          as = ResultAsFor(inv)](const Report& report) {
+      answer->outcome = AnswerFor(as, report);
       {
         base::MutexLock lock(mu_);
         pools_[name].finishing++;  // before the caller may send its next invocation
@@ -468,7 +468,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
         case Report::Kind::kTooLarge:
           keep = true;
           out = answered ? std::move(*answer->outcome)
-                         : AnswerFor(IsInvokeJob(inv.route), std::move(report));
+                         : AnswerFor(ResultAsFor(inv), std::move(report));
           break;
         case Report::Kind::kInitError:
           stop_reason = "init error";

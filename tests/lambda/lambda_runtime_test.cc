@@ -34,6 +34,7 @@ using testing::ReadFile;
 //   contains "gate"    creates $SLEEPING, waits for the file $GATE, then answers
 //   contains "streamfail"  streams a response that fails part-way (the error in its trailers)
 //   contains "fail"    posts an error
+//   contains "badshape"  answers with a result that is not JSON
 //   contains "shape"   answers with a structured API Gateway response
 //   contains "env"     writes its environment to $ENV_OUT, then answers
 //   contains "last"    answers, then waits for the file $GATE and exits (no next /next)
@@ -62,6 +63,9 @@ while true; do
     *fail*)
       curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Function.Test' \
         --data-binary '{"errorMessage":"it failed","errorType":"TestError"}' "$API/invocation/$ID/error"
+      continue ;;
+    *badshape*)
+      curl -sS -o /dev/null --data-binary 'done, thanks' "$API/invocation/$ID/response"
       continue ;;
     *shape*)
       curl -sS -o /dev/null --data-binary \
@@ -334,6 +338,32 @@ TEST_F(LambdaRuntimeTest, RouteInvocationsGetAnHttpApiEventAndAMappedResponse) {
   EXPECT_EQ(Field(event, "rawPath"), "/hooks/y");
   EXPECT_EQ(Field(event, "body"), "hello");
   EXPECT_EQ(Field(Field(event, "pathParameters"), "name"), "y");
+}
+
+// A result API Gateway could not map fails the invocation only when a caller on the route
+// waits for the mapped answer; nobody waits on an `ack: async` route, and the payload is kept.
+TEST_F(LambdaRuntimeTest, AMalformedHttpResultFailsOnlyWhereACallerWaitsForIt) {
+  auto run_on = [&](config::AckMode ack) {
+    auto cfg = std::make_shared<config::Config>();
+    config::Route route;
+    route.method = "POST";
+    route.path = "/hooks/{name}";
+    route.ack = ack;
+    cfg->routes.push_back(route);
+    runtime::Invocation inv = Invoke("badshape");
+    inv.config = cfg;
+    inv.request.path = "/hooks/x";
+    inv.route = "POST /hooks/{name}";
+    return Run(inv);
+  };
+  runtime::Outcome waited = run_on(config::AckMode::kSync);
+  EXPECT_EQ(waited.status.code(), base::Code::kInvalidArgument) << waited.status.ToString();
+  EXPECT_THAT(waited.status.message(), HasSubstr("malformed function result"));
+
+  runtime::Outcome unwaited = run_on(config::AckMode::kAsync);
+  ASSERT_TRUE(unwaited.status.ok()) << unwaited.status.ToString();
+  EXPECT_EQ(unwaited.response.status, 200);
+  EXPECT_EQ(unwaited.response.body, "done, thanks");
 }
 
 TEST_F(LambdaRuntimeTest, AFunctionErrorFailsTheInvocationButKeepsTheProcess) {
