@@ -122,6 +122,9 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   const std::string_view auth = req[bh::field::authorization];
   // The scheme's name is case-insensitive (RFC 9110 11.1).
   const bool bearer = auth.size() >= 7 && boost::beast::iequals(auth.substr(0, 7), "Bearer ");
+  // One or more spaces after the scheme (RFC 9110 11.4).
+  const std::string_view credentials =
+      bearer ? auth.substr(std::min(auth.size(), auth.find_first_not_of(' ', 7))) : "";
   // The Invoke API also authenticates by SigV4 (SDKs cannot send a bearer token): a signed
   // request, and with Lambda access keys any that does not bring the admin token (the CLI's
   // `longhaul invoke` does) (CheckSignature). /healthz says no more than whether the store can
@@ -130,7 +133,7 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
                             (sigv4::IsSigV4(auth) || (!cfg->server.lambda_access_keys.empty() &&
                                                       !(bearer && !token.empty())));
   if (!token.empty() && !sigv4_invoke && !healthz) {
-    if (!bearer || !ConstantTimeEquals(auth.substr(7), token)) {
+    if (!bearer || !ConstantTimeEquals(credentials, token)) {
       http::Response res = http::ErrorResponse(
           base::Unauthenticated("the admin API needs Authorization: Bearer <admin_token>"));
       res.set(bh::field::www_authenticate, "Bearer");

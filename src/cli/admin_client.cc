@@ -1,5 +1,7 @@
 #include "cli/admin_client.h"
 
+#include <unistd.h>
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
@@ -155,7 +157,9 @@ int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FI
     std::fprintf(out, "%s\n", id.c_str());
     return 0;
   }
-  std::fprintf(out, "%s\n", r->body.c_str());
+  // The result as it is (audio, images: any bytes); a terminal gets the line ended.
+  std::fwrite(r->body.data(), 1, r->body.size(), out);
+  if (isatty(fileno(out)) && !r->body.empty() && r->body.back() != '\n') std::fputc('\n', out);
   if (!r->Header("X-Amz-Function-Error").empty()) {
     std::fprintf(err, "job %s failed\n", id.c_str());
     return 2;

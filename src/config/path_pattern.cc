@@ -4,6 +4,8 @@
 #include <cctype>
 #include <string>
 
+#include "base/percent_encoding.h"
+
 namespace longhaul::config {
 namespace {
 
@@ -69,6 +71,11 @@ base::Result<std::vector<PathSegment>> ParsePathPattern(std::string_view pattern
                                    "' contains '{' or '}': a parameter must be a whole segment, "
                                    "as in /users/{id}");
     } else {
+      if (std::string decoded = base::PercentDecode(text); decoded == "." || decoded == "..") {
+        return base::InvalidArgument("has a '" + decoded +
+                                     "' segment: requests with one are refused (400), so the "
+                                     "route could never match");
+      }
       segment.text = std::string(text);
     }
     segments.push_back(std::move(segment));
@@ -89,7 +96,7 @@ std::string PatternShape(const std::vector<PathSegment>& segments) {
     shape += '/';
     switch (s.kind) {
       case PathSegment::Kind::kLiteral:
-        shape += s.text;
+        shape += base::PercentDecode(s.text);  // a literal matches decoded too
         break;
       case PathSegment::Kind::kParam:
         shape += "{}";

@@ -19,8 +19,8 @@ namespace longhaul::config {
 // segment, an invalid or repeated name, or a greedy parameter before the end.
 base::Result<std::vector<PathSegment>> ParsePathPattern(std::string_view pattern);
 
-// The pattern with parameter names erased ("/a/{}/{+}"): two routes with the same method and
-// the same shape match the same requests.
+// The pattern with parameter names erased and literals percent-decoded ("/café/{}/{+}"): two
+// routes with the same method and the same shape match the same requests.
 std::string PatternShape(const std::vector<PathSegment>& segments);
 
 }  // namespace longhaul::config

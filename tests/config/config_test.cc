@@ -416,14 +416,14 @@ TEST(LoadConfig, SubstitutesEnvironmentInAnyScalar) {
   auto loaded = Load(
       "server:\n"
       "  threads: ${THREADS}\n"
-      "  admin_token: \"$${NOT_A_VAR} ${BOT_TOKEN}${EMPTY} $$ $x\"\n"
+      "  data_dir: \"$${NOT_A_VAR} ${BOT_TOKEN}${EMPTY} $$ $x\"\n"
       "functions:\n"
       "  f:\n"
       "    runtime: command\n"
       "    command: [./f.sh, \"${BOT_TOKEN}\"]\n");
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ((*loaded)->server.threads, 6);
-  EXPECT_EQ((*loaded)->server.admin_token, "${NOT_A_VAR} bot-token $$ $x");
+  EXPECT_EQ((*loaded)->server.data_dir, "${NOT_A_VAR} bot-token $$ $x");
   EXPECT_EQ((*loaded)->functions[0].command.argv[1], "bot-token");
 }
 
@@ -614,7 +614,25 @@ const ErrorCase kErrorCases[] = {
     {"ForwardHeaderValueWithLineBreak",
      "functions:\n  f:\n    runtime: http\n    url: http://127.0.0.1:1/\n"
      "    headers: {X-A: \"v\\r\\nX-Injected: 1\"}\n",
-     5, "the value of header X-A has a line break or NUL"},
+     5, "functions.f.headers.X-A: must not contain control characters"},
+    {"ForwardHeaderValueAtItsLine",
+     "functions:\n  f:\n    runtime: http\n    url: http://127.0.0.1:1/\n"
+     "    headers:\n      X-A: ok\n      X-B: \"a\\nb\"\n",
+     7, "functions.f.headers.X-B: must not contain control characters"},
+    {"PassHeadersItemAtItsLine",
+     FunctionYaml("command",
+                  "    command: [x]\n    pass_headers:\n      - X-Ok\n      - Bad Header\n"),
+     7, "functions.f.pass_headers[1]"},
+    {"AdminTokenWithSpace", "server:\n  admin_token: \"abc \"\n", 2,
+     "server.admin_token: must be visible ASCII characters only"},
+    {"AdminTokenWithNewline", "server:\n  admin_token: |\n    abc\n", 2,
+     "server.admin_token: must be visible ASCII characters only"},
+    {"AccessKeySecretAtItsLine", "server:\n  lambda_access_keys:\n    AK1: x\n    AK2: ''\n", 4,
+     "server.lambda_access_keys.AK2: the secret of AK2 is empty"},
+    {"MaxConnectionsTooLarge", "server:\n  max_connections: 99999999999\n", 2,
+     "must be at most 2147483647, got 99999999999"},
+    {"PublicUrlWithQuery", "server:\n  public_url: \"http://my host/?x=1\"\n", 2,
+     "no query, fragment, spaces or control characters"},
     {"EmptyAdminToken", "server:\n  admin_token: \"\"\n", 2, "must not be empty"},
     {"EmptyAccessKeySecret", "server:\n  lambda_access_keys: {AKID: \"\"}\n", 2,
      "the secret of AKID is empty"},
@@ -779,6 +797,16 @@ const ErrorCase kErrorCases[] = {
                    "  - path: /x/{a}\n    function: process\n"
                    "  - path: /x/{b}\n    method: post\n    function: notify\n"),
      11, "duplicate route POST /x/{b} (the same method and path as line 9)"},
+    {"DuplicateRouteEncodedDifferently",
+     WithFunctions("routes:\n"
+                   "  - path: /caf\xc3\xa9\n    function: process\n"
+                   "  - path: /caf%C3%A9\n    function: notify\n"),
+     11, "duplicate route POST /caf%C3%A9 (the same method and path as line 9)"},
+    {"RouteWithDotSegment", RouteYaml("").replace(RouteYaml("").find("/r"), 2, "/a/../r"), 9,
+     "has a '..' segment"},
+    {"HmacPrefixWithLineBreak",
+     RouteYaml("    provider: hmac\n    secret: s\n    hmac: {header: X-Sig, prefix: \"a\\nb\"}\n"),
+     13, "routes[0].hmac.prefix: must not contain control characters"},
     {"IdempotencyPointer", RouteYaml("    idempotency_key: {json: update_id}\n"), 11,
      "JSON pointer 'update_id' must start with '/'"},
     {"IdempotencyPointerEscape", RouteYaml("    idempotency_key: {json: /a~2}\n"), 11,

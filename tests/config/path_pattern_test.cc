@@ -29,8 +29,9 @@ TEST(ParsePathPattern, RootHasNoSegments) {
 
 TEST(ParsePathPattern, Rejects) {
   for (const char* bad :
-       {"", "hooks", "//", "/a//b", "/a/", "/{}", "/{+}", "/{a b}", "/a{b}", "/{a}b", "/}",
-        "/{x+}/y", "/{x}/{x}", "/{x}/{x+}", "/a?b", "/a#b", "/a b", "/{1x}", "/{a-b}"}) {
+       {"",      "hooks", "//",     "/a//b",   "/a/",      "/{}",       "/{+}",     "/{a b}",
+        "/a{b}", "/{a}b", "/}",     "/{x+}/y", "/{x}/{x}", "/{x}/{x+}", "/a?b",     "/a#b",
+        "/a b",  "/{1x}", "/{a-b}", "/a/../b", "/./b",     "/a/%2E%2e", "/a/.%2e/b"}) {
     auto segments = ParsePathPattern(bad);
     EXPECT_FALSE(segments.ok()) << bad;
   }
@@ -39,6 +40,14 @@ TEST(ParsePathPattern, Rejects) {
 TEST(PatternShape, ErasesNames) {
   EXPECT_EQ(PatternShape(*ParsePathPattern("/a/{x}/{rest+}")), "/a/{}/{+}");
   EXPECT_EQ(PatternShape(*ParsePathPattern("/a/{y}/{z+}")), "/a/{}/{+}");
+}
+
+// A literal matches a request as written or percent-decoded: routes that differ only in how
+// their literals are encoded match the same requests.
+TEST(PatternShape, DecodesLiterals) {
+  EXPECT_EQ(PatternShape(*ParsePathPattern("/caf%C3%A9/{x}")),
+            PatternShape(*ParsePathPattern("/café/{y}")));
+  EXPECT_TRUE(ParsePathPattern("/a/.b/..c").ok());
 }
 
 }  // namespace

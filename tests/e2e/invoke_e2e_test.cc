@@ -98,7 +98,16 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
                              &out, &err),
             0)
       << err;
-  EXPECT_EQ(out, "from-cli\n");
+  EXPECT_EQ(out, "from-cli");  // the result as it is: no newline added off a terminal
+  // Any bytes (audio, images) come out whole, a NUL included.
+  const std::string bytes("a\0b\xff\n\x01", 6);
+  std::ofstream(scratch.File("bytes.bin"), std::ios::binary) << bytes;
+  EXPECT_EQ(server.RunToExit({"invoke", "ok", "--data", "@" + scratch.File("bytes.bin"), "--admin",
+                              server.admin_url(), "--config", server.config_path()},
+                             &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(out, bytes);
   // The config's admin port is 0 (any free port): only --admin can say which.
   EXPECT_EQ(server.RunToExit({"invoke", "ok", "--config", server.config_path()}, &out, &err), 1);
   EXPECT_THAT(err, HasSubstr("has port 0 (any free port): give --admin"));

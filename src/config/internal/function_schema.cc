@@ -102,13 +102,7 @@ void ReadCommand(MapReader& r, CommandRuntime* cmd) {
   r.ReadSize("output_limit", &cmd->output_limit, 0);
   r.ReadDuration("kill_grace", &cmd->kill_grace, base::Duration(0));
   if (const Field* f = r.Get("pass_headers")) {
-    if (auto headers = ctx.StringList(*f)) {
-      for (const std::string& h : *headers) {
-        std::string problem = CheckHeaderName(h);
-        if (!problem.empty()) {
-          ctx.Error(*f, problem);
-        }
-      }
+    if (auto headers = ctx.StringList(*f, "", &CheckHeaderName)) {
       cmd->pass_headers = std::move(*headers);
     }
   }
@@ -128,12 +122,7 @@ void ReadHttp(MapReader& r, HttpRuntime* http) {
   }
   r.ReadBool("exact_path", &http->exact_path);
   if (const Field* f = r.Get("headers")) {
-    if (auto headers = ctx.StringMap(*f, &CheckForwardedHeaderName)) {
-      for (const auto& [name, value] : *headers) {
-        if (value.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-          ctx.Error(*f, "the value of header " + name + " has a line break or NUL");
-        }
-      }
+    if (auto headers = ctx.StringMap(*f, &CheckForwardedHeaderName, &CheckHeaderValueText)) {
       http->headers = std::move(*headers);
     }
   }

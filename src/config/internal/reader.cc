@@ -158,9 +158,10 @@ std::optional<int64_t> Context::Int(const Field& field, int64_t min, int64_t max
     return std::nullopt;
   }
   if (value < min || value > max) {
-    std::string range = max == INT64_MAX || max == INT32_MAX
-                            ? "at least " + std::to_string(min)
-                            : "from " + std::to_string(min) + " to " + std::to_string(max);
+    const bool unbounded = max == INT64_MAX || max == INT32_MAX;
+    std::string range = unbounded && value < min ? "at least " + std::to_string(min)
+                        : unbounded              ? "at most " + std::to_string(max)
+                                    : "from " + std::to_string(min) + " to " + std::to_string(max);
     Error(field, "must be " + range + ", got " + *text);
     return std::nullopt;
   }
@@ -208,13 +209,14 @@ std::optional<std::vector<std::string>> Context::Argv(const Field& field,
 }
 
 std::optional<std::vector<std::string>> Context::StringList(const Field& field,
-                                                            std::string_view scalar_hint) {
-  return StringItems(field, scalar_hint, /*allow_empty=*/false);
+                                                            std::string_view scalar_hint,
+                                                            TextCheck check) {
+  return StringItems(field, scalar_hint, /*allow_empty=*/false, check);
 }
 
 std::optional<std::vector<std::string>> Context::StringItems(const Field& field,
                                                              std::string_view scalar_hint,
-                                                             bool allow_empty) {
+                                                             bool allow_empty, TextCheck check) {
   if (field.value.IsScalar()) {
     Error(field, "use a list" + std::string(scalar_hint));
     return std::nullopt;
@@ -232,6 +234,10 @@ std::optional<std::vector<std::string>> Context::StringItems(const Field& field,
       f.line = field.line;
     }
     std::optional<std::string> text = String(f, allow_empty && i > 0);
+    if (std::string problem = text && check != nullptr ? check(*text) : ""; !problem.empty()) {
+      Error(f, problem);
+      text.reset();
+    }
     ok = ok && text.has_value();
     if (text) {
       out.push_back(std::move(*text));
@@ -244,7 +250,8 @@ std::optional<std::vector<std::string>> Context::StringItems(const Field& field,
 }
 
 std::optional<std::map<std::string, std::string>> Context::StringMap(const Field& field,
-                                                                     KeyCheck check_key) {
+                                                                     TextCheck check_key,
+                                                                     TextCheck check_value) {
   if (!field.value.IsMap()) {
     Error(field, "expected a mapping, got " + std::string(Describe(field.value)));
     return std::nullopt;
@@ -259,6 +266,11 @@ std::optional<std::map<std::string, std::string>> Context::StringMap(const Field
       continue;
     }
     std::optional<std::string> text = String(entry, /*allow_empty=*/true);
+    if (std::string problem = text && check_value != nullptr ? check_value(*text) : "";
+        !problem.empty()) {
+      Error(entry, problem);
+      text.reset();
+    }
     ok = ok && text.has_value();
     if (text) {
       out[entry.key] = std::move(*text);

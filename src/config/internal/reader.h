@@ -67,17 +67,21 @@ class Context {
   std::optional<int64_t> Int(const Field& field, int64_t min, int64_t max);
   std::optional<base::Duration> Duration(const Field& field, base::Duration min);
   std::optional<uint64_t> Size(const Field& field, uint64_t min);
-  // A list of non-empty strings. A scalar is refused with "use a list" and `scalar_hint`.
+  // Returns "" for a good key or value, else what is wrong with it (reported at its line).
+  using TextCheck = std::string (*)(std::string_view text);
+  // A list of non-empty strings, each passing `check` when given. A scalar is refused with "use
+  // a list" and `scalar_hint`.
   std::optional<std::vector<std::string>> StringList(const Field& field,
-                                                     std::string_view scalar_hint = "");
+                                                     std::string_view scalar_hint = "",
+                                                     TextCheck check = nullptr);
   // A program and its arguments: StringList, where only the program must not be empty
   // (`ssh-keygen -N ""`), and at least the program is given.
   std::optional<std::vector<std::string>> Argv(const Field& field, std::string_view scalar_hint);
-  // A mapping of literal keys to (substituted) string values. `check_key` returns "" for a good
-  // key, else what is wrong with it; it may be null.
-  using KeyCheck = std::string (*)(std::string_view key);
+  // A mapping of literal keys to (substituted) string values; `check_key` and `check_value`
+  // may be null.
   std::optional<std::map<std::string, std::string>> StringMap(const Field& field,
-                                                              KeyCheck check_key);
+                                                              TextCheck check_key,
+                                                              TextCheck check_value = nullptr);
   // One of `choices`, matched exactly.
   template <typename E>
   std::optional<E> Enum(const Field& field,
@@ -112,7 +116,7 @@ class Context {
   // StringList and Argv: `allow_empty` lets every item but the first be empty.
   std::optional<std::vector<std::string>> StringItems(const Field& field,
                                                       std::string_view scalar_hint,
-                                                      bool allow_empty);
+                                                      bool allow_empty, TextCheck check = nullptr);
 
   struct Problem {
     int line;

@@ -109,7 +109,15 @@ void ReadHmac(Context& ctx, const Field& field, HmacCheck* out) {
               {"sha256", HmacCheck::Algorithm::kSha256},
               {"sha512", HmacCheck::Algorithm::kSha512}},
              &check.algorithm);
-  r.ReadString("prefix", &check.prefix, /*allow_empty=*/true);
+  if (const Field* f = r.Get("prefix")) {
+    if (std::optional<std::string> prefix = ctx.String(*f, /*allow_empty=*/true)) {
+      if (std::string problem = CheckHeaderValueText(*prefix); !problem.empty()) {
+        ctx.Error(*f, problem);
+      } else {
+        check.prefix = std::move(*prefix);
+      }
+    }
+  }
   r.ReadEnum("encoding",
              {{"hex", HmacCheck::Encoding::kHex}, {"base64", HmacCheck::Encoding::kBase64}},
              &check.encoding);

@@ -54,8 +54,13 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
       while (scheme > 0 && url->size() > scheme && url->back() == '/') {
         url->pop_back();
       }
-      if (scheme == 0 || url->size() == scheme || (*url)[scheme] == '/') {
-        ctx.Error(*f, "'" + *url + "' is not a URL of the form http[s]://host[:port][/path]");
+      if (scheme == 0 || url->size() == scheme || (*url)[scheme] == '/' ||
+          std::any_of(url->begin(), url->end(), [](char c) {
+            return c == '?' || c == '#' || static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+          })) {
+        ctx.Error(*f, "'" + *url +
+                          "' is not a URL of the form http[s]://host[:port][/path] (no query, "
+                          "fragment, spaces or control characters: status URLs are built on it)");
       } else {
         server->public_url = *url;
       }
@@ -78,15 +83,28 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   {
     Context::SecretScope secret_scope(ctx);
     // An empty credential (often an unset-but-defined ${VAR}) must not turn the check off.
-    r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/false);
+    if (const Field* f = r.Get("admin_token")) {
+      if (std::optional<std::string> token = ctx.String(*f, /*allow_empty=*/false)) {
+        if (std::string problem = CheckBearerToken(*token); !problem.empty()) {
+          ctx.Error(*f, problem);
+        } else {
+          server->admin_token = std::move(*token);
+        }
+      }
+    }
     if (const Field* f = r.Get("lambda_access_keys")) {
-      if (auto keys = ctx.StringMap(*f, nullptr)) {
-        for (const auto& [id, secret] : *keys) {
-          if (secret.empty()) {
-            ctx.Error(*f, "lambda_access_keys: the secret of " + id + " is empty");
+      if (!f->value.IsMap()) {
+        ctx.Error(*f, "expected a mapping of access key ids to secrets, got " +
+                          std::string(Context::Describe(f->value)));
+      } else {
+        for (const Field& entry : ctx.Entries(*f, "access key id")) {
+          std::optional<std::string> secret = ctx.String(entry, /*allow_empty=*/true);
+          if (secret && secret->empty()) {
+            ctx.Error(entry, "the secret of " + entry.key + " is empty");
+          } else if (secret) {
+            server->lambda_access_keys[entry.key] = std::move(*secret);
           }
         }
-        server->lambda_access_keys = std::move(*keys);
       }
     }
   }

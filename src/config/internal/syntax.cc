@@ -71,6 +71,29 @@ std::string CheckHttpUrl(std::string_view s) {
   return "";
 }
 
+std::string CheckBearerToken(std::string_view s) {
+  for (char c : s) {
+    if (c <= ' ' || c >= 0x7f) {
+      return "must be visible ASCII characters only (no spaces or control characters): a client "
+             "sends it in an Authorization header";
+    }
+  }
+  return "";
+}
+
+std::string CheckHeaderValueText(std::string_view s) {
+  for (char c : s) {
+    if ((c >= 0 && c < ' ' && c != '\t') || c == 0x7f) {
+      return "must not contain control characters: a header value cannot hold them";
+    }
+  }
+  if (!s.empty() &&
+      (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' || s.back() == '\t')) {
+    return "must not start or end with whitespace: a header value is sent without it";
+  }
+  return "";
+}
+
 std::string CheckJsonPointer(std::string_view s) {
   if (s.empty() || s[0] != '/') {
     return "JSON pointer '" + std::string(s) + "' must start with '/', as in /update_id";

@@ -348,7 +348,9 @@ void ChildProcess::SignalGroup(int sig) {
     }
   }
   ::kill(-pid_, sig);
-  ::kill(pid_, sig);
+  // The leader itself only when it left its group (setsid): a signal twice would run its
+  // handler twice (a graceful stop cut short by what looks like a second request to stop).
+  if (::getpgid(pid_) != pid_) ::kill(pid_, sig);
   for (pid_t group : escaped_groups_) ::kill(-group, sig);
 }
 
