@@ -67,8 +67,13 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
     res.version(11);
     // A function's own framing or hop-by-hop fields (Transfer-Encoding, Connection, Upgrade,
     // Content-Length) would contradict how this answer is framed: this server sets them.
+    // Nor may it speak for this server about the job (its state, a duplicate delivery).
     for (const auto& [k, v] : runtime::forward::ForwardableHeaders(job.result->headers)) {
-      res.insert(k, v);
+      if (!boost::beast::iequals(k, "X-Longhaul-Job-State") &&
+          !boost::beast::iequals(k, "X-Longhaul-Duplicate") &&
+          !boost::beast::iequals(k, "X-Longhaul-Job-Id")) {
+        res.insert(k, v);
+      }
     }
     res.body() = job.result->body;
     http::PreparePayload(res);  // not Beast's: it throws on a 204 or 304 with a body

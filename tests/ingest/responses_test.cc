@@ -39,6 +39,23 @@ TEST(OutcomeResponse, AnUpstreamsFailedAnswerIsPassedOn) {
   EXPECT_EQ(res["X-Longhaul-Job-Id"], "job-1");
 }
 
+// A function cannot speak for this server about its job: its own X-Longhaul-Job-State,
+// -Duplicate or -Job-Id fields are dropped (the server sets what is true).
+TEST(OutcomeResponse, AFunctionsJobFieldsAreNotPassedOn) {
+  store::Job job = Finished("forward", store::JobState::kSucceeded, "");
+  job.result = store::Response{200,
+                               {{"X-Longhaul-Job-State", "dead"},
+                                {"x-longhaul-duplicate", "true"},
+                                {"X-Longhaul-Job-Id", "other"},
+                                {"X-Longhaul-Result-Truncated", "stdout"}},
+                               "ok"};
+  http::Response res = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions());
+  EXPECT_EQ(res.count("X-Longhaul-Job-State"), 0u);
+  EXPECT_EQ(res.count("X-Longhaul-Duplicate"), 0u);
+  EXPECT_EQ(res["X-Longhaul-Job-Id"], "job-1");
+  EXPECT_EQ(res["X-Longhaul-Result-Truncated"], "stdout");
+}
+
 // An ack_body is labelled as what it is: JSON, or text.
 TEST(AcceptedResponse, AnAckBodyIsJsonOrText) {
   config::Route route;

@@ -24,6 +24,8 @@
 #include <optional>
 #include <utility>
 
+#include "runtime/forward/resolve.h"
+
 namespace longhaul::runtime::forward {
 namespace {
 
@@ -113,7 +115,9 @@ class Exchanger {
       : url_(url), request_(request), deadline_(deadline), limits_(limits) {}
 
   base::Result<store::Response> Run(const CancelToken& cancel) {
-    asio::co_spawn(ioc_, Communicate(), [this](const std::exception_ptr& e) {
+    auto endpoints = Resolve(url_.host, url_.port, deadline_, cancel, kTick);
+    if (!endpoints.ok()) return endpoints.status();
+    asio::co_spawn(ioc_, Communicate(std::move(*endpoints)), [this](const std::exception_ptr& e) {
       if (e) {
         result_ = base::Internal("forwarding failed with an exception");
       }
@@ -125,7 +129,8 @@ class Exchanger {
       if (ioc_.stopped() || cancelled || timed_out) {
         continue;
       }
-      // The stream's own timer covers connect, write and read; this also covers resolving.
+      // The stream's own timer ends connect, handshake, write and read at the deadline; this
+      // also ends them at a cancel.
       if (cancel.cancelled()) {
         cancelled = true;
         Stop();
@@ -148,7 +153,6 @@ class Exchanger {
 
  private:
   void Stop() {
-    resolver_.cancel();
     if (tls_) {
       beast::get_lowest_layer(*tls_).close();
     } else {
@@ -156,12 +160,7 @@ class Exchanger {
     }
   }
 
-  asio::awaitable<void> Communicate() {
-    auto [resolve_ec, endpoints] = co_await resolver_.async_resolve(url_.host, url_.port, kNoThrow);
-    if (resolve_ec) {
-      result_ = base::Unavailable("cannot resolve " + url_.host + ": " + resolve_ec.message());
-      co_return;
-    }
+  asio::awaitable<void> Communicate(tcp::resolver::results_type endpoints) {
     stream_.expires_at(deadline_);
     auto [connect_ec, endpoint] = co_await stream_.async_connect(endpoints, kNoThrow);
     if (connect_ec) {
@@ -280,7 +279,6 @@ class Exchanger {
   const SteadyTime deadline_;
   const ExchangeLimits limits_;
   asio::io_context ioc_{1};
-  tcp::resolver resolver_{ioc_};
   beast::tcp_stream stream_{ioc_};  // moved into tls_ for https
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   std::optional<base::Result<store::Response>> result_;
