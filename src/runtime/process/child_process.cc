@@ -119,8 +119,10 @@ base::Status SpawnError(const SpawnOptions& options, int err) {
     case ELOOP:
     case ENAMETOOLONG:
     case E2BIG:
-    case ETXTBSY:
       return base::InvalidArgument("cannot execute " + file + ": " + ErrnoText(err));
+    case ETXTBSY:  // being written (a deploy): the next attempt may find it done
+      return base::Unavailable("cannot execute " + file + ": " + ErrnoText(err) +
+                               " (it is being written)");
     default:
       return SystemError("cannot start " + file, err);
   }

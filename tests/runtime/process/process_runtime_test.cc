@@ -260,6 +260,24 @@ TEST_F(ProcessRuntimeTest, MissingExecutableIsInvalidArgument) {
   EXPECT_EQ(out.status.code(), base::Code::kInvalidArgument);
 }
 
+// A program still being written (a deploy) cannot be executed yet: that attempt fails, and
+// is retried (kUnavailable), unlike a program that is not there at all.
+TEST_F(ProcessRuntimeTest, AProgramBeingWrittenIsUnavailable) {
+  const std::string program = dir_.File("deploying");
+  std::FILE* writing = std::fopen(program.c_str(), "w");
+  ASSERT_NE(writing, nullptr);
+  std::fputs("#!/bin/sh\necho hi\n", writing);
+  std::fflush(writing);
+  std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+  Outcome out = Run({program});
+  EXPECT_EQ(out.status.code(), base::Code::kUnavailable) << out.status.ToString();
+  EXPECT_THAT(out.status.message(), HasSubstr("Text file busy"));
+  std::fclose(writing);
+  out = Run({program});
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.body, "hi\n");
+}
+
 TEST_F(ProcessRuntimeTest, MissingWorkingDirIsInvalidArgument) {
   fn_.working_dir = dir_.File("missing");
   Outcome out = Run({"/bin/true"});
