@@ -1107,6 +1107,21 @@ TEST_F(StoreTest, PurgeFinishedJobsDeletesOnlyTerminalJobsFinishedBeforeTheCutof
 
 // pending counts every unfinished job of the route (claimable, due later, running, blocked
 // behind its key) and no finished one; last_error is the newest failed attempt's.
+// A retry of an older job of a key marks the running one blocked (it goes after the retried
+// one): that job is still counted once.
+TEST_F(StoreTest, RouteStatsCountARunningJobMarkedBlockedOnce) {
+  Open();
+  std::string first = Add(MakeJob("fn", "k"));
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 1, 8)), std::vector<std::string>({first}));
+  ASSERT_TRUE(store_->Complete(Done(first, Completion::Kind::kFailed)).ok());
+  std::string second = Add(MakeJob("fn", "k"));
+  ASSERT_EQ(ClaimIds(ClaimReq("fn", 1, 8)), std::vector<std::string>({second}));
+  ASSERT_TRUE(store_->Retry(first, clock_.Now()).ok());
+  auto stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->pending, 2);  // the retried one, queued; the running one
+}
+
 TEST_F(StoreTest, RouteStatsCountUnfinishedJobsAndTheNewestError) {
   Open();
   NewJob other = MakeJob();

@@ -128,7 +128,8 @@ base::Result<std::vector<std::string>> QueuedFunctions(Connection& c) {
 
 // Unfinished jobs are counted through the partial indexes, which hold only unfinished rows:
 // claimable (jobs_claim), running (jobs_running), and blocked behind their ordering key
-// (jobs_ordering, blocked = 1; the other two hold none of those). Finished jobs, however many,
+// (jobs_ordering, blocked = 1; the other two hold none of those; a running job marked blocked by
+// a retry of an older one of its key is counted as running). Finished jobs, however many,
 // are never visited. The newest delivery walks the function's jobs from the newest.
 constexpr const char* kRouteStats =
     "SELECT"
@@ -137,7 +138,7 @@ constexpr const char* kRouteStats =
     " + (SELECT count(*) FROM jobs INDEXED BY jobs_running WHERE function = ?1 AND"
     "   state = 'running' AND route = ?2)"
     " + (SELECT count(*) FROM jobs INDEXED BY jobs_ordering WHERE function = ?1 AND " LH_UNFINISHED
-    "   AND ordering_key <> '' AND blocked = 1 AND route = ?2),"
+    "   AND ordering_key <> '' AND blocked = 1 AND state <> 'running' AND route = ?2),"
     " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1)";
 // The newest error among the jobs an attempt failed for (retrying, failed, dead), by state
 // (jobs_state_seq): a history of successes is never walked.
