@@ -37,6 +37,7 @@
 #include "sched/scheduler.h"
 #include "store/sqlite/sqlite_store.h"
 #include "webhook/verify.h"
+#include "webhook_command.h"
 
 namespace {
 
@@ -369,82 +370,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   return 0;
 }
 
-// `longhaul webhook`: adnanh/webhook's command line (single-dash long flags, rewritten for
-// CLI11 before parsing) plus longhaul's -data-dir, -admin and -admin-token.
-struct WebhookFlags {
-  hooks::WebhookOptions options;
-  int port = 9000;
-  std::string http_methods;
-  std::vector<std::string> headers;
-  std::string pidfile, logfile;
-  bool version = false;
-  std::string ignored;
-  bool ignored_flag = false;
-  std::vector<std::string> unsupported;  // -secure, -cert, ...: refused with a reason
-};
-
-const std::vector<std::string>& WebhookFlagNames() {
-  static const std::vector<std::string> kNames = {
-      // adnanh/webhook's flags that this mode serves
-      "hooks", "template", "hotreload", "verbose", "debug", "nopanic", "ip", "port", "urlprefix",
-      "http-methods", "header", "pidfile", "logfile", "version", "help",
-      // longhaul's own
-      "data-dir", "admin", "admin-token",
-      // accepted for compatibility, with no effect
-      "x-request-id", "x-request-id-limit", "max-multipart-mem",
-      // refused with a reason
-      "secure", "cert", "key", "tls-min-version", "cipher-suites", "list-cipher-suites", "socket",
-      "setuid", "setgid"};
-  return kNames;
-}
-
-CLI::App* AddWebhookCommand(CLI::App& app, WebhookFlags& f) {
-  auto* cmd = app.add_subcommand(
-      "webhook", "serve an adnanh/webhook hooks file; every hook runs through the durable queue");
-  hooks::WebhookOptions& o = f.options;
-  cmd->add_option("--hooks", o.hooks_files,
-                  "hooks file, JSON or YAML (repeatable; default hooks.json)")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_flag("--template", o.as_template,
-                "render the hooks files as Go templates ({{ getenv \"X\" }})");
-  cmd->add_flag("--hotreload", o.hotreload, "reload the hooks files when they change");
-  cmd->add_flag("--verbose", o.verbose, "log requests and runs (else only warnings and errors)");
-  cmd->add_flag("--debug", o.debug, "log debug detail too");
-  cmd->add_flag("--nopanic", o.nopanic, "start even when no hooks are loaded");
-  cmd->add_option("--ip", o.ip, "address to listen on")->capture_default_str();
-  cmd->add_option("--port", f.port, "port to listen on (0: any free port)")
-      ->check(CLI::Range(0, 65535))
-      ->capture_default_str();
-  cmd->add_option("--urlprefix", o.url_prefix, "path prefix of the hooks")->capture_default_str();
-  cmd->add_option("--http-methods", f.http_methods, "default allowed methods, comma-separated");
-  cmd->add_option("--header", f.headers, "response header name=value (repeatable)")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--data-dir", o.data_dir, "where the job store lives")->capture_default_str();
-  cmd->add_option("--admin", o.admin, "admin/status API address")->capture_default_str();
-  cmd->add_option("--admin-token", o.admin_token, "bearer token for the admin API");
-  cmd->add_option("--pidfile", f.pidfile, "write the process id to this file");
-  cmd->add_option("--logfile", f.logfile, "log to this file (implies -verbose)");
-  cmd->add_flag("--version", f.version, "print the webhook version this mode follows");
-  for (const char* name : {"--x-request-id-limit", "--max-multipart-mem"}) {
-    cmd->add_option(name, f.ignored, "accepted for compatibility; no effect");
-  }
-  cmd->add_flag("--x-request-id", f.ignored_flag, "accepted for compatibility; no effect");
-  for (const char* name : {"--cert", "--key", "--tls-min-version", "--cipher-suites", "--socket",
-                           "--setuid", "--setgid"}) {
-    cmd->add_option_function<std::string>(
-        name, [&f, name](const std::string&) { f.unsupported.push_back(name + 1); },
-        "not supported");
-  }
-  for (const char* name : {"--secure", "--list-cipher-suites"}) {
-    cmd->add_flag_callback(
-        name, [&f, name] { f.unsupported.push_back(name + 1); }, "not supported");
-  }
-  return cmd;
-}
-
-int ServeWebhook(WebhookFlags& f) {
+int ServeWebhook(app::WebhookFlags& f) {
   if (f.version) {
     std::printf("webhook version 2.8.2 (longhaul webhook mode)\n");
     return 0;
@@ -543,19 +469,19 @@ int main(int argc, char** argv) {
   auto* wait = jobs->add_subcommand("wait", "wait until a job finishes; exit 2 if it failed");
   wait->add_option("--timeout", wait_timeout, "seconds")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 31536000));
   for (auto* c : {show, retry, cancel, wait}) {
     c->add_option("id", job_id, "job id")->required();
     add_client_opts(c);
   }
 
-  WebhookFlags webhook_flags;
-  auto* webhook = AddWebhookCommand(app, webhook_flags);
+  longhaul::app::WebhookFlags webhook_flags;
+  auto* webhook = longhaul::app::AddWebhookCommand(app, webhook_flags);
   // webhook's flags are Go style (-hooks f); CLI11 wants --hooks.
   std::vector<std::string> args(argv, argv + argc);
   if (argc > 1 && args[1] == "webhook") {
     std::vector<std::string> rest(args.begin() + 2, args.end());
-    rest = hooks::GoFlagsToCli11(rest, WebhookFlagNames());
+    rest = hooks::GoFlagsToCli11(rest, longhaul::app::WebhookFlagNames());
     args.resize(2);
     args.insert(args.end(), rest.begin(), rest.end());
   }
@@ -564,7 +490,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(cargs.size()), cargs.data());
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help: 0; a command line that does not parse: 2 as webhook's (Go's), else 1.
+    return app.exit(e) == 0 ? 0 : argc > 1 && args[1] == "webhook" ? 2 : 1;
   }
 
   if (*serve) return Serve(config_path);

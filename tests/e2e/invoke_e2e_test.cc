@@ -108,6 +108,10 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
             0)
       << err;
   EXPECT_EQ(out, bytes);
+  // A command line that does not parse is 1 (webhook's, as webhook's own, 2), with the reason.
+  EXPECT_EQ(server.RunToExit({"jobs", "wait", "X", "--timeout", "-1"}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("--timeout"));
+  EXPECT_EQ(server.RunToExit({"webhook", "-no-such-flag"}, &out, &err), 2);
   // The config's admin port is 0 (any free port): only --admin can say which.
   EXPECT_EQ(server.RunToExit({"invoke", "ok", "--config", server.config_path()}, &out, &err), 1);
   EXPECT_THAT(err, HasSubstr("has port 0 (any free port): give --admin"));
