@@ -9,6 +9,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "admin/invoke_api.h"
@@ -17,6 +18,7 @@
 #include "base/duration.h"
 #include "base/ids.h"
 #include "base/percent_encoding.h"
+#include "base/utf8.h"
 #include "http/async.h"
 #include "http/error_mapping.h"
 #include "ingest/job_wait.h"
@@ -165,9 +167,14 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   if (!parts.empty() && parts[0] == "jobs") {
     if (parts.size() == 1 && get) co_return co_await ListJobs(query);
     if (parts.size() >= 2) {
-      std::string id(parts[1]);
+      // As sent (percent-encoded or not); a ULID's letters in either case.
+      std::string id = ingest::PercentDecode(parts[1]);
+      std::transform(id.begin(), id.end(), id.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
       if (!base::LooksLikeJobId(id)) {
-        co_return http::ErrorResponse(base::NotFound("no job " + id));
+        co_return http::ErrorResponse(base::NotFound(
+            "no job " + base::ToValidUtf8(std::string_view(parts[1]).substr(0, 64)) +
+            (parts[1].size() > 64 ? "…" : "") + " (a job id is 26 letters and digits)"));
       }
       if (parts.size() == 2 && get) co_return co_await GetJob(id);
       if (parts.size() == 3 && parts[2] == "result" && get)

@@ -85,15 +85,19 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
     }
     if (upstream_answer) res.set("X-Longhaul-Job-State", store::ToString(job.state));
   } else if (store::IsTerminal(job.state)) {
-    const bool timed_out = job.last_error.starts_with("DEADLINE_EXCEEDED");
-    const bool hidden = to_sender && !timed_out && fn != nullptr &&
-                        fn->kind == config::RuntimeKind::kLambda &&
-                        job.state != store::JobState::kCancelled;
-    res =
-        http::MakeResponse(timed_out ? 504 : 502,
-                           JobJson(job.id, status_url, store::ToString(job.state),
-                                   hidden ? "the function failed (its error is in the job's record)"
-                                          : job.last_error));
+    const bool cancelled = job.state == store::JobState::kCancelled;
+    // A cancel ends the job whatever its last attempt did (a timeout, then a retry pending).
+    const bool timed_out = !cancelled && job.last_error.starts_with("DEADLINE_EXCEEDED");
+    const bool hidden = to_sender && !timed_out && !cancelled && fn != nullptr &&
+                        fn->kind == config::RuntimeKind::kLambda;
+    std::string error =
+        hidden ? "the function failed (its error is in the job's record)" : job.last_error;
+    if (cancelled) {
+      error = job.last_error.empty() ? "cancelled"
+                                     : "cancelled (its last attempt: " + job.last_error + ")";
+    }
+    res = http::MakeResponse(timed_out ? 504 : 502,
+                             JobJson(job.id, status_url, store::ToString(job.state), error));
   } else {
     res = http::MakeResponse(202, JobJson(job.id, status_url, store::ToString(job.state), ""));
     res.set(bh::field::location, status_url);

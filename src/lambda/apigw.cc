@@ -179,6 +179,11 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
     }
     JoinInto(headers, base::ToValidUtf8(key), text);
   }
+  if (!request.remote_addr.empty()) {
+    // As API Gateway adds them: the sender's address after any chain it brought, the scheme.
+    JoinInto(headers, "x-forwarded-for", request.remote_addr);
+    if (!headers.contains("x-forwarded-proto")) headers["x-forwarded-proto"] = "http";
+  }
   json::object query;
   for (const auto& [name, value] : runtime::process::DecodeQuery(request.query)) {
     JoinInto(query, base::ToValidUtf8(name), base::ToValidUtf8(value));

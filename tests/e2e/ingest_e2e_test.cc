@@ -560,6 +560,15 @@ TEST(AdminE2E, HealthzAndCliJobsCommands) {
                     " 2> " + scratch.File("err.txt");
   EXPECT_NE(std::system(bad.c_str()), 0);
   EXPECT_NE(ReadFile(scratch.File("err.txt")).find("HTTP 404"), std::string::npos);
+  // An id in lower case or percent-encoded is the same job; one that is no id is cut short.
+  std::string lower = id;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(server.AdminGet("/jobs/" + lower)->status, 200);
+  EXPECT_EQ(server.AdminGet("/jobs/%" + std::to_string(30 + (id[0] - '0')) + id.substr(1))->status,
+            200);
+  auto long_id = server.AdminGet("/jobs/" + std::string(5000, 'x'));
+  EXPECT_EQ(long_id->status, 404);
+  EXPECT_LT(long_id->body.size(), 300u) << long_id->body;
 }
 
 // `jobs wait` goes by the job's state, not by the status its function answered with (202 or

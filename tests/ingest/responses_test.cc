@@ -56,6 +56,20 @@ TEST(OutcomeResponse, AFunctionsJobFieldsAreNotPassedOn) {
   EXPECT_EQ(res["X-Longhaul-Result-Truncated"], "stdout");
 }
 
+// A cancelled job says so, whatever its last attempt did: not a timeout's 504.
+TEST(OutcomeResponse, ACancelledJobSaysItWasCancelled) {
+  store::Job job = Finished("command", store::JobState::kCancelled, "DEADLINE_EXCEEDED: timed out");
+  http::Response res = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions());
+  EXPECT_EQ(res.result_int(), 502);
+  EXPECT_NE(res.body().find(
+                R"js("error":"cancelled (its last attempt: DEADLINE_EXCEEDED: timed out)")js"),
+            std::string::npos)
+      << res.body();
+  job.last_error = "";
+  res = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions());
+  EXPECT_NE(res.body().find(R"("error":"cancelled")"), std::string::npos) << res.body();
+}
+
 // An ack_body is labelled as what it is: JSON, or text.
 TEST(AcceptedResponse, AnAckBodyIsJsonOrText) {
   config::Route route;

@@ -82,6 +82,19 @@ TEST(BuildHttpApiEvent, HeadersAreLowercasedAndJoinedCookiesSplit) {
   EXPECT_FALSE(h.contains("cookie"));
   EXPECT_FALSE(h.contains("Host"));
   EXPECT_EQ(json::serialize(e["cookies"]), R"(["session=abc","theme=dark","lang=en"])");
+  // As API Gateway adds them.
+  EXPECT_EQ(h["x-forwarded-for"], "192.0.2.7");
+  EXPECT_EQ(h["x-forwarded-proto"], "http");
+}
+
+TEST(BuildHttpApiEvent, TheSendersAddressFollowsAForwardedChain) {
+  store::Request r = SampleRequest();
+  r.headers.emplace_back("X-Forwarded-For", "203.0.113.9");
+  r.headers.emplace_back("X-Forwarded-Proto", "https");
+  json::object e = Parse(BuildHttpApiEvent(r, SampleContext()));
+  json::object& h = e["headers"].as_object();
+  EXPECT_EQ(h["x-forwarded-for"], "203.0.113.9,192.0.2.7");
+  EXPECT_EQ(h["x-forwarded-proto"], "https");
 }
 
 TEST(BuildHttpApiEvent, QueryAndPathParameters) {
