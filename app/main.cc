@@ -220,8 +220,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   ingest::Destinations destinations(clock, log, cfg);
   scheduler.set_follow_up([&destinations](const store::Job& job, const config::Function& fn,
                                           const runtime::Outcome& outcome,
-                                          store::Completion::Kind kind) {
-    return destinations.FollowUp(job, fn, outcome, kind);
+                                          store::Completion::Kind kind, bool caller_waits) {
+    return destinations.FollowUp(job, fn, outcome, kind, caller_waits);
   });
   scheduler.set_expiry_follow_up(
       [&destinations](const store::Job& job, const config::Function& fn) {

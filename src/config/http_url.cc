@@ -7,10 +7,16 @@
 namespace longhaul::config {
 
 base::Result<HttpUrl> ParseHttpUrl(std::string_view text) {
+  if (text.find('#') != std::string_view::npos) {
+    return base::InvalidArgument("upstream url '" + std::string(text) +
+                                 "' has a fragment ('#…'), which is never sent");
+  }
   auto parsed = boost::urls::parse_absolute_uri(text);
   if (!parsed) {
-    return base::InvalidArgument("invalid upstream url '" + std::string(text) +
-                                 "': " + parsed.error().message());
+    return base::InvalidArgument(
+        "invalid upstream url '" + std::string(text) +
+        "': write it as http[s]://host[:port][/path][?query], other characters %-escaped (" +
+        parsed.error().message() + ")");
   }
   const boost::urls::url_view& u = *parsed;
   if (u.scheme_id() != boost::urls::scheme::http && u.scheme_id() != boost::urls::scheme::https) {

@@ -1,5 +1,6 @@
 #include "ingest/destinations.h"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,6 +11,7 @@
 #include "base/utf8.h"
 #include "ingest/ingest_handler.h"
 #include "ingest/json_pointer_scan.h"
+#include "ingest/prefer.h"
 #include "lambda/apigw.h"
 
 namespace longhaul::ingest {
@@ -91,13 +93,26 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
   return json::serialize(record);
 }
 
-bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg) {
+bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg, bool caller_waits) {
   if (job.route == "invoke") {
     return HeaderValue(job.request.headers, "X-Amz-Invocation-Type") == "Event";
   }
   if (job.route == "destination") return true;
   for (const auto& route : cfg.routes) {
-    if (RouteKey(route) == job.route) return route.ack == config::AckMode::kAsync;
+    if (RouteKey(route) != job.route) continue;
+    std::string prefer;
+    for (const auto& [name, value] : job.request.headers) {
+      if (boost::iequals(name, "Prefer")) prefer += (prefer.empty() ? "" : ", ") + value;
+    }
+    if (ParsePrefer(prefer).respond_async) return true;  // answered 202 whatever the route
+    switch (route.ack) {
+      case config::AckMode::kAsync:
+        return true;
+      case config::AckMode::kAuto:
+        return !caller_waits;  // its wait ran out: answered 202
+      case config::AckMode::kSync:
+        return false;
+    }
   }
   // The route went (a reload or restart since the job came): its caller is long gone, and a
   // dead letter must not be lost with the route.
@@ -113,11 +128,13 @@ Destinations::Destinations(const base::Clock& clock, base::Logger& log,
 std::optional<store::NewJob> Destinations::FollowUp(const store::Job& job,
                                                     const config::Function& fn,
                                                     const runtime::Outcome& outcome,
-                                                    store::Completion::Kind kind) {
+                                                    store::Completion::Kind kind,
+                                                    bool caller_waits) {
   if (kind == store::Completion::Kind::kRetry) return std::nullopt;
   bool success = kind == store::Completion::Kind::kSucceeded;
   return Record(success ? fn.on_success : fn.on_failure, job, fn, outcome,
-                success ? RecordCondition::kSuccess : RecordCondition::kRetriesExhausted);
+                success ? RecordCondition::kSuccess : RecordCondition::kRetriesExhausted,
+                caller_waits);
 }
 
 std::optional<store::NewJob> Destinations::ExpiryFollowUp(const store::Job& job,
@@ -125,16 +142,16 @@ std::optional<store::NewJob> Destinations::ExpiryFollowUp(const store::Job& job,
   runtime::Outcome outcome;
   outcome.status = base::DeadlineExceeded("event age exceeded (max_event_age " +
                                           base::FormatDuration(fn.max_event_age) + ")");
-  return Record(fn.on_failure, job, fn, outcome, RecordCondition::kEventAgeExceeded);
+  return Record(fn.on_failure, job, fn, outcome, RecordCondition::kEventAgeExceeded, false);
 }
 
 std::optional<store::NewJob> Destinations::Record(const config::Destination& dest,
                                                   const store::Job& job, const config::Function& fn,
                                                   const runtime::Outcome& outcome,
-                                                  RecordCondition condition) {
+                                                  RecordCondition condition, bool caller_waits) {
   if (dest.empty()) return std::nullopt;
   auto cfg = config_.load();
-  if (!IsAsyncInvocation(job, *cfg)) return std::nullopt;
+  if (!IsAsyncInvocation(job, *cfg, caller_waits)) return std::nullopt;
   const config::Function* target = cfg->FindFunction(dest.function);
   if (target == nullptr) {
     log_.Error("destination.unknown_function", {{"job", job.id}, {"function", dest.function}});

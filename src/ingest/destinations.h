@@ -33,9 +33,11 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
                              const runtime::Outcome& outcome, RecordCondition condition,
                              base::TimePoint now);
 
-// True when the job is an asynchronous invocation (destinations apply): an Event Invoke, or a
-// job of a route with ack: async, or of a route the config no longer has.
-bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg);
+// True when the job is an asynchronous invocation (destinations apply): an Event Invoke; a job
+// of a route with ack: async, or answered 202 on its caller's Prefer: respond-async, or of an
+// ack: auto route whose caller no longer waited for the outcome (`caller_waits` false: it was
+// answered 202); or of a route the config no longer has.
+bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg, bool caller_waits);
 
 class Destinations {
  public:
@@ -48,14 +50,14 @@ class Destinations {
   // asynchronous). The scheduler records it with the outcome.
   std::optional<store::NewJob> FollowUp(const store::Job& job, const config::Function& fn,
                                         const runtime::Outcome& outcome,
-                                        store::Completion::Kind kind);
+                                        store::Completion::Kind kind, bool caller_waits);
   // The scheduler's ExpiryFollowUpMaker: an EventAgeExceeded record to on_failure.
   std::optional<store::NewJob> ExpiryFollowUp(const store::Job& job, const config::Function& fn);
 
  private:
   std::optional<store::NewJob> Record(const config::Destination& dest, const store::Job& job,
                                       const config::Function& fn, const runtime::Outcome& outcome,
-                                      RecordCondition condition);
+                                      RecordCondition condition, bool caller_waits);
 
   const base::Clock& clock_;
   base::Logger& log_;

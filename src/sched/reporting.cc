@@ -92,7 +92,7 @@ base::Result<int> Scheduler::RecoverLeases(base::TimePoint now, std::string_view
     // Its on_failure: appended apart from the recovery that left it dead (a crash between the
     // two loses it; an attempt's outcome commits with its follow-up).
     if (follow_up_)
-      AppendFollowUp(follow_up_(*job, *fn, outcome, store::Completion::Kind::kDead), id);
+      AppendFollowUp(follow_up_(*job, *fn, outcome, store::Completion::Kind::kDead, false), id);
   }
   return recovered;
 }

@@ -452,7 +452,9 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     Decision d =
         Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter, retry_after);
     store::Completion c = CompletionFor(job, outcome, d, now);
-    if (follow_up_) c.follow_up = follow_up_(job, fn, outcome, d.kind);
+    if (follow_up_) {
+      c.follow_up = follow_up_(job, fn, outcome, d.kind, answered_early || hub_.HasWaiters(job.id));
+    }
     base::Status s;
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
     // (one thread hand-off less than waking this one first). The job as recorded is built here,

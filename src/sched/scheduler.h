@@ -47,10 +47,11 @@ struct SchedulerOptions {
 using RuntimeResolver = std::function<runtime::Runtime*(const config::Function&)>;
 
 // For each final outcome (succeeded, failed, dead): the job to append with it, in the same
-// transaction (a destination's invocation record), or nullopt. May be empty.
+// transaction (a destination's invocation record), or nullopt. `caller_waits`: a caller was
+// waiting for this outcome (the answer of a sync or auto route). May be empty.
 using FollowUpMaker = std::function<std::optional<store::NewJob>(
     const store::Job& job, const config::Function& fn, const runtime::Outcome& outcome,
-    store::Completion::Kind kind)>;
+    store::Completion::Kind kind, bool caller_waits)>;
 
 // For each job a claim moved to dead because it outlived max_event_age before it ran again (no
 // attempt, so no outcome): the job to append for it, or nullopt. May be empty.

@@ -397,6 +397,44 @@ TEST(IngestE2E, SyncAutoAndPreferHeaders) {
   EXPECT_EQ(done->body, "quick");
 }
 
+// An ack: auto route is asynchronous once its wait ran out (the caller was answered 202): its
+// outcome goes to on_success; one whose caller had the answer sends no record.
+TEST(IngestE2E, AnAutoRouteAnswered202SendsItsRecord) {
+  TempDir scratch;
+  const std::string records = scratch.File("records.txt");
+  ServerProcess server("functions:\n" + GatedFunction("gated", scratch, 1) +
+                       "    on_success: {function: recorder}\n"
+                       "  recorder:\n"
+                       "    runtime: command\n"
+                       "    command: [\"/bin/sh\", \"-c\", \"cat >> " +
+                       records + "; echo >> " + records +
+                       "\"]\n"
+                       "    concurrency: 1\n"
+                       "routes:\n"
+                       "  - path: /auto\n"
+                       "    function: gated\n"
+                       "    ack: auto\n"
+                       "    wait: 100ms\n");
+  server.Start();
+  Touch(scratch.File("gate"));
+  auto waited = server.Post("/auto", "answered");
+  ASSERT_TRUE(waited.ok());
+  ASSERT_EQ(waited->status, 200) << waited->body;
+  std::filesystem::remove(scratch.File("gate"));
+  auto late = server.Post("/auto", "late");
+  ASSERT_TRUE(late.ok());
+  ASSERT_EQ(late->status, 202) << late->body;
+  Touch(scratch.File("gate"));
+  std::string text;
+  ASSERT_TRUE(Eventually([&] {
+    text = ReadFile(records);
+    return text.find("\"Success\"") != std::string::npos;
+  })) << server.Log();
+  // The records run in order: the first job's would have come first.
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  EXPECT_NE(text.find(JsonField(late->body, "id")), std::string::npos) << text;
+}
+
 TEST(IngestE2E, CancelKillsARunningJob) {
   TempDir scratch;
   ServerProcess server("functions:\n" + GatedFunction("work", scratch) +

@@ -144,17 +144,40 @@ TEST(IsAsyncInvocation, EventInvokesAndAsyncRoutes) {
   sync_route.ack = config::AckMode::kSync;
   cfg.routes = {async_route, sync_route};
   store::Job job = EventJob();
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg));
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
   job.request.headers = {{"X-Amz-Invocation-Type", "RequestResponse"}};
-  EXPECT_FALSE(IsAsyncInvocation(job, cfg));
+  EXPECT_FALSE(IsAsyncInvocation(job, cfg, false));
   job.route = RouteKey(async_route);
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg));
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
   job.route = RouteKey(sync_route);
-  EXPECT_FALSE(IsAsyncInvocation(job, cfg));
+  EXPECT_FALSE(IsAsyncInvocation(job, cfg, false));
   // A route a reload removed (or changed the path of) since the job came: its dead letter is
   // still sent.
   job.route = "POST /gone";
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg));
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
+}
+
+// Answered 202 is asynchronous: an ack: auto route whose wait ran out before the outcome (no
+// caller waits for it any more), or a caller's Prefer: respond-async on any route.
+TEST(IsAsyncInvocation, WhatWasAnswered202) {
+  config::Config cfg;
+  config::Route auto_route;
+  auto_route.method = "POST";
+  auto_route.path = "/auto";
+  auto_route.ack = config::AckMode::kAuto;
+  config::Route sync_route = auto_route;
+  sync_route.path = "/s";
+  sync_route.ack = config::AckMode::kSync;
+  cfg.routes = {auto_route, sync_route};
+  store::Job job = EventJob();
+  job.request.headers.clear();
+  job.route = RouteKey(auto_route);
+  EXPECT_FALSE(IsAsyncInvocation(job, cfg, /*caller_waits=*/true));
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg, /*caller_waits=*/false));
+  job.route = RouteKey(sync_route);
+  EXPECT_FALSE(IsAsyncInvocation(job, cfg, false));
+  job.request.headers = {{"prefer", "respond-async"}};
+  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
 }
 
 }  // namespace

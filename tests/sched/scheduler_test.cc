@@ -313,7 +313,7 @@ TEST_F(SchedulerTest, AJobLeftDeadByARestartIsReported) {
   sched_ = std::make_unique<Scheduler>(*store_, clock_, log_, hub_, options,
                                        [this](const config::Function&) { return &runtime_; });
   sched_->set_follow_up([&](const store::Job& j, const config::Function&,
-                            const runtime::Outcome& outcome, store::Completion::Kind kind) {
+                            const runtime::Outcome& outcome, store::Completion::Kind kind, bool) {
     seen.emplace_back(j.id, kind);
     error = outcome.status.message();
     return std::optional<store::NewJob>(FollowUpJob(j.id));
@@ -395,7 +395,7 @@ TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
   GatedClaimStore& gated = UseGatedStore();
   // Its follow-up (a destination's job) is written with it, not before: both or neither.
   sched_->set_follow_up([this](const store::Job& job, const config::Function&,
-                               const runtime::Outcome&, store::Completion::Kind kind) {
+                               const runtime::Outcome&, store::Completion::Kind kind, bool) {
     EXPECT_EQ(kind, store::Completion::Kind::kSucceeded);
     return std::optional<store::NewJob>(FollowUpJob(job.id));
   });
