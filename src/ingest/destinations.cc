@@ -153,9 +153,17 @@ std::optional<store::NewJob> Destinations::Record(const config::Destination& des
   auto cfg = config_.load();
   if (!IsAsyncInvocation(job, *cfg, caller_waits)) return std::nullopt;
   const config::Function* target = cfg->FindFunction(dest.function);
+  config::Function missing;  // a reload removed it while this attempt ran
   if (target == nullptr) {
-    log_.Error("destination.unknown_function", {{"job", job.id}, {"function", dest.function}});
-    return std::nullopt;
+    // The record is kept all the same: it waits, as the function's queued jobs do, until a
+    // config has the function again (sched.function_missing says so meanwhile).
+    log_.Warn("destination.function_missing",
+              {{"job", job.id},
+               {"function", dest.function},
+               {"detail", "the record waits until the config has the function again"}});
+    missing.name = dest.function;
+    missing.delivers_to_url = dest.function.find(':') != std::string::npos;  // NAME:on_failure
+    target = &missing;
   }
   store::Request req;
   req.method = "POST";

@@ -37,7 +37,7 @@ Decision Decide(const base::Status& status, int attempt, int max_attempts,
     default:
       break;
   }
-  if (attempt >= max_attempts) return {Kind::kDead, now};
+  if (attempt >= std::min(max_attempts, fn.retries + 1)) return {Kind::kDead, now};
   base::Duration wait = Backoff(attempt, fn, jitter);
   wait = std::max(wait, std::min(at_least, std::max(fn.retry_max, wait)));
   return {Kind::kRetry, now + wait};

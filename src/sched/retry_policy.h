@@ -24,7 +24,9 @@ struct Decision {
 // Not retried: kInvalidArgument, kFailedPrecondition, kPermissionDenied, kUnauthenticated,
 // kNotFound, kPayloadTooLarge (the input or the setup is wrong; retrying changes nothing).
 // `at_least`: an upstream's Retry-After; the retry waits that long when the backoff is shorter,
-// up to retry_max.
+// up to retry_max. `max_attempts` is the job's own (its function's retries + 1 when it came, 1
+// for a caller that waits for it), and never more than the function's retries + 1 now: a
+// reload that lowers `retries` (to stop a retry storm) applies to the jobs already stored.
 Decision Decide(const base::Status& status, int attempt, int max_attempts,
                 const config::Function& fn, base::TimePoint now, double jitter,
                 base::Duration at_least = base::Duration(0));

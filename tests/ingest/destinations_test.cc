@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "ingest/ingest_handler.h"
+#include "testing/fake_clock.h"
 
 namespace longhaul::ingest {
 namespace {
@@ -178,6 +179,32 @@ TEST(IsAsyncInvocation, WhatWasAnswered202) {
   EXPECT_FALSE(IsAsyncInvocation(job, cfg, false));
   job.request.headers = {{"prefer", "respond-async"}};
   EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
+}
+
+// A reload that removed the destination function while the attempt ran does not lose the
+// record: it is appended for the function by name, to wait until a config has it again.
+TEST(Destinations, ARecordForARemovedFunctionIsKept) {
+  testing::FakeClock clock;
+  std::FILE* sink = std::fopen("/dev/null", "w");
+  base::Logger log(base::LogFormat::kText, base::LogLevel::kError, sink);
+  Destinations destinations(clock, log, std::make_shared<const config::Config>());
+  config::Function fn;
+  fn.name = "orders";
+  fn.on_failure.function = "gone";
+  fn.on_success.function = "orders:on_success";  // a url's delivery function
+  runtime::Outcome failed;
+  failed.status = base::Status(base::Code::kUnknown, "exit status 1");
+  auto record =
+      destinations.FollowUp(EventJob(), fn, failed, store::Completion::Kind::kDead, false);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->function, "gone");
+  EXPECT_EQ(record->request.path, "/2015-03-31/functions/gone/invocations");
+  auto delivery = destinations.FollowUp(EventJob(), fn, runtime::Outcome{},
+                                        store::Completion::Kind::kSucceeded, false);
+  ASSERT_TRUE(delivery.has_value());
+  EXPECT_EQ(delivery->function, "orders:on_success");
+  EXPECT_EQ(delivery->request.path, "/");
+  std::fclose(sink);
 }
 
 }  // namespace

@@ -27,6 +27,10 @@ TEST(RetryPolicy, RetriesThenDead) {
   EXPECT_GT(d1.next_run_at, now);
   EXPECT_EQ(Decide(base::DeadlineExceeded("t"), 2, 3, Fn(), now, 0).kind, Kind::kRetry);
   EXPECT_EQ(Decide(base::DeadlineExceeded("t"), 3, 3, Fn(), now, 0).kind, Kind::kDead);
+  // A reload that lowered the function's retries applies to a job stored before it.
+  config::Function fewer = Fn();
+  fewer.retries = 0;
+  EXPECT_EQ(Decide(base::DeadlineExceeded("t"), 1, 3, fewer, now, 0).kind, Kind::kDead);
 }
 
 TEST(RetryPolicy, BackoffDoublesWithJitterAndCap) {

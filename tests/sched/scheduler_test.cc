@@ -502,6 +502,10 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
 // An answer that will be retried is no answer: nobody hears of it before the record.
 TEST_F(SchedulerTest, AnAnswerToRetryIsNotTold) {
   runtime_.AnswerFirst(base::Status(base::Code::kUnknown, "failed, attempts left"));
+  auto retrying = std::make_shared<config::Config>(*config_);
+  retrying->functions[0].retries = 2;
+  config_ = retrying;
+  fn_ = config_->FindFunction("fn");
   store::NewJob job = MakeJob(clock_.Now());
   job.max_attempts = 3;
   const std::string id = job.id;
