@@ -325,6 +325,7 @@ asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
   auto s = co_await http::Offload(deps_.pool,
                                   [this, &id] { return deps_.store.Retry(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
+  deps_.log.Info("job.retried", {{"job", id}, {"by", "the admin API"}});
   deps_.scheduler.Wake();
   co_return co_await GetJob(id);
 }
@@ -335,6 +336,7 @@ asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
   auto s = co_await http::Offload(
       deps_.pool, [this, &id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
+  deps_.log.Info("job.cancelled", {{"job", id}, {"by", "the admin API"}});
   deps_.scheduler.CancelLocal(id);
   deps_.scheduler.Wake();  // a cancelled key head lets the job behind it go now
   deps_.hub.Notify(id);

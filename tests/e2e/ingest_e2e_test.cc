@@ -449,6 +449,10 @@ TEST(IngestE2E, CancelKillsARunningJob) {
   EXPECT_EQ(JsonField(c->body, "state"), "cancelled");
   auto again = server.AdminPost("/jobs/" + id + "/cancel");
   EXPECT_EQ(again->status, 409);
+  // The log says who ended it, as it does for the other final states.
+  EXPECT_TRUE(Eventually([&] {
+    return server.Log().find("job.cancelled job=" + id) != std::string::npos;
+  })) << server.Log();
   EXPECT_EQ(server.AdminGet("/jobs/NOTAJOB")->status, 404);
   // A listing's filters are checked: a typo lists nothing rather than everything.
   auto typo = server.AdminGet("/jobs?status=cancelled");
