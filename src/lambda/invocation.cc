@@ -3,6 +3,8 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <boost/algorithm/string/find.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdio>
@@ -201,6 +203,12 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
 
 ResultAs ResultAsFor(const runtime::Invocation& inv) {
   if (IsInvokeJob(inv.route)) return ResultAs::kPayload;
+  for (const auto& [name, value] : inv.request.headers) {
+    // Prefer: respond-async (RFC 7240): its caller was answered 202 whatever the route.
+    if (boost::iequals(name, "Prefer") && boost::ifind_first(value, "respond-async")) {
+      return ResultAs::kHttpOrPayload;
+    }
+  }
   if (inv.config) {
     for (const config::Route& route : inv.config->routes) {
       if (route.method + " " + route.path == inv.route) {

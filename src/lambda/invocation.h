@@ -55,8 +55,8 @@ Delivery MakeDelivery(const runtime::Invocation& inv);
 enum class ResultAs {
   kPayload,  // an Invoke or destination job: the payload as it is
   kHttp,     // a caller on the route waits for it: mapped as API Gateway does; malformed fails
-  // Nobody waits for it (an `ack: async` route, or one a reload removed): mapped when it is
-  // well formed, else the payload as it is (the function did answer).
+  // Nobody waits for it (an `ack: async` route, `Prefer: respond-async`, a route a reload
+  // removed): mapped when it is well formed, else the payload as it is (it did answer).
   kHttpOrPayload,
 };
 ResultAs ResultAsFor(const runtime::Invocation& inv);

@@ -343,6 +343,7 @@ TEST_F(LambdaRuntimeTest, RouteInvocationsGetAnHttpApiEventAndAMappedResponse) {
 // A result API Gateway could not map fails the invocation only when a caller on the route
 // waits for the mapped answer; nobody waits on an `ack: async` route, and the payload is kept.
 TEST_F(LambdaRuntimeTest, AMalformedHttpResultFailsOnlyWhereACallerWaitsForIt) {
+  bool prefer_async = false;
   auto run_on = [&](config::AckMode ack) {
     auto cfg = std::make_shared<config::Config>();
     config::Route route;
@@ -353,6 +354,7 @@ TEST_F(LambdaRuntimeTest, AMalformedHttpResultFailsOnlyWhereACallerWaitsForIt) {
     runtime::Invocation inv = Invoke("badshape");
     inv.config = cfg;
     inv.request.path = "/hooks/x";
+    if (prefer_async) inv.request.headers = {{"prefer", "Respond-Async"}};
     inv.route = "POST /hooks/{name}";
     return Run(inv);
   };
@@ -361,6 +363,10 @@ TEST_F(LambdaRuntimeTest, AMalformedHttpResultFailsOnlyWhereACallerWaitsForIt) {
   EXPECT_THAT(waited.status.message(), HasSubstr("malformed function result"));
 
   runtime::Outcome unwaited = run_on(config::AckMode::kAsync);
+  ASSERT_TRUE(unwaited.status.ok()) << unwaited.status.ToString();
+  EXPECT_EQ(unwaited.response.body, "done, thanks");
+  prefer_async = true;  // its caller was answered 202 on a sync route
+  unwaited = run_on(config::AckMode::kSync);
   ASSERT_TRUE(unwaited.status.ok()) << unwaited.status.ToString();
   EXPECT_EQ(unwaited.response.status, 200);
   EXPECT_EQ(unwaited.response.body, "done, thanks");
