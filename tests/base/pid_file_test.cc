@@ -11,27 +11,40 @@
 namespace longhaul::base {
 namespace {
 
-TEST(SameProgram, ARunningProgramReplacedOnDiskIsStillThatProgram) {
-  EXPECT_TRUE(SameProgram("/usr/bin/longhaul", "/usr/bin/longhaul"));
-  EXPECT_TRUE(SameProgram("/usr/bin/longhaul (deleted)", "/usr/bin/longhaul"));
-  EXPECT_TRUE(SameProgram("/usr/bin/longhaul", "/usr/bin/longhaul (deleted)"));
-  EXPECT_FALSE(SameProgram("/usr/bin/bash", "/usr/bin/longhaul"));
-  EXPECT_FALSE(SameProgram("", ""));  // unreadable links name nothing
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-TEST(PidFile, AFileNamingAnotherProgramIsStaleAndTakenOver) {
+// A file nobody holds is stale, whatever process it names: taken over.
+TEST(PidFile, AStaleFileIsTakenOver) {
   testing::TempDir dir;
   const std::string path = dir.File("pid");
+  std::ofstream(path) << getppid() << "\n";
   {
     auto mine = PidFile::Create(path);
     ASSERT_TRUE(mine.ok()) << mine.status().ToString();
-    // The parent of this test is not this program: its file is stale, and taken over.
-    std::ofstream(path) << getppid() << "\n";
-    auto again = PidFile::Create(path);
-    EXPECT_TRUE(again.ok()) << again.status().ToString();
+    EXPECT_EQ(Read(path), std::to_string(getpid()) + "\n");
   }
   std::ifstream in(path);
-  EXPECT_FALSE(in.good()) << "the file naming this process is removed at its end";
+  EXPECT_FALSE(in.good()) << "the file is removed at its end";
+}
+
+// A file held by a running instance is refused, and left as it is: its holder still serves.
+TEST(PidFile, AHeldFileIsRefusedAndLeftAlone) {
+  testing::TempDir dir;
+  const std::string path = dir.File("pid");
+  auto first = PidFile::Create(path);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  {
+    auto second = PidFile::Create(path);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.status().code(), Code::kFailedPrecondition);
+    EXPECT_NE(second.status().message().find("is held by process " + std::to_string(getpid())),
+              std::string::npos)
+        << second.status().message();
+  }
+  EXPECT_EQ(Read(path), std::to_string(getpid()) + "\n");
 }
 
 }  // namespace

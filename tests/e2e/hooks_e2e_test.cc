@@ -369,6 +369,16 @@ TEST_F(HooksE2E, ASecondInstanceLeavesTheRunningOnesPidfile) {
   EXPECT_EQ(rc, 2);
   EXPECT_THAT(err, HasSubstr("which is running"));
   EXPECT_EQ(ReadFile(pidfile), std::to_string(server_.pid()) + "\n");
+  // Nor does another copy of the program (an upgrade installed elsewhere) take it.
+  const std::string copy = scratch_.File("longhaul-copy");
+  std::filesystem::copy_file(LONGHAUL_BINARY, copy);
+  const std::string other = copy + " webhook -hooks " + hooks_path_ +
+                            " -template -ip 127.0.0.1 -port 0 -admin 127.0.0.1:0 -data-dir " +
+                            scratch_.File("other2") + " -pidfile " + pidfile + " 2> " +
+                            scratch_.File("copy.err");
+  EXPECT_NE(std::system(other.c_str()), 0);
+  EXPECT_THAT(ReadFile(scratch_.File("copy.err")), HasSubstr("which is running"));
+  EXPECT_EQ(ReadFile(pidfile), std::to_string(server_.pid()) + "\n");
   EXPECT_EQ(server_.Terminate(), 0);
   EXPECT_FALSE(std::filesystem::exists(pidfile));  // the server's own, removed at its exit
 }
