@@ -18,6 +18,7 @@
 
 #include "admin/admin_handler.h"
 #include "base/clock.h"
+#include "base/duration.h"
 #include "base/file_limit.h"
 #include "base/log.h"
 #include "base/pid_file.h"
@@ -280,6 +281,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
 
   // SIGTERM drains on this thread; joined before teardown (it uses the scheduler and `ioc`).
   std::thread stopper;
+  std::atomic<bool> hurry{false};  // a second SIGTERM: stop without waiting out the grace
   const base::Duration shutdown_grace = srv.shutdown_grace;  // `srv` dies with a reload
   const config::Server started_with = srv;  // what a reload cannot change (RestartOnlyChanges)
   asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
@@ -318,7 +320,15 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
         on_signal();
         return;
       }
-      log.Info("server.stopping", {{"signal", std::to_string(sig)}});
+      if (stopper.joinable()) {  // a second SIGTERM or SIGINT: the rest of the grace is waived
+        log.Warn("server.stopping_now",
+                 {{"signal", std::to_string(sig)}, {"detail", "running attempts are stopped now"}});
+        hurry = true;
+        scheduler.EndGrace();
+        return;
+      }
+      log.Info("server.stopping",
+               {{"signal", std::to_string(sig)}, {"grace", base::FormatDuration(shutdown_grace)}});
       public_server.StopAccepting();
       admin_server.StopAccepting();
       store_timer.cancel();
@@ -332,11 +342,12 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
         // Requests being handled get their answers: until the grace ends, at least 1 s.
         const auto deadline =
             std::max(grace_ends, std::chrono::steady_clock::now() + std::chrono::seconds(1));
-        while (in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        while (in_flight.load() > 0 && !hurry && std::chrono::steady_clock::now() < deadline) {
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         ioc.stop();
       });
+      on_signal();  // a second one ends the grace
     });
   };
   on_signal();

@@ -562,6 +562,12 @@ runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
   return inv;
 }
 
+void Scheduler::EndGrace() {
+  base::MutexLock lock(mu_);
+  grace_ended_ = true;
+  drained_.SignalAll();
+}
+
 void Scheduler::Shutdown() {
   {
     base::MutexLock lock(mu_);
@@ -573,7 +579,7 @@ void Scheduler::Shutdown() {
   if (loop_.joinable()) loop_.join();
   base::MutexLock lock(mu_);
   const auto grace_ends = std::chrono::steady_clock::now() + options_.shutdown_grace;
-  while (attempts_ != 0 && drained_.WaitUntil(mu_, grace_ends)) {
+  while (attempts_ != 0 && !grace_ended_ && drained_.WaitUntil(mu_, grace_ends)) {
   }
   if (attempts_ != 0) {
     log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(attempts_)}});

@@ -97,6 +97,9 @@ class Scheduler {
   // Stops claiming, gives running attempts `shutdown_grace`, cancels the rest and puts their
   // jobs back in the queue. Blocks until every attempt thread has ended. Idempotent.
   void Shutdown();
+  // Ends the grace of a Shutdown() under way (or to come) now: its running attempts are
+  // cancelled at once (an operator's second SIGTERM).
+  void EndGrace();
 
   void set_follow_up(FollowUpMaker f) { follow_up_ = std::move(f); }
   void set_expiry_follow_up(ExpiryFollowUpMaker f) { expiry_follow_up_ = std::move(f); }
@@ -208,6 +211,7 @@ class Scheduler {
   bool wake_ LH_GUARDED_BY(mu_) = false;
   bool stopping_ LH_GUARDED_BY(mu_) = false;
   bool stopped_ LH_GUARDED_BY(mu_) = false;
+  bool grace_ended_ LH_GUARDED_BY(mu_) = false;                          // EndGrace()
   std::unordered_map<std::string, Running> running_ LH_GUARDED_BY(mu_);  // by job id
   // Attempts claimed while an earlier attempt of the same job, or a cancelled one of the same
   // ordering key, still stopped here (StartOrDeferLocked), by the id of the job they wait for

@@ -85,7 +85,7 @@ TEST(LifecycleE2E, SigtermRefusesNewConnectionsAndGivesRunningWorkItsGrace) {
 
   // The running job finishes within its grace; the process exits 0.
   Touch(scratch.File("gate"));
-  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+  EXPECT_EQ(server.WaitForExit(), 0) << server.Log();
   std::string out = ReadFile(scratch.File("out.txt"));
   EXPECT_NE(out.find("end " + running), std::string::npos) << out;
   EXPECT_EQ(out.find("start " + queued), std::string::npos) << "queued work ran during the drain";
@@ -121,6 +121,26 @@ TEST(LifecycleE2E, SigtermPastTheGraceRequeuesTheRunningJob) {
   ASSERT_FALSE(job.empty()) << server.Log();
   // The attempt the shutdown cut short was given back: it does not count against retries: 0.
   EXPECT_EQ(JsonField(job, "attempts"), "1");
+}
+
+// A second SIGTERM (or Ctrl-C) during a long grace stops the running attempts at once; their
+// jobs go back to the queue as with any stop.
+TEST(LifecycleE2E, ASecondSigtermEndsTheGrace) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n",
+                       "  shutdown_grace: 1h\n");
+  server.Start();
+  std::string running = JsonField(server.Post("/hook", "r")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty());
+  server.Signal(SIGTERM);
+  ASSERT_TRUE(Eventually([&] { return server.Log().find("server.stopping") != std::string::npos; }))
+      << server.Log();
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();  // the second one
+  EXPECT_NE(server.Log().find("server.stopping_now"), std::string::npos) << server.Log();
+  EXPECT_NE(server.Log().find("sched.requeued"), std::string::npos) << server.Log();
 }
 
 TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {

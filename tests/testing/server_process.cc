@@ -141,6 +141,11 @@ void ServerProcess::Kill() {
 int ServerProcess::Terminate() {
   if (pid_ <= 0) return -1;
   ::kill(pid_, SIGTERM);
+  return WaitForExit();
+}
+
+int ServerProcess::WaitForExit() {
+  if (pid_ <= 0) return -1;
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

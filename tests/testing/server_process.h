@@ -35,6 +35,9 @@ class ServerProcess {
   void Kill();
   // SIGTERM and wait for exit; returns the exit status.
   int Terminate();
+  // Waits for an exit already asked for (a signal sent before: another SIGTERM would end the
+  // shutdown's grace); returns the exit status.
+  int WaitForExit();
   void Signal(int sig);
   // Rewrites the config file (same server section) with a new body.
   void WriteConfig(const std::string& config_body);
