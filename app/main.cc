@@ -407,8 +407,12 @@ int ServeWebhook(app::WebhookFlags& f) {
   if (o.admin_token.empty()) o.admin_token = GetEnv("LONGHAUL_ADMIN_TOKEN").value_or("");
   if (!f.logfile.empty()) {
     o.verbose = true;
-    if (std::freopen(f.logfile.c_str(), "a", stderr) == nullptr) {
-      std::fprintf(stdout, "longhaul webhook: cannot open -logfile %s\n", f.logfile.c_str());
+    // Tried first: a failed freopen would close stderr, where the reason must go.
+    std::FILE* probe = std::fopen(f.logfile.c_str(), "a");
+    if (probe == nullptr || std::fclose(probe) != 0 ||
+        std::freopen(f.logfile.c_str(), "a", stderr) == nullptr) {
+      std::fprintf(stderr, "longhaul webhook: cannot open -logfile %s: %s\n", f.logfile.c_str(),
+                   std::strerror(errno));
       return 2;
     }
   }
@@ -436,6 +440,7 @@ int main(int argc, char** argv) {
   // action); the server reads its config at the start anyway. Children get default actions.
   for (int sig : {SIGHUP, SIGUSR1}) std::signal(sig, SIG_IGN);
   CLI::App app{"longhaul: answer webhooks at once, durably, and run the work in the background"};
+  app.set_version_flag("--version", "longhaul " LONGHAUL_VERSION);
   app.require_subcommand(1);
   std::string config_path = "longhaul.yaml";
   std::string admin_url;

@@ -112,6 +112,11 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
   EXPECT_EQ(server.RunToExit({"jobs", "wait", "X", "--timeout", "-1"}, &out, &err), 1);
   EXPECT_THAT(err, HasSubstr("--timeout"));
   EXPECT_EQ(server.RunToExit({"webhook", "-no-such-flag"}, &out, &err), 2);
+  EXPECT_EQ(server.RunToExit({"--version"}, &out, &err), 0);
+  EXPECT_THAT(out, HasSubstr("longhaul "));
+  // A -logfile that cannot be opened says why, on stderr.
+  EXPECT_EQ(server.RunToExit({"webhook", "-logfile", "/nonexistent/x.log"}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("cannot open -logfile /nonexistent/x.log: No such file or directory"));
   // The config's admin port is 0 (any free port): only --admin can say which.
   EXPECT_EQ(server.RunToExit({"invoke", "ok", "--config", server.config_path()}, &out, &err), 1);
   EXPECT_THAT(err, HasSubstr("has port 0 (any free port): give --admin"));

@@ -26,5 +26,18 @@ TEST(Query, AFailedStatementIsNamedByItsFirstWords) {
   EXPECT_EQ(s.message().find("secret_column"), std::string::npos) << s.ToString();
 }
 
+// A file that cannot be opened says why, as the system does (SQLite's own words do not: a file
+// of another user is "unable to open database file").
+TEST(Connection, AnOpenThatFailsSaysWhatTheSystemSaid) {
+  testing::TempDir dir;
+  ConnectionOptions o;
+  o.path = dir.File("missing-dir/t.db");
+  o.create = true;
+  auto conn = Connection::Open(o);
+  ASSERT_FALSE(conn.ok());
+  EXPECT_NE(conn.status().message().find("No such file or directory"), std::string::npos)
+      << conn.status().ToString();
+}
+
 }  // namespace
 }  // namespace longhaul::store::sqlite::internal

@@ -1,5 +1,6 @@
 #include "store/sqlite/internal/connection.h"
 
+#include <cstring>
 #include <mutex>
 #include <utility>
 
@@ -87,7 +88,12 @@ base::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
-    base::Status s = SqliteError(rc, db, "open " + options.path);
+    // What the system said (a file of another user: Permission denied), which SQLite's own
+    // "unable to open database file" leaves out.
+    const int err = db != nullptr ? sqlite3_system_errno(db) : 0;
+    base::Status s = SqliteError(
+        rc, db,
+        "open " + options.path + (err != 0 ? std::string(" (") + std::strerror(err) + ")" : ""));
     // sqlite3_open_v2 hands back a handle even on failure; it must be closed.
     (void)sqlite3_close_v2(db);
     return base::Unavailable(s.message());
