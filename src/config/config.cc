@@ -272,6 +272,10 @@ base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& te
     if (scan.stuck_line == 0) root = YAML::Load(text);
     if (scan.stuck_line != 0) {
       ctx.Error(scan.stuck_line, "invalid YAML: unexpected text where a document should begin");
+    } else if (root.IsNull() && scan.second_document_line != 0) {
+      ctx.Error(scan.second_document_line,
+                "the config is in a second YAML document ('---'), after an empty first one; a "
+                "config file holds exactly one");
     } else if (root.IsNull()) {
       ctx.Error(1, "the file is empty; expected a mapping with server, functions and routes");
     } else {

@@ -575,6 +575,8 @@ const ErrorCase kErrorCases[] = {
     {"SecondDocument", "server: {}\n---\nserver: {}\n", 3, "a second YAML document"},
     {"SecondDocumentAfterEmptyOne", "server: {}\n---\n---\nserver: {}\n", 4,
      "a second YAML document"},
+    {"ConfigAfterAnEmptyDocument", "---\n---\nserver: {}\n", 3,
+     "the config is in a second YAML document"},
     // Regression (found by fuzz/config_fuzz): yaml-cpp 0.7's LoadAll returned the same empty
     // document forever on a stray ',' (jbeder/yaml-cpp#1040), until memory ran out.
     {"StrayComma", ",\n", 1, "invalid YAML"},
