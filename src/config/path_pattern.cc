@@ -96,7 +96,14 @@ std::string PatternShape(const std::vector<PathSegment>& segments) {
     shape += '/';
     switch (s.kind) {
       case PathSegment::Kind::kLiteral:
-        shape += base::PercentDecode(s.text);  // a literal matches decoded too
+        // A literal matches decoded too; an encoded '/' stays one segment's.
+        for (char c : base::PercentDecode(s.text)) {
+          if (c == '/') {
+            shape += "%2F";
+          } else {
+            shape += c;
+          }
+        }
         break;
       case PathSegment::Kind::kParam:
         shape += "{}";

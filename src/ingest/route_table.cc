@@ -17,11 +17,14 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
   return out;
 }
 
-// A literal segment matches as written or percent-decoded ("/caf%C3%A9" is "/café", "%7Euser"
-// is "~user": what a client sends for the path the config names).
+// A literal segment matches as written or percent-decoded, whichever way the config wrote it
+// ("/caf%C3%A9" is "/café", "%7Euser" is "~user": what a client sends for the path it names).
 bool LiteralMatches(std::string_view part, const std::string& literal) {
   if (part == literal) return true;
-  return part.find('%') != std::string_view::npos && PercentDecode(part) == literal;
+  if (part.find('%') == std::string_view::npos && literal.find('%') == std::string::npos) {
+    return false;
+  }
+  return PercentDecode(part) == PercentDecode(literal);
 }
 
 // How specific a segment is: literal, then {param}, then {rest+}.

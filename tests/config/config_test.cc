@@ -549,6 +549,15 @@ std::string FunctionYaml(const std::string& runtime, const std::string& extra) {
          runtime + "\n" + extra;
 }
 
+// A signature's prefix may end in a space ("HMAC-SHA256 <signature>"): the value goes on.
+TEST(LoadConfig, AnHmacPrefixMayEndInASpace) {
+  auto loaded =
+      Load(RouteYaml("    provider: hmac\n    secret: s\n    hmac: {header: Authorization, prefix: "
+                     "\"HMAC-SHA256 \"}\n"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->routes[0].hmac.prefix, "HMAC-SHA256 ");
+}
+
 void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.name; }
 
 class LoadConfigErrors : public ::testing::TestWithParam<ErrorCase> {};

@@ -48,6 +48,9 @@ TEST(PatternShape, DecodesLiterals) {
   EXPECT_EQ(PatternShape(*ParsePathPattern("/caf%C3%A9/{x}")),
             PatternShape(*ParsePathPattern("/café/{y}")));
   EXPECT_TRUE(ParsePathPattern("/a/.b/..c").ok());
+  // An encoded '/' is part of one segment: not the same as two.
+  EXPECT_NE(PatternShape(*ParsePathPattern("/files/a%2Fb")),
+            PatternShape(*ParsePathPattern("/files/a/b")));
 }
 
 }  // namespace

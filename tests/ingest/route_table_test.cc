@@ -69,6 +69,21 @@ TEST(RouteTable, ALiteralMatchesPercentDecoded) {
   EXPECT_EQ(table.Match("POST", "/caf%C3%A9%2Fx").route, nullptr);
 }
 
+// The same whichever way the config writes the literal: encoded, it matches the raw form too.
+TEST(RouteTable, AnEncodedLiteralMatchesTheRawForm) {
+  std::vector<config::Route> routes{MakeRoute("ANY", "/caf%C3%A9", {{K::kLiteral, "caf%C3%A9"}}),
+                                    MakeRoute("ANY", "/p%2Dq", {{K::kLiteral, "p%2Dq"}})};
+  RouteTable table{routes};
+  for (const char* path : {"/caf%C3%A9", "/café", "/caf%c3%a9"}) {
+    auto m = table.Match("POST", path);
+    ASSERT_NE(m.route, nullptr) << path;
+    EXPECT_EQ(m.route->path, "/caf%C3%A9");
+  }
+  for (const char* path : {"/p-q", "/p%2dq"}) {
+    ASSERT_NE(table.Match("POST", path).route, nullptr) << path;
+  }
+}
+
 // ANY /a defined first does not hide POST /a: the route's own method is more specific.
 TEST(RouteTable, AMethodBeatsAnyOnTheSamePath) {
   std::vector<config::Route> routes{MakeRoute("ANY", "/a", {{K::kLiteral, "a"}}),

@@ -87,9 +87,8 @@ std::string CheckHeaderValueText(std::string_view s) {
       return "must not contain control characters: a header value cannot hold them";
     }
   }
-  if (!s.empty() &&
-      (s.front() == ' ' || s.front() == '\t' || s.back() == ' ' || s.back() == '\t')) {
-    return "must not start or end with whitespace: a header value is sent without it";
+  if (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    return "must not start with whitespace: a header value is sent without it";
   }
   return "";
 }

@@ -24,8 +24,8 @@ std::string CheckHttpUrl(std::string_view s);
 // A bearer token (admin_token): visible ASCII only, as a client can send it in
 // `Authorization: Bearer <token>` (no spaces, no control characters).
 std::string CheckBearerToken(std::string_view s);
-// Text that must fit in a header value (an HMAC signature's prefix): no control characters,
-// no leading or trailing whitespace (a header value is trimmed).
+// Text that must fit in a header value, or begin one (an HMAC signature's prefix, which may end
+// in a space): no control characters, no leading whitespace (a header value is trimmed).
 std::string CheckHeaderValueText(std::string_view s);
 // A JSON pointer (RFC 6901) naming a member: starts with '/', '~' only as "~0" or "~1".
 std::string CheckJsonPointer(std::string_view s);
