@@ -1,6 +1,5 @@
 #include "ingest/destinations.h"
 
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -11,7 +10,6 @@
 #include "base/utf8.h"
 #include "ingest/ingest_handler.h"
 #include "ingest/json_pointer_scan.h"
-#include "ingest/prefer.h"
 #include "lambda/apigw.h"
 
 namespace longhaul::ingest {
@@ -93,30 +91,13 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
   return json::serialize(record);
 }
 
-bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg, bool caller_waits) {
+bool IsAsyncInvocation(const store::Job& job, bool caller_waits) {
   if (job.route == "invoke") {
     return HeaderValue(job.request.headers, "X-Amz-Invocation-Type") == "Event";
   }
   if (job.route == "destination") return true;
-  for (const auto& route : cfg.routes) {
-    if (RouteKey(route) != job.route) continue;
-    std::string prefer;
-    for (const auto& [name, value] : job.request.headers) {
-      if (boost::iequals(name, "Prefer")) prefer += (prefer.empty() ? "" : ", ") + value;
-    }
-    if (ParsePrefer(prefer).respond_async) return true;  // answered 202 whatever the route
-    switch (route.ack) {
-      case config::AckMode::kAsync:
-        return true;
-      case config::AckMode::kAuto:
-        return !caller_waits;  // its wait ran out: answered 202
-      case config::AckMode::kSync:
-        return false;
-    }
-  }
-  // The route went (a reload or restart since the job came): its caller is long gone, and a
-  // dead letter must not be lost with the route.
-  return true;
+  // A route's: whatever its ack, the outcome reaches its caller only if one still waits.
+  return !caller_waits;
 }
 
 Destinations::Destinations(const base::Clock& clock, base::Logger& log,
@@ -151,7 +132,7 @@ std::optional<store::NewJob> Destinations::Record(const config::Destination& des
                                                   RecordCondition condition, bool caller_waits) {
   if (dest.empty()) return std::nullopt;
   auto cfg = config_.load();
-  if (!IsAsyncInvocation(job, *cfg, caller_waits)) return std::nullopt;
+  if (!IsAsyncInvocation(job, caller_waits)) return std::nullopt;
   const config::Function* target = cfg->FindFunction(dest.function);
   config::Function missing;  // a reload removed it while this attempt ran
   if (target == nullptr) {

@@ -33,11 +33,11 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
                              const runtime::Outcome& outcome, RecordCondition condition,
                              base::TimePoint now);
 
-// True when the job is an asynchronous invocation (destinations apply): an Event Invoke; a job
-// of a route with ack: async, or answered 202 on its caller's Prefer: respond-async, or of an
-// ack: auto route whose caller no longer waited for the outcome (`caller_waits` false: it was
-// answered 202); or of a route the config no longer has.
-bool IsAsyncInvocation(const store::Job& job, const config::Config& cfg, bool caller_waits);
+// True when the job is an asynchronous invocation (destinations apply): an Event Invoke, or a
+// route's job whose outcome no caller waits for (`caller_waits` false, sched::Scheduler::
+// CallerWaits: an ack: async route, Prefer: respond-async, a caller whose wait ran out or who
+// hung up, any job after a restart).
+bool IsAsyncInvocation(const store::Job& job, bool caller_waits);
 
 class Destinations {
  public:

@@ -38,6 +38,32 @@ store::Request ToStoreRequest(http::Request& req, const http::ConnInfo& conn) {
 
 std::string RouteKey(const config::Route& route) { return route.method + " " + route.path; }
 
+namespace {
+
+// A caller on the route waits for its job's outcome (sched::Scheduler::CallerWaits): counted
+// from before the append, as long as it waits, and once it has the outcome until the outcome
+// is recorded (the scheduler lets it go then).
+class WaitingCaller {
+ public:
+  WaitingCaller(sched::Scheduler& scheduler, std::string job_id)
+      : scheduler_(scheduler), job_id_(std::move(job_id)) {
+    scheduler_.CallerWaits(job_id_);
+  }
+  ~WaitingCaller() {
+    if (!answered_) scheduler_.CallerGone(job_id_);
+  }
+  WaitingCaller(const WaitingCaller&) = delete;
+  WaitingCaller& operator=(const WaitingCaller&) = delete;
+  void Answered() { answered_ = true; }
+
+ private:
+  sched::Scheduler& scheduler_;
+  const std::string job_id_;
+  bool answered_ = false;
+};
+
+}  // namespace
+
 store::NewJob NewJobFor(const config::Function& fn, std::string route, store::Request request,
                         base::TimePoint now) {
   store::NewJob job;
@@ -158,7 +184,11 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   // Subscribed before the job exists: no first read. The response needs no logs, so it may go
   // out as soon as the function answers.
   std::optional<JobWatch> watch;
-  if (mode != config::AckMode::kAsync) watch.emplace(deps_.hub, job.id, true);
+  std::optional<WaitingCaller> caller;  // until it has the outcome or stops waiting for it
+  if (mode != config::AckMode::kAsync) {
+    watch.emplace(deps_.hub, job.id, true);
+    caller.emplace(deps_.scheduler, job.id);
+  }
   // A caller who waits and repeats a key gets the first job's result: only when it sends the
   // same request (a sender's redelivery), not another one with a guessed key.
   const size_t body_digest = std::hash<std::string_view>{}(job.request.body);
@@ -199,6 +229,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool, conn.peer}, id, wait, fresh);
   if (!done.ok()) co_return http::ErrorResponse(done.status());
   if (store::IsTerminal(done->state)) {
+    if (caller && !appended->duplicate) caller->Answered();
     http::Response res = OutcomeResponse(*done, status_url, *snap->config,
                                          req.method() == boost::beast::http::verb::head,
                                          /*to_sender=*/true);

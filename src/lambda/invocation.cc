@@ -3,8 +3,6 @@
 #include <strings.h>
 
 #include <algorithm>
-#include <boost/algorithm/string/find.hpp>
-#include <boost/algorithm/string/predicate.hpp>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <cstdio>
@@ -201,22 +199,9 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
   return d;
 }
 
-ResultAs ResultAsFor(const runtime::Invocation& inv) {
-  if (IsInvokeJob(inv.route)) return ResultAs::kPayload;
-  for (const auto& [name, value] : inv.request.headers) {
-    // Prefer: respond-async (RFC 7240): its caller was answered 202 whatever the route.
-    if (boost::iequals(name, "Prefer") && boost::ifind_first(value, "respond-async")) {
-      return ResultAs::kHttpOrPayload;
-    }
-  }
-  if (inv.config) {
-    for (const config::Route& route : inv.config->routes) {
-      if (route.method + " " + route.path == inv.route) {
-        return route.ack == config::AckMode::kAsync ? ResultAs::kHttpOrPayload : ResultAs::kHttp;
-      }
-    }
-  }
-  return ResultAs::kHttpOrPayload;
+ResultAs ResultAsFor(bool invoke_job, const std::function<bool()>& caller_waits) {
+  if (invoke_job) return ResultAs::kPayload;
+  return caller_waits && caller_waits() ? ResultAs::kHttp : ResultAs::kHttpOrPayload;
 }
 
 store::Response PayloadResponse(std::string payload) {

@@ -55,11 +55,13 @@ Delivery MakeDelivery(const runtime::Invocation& inv);
 enum class ResultAs {
   kPayload,  // an Invoke or destination job: the payload as it is
   kHttp,     // a caller on the route waits for it: mapped as API Gateway does; malformed fails
-  // Nobody waits for it (an `ack: async` route, `Prefer: respond-async`, a route a reload
-  // removed): mapped when it is well formed, else the payload as it is (it did answer).
+  // Nobody waits for it (an `ack: async` route, `Prefer: respond-async`, a wait that ran out):
+  // mapped when it is well formed, else the payload as it is (the function did answer).
   kHttpOrPayload,
 };
-ResultAs ResultAsFor(const runtime::Invocation& inv);
+// For an Invoke API or destination job (`invoke_job`), or a route's whose caller may wait
+// (runtime::Invocation::caller_waits, asked now).
+ResultAs ResultAsFor(bool invoke_job, const std::function<bool()>& caller_waits);
 // 200, Content-Type application/json, `payload` as the body.
 store::Response PayloadResponse(std::string payload);
 

@@ -269,8 +269,9 @@ Delivery LambdaRuntime::DeliveryFor(const runtime::Invocation& inv,
   if (inv.answered) {
     // Runs on the I/O thread that receives the answer, before the runner can see the report.
     delivery.on_answer = [this, answer, name = inv.function->name, told = inv.answered,
-                          as = ResultAsFor(inv)](const Report& report) {
-      answer->outcome = AnswerFor(as, report);
+                          invoke_job = IsInvokeJob(inv.route),
+                          caller_waits = inv.caller_waits](const Report& report) {
+      answer->outcome = AnswerFor(ResultAsFor(invoke_job, caller_waits), report);
       {
         base::MutexLock lock(mu_);
         pools_[name].finishing++;  // before the caller may send its next invocation
@@ -468,7 +469,8 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
         case Report::Kind::kTooLarge:
           keep = true;
           out = answered ? std::move(*answer->outcome)
-                         : AnswerFor(ResultAsFor(inv), std::move(report));
+                         : AnswerFor(ResultAsFor(IsInvokeJob(inv.route), inv.caller_waits),
+                                     std::move(report));
           break;
         case Report::Kind::kInitError:
           stop_reason = "init error";

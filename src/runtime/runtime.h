@@ -50,6 +50,9 @@ struct Invocation {
   // with the outcome's status and response and no logs; Run() still returns the whole outcome,
   // with the same status and response. Must be quick: it runs on an I/O thread.
   std::function<void(const Outcome& answer)> answered;
+  // Optional. Whether a caller on the job's route waits for this answer now (it gets the result
+  // as an HTTP answer); null: none does.
+  std::function<bool()> caller_waits;
   std::shared_ptr<Begun> begun;  // from Runtime::Begin(), for Run()
 };
 

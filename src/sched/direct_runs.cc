@@ -95,4 +95,19 @@ std::vector<std::string> Scheduler::AnsweredUnrecordedIds() const {
   return {answered_.begin(), answered_.end()};
 }
 
+void Scheduler::CallerWaits(const std::string& job_id) {
+  base::MutexLock lock(mu_);
+  waiting_callers_.insert(job_id);
+}
+
+void Scheduler::CallerGone(const std::string& job_id) {
+  base::MutexLock lock(mu_);
+  waiting_callers_.erase(job_id);
+}
+
+bool Scheduler::CallerWaitsFor(const std::string& job_id) const {
+  base::MutexLock lock(mu_);
+  return waiting_callers_.count(job_id) > 0;
+}
+
 }  // namespace longhaul::sched

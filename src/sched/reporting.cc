@@ -1,5 +1,6 @@
-// The Scheduler's reports of what became of jobs: to the log, and to the observers
-// (destinations). The rest of the Scheduler is in scheduler.cc.
+// The Scheduler's reports of what became of jobs: to the log, to the observers (destinations),
+// and, for outcomes the store could not write at first, to the store once it can. The rest of
+// the Scheduler is in scheduler.cc.
 #include <string>
 #include <string_view>
 
@@ -109,6 +110,28 @@ void Scheduler::AppendFollowUp(std::optional<store::NewJob> next, const std::str
                  {{"job", for_job}, {"function", target}, {"error", r.status().message()}});
     }
   });
+}
+
+void Scheduler::RecordUnrecorded() {
+  std::vector<Unrecorded> pending;
+  {
+    base::MutexLock lock(mu_);
+    pending.swap(unrecorded_);
+  }
+  for (Unrecorded& u : pending) {
+    const store::Completion& c = u.completion;
+    base::Status s = store_.Healthy();
+    if (s.ok()) s = store_.Complete(c);
+    if (s.ok()) {
+      log_.Info("job.outcome_recorded", {{"job", c.job_id}});
+      OutcomeRecorded(u.job, *u.fn, u.outcome, c.kind, &c);
+    } else if (s.code() == base::Code::kAborted) {
+      log_.Warn("job.outcome_dropped", {{"job", c.job_id}, {"error", s.ToString()}});
+    } else {
+      base::MutexLock lock(mu_);
+      unrecorded_.push_back(std::move(u));
+    }
+  }
 }
 
 }  // namespace longhaul::sched

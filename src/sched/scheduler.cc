@@ -167,28 +167,6 @@ void Scheduler::Loop() {
   }
 }
 
-void Scheduler::RecordUnrecorded() {
-  std::vector<Unrecorded> pending;
-  {
-    base::MutexLock lock(mu_);
-    pending.swap(unrecorded_);
-  }
-  for (Unrecorded& u : pending) {
-    const store::Completion& c = u.completion;
-    base::Status s = store_.Healthy();
-    if (s.ok()) s = store_.Complete(c);
-    if (s.ok()) {
-      log_.Info("job.outcome_recorded", {{"job", c.job_id}});
-      OutcomeRecorded(u.job, *u.fn, u.outcome, c.kind, &c);
-    } else if (s.code() == base::Code::kAborted) {
-      log_.Warn("job.outcome_dropped", {{"job", c.job_id}, {"error", s.ToString()}});
-    } else {
-      base::MutexLock lock(mu_);
-      unrecorded_.push_back(std::move(u));
-    }
-  }
-}
-
 void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
   for (const auto& fn : cfg->functions) {
     int free = 0;
@@ -452,9 +430,13 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     Decision d =
         Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter, retry_after);
     store::Completion c = CompletionFor(job, outcome, d, now);
-    if (follow_up_) {
-      c.follow_up = follow_up_(job, fn, outcome, d.kind, answered_early || hub_.HasWaiters(job.id));
+    bool caller_waits = false;
+    {
+      base::MutexLock lock(mu_);
+      caller_waits = d.kind == Kind::kRetry ? waiting_callers_.count(job.id) > 0
+                                            : waiting_callers_.erase(job.id) > 0;
     }
+    if (follow_up_) c.follow_up = follow_up_(job, fn, outcome, d.kind, caller_waits);
     base::Status s;
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
     // (one thread hand-off less than waking this one first). The job as recorded is built here,
@@ -502,6 +484,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     if (d.kind == Kind::kRetry || wake_after_record) Wake();
   } else {
     log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
+    CallerGone(job.id);
     // Cancelled: what it wrote until then stays with the job (how far did it get?).
     if (!outcome.stdout_tail.empty() || !outcome.stderr_tail.empty()) {
       (void)store_.KeepStoppedOutput(job.id, outcome.stdout_tail, outcome.stderr_tail);
@@ -554,6 +537,7 @@ runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
   inv.request = job.request;
   inv.route = job.route;
   inv.deadline = clock_.Now() + fn.timeout;
+  inv.caller_waits = [this, id = job.id] { return CallerWaitsFor(id); };
   if (hub_.HasWaiters(job.id)) {
     // `fn` lives as long as `inv.config`.
     inv.answered = [this, head = WithoutRequest(job), attempt, fn = &fn](

@@ -92,6 +92,14 @@ class Scheduler {
   bool AnsweredUnrecorded(const std::string& job_id) const;
   // The jobs AnsweredUnrecorded() is true of now (usually none): a list waits for them.
   std::vector<std::string> AnsweredUnrecordedIds() const;
+  // A route's caller waits for `job_id`'s outcome (from before its append), until CallerGone()
+  // (its wait ran out, or it hung up); one that got the outcome stays counted until it is
+  // recorded. A final outcome that no caller waits for is an asynchronous invocation's
+  // (destinations), and a Lambda function's answer to nobody is kept as it is (Invocation::
+  // caller_waits). After a restart no caller waits for anything.
+  void CallerWaits(const std::string& job_id);
+  void CallerGone(const std::string& job_id);
+  bool CallerWaitsFor(const std::string& job_id) const;
   // Stops a running attempt in this process, if there is one. Returns whether there was.
   bool CancelLocal(const std::string& job_id);
   // Stops claiming, gives running attempts `shutdown_grace`, cancels the rest and puts their
@@ -245,6 +253,7 @@ class Scheduler {
   // Of answered_, the jobs answered while their function had work waiting (starved_): once
   // their outcome is recorded, the store counts their slot free too, and the loop must claim.
   std::unordered_set<std::string> answered_while_starved_ LH_GUARDED_BY(mu_);
+  std::unordered_set<std::string> waiting_callers_ LH_GUARDED_BY(mu_);  // CallerWaits()
   // Attempts waiting for a thread.
   std::deque<std::function<void()>> attempts_queue_ LH_GUARDED_BY(mu_);
   int attempts_ LH_GUARDED_BY(mu_) = 0;      // attempts launched and not yet finished

@@ -134,51 +134,18 @@ TEST(InvocationRecord, IsValidUtf8WhateverThePayloads) {
   EXPECT_EQ(v.at("responsePayload").as_string(), "caf\xef\xbf\xbd");
 }
 
-TEST(IsAsyncInvocation, EventInvokesAndAsyncRoutes) {
-  config::Config cfg;
-  config::Route async_route;
-  async_route.method = "POST";
-  async_route.path = "/a";
-  async_route.ack = config::AckMode::kAsync;
-  config::Route sync_route = async_route;
-  sync_route.path = "/s";
-  sync_route.ack = config::AckMode::kSync;
-  cfg.routes = {async_route, sync_route};
+TEST(IsAsyncInvocation, EventInvokesAndRoutesNobodyWaitsFor) {
   store::Job job = EventJob();
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
+  EXPECT_TRUE(IsAsyncInvocation(job, false));
   job.request.headers = {{"X-Amz-Invocation-Type", "RequestResponse"}};
-  EXPECT_FALSE(IsAsyncInvocation(job, cfg, false));
-  job.route = RouteKey(async_route);
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
-  job.route = RouteKey(sync_route);
-  EXPECT_FALSE(IsAsyncInvocation(job, cfg, false));
-  // A route a reload removed (or changed the path of) since the job came: its dead letter is
-  // still sent.
-  job.route = "POST /gone";
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
-}
-
-// Answered 202 is asynchronous: an ack: auto route whose wait ran out before the outcome (no
-// caller waits for it any more), or a caller's Prefer: respond-async on any route.
-TEST(IsAsyncInvocation, WhatWasAnswered202) {
-  config::Config cfg;
-  config::Route auto_route;
-  auto_route.method = "POST";
-  auto_route.path = "/auto";
-  auto_route.ack = config::AckMode::kAuto;
-  config::Route sync_route = auto_route;
-  sync_route.path = "/s";
-  sync_route.ack = config::AckMode::kSync;
-  cfg.routes = {auto_route, sync_route};
-  store::Job job = EventJob();
-  job.request.headers.clear();
-  job.route = RouteKey(auto_route);
-  EXPECT_FALSE(IsAsyncInvocation(job, cfg, /*caller_waits=*/true));
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg, /*caller_waits=*/false));
-  job.route = RouteKey(sync_route);
-  EXPECT_FALSE(IsAsyncInvocation(job, cfg, false));
-  job.request.headers = {{"prefer", "respond-async"}};
-  EXPECT_TRUE(IsAsyncInvocation(job, cfg, false));
+  EXPECT_FALSE(IsAsyncInvocation(job, false));
+  // A route's job, whatever its route's ack: asynchronous when no caller waits for its outcome
+  // (an ack: async route, Prefer: respond-async, a wait that ran out, a restart since).
+  job.route = "POST /a";
+  EXPECT_TRUE(IsAsyncInvocation(job, false));
+  EXPECT_FALSE(IsAsyncInvocation(job, true));
+  job.route = "destination";
+  EXPECT_TRUE(IsAsyncInvocation(job, false));
 }
 
 // A reload that removed the destination function while the attempt ran does not lose the
