@@ -324,6 +324,12 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     res.set("X-Amz-Log-Result",
             webhook::Base64Encode(LogTail(*done, fn->kind == config::RuntimeKind::kLambda)));
   }
+  if (done->result) {
+    // A command's output cut at its output_limit says so here too.
+    for (const auto& [name, value] : done->result->headers) {
+      if (boost::iequals(name, "X-Longhaul-Result-Truncated")) res.set(name, value);
+    }
+  }
   res.set("X-Amz-Executed-Version", "$LATEST");
   res.set("X-Longhaul-Job-Id", id);
   res.set("x-amzn-RequestId", id);

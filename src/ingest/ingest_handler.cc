@@ -250,7 +250,12 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
                                     status_url)
           : http::ErrorResponse(504, base::Code::kDeadlineExceeded,
                                 "the job did not finish within " + std::to_string(wait.count()) +
-                                    " ms; it keeps running: " + status_url);
+                                    " ms; " +
+                                    (done->state == store::JobState::kRunning
+                                         ? "it keeps running: "
+                                         : "it is " + std::string(store::ToString(done->state)) +
+                                               " and runs later: ") +
+                                    status_url);
   res.set("X-Longhaul-Job-Id", id);
   res.set(bh::field::location, status_url);
   co_return res;

@@ -108,28 +108,31 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
 
 std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view function,
                         const store::Request& request) {
+  // Valid JSON text for any parser (Python's refuses other bytes): what is not UTF-8 in the
+  // request line and fields becomes U+FFFD; the body keeps its bytes (base64).
   json::object headers;
   for (const auto& [name, value] : request.headers) {
-    std::string key = Lowercase(name);
+    std::string key = base::ToValidUtf8(Lowercase(name));
+    std::string text = base::ToValidUtf8(value);
     if (json::value* existing = headers.if_contains(key)) {
       json::string& joined = existing->as_string();
       joined.append(",");
-      joined.append(value);
+      joined.append(text);
     } else {
-      headers[key] = value;
+      headers[key] = text;
     }
   }
   json::object params;
   for (const auto& [name, value] : request.path_params) {
-    params[name] = value;
+    params[base::ToValidUtf8(name)] = base::ToValidUtf8(value);
   }
   json::object event;
   event["id"] = job_id;
   event["attempt"] = attempt;
   event["function"] = function;
   event["method"] = request.method;
-  event["path"] = request.path;
-  event["query"] = request.query;
+  event["path"] = base::ToValidUtf8(request.path);
+  event["query"] = base::ToValidUtf8(request.query);
   event["headers"] = std::move(headers);
   event["pathParameters"] = std::move(params);
   bool utf8 = base::IsValidUtf8(request.body);

@@ -385,11 +385,18 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             runtime::CancelToken& cancel, bool& released,
                                             std::optional<runtime::Invocation> prepared) {
   SetThreadNice(cfg->server.job_nice);
-  log_.Info("job.started",
-            {{"job", job.id}, {"function", fn.name}, {"attempt", std::to_string(job.attempts)}});
+  // A retry scheduled before a reload lowered the function's retries below it does not run.
+  const bool retries_lowered = job.attempts > fn.retries + 1;
+  if (!retries_lowered) {
+    log_.Info("job.started",
+              {{"job", job.id}, {"function", fn.name}, {"attempt", std::to_string(job.attempts)}});
+  }
   runtime::Outcome outcome;
   runtime::Runtime* rt = runtimes_(fn);
-  if (cancel.cancelled()) {
+  if (retries_lowered) {
+    outcome.status = base::Aborted("not run: the function's retries were lowered to " +
+                                   std::to_string(fn.retries) + " since it was scheduled");
+  } else if (cancel.cancelled()) {
     // Stopped before it started (a direct run whose record was not written): nothing runs.
     outcome.status = base::Cancelled("stopped before it started");
   } else if (rt == nullptr) {

@@ -397,6 +397,24 @@ TEST(IngestE2E, SyncAutoAndPreferHeaders) {
   EXPECT_EQ(done->body, "quick");
 }
 
+// A sync caller whose wait runs out is told where its job is: still queued (behind the running
+// one, the gate closed), not "running".
+TEST(IngestE2E, ASyncTimeoutSaysTheJobIsQueued) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction("gated", scratch, 1) +
+                       "routes:\n"
+                       "  - {path: /async, function: gated}\n"
+                       "  - {path: /sync, function: gated, ack: sync, wait: 100ms}\n");
+  server.Start();
+  std::string first = JsonField(server.Post("/async", "first")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(first, "running").empty());
+  auto late = server.Post("/sync", "second");
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->status, 504);
+  EXPECT_NE(late->body.find("it is queued and runs later"), std::string::npos) << late->body;
+  Touch(scratch.File("gate"));
+}
+
 // An ack: auto route is asynchronous once its wait ran out (the caller was answered 202; the
 // gate is closed until then): its outcome goes to on_success; one whose caller had the answer
 // sends no record.

@@ -28,6 +28,11 @@ std::string Config(const TempDir& dir) {
          "    runtime: command\n"
          "    command: [\"/bin/sh\", \"-c\", \"echo boom-on-stderr >&2; exit 3\"]\n"
          "    retries: 0\n"
+         "  small:\n"
+         "    runtime: command\n"
+         "    command: [\"/bin/cat\"]\n"
+         "    output_limit: 10\n"
+         "    retries: 0\n"
          "  lambda-echo:\n"
          "    runtime: lambda\n"
          "    bootstrap: " LONGHAUL_EXAMPLE_BOOTSTRAP
@@ -201,6 +206,18 @@ TEST(InvokeE2E, ASyncInvokeCutShortByAKillIsNotRunAgain) {
   EXPECT_THAT(job, HasSubstr("the runner stopped before the attempt finished")) << job;
   EXPECT_EQ(JsonField(job, "attempts"), "1");
   EXPECT_EQ(ReadFile(scratch.File("runs.txt")), "run\n");
+}
+
+// A result cut at the function's output_limit says so, as GET /jobs/{id}/result does.
+TEST(InvokeE2E, ACutResultSaysSo) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch));
+  server.Start();
+  auto r = Invoke(server, "small", "0123456789abcdef");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "0123456789");
+  EXPECT_EQ(r->Header("X-Longhaul-Result-Truncated"), "10") << r->body;
 }
 
 TEST(InvokeE2E, EventIsAcceptedThenRuns) {

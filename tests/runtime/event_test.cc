@@ -47,6 +47,28 @@ TEST(EncodeEvent, BinaryBodyIsBase64) {
   EXPECT_TRUE(e.at("isBase64Encoded").as_bool());
 }
 
+// Bytes that are not UTF-8 in a header or path parameter (anyone can send them) must not make
+// the event JSON a strict parser refuses (Python's json.loads): they become U+FFFD.
+TEST(EncodeEvent, IsValidUtf8WhateverTheFields) {
+  store::Request req;
+  req.path =
+      "/s/a\xff"
+      "b";
+  req.headers = {{"X-Name", "Jos\xe9"}};
+  req.path_params = {{"id",
+                      "a\xff"
+                      "b"}};
+  const std::string text = EncodeEvent("j", 1, "f", req);
+  boost::json::object e = ParseObject(text);  // Boost.JSON refuses invalid UTF-8
+  EXPECT_EQ(e.at("headers").at("x-name").as_string(), "Jos\xef\xbf\xbd");
+  EXPECT_EQ(e.at("pathParameters").at("id").as_string(),
+            "a\xef\xbf\xbd"
+            "b");
+  EXPECT_EQ(e.at("path").as_string(),
+            "/s/a\xef\xbf\xbd"
+            "b");
+}
+
 TEST(Base64, RoundTripsAndRejectsGarbage) {
   for (std::string s : {"", "f", "fo", "foo", "foob", "fooba", "foobar"}) {
     std::optional<std::string> back = DecodeBase64(base::Base64Encode(s));

@@ -64,6 +64,10 @@ class HeldRuntime : public runtime::Runtime {
     cv_.notify_all();
   }
   // Whether `n` runs have begun within the bound (a bound on failure, not a timing).
+  int runs() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return runs_;
+  }
   bool WaitForRuns(int n, std::chrono::milliseconds bound = seconds(30)) {
     std::unique_lock<std::mutex> lock(mu_);
     return cv_.wait_for(lock, bound, [&] { return runs_ >= n; });
@@ -325,6 +329,41 @@ TEST_F(SchedulerTest, AJobLeftDeadByARestartIsReported) {
   EXPECT_EQ(seen[0].second, store::Completion::Kind::kDead);
   EXPECT_EQ(error, "the runner stopped before the attempt finished");
   EXPECT_TRUE(testing::Eventually([&] { return Stored("follow-" + id); }, seconds(30)));
+}
+
+// A retry scheduled before a reload lowered the function's retries (here to 0) does not run:
+// the job ends dead, saying why.
+TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
+  sched_.reset();
+  store::NewJob job = MakeJob(clock_.Now());
+  job.max_attempts = 3;  // it came under retries: 2
+  const std::string id = job.id;
+  Append(std::move(job));
+  store::ClaimRequest claim;
+  claim.function = "fn";
+  claim.owner = "local";
+  claim.now = clock_.Now();
+  ASSERT_EQ(store_->Claim(claim)->size(), 1u);
+  store::Completion retry;
+  retry.job_id = id;
+  retry.owner = "local";
+  retry.kind = store::Completion::Kind::kRetry;
+  retry.now = clock_.Now();
+  retry.next_run_at = clock_.Now();
+  retry.error = "UNKNOWN: exit status 3";
+  ASSERT_TRUE(store_->Complete(retry).ok());
+
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::milliseconds(10);
+  sched_ = std::make_unique<Scheduler>(*store_, clock_, log_, hub_, options,
+                                       [this](const config::Function&) { return &runtime_; });
+  ASSERT_TRUE(sched_->Start(config_).ok());  // fn: retries 0
+  ASSERT_TRUE(testing::Eventually([&] { return StateOf(id) == store::JobState::kDead; }));
+  EXPECT_EQ(runtime_.runs(), 0);
+  auto stored = store_->Get(id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_NE(stored->last_error.find("retries were lowered to 0"), std::string::npos)
+      << stored->last_error;
 }
 
 // A synchronous caller that sends its next request as soon as it has the outcome finds the
