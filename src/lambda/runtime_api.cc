@@ -321,6 +321,24 @@ asio::awaitable<http::Response> RuntimeApi::Next() {
   }
 }
 
+std::optional<http::Response> RuntimeApi::BodyTooLarge(const http::RequestHeader& head) {
+  std::string_view target = head.target();
+  std::string_view path = target.substr(0, target.find('?'));
+  if (path.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  std::vector<std::string_view> parts = Split(path.substr(kPrefix.size()));
+  if (head.method() == bh::verb::post && parts.size() == 3 && parts[0] == "invocation" &&
+      parts[2] == "response") {
+    base::MutexLock lock(mu_);
+    if (auto refused = CheckPostLocked(parts[1], "InvocationResponse")) return refused;
+    current_id_.clear();
+    ReportLocked(MakeErrorReport(Report::Kind::kTooLarge,
+                                 "Response payload size exceeded maximum allowed payload size (" +
+                                     std::to_string(kMaxPayloadBytes) + " bytes).",
+                                 "Function.ResponseSizeTooLarge"));
+  }
+  return TooLarge();
+}
+
 asio::awaitable<http::Response> RuntimeApi::Handle(http::Request& req, http::Fields trailers) {
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));

@@ -107,6 +107,11 @@ class RuntimeApi : public std::enable_shared_from_this<RuntimeApi> {
   // The endpoint's handler: routes the request to the calls below.
   // `trailers`: the request's trailer fields (http::ConnInfo::trailers).
   boost::asio::awaitable<http::Response> Handle(http::Request& req, http::Fields trailers = {});
+  // The answer to a post whose body is over the endpoint's own limit (its server reads no
+  // further: http::ServerLimits::body_too_large): a response that large fails the invocation at
+  // once (Function.ResponseSizeTooLarge), as one over Lambda's limit does; an error that large
+  // leaves it in flight. Lambda's 413 either way.
+  std::optional<http::Response> BodyTooLarge(const http::RequestHeader& head);
 
   // /next as a plain step: returns the response when an invocation is ready (or the API is
   // closed, or `waiter` was replaced by a newer /next and `recheck` is true); otherwise

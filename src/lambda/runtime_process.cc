@@ -88,6 +88,9 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   proc->in_use_ = std::make_shared<int>(0);
   std::shared_ptr<RuntimeApi> api = proc->api_;
   std::shared_ptr<void> in_use = proc->in_use_;
+  proc->options_.limits.body_too_large = [api](const http::RequestHeader& head, uint64_t) {
+    return api->BodyTooLarge(head);
+  };
   proc->server_ = std::make_unique<http::HttpServer>(
       ioc, log, "lambda:" + fn.name, proc->options_.limits,
       [api, in_use](http::Request& req, const http::ConnInfo& info) {

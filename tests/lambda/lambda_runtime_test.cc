@@ -34,6 +34,7 @@ using testing::ReadFile;
 //   contains "gate"    creates $SLEEPING, waits for the file $GATE, then answers
 //   contains "streamfail"  streams a response that fails part-way (the error in its trailers)
 //   contains "fail"    posts an error
+//   contains "huge"    answers with 33 MB, over even the endpoint's own body limit
 //   contains "badshape"  answers with a result that is not JSON
 //   contains "shape"   answers with a structured API Gateway response
 //   contains "env"     writes its environment to $ENV_OUT, then answers
@@ -63,6 +64,11 @@ while true; do
     *fail*)
       curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: Function.Test' \
         --data-binary '{"errorMessage":"it failed","errorType":"TestError"}' "$API/invocation/$ID/error"
+      continue ;;
+    *huge*)
+      head -c 33554500 /dev/zero > "$H.big"
+      curl -sS -o /dev/null --data-binary @"$H.big" "$API/invocation/$ID/response"
+      rm -f "$H.big"
       continue ;;
     *badshape*)
       curl -sS -o /dev/null --data-binary 'done, thanks' "$API/invocation/$ID/response"
@@ -359,6 +365,14 @@ TEST_F(LambdaRuntimeTest, AMalformedHttpResultFailsOnlyWhereACallerWaitsForIt) {
   ASSERT_TRUE(unwaited.status.ok()) << unwaited.status.ToString();
   EXPECT_EQ(unwaited.response.status, 200);
   EXPECT_EQ(unwaited.response.body, "done, thanks");
+}
+
+// A response too large even to be read (over the endpoint's own limit, past Lambda's) fails
+// the invocation at once, as one over Lambda's limit does: it does not wait for the timeout.
+TEST_F(LambdaRuntimeTest, AResponseOverTheEndpointsLimitFailsAtOnce) {
+  runtime::Outcome out = Run(Invoke("huge"));
+  EXPECT_EQ(out.status.code(), base::Code::kUnknown) << out.status.ToString();
+  EXPECT_THAT(out.status.message(), HasSubstr("Function.ResponseSizeTooLarge"));
 }
 
 TEST_F(LambdaRuntimeTest, AFunctionErrorFailsTheInvocationButKeepsTheProcess) {
