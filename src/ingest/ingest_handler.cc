@@ -229,7 +229,11 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   auto done = co_await WaitForJob({deps_.store, deps_.hub, deps_.pool, conn.peer}, id, wait, fresh);
   if (!done.ok()) co_return http::ErrorResponse(done.status());
   if (store::IsTerminal(done->state)) {
-    if (caller && !appended->duplicate) caller->Answered();
+    // An answer told before its record: the outcome's follow-up is still to be decided, with
+    // this caller counted (a recorded one, or one cancelled in the queue, counts no more).
+    if (caller && !appended->duplicate && deps_.scheduler.AnsweredUnrecorded(id)) {
+      caller->Answered();
+    }
     http::Response res = OutcomeResponse(*done, status_url, *snap->config,
                                          req.method() == boost::beast::http::verb::head,
                                          /*to_sender=*/true);
