@@ -394,8 +394,13 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   runtime::Outcome outcome;
   runtime::Runtime* rt = runtimes_(fn);
   if (retries_lowered) {
-    outcome.status = base::Aborted("not run: the function's retries were lowered to " +
-                                   std::to_string(fn.retries) + " since it was scheduled");
+    // It ends with what its last attempt said, as an expired job does.
+    outcome.status =
+        base::Aborted("not run again: the function's retries were lowered to " +
+                      std::to_string(fn.retries) + "; the last attempt: " + job.last_error);
+    outcome.stdout_tail = job.stdout_tail;
+    outcome.stderr_tail = job.stderr_tail;
+    if (job.result) outcome.response = *job.result;
   } else if (cancel.cancelled()) {
     // Stopped before it started (a direct run whose record was not written): nothing runs.
     outcome.status = base::Cancelled("stopped before it started");

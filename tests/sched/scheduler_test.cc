@@ -351,6 +351,7 @@ TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
   retry.now = clock_.Now();
   retry.next_run_at = clock_.Now();
   retry.error = "UNKNOWN: exit status 3";
+  retry.stderr_tail = "boom-real-cause\n";
   ASSERT_TRUE(store_->Complete(retry).ok());
 
   SchedulerOptions options;
@@ -364,6 +365,10 @@ TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
   ASSERT_TRUE(stored.ok());
   EXPECT_NE(stored->last_error.find("retries were lowered to 0"), std::string::npos)
       << stored->last_error;
+  // What its last attempt said stays with it.
+  EXPECT_NE(stored->last_error.find("the last attempt: UNKNOWN: exit status 3"), std::string::npos)
+      << stored->last_error;
+  EXPECT_EQ(stored->stderr_tail, "boom-real-cause\n");
 }
 
 // A synchronous caller that sends its next request as soon as it has the outcome finds the
