@@ -111,13 +111,8 @@ void ReadCommand(MapReader& r, CommandRuntime* cmd) {
 void ReadHttp(MapReader& r, HttpRuntime* http) {
   Context& ctx = r.ctx();
   if (const Field* f = r.Require("url", " (the upstream, as in http://127.0.0.1:3000)")) {
-    if (std::optional<std::string> url = ctx.String(*f)) {
-      std::string problem = CheckHttpUrl(*url);
-      if (problem.empty()) {
-        http->url = std::move(*url);
-      } else {
-        ctx.Error(*f, problem);
-      }
+    if (std::optional<std::string> url = ctx.String(*f, false, &CheckHttpUrl)) {
+      http->url = std::move(*url);
     }
   }
   r.ReadBool("exact_path", &http->exact_path);
@@ -186,13 +181,8 @@ void ReadDestination(MapReader& r, std::string_view key, const std::string& from
     edges->push_back({from, *name, *function});
     return;
   }
-  if (std::optional<std::string> text = ctx.String(*url)) {
-    std::string problem = CheckHttpUrl(*text);
-    if (problem.empty()) {
-      out->url = std::move(*text);
-    } else {
-      ctx.Error(*url, problem);
-    }
+  if (std::optional<std::string> text = ctx.String(*url, false, &CheckHttpUrl)) {
+    out->url = std::move(*text);
   }
 }
 

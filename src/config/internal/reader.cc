@@ -115,7 +115,7 @@ std::optional<std::string> Context::Scalar(const Field& field, std::string_view 
   return std::move(text).value();
 }
 
-std::optional<std::string> Context::String(const Field& field, bool allow_empty) {
+std::optional<std::string> Context::String(const Field& field, bool allow_empty, TextCheck check) {
   std::optional<std::string> text = Scalar(field, "a string");
   if (text && text->empty() && !allow_empty) {
     Error(field, "must not be empty");
@@ -125,6 +125,10 @@ std::optional<std::string> Context::String(const Field& field, bool allow_empty)
   // value short where it is used.
   if (text && text->find('\0') != std::string::npos) {
     Error(field, "holds a NUL character (\\0), which no argument, path or value can carry");
+    return std::nullopt;
+  }
+  if (std::string problem = text && check != nullptr ? check(*text) : ""; !problem.empty()) {
+    Error(field, problem);
     return std::nullopt;
   }
   return text;
@@ -233,11 +237,7 @@ std::optional<std::vector<std::string>> Context::StringItems(const Field& field,
     if (f.line == 0) {
       f.line = field.line;
     }
-    std::optional<std::string> text = String(f, allow_empty && i > 0);
-    if (std::string problem = text && check != nullptr ? check(*text) : ""; !problem.empty()) {
-      Error(f, problem);
-      text.reset();
-    }
+    std::optional<std::string> text = String(f, allow_empty && i > 0, check);
     ok = ok && text.has_value();
     if (text) {
       out.push_back(std::move(*text));
@@ -265,12 +265,7 @@ std::optional<std::map<std::string, std::string>> Context::StringMap(const Field
       ok = false;
       continue;
     }
-    std::optional<std::string> text = String(entry, /*allow_empty=*/true);
-    if (std::string problem = text && check_value != nullptr ? check_value(*text) : "";
-        !problem.empty()) {
-      Error(entry, problem);
-      text.reset();
-    }
+    std::optional<std::string> text = String(entry, /*allow_empty=*/true, check_value);
     ok = ok && text.has_value();
     if (text) {
       out[entry.key] = std::move(*text);
@@ -337,12 +332,13 @@ const Field* MapReader::Require(std::string_view key, std::string_view hint) {
   return f;
 }
 
-bool MapReader::ReadString(std::string_view key, std::string* out, bool allow_empty) {
+bool MapReader::ReadString(std::string_view key, std::string* out, bool allow_empty,
+                           Context::TextCheck check) {
   const Field* f = Get(key);
   if (f == nullptr) {
     return false;
   }
-  if (std::optional<std::string> v = ctx_.String(*f, allow_empty)) {
+  if (std::optional<std::string> v = ctx_.String(*f, allow_empty, check)) {
     *out = std::move(*v);
   }
   return true;

@@ -62,13 +62,15 @@ class Context {
   // after recording an error, when the value has the wrong shape (a mapping or list where a
   // scalar belongs, or no value at all), does not convert, is out of range, or names an unset
   // variable.
-  std::optional<std::string> String(const Field& field, bool allow_empty = false);
+  // Returns "" for a good key or value, else what is wrong with it (reported at its line).
+  using TextCheck = std::string (*)(std::string_view text);
+  // A string; one `check` (when given) finds wrong is an error too.
+  std::optional<std::string> String(const Field& field, bool allow_empty = false,
+                                    TextCheck check = nullptr);
   std::optional<bool> Bool(const Field& field);  // true | false
   std::optional<int64_t> Int(const Field& field, int64_t min, int64_t max);
   std::optional<base::Duration> Duration(const Field& field, base::Duration min);
   std::optional<uint64_t> Size(const Field& field, uint64_t min);
-  // Returns "" for a good key or value, else what is wrong with it (reported at its line).
-  using TextCheck = std::string (*)(std::string_view text);
   // A list of non-empty strings, each passing `check` when given. A scalar is refused with "use
   // a list" and `scalar_hint`.
   std::optional<std::vector<std::string>> StringList(const Field& field,
@@ -147,7 +149,8 @@ class MapReader {
 
   // Shortcuts for optional keys: each returns whether `key` is present, and assigns *out only
   // when its value is valid (see Context for the checks).
-  bool ReadString(std::string_view key, std::string* out, bool allow_empty = false);
+  bool ReadString(std::string_view key, std::string* out, bool allow_empty = false,
+                  Context::TextCheck check = nullptr);
   bool ReadBool(std::string_view key, bool* out);
   bool ReadInt(std::string_view key, int* out, int min, int max);
   bool ReadDuration(std::string_view key, base::Duration* out, base::Duration min);

@@ -95,13 +95,8 @@ void ReadHmac(Context& ctx, const Field& field, HmacCheck* out) {
   MapReader r(ctx, field);
   HmacCheck check;
   if (const Field* f = r.Require("header", " (the request header carrying the signature)")) {
-    if (std::optional<std::string> header = ctx.String(*f)) {
-      std::string problem = CheckHeaderName(*header);
-      if (problem.empty()) {
-        check.header = std::move(*header);
-      } else {
-        ctx.Error(*f, problem);
-      }
+    if (std::optional<std::string> header = ctx.String(*f, false, &CheckHeaderName)) {
+      check.header = std::move(*header);
     }
   }
   r.ReadEnum("algorithm",
@@ -109,15 +104,7 @@ void ReadHmac(Context& ctx, const Field& field, HmacCheck* out) {
               {"sha256", HmacCheck::Algorithm::kSha256},
               {"sha512", HmacCheck::Algorithm::kSha512}},
              &check.algorithm);
-  if (const Field* f = r.Get("prefix")) {
-    if (std::optional<std::string> prefix = ctx.String(*f, /*allow_empty=*/true)) {
-      if (std::string problem = CheckHeaderValueText(*prefix); !problem.empty()) {
-        ctx.Error(*f, problem);
-      } else {
-        check.prefix = std::move(*prefix);
-      }
-    }
-  }
+  r.ReadString("prefix", &check.prefix, /*allow_empty=*/true, &CheckHeaderValueText);
   r.ReadEnum("encoding",
              {{"hex", HmacCheck::Encoding::kHex}, {"base64", HmacCheck::Encoding::kBase64}},
              &check.encoding);

@@ -38,16 +38,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   const Field* listen = ReadListen(r, "listen", &server->listen);
   const Field* admin = ReadListen(r, "admin", &server->admin);
   r.ReadString("data_dir", &server->data_dir);
-  if (const Field* f = r.Get("node_id")) {
-    if (std::optional<std::string> id = ctx.String(*f)) {
-      std::string problem = CheckName(*id);
-      if (problem.empty()) {
-        server->node_id = *id;
-      } else {
-        ctx.Error(*f, problem);
-      }
-    }
-  }
+  r.ReadString("node_id", &server->node_id, /*allow_empty=*/false, &CheckName);
   if (const Field* f = r.Get("public_url")) {
     if (std::optional<std::string> url = ctx.String(*f)) {
       size_t scheme = url->rfind("http://", 0) == 0 ? 7 : url->rfind("https://", 0) == 0 ? 8 : 0;
@@ -83,15 +74,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   {
     Context::SecretScope secret_scope(ctx);
     // An empty credential (often an unset-but-defined ${VAR}) must not turn the check off.
-    if (const Field* f = r.Get("admin_token")) {
-      if (std::optional<std::string> token = ctx.String(*f, /*allow_empty=*/false)) {
-        if (std::string problem = CheckBearerToken(*token); !problem.empty()) {
-          ctx.Error(*f, problem);
-        } else {
-          server->admin_token = std::move(*token);
-        }
-      }
-    }
+    r.ReadString("admin_token", &server->admin_token, /*allow_empty=*/false, &CheckBearerToken);
     if (const Field* f = r.Get("lambda_access_keys")) {
       if (!f->value.IsMap()) {
         ctx.Error(*f, "expected a mapping of access key ids to secrets, got " +
