@@ -109,6 +109,7 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   spawn.env = BuildEnvironment(fn, inputs);
   spawn.working_dir = fn.working_dir;
   spawn.registry = proc->options_.registry;
+  spawn.nice = proc->options_.nice;
   base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) {
     return child.status();  // the destructor retires the endpoint

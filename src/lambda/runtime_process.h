@@ -81,6 +81,7 @@ class RuntimeProcess {
     uint64_t output_limit = 256 * 1024;  // bytes kept of each output (the last ones)
     http::ServerLimits limits;           // of the Runtime API endpoint
     runtime::process::ChildRegistry* registry = nullptr;  // records the runtime while it runs
+    int nice = 0;  // the runtime's niceness (config::Server::job_nice)
   };
 
   // Opens the endpoint, then spawns the function's runtime (lambda/environment.h), with

@@ -1,6 +1,5 @@
 #include "sched/scheduler.h"
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,15 +24,6 @@ bool IsSyncInvoke(const store::Job& job) {
     if (boost::iequals(name, "X-Amz-Invocation-Type")) return value == "RequestResponse";
   }
   return true;  // the default type
-}
-
-// Gives the calling thread, and the processes it starts from now on, niceness `nice`
-// (config::Server::job_nice). Linux keeps the niceness per thread. Going back down needs
-// CAP_SYS_NICE; without it the thread keeps the higher value until it ends.
-void SetThreadNice(int nice) {
-  thread_local int current = 0;
-  if (nice == current) return;
-  if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice) == 0) current = nice;
 }
 
 }  // namespace
@@ -384,7 +374,6 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             const config::Function& fn,
                                             runtime::CancelToken& cancel, bool& released,
                                             std::optional<runtime::Invocation> prepared) {
-  SetThreadNice(cfg->server.job_nice);
   // A retry scheduled before a reload lowered the function's retries below it does not run.
   const bool retries_lowered = job.attempts > fn.retries + 1;
   if (!retries_lowered) {

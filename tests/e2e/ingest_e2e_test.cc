@@ -283,17 +283,26 @@ TEST(IngestE2E, RetriesThenDeadWithTheLastError) {
   }));
 }
 
-// Attempts and the processes they start run at server.job_nice (default 19), so that answering
-// requests comes first when the cores are busy.
+// The processes attempts start run at server.job_nice (default 19), so that answering requests
+// comes first when the cores are busy. The server's own threads, the attempts' included, keep
+// its priority (all but the one that only starts processes, niced_thread.h): a lock held by a
+// thread at 19 would keep an I/O thread waiting behind the busy jobs.
 TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   const std::string functions =
       "functions:\n"
       "  nice:\n"
       "    runtime: command\n"
       "    command: [\"nice\"]\n"  // coreutils: prints its own niceness
+      "  server-threads:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"grep -hv lh-niced /proc/$PPID/task/*/stat | cut -d' ' "
+      "-f19 | sort -u\"]\n"
       "routes:\n"
       "  - path: /nice\n"
       "    function: nice\n"
+      "    ack: sync\n"
+      "  - path: /server-threads\n"
+      "    function: server-threads\n"
       "    ack: sync\n";
   ServerProcess by_default(functions);
   by_default.Start();
@@ -301,6 +310,9 @@ TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->body, "19\n");
+  r = by_default.Post("/server-threads", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "0\n");  // every such thread's niceness, once each
 
   ServerProcess configured(functions, "  job_nice: 7\n");
   configured.Start();

@@ -269,6 +269,26 @@ TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
   EXPECT_THAT(JsonAt(job->body, "/last_error"), HasSubstr("function error: TestError: no can do"));
 }
 
+// A runtime process is background work like a command: it runs at server.job_nice.
+TEST(LambdaE2E, TheRuntimeRunsAtTheJobNiceness) {
+  TempDir dir;
+  WriteExecutable(dir.File("bootstrap"),
+                  ShellRuntime("  nice | curl -sS -o /dev/null --data-binary @- "
+                               "\"$API/invocation/$ID/response\""));
+  ServerProcess server(
+      "functions:\n"
+      "  niceness:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+          dir.File("bootstrap") + "\n",
+      "  job_nice: 6\n");
+  server.Start();
+  auto invoked = server.AdminPost("/2015-03-31/functions/niceness/invocations", "{}");
+  ASSERT_TRUE(invoked.ok()) << invoked.status().ToString();
+  EXPECT_EQ(invoked->status, 200) << invoked->body;
+  EXPECT_EQ(invoked->body, "6\n");
+}
+
 TEST(LambdaE2E, ACrashedRuntimeIsReplacedAndTheJobRetried) {
   TempDir dir;
   // The first invocation kills its runtime; the retry runs in a new process.

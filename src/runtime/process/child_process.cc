@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "base/file_limit.h"
+#include "runtime/process/niced_thread.h"
 #include "runtime/process/process_tree.h"
 
 namespace longhaul::runtime::process {
@@ -299,9 +300,12 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
     return base::InvalidArgument("cannot execute " + options.argv[0] +
                                  ": not found in the PATH of its environment");
   }
-  rc = *program == options.argv[0]
-           ? posix_spawnp(&pid, argv[0], sa.actions(), sa.attr(), argv.data(), envp.data())
-           : posix_spawn(&pid, program->c_str(), sa.actions(), sa.attr(), argv.data(), envp.data());
+  rc = RunAtNiceness(options.nice, [&] {
+    return *program == options.argv[0]
+               ? posix_spawnp(&pid, argv[0], sa.actions(), sa.attr(), argv.data(), envp.data())
+               : posix_spawn(&pid, program->c_str(), sa.actions(), sa.attr(), argv.data(),
+                             envp.data());
+  });
   if (rc != 0) {
     return SpawnError(options, rc);
   }

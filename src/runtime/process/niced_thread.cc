@@ -1,0 +1,89 @@
+#include "runtime/process/niced_thread.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <deque>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "base/mutex.h"
+#include "base/thread_name.h"
+
+namespace longhaul::runtime::process {
+namespace {
+
+// The threads at one niceness: as many as calls ever ran at once (a call at a high niceness
+// waits long for a busy CPU; one thread would make every job's start wait behind the others').
+class NicedThreads {
+ public:
+  explicit NicedThreads(int nice) : nice_(nice) {}
+
+  int Run(const std::function<int()>& call) {
+    Task task{&call};
+    base::MutexLock lock(mu_);
+    queue_.push_back(&task);
+    if (idle_ >= static_cast<int>(queue_.size())) {
+      wake_.Signal();
+    } else {
+      std::thread([this] { Loop(); }).detach();
+    }
+    while (!task.done) done_.Wait(mu_);
+    return task.result;
+  }
+
+ private:
+  struct Task {
+    const std::function<int()>* call;
+    int result = 0;
+    bool done = false;  // with mu_ held
+  };
+
+  void Loop() {
+    base::SetThreadName("lh-niced-" + std::to_string(nice_));
+    // Should it fail, the calls run at the server's own niceness: slower answers under load,
+    // nothing worse.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
+    base::MutexLock lock(mu_);
+    for (;;) {
+      idle_++;
+      while (queue_.empty()) wake_.Wait(mu_);
+      idle_--;
+      Task* task = queue_.front();
+      queue_.pop_front();
+      lock.Unlock();
+      const int result = (*task->call)();
+      lock.Lock();
+      task->result = result;
+      task->done = true;
+      done_.SignalAll();
+    }
+  }
+
+  const int nice_;
+  base::Mutex mu_;
+  base::CondVar wake_;
+  base::CondVar done_;
+  std::deque<Task*> queue_ LH_GUARDED_BY(mu_);
+  int idle_ LH_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace
+
+int RunAtNiceness(int nice, const std::function<int()>& call) {
+  if (nice == 0) return call();
+  static base::Mutex mu;
+  // Never destroyed: their threads wait on them until the process exits.
+  static auto* by_nice = new std::map<int, NicedThreads*>;
+  NicedThreads* threads = nullptr;
+  {
+    base::MutexLock lock(mu);
+    NicedThreads*& slot = (*by_nice)[nice];
+    if (slot == nullptr) slot = new NicedThreads(nice);
+    threads = slot;
+  }
+  return threads->Run(call);
+}
+
+}  // namespace longhaul::runtime::process
