@@ -403,6 +403,13 @@ stat_per() {
     END { printf "%.0f µs CPU, %.1f syscalls, %.1f context switches, %.2f fdatasync/fsync", cpu, sc, cs, fs }' \
     "$WORK/stat-$1.txt"
 }
+# proc_cpu_ms pid: "OWN CHILDREN", CPU ms of the process's threads and of its children it has
+# reaped (/proc/PID/stat utime+stime, cutime+cstime; clock ticks of 10 ms).
+proc_cpu_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); print ($12 + $13) * 1000 / hz, ($14 + $15) * 1000 / hz }' \
+    "/proc/$1/stat"
+}
+cpu_per() { fmt "$(calc "$1 * 1000 / $2")"; }  # ms units: µs per unit
 # stat_cpu_us name units: CPU µs per unit alone.
 stat_cpu_us() {
   awk -v n="$2" '$3 == "task-clock" { gsub(",", "", $1); printf "%.1f", $1 * 1000 / n }' \
@@ -538,6 +545,22 @@ log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, /bin/t
 start_longhaul latency noop
 LATENCY=$(fixed_rate_at latency "http://$LH_LISTEN/noop")
 stop_longhaul
+# The control for that figure: ingest only (no job runs), with one busy loop per core at
+# niceness 19 (job_nice's default) beside it. What the kernel gives the ack path while the cores
+# are busy with niced work, whatever that work is.
+HOGS=$(nproc)
+log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, ingest only, $HOGS busy loops at niceness 19"
+start_longhaul latency-hogs block
+HOG_PIDS=()
+for i in $(seq "$HOGS"); do
+  nice -n 19 sh -c 'while :; do :; done' &
+  HOG_PIDS+=("$!")
+  PIDS+=("$!")
+done
+LATENCY_HOGS=$(fixed_rate_at latency-hogs "http://$LH_LISTEN/block")
+kill "${HOG_PIDS[@]}" 2>/dev/null || true
+wait "${HOG_PIDS[@]}" 2>/dev/null || true
+stop_longhaul
 
 # ---------------------------------------------------------------------------------------------
 # 3. End to end: K jobs through a /bin/true command function with concurrency N, against
@@ -553,7 +576,7 @@ spawn_round() {
     die "webhook spawn hook does not answer"
   if [ "$1" = 1 ]; then stat_start webhook-spawn "$WEBHOOK_PID"; fi
   SPAWN_LINE=$(run_wrk "webhook-spawn-$1" "$WEBHOOK_BASE/spawn" "$BENCH_E2E_CONCURRENCY")
-  if [ "$1" = 1 ]; then stat_stop; fi
+  if [ "$1" = 1 ]; then stat_stop; SPAWN_CPU=$(proc_cpu_ms "$WEBHOOK_PID"); fi
   stop_pid "$WEBHOOK_PID"
 }
 
@@ -578,11 +601,13 @@ e2e_round() {
   [ "$ROUND_JOBS" -gt 0 ] || die "end to end: no job succeeded ($(tail -3 "$LH_DIR/stderr"))"
   t1=$(last_finished e2e)
   ROUND_SECONDS=$(calc "$t1 - $t0")
+  if [ "$1" = 1 ]; then E2E_CPU=$(proc_cpu_ms "$LH_PID"); fi
   stop_longhaul
 }
 
 SPAWN_RATES=()
 E2E_RATES=()
+SPAWN_CPU="" E2E_CPU=""
 for round in $(seq "$BENCH_E2E_ROUNDS"); do
   log "spawn rate, round $round of $BENCH_E2E_ROUNDS: webhook (hook waits for /bin/true), $BENCH_E2E_CONCURRENCY connections"
   spawn_round "$round"
@@ -866,7 +891,7 @@ TABLE=$(
 | Ingest latency p50 / p99 / p99.9, µs (wrk, closed loop) | $(lat "$LONGHAUL_INGEST") | nginx $(lat "$NGINX"); webhook $(lat "$WEBHOOK") | | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | nginx $(lat "$NGINX_LATENCY") (same generator and rate); the store alone at the same rate, no HTTP (\`store_floor\`): $(lat "$FLOOR_RATE"); the disk alone, one fdatasync: $(fmt "$(kv "$DISK" p50_us)") / $(fmt "$(kv "$DISK" p99_us)") / $(fmt "$(kv "$DISK" p999_us)") | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
 | The same, WAL checkpoints held off for the run (\`checkpoint_pages: 100000000\`; the WAL grows instead): p50 / p99 / p99.9 µs ($(kv "$LATENCY_NOCKPT" ok) ok, $(kv "$LATENCY_NOCKPT" errors) errors) | $(lat "$LATENCY_NOCKPT") | | | |
-| Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), /bin/true jobs running: p50 / p99 / p99.9 µs ($(kv "$LATENCY" ok) ok, $(kv "$LATENCY" errors) errors of which $(kv "$LATENCY" missed) not sent in time; $(fmt "$(kv "$LATENCY" achieved_rps)") req/s achieved) | $(lat "$LATENCY") | | p99 ≤ 2000 | $(met "$P99_MS <= 2 && $(kv "$LATENCY" errors) == 0") |
+| Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), /bin/true jobs running: p50 / p99 / p99.9 µs ($(kv "$LATENCY" ok) ok, $(kv "$LATENCY" errors) errors of which $(kv "$LATENCY" missed) not sent in time; $(fmt "$(kv "$LATENCY" achieved_rps)") req/s achieved) | $(lat "$LATENCY") | ingest only (no job runs) with $HOGS busy loops at niceness 19 beside it: $(lat "$LATENCY_HOGS") ($(kv "$LATENCY_HOGS" errors) errors) | p99 ≤ 2000 | $(met "$P99_MS <= 2 && $(kv "$LATENCY" errors) == 0") |
 | Command invocations/s, /bin/true, concurrency $BENCH_E2E_CONCURRENCY, the median of rounds alternating with webhook's ($BENCH_E2E_ROUNDS: $(list_fmt "${E2E_RATES[@]}"); $BENCH_E2E_JOBS jobs each; first round: $E2E_SUCCEEDED succeeded in $(fmt "$E2E_SECONDS" 2) s) | $(fmt "$E2E_RATE") | webhook spawn rate $(fmt "$SPAWN_RPS") (wrk -c$BENCH_E2E_CONCURRENCY, sync hook, ${BENCH_DURATION} s a round: $(list_fmt "${SPAWN_RATES[@]}")) | ≥ webhook | $(met "$E2E_RATE >= $SPAWN_RPS") |
 | Most runs at once (limit $BENCH_E2E_CONCURRENCY): sampled GET /jobs?state=running / recorded by the command ($E2E_REC_DONE runs) | $E2E_MAX_SAMPLED / $E2E_MAX_EXACT | | ≤ $BENCH_E2E_CONCURRENCY | $(met "$E2E_MAX_SAMPLED <= $BENCH_E2E_CONCURRENCY && $E2E_MAX_EXACT <= $BENCH_E2E_CONCURRENCY") |
 | Warm sync Lambda invoke round trip (admin Invoke API, C++ \`provided\` bootstrap) | $LAMBDA_CELL | $LAMBDA_PEER_CELL | p50 ≤ 150 µs | $LAMBDA_MET |
@@ -904,6 +929,7 @@ OUT="$OUT_DIR/RESULTS.md"
     [ -s "$WORK/stat-e2e.txt" ] && echo "- End to end, per /bin/true job (enqueue, claim, spawn, complete; the children included): $(stat_per e2e "$E2E_SUCCEEDED")"
     [ -s "$WORK/stat-nginx.txt" ] && echo "- nginx (\`return 202\`, its $(nproc) workers), per request: $(stat_per nginx "$(kv "$NGINX" requests)"); wrk against it: $(fmt "$WRK_CPU_US" 1) µs CPU per request"
     [ -s "$WORK/stat-webhook-spawn.txt" ] && echo "- webhook, per /bin/true spawn of its sync hook (the children included): $(stat_per webhook-spawn "$(kv "$SPAWN" requests)")"
+    [ -n "$E2E_CPU" ] && [ -n "$SPAWN_CPU" ] && echo "- The same split (/proc/PID/stat, first round): longhaul's own threads $(cpu_per "${E2E_CPU% *}" "$E2E_SUCCEEDED") + its children $(cpu_per "${E2E_CPU#* }" "$E2E_SUCCEEDED") µs CPU per job; webhook's own $(cpu_per "${SPAWN_CPU% *}" "$(kv "$SPAWN" requests)") + its children $(cpu_per "${SPAWN_CPU#* }" "$(kv "$SPAWN" requests)") µs per spawn"
     [ -s "$WORK/stat-lambda.txt" ] && echo "- Warm sync Lambda invoke, per invoke (the bootstrap process not included): $(stat_per lambda "$BENCH_LAMBDA_REQUESTS")"
     echo
   fi
