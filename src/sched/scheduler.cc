@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/algorithm/string/predicate.hpp>
+#include <system_error>
 
 #include "base/duration.h"
 #include "base/thread_name.h"
@@ -115,6 +116,7 @@ void Scheduler::Loop() {
       if (stopping_) return;
       wake_ = false;
       cfg = config_;
+      if (refused_threads_ > 0) StartAttemptThreadsLocked(std::exchange(refused_threads_, 0));
     }
     RecordUnrecorded();
     ClaimOnce(cfg);
@@ -315,8 +317,21 @@ void Scheduler::QueueAttemptLocked(store::Job job, std::shared_ptr<const config:
     attempt_cv_.Signal();
     return;
   }
-  threads_++;
-  std::thread([this] { AttemptThread(); }).detach();
+  StartAttemptThreadsLocked(1);
+}
+
+void Scheduler::StartAttemptThreadsLocked(int n) {
+  for (int i = 0; i < n; ++i) {
+    try {
+      std::thread([this] { AttemptThread(); }).detach();
+      threads_++;
+    } catch (const std::system_error& e) {
+      if (refused_threads_++ == 0) {
+        log_.Warn("sched.thread_refused",
+                  {{"error", e.what()}, {"threads", std::to_string(threads_)}});
+      }
+    }
+  }
 }
 
 void Scheduler::AttemptThread() {

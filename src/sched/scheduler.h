@@ -196,6 +196,9 @@ class Scheduler {
                                   const std::shared_ptr<const config::Config>& cfg,
                                   bool stopped = false);
   void AttemptThread();  // runs attempts from attempts_queue_ until idle for kIdleThread
+  // Starts `n` attempt threads. One the system refuses (a tasks limit) leaves its attempt queued:
+  // a busy thread takes it when free, and each round of Loop() tries again.
+  void StartAttemptThreadsLocked(int n) LH_REQUIRES(mu_);
 
   static constexpr base::Duration kIdleThread = std::chrono::seconds(30);
   // Finished jobs deleted per maintenance round at most (server.retention).
@@ -256,9 +259,10 @@ class Scheduler {
   std::unordered_set<std::string> waiting_callers_ LH_GUARDED_BY(mu_);  // CallerWaits()
   // Attempts waiting for a thread.
   std::deque<std::function<void()>> attempts_queue_ LH_GUARDED_BY(mu_);
-  int attempts_ LH_GUARDED_BY(mu_) = 0;      // attempts launched and not yet finished
-  int threads_ LH_GUARDED_BY(mu_) = 0;       // attempt threads alive
-  int idle_threads_ LH_GUARDED_BY(mu_) = 0;  // of those, waiting for an attempt
+  int attempts_ LH_GUARDED_BY(mu_) = 0;         // attempts launched and not yet finished
+  int threads_ LH_GUARDED_BY(mu_) = 0;          // attempt threads alive
+  int idle_threads_ LH_GUARDED_BY(mu_) = 0;     // of those, waiting for an attempt
+  int refused_threads_ LH_GUARDED_BY(mu_) = 0;  // attempt threads the system would not start
   std::mt19937_64 rng_ LH_GUARDED_BY(mu_){std::random_device{}()};
   std::thread loop_;
 };

@@ -1,18 +1,22 @@
 #include "sched/scheduler.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "base/ids.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/server_process.h"
+#include "testing/task_limit.h"
 #include "testing/temp_dir.h"
 
 namespace longhaul::sched {
@@ -333,6 +337,35 @@ TEST_F(SchedulerTest, AJobLeftDeadByARestartIsReported) {
 
 // A retry scheduled before a reload lowered the function's retries (here to 0) does not run:
 // the job ends dead, saying why.
+// Out of processes (a tasks limit), an attempt whose thread the system refuses waits, queued,
+// and runs once threads can be had again; the server goes on (it aborted).
+using SchedulerDeathTest = SchedulerTest;
+TEST_F(SchedulerDeathTest, AnAttemptWhoseThreadIsRefusedRunsLater) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to become nobody";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        // The log (stderr) into a file read through its descriptor: nobody may not open it.
+        const int log = open(dir_.File("log").c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+        if (log < 0 || dup2(log, STDERR_FILENO) < 0) _exit(2);
+        if (!testing::BecomeNobodyWithoutNewTasks()) _exit(3);
+        store::NewJob job = MakeJob(clock_.Now());
+        const std::string id = job.id;
+        Append(std::move(job));
+        sched_->Wake();
+        const bool refused = testing::Eventually([&] {
+          char text[4096];
+          const ssize_t n = pread(log, text, sizeof text, 0);
+          return n > 0 &&
+                 std::string_view(text, n).find("sched.thread_refused") != std::string_view::npos;
+        });
+        if (!refused || !testing::AllowNewTasks()) _exit(4);
+        sched_->Wake();
+        _exit(Succeeds(id) ? 0 : 5);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
 TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
   sched_.reset();
   store::NewJob job = MakeJob(clock_.Now());

@@ -3,9 +3,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <deque>
 #include <map>
 #include <string>
+#include <system_error>
 #include <thread>
 
 #include "base/mutex.h"
@@ -23,12 +26,16 @@ class NicedThreads {
   int Run(const std::function<int()>& call) {
     Task task{&call};
     base::MutexLock lock(mu_);
-    queue_.push_back(&task);
-    if (idle_ >= static_cast<int>(queue_.size())) {
+    if (idle_ > static_cast<int>(queue_.size())) {
       wake_.Signal();
     } else {
-      std::thread([this] { Loop(); }).detach();
+      try {
+        std::thread([this] { Loop(); }).detach();
+      } catch (const std::system_error&) {
+        return EAGAIN;  // out of processes (a tasks limit): as posix_spawn would say
+      }
     }
+    queue_.push_back(&task);
     while (!task.done) done_.Wait(mu_);
     return task.result;
   }
@@ -42,9 +49,11 @@ class NicedThreads {
 
   void Loop() {
     base::SetThreadName("lh-niced-" + std::to_string(nice_));
-    // Should it fail, the calls run at the server's own niceness: slower answers under load,
-    // nothing worse.
-    ::setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), nice_);
+    // Started by a thread at the server's niceness; raising one's own needs no privilege.
+    const id_t self = static_cast<id_t>(gettid());
+    errno = 0;
+    const int own = ::getpriority(PRIO_PROCESS, self);
+    if (errno == 0) ::setpriority(PRIO_PROCESS, self, std::min(own + nice_, 19));
     base::MutexLock lock(mu_);
     for (;;) {
       idle_++;
