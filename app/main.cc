@@ -470,7 +470,7 @@ int main(int argc, char** argv) {
   auto* jobs = app.add_subcommand("jobs", "list and manage jobs");
   jobs->require_subcommand(1);
   std::string job_id;
-  int wait_timeout = 3600;
+  std::string wait_timeout = "1h";
   cli::ListOptions list_opts;
   auto* list = jobs->add_subcommand("list", "list recent jobs, newest first");
   list->add_option("--function", list_opts.function);
@@ -483,9 +483,13 @@ int main(int argc, char** argv) {
   auto* retry = jobs->add_subcommand("retry", "run a finished job again");
   auto* cancel = jobs->add_subcommand("cancel", "cancel a job (kills it if running)");
   auto* wait = jobs->add_subcommand("wait", "wait until a job finishes; exit 2 if it failed");
-  wait->add_option("--timeout", wait_timeout, "seconds")
+  wait->add_option("--timeout", wait_timeout,
+                   "how long to wait: 30s, 5m, 1h (a bare number: seconds)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 31536000));
+      ->check([](const std::string& text) {
+        auto d = longhaul::base::ParseDuration(text, std::chrono::seconds(1));
+        return d.ok() ? std::string() : std::string(d.status().message());
+      });
   for (auto* c : {show, retry, cancel, wait}) {
     c->add_option("id", job_id, "job id")->required();
     add_client_opts(c);
@@ -538,6 +542,9 @@ int main(int argc, char** argv) {
   if (*show) return cli::JobsShow(target, job_id, stdout, stderr);
   if (*retry) return cli::JobsRetry(target, job_id, stdout, stderr);
   if (*cancel) return cli::JobsCancel(target, job_id, stdout, stderr);
-  if (*wait) return cli::JobsWait(target, job_id, wait_timeout, stdout, stderr);
+  if (*wait) {
+    auto timeout = longhaul::base::ParseDuration(wait_timeout, std::chrono::seconds(1));
+    return cli::JobsWait(target, job_id, *timeout, stdout, stderr);  // checked when parsed
+  }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "base/duration.h"
 #include "config/admin_access.h"
 #include "config/listen.h"
 #include "http/client.h"
@@ -214,10 +215,10 @@ int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std:
   return Report(Call(t, "POST", "/jobs/" + Escape(id) + "/cancel"), out, err);
 }
 
-int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, std::FILE* out,
+int JobsWait(const AdminTarget& t, const std::string& id, base::Duration timeout, std::FILE* out,
              std::FILE* err) {
   if (MissingId(id, err)) return 1;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -244,8 +245,8 @@ int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, s
       return state == "succeeded" ? 0 : 2;
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::fprintf(err, "error: job %s did not finish within %ds (it is %s)\n", id.c_str(),
-                   timeout_seconds, state.c_str());
+      std::fprintf(err, "error: job %s did not finish within %s (it is %s)\n", id.c_str(),
+                   base::FormatDuration(timeout).c_str(), state.c_str());
       return 1;
     }
   }

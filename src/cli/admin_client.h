@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "config/config.h"
 
@@ -48,7 +49,7 @@ int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::
 int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
 // Waits until the job is terminal (polling /result?wait=), prints the job; 2 if not succeeded,
 // 1 on timeout.
-int JobsWait(const AdminTarget& t, const std::string& id, int timeout_seconds, std::FILE* out,
+int JobsWait(const AdminTarget& t, const std::string& id, base::Duration timeout, std::FILE* out,
              std::FILE* err);
 
 // "@file" -> the file's bytes; "-" -> stdin; anything else as is. nullopt (and a message on

@@ -646,25 +646,30 @@ TEST(AdminE2E, HealthzAndCliJobsCommands) {
 }
 
 // `jobs wait` goes by the job's state, not by the status its function answered with (202 or
-// 500 from a function that succeeded); `jobs list` shows a job whose body is not UTF-8; a client
-// command whose config cannot be read says so instead of calling a default address.
+// 500 from a function that succeeded), and takes its timeout as a duration (a bare number:
+// seconds); `jobs list` shows a job whose body is not UTF-8; a client command whose config cannot
+// be read says so instead of calling a default address.
 TEST(AdminE2E, CliWaitsOnTheJobStateAndNamesABadConfig) {
   TempDir scratch;
   ServerProcess server(
       "functions:\n"
       "  answer:\n"
       "    runtime: command\n"
-      "    command: [\"/bin/cat\"]\n"
+      "    command: [\"/bin/cat\"]\n" +
+      GatedFunction("gated", scratch) +
       "routes:\n"
       "  - path: /answer\n"
-      "    function: answer\n");
+      "    function: answer\n"
+      "  - path: /gated\n"
+      "    function: gated\n");
   server.Start();
   for (const char* status : {"202", "500"}) {
     std::string id = JsonField(
         server.Post("/answer", std::string(R"({"statusCode":)") + status + R"(,"body":"b"})")->body,
         "id");
-    std::string cli = std::string(LONGHAUL_BINARY) + " jobs wait " + id + " --timeout 60 --admin " +
-                      server.admin_url() + " > " + scratch.File("wait.txt");
+    std::string cli = std::string(LONGHAUL_BINARY) + " jobs wait " + id + " --timeout " +
+                      (status[0] == '2' ? "60" : "1m") + " --admin " + server.admin_url() + " > " +
+                      scratch.File("wait.txt");
     EXPECT_EQ(std::system(cli.c_str()), 0) << status;
     EXPECT_EQ(JsonField(ReadFile(scratch.File("wait.txt")), "state"), "succeeded") << status;
   }
@@ -708,6 +713,21 @@ TEST(AdminE2E, CliWaitsOnTheJobStateAndNamesABadConfig) {
   EXPECT_EQ(std::system(missing.c_str()) >> 8, 1);
   EXPECT_NE(ReadFile(scratch.File("err.txt")).find(scratch.File("nope.yaml")), std::string::npos)
       << ReadFile(scratch.File("err.txt"));
+
+  // A job that does not end in time.
+  std::string out;
+  std::string err;
+  const std::string held = JsonField(server.Post("/gated", "x")->body, "id");
+  EXPECT_EQ(
+      server.RunToExit({"jobs", "wait", held, "--timeout", "300ms", "--admin", server.admin_url()},
+                       &out, &err),
+      1);
+  EXPECT_NE(err.find("error: job " + held + " did not finish within 300ms (it is "),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(server.RunToExit({"jobs", "wait", held, "--timeout", "soon"}, &out, &err), 1);
+  EXPECT_NE(err.find("--timeout: invalid duration 'soon'"), std::string::npos) << err;
+  std::ofstream(scratch.File("gate")) << "";
 }
 
 }  // namespace
