@@ -72,7 +72,8 @@ void Scheduler::Answered(const store::Job& job, const runtime::CancelToken* atte
   // Retry or not does not depend on the jitter; only a final answer is told.
   Decision d = Decide(answer.status, job.attempts, job.max_attempts, fn, now, 0.0);
   if (d.kind == Kind::kRetry) return;
-  auto told = std::make_shared<const store::Job>(Recorded(job, CompletionFor(job, answer, d, now)));
+  auto told = std::make_shared<const store::Job>(
+      Recorded(job, CompletionFor(job, fn, answer, d, now, options_.node_id)));
   {
     base::MutexLock lock(mu_);
     answered_.insert(job.id);

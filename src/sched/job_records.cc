@@ -30,7 +30,33 @@ store::Job Recorded(store::Job job, const store::Completion& c) {
   job.stdout_tail = c.stdout_tail;
   job.stderr_tail = c.stderr_tail;
   job.result = c.result;
+  if (c.attempt_not_run) job.attempts--;
+  if (c.max_attempts > 0 && c.max_attempts < job.max_attempts) job.max_attempts = c.max_attempts;
   return job;
+}
+
+store::Completion CompletionFor(const store::Job& job, const config::Function& fn,
+                                const runtime::Outcome& outcome, const Decision& d,
+                                base::TimePoint now, const std::string& owner) {
+  store::Completion c;
+  c.job_id = job.id;
+  c.owner = owner;
+  c.kind = d.kind;
+  c.now = now;
+  c.next_run_at = d.next_run_at;
+  if (outcome.status.ok() || outcome.response_is_answer || !outcome.response.body.empty()) {
+    c.result = outcome.response;
+  }
+  if (!outcome.status.ok()) c.error = outcome.status.ToString();
+  c.stdout_tail = outcome.stdout_tail;
+  c.stderr_tail = outcome.stderr_tail;
+  c.max_attempts = fn.retries + 1;
+  c.attempt_not_run = RetriesCutIt(job, fn);
+  return c;
+}
+
+bool RetriesCutIt(const store::Job& job, const config::Function& fn) {
+  return job.attempts > fn.retries + 1;
 }
 
 store::Job WithoutRequest(const store::Job& job) {

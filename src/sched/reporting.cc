@@ -34,14 +34,14 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
   static constexpr std::string_view kEvents[] = {"job.succeeded", "job.retrying", "job.failed",
                                                  "job.dead"};
   const std::string_view event = kEvents[static_cast<int>(kind)];
+  const std::string attempt = std::to_string(job.attempts - (c != nullptr && c->attempt_not_run));
   if (kind == store::Completion::Kind::kSucceeded) {
-    log_.Info(event,
-              {{"job", job.id}, {"function", fn.name}, {"attempt", std::to_string(job.attempts)}});
+    log_.Info(event, {{"job", job.id}, {"function", fn.name}, {"attempt", attempt}});
   } else {
     // A Lambda runtime's output is its log (START/END/REPORT lines): its error is the status.
     log_.Warn(event, {{"job", job.id},
                       {"function", fn.name},
-                      {"attempt", std::to_string(job.attempts)},
+                      {"attempt", attempt},
                       {"error", outcome.status.ok() ? "" : outcome.status.message()},
                       {"output", fn.kind == config::RuntimeKind::kCommand ? LastOutput(outcome)
                                                                           : std::string()}});

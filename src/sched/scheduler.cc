@@ -390,7 +390,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             runtime::CancelToken& cancel, bool& released,
                                             std::optional<runtime::Invocation> prepared) {
   // A retry scheduled before a reload lowered the function's retries below it does not run.
-  const bool retries_lowered = job.attempts > fn.retries + 1;
+  const bool retries_lowered = RetriesCutIt(job, fn);
   if (!retries_lowered) {
     log_.Info("job.started",
               {{"job", job.id}, {"function", fn.name}, {"attempt", std::to_string(job.attempts)}});
@@ -445,7 +445,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                    : base::Duration(0);
     Decision d =
         Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter, retry_after);
-    store::Completion c = CompletionFor(job, outcome, d, now);
+    store::Completion c = CompletionFor(job, fn, outcome, d, now, options_.node_id);
     bool caller_waits = false;
     {
       base::MutexLock lock(mu_);
@@ -522,23 +522,6 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   ReportExpired(expired, fn);
   if (claimed.empty()) return std::nullopt;
   return std::move(claimed.front());
-}
-
-store::Completion Scheduler::CompletionFor(const store::Job& job, const runtime::Outcome& outcome,
-                                           const Decision& d, base::TimePoint now) const {
-  store::Completion c;
-  c.job_id = job.id;
-  c.owner = options_.node_id;
-  c.kind = d.kind;
-  c.now = now;
-  c.next_run_at = d.next_run_at;
-  if (outcome.status.ok() || outcome.response_is_answer || !outcome.response.body.empty()) {
-    c.result = outcome.response;
-  }
-  if (!outcome.status.ok()) c.error = outcome.status.ToString();
-  c.stdout_tail = outcome.stdout_tail;
-  c.stderr_tail = outcome.stderr_tail;
-  return c;
 }
 
 runtime::Invocation Scheduler::InvocationFor(const store::Job& job,

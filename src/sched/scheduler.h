@@ -179,8 +179,6 @@ class Scheduler {
                                     const std::shared_ptr<const config::Config>& cfg,
                                     const config::Function& fn,
                                     const runtime::CancelToken* attempt);
-  store::Completion CompletionFor(const store::Job& job, const runtime::Outcome& outcome,
-                                  const Decision& d, base::TimePoint now) const;
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
                                       base::TimePoint now) const;
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);

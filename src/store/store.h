@@ -49,6 +49,11 @@ struct Completion {
   std::string error;               // the attempt's error, kept as last_error
   std::string stdout_tail;
   std::string stderr_tail;
+  // The function's limit now, when lower than the job's max_attempts (a reload lowered its
+  // retries): kept as the job's. 0: unchanged.
+  int max_attempts = 0;
+  // The claimed attempt did not run (a retry the lowered retries cut): it does not count.
+  bool attempt_not_run = false;
   // Appended in the same transaction as the outcome, as Append would (a destination's job,
   // on_success / on_failure): the two are on disk together or not at all.
   std::optional<NewJob> follow_up;

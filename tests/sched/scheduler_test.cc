@@ -402,6 +402,9 @@ TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
   EXPECT_NE(stored->last_error.find("the last attempt: UNKNOWN: exit status 3"), std::string::npos)
       << stored->last_error;
   EXPECT_EQ(stored->stderr_tail, "boom-real-cause\n");
+  // The attempt claimed and not run does not count; the limit shown is the function's now.
+  EXPECT_EQ(stored->attempts, 1);
+  EXPECT_EQ(stored->max_attempts, 1);
 }
 
 // A synchronous caller that sends its next request as soon as it has the outcome finds the

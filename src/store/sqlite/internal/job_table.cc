@@ -76,7 +76,9 @@ constexpr const char* kComplete =
     "UPDATE jobs SET state = ?2, updated_at = ?3, finished_at = ?4, "
     "next_run_at = COALESCE(?5, next_run_at), lease_owner = '', lease_expires_at = 0, "
     "last_error = ?6, stdout_tail = ?7, stderr_tail = ?8, result_status = ?9, "
-    "result_headers = ?10, result_body = ?11 WHERE seq = ?1";
+    "result_headers = ?10, result_body = ?11, attempts = attempts - ?12, "
+    "max_attempts = CASE WHEN ?13 > 0 AND ?13 < max_attempts THEN ?13 ELSE max_attempts END "
+    "WHERE seq = ?1";
 constexpr const char* kExtendLease =
     "UPDATE jobs SET lease_expires_at = ?3 WHERE id = ?1 AND state = 'running' AND "
     "lease_owner = ?2";
@@ -422,6 +424,7 @@ base::Status CompleteJob(Connection& c, const Completion& done) {
     } else {
       q.BindNull(9).BindNull(10).BindNull(11);
     }
+    q.Bind(12, done.attempt_not_run ? 1 : 0).Bind(13, done.max_attempts);
     LH_RETURN_IF_ERROR(q.Run());
   }
   // Leaving `running` may unblock the key's head (a no-op when this job is the head).
