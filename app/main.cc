@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "admin/admin_handler.h"
@@ -281,6 +282,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
 
   // SIGTERM drains on this thread; joined before teardown (it uses the scheduler and `ioc`).
   std::thread stopper;
+  bool stopping = false;           // on the thread that handles the signals
   std::atomic<bool> hurry{false};  // a second SIGTERM: stop without waiting out the grace
   const base::Duration shutdown_grace = srv.shutdown_grace;  // `srv` dies with a reload
   const config::Server started_with = srv;  // what a reload cannot change (RestartOnlyChanges)
@@ -320,7 +322,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
         on_signal();
         return;
       }
-      if (stopper.joinable()) {  // a second SIGTERM or SIGINT: the rest of the grace is waived
+      if (stopping) {  // a second SIGTERM or SIGINT: the rest of the grace is waived
         log.Warn("server.stopping_now",
                  {{"signal", std::to_string(sig)}, {"detail", "running attempts are stopped now"}});
         hurry = true;
@@ -336,7 +338,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
       // Draining blocks; do it off the I/O threads, then stop them. Until then the work guard
       // below keeps them running: with the listeners and timers gone nothing else might.
       const auto grace_ends = std::chrono::steady_clock::now() + shutdown_grace;
-      stopper = std::thread([&, grace_ends] {
+      stopping = true;
+      auto stop = [&, grace_ends] {
         scheduler.Shutdown();
         hub.Close();  // callers still waiting for a job get it as it is now
         // Requests being handled get their answers: until the grace ends, at least 1 s.
@@ -346,7 +349,12 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         ioc.stop();
-      });
+      };
+      try {
+        stopper = std::thread(stop);
+      } catch (const std::system_error&) {
+        asio::post(blocking_pool, stop);  // out of threads: one of the pool's, started already
+      }
       on_signal();  // a second one ends the grace
     });
   };
@@ -514,8 +522,13 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : argc > 1 && args[1] == "webhook" ? 2 : 1;
   }
 
-  if (*serve) return Serve(config_path);
-  if (*webhook) return ServeWebhook(webhook_flags);
+  try {
+    if (*serve) return Serve(config_path);
+    if (*webhook) return ServeWebhook(webhook_flags);
+  } catch (const std::exception& e) {  // out of memory or threads (a limit) while starting
+    std::fprintf(stderr, "longhaul: cannot run: %s\n", e.what());
+    return 1;
+  }
   if (*check) return cli::Check(config_path, GetEnv, stdout, stderr);
   std::string cfg_for_client =
       app.get_subcommand_ptr("invoke")->count("--config") ||

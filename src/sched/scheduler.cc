@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <boost/algorithm/string/predicate.hpp>
+#include <new>
 #include <system_error>
+#include <utility>
 
 #include "base/duration.h"
 #include "base/thread_name.h"
@@ -223,6 +225,11 @@ void Scheduler::RenewLeases() {
     base::MutexLock lock(mu_);
     for (const auto& [id, r] : running_) jobs.emplace_back(id, r.cancel);
     for (const auto& [blocker, d] : deferred_) jobs.emplace_back(d.job.id, d.cancel);
+    // Answered, and its slot freed: the record is still to be written (its attempt thread may
+    // not have been started yet), and nobody may take the job meanwhile.
+    for (const auto& id : answered_) {
+      if (running_.count(id) == 0) jobs.emplace_back(id, nullptr);
+    }
   }
   auto until = clock_.Now() + options_.lease;
   for (const auto& [id, cancel] : jobs) {
@@ -236,7 +243,7 @@ void Scheduler::RenewLeases() {
       }
       // Cancelled by an operator, or the lease went to another node: stop our copy.
       log_.Info("job.lease_lost", {{"job", id}});
-      cancel->Cancel();
+      if (cancel) cancel->Cancel();
     }
   }
 }
@@ -325,8 +332,10 @@ void Scheduler::StartAttemptThreadsLocked(int n) {
     try {
       std::thread([this] { AttemptThread(); }).detach();
       threads_++;
+      refusal_logged_ = false;
     } catch (const std::system_error& e) {
-      if (refused_threads_++ == 0) {
+      refused_threads_++;
+      if (!std::exchange(refusal_logged_, true)) {
         log_.Warn("sched.thread_refused",
                   {{"error", e.what()}, {"threads", std::to_string(threads_)}});
       }
@@ -413,7 +422,12 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   } else {
     runtime::Invocation inv =
         prepared ? std::move(*prepared) : InvocationFor(job, cfg, fn, &cancel);
-    outcome = rt->Run(inv, cancel);
+    try {
+      outcome = rt->Run(inv, cancel);
+    } catch (const std::bad_alloc&) {  // a limit on the server's memory: the server goes on
+      outcome = {};
+      outcome.status = base::ResourceExhausted("out of memory while running the attempt");
+    }
   }
 
   std::vector<store::Job> claimed;

@@ -257,10 +257,11 @@ class Scheduler {
   std::unordered_set<std::string> waiting_callers_ LH_GUARDED_BY(mu_);  // CallerWaits()
   // Attempts waiting for a thread.
   std::deque<std::function<void()>> attempts_queue_ LH_GUARDED_BY(mu_);
-  int attempts_ LH_GUARDED_BY(mu_) = 0;         // attempts launched and not yet finished
-  int threads_ LH_GUARDED_BY(mu_) = 0;          // attempt threads alive
-  int idle_threads_ LH_GUARDED_BY(mu_) = 0;     // of those, waiting for an attempt
-  int refused_threads_ LH_GUARDED_BY(mu_) = 0;  // attempt threads the system would not start
+  int attempts_ LH_GUARDED_BY(mu_) = 0;             // attempts launched and not yet finished
+  int threads_ LH_GUARDED_BY(mu_) = 0;              // attempt threads alive
+  int idle_threads_ LH_GUARDED_BY(mu_) = 0;         // of those, waiting for an attempt
+  int refused_threads_ LH_GUARDED_BY(mu_) = 0;      // attempt threads the system would not start
+  bool refusal_logged_ LH_GUARDED_BY(mu_) = false;  // since the last thread that started
   std::mt19937_64 rng_ LH_GUARDED_BY(mu_){std::random_device{}()};
   std::thread loop_;
 };
