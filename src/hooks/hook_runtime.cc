@@ -263,7 +263,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   spawn.working_dir = hook->working_dir;
   spawn.merge_stderr = true;
   spawn.registry = registry_;
-  if (inv.config != nullptr) spawn.nice = inv.config->server.job_nice;
+  spawn.nice = runtime::JobNice(inv);
   log_.Debug("hook.executing", {{"job", inv.job_id},
                                 {"hook", hook->id},
                                 {"command", spawn.argv[0]},

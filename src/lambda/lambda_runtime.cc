@@ -415,7 +415,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
       po.output_limit = options_.output_limit;
       po.limits = EndpointLimits();
       po.registry = options_.registry;
-      po.nice = inv.config ? inv.config->server.job_nice : 0;
+      po.nice = runtime::JobNice(inv);
       base::Result<std::unique_ptr<RuntimeProcess>> started =
           RuntimeProcess::Start(ioc_, log_, clock_, *reaper_, fn, std::move(inputs), std::move(po));
       if (!started.ok()) {

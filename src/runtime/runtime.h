@@ -56,6 +56,11 @@ struct Invocation {
   std::shared_ptr<Begun> begun;  // from Runtime::Begin(), for Run()
 };
 
+// The niceness the processes of an invocation start at, above the server's (server.job_nice).
+inline int JobNice(const Invocation& inv) {
+  return inv.config != nullptr ? inv.config->server.job_nice : 0;
+}
+
 // True when the job of route key `route` (store::Job::route) came from the Invoke API ("invoke")
 // or is a destination's invocation record ("destination"): its body is the payload, and its
 // stored request line and headers are the Invoke call's, not a sender's.

@@ -84,7 +84,7 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   spawn.working_dir = fn.working_dir;
   if (cmd.stdin_mode != config::CommandRuntime::Stdin::kNone) spawn.input = input;
   spawn.registry = registry_;
-  if (inv.config != nullptr) spawn.nice = inv.config->server.job_nice;
+  spawn.nice = JobNice(inv);
   base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) {
     outcome.status = child.status();
