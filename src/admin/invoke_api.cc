@@ -305,6 +305,13 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     res = LambdaError(504, "ServiceException",
                       "the invocation did not finish in time; GET " + deps.status_base + "/jobs/" +
                           id + " for its outcome");
+  } else if (done->state == store::JobState::kFailed && done->attempts == 0) {
+    // The function never started: this server was out of processes, descriptors, memory or
+    // disk space (sched::DecideNotStarted). Its shortage, not the function's error: an SDK
+    // retries a 503, and nothing ran twice.
+    res = LambdaError(503, "ServiceException",
+                      "the function could not be started, try again: " + done->last_error);
+    res.set(boost::beast::http::field::retry_after, "1");
   } else if (done->state == store::JobState::kSucceeded && done->result) {
     res = http::MakeResponse(200, done->result->body);
   } else {

@@ -81,7 +81,8 @@ http::Response RequestTooLarge(InvocationType type, size_t limit);
 // A store failure as Lambda names it: kResourceExhausted -> 429 TooManyRequestsException with
 // Retry-After: 1 (the commit queue is full, or the function is at its concurrency: then with
 // `throttle_reason` as the body's Reason), kInternal -> 500 ServiceException, anything else ->
-// 503 ServiceException with Retry-After: 1.
+// 503 ServiceException with Retry-After: 1. (A RequestResponse invoke that this server could
+// not start, out of processes or descriptors, also gets a 503 with Retry-After: 1.)
 http::Response StoreError(const base::Status& status, std::string_view throttle_reason = "");
 
 // The parts of `req` SigV4 signs, the payload hash computed from the body (never taken from

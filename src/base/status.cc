@@ -1,5 +1,7 @@
 #include "base/status.h"
 
+#include <cerrno>
+
 namespace longhaul::base {
 
 std::string_view CodeName(Code code) {
@@ -38,6 +40,10 @@ std::string_view CodeName(Code code) {
       return "PAYLOAD_TOO_LARGE";
   }
   return "UNKNOWN";
+}
+
+bool IsShortage(int err) {
+  return err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE || err == ENOSPC;
 }
 
 std::string Status::ToString() const {

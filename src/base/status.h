@@ -63,6 +63,14 @@ inline Status ResourceExhausted(std::string m) { return {Code::kResourceExhauste
 inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
 inline Status Unauthenticated(std::string m) { return {Code::kUnauthenticated, std::move(m)}; }
 
+// Whether errno value `err` says the system is out of something this server needs (processes or
+// threads, memory, file descriptors, disk space): the server's own shortage, not bad input and
+// not a function's failure. kResourceExhausted when true, `otherwise` when not.
+bool IsShortage(int err);
+inline Code ShortageOr(int err, Code otherwise) {
+  return IsShortage(err) ? Code::kResourceExhausted : otherwise;
+}
+
 // Either a value or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {

@@ -63,9 +63,8 @@ class TempFiles {
           std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/longhaul-hook-XXXXXX";
       if (mkdtemp(templ.data()) == nullptr) {
         int err = errno;
-        return base::Status(
-            err == ENOSPC || err == EMFILE ? base::Code::kResourceExhausted : base::Code::kUnknown,
-            "cannot create a temp directory: " + ErrnoText(err));
+        return base::Status(base::ShortageOr(err, base::Code::kUnknown),
+                            "cannot create a temp directory: " + ErrnoText(err));
       }
       dir_ = templ;
     }
@@ -79,7 +78,8 @@ class TempFiles {
     }
     if (fd < 0) {
       int err = errno;
-      return base::Status(err == EEXIST ? base::Code::kInvalidArgument : base::Code::kUnknown,
+      return base::Status(err == EEXIST ? base::Code::kInvalidArgument
+                                        : base::ShortageOr(err, base::Code::kUnknown),
                           "cannot create " + path + ": " + ErrnoText(err));
     }
     files_.push_back(path);
@@ -90,7 +90,7 @@ class TempFiles {
         if (errno == EINTR) continue;
         int err = errno;
         ::close(fd);
-        return base::Status(err == ENOSPC ? base::Code::kResourceExhausted : base::Code::kUnknown,
+        return base::Status(base::ShortageOr(err, base::Code::kUnknown),
                             "cannot write " + path + ": " + ErrnoText(err));
       }
       off += static_cast<size_t>(n);
@@ -247,6 +247,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
     auto path = files.Write(f.env_name, f.data);
     if (!path.ok()) {
       outcome.status = path.status();
+      runtime::NotStartedIfShortage(outcome);
       return outcome;
     }
     SetEnv(env, f.env_name, *path);
@@ -276,6 +277,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
           base::Status(outcome.status.code(),
                        outcome.status.message() + " (use pass-arguments-to-command for arguments)");
     }
+    runtime::NotStartedIfShortage(outcome);
     return outcome;
   }
   runtime::process::SuperviseOptions supervise;

@@ -428,6 +428,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
                               {"errorType", started.status().code() == base::Code::kInvalidArgument
                                                 ? "Runtime.InvalidEntrypoint"
                                                 : "Runtime.Unknown"}}));
+        runtime::NotStartedIfShortage(out);
         return out;
       }
       proc = std::move(*started);

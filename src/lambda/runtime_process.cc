@@ -76,7 +76,10 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   std::unique_ptr<RuntimeProcess> proc(new RuntimeProcess(clock, reaper, std::move(options)));
   int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (efd < 0) {
-    return base::Unavailable("cannot create an eventfd for the Runtime API");
+    int err = errno;
+    return base::Status(
+        base::ShortageOr(err, base::Code::kUnavailable),
+        std::string("cannot create an eventfd for the Runtime API: ") + std::strerror(err));
   }
   proc->wake_ = std::make_shared<UniqueFd>(efd);
   std::shared_ptr<UniqueFd> wake = proc->wake_;

@@ -77,9 +77,18 @@ struct Outcome {
   // The response is the function's answer even though the outcome failed (an upstream's 3xx,
   // 4xx or 5xx): it is kept with the job, and a waiting caller gets it as it is.
   bool response_is_answer = false;
+  // The function never started: the server itself was out of processes, memory, descriptors or
+  // disk space (status kResourceExhausted). Not the function's failure: the attempt does not
+  // count, and the job waits for the server instead (sched::DecideNotStarted).
+  bool not_started = false;
   std::string stdout_tail;
   std::string stderr_tail;
 };
+
+// Marks `outcome` as not started when its status is the server's own shortage.
+inline void NotStartedIfShortage(Outcome& outcome) {
+  outcome.not_started = outcome.status.code() == base::Code::kResourceExhausted;
+}
 
 class Runtime {
  public:

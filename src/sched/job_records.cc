@@ -51,7 +51,7 @@ store::Completion CompletionFor(const store::Job& job, const config::Function& f
   c.stdout_tail = outcome.stdout_tail;
   c.stderr_tail = outcome.stderr_tail;
   c.max_attempts = fn.retries + 1;
-  c.attempt_not_run = RetriesCutIt(job, fn);
+  c.attempt_not_run = RetriesCutIt(job, fn) || outcome.not_started;
   return c;
 }
 

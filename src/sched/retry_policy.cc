@@ -43,6 +43,12 @@ Decision Decide(const base::Status& status, int attempt, int max_attempts,
   return {Kind::kRetry, now + wait};
 }
 
+Decision DecideNotStarted(bool caller_only, base::TimePoint now, double jitter) {
+  if (caller_only) return {Kind::kFailed, now};
+  const double factor = 0.5 + 0.5 * std::clamp(jitter, 0.0, 1.0);
+  return {Kind::kRetry, now + std::chrono::duration_cast<base::Duration>(kNotStartedWait * factor)};
+}
+
 std::optional<base::Duration> RetryAfter(const store::Response& response, base::TimePoint now) {
   if (response.status != 429 && response.status != 503) return std::nullopt;
   for (const auto& [name, value] : response.headers) {

@@ -31,6 +31,15 @@ Decision Decide(const base::Status& status, int attempt, int max_attempts,
                 const config::Function& fn, base::TimePoint now, double jitter,
                 base::Duration at_least = base::Duration(0));
 
+// For an attempt whose function never started (runtime::Outcome::not_started: the server was
+// out of processes, descriptors, memory or disk space). It is not the function's failure and
+// uses no retry: the job runs again after kNotStartedWait (scaled by [0.5, 1) with `jitter`),
+// however many attempts it had, until the shortage ends or the job expires. With `caller_only`
+// (a RequestResponse invoke: nobody would wait for a later run) it fails at once instead, and
+// its caller is told to try again.
+inline constexpr base::Duration kNotStartedWait = std::chrono::seconds(1);
+Decision DecideNotStarted(bool caller_only, base::TimePoint now, double jitter);
+
 // How long an answer asks to be left alone: the Retry-After of a 429 or 503 (delay-seconds,
 // or an HTTP-date after `now`), when `response` is an upstream's answer; nullopt otherwise.
 std::optional<base::Duration> RetryAfter(const store::Response& response, base::TimePoint now);

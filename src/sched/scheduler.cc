@@ -457,8 +457,9 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     const base::Duration retry_after =
         outcome.response_is_answer ? RetryAfter(outcome.response, now).value_or(base::Duration(0))
                                    : base::Duration(0);
-    Decision d =
-        Decide(outcome.status, job.attempts, job.max_attempts, fn, now, jitter, retry_after);
+    Decision d = outcome.not_started ? DecideNotStarted(IsSyncInvoke(job), now, jitter)
+                                     : Decide(outcome.status, job.attempts, job.max_attempts, fn,
+                                              now, jitter, retry_after);
     store::Completion c = CompletionFor(job, fn, outcome, d, now, options_.node_id);
     bool caller_waits = false;
     {

@@ -52,7 +52,8 @@ struct Completion {
   // The function's limit now, when lower than the job's max_attempts (a reload lowered its
   // retries): kept as the job's. 0: unchanged.
   int max_attempts = 0;
-  // The claimed attempt did not run (a retry the lowered retries cut): it does not count.
+  // The claimed attempt did not run (a retry the lowered retries cut, or the server could not
+  // start the function: runtime::Outcome::not_started): it does not count.
   bool attempt_not_run = false;
   // Appended in the same transaction as the outcome, as Append would (a destination's job,
   // on_success / on_failure): the two are on disk together or not at all.

@@ -35,6 +35,24 @@ TEST(Recorded, IsTheJobAsTheStoreLeavesIt) {
   EXPECT_FALSE(again.finished_at.has_value());
 }
 
+TEST(CompletionFor, AnAttemptTheServerCouldNotStartDoesNotCount) {
+  store::Job job = RunningJob();
+  job.attempts = 2;
+  job.max_attempts = 3;
+  config::Function fn;
+  fn.retries = 2;
+  runtime::Outcome outcome;
+  outcome.status = base::ResourceExhausted("cannot create a pipe: Too many open files");
+  Decision d{store::Completion::Kind::kRetry, base::FromUnixMs(6000)};
+  store::Completion ran = CompletionFor(job, fn, outcome, d, base::FromUnixMs(5000), "node");
+  EXPECT_FALSE(ran.attempt_not_run);
+  outcome.not_started = true;
+  store::Completion c = CompletionFor(job, fn, outcome, d, base::FromUnixMs(5000), "node");
+  EXPECT_TRUE(c.attempt_not_run);
+  EXPECT_EQ(c.error, "RESOURCE_EXHAUSTED: cannot create a pipe: Too many open files");
+  EXPECT_EQ(Recorded(job, c).attempts, 1);
+}
+
 TEST(WithoutRequest, KeepsTheJobButNotItsRequest) {
   store::Job head = WithoutRequest(RunningJob());
   EXPECT_EQ(head.id, "01J");

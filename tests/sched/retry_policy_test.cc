@@ -33,6 +33,18 @@ TEST(RetryPolicy, RetriesThenDead) {
   EXPECT_EQ(Decide(base::DeadlineExceeded("t"), 1, 3, fewer, now, 0).kind, Kind::kDead);
 }
 
+TEST(RetryPolicy, WorkTheServerCouldNotStartWaitsAboutASecondWhateverItsAttempts) {
+  auto now = base::FromUnixMs(1000);
+  Decision soon = DecideNotStarted(false, now, 0.0);
+  EXPECT_EQ(soon.kind, Kind::kRetry);
+  EXPECT_EQ(soon.next_run_at, now + kNotStartedWait / 2);
+  Decision later = DecideNotStarted(false, now, 0.999);
+  EXPECT_GT(later.next_run_at, now + kNotStartedWait * 0.99);
+  EXPECT_LE(later.next_run_at, now + kNotStartedWait);
+  // A caller that waits (a RequestResponse invoke) hears of it at once instead.
+  EXPECT_EQ(DecideNotStarted(true, now, 0.5).kind, Kind::kFailed);
+}
+
 TEST(RetryPolicy, BackoffDoublesWithJitterAndCap) {
   auto f = Fn();
   EXPECT_EQ(Backoff(1, f, 0.999999).count(), 999);  // ~1 s

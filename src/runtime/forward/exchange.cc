@@ -46,7 +46,11 @@ base::Status ConnectError(const beast::error_code& ec, const config::HttpUrl& ur
   if (ec == beast::error::timeout) {
     return TimedOut();
   }
-  return base::Unavailable("cannot connect to " + url.host_header + ": " + ec.message());
+  // Out of descriptors or local ports: this server's shortage, and nothing was sent.
+  const bool errno_value = ec.category() == boost::system::system_category();
+  return base::Status(errno_value ? base::ShortageOr(ec.value(), base::Code::kUnavailable)
+                                  : base::Code::kUnavailable,
+                      "cannot connect to " + url.host_header + ": " + ec.message());
 }
 
 // The client side of every https exchange: peers are checked against the system's trusted

@@ -118,6 +118,8 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   if (!response.ok()) {
     outcome.status =
         response.status().code() == base::Code::kDeadlineExceeded ? timed_out : response.status();
+    // A failure to resolve or connect for lack of threads or descriptors: nothing was sent.
+    NotStartedIfShortage(outcome);
     return outcome;
   }
   outcome.response = std::move(*response);

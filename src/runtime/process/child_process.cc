@@ -28,13 +28,8 @@ namespace {
 
 std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
-bool IsResourceError(int err) {
-  return err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE;
-}
-
 base::Status SystemError(std::string_view what, int err) {
-  base::Code code = IsResourceError(err) ? base::Code::kResourceExhausted : base::Code::kUnknown;
-  return {code, std::string(what) + ": " + ErrnoText(err)};
+  return {base::ShortageOr(err, base::Code::kUnknown), std::string(what) + ": " + ErrnoText(err)};
 }
 
 // Moves `fd` to a number above 2, so that the child's dup2() onto 0..2 never meets one of our

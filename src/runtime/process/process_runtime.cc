@@ -88,6 +88,7 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
   if (!child.ok()) {
     outcome.status = child.status();
+    runtime::NotStartedIfShortage(outcome);
     return outcome;
   }
 
