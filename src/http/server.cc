@@ -432,7 +432,7 @@ asio::awaitable<void> Refuse(std::shared_ptr<Connection> conn, int max_connectio
 
 asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, ServerLimits limits,
                                  Handler handler, std::shared_ptr<HttpServer::State> state,
-                                 base::Logger& log) {
+                                 base::Logger& log, std::string name) {
   auto ex = co_await asio::this_coro::executor;
   bool failing = false;  // accepts fail (e.g. EMFILE): logged once until one succeeds
   for (;;) {
@@ -442,13 +442,13 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Server
       if (ec == asio::error::operation_aborted) break;
       // Keep serving what we have; the pending connection stays queued, so retrying at once
       // would spin.
-      if (!failing) log.Warn("http.accept_failed", {{"error", ec.message()}});
+      if (!failing) log.Warn("http.accept_failed", {{"listener", name}, {"error", ec.message()}});
       failing = true;
       asio::steady_timer pause(ex, kAcceptRetry);
       co_await pause.async_wait(kTuple);
       continue;
     }
-    if (failing) log.Info("http.accept_resumed", {});
+    if (failing) log.Info("http.accept_resumed", {{"listener", name}});
     failing = false;
     if (state->connections.load() >= limits.max_connections) {
       if (uint64_t held = 0; state->refused_log.Allow(&held)) {
@@ -519,7 +519,8 @@ base::Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port
 }
 
 void HttpServer::Start() {
-  asio::co_spawn(ioc_, AcceptLoop(acceptor_, limits_, handler_, state_, log_), asio::detached);
+  asio::co_spawn(ioc_, AcceptLoop(acceptor_, limits_, handler_, state_, log_, name_),
+                 asio::detached);
 }
 
 void HttpServer::StopAccepting() {

@@ -484,6 +484,7 @@ TEST(HostileLimitsE2E, RunningOutOfFileDescriptorsIsLoggedAndServingResumes) {
       [&] { return server.Log().find("http.accept_failed") != std::string::npos; }, seconds(30)))
       << server.Log();
   EXPECT_THAT(server.Log(), ::testing::HasSubstr("Too many open files"));
+  EXPECT_THAT(server.Log(), ::testing::HasSubstr("http.accept_failed listener=public"));
   held.clear();
   EXPECT_TRUE(Eventually(
       [&] {
@@ -491,7 +492,7 @@ TEST(HostileLimitsE2E, RunningOutOfFileDescriptorsIsLoggedAndServingResumes) {
         return r.ok() && r->status == 404;
       },
       seconds(30)));
-  EXPECT_THAT(server.Log(), ::testing::HasSubstr("http.accept_resumed"));
+  EXPECT_THAT(server.Log(), ::testing::HasSubstr("http.accept_resumed listener=public"));
   const std::string log = server.Log();
   size_t failures = 0;
   for (size_t at = log.find("http.accept_failed"); at != std::string::npos;
