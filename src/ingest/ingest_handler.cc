@@ -101,11 +101,13 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     }
     const bool encoded_slash =
         sreq.path.find("%2F") != std::string::npos || sreq.path.find("%2f") != std::string::npos;
+    const bool encoded_nul = sreq.path.find("%00") != std::string::npos;
     co_return http::ErrorResponse(
         404, base::Code::kNotFound,
         "no route for " + sreq.path +
             (encoded_slash ? " (a {param} never matches an encoded slash, %2F: use {name+}, "
                              "which takes the rest of the path)"
+             : encoded_nul ? " (a path parameter never holds a NUL byte, %00)"
                            : ""));
   }
   const config::Route& route = *match.route;

@@ -156,6 +156,10 @@ TEST(IngestE2E, OversizedBodyIs413AndUnknownRouteIs404) {
   EXPECT_EQ(slash->status, 404);
   EXPECT_NE(slash->body.find("a {param} never matches an encoded slash"), std::string::npos)
       << slash->body;
+  auto nul_param = server.Post("/items/a%00b", "x");
+  EXPECT_EQ(nul_param->status, 404);
+  EXPECT_NE(nul_param->body.find("a path parameter never holds a NUL byte, %00"), std::string::npos)
+      << nul_param->body;
   // A command could never get a NUL in its environment: refused, not acknowledged.
   auto nul = server.Post("/hook?a=1&x=b%00c", "x");
   EXPECT_EQ(nul->status, 400);
