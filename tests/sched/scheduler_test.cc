@@ -579,6 +579,50 @@ TEST_F(SchedulerTest, AnAnswerIsToldBeforeItIsRecorded) {
   EXPECT_TRUE(Succeeds(next_id));
 }
 
+// Answered, its slot freed, its record not yet written (the attempt gathers its logs): the job
+// is still this node's, so its lease is renewed as a running job's is, and nobody takes it over.
+TEST_F(SchedulerTest, AnAnsweredJobKeepsItsLeaseUntilItIsRecorded) {
+  sched_.reset();
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::milliseconds(50);
+  options.lease = std::chrono::seconds(3);  // renewed every second
+  sched_ = std::make_unique<Scheduler>(*store_, clock_, log_, hub_, options,
+                                       [this](const config::Function&) { return &runtime_; });
+  ASSERT_TRUE(sched_->Start(config_).ok());
+  runtime_.Hold();
+  runtime_.AnswerFirst();
+  store::NewJob job = MakeJob(clock_.Now());
+  const std::string id = job.id;
+  std::optional<store::Job> run = ReserveWhenFree(job);
+  ASSERT_TRUE(run.has_value());
+  auto answer = std::make_shared<std::promise<void>>();
+  CompletionHub::Token token = hub_.Subscribe(
+      id, [answer](auto) { answer->set_value(); }, true);
+  Append(std::move(job));
+  sched_->StartDirect(std::move(*run), config_, fn_);
+  ASSERT_EQ(answer->get_future().wait_for(seconds(30)), std::future_status::ready);
+  hub_.Unsubscribe(token);
+  ASSERT_TRUE(sched_->AnsweredUnrecorded(id));
+
+  auto stored = store_->Get(id);
+  ASSERT_TRUE(stored.ok());
+  const base::TimePoint first = stored->lease_expires_at;
+  EXPECT_TRUE(testing::Eventually(
+      [&] {
+        auto j = store_->Get(id);
+        return j.ok() && (j->lease_expires_at > first || j->attempts > 1 ||
+                          j->state != store::JobState::kRunning);
+      },
+      seconds(30)));
+  stored = store_->Get(id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(stored->attempts, 1) << "the lease ran out and the job ran again";
+  EXPECT_GT(stored->lease_expires_at, first) << "the answered job's lease was not renewed";
+  EXPECT_EQ(stored->state, store::JobState::kRunning);
+  runtime_.Release();
+  EXPECT_TRUE(Succeeds(id));
+}
+
 // An answer that will be retried is no answer: nobody hears of it before the record.
 TEST_F(SchedulerTest, AnAnswerToRetryIsNotTold) {
   runtime_.AnswerFirst(base::Status(base::Code::kUnknown, "failed, attempts left"));
