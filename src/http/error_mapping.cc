@@ -64,4 +64,9 @@ Response ErrorResponse(const base::Status& status) {
   return ErrorResponse(HttpStatusFor(status.code()), status.code(), status.message());
 }
 
+base::Code ShortageOr(const boost::system::error_code& ec, base::Code otherwise) {
+  return ec.category() == boost::system::system_category() ? base::ShortageOr(ec.value(), otherwise)
+                                                           : otherwise;
+}
+
 }  // namespace longhaul::http

@@ -509,10 +509,8 @@ base::Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     // Out of descriptors is the server's own shortage (a Lambda runtime's endpoint cannot start).
-    const bool errno_value = ec.category() == boost::system::system_category();
     return base::Status(
-        errno_value ? base::ShortageOr(ec.value(), base::Code::kUnavailable)
-                    : base::Code::kUnavailable,
+        ShortageOr(ec, base::Code::kUnavailable),
         name_ + ": cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
   return acceptor_->local_endpoint().port();

@@ -24,6 +24,7 @@
 #include <optional>
 #include <utility>
 
+#include "http/error_mapping.h"
 #include "runtime/forward/resolve.h"
 
 namespace longhaul::runtime::forward {
@@ -47,9 +48,7 @@ base::Status ConnectError(const beast::error_code& ec, const config::HttpUrl& ur
     return TimedOut();
   }
   // Out of descriptors or local ports: this server's shortage, and nothing was sent.
-  const bool errno_value = ec.category() == boost::system::system_category();
-  return base::Status(errno_value ? base::ShortageOr(ec.value(), base::Code::kUnavailable)
-                                  : base::Code::kUnavailable,
+  return base::Status(longhaul::http::ShortageOr(ec, base::Code::kUnavailable),
                       "cannot connect to " + url.host_header + ": " + ec.message());
 }
 
