@@ -2,17 +2,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <chrono>
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
 
 #include "base/duration.h"
+#include "base/read_file.h"
 #include "config/admin_access.h"
 #include "config/listen.h"
 #include "http/client.h"
@@ -77,6 +75,31 @@ int Report(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FIL
   return 0;
 }
 
+// An answer that came, but not from longhaul's admin API (a proxy's redirect, a public route
+// that takes any path): nothing it says is a job's state or a result.
+int NotAdminApi(const http::ClientResponse& r, std::FILE* err) {
+  std::fprintf(err,
+               "error: HTTP %d is not an answer of longhaul's admin API: is --admin (or "
+               "LONGHAUL_ADMIN, or the config's server.admin) the admin listener?\n",
+               r.status);
+  return 1;
+}
+
+// Whether `body` is a job as the admin API shows one (an object with its id and state).
+bool IsJob(const std::string& body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  return !ec && v.is_object() && !Str(v.as_object(), "id").empty() &&
+         !Str(v.as_object(), "state").empty();
+}
+
+// Report() for a call answered with a job: 200 and the job, or an error.
+int ReportJob(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FILE* err) {
+  if (!r.ok() || r->status >= 400) return Report(r, out, err);
+  if (r->status != 200 || !IsJob(r->body)) return NotAdminApi(*r, err);
+  return Report(r, out, err);
+}
+
 // An empty id would make /jobs/ (the listing) or /jobs//result of the request.
 bool MissingId(const std::string& id, std::FILE* err) {
   if (!id.empty()) return false;
@@ -84,23 +107,45 @@ bool MissingId(const std::string& id, std::FILE* err) {
   return true;
 }
 
+// The HOST[:PORT] of an admin URL: a port, when given, is 1..65535 (a resolver would take
+// 99999 modulo 65536, and reach another port); an IPv6 address is in brackets; no path.
+base::Status CheckAuthority(std::string_view authority) {
+  const std::string bad = "the admin address " + std::string(authority) + " ";
+  if (authority.empty()) return base::InvalidArgument("the admin address is empty");
+  if (authority.find('/') != std::string_view::npos) {
+    return base::InvalidArgument(bad + "has a path: give http://HOST:PORT");
+  }
+  size_t host_end = authority.front() == '[' ? authority.find(']') + 1 : authority.rfind(':');
+  if (host_end == 0) return base::InvalidArgument(bad + "has no closing ]");
+  if (authority.front() != '[' && host_end != std::string_view::npos &&
+      authority.substr(0, host_end).find(':') != std::string_view::npos) {
+    return base::InvalidArgument(bad + "needs an IPv6 address in brackets: [::1]:PORT");
+  }
+  if (host_end == std::string_view::npos || host_end == authority.size()) return base::Status::Ok();
+  if (authority[host_end] != ':') return base::InvalidArgument(bad + "is not HOST:PORT");
+  std::string_view port = authority.substr(host_end + 1);
+  const bool digits =
+      !port.empty() && port.size() <= 5 &&
+      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535) {
+    return base::InvalidArgument(bad + "has port '" + std::string(port) +
+                                 "', not a number from 1 to 65535");
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 std::optional<std::string> ReadData(const std::string& arg, std::FILE* err) {
-  if (arg == "-") {
-    std::ostringstream ss;
-    ss << std::cin.rdbuf();
-    return ss.str();
+  if (arg != "-" && (arg.empty() || arg[0] != '@')) return arg;
+  const std::string from = arg == "-" ? "standard input" : arg.substr(1);
+  base::Result<std::string> data =
+      arg == "-" ? base::ReadWholeFd(STDIN_FILENO) : base::ReadWholeFile(from);
+  if (!data.ok()) {
+    std::fprintf(err, "error: %s: %s\n", from.c_str(), data.status().message().c_str());
+    return std::nullopt;
   }
-  if (!arg.empty() && arg[0] == '@') {
-    std::ifstream f(arg.substr(1), std::ios::binary);
-    if (!f) {
-      std::fprintf(err, "error: cannot read %s\n", arg.substr(1).c_str());
-      return std::nullopt;
-    }
-    return std::string(std::istreambuf_iterator<char>(f), {});
-  }
-  return arg;
+  return std::move(*data);
 }
 
 base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::string& config_path,
@@ -138,7 +183,13 @@ base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::st
     return base::InvalidArgument(
         "the admin API speaks plain HTTP: use http://HOST:PORT or HOST:PORT, not " + t.base_url);
   }
+  if (!t.base_url.starts_with("http://") && t.base_url.find("://") != std::string::npos) {
+    return base::InvalidArgument("the admin API is reached at http://HOST:PORT or HOST:PORT, not " +
+                                 t.base_url);
+  }
   if (!t.base_url.starts_with("http://")) t.base_url = "http://" + t.base_url;
+  while (t.base_url.ends_with('/')) t.base_url.pop_back();
+  LH_RETURN_IF_ERROR(CheckAuthority(t.base_url.substr(std::string_view("http://").size())));
   return t;
 }
 
@@ -152,6 +203,10 @@ int Invoke(const AdminTarget& t, const InvokeOptions& o, std::FILE* out, std::FI
       return 1;
     }
     return Report(r, out, err);
+  }
+  // The Invoke API names every invocation; a sync one answers 200, an Event 202.
+  if (r->Header("x-amzn-RequestId").empty() || r->status != (o.async ? 202 : 200)) {
+    return NotAdminApi(*r, err);
   }
   std::string id = r->Header("X-Longhaul-Job-Id");
   if (o.async) {
@@ -174,13 +229,13 @@ int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FI
   if (!o.state.empty()) path += "&state=" + Escape(o.state);
   if (!o.cursor.empty()) path += "&cursor=" + Escape(o.cursor);
   auto r = Call(t, "GET", path);
-  if (o.json || !r.ok() || r->status >= 400) return Report(r, out, err);
+  if (!r.ok() || r->status >= 400) return Report(r, out, err);
   boost::system::error_code ec;
   auto v = json::parse(r->body, ec);
-  if (ec || !v.is_object() || !v.as_object()["jobs"].is_array()) {
-    std::fprintf(err, "error: GET /jobs did not answer with a list of jobs\n");
-    return 1;
+  if (r->status != 200 || ec || !v.is_object() || !v.as_object()["jobs"].is_array()) {
+    return NotAdminApi(*r, err);
   }
+  if (o.json) return Report(r, out, err);
   std::fprintf(out, "%-26s  %-20s  %-10s  %-8s  %s\n", "ID", "FUNCTION", "STATE", "ATTEMPTS",
                "CREATED");
   for (const auto& j : v.as_object()["jobs"].as_array()) {
@@ -202,17 +257,17 @@ int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FI
 
 int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
   if (MissingId(id, err)) return 1;
-  return Report(Call(t, "GET", "/jobs/" + Escape(id)), out, err);
+  return ReportJob(Call(t, "GET", "/jobs/" + Escape(id)), out, err);
 }
 
 int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
   if (MissingId(id, err)) return 1;
-  return Report(Call(t, "POST", "/jobs/" + Escape(id) + "/retry"), out, err);
+  return ReportJob(Call(t, "POST", "/jobs/" + Escape(id) + "/retry"), out, err);
 }
 
 int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err) {
   if (MissingId(id, err)) return 1;
-  return Report(Call(t, "POST", "/jobs/" + Escape(id) + "/cancel"), out, err);
+  return ReportJob(Call(t, "POST", "/jobs/" + Escape(id) + "/cancel"), out, err);
 }
 
 int JobsWait(const AdminTarget& t, const std::string& id, base::Duration timeout, std::FILE* out,
@@ -232,14 +287,9 @@ int JobsWait(const AdminTarget& t, const std::string& id, base::Duration timeout
              {}, std::chrono::milliseconds(wait_ms) + std::chrono::seconds(10));
     if (!r.ok()) return Report(r, out, err);
     auto job = Call(t, "GET", "/jobs/" + Escape(id));
-    if (!job.ok() || job->status != 200) return Report(job, out, err);
-    boost::system::error_code ec;
-    auto v = json::parse(job->body, ec);
-    if (ec || !v.is_object()) {
-      std::fprintf(err, "error: GET /jobs/%s did not answer with a job\n", id.c_str());
-      return 1;
-    }
-    const std::string state = Str(v.as_object(), "state");
+    if (!job.ok() || job->status >= 400) return Report(job, out, err);
+    if (job->status != 200 || !IsJob(job->body)) return NotAdminApi(*job, err);
+    const std::string state = Str(json::parse(job->body).as_object(), "state");
     if (state == "succeeded" || state == "failed" || state == "dead" || state == "cancelled") {
       std::fprintf(out, "%s\n", job->body.c_str());
       return state == "succeeded" ? 0 : 2;

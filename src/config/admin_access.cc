@@ -2,9 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <fstream>
-#include <sstream>
-
+#include "config/config.h"
 #include "config/internal/env.h"
 #include "config/listen.h"
 
@@ -12,13 +10,11 @@ namespace longhaul::config {
 
 base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLookup& env,
                                           bool address, bool token) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return base::NotFound("config file " + path + " does not exist or cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
+  base::Result<std::string> text = ReadConfigText(path);
+  if (!text.ok()) return text.status();
   AdminAccess access;
   try {
-    YAML::Node root = YAML::Load(text.str());
+    YAML::Node root = YAML::Load(*text);
     const YAML::Node server = root.IsMap() ? root["server"] : YAML::Node();
     if (!server || !server.IsMap()) return access;
     // The value of server.KEY with variables substituted, or nullopt when it is not there.

@@ -1,19 +1,17 @@
 #include "config/config.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <sstream>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "base/duration.h"
+#include "base/read_file.h"
 #include "config/internal/function_schema.h"
 #include "config/internal/reader.h"
 #include "config/internal/route_schema.h"
@@ -296,39 +294,24 @@ base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& te
   return std::shared_ptr<const Config>(std::move(config));
 }
 
+base::Result<std::string> ReadConfigText(const std::string& path) {
+  base::Result<std::string> text = base::ReadWholeFile(path, kMaxFileBytes);
+  if (text.ok()) return text;
+  switch (text.status().code()) {
+    case base::Code::kNotFound:
+      return base::NotFound("config file " + path + " does not exist");
+    case base::Code::kPayloadTooLarge:
+      return base::InvalidArgument(path + ": larger than 16 MiB; is this the config file?");
+    default:
+      return base::InvalidArgument(path + ": " + text.status().message());
+  }
+}
+
 base::Result<std::shared_ptr<const Config>> LoadConfigFile(const std::string& path,
                                                            const EnvLookup& env) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    std::error_code ec(errno, std::generic_category());
-    if (ec == std::errc::no_such_file_or_directory) {
-      return base::NotFound("config file " + path + " does not exist");
-    }
-    return base::InvalidArgument(path + ": cannot open: " + ec.message());
-  }
-  std::string text;
-  char buf[64 * 1024];
-  while (true) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      std::error_code ec(errno, std::generic_category());
-      close(fd);
-      return base::InvalidArgument(path + ": cannot read: " + ec.message());
-    }
-    if (n == 0) {
-      break;
-    }
-    text.append(buf, static_cast<size_t>(n));
-    if (text.size() > kMaxFileBytes) {
-      close(fd);
-      return base::InvalidArgument(path + ": larger than 16 MiB; is this the config file?");
-    }
-  }
-  close(fd);
-  return LoadConfigText(text, path, env);
+  base::Result<std::string> text = ReadConfigText(path);
+  if (!text.ok()) return text.status();
+  return LoadConfigText(*text, path, env);
 }
 
 }  // namespace longhaul::config

@@ -209,7 +209,10 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& text,
                                                            const std::string& file_name,
                                                            const EnvLookup& env);
-// Reads `path` and calls LoadConfigText. A missing file is kNotFound naming the path.
+// The text of config file `path` (at most 16 MiB). Errors name the file: kNotFound when it does
+// not exist, kInvalidArgument when it cannot be read (a directory, no permission) or is too large.
+base::Result<std::string> ReadConfigText(const std::string& path);
+// Reads `path` (ReadConfigText) and calls LoadConfigText.
 base::Result<std::shared_ptr<const Config>> LoadConfigFile(const std::string& path,
                                                            const EnvLookup& env);
 

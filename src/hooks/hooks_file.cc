@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <functional>
 #include <map>
-#include <sstream>
 
 #include "base/duration.h"
+#include "base/read_file.h"
 #include "hooks/rules.h"
 #include "hooks/yaml_reader.h"
 
@@ -495,17 +494,15 @@ base::Result<LoadedHooks> LoadHookFiles(const std::vector<std::string>& paths,
   std::map<std::string, std::string> where;  // id -> "file:line"
   LoadedHooks loaded;
   for (const std::string& path : paths) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-      std::string problem = "cannot read hooks file " + path + ": " +
-                            std::error_code(errno, std::generic_category()).message();
+    base::Result<std::string> read = base::ReadWholeFile(path);
+    if (!read.ok()) {
+      // "… does not exist", "… cannot open: Permission denied", "… cannot read: Is a directory"
+      std::string problem = "cannot read hooks file " + path + ": it " + read.status().message();
       if (!options.skip_unreadable) return base::NotFound(std::move(problem));
       loaded.warnings.push_back(problem + "; skipped");
       continue;
     }
-    std::stringstream ss;
-    ss << f.rdbuf();
-    std::string text = ss.str();
+    std::string text = std::move(*read);
     if (options.as_template) {
       auto rendered = RenderTemplate(text, path, options.env);
       if (!rendered.ok()) return rendered.status();

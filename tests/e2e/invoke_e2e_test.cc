@@ -139,6 +139,50 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
   EXPECT_EQ(unsigned_call->status, 403);
 }
 
+// The CLI believes only the admin API: pointed at a public listener that takes any path (or a
+// proxy's redirect), it says so and fails, never "succeeded" off another route's answer. Inputs
+// it cannot read or an address it cannot reach as written are errors, not defaults.
+TEST(InvokeE2E, TheCliRefusesAnswersThatAreNotTheAdminApis) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch) + "  - {path: \"/{proxy+}\", method: ANY, function: ok}\n");
+  server.Start();
+  std::string out;
+  std::string err;
+  const std::string not_admin = "is not an answer of longhaul's admin API";
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"jobs", "wait", "01J0000000000000000000000"},
+        {"jobs", "show", "01J0000000000000000000000"},
+        {"jobs", "cancel", "01J0000000000000000000000"},
+        {"jobs", "retry", "01J0000000000000000000000"},
+        {"jobs", "list"},
+        {"invoke", "ok", "--data", "x"},
+        {"invoke", "ok", "--async", "--data", "x"}}) {
+    std::vector<std::string> call = args;
+    call.insert(call.end(), {"--admin", server.public_url()});
+    EXPECT_EQ(server.RunToExit(call, &out, &err), 1) << args[0] << " " << args[1] << ": " << out;
+    EXPECT_THAT(err, HasSubstr(not_admin)) << args[0] << " " << args[1];
+  }
+  const std::vector<std::string> admin = {"--admin", server.admin_url()};
+  auto with_admin = [&](std::vector<std::string> args) {
+    args.insert(args.end(), admin.begin(), admin.end());
+    return args;
+  };
+  EXPECT_EQ(
+      server.RunToExit(with_admin({"invoke", "ok", "--data", "@" + scratch.path()}), &out, &err),
+      1);
+  EXPECT_THAT(err, HasSubstr(scratch.path() + ": cannot read: Is a directory"));
+  EXPECT_EQ(server.RunToExit({"jobs", "list", "--config", scratch.path()}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr(scratch.path() + ": cannot read: Is a directory"));
+  EXPECT_EQ(server.RunToExit({"jobs", "list", "--admin", "http://127.0.0.1:99999"}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("has port '99999', not a number from 1 to 65535"));
+  EXPECT_EQ(server.RunToExit({"jobs", "list", "--admin", "ftp://127.0.0.1:8081"}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("the admin API is reached at http://HOST:PORT or HOST:PORT"));
+  // The admin API itself, with a trailing slash even, is believed.
+  EXPECT_EQ(server.RunToExit({"jobs", "list", "--admin", server.admin_url() + "/"}, &out, &err), 0)
+      << err;
+  EXPECT_THAT(out, HasSubstr("FUNCTION"));
+}
+
 // A RequestResponse invoke cut short by a SIGTERM: its caller hears that the function failed
 // because the server stopped (not a timeout, nothing an SDK retries by itself), and the
 // invocation is not run again after the restart, when nobody waits for it.

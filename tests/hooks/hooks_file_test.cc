@@ -372,7 +372,7 @@ TEST(LoadHookFiles, JoinsFilesAndRefusesDuplicateIds) {
   ASSERT_TRUE(skipped.ok()) << skipped.status().message();
   EXPECT_EQ(skipped->hooks->hooks().size(), 1u);
   ASSERT_EQ(skipped->warnings.size(), 1u);
-  EXPECT_THAT(skipped->warnings[0], HasSubstr(dir.File("nope.json") + ": No such file"));
+  EXPECT_THAT(skipped->warnings[0], HasSubstr(dir.File("nope.json") + ": it does not exist"));
 
   LoadOptions templ{true, MapEnv({{"HOOK_ID", "from-env"}})};
   auto rendered = LoadHookFiles({dir.File("t.json")}, templ);
