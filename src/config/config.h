@@ -68,6 +68,10 @@ struct CommandRuntime {
   uint64_t output_limit = 1024 * 1024;  // bytes of stdout and of stderr kept each; rest dropped
   Duration kill_grace = std::chrono::seconds(5);  // SIGTERM -> SIGKILL on timeout/cancel
   std::vector<std::string> pass_headers;  // request headers exported as LONGHAUL_HEADER_<NAME>
+  // A request whose query value holds a NUL byte gets 400: its LONGHAUL_QUERY_<NAME> could not
+  // carry it. False (a `longhaul webhook` hook: webhook takes any query, and a hook's values
+  // come from its hooks file): the request is taken, and that one variable left out.
+  bool refuse_nul_query = true;
 };
 
 struct HttpRuntime {

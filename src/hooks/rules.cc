@@ -131,7 +131,10 @@ RuleResult EvaluateMatch(const MatchRule& m, const RuleContext& ctx) {
   }
   switch (m.type) {
     case MatchRule::Type::kValue:
-      return Ok(webhook::MacEquals(*arg, m.value));
+      // In constant time, as webhook's subtle.ConstantTimeCompare, for which two empty values
+      // are equal (`value: ""` matches an empty parameter; its `not` refuses one).
+      return Ok(arg->size() == m.value.size() &&
+                (m.value.empty() || webhook::MacEquals(*arg, m.value)));
     case MatchRule::Type::kRegex: {
       if (m.regex == nullptr) return Fail(RuleResult::Error::kOther, "regex not compiled");
       auto found = m.regex->Search(*arg);

@@ -113,6 +113,7 @@ base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hoo
     fn.kind = config::RuntimeKind::kCommand;
     fn.command.argv = {h.execute_command};
     fn.command.stdin_mode = config::CommandRuntime::Stdin::kNone;
+    fn.command.refuse_nul_query = false;
     fn.timeout = h.timeout;
     fn.concurrency = h.max_concurrency;
     fn.retries = h.retries;

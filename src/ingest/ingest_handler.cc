@@ -141,7 +141,8 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   }
   // A command gets each query parameter in its environment (LONGHAUL_QUERY_<NAME>), which
   // cannot hold a NUL: such a job could never run, so it is not acknowledged either.
-  if (fn->kind == config::RuntimeKind::kCommand && sreq.query.find("%00") != std::string::npos) {
+  if (fn->kind == config::RuntimeKind::kCommand && fn->command.refuse_nul_query &&
+      sreq.query.find("%00") != std::string::npos) {
     for (const auto& [name, value] : runtime::process::DecodeQuery(sreq.query)) {
       if (value.find('\0') != std::string::npos) {
         co_return http::ErrorResponse(base::InvalidArgument(

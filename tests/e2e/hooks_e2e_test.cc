@@ -222,6 +222,11 @@ TEST_F(HooksE2E, OutputInResponseAndFiles) {
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->body, "hello world\nfrom a file\n");
   EXPECT_EQ(r->Header("X-Hook"), "greet");
+  // A query value the hook does not read may hold anything, a NUL too (webhook takes it).
+  auto nul = server_.Post("/hooks/greet?who=you&utm=a%00b", R"({"note": "x"})");
+  ASSERT_TRUE(nul.ok()) << nul.status().ToString();
+  EXPECT_EQ(nul->status, 200) << nul->body;
+  EXPECT_EQ(nul->body, "hello you\nx");
   std::string id = r->Header("X-Longhaul-Job-Id");
   ASSERT_FALSE(id.empty());
   EXPECT_FALSE(server_.WaitForJobState(id, "succeeded").empty());

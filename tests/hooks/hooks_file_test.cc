@@ -243,6 +243,12 @@ TEST(ParseHooks, ErrorsNameFileAndLine) {
       {"id: a\n", "h.yaml:1: expected a list of hooks"},
       {"- id: [a\n", "h.yaml:"},
       {"", "h.yaml:1: the file is empty"},
+      // What follows the first list is not dropped without a word (webhook refuses it too).
+      {"[{\"id\":\"a\",\"execute-command\":\"/bin/true\"}]\n"
+       "[{\"id\":\"b\",\"execute-command\":\"/bin/true\"}]\n",
+       "h.yaml:"},
+      {"- id: a\n  execute-command: x\n---\n- id: b\n  execute-command: y\n",
+       "h.yaml:4: more than one document in the file"},
   };
   for (const Case& c : cases) {
     auto parsed = ParseHooks(c.text, "h.yaml");

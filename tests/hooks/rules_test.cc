@@ -71,6 +71,23 @@ TEST(Rules, Value) {
   EXPECT_EQ(Eval(h, none).error, E::kMissing);
 }
 
+// As webhook (Go's subtle.ConstantTimeCompare): an empty value equals an empty parameter, so the
+// usual "must not be empty" guard, not: {match: value ""}, refuses an empty token.
+TEST(Rules, AnEmptyValueMatchesAnEmptyParameter) {
+  Hook empty = HookWithRule(
+      "match: {type: value, value: \"\", parameter: {source: payload, "
+      "name: ref}}");
+  Hook not_empty = HookWithRule(
+      "not: {match: {type: value, value: \"\", parameter: {source: "
+      "payload, name: ref}}}");
+  RequestValues blank = Values();
+  blank.payload["ref"] = "";
+  EXPECT_TRUE(Eval(empty, blank).value);
+  EXPECT_FALSE(Eval(not_empty, blank).value);
+  EXPECT_FALSE(Eval(empty, Values()).value);
+  EXPECT_TRUE(Eval(not_empty, Values()).value);
+}
+
 TEST(Rules, RegexIsUnanchored) {
   Hook h = HookWithRule(
       "match: {type: regex, regex: 'heads/(main|release-\\d+)', "

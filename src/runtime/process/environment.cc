@@ -128,7 +128,8 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
     env.Join("LONGHAUL_PARAM_" + EnvName(name), value);
   }
   for (const auto& [name, value] : DecodeQuery(req.query)) {
-    if (name.empty()) {
+    // An environment cannot carry a NUL (config::CommandRuntime::refuse_nul_query).
+    if (name.empty() || value.find('\0') != std::string::npos) {
       continue;
     }
     env.Join("LONGHAUL_QUERY_" + EnvName(name), value);

@@ -41,8 +41,8 @@ std::vector<std::string> WithoutSecrets(const std::vector<std::string>& environm
 //   LONGHAUL_JOB_ID, LONGHAUL_ATTEMPT, LONGHAUL_FUNCTION, LONGHAUL_METHOD, LONGHAUL_PATH,
 //   LONGHAUL_QUERY (raw), LONGHAUL_REMOTE_ADDR, LONGHAUL_DEADLINE_MS (Unix ms),
 //   LONGHAUL_PARAM_<NAME> per path parameter, LONGHAUL_QUERY_<NAME> per query parameter
-//   (decoded), LONGHAUL_HEADER_<NAME> per request header listed in command.pass_headers
-//   (names matched case-insensitively).
+//   (decoded; none for a value holding a NUL), LONGHAUL_HEADER_<NAME> per request header listed in
+//   command.pass_headers (names matched case-insensitively).
 // A later entry replaces an earlier one with the same name, except that repeated query
 // parameters or headers mapping to one name are joined with ",". Each name appears once.
 // Precondition: inv.function is set.

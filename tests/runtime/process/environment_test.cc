@@ -59,6 +59,20 @@ TEST(BuildEnvironment, LaterSourcesWinAndEachNameAppearsOnce) {
                          }));
 }
 
+// An environment cannot carry a NUL: such a value has no variable (the raw query keeps it).
+TEST(BuildEnvironment, AQueryValueHoldingANulHasNoVariable) {
+  config::Function fn;
+  fn.name = "fn";
+  Invocation inv;
+  inv.function = &fn;
+  inv.request.query = "who=you&utm=a%00b";
+  std::vector<std::string> env = BuildEnvironment({}, inv);
+  EXPECT_NE(std::find(env.begin(), env.end(), "LONGHAUL_QUERY_WHO=you"), env.end());
+  EXPECT_NE(std::find(env.begin(), env.end(), "LONGHAUL_QUERY=who=you&utm=a%00b"), env.end());
+  for (const std::string& entry : env)
+    EXPECT_FALSE(entry.starts_with("LONGHAUL_QUERY_UTM")) << entry;
+}
+
 TEST(BuildEnvironment, InheritedDuplicatesKeepTheLastAndLonghaulNamesAreNeverInherited) {
   config::Function fn;
   fn.name = "fn";
