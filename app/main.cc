@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -441,6 +442,25 @@ int ServeWebhook(app::WebhookFlags& f) {
   return Serve("", std::move(*mode));
 }
 
+// A mistyped command word ("longhaul sevre", "jobs lst"), which CLI11 reports only as "A
+// subcommand is required": the word and what it could have been, or nullopt.
+std::optional<std::string> MistypedCommand(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* at = &app;
+  for (size_t i = 1; i < args.size() && !args[i].starts_with("-"); ++i) {
+    std::vector<CLI::App*> subs = at->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) return std::nullopt;  // a command's own arguments
+    auto named =
+        std::find_if(subs.begin(), subs.end(), [&](CLI::App* s) { return s->check_name(args[i]); });
+    if (named == subs.end()) {
+      std::string names;
+      for (CLI::App* s : subs) names += (names.empty() ? "" : ", ") + s->get_name();
+      return "unknown command '" + args[i] + "' (" + names + ")";
+    }
+    at = *named;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -512,6 +532,10 @@ int main(int argc, char** argv) {
     rest = hooks::GoFlagsToCli11(rest, longhaul::app::WebhookFlagNames());
     args.resize(2);
     args.insert(args.end(), rest.begin(), rest.end());
+  }
+  if (std::optional<std::string> mistyped = MistypedCommand(app, args)) {
+    std::fprintf(stderr, "longhaul: %s; see longhaul --help\n", mistyped->c_str());
+    return 1;
   }
   std::vector<char*> cargs;
   for (std::string& a : args) cargs.push_back(a.data());

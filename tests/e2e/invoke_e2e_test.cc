@@ -117,6 +117,8 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
   EXPECT_EQ(server.RunToExit({"jobs", "wait", "X", "--timeout", "-1"}, &out, &err), 1);
   EXPECT_THAT(err, HasSubstr("--timeout"));
   EXPECT_EQ(server.RunToExit({"webhook", "-no-such-flag"}, &out, &err), 2);
+  EXPECT_EQ(server.RunToExit({"jobs", "lst"}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("unknown command 'lst' (list, show, retry, cancel, wait)"));
   EXPECT_EQ(server.RunToExit({"--version"}, &out, &err), 0);
   EXPECT_THAT(out, HasSubstr("longhaul "));
   // A -logfile that cannot be opened says why, on stderr.

@@ -225,6 +225,22 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   return out;
 }
 
+// `env` with PWD naming `working_dir` (absolute) when the child starts there: the server's
+// own PWD would send a program that reads $PWD (Node, Python) to the wrong directory.
+std::vector<std::string> WithWorkingDir(const std::vector<std::string>& env,
+                                        const std::string& working_dir) {
+  if (working_dir.empty()) return env;
+  std::vector<std::string> out;
+  out.reserve(env.size() + 1);
+  for (const std::string& entry : env) {
+    if (!entry.starts_with("PWD=")) out.push_back(entry);
+  }
+  std::error_code ec;
+  std::filesystem::path dir = std::filesystem::absolute(working_dir, ec);
+  out.push_back("PWD=" + (ec ? working_dir : dir.lexically_normal().string()));
+  return out;
+}
+
 }  // namespace
 
 base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
@@ -287,7 +303,8 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   }
 
   std::vector<char*> argv = CStrings(options.argv);
-  std::vector<char*> envp = CStrings(options.env);
+  const std::vector<std::string> env = WithWorkingDir(options.env, options.working_dir);
+  std::vector<char*> envp = CStrings(env);
   pid_t pid = -1;
   const int64_t spawned_at = options.registry != nullptr ? ChildRegistry::Now() : 0;
   const std::optional<std::string> program = ProgramFile(options);

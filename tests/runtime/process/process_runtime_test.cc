@@ -204,6 +204,11 @@ TEST_F(ProcessRuntimeTest, RunsInWorkingDir) {
   Outcome out = Run({"/bin/pwd", "-P"});
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
   EXPECT_EQ(out.response.body, std::filesystem::canonical(dir_.path()).string() + "\n");
+  // $PWD says so too, not the server's directory (Node's and Python's code reads it).
+  Outcome pwd = Run({"/usr/bin/printenv", "PWD"});
+  ASSERT_TRUE(pwd.status.ok()) << pwd.status.ToString();
+  EXPECT_EQ(pwd.response.body,
+            std::filesystem::path(dir_.path()).lexically_normal().string() + "\n");
 }
 
 TEST_F(ProcessRuntimeTest, RelativeArgv0IsResolvedInWorkingDir) {
