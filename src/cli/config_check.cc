@@ -21,6 +21,15 @@ std::vector<ConfigWarning> ConfigWarnings(const config::Config& cfg) {
     }
     if (argv.empty()) continue;
     const std::string where = "functions." + fn.name + ": ";
+    if (fn.kind == config::RuntimeKind::kLambda) {
+      for (const auto& [name, value] : fn.environment) {
+        if (lambda::IsReservedVariable(name)) {
+          warnings.push_back({fn.line, where + "environment." + name +
+                                           " is set by the runtime, as in Lambda: this value is "
+                                           "not used"});
+        }
+      }
+    }
     if (!fn.working_dir.empty()) {
       struct stat st {};
       const char* problem = stat(fn.working_dir.c_str(), &st) != 0 ? std::strerror(errno)

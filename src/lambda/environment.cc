@@ -1,5 +1,6 @@
 #include "lambda/environment.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -122,6 +123,20 @@ std::vector<std::string> BuildEnvironment(const config::Function& fn,
     out.push_back(name + "=" + value);
   }
   return out;
+}
+
+bool IsReservedVariable(std::string_view name) {
+  static constexpr std::string_view kReserved[] = {"AWS_LAMBDA_FUNCTION_NAME",
+                                                   "AWS_LAMBDA_FUNCTION_VERSION",
+                                                   "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                                                   "AWS_LAMBDA_LOG_GROUP_NAME",
+                                                   "AWS_LAMBDA_LOG_STREAM_NAME",
+                                                   "AWS_LAMBDA_INITIALIZATION_TYPE",
+                                                   "AWS_LAMBDA_RUNTIME_API",
+                                                   "_HANDLER",
+                                                   "LAMBDA_TASK_ROOT",
+                                                   "LAMBDA_RUNTIME_DIR"};
+  return std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved);
 }
 
 std::string LogStreamName(int64_t unix_ms, uint64_t a, uint64_t b) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -64,6 +65,10 @@ std::string ProcessKey(const config::Function& fn, const std::string& endpoint_u
 //    the bootstrap or of command[0] when it has a '/', else the task root).
 std::vector<std::string> BuildEnvironment(const config::Function& fn,
                                           const EnvironmentInputs& inputs);
+
+// Whether `name` is one of the reserved variables of step 4 above: a function's `environment`
+// cannot set it (as in Lambda, which refuses such a key; here `check` and the log warn).
+bool IsReservedVariable(std::string_view name);
 
 // A process's log stream name as Lambda makes them: "2024/05/01/[$LATEST]" and 32 hex digits
 // (from `a` and `b`, random), the date (UTC) of `unix_ms`.

@@ -62,7 +62,7 @@ TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
                              "}\n"
                              "  boot: {runtime: lambda, bootstrap: " +
                              dir.File("bootstrap") +
-                             "}\n"
+                             ", environment: {_HANDLER: x.y, APP_MODE: fast}}\n"
                              "  fwd: {runtime: http, url: \"http://127.0.0.1:9\"}\n"
                              "  lost: {runtime: command, command: [no-such-program-here]}\n";
   Checked c = RunCheck(path);
@@ -85,6 +85,12 @@ TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
   EXPECT_NE(c.err.find(path + ":8: warning: functions.boot: program " + dir.File("bootstrap")),
             std::string::npos)
       << c.err;
+  // A Lambda function cannot set the runtime's reserved variables: said, not silently dropped.
+  EXPECT_NE(c.err.find(path + ":8: warning: functions.boot: environment._HANDLER is set by the "
+                              "runtime, as in Lambda: this value is not used\n"),
+            std::string::npos)
+      << c.err;
+  EXPECT_EQ(c.err.find("APP_MODE"), std::string::npos) << c.err;
   EXPECT_NE(
       c.err.find(path + ":10: warning: functions.lost: program no-such-program-here: not found "
                         "in the PATH ("),

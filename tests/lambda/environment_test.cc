@@ -102,6 +102,19 @@ TEST(LambdaEnvironment, FunctionEnvironmentOverridesDefaultsButNotReservedNames)
   EXPECT_EQ(FunctionArn(fn), "arn:aws:lambda:eu-west-1:000000000000:function:echo");
 }
 
+// What `check` calls reserved is exactly what a function's environment cannot set.
+TEST(LambdaEnvironment, TheReservedNamesAreTheOnesNotTaken) {
+  const config::Function plain = BootstrapFunction();
+  for (const std::string& entry : BuildEnvironment(plain, Inputs())) {
+    const std::string name = entry.substr(0, entry.find('='));
+    config::Function fn = plain;
+    fn.environment = {{name, "mine"}};
+    const bool taken = AsMap(BuildEnvironment(fn, Inputs()))[name] == "mine";
+    EXPECT_EQ(IsReservedVariable(name), !taken) << name;
+  }
+  EXPECT_FALSE(IsReservedVariable("GREETING"));
+}
+
 TEST(LambdaEnvironment, CommandModelAppendsTheHandler) {
   config::Function fn = BootstrapFunction();
   fn.lambda.bootstrap.clear();
