@@ -170,6 +170,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   asio::thread_pool blocking_pool(4);
 
   // Bind both listeners first: the admin port is part of every status_url.
+  ingest::RouteRejections rejections;
   ingest::IngestDeps deps{*store,
                           scheduler,
                           hub,
@@ -179,7 +180,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                           "",
                           [&clock](const config::Route& route, const store::Request& req) {
                             return webhook::VerifyRequest(route, req, clock.Now());
-                          }};
+                          },
+                          &rejections};
   std::shared_ptr<ingest::IngestHandler> ingest_handler;
   std::shared_ptr<admin::AdminHandler> admin_handler;
   http::HttpServer public_server(ioc, log, "public", LimitsFrom(srv),

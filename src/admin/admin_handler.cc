@@ -303,7 +303,13 @@ asio::awaitable<http::Response> AdminHandler::ListRoutes() {
     if (stats->last_delivery) {
       o["last_delivery_date"] = base::ToUnixMs(*stats->last_delivery) / 1000;
     }
-    if (stats->last_error_at) {
+    // The latest error: a job's, or a request refused before it was stored (a bad signature).
+    std::optional<ingest::Rejection> refused =
+        deps_.rejections ? deps_.rejections->Last(key) : std::nullopt;
+    if (refused && (!stats->last_error_at || refused->at >= *stats->last_error_at)) {
+      o["last_error_date"] = base::ToUnixMs(refused->at) / 1000;
+      o["last_error_message"] = base::ToValidUtf8(refused->reason);
+    } else if (stats->last_error_at) {
       o["last_error_date"] = base::ToUnixMs(*stats->last_error_at) / 1000;
       o["last_error_message"] = stats->last_error;
     }

@@ -122,7 +122,13 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
                                            {"reason", v.status().message()},
                                            {"rejected_since_last", std::to_string(held + 1)}});
       }
-      co_return http::ErrorResponse(v.status());
+      http::Response refused = http::ErrorResponse(v.status());
+      if (deps_.rejections != nullptr) {
+        deps_.rejections->Record(
+            RouteKey(route), deps_.clock.Now(),
+            "refused with " + std::to_string(refused.result_int()) + ": " + v.status().message());
+      }
+      co_return refused;
     }
     webhook::DropSecretHeaders(route, sreq);
     if (v->has_value()) {

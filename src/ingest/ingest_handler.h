@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "config/config.h"
 #include "http/types.h"
+#include "ingest/rejections.h"
 #include "ingest/route_table.h"
 #include "sched/completion_hub.h"
 #include "sched/scheduler.h"
@@ -38,6 +39,7 @@ struct IngestDeps {
   boost::asio::thread_pool& pool;  // store reads while waiting for outcomes
   std::string status_base;         // "http://127.0.0.1:8081": status_url = base + "/jobs/" + id
   Verifier verify;                 // may be empty
+  RouteRejections* rejections = nullptr;  // where refused requests are noted; may be null
 };
 
 class IngestHandler {

@@ -98,6 +98,11 @@ TEST(ProvidersE2E, TelegramSecretTokenAndUpdateIdDedup) {
           R"("path":"/telegram","function":"work","provider":"telegram","pending_update_count":0,"last_delivery_date":)"),
       std::string::npos)
       << info->body;
+  // The forged update was refused before it was stored: a wrong secret shows here too, as in
+  // getWebhookInfo, not only in the log.
+  EXPECT_NE(info->body.find(R"("last_error_message":"refused with 401: )"), std::string::npos)
+      << info->body;
+  EXPECT_NE(info->body.find(R"("last_error_date":)"), std::string::npos) << info->body;
 }
 
 }  // namespace
