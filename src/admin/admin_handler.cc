@@ -47,16 +47,30 @@ std::vector<std::string_view> Split(std::string_view path) {
   return out;
 }
 
-// The first query parameter not in `known` (a typo such as ?status=dead would otherwise list
-// every job), or nullopt.
-std::optional<std::string> UnknownParam(std::string_view query,
-                                        std::initializer_list<std::string_view> known) {
+// What is wrong with `query` for an endpoint that takes the parameters `known`, each once: one
+// it does not know (a typo such as ?status=dead would otherwise list every job), or one given
+// twice (all but the first would be ignored). nullopt when nothing is.
+std::optional<base::Status> QueryProblem(std::string_view query,
+                                         std::initializer_list<std::string_view> known) {
+  std::vector<std::string> seen;
   while (!query.empty()) {
     size_t amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     std::string name = base::PercentDecode(pair.substr(0, pair.find('=')), true);
-    if (!name.empty() && std::find(known.begin(), known.end(), name) == known.end()) return name;
+    if (name.empty()) continue;
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string names;
+      for (auto k = known.begin(); k != known.end(); ++k) {
+        names += k == known.begin() ? "" : k + 1 == known.end() ? " or " : ", ";
+        names += *k;
+      }
+      return base::InvalidArgument("unknown parameter '" + name + "': use " + names);
+    }
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return base::InvalidArgument("parameter '" + name + "' is given more than once");
+    }
+    seen.push_back(std::move(name));
   }
   return std::nullopt;
 }
@@ -236,6 +250,7 @@ asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
 asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
                                                         std::string_view query,
                                                         http::PeerWatch* peer) {
+  if (auto problem = QueryProblem(query, {"wait"})) co_return http::ErrorResponse(*problem);
   base::Duration wait{0};
   if (auto w = ingest::FindQueryParam(query, "wait")) {
     auto d = base::ParseDuration(*w, std::chrono::seconds(1));
@@ -249,9 +264,8 @@ asio::awaitable<http::Response> AdminHandler::GetResult(const std::string& id,
 }
 
 asio::awaitable<http::Response> AdminHandler::ListJobs(std::string_view query) {
-  if (auto unknown = UnknownParam(query, {"function", "state", "limit", "cursor"})) {
-    co_return http::ErrorResponse(base::InvalidArgument("unknown parameter '" + *unknown +
-                                                        "': use function, state, limit or cursor"));
+  if (auto problem = QueryProblem(query, {"function", "state", "limit", "cursor"})) {
+    co_return http::ErrorResponse(*problem);
   }
   store::ListFilter filter;
   if (auto f = ingest::FindQueryParam(query, "function")) filter.function = *f;

@@ -497,6 +497,15 @@ TEST(IngestE2E, CancelKillsARunningJob) {
             std::string::npos)
       << typo->body;
   EXPECT_EQ(server.AdminGet("/jobs?state=cancelled&limit=5&function=work&cursor=")->status, 200);
+  // A second state would be ignored: refused instead, as an unknown one on /result is.
+  auto twice = server.AdminGet("/jobs?state=dead&state=running");
+  EXPECT_EQ(twice->status, 400);
+  EXPECT_NE(twice->body.find("parameter 'state' is given more than once"), std::string::npos)
+      << twice->body;
+  auto result = server.AdminGet("/jobs/" + id + "/result?wiat=5s");
+  EXPECT_EQ(result->status, 400);
+  EXPECT_NE(result->body.find("unknown parameter 'wiat': use wait"), std::string::npos)
+      << result->body;
 }
 
 // What a cancelled command wrote until then stays with its job: how far did it get?
