@@ -464,8 +464,10 @@ base::Result<ParsedFile> ParseHooks(std::string_view text, const std::string& fi
     }
     YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
     if (!root || root.IsNull()) {
-      r.Error(1, "the file is empty; expected a list of hooks");
-      return r.ToStatus();
+      // As webhook: no hooks from it (a placeholder among several -hooks files), said.
+      r.Warn(1, "the file is empty: no hooks from it");
+      out.warnings = r.TakeWarnings();
+      return out;
     }
     if (!root.IsSequence()) {
       r.Error(LineOf(root), "expected a list of hooks at the top level");

@@ -242,7 +242,6 @@ TEST(ParseHooks, ErrorsNameFileAndLine) {
        "h.yaml:4: hook `a`: response-headers: `X` is not a valid header name, or its value"},
       {"id: a\n", "h.yaml:1: expected a list of hooks"},
       {"- id: [a\n", "h.yaml:"},
-      {"", "h.yaml:1: the file is empty"},
       // What follows the first list is not dropped without a word (webhook refuses it too).
       {"[{\"id\":\"a\",\"execute-command\":\"/bin/true\"}]\n"
        "[{\"id\":\"b\",\"execute-command\":\"/bin/true\"}]\n",
@@ -255,6 +254,17 @@ TEST(ParseHooks, ErrorsNameFileAndLine) {
     ASSERT_FALSE(parsed.ok()) << c.text;
     EXPECT_EQ(parsed.status().code(), base::Code::kInvalidArgument);
     EXPECT_THAT(parsed.status().message(), HasSubstr(c.want)) << c.text;
+  }
+}
+
+// As webhook: an empty file (a placeholder) gives no hooks, with a warning, not a failed start.
+TEST(ParseHooks, AnEmptyFileHasNoHooks) {
+  for (const char* text : {"", "# nothing yet\n"}) {
+    auto parsed = ParseHooks(text, "h.yaml");
+    ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+    EXPECT_TRUE(parsed->hooks.empty());
+    ASSERT_EQ(parsed->warnings.size(), 1u);
+    EXPECT_THAT(parsed->warnings[0], HasSubstr("h.yaml:1: the file is empty: no hooks from it"));
   }
 }
 
