@@ -55,6 +55,12 @@ rlimit AllowNoNewFiles(pid_t pid) {
 }
 
 TEST(ShortageE2E, WorkTheServerCannotStartWaitsForItWithoutUsingItsAttempts) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' runtime in the server needs descriptors of its own (to check memory it
+  // reports on): out of them, UBSan reports a type error that is not there, and the server stops
+  // (as in HostileLimitsE2E). The plain build runs this test.
+  GTEST_SKIP() << "not under the sanitizers";
+#endif
   ServerProcess server(
       "functions:\n"
       "  work:\n"
