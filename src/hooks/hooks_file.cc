@@ -455,14 +455,7 @@ base::Result<ParsedFile> ParseHooks(std::string_view text, const std::string& fi
   Reader r(file_name);
   ParsedFile out;
   try {
-    // All of it: what follows the first list (a second list, a stray value) is not ignored.
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
-    if (documents.size() > 1) {
-      r.Error(LineOf(documents[1]),
-              "more than one document in the file: put all hooks in one list at the top level");
-      return r.ToStatus();
-    }
-    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    YAML::Node root = YAML::Load(std::string(text));
     if (!root || root.IsNull()) {
       // As webhook: no hooks from it (a placeholder among several -hooks files), said.
       r.Warn(1, "the file is empty: no hooks from it");
