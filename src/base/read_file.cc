@@ -4,14 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <system_error>
 
 namespace longhaul::base {
-namespace {
-
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
-
-}  // namespace
 
 Result<std::string> ReadWholeFd(int fd, size_t max_bytes) {
   std::string text;

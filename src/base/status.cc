@@ -1,6 +1,7 @@
 #include "base/status.h"
 
 #include <cerrno>
+#include <system_error>
 
 namespace longhaul::base {
 
@@ -45,6 +46,8 @@ std::string_view CodeName(Code code) {
 bool IsShortage(int err) {
   return err == EAGAIN || err == ENOMEM || err == EMFILE || err == ENFILE || err == ENOSPC;
 }
+
+std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 std::string Status::ToString() const {
   if (ok()) return "OK";

@@ -71,6 +71,10 @@ inline Code ShortageOr(int err, Code otherwise) {
   return IsShortage(err) ? Code::kResourceExhausted : otherwise;
 }
 
+// The system's text for errno value `err` ("No such file or directory"), for error messages.
+// Thread-safe, unlike std::strerror.
+std::string ErrnoText(int err);
+
 // Either a value or a non-OK Status.
 template <typename T>
 class [[nodiscard]] Result {

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
-#include <system_error>
 
 #include "base/duration.h"
 #include "hooks/dispatch.h"
@@ -20,8 +19,6 @@
 
 namespace longhaul::hooks {
 namespace {
-
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 base::Status ExitStatus(int wait_status) {
   if (wait_status != -1 && WIFEXITED(wait_status)) {
@@ -64,7 +61,7 @@ class TempFiles {
       if (mkdtemp(templ.data()) == nullptr) {
         int err = errno;
         return base::Status(base::ShortageOr(err, base::Code::kUnknown),
-                            "cannot create a temp directory: " + ErrnoText(err));
+                            "cannot create a temp directory: " + base::ErrnoText(err));
       }
       dir_ = templ;
     }
@@ -80,7 +77,7 @@ class TempFiles {
       int err = errno;
       return base::Status(err == EEXIST ? base::Code::kInvalidArgument
                                         : base::ShortageOr(err, base::Code::kUnknown),
-                          "cannot create " + path + ": " + ErrnoText(err));
+                          "cannot create " + path + ": " + base::ErrnoText(err));
     }
     files_.push_back(path);
     size_t off = 0;
@@ -91,7 +88,7 @@ class TempFiles {
         int err = errno;
         ::close(fd);
         return base::Status(base::ShortageOr(err, base::Code::kUnknown),
-                            "cannot write " + path + ": " + ErrnoText(err));
+                            "cannot write " + path + ": " + base::ErrnoText(err));
       }
       off += static_cast<size_t>(n);
     }

@@ -79,7 +79,7 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
     int err = errno;
     return base::Status(
         base::ShortageOr(err, base::Code::kUnavailable),
-        std::string("cannot create an eventfd for the Runtime API: ") + std::strerror(err));
+        std::string("cannot create an eventfd for the Runtime API: ") + base::ErrnoText(err));
   }
   proc->wake_ = std::make_shared<UniqueFd>(efd);
   std::shared_ptr<UniqueFd> wake = proc->wake_;

@@ -24,5 +24,11 @@ TEST(Status, TheSystemOutOfSomethingIsAShortage) {
   }
 }
 
+TEST(Status, ErrnoTextIsTheSystemsWords) {
+  EXPECT_EQ(ErrnoText(ENOENT), "No such file or directory");
+  EXPECT_EQ(ErrnoText(EMFILE), "Too many open files");
+  EXPECT_FALSE(ErrnoText(0).empty());
+}
+
 }  // namespace
 }  // namespace longhaul::base

@@ -26,10 +26,9 @@
 namespace longhaul::runtime::process {
 namespace {
 
-std::string ErrnoText(int err) { return std::error_code(err, std::generic_category()).message(); }
-
 base::Status SystemError(std::string_view what, int err) {
-  return {base::ShortageOr(err, base::Code::kUnknown), std::string(what) + ": " + ErrnoText(err)};
+  return {base::ShortageOr(err, base::Code::kUnknown),
+          std::string(what) + ": " + base::ErrnoText(err)};
 }
 
 // Moves `fd` to a number above 2, so that the child's dup2() onto 0..2 never meets one of our
@@ -101,7 +100,7 @@ base::Status SpawnError(const SpawnOptions& options, int err) {
     }
     if (dir_err != 0) {
       return base::InvalidArgument("cannot change to working directory " + options.working_dir +
-                                   ": " + ErrnoText(dir_err));
+                                   ": " + base::ErrnoText(dir_err));
     }
   }
   const std::string& file = options.argv[0];
@@ -115,9 +114,9 @@ base::Status SpawnError(const SpawnOptions& options, int err) {
     case ELOOP:
     case ENAMETOOLONG:
     case E2BIG:
-      return base::InvalidArgument("cannot execute " + file + ": " + ErrnoText(err));
+      return base::InvalidArgument("cannot execute " + file + ": " + base::ErrnoText(err));
     case ETXTBSY:  // being written (a deploy): the next attempt may find it done
-      return base::Unavailable("cannot execute " + file + ": " + ErrnoText(err) +
+      return base::Unavailable("cannot execute " + file + ": " + base::ErrnoText(err) +
                                " (it is being written)");
     default:
       return SystemError("cannot start " + file, err);
@@ -186,7 +185,7 @@ std::string ProgramProblem(const SpawnOptions& options) {
   const std::string checked =
       file->front() == '/' || o.working_dir.empty() ? *file : o.working_dir + "/" + *file;
   struct stat st {};
-  if (stat(checked.c_str(), &st) != 0) return checked + ": " + ErrnoText(errno);
+  if (stat(checked.c_str(), &st) != 0) return checked + ": " + base::ErrnoText(errno);
   if (!S_ISREG(st.st_mode)) return checked + ": not a regular file";
   if (access(checked.c_str(), X_OK) != 0) return checked + ": not executable";
   return "";
