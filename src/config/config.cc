@@ -1,11 +1,9 @@
 #include "config/config.h"
 
 #include <unistd.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +16,7 @@
 #include "config/internal/server_schema.h"
 #include "config/internal/syntax.h"
 #include "config/listen.h"
+#include "config/yaml_documents.h"
 
 namespace longhaul::config {
 namespace {
@@ -35,72 +34,6 @@ std::string DefaultNodeId() {
     return "node";
   }
   return name;
-}
-
-// Where the documents after the first begin, found without YAML::LoadAll: yaml-cpp 0.7's LoadAll
-// never returns on some malformed input (a stray ',' where a document starts,
-// jbeder/yaml-cpp#1040; fixed upstream after 0.8.0): the parser hands back the same empty
-// document at the same position forever, and LoadAll keeps every copy until memory runs out.
-struct DocumentScan {
-  int second_document_line = 0;  // 1-based line of the first non-empty later document; 0: none
-  int stuck_line = 0;            // 1-based line where the parser stopped making progress; 0: none
-};
-
-// Notes whether the current document has any content, and where it starts.
-class DocumentEvents : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    start = mark;
-    content_line = 0;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Content(mark); }
-  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                const std::string&) override {
-    Content(mark);
-  }
-  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {
-    Content(mark);
-  }
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {
-    Content(mark);
-  }
-  void OnMapEnd() override {}
-
-  YAML::Mark start;
-  int content_line = 0;  // 1-based line of the document's first node; 0: empty so far
-
- private:
-  void Content(const YAML::Mark& mark) {
-    if (content_line == 0) content_line = mark.line + 1;
-  }
-};
-
-// Throws YAML::Exception on a syntax error, as YAML::LoadAll.
-DocumentScan ScanDocuments(const std::string& text) {
-  DocumentScan scan;
-  std::istringstream stream(text);
-  YAML::Parser parser(stream);
-  DocumentEvents events;
-  bool first = true;
-  int previous_pos = -1;
-  while (parser.HandleNextDocument(events)) {
-    if (events.start.pos == previous_pos) {
-      scan.stuck_line = events.start.line + 1;
-      break;
-    }
-    previous_pos = events.start.pos;
-    if (!first && events.content_line != 0) {
-      scan.second_document_line = events.content_line;
-      break;
-    }
-    first = false;
-  }
-  return scan;
 }
 
 // Reads the document root into *config. Sections are read in dependency order (function names

@@ -9,6 +9,7 @@
 
 #include "base/duration.h"
 #include "base/read_file.h"
+#include "config/yaml_documents.h"
 #include "hooks/rules.h"
 #include "hooks/yaml_reader.h"
 
@@ -426,6 +427,30 @@ void ParseHook(Reader& r, const YAML::Node& n, size_t index, std::vector<Hook>& 
   out.push_back(std::move(h));
 }
 
+// Reads the list of hooks at the top of a file into *hooks; problems go to `r`.
+void ParseHookList(Reader& r, YAML::Node root, std::vector<Hook>& hooks) {
+  if (!root.IsSequence()) {
+    r.Error(LineOf(root), "expected a list of hooks at the top level");
+    return;
+  }
+  ApplyMergeKeys(root, r);
+  if (r.failed()) return;
+  size_t i = 0;
+  std::map<std::string, int> seen;
+  for (const YAML::Node& item : root) {
+    size_t before = hooks.size();
+    ParseHook(r, item, i++, hooks);
+    if (hooks.size() > before) {
+      const Hook& h = hooks.back();
+      auto [it, inserted] = seen.emplace(h.id, h.line);
+      if (!inserted) {
+        r.Error(h.line,
+                "hook id `" + h.id + "` is already defined at line " + std::to_string(it->second));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool IsValidResponseHeader(std::string_view name, std::string_view value) {
@@ -455,32 +480,31 @@ base::Result<ParsedFile> ParseHooks(std::string_view text, const std::string& fi
   Reader r(file_name);
   ParsedFile out;
   try {
-    YAML::Node root = YAML::Load(std::string(text));
+    // What follows the first document (a second list, a stray value) is refused, not ignored.
+    std::string whole(text);
+    config::DocumentScan scan = config::ScanDocuments(whole);
+    if (scan.stuck_line != 0) {
+      r.Error(scan.stuck_line, "invalid YAML: unexpected text where a document should begin");
+      return r.ToStatus();
+    }
+    YAML::Node root = YAML::Load(whole);
+    if ((!root || root.IsNull()) && scan.second_document_line != 0) {
+      r.Error(scan.second_document_line,
+              "the hooks are in a second YAML document ('---'), after an empty first one; a "
+              "hooks file holds exactly one");
+      return r.ToStatus();
+    }
     if (!root || root.IsNull()) {
       // As webhook: no hooks from it (a placeholder among several -hooks files), said.
       r.Warn(1, "the file is empty: no hooks from it");
       out.warnings = r.TakeWarnings();
       return out;
     }
-    if (!root.IsSequence()) {
-      r.Error(LineOf(root), "expected a list of hooks at the top level");
-      return r.ToStatus();
-    }
-    ApplyMergeKeys(root, r);
-    if (r.failed()) return r.ToStatus();
-    size_t i = 0;
-    std::map<std::string, int> seen;
-    for (const YAML::Node& item : root) {
-      size_t before = out.hooks.size();
-      ParseHook(r, item, i++, out.hooks);
-      if (out.hooks.size() > before) {
-        const Hook& h = out.hooks.back();
-        auto [it, inserted] = seen.emplace(h.id, h.line);
-        if (!inserted) {
-          r.Error(h.line, "hook id `" + h.id + "` is already defined at line " +
-                              std::to_string(it->second));
-        }
-      }
+    ParseHookList(r, root, out.hooks);
+    if (scan.second_document_line != 0) {
+      r.Error(scan.second_document_line,
+              "a second YAML document (after '---', or a second value after the list); a hooks "
+              "file holds exactly one list of hooks");
     }
   } catch (const YAML::Exception& e) {
     r.Error(e.mark.is_null() ? 1 : e.mark.line + 1, e.msg);

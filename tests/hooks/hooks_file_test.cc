@@ -251,6 +251,52 @@ TEST(ParseHooks, ErrorsNameFileAndLine) {
   }
 }
 
+// As webhook: what follows the first list is refused, not dropped without a word, at the line
+// where it starts; found without YAML::LoadAll, which never returns on a stray ','.
+TEST(ParseHooks, ASecondDocumentIsRefusedAtItsLine) {
+  struct Case {
+    const char* text;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"[{\"id\":\"a\",\"execute-command\":\"/bin/true\"}]\n---\n"
+       "[{\"id\":\"b\",\"execute-command\":\"/bin/true\"}]\n",
+       "h.yaml:3: a second YAML document (after '---', or a second value after the list); a "
+       "hooks file holds exactly one list of hooks"},
+      {"- id: a\n  execute-command: x\n---\n- id: b\n  execute-command: y\n",
+       "h.yaml:4: a second YAML document"},
+      {"- id: a\n  execute-command: x\n---\n---\n# b\n- id: b\n  execute-command: y\n",
+       "h.yaml:6: a second YAML document"},
+      {"---\n---\n- id: a\n  execute-command: x\n",
+       "h.yaml:3: the hooks are in a second YAML document ('---'), after an empty first one"},
+      {"[{\"id\":\"a\",\"execute-command\":\"/bin/true\"}]\n"
+       "[{\"id\":\"b\",\"execute-command\":\"/bin/true\"}]\n",
+       "h.yaml:2: "},
+      // The first list's own problems are still reported.
+      {"- id: a\n---\n- id: b\n  execute-command: y\n",
+       "h.yaml:1: hook `a`: `execute-command` is required\nh.yaml:3: a second YAML document"},
+      {",\n", "h.yaml:1: invalid YAML"},
+      {"- id: a\n  execute-command: x\n---\n,\n", "h.yaml:4: invalid YAML"},
+  };
+  for (const Case& c : cases) {
+    auto parsed = ParseHooks(c.text, "h.yaml");
+    ASSERT_FALSE(parsed.ok()) << c.text;
+    EXPECT_EQ(parsed.status().code(), base::Code::kInvalidArgument);
+    EXPECT_THAT(parsed.status().message(), HasSubstr(c.want)) << c.text;
+  }
+}
+
+// As a config file: a '---' with nothing after it, at the start or the end, is no second list.
+TEST(ParseHooks, AnEmptyDocumentMarkerIsNoSecondDocument) {
+  for (const char* text : {"- id: a\n  execute-command: x\n---\n",
+                           "---\n- id: a\n  execute-command: x\n...\n---\n# later\n"}) {
+    auto parsed = ParseHooks(text, "h.yaml");
+    ASSERT_TRUE(parsed.ok()) << text << parsed.status().message();
+    ASSERT_EQ(parsed->hooks.size(), 1u);
+    EXPECT_EQ(parsed->hooks[0].id, "a");
+  }
+}
+
 // As webhook: an empty file (a placeholder) gives no hooks, with a warning, not a failed start.
 TEST(ParseHooks, AnEmptyFileHasNoHooks) {
   for (const char* text : {"", "# nothing yet\n"}) {

@@ -1,0 +1,70 @@
+#include "config/yaml_documents.h"
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include <sstream>
+#include <string>
+
+namespace longhaul::config {
+namespace {
+
+// Notes whether the current document has any content, and where it starts.
+class DocumentEvents : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start = mark;
+    content_line = 0;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { Content(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Content(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Content(mark);
+  }
+  void OnMapEnd() override {}
+
+  YAML::Mark start;
+  int content_line = 0;  // 1-based line of the document's first node; 0: empty so far
+
+ private:
+  void Content(const YAML::Mark& mark) {
+    if (content_line == 0) content_line = mark.line + 1;
+  }
+};
+
+}  // namespace
+
+DocumentScan ScanDocuments(const std::string& text) {
+  DocumentScan scan;
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentEvents events;
+  bool first = true;
+  int previous_pos = -1;
+  while (parser.HandleNextDocument(events)) {
+    if (events.start.pos == previous_pos) {
+      scan.stuck_line = events.start.line + 1;
+      break;
+    }
+    previous_pos = events.start.pos;
+    if (!first && events.content_line != 0) {
+      scan.second_document_line = events.content_line;
+      break;
+    }
+    first = false;
+  }
+  return scan;
+}
+
+}  // namespace longhaul::config
