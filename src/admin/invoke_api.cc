@@ -8,6 +8,8 @@
 
 #include "admin/sigv4.h"
 #include "base/base64.h"
+#include "base/clock.h"
+#include "base/ids.h"
 #include "base/utf8.h"
 #include "config/function_key.h"
 #include "http/async.h"
@@ -140,11 +142,22 @@ std::string LogTail(const store::Job& job, bool stderr_is_log) {
   return log;
 }
 
+namespace {
+
+// Lambda names every answer, an error too, by a request id (the SDKs put it in an error's
+// $metadata.requestId, for the logs); one that ran as a job gets the job id over this.
+void SetFreshRequestId(http::Response& res) {
+  res.set("x-amzn-RequestId", base::NewJobId(base::SystemClock().Now()));
+}
+
+}  // namespace
+
 http::Response LambdaError(unsigned status, std::string_view type, std::string_view message) {
   json::object body{{"Type", status < 500 ? "User" : "Service"},
                     {"Message", base::ToValidUtf8(message)}};
   http::Response res = http::MakeResponse(status, json::serialize(body));
   res.set("x-amzn-ErrorType", type);
+  SetFreshRequestId(res);
   return res;
 }
 
@@ -163,6 +176,7 @@ http::Response StoreError(const base::Status& status, std::string_view throttle_
       http::Response res = http::MakeResponse(429, json::serialize(body));
       res.set("x-amzn-ErrorType", "TooManyRequestsException");
       res.set("Retry-After", "1");
+      SetFreshRequestId(res);
       return res;
     }
     case base::Code::kInternal:
@@ -252,6 +266,7 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   if (*type == InvocationType::kDryRun) {
     http::Response res = http::MakeResponse(204, "", "");
     res.set("X-Amz-Executed-Version", "$LATEST");
+    SetFreshRequestId(res);
     co_return res;
   }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/base64.h"
+#include "base/ids.h"
 
 namespace longhaul::admin {
 namespace {
@@ -128,6 +129,7 @@ TEST(LambdaError, UserAndServiceShapes) {
   EXPECT_EQ(r.result_int(), 404u);
   EXPECT_EQ(r["x-amzn-ErrorType"], "ResourceNotFoundException");
   EXPECT_EQ(r.body(), R"({"Type":"User","Message":"Function not found: x"})");
+  EXPECT_TRUE(base::LooksLikeJobId(r["x-amzn-RequestId"]));
   http::Response bad = LambdaError(404, "ResourceNotFoundException", "Function not found: \xff");
   EXPECT_EQ(bad.body(), "{\"Type\":\"User\",\"Message\":\"Function not found: \xef\xbf\xbd\"}");
   http::Response s = StoreError(base::Status(base::Code::kUnavailable, "disk"));

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/ids.h"
 #include "http/client.h"
 #include "testing/server_process.h"
 #include "webhook/hmac.h"
@@ -342,6 +343,7 @@ TEST(InvokeE2E, ServiceErrorsCarryTheLambdaErrorType) {
     EXPECT_EQ(r->Header("x-amzn-ErrorType"), c.type) << c.function;
     EXPECT_THAT(r->body, HasSubstr("\"Type\":\"User\"")) << c.function;
     EXPECT_THAT(r->body, HasSubstr("\"Message\":")) << c.function;
+    EXPECT_TRUE(base::LooksLikeJobId(r->Header("x-amzn-RequestId"))) << c.function;
   }
 }
 

@@ -81,12 +81,16 @@ describe('Invoke without access keys (any signature)', () => {
       new InvokeCommand({ FunctionName: 'ok', InvocationType: 'DryRun' }),
     );
     assert.equal(dry.StatusCode, 204);
+    assert.match(dry.$metadata.requestId, /^[0-9A-Z]{26}$/);
   });
 
   test('service errors carry Lambda exception names', async () => {
     await assert.rejects(
       client(server).send(new InvokeCommand({ FunctionName: 'nope', Payload: payload({}) })),
-      (err) => err.name === 'ResourceNotFoundException' && err.$metadata.httpStatusCode === 404,
+      (err) =>
+        err.name === 'ResourceNotFoundException' &&
+        err.$metadata.httpStatusCode === 404 &&
+        /^[0-9A-Z]{26}$/.test(err.$metadata.requestId),
     );
     await assert.rejects(
       client(server).send(
