@@ -11,7 +11,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -369,6 +371,21 @@ void ChildProcess::SignalGroup(int sig) {
   // handler twice (a graceful stop cut short by what looks like a second request to stop).
   if (::getpgid(pid_) != pid_) ::kill(pid_, sig);
   for (pid_t group : escaped_groups_) ::kill(-group, sig);
+}
+
+void ChildProcess::KillLeftInGroup(base::Duration grace) {
+  if (pid_ <= 0) return;
+  const auto give_up = std::chrono::steady_clock::now() + grace;
+  while (::kill(-pid_, 0) == 0) {  // ESRCH: the group is empty; EPERM: not ours to kill
+    if (std::chrono::steady_clock::now() >= give_up) {
+      ::kill(-pid_, SIGKILL);
+      return;
+    }
+    struct timespec step {
+      0, 2'000'000
+    };
+    nanosleep(&step, nullptr);
+  }
 }
 
 bool ChildProcess::Exited() {

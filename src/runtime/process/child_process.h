@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "runtime/process/child_registry.h"
 #include "runtime/process/unique_fd.h"
@@ -73,6 +74,12 @@ class ChildProcess {
   // Waits for the child to exit and reaps it; returns the waitpid() status, or -1 when it is
   // unknown (someone else reaped the child: the server must not ignore SIGCHLD). Blocks.
   int Reap();
+  // After Reap(): kills (SIGKILL) what the child left in its process group, once those leaving
+  // it had `grace` to go. A command that ends with `setsid worker &` exits while setsid is still
+  // being executed, in the group; it leaves within moments. Returns at once when the group is
+  // empty, which is the usual case. Safe after the reap: Linux keeps a group's id from reuse
+  // while the group has a member. Blocks for at most `grace`.
+  void KillLeftInGroup(base::Duration grace);
 
  private:
   ChildProcess() = default;

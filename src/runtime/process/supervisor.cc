@@ -95,15 +95,15 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   }
 
   // The leader is a zombie, so its pid and group id cannot have been reused yet.
-  if (!options.keep_group_on_exit || result.stopped != StopReason::kNone) {
-    child.SignalGroup(SIGKILL);
-  }
+  const bool stopped = result.stopped != StopReason::kNone;
+  if (stopped) child.SignalGroup(SIGKILL);
   // What the child wrote before exiting is in the pipes; do not wait for stragglers' EOF.
   ReadAvailable(child.stdout_fd(), kFinalReads, on_stdout);
   ReadAvailable(child.stderr_fd(), kFinalReads, [&](std::string_view d) { err.Append(d); });
   child.stdout_fd().Reset();
   child.stderr_fd().Reset();
   result.wait_status = child.Reap();
+  if (!stopped && !options.keep_group_on_exit) child.KillLeftInGroup(options.leave_group_grace);
   result.stdout_truncated = out.truncated();
   result.stdout_head = out.Take();
   if (result.stdout_truncated) result.stdout_tail = out_tail.Take();

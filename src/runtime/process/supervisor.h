@@ -22,6 +22,9 @@ struct SuperviseOptions {
   // When the child exits by itself, leave what it started in the background running (as the
   // `webhook` tool does: a hook's `nohup … &`) instead of killing its group.
   bool keep_group_on_exit = false;
+  // Otherwise what is leaving the group as the child exits (`setsid worker &`) has this long to
+  // go before the group is killed; the wait ends as soon as the group is empty.
+  base::Duration leave_group_grace = std::chrono::milliseconds(100);
 };
 
 enum class StopReason {
@@ -41,8 +44,9 @@ struct SuperviseResult {
 
 // Blocks until the child has exited and has been reaped (no zombie is left). `cancel` and the
 // deadline are checked at least every 50 ms. When the child exits, whatever it left running in
-// its process group is killed (SIGKILL): an attempt owns its group (unless
-// options.keep_group_on_exit and the child was not stopped). Precondition: `child` has
+// its process group is killed (SIGKILL) after options.leave_group_grace: an attempt owns its
+// group (unless options.keep_group_on_exit and the child was not stopped). A stopped child's
+// group is killed at once. Precondition: `child` has
 // not been reaped; its pipes are closed on return.
 SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
                           const base::Clock& clock, const CancelToken& cancel);

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/process/child_process.h"
+#include "runtime/process/supervisor.h"
 #include "testing/temp_dir.h"
 
 namespace longhaul::runtime::process {
@@ -338,6 +340,29 @@ TEST_F(ProcessRuntimeTest, LeftoverProcessesAreKilledWhenTheCommandExits) {
   pid_t grandchild = ReadPid(pidfile);
   ASSERT_GT(grandchild, 0);
   EXPECT_TRUE(WaitFor([&] { return ProcessGone(grandchild); }, seconds(10)));
+}
+
+// `setsid worker &` as a command's last line: setsid may still be starting, in the group, when
+// the command exits. What leaves the group within leave_group_grace is left running (here the
+// worker leaves only after the command has exited, so the kill at exit would always catch it).
+TEST_F(ProcessRuntimeTest, WhatLeavesTheGroupAsTheCommandExitsIsLeftRunning) {
+  std::string pidfile = dir_.File("pid");
+  SpawnOptions spawn;
+  spawn.argv = {
+      "/bin/sh", "-c",
+      "(sleep 0.2; exec setsid sleep 1000 >/dev/null 2>&1 </dev/null) & echo $! > " + pidfile};
+  base::Result<ChildProcess> child = ChildProcess::Spawn(spawn);
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  SuperviseOptions options;
+  options.deadline = base::TimePoint::max();
+  options.leave_group_grace = seconds(60);  // the wait ends once the group is empty
+  SuperviseResult run = Supervise(*child, options, clock_, cancel_);
+  EXPECT_EQ(run.stopped, StopReason::kNone);
+  pid_t worker = ReadPid(pidfile);
+  ASSERT_GT(worker, 0);
+  EXPECT_FALSE(ProcessGone(worker));
+  EXPECT_NE(getpgid(worker), child->pid());
+  kill(worker, SIGKILL);
 }
 
 TEST_F(ProcessRuntimeTest, CancelStopsTheCommand) {
