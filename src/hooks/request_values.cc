@@ -3,13 +3,13 @@
 #include <strings.h>
 
 #include <algorithm>
-#include <boost/json/stream_parser.hpp>
 #include <cctype>
 #include <charconv>
 #include <optional>
 #include <utility>
 
 #include "base/percent_encoding.h"
+#include "hooks/json_decoder.h"
 #include "hooks/xml_payload.h"
 
 namespace longhaul::hooks {
@@ -42,24 +42,16 @@ std::optional<std::string_view> HeaderValue(const store::Request& req, std::stri
   return std::nullopt;
 }
 
-// One JSON value from the start of `text`, as Go's json.Decoder.Decode reads it: trailing
-// bytes after the value are not examined. Numbers keep their exact integer value.
-base::Result<json::value> ParseJsonPrefix(std::string_view text) {
-  json::parse_options opts;
-  opts.max_depth = kMaxNesting;
-  opts.allow_invalid_utf8 = true;
-  json::stream_parser p(json::storage_ptr(), opts);
-  boost::system::error_code ec;
-  p.write_some(text.data(), text.size(), ec);
-  if (!ec && !p.done()) p.finish(ec);
-  if (ec) return base::InvalidArgument("invalid JSON: " + ec.message());
-  return p.release();
-}
-
 std::string FormatDouble(double d) {
   char buf[64];
   auto r = std::to_chars(buf, buf + sizeof buf, d);
   return std::string(buf, r.ptr);
+}
+
+// A number's text: with `numbers`, `u` is its index there (see DecodeJson).
+std::string RenderUint64(uint64_t u, const NumberTexts* numbers) {
+  if (numbers != nullptr && u < numbers->size()) return (*numbers)[u];
+  return std::to_string(u);
 }
 
 void AppendGoString(std::string& out, std::string_view s) {
@@ -109,7 +101,7 @@ void AppendGoString(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void AppendGoJson(std::string& out, const json::value& v) {
+void AppendGoJson(std::string& out, const json::value& v, const NumberTexts* numbers) {
   switch (v.kind()) {
     case json::kind::null:
       out += "null";
@@ -121,7 +113,7 @@ void AppendGoJson(std::string& out, const json::value& v) {
       out += std::to_string(v.get_int64());
       return;
     case json::kind::uint64:
-      out += std::to_string(v.get_uint64());
+      out += RenderUint64(v.get_uint64(), numbers);
       return;
     case json::kind::double_:
       out += FormatDouble(v.get_double());
@@ -135,7 +127,7 @@ void AppendGoJson(std::string& out, const json::value& v) {
       for (const json::value& e : v.get_array()) {
         if (!first) out += ',';
         first = false;
-        AppendGoJson(out, e);
+        AppendGoJson(out, e, numbers);
       }
       out += ']';
       return;
@@ -154,7 +146,7 @@ void AppendGoJson(std::string& out, const json::value& v) {
         first = false;
         AppendGoString(out, kv->key());
         out += ':';
-        AppendGoJson(out, kv->value());
+        AppendGoJson(out, kv->value(), numbers);
       }
       out += '}';
       return;
@@ -322,13 +314,13 @@ const json::value* Lookup(const json::object& root, std::string_view name) {
   return LookupIn(*first, name.substr(dot + 1));
 }
 
-std::string GoJson(const json::value& v) {
+std::string GoJson(const json::value& v, const NumberTexts* numbers) {
   std::string out;
-  AppendGoJson(out, v);
+  AppendGoJson(out, v, numbers);
   return out;
 }
 
-std::string RenderValue(const json::value& v) {
+std::string RenderValue(const json::value& v, const NumberTexts* numbers) {
   switch (v.kind()) {
     case json::kind::string:
       return std::string(v.get_string());
@@ -339,11 +331,11 @@ std::string RenderValue(const json::value& v) {
     case json::kind::int64:
       return std::to_string(v.get_int64());
     case json::kind::uint64:
-      return std::to_string(v.get_uint64());
+      return RenderUint64(v.get_uint64(), numbers);
     case json::kind::double_:
       return FormatDouble(v.get_double());
     default:
-      return GoJson(v);
+      return GoJson(v, numbers);
   }
 }
 
@@ -427,7 +419,7 @@ void ApplyJsonParameters(RequestValues& values, const std::vector<ValueRef>& ref
       notes.push_back("parse-parameters-as-json: `" + ref.name + "`: " + text.status().message());
       continue;
     }
-    auto parsed = ParseJsonPrefix(*text);
+    auto parsed = DecodeJson(*text, kMaxNesting, values.numbers);
     if (!parsed.ok() || !parsed->is_object()) {
       notes.push_back("parse-parameters-as-json: `" + ref.name + "` is not a JSON object");
       continue;
@@ -459,7 +451,7 @@ base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& 
     std::string_view body = req.body;
     size_t first = 0;
     while (first < body.size() && std::isspace(static_cast<unsigned char>(body[first]))) ++first;
-    auto parsed = ParseJsonPrefix(body);
+    auto parsed = DecodeJson(body, kMaxNesting, out.numbers);
     if (!parsed.ok()) {
       out.payload_error = "cannot parse the JSON payload: " + parsed.status().message();
     } else if (first < body.size() && body[first] == '[') {
@@ -507,7 +499,7 @@ base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& 
         if (ref.source == ValueRef::Source::kPayload && ref.name == p.name) as_json = true;
       }
       if (!as_json) continue;
-      auto parsed = ParseJsonPrefix(p.body);
+      auto parsed = DecodeJson(p.body, kMaxNesting, out.numbers);
       if (parsed.ok()) out.payload[p.name] = std::move(*parsed);
     }
   } else if (!content_type.empty()) {
@@ -548,15 +540,16 @@ base::Result<std::string> Resolve(const ValueRef& ref, const RequestValues& valu
       return base::InvalidArgument("unsupported request key \"" + ref.name + "\"");
     }
     case ValueRef::Source::kEntirePayload:
-      return values.has_payload ? GoJson(json::value(values.payload)) : std::string("null");
-    case ValueRef::Source::kEntireHeaders:
-      return GoJson(json::value(values.headers));
+      return values.has_payload ? GoJson(json::value(values.payload), &values.numbers)
+                                : std::string("null");
+    case ValueRef::Source::kEntireHeaders:  // parse-parameters-as-json may have put numbers in
+      return GoJson(json::value(values.headers), &values.numbers);
     case ValueRef::Source::kEntireQuery:
-      return GoJson(json::value(values.query));
+      return GoJson(json::value(values.query), &values.numbers);
   }
   const json::value* v = Lookup(*source, key);
   if (v == nullptr) return base::NotFound("parameter node not found: " + key);
-  return RenderValue(*v);
+  return RenderValue(*v, &values.numbers);
 }
 
 }  // namespace longhaul::hooks

@@ -14,7 +14,8 @@
 
 #include "base/status.h"
 #include "hooks/hook.h"
-#include "hooks/xml_payload.h"  // ParseXml, the XML part of ParseRequest
+#include "hooks/json_decoder.h"  // NumberTexts
+#include "hooks/xml_payload.h"   // ParseXml, the XML part of ParseRequest
 #include "store/job.h"
 
 namespace longhaul::hooks {
@@ -23,6 +24,7 @@ struct RequestValues {
   boost::json::object headers;  // canonical name ("X-Hub-Signature") -> first value; no Host
   boost::json::object query;    // name -> first value
   boost::json::object payload;  // the parsed body (see ParseRequest)
+  NumberTexts numbers;          // the JSON numbers in these, as sent (DecodeJson)
   bool has_payload = false;     // false: no parser for the content type, or it failed
   std::string payload_error;    // why there is no payload, for logs ("" when none was expected)
   std::string raw_body;         // the body as received; empty for multipart (as upstream)
@@ -45,7 +47,7 @@ inline constexpr int kMaxNesting = 64;  // JSON/XML nesting deeper than this fai
 //                                     payload entry of hook.json_parameters, decoded as JSON
 // Any other type, or a JSON/form/XML body that does not parse, leaves no payload (rules that
 // use it are then "not satisfied") and sets payload_error. Then parse-parameters-as-json is
-// applied (ApplyJsonParameters).
+// applied (ApplyJsonParameters). JSON is read by DecodeJson: its numbers keep their text.
 // Errors: kInvalidArgument for a multipart body that cannot be parsed ("Error occurred while
 // parsing multipart form." upstream); the message says why.
 base::Result<RequestValues> ParseRequest(const store::Request& req, const Hook& hook);
@@ -67,11 +69,13 @@ base::Result<std::string> Resolve(const ValueRef& ref, const RequestValues& valu
 // indexes an array ("commits.0.id"). nullptr when missing.
 const boost::json::value* Lookup(const boost::json::object& root, std::string_view name);
 
-// How webhook renders a value: strings as they are; numbers as decimal text; true/false;
+// How webhook renders a value: strings as they are; numbers as sent (with `numbers`, a uint64
+// is the index of its text there, as DecodeJson leaves it) or else as decimal text; true/false;
 // null as "<nil>"; objects and arrays as compact JSON with sorted keys (GoJson).
-std::string RenderValue(const boost::json::value& v);
-// Go's json.Marshal: compact, object keys sorted, <, > and & escaped as \u003c etc.
-std::string GoJson(const boost::json::value& v);
+std::string RenderValue(const boost::json::value& v, const NumberTexts* numbers = nullptr);
+// Go's json.Marshal: compact, object keys sorted, <, > and & escaped as \u003c etc.; numbers
+// as in RenderValue.
+std::string GoJson(const boost::json::value& v, const NumberTexts* numbers = nullptr);
 
 // "x-hub-signature" -> "X-Hub-Signature" (Go's CanonicalMIMEHeaderKey); names with bytes
 // outside letters, digits, '-' and the other token characters are returned unchanged.

@@ -71,6 +71,40 @@ TEST(PlanCommand, ArgumentsEnvironmentAndFiles) {
   EXPECT_EQ(plan->notes.size(), 3u);
 }
 
+// The command gets a payload's numbers as they were sent, as webhook passes them (its decoder
+// keeps each number's text): not "inf" for 1e400, not a rounded 12345678901234567000000.
+TEST(PlanCommand, NumbersReachTheCommandAsSent) {
+  Hook hook = ParseOne(R"(
+- id: h
+  execute-command: /bin/run
+  pass-arguments-to-command:
+    - {source: payload, name: huge}
+    - {source: payload, name: big}
+    - {source: payload, name: one}
+    - {source: payload, name: f}
+    - {source: payload, name: e3}
+    - {source: entire-payload}
+  pass-environment-to-command:
+    - {source: payload, name: huge, envname: HUGE}
+  pass-file-to-command:
+    - {source: entire-payload, envname: PAYLOAD}
+)");
+  auto values = ParseRequest(
+      JsonRequest(
+          R"({"huge": 1e400, "big": 12345678901234567890123, "one": 1, "f": -2.5, "e3": 1e3})"),
+      hook);
+  ASSERT_TRUE(values.ok());
+  auto plan = PlanCommand(hook, *values);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  const std::string payload =
+      R"({"big":12345678901234567890123,"e3":1e3,"f":-2.5,"huge":1e400,"one":1})";
+  EXPECT_THAT(plan->argv, ElementsAre("/bin/run", "1e400", "12345678901234567890123", "1", "-2.5",
+                                      "1e3", payload));
+  EXPECT_THAT(plan->env, ElementsAre(Pair("HUGE", "1e400")));
+  ASSERT_EQ(plan->files.size(), 1u);
+  EXPECT_EQ(plan->files[0].data, payload);
+}
+
 TEST(PlanCommand, Base64WrappedOverLinesIsDecoded) {
   Hook hook = ParseOne(R"(
 - id: h

@@ -93,6 +93,35 @@ TEST(ParseRequest, TopLevelArrayIsRoot) {
   EXPECT_EQ(Get(*v, ValueRef::Source::kPayload, "root.1.k"), "v1");
 }
 
+// As webhook (json.Decoder.UseNumber): a number is passed on as it was sent, not as a double
+// or an int64 makes it: 1e400 stays 1e400 (not inf, which is not JSON), 1e3 stays 1e3.
+TEST(ParseRequest, JsonNumbersArePassedOnAsSent) {
+  Hook hook;
+  hook.json_parameters = {Ref(ValueRef::Source::kHeader, "x-data")};
+  store::Request r = Req("application/json",
+                         R"({"n": 1e400, "big": 12345678901234567890123, "one": 1, "f": -2.5,
+                             "e3": 1e3, "zero": -0, "small": 1E-400, "list": [1.50, -1e400]})");
+  r.headers.emplace_back("X-Data", R"({"k": 2e308})");
+  auto v = ParseRequest(r, hook);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  using S = ValueRef::Source;
+  EXPECT_EQ(Get(*v, S::kPayload, "n"), "1e400");
+  EXPECT_EQ(Get(*v, S::kPayload, "big"), "12345678901234567890123");
+  EXPECT_EQ(Get(*v, S::kPayload, "one"), "1");
+  EXPECT_EQ(Get(*v, S::kPayload, "f"), "-2.5");
+  EXPECT_EQ(Get(*v, S::kPayload, "e3"), "1e3");
+  EXPECT_EQ(Get(*v, S::kPayload, "zero"), "-0");
+  EXPECT_EQ(Get(*v, S::kPayload, "small"), "1E-400");
+  EXPECT_EQ(Get(*v, S::kPayload, "list"), "[1.50,-1e400]");
+  EXPECT_EQ(Get(*v, S::kPayload, "list.1"), "-1e400");
+  EXPECT_EQ(Get(*v, S::kEntirePayload),
+            R"({"big":12345678901234567890123,"e3":1e3,"f":-2.5,"list":[1.50,-1e400],)"
+            R"("n":1e400,"one":1,"small":1E-400,"zero":-0})");
+  // A value parse-parameters-as-json decoded keeps its numbers too.
+  EXPECT_EQ(Get(*v, S::kHeader, "X-Data.k"), "2e308");
+  EXPECT_THAT(Get(*v, S::kEntireHeaders), HasSubstr(R"("X-Data":{"k":2e308})"));
+}
+
 TEST(ParseRequest, TrailingBytesAfterTheJsonValueAreIgnoredAsGo) {
   Hook hook;
   auto v = ParseRequest(Req("application/json", R"({"a": "b"} trailing)"), hook);
