@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <utility>
 
@@ -21,7 +20,7 @@ long ReadPid(const std::string& path) {
 }
 
 Status CannotWrite(const std::string& path, int err) {
-  return Unavailable("cannot write -pidfile " + path + ": " + std::strerror(err));
+  return Unavailable("cannot write -pidfile " + path + ": " + ErrnoText(err));
 }
 
 }  // namespace

@@ -81,7 +81,7 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
   }
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid()) {
-    return base::Unavailable("cannot open " + path + ": " + std::strerror(errno));
+    return base::Unavailable("cannot open " + path + ": " + base::ErrnoText(errno));
   }
   // One server per data dir: a second one would kill the first one's children as leftovers and
   // take back the jobs they run. The lock goes with the process (kill -9 included); children
@@ -91,7 +91,7 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
       return base::FailedPrecondition("the data dir is in use by another running longhaul (" +
                                       path + " is locked); one server per data_dir");
     }
-    return base::Unavailable("cannot lock " + path + ": " + std::strerror(errno));
+    return base::Unavailable("cannot lock " + path + ": " + base::ErrnoText(errno));
   }
   char header[kHeaderSize] = {};
   std::memcpy(header, kMagic, sizeof kMagic);
@@ -120,7 +120,7 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
   }
   if (!same_boot && (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), header, kHeaderSize, 0) !=
                                                           static_cast<ssize_t>(kHeaderSize))) {
-    return base::Unavailable("cannot write " + path + ": " + std::strerror(errno));
+    return base::Unavailable("cannot write " + path + ": " + base::ErrnoText(errno));
   }
   return std::unique_ptr<ChildRegistry>(new ChildRegistry(std::move(fd), std::move(leftovers)));
 }

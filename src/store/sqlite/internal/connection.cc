@@ -1,6 +1,5 @@
 #include "store/sqlite/internal/connection.h"
 
-#include <cstring>
 #include <mutex>
 #include <utility>
 
@@ -92,8 +91,7 @@ base::Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptio
     // "unable to open database file" leaves out.
     const int err = db != nullptr ? sqlite3_system_errno(db) : 0;
     base::Status s = SqliteError(
-        rc, db,
-        "open " + options.path + (err != 0 ? std::string(" (") + std::strerror(err) + ")" : ""));
+        rc, db, "open " + options.path + (err != 0 ? " (" + base::ErrnoText(err) + ")" : ""));
     // sqlite3_open_v2 hands back a handle even on failure; it must be closed.
     (void)sqlite3_close_v2(db);
     return base::Unavailable(s.message());
