@@ -13,11 +13,10 @@ using ::testing::HasSubstr;
 
 TEST(DecodeJson, EachNumberIsTheIndexOfItsText) {
   NumberTexts numbers{"earlier"};
-  auto v = DecodeJson(R"({"a": [1e400, -0, 12345678901234567890123], "b": {"c": 1.50}})", 64,
-                      numbers);
+  auto v =
+      DecodeJson(R"({"a": [1e400, -0, 12345678901234567890123], "b": {"c": 1.50}})", 64, numbers);
   ASSERT_TRUE(v.ok()) << v.status().message();
-  EXPECT_THAT(numbers,
-              ElementsAre("earlier", "1e400", "-0", "12345678901234567890123", "1.50"));
+  EXPECT_THAT(numbers, ElementsAre("earlier", "1e400", "-0", "12345678901234567890123", "1.50"));
   const boost::json::array& a = v->at("a").as_array();
   ASSERT_EQ(a.size(), 3u);
   EXPECT_EQ(a[0].as_uint64(), 1u);
