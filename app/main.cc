@@ -345,10 +345,11 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
       auto stop = [&, grace_ends] {
         scheduler.Shutdown();
         hub.Close();  // callers still waiting for a job get it as it is now
-        // Requests being handled get their answers: until the grace ends, at least 1 s.
-        const auto deadline =
-            std::max(grace_ends, std::chrono::steady_clock::now() + std::chrono::seconds(1));
-        while (in_flight.load() > 0 && !hurry && std::chrono::steady_clock::now() < deadline) {
+        // Requests being handled get their answers: until the grace ends, at least 1 s; after a
+        // second signal 1 s at most (the callers the hub let go are answering now).
+        const auto at_least = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        while (in_flight.load() > 0 && std::chrono::steady_clock::now() <
+                                           (hurry ? at_least : std::max(grace_ends, at_least))) {
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
         ioc.stop();

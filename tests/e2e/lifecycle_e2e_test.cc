@@ -173,6 +173,37 @@ TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {
   EXPECT_FALSE(server.WaitForJobState(id, "succeeded").empty()) << server.Log();
 }
 
+// A second signal (Ctrl-C twice) cuts the grace, not the answers: a caller still waiting gets
+// its 503 naming the job, as after a grace that ran out.
+TEST(LifecycleE2E, ASyncCallerStillWaitingAtASecondSignalGetsAnAnswer) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                           "routes:\n"
+                           "  - path: /hook\n"
+                           "    function: work\n"
+                           "    ack: sync\n"
+                           "    wait: 10m\n",
+                       "  shutdown_grace: 1h\n");
+  server.Start();
+  base::Result<http::ClientResponse> answer = base::Internal("no answer");
+  std::thread caller([&] { answer = server.Post("/hook", "r"); });
+  std::string started;
+  ASSERT_TRUE(Eventually([&] {
+    started = ReadFile(scratch.File("out.txt"));
+    return started.rfind("start ", 0) == 0;
+  }));
+  const std::string id = started.substr(6, started.find('\n') - 6);
+  server.Signal(SIGINT);
+  ASSERT_TRUE(Eventually([&] { return server.Log().find("server.stopping") != std::string::npos; }))
+      << server.Log();
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();  // the second signal
+  caller.join();
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString() << "\n" << server.Log();
+  EXPECT_EQ(answer->status, 503) << answer->body;
+  EXPECT_EQ(answer->Header("X-Longhaul-Job-Id"), id);
+  EXPECT_NE(answer->body.find("the server is stopping"), std::string::npos) << answer->body;
+}
+
 // The pids in `path`, one per line, once there are at least `n` (polling the file).
 std::vector<pid_t> WaitForPids(const std::string& path, size_t n) {
   std::vector<pid_t> pids;
