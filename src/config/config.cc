@@ -217,7 +217,7 @@ base::Result<std::shared_ptr<const Config>> LoadConfigText(const std::string& te
       ReadRoot(ctx, root, config.get());
     }
   } catch (const YAML::Exception& e) {
-    ctx.Error(e.mark.is_null() ? 1 : e.mark.line + 1, "invalid YAML: " + e.msg);
+    ctx.Error(YamlErrorLine(e), YamlSyntaxError(text, e));
   }
   LH_RETURN_IF_ERROR(ctx.ToStatus());
   config->secret_variables = ctx.secret_variables();

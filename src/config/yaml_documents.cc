@@ -67,4 +67,24 @@ DocumentScan ScanDocuments(const std::string& text) {
   return scan;
 }
 
+int YamlErrorLine(const YAML::Exception& error) {
+  return error.mark.is_null() ? 1 : error.mark.line + 1;
+}
+
+std::string YamlSyntaxError(std::string_view text, const YAML::Exception& error) {
+  std::string message = "invalid YAML: " + error.msg;
+  size_t at = 0;
+  for (int line = 1; line < YamlErrorLine(error) && at != std::string_view::npos; ++line) {
+    at = text.find('\n', at);
+    if (at != std::string_view::npos) ++at;
+  }
+  if (at == std::string_view::npos) return message;
+  std::string_view line = text.substr(at, text.find('\n', at) - at);
+  std::string_view indent = line.substr(0, line.find_first_not_of(" \t"));
+  if (indent.find('\t') != std::string_view::npos && error.msg.find("tab") == std::string::npos) {
+    message += " (this line is indented with a tab; YAML indents with spaces)";
+  }
+  return message;
+}
+
 }  // namespace longhaul::config

@@ -1,9 +1,15 @@
 // Where a YAML text's documents after the first begin, found without YAML::LoadAll, for the
-// files that must hold exactly one document (the config, a hooks file).
-// Thread-safety: a pure function.
+// files that must hold exactly one document (the config, a hooks file); and how a syntax error
+// in such a file is told.
+// Thread-safety: pure functions.
 #pragma once
 
 #include <string>
+#include <string_view>
+
+namespace YAML {
+class Exception;
+}  // namespace YAML
 
 namespace longhaul::config {
 
@@ -21,5 +27,12 @@ struct DocumentScan {
 // gives line 3) or up to where the parser stops making progress, whichever comes first.
 // Throws YAML::Exception on a syntax error, as YAML::LoadAll would.
 DocumentScan ScanDocuments(const std::string& text);
+
+// "invalid YAML: " and yaml-cpp's words for `error` in `text`, with a hint when the line it
+// names is indented with a tab and yaml-cpp's words do not say so ("illegal map value"): YAML
+// indents with spaces only.
+std::string YamlSyntaxError(std::string_view text, const YAML::Exception& error);
+// The 1-based line `error` names (1 when it names none).
+int YamlErrorLine(const YAML::Exception& error);
 
 }  // namespace longhaul::config

@@ -507,7 +507,7 @@ base::Result<ParsedFile> ParseHooks(std::string_view text, const std::string& fi
               "file holds exactly one list of hooks");
     }
   } catch (const YAML::Exception& e) {
-    r.Error(e.mark.is_null() ? 1 : e.mark.line + 1, e.msg);
+    r.Error(config::YamlErrorLine(e), config::YamlSyntaxError(text, e));
   }
   if (r.failed()) return r.ToStatus();
   out.warnings = r.TakeWarnings();

@@ -589,6 +589,9 @@ const ErrorCase kErrorCases[] = {
     // Regression (found by fuzz/config_fuzz): yaml-cpp 0.7's LoadAll returned the same empty
     // document forever on a stray ',' (jbeder/yaml-cpp#1040), until memory ran out.
     {"StrayComma", ",\n", 1, "invalid YAML"},
+    {"TabIndent", "server:\n\tlisten: 127.0.0.1:0\n", 2,
+     "invalid YAML: illegal map value (this line is indented with a tab; YAML indents with "
+     "spaces)"},
     {"StrayCommaAfterBlankLine", "\n,\n", 2, "invalid YAML"},
     {"StrayCommaInSecondDocument", "server: {}\n---\n,\n", 3, "invalid YAML"},
     {"DuplicateKey", "server:\n  threads: 1\n  threads: 2\n", 3,

@@ -277,6 +277,10 @@ TEST(ParseHooks, ASecondDocumentIsRefusedAtItsLine) {
        "h.yaml:1: hook `a`: `execute-command` is required\nh.yaml:3: a second YAML document"},
       {",\n", "h.yaml:1: invalid YAML"},
       {"- id: a\n  execute-command: x\n---\n,\n", "h.yaml:4: invalid YAML"},
+      // Any syntax error says so, and a tab in the indentation is named.
+      {"a:\n\tb: 1\n",
+       "h.yaml:2: invalid YAML: illegal map value (this line is indented with a tab"},
+      {"- id: a\n\texecute-command: x\n", "h.yaml:2: invalid YAML: illegal tab when looking for"},
   };
   for (const Case& c : cases) {
     auto parsed = ParseHooks(c.text, "h.yaml");
