@@ -1,6 +1,7 @@
 // The Scheduler's reports of what became of jobs: to the log, to the observers (destinations),
 // and, for outcomes the store could not write at first, to the store once it can. The rest of
 // the Scheduler is in scheduler.cc.
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -57,15 +58,24 @@ void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const conf
 }
 
 void Scheduler::ReportUnconfiguredWork(const config::Config& cfg) {
-  auto names = store_.QueuedFunctions();
-  if (!names.ok()) return;  // a failed store shows in Healthy()
-  for (const std::string& name : *names) {
+  auto queued = store_.QueuedFunctions();
+  if (!queued.ok()) return;  // a failed store shows in Healthy()
+  std::set<std::string> names(queued->begin(), queued->end());
+  {
+    // A job running now waits too once its attempt ends (a reload removed its function).
+    base::MutexLock lock(mu_);
+    for (const auto& [name, running] : running_by_function_) {
+      if (running > 0) names.insert(name);
+    }
+  }
+  for (const std::string& name : names) {
     if (cfg.FindFunction(name) != nullptr) continue;
     log_.Warn("sched.function_missing",
               {{"function", name},
                {"reason",
-                "the config has no such function: its queued and retrying jobs wait until it "
-                "has one again (or an operator cancels them)"}});
+                "the config has no such function: its jobs (queued, retrying, and running ones "
+                "once their attempt ends) wait until it has one again (or an operator cancels "
+                "them)"}});
   }
 }
 

@@ -544,6 +544,30 @@ TEST(LifecycleE2E, RetryOfAJobWhoseFunctionIsGoneIsRefused) {
   EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + id)->body, "state"), "succeeded");
 }
 
+// A reload that removes the function of a job running now says so at once: the job waits for
+// the function once its attempt ends, as queued ones do.
+TEST(LifecycleE2E, AReloadNamesTheRemovedFunctionOfARunningJob) {
+  TempDir scratch;
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: work\n");
+  server.Start();
+  std::string running = JsonField(server.Post("/hook", "r")->body, "id");
+  ASSERT_FALSE(server.WaitForJobState(running, "running").empty());
+  server.WriteConfig(
+      "functions:\n"
+      "  other:\n"
+      "    runtime: command\n"
+      "    command: [/bin/true]\n");
+  server.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] { return server.Log().find("config.reloaded") != std::string::npos; }))
+      << server.Log();
+  EXPECT_NE(server.Log().find("sched.function_missing function=work"), std::string::npos)
+      << server.Log();
+  Touch(scratch.File("gate"));
+}
+
 // A start with jobs queued for a function the config no longer has (renamed, say) says so,
 // as does a program that is not there: both would otherwise show only as jobs that never run.
 TEST(LifecycleE2E, AStartNamesQueuedWorkWithoutAFunctionAndMissingPrograms) {
