@@ -143,7 +143,10 @@ TEST(LifecycleE2E, ASecondSigtermEndsTheGrace) {
   EXPECT_NE(server.Log().find("sched.requeued"), std::string::npos) << server.Log();
 }
 
-TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {
+// A sync caller waits for a running job while the server stops: with `grace` given, after one
+// signal (the grace runs out) or two (a second signal, Ctrl-C twice, cuts the grace but not the
+// answers), it gets 503 naming the stored job, which runs after a restart.
+void ExpectAWaitingCallerAnsweredAtStop(const std::string& grace, bool second_signal) {
   TempDir scratch;
   ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
                            "routes:\n"
@@ -151,7 +154,7 @@ TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {
                            "    function: work\n"
                            "    ack: sync\n"
                            "    wait: 10m\n",
-                       "  shutdown_grace: 300ms\n");
+                       "  shutdown_grace: " + grace + "\n");
   server.Start();
   base::Result<http::ClientResponse> answer = base::Internal("no answer");
   std::thread caller([&] { answer = server.Post("/hook", "r"); });
@@ -161,6 +164,12 @@ TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {
     return started.rfind("start ", 0) == 0;
   }));
   const std::string id = started.substr(6, started.find('\n') - 6);
+  if (second_signal) {
+    server.Signal(SIGINT);
+    ASSERT_TRUE(Eventually([&] {
+      return server.Log().find("server.stopping") != std::string::npos;
+    })) << server.Log();
+  }
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
   caller.join();
   ASSERT_TRUE(answer.ok()) << answer.status().ToString() << "\n" << server.Log();
@@ -173,35 +182,12 @@ TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {
   EXPECT_FALSE(server.WaitForJobState(id, "succeeded").empty()) << server.Log();
 }
 
-// A second signal (Ctrl-C twice) cuts the grace, not the answers: a caller still waiting gets
-// its 503 naming the job, as after a grace that ran out.
+TEST(LifecycleE2E, ASyncCallerStillWaitingAtShutdownGetsAnAnswer) {
+  ExpectAWaitingCallerAnsweredAtStop("300ms", /*second_signal=*/false);
+}
+
 TEST(LifecycleE2E, ASyncCallerStillWaitingAtASecondSignalGetsAnAnswer) {
-  TempDir scratch;
-  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
-                           "routes:\n"
-                           "  - path: /hook\n"
-                           "    function: work\n"
-                           "    ack: sync\n"
-                           "    wait: 10m\n",
-                       "  shutdown_grace: 1h\n");
-  server.Start();
-  base::Result<http::ClientResponse> answer = base::Internal("no answer");
-  std::thread caller([&] { answer = server.Post("/hook", "r"); });
-  std::string started;
-  ASSERT_TRUE(Eventually([&] {
-    started = ReadFile(scratch.File("out.txt"));
-    return started.rfind("start ", 0) == 0;
-  }));
-  const std::string id = started.substr(6, started.find('\n') - 6);
-  server.Signal(SIGINT);
-  ASSERT_TRUE(Eventually([&] { return server.Log().find("server.stopping") != std::string::npos; }))
-      << server.Log();
-  EXPECT_EQ(server.Terminate(), 0) << server.Log();  // the second signal
-  caller.join();
-  ASSERT_TRUE(answer.ok()) << answer.status().ToString() << "\n" << server.Log();
-  EXPECT_EQ(answer->status, 503) << answer->body;
-  EXPECT_EQ(answer->Header("X-Longhaul-Job-Id"), id);
-  EXPECT_NE(answer->body.find("the server is stopping"), std::string::npos) << answer->body;
+  ExpectAWaitingCallerAnsweredAtStop("1h", /*second_signal=*/true);
 }
 
 // The pids in `path`, one per line, once there are at least `n` (polling the file).
