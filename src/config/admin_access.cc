@@ -5,6 +5,7 @@
 #include "config/config.h"
 #include "config/internal/env.h"
 #include "config/listen.h"
+#include "config/yaml_documents.h"
 
 namespace longhaul::config {
 
@@ -41,9 +42,8 @@ base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLook
     if (!secret.ok()) return secret.status();
     if (*secret) access.token = std::move(**secret);
   } catch (const YAML::Exception& e) {
-    return base::InvalidArgument(path + ":" +
-                                 std::to_string(e.mark.is_null() ? 1 : e.mark.line + 1) +
-                                 ": invalid YAML: " + e.msg);
+    return base::InvalidArgument(path + ":" + std::to_string(YamlErrorLine(e)) + ": " +
+                                 YamlSyntaxError(*text, e));
   }
   return access;
 }
