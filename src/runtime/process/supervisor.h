@@ -46,8 +46,8 @@ struct SuperviseResult {
 // deadline are checked at least every 50 ms. When the child exits, whatever it left running in
 // its process group is killed (SIGKILL) after options.leave_group_grace: an attempt owns its
 // group (unless options.keep_group_on_exit and the child was not stopped). A stopped child's
-// group is killed at once. Precondition: `child` has
-// not been reaped; its pipes are closed on return.
+// group is killed at once. Precondition: `child` has not been reaped; its pipes are closed on
+// return.
 SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
                           const base::Clock& clock, const CancelToken& cancel);
 
