@@ -545,22 +545,35 @@ log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, /bin/t
 start_longhaul latency noop
 LATENCY=$(fixed_rate_at latency "http://$LH_LISTEN/noop")
 stop_longhaul
-# The control for that figure: ingest only (no job runs), with one busy loop per core at
-# niceness 19 (job_nice's default) beside it. What the kernel gives the ack path while the cores
-# are busy with niced work, whatever that work is.
-HOGS=$(nproc)
-log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, ingest only, $HOGS busy loops at niceness 19"
-start_longhaul latency-hogs block
-HOG_PIDS=()
-for i in $(seq "$HOGS"); do
-  nice -n 19 sh -c 'while :; do :; done' &
-  HOG_PIDS+=("$!")
-  PIDS+=("$!")
-done
-LATENCY_HOGS=$(fixed_rate_at latency-hogs "http://$LH_LISTEN/block")
-kill "${HOG_PIDS[@]}" 2>/dev/null || true
-wait "${HOG_PIDS[@]}" 2>/dev/null || true
+log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, /bin/true jobs, job_nice: idle"
+EXTRA_SERVER="  job_nice: idle"
+start_longhaul latency-idle noop
+EXTRA_SERVER=""
+LATENCY_IDLE=$(fixed_rate_at latency-idle "http://$LH_LISTEN/noop")
 stop_longhaul
+# The controls for those figures: ingest only (no job runs), with one busy loop per core beside
+# it, at niceness 19 (job_nice's default) and under SCHED_IDLE (job_nice: idle). What the kernel
+# gives the ack path while the cores are busy with such work, whatever that work is.
+HOGS=$(nproc)
+# with_hogs NAME PREFIX...: LATENCY_HOGS for ingest only beside $HOGS busy loops run by PREFIX.
+with_hogs() {
+  local name=$1 pids=() i
+  shift
+  log "ack latency: fixed_rate at $BENCH_RATE req/s for ${BENCH_DURATION}s, ingest only, $HOGS busy loops ($*)"
+  start_longhaul "$name" block
+  for i in $(seq "$HOGS"); do
+    "$@" sh -c 'while :; do :; done' &
+    pids+=("$!")
+    PIDS+=("$!")
+  done
+  LATENCY_HOGS=$(fixed_rate_at "$name" "http://$LH_LISTEN/block")
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  stop_longhaul
+}
+with_hogs latency-hogs-idle chrt --idle 0
+LATENCY_HOGS_IDLE=$LATENCY_HOGS
+with_hogs latency-hogs nice -n 19
 
 # ---------------------------------------------------------------------------------------------
 # 3. End to end: K jobs through a /bin/true command function with concurrency N, against
@@ -830,6 +843,7 @@ ONLY_RPS=$(median "${ONLY_RATES[@]}")
 R_ONLY_NGINX=$(calc "$ONLY_RPS / $NGINX_RPS")
 R_ONLY_WEBHOOK=$(calc "$ONLY_RPS / $WEBHOOK_RPS")
 P99_MS=$(calc "$(kv "$LATENCY" p99_us) / 1000")
+P99_IDLE_MS=$(calc "$(kv "$LATENCY_IDLE" p99_us) / 1000")
 P99_ONLY_MS=$(calc "$(kv "$LATENCY_ONLY" p99_us) / 1000")
 RSS_IDLE_MIB=$(calc "$RSS_IDLE_KIB / 1024")
 RSS_QUEUED_MIB=$(calc "$RSS_QUEUED_KIB / 1024")
@@ -892,6 +906,7 @@ TABLE=$(
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), ingest only: p50 / p99 / p99.9 µs ($(kv "$LATENCY_ONLY" ok) ok, $(kv "$LATENCY_ONLY" errors) errors of which $(kv "$LATENCY_ONLY" missed) not sent in time; $(fmt "$(kv "$LATENCY_ONLY" achieved_rps)") req/s achieved) | $(lat "$LATENCY_ONLY") | nginx $(lat "$NGINX_LATENCY") (same generator and rate); the store alone at the same rate, no HTTP (\`store_floor\`): $(lat "$FLOOR_RATE"); the disk alone, one fdatasync: $(fmt "$(kv "$DISK" p50_us)") / $(fmt "$(kv "$DISK" p99_us)") / $(fmt "$(kv "$DISK" p999_us)") | p99 ≤ 2000 | $(met "$P99_ONLY_MS <= 2 && $(kv "$LATENCY_ONLY" errors) == 0") |
 | The same, WAL checkpoints held off for the run (\`checkpoint_pages: 100000000\`; the WAL grows instead): p50 / p99 / p99.9 µs ($(kv "$LATENCY_NOCKPT" ok) ok, $(kv "$LATENCY_NOCKPT" errors) errors) | $(lat "$LATENCY_NOCKPT") | | | |
 | Ack latency at $BENCH_RATE req/s (open loop, $BENCH_RATE_CONNECTIONS connections), /bin/true jobs running: p50 / p99 / p99.9 µs ($(kv "$LATENCY" ok) ok, $(kv "$LATENCY" errors) errors of which $(kv "$LATENCY" missed) not sent in time; $(fmt "$(kv "$LATENCY" achieved_rps)") req/s achieved) | $(lat "$LATENCY") | ingest only (no job runs) with $HOGS busy loops at niceness 19 beside it: $(lat "$LATENCY_HOGS") ($(kv "$LATENCY_HOGS" errors) errors) | p99 ≤ 2000 | $(met "$P99_MS <= 2 && $(kv "$LATENCY" errors) == 0") |
+| The same with \`job_nice: idle\` (the jobs' processes under SCHED_IDLE): p50 / p99 / p99.9 µs ($(kv "$LATENCY_IDLE" ok) ok, $(kv "$LATENCY_IDLE" errors) errors of which $(kv "$LATENCY_IDLE" missed) not sent in time) | $(lat "$LATENCY_IDLE") | ingest only with $HOGS busy loops under SCHED_IDLE beside it: $(lat "$LATENCY_HOGS_IDLE") ($(kv "$LATENCY_HOGS_IDLE" errors) errors) | p99 ≤ 2000 | $(met "$P99_IDLE_MS <= 2 && $(kv "$LATENCY_IDLE" errors) == 0") |
 | Command invocations/s, /bin/true, concurrency $BENCH_E2E_CONCURRENCY, the median of rounds alternating with webhook's ($BENCH_E2E_ROUNDS: $(list_fmt "${E2E_RATES[@]}"); $BENCH_E2E_JOBS jobs each; first round: $E2E_SUCCEEDED succeeded in $(fmt "$E2E_SECONDS" 2) s) | $(fmt "$E2E_RATE") | webhook spawn rate $(fmt "$SPAWN_RPS") (wrk -c$BENCH_E2E_CONCURRENCY, sync hook, ${BENCH_DURATION} s a round: $(list_fmt "${SPAWN_RATES[@]}")) | ≥ webhook | $(met "$E2E_RATE >= $SPAWN_RPS") |
 | Most runs at once (limit $BENCH_E2E_CONCURRENCY): sampled GET /jobs?state=running / recorded by the command ($E2E_REC_DONE runs) | $E2E_MAX_SAMPLED / $E2E_MAX_EXACT | | ≤ $BENCH_E2E_CONCURRENCY | $(met "$E2E_MAX_SAMPLED <= $BENCH_E2E_CONCURRENCY && $E2E_MAX_EXACT <= $BENCH_E2E_CONCURRENCY") |
 | Warm sync Lambda invoke round trip (admin Invoke API, C++ \`provided\` bootstrap) | $LAMBDA_CELL | $LAMBDA_PEER_CELL | p50 ≤ 150 µs | $LAMBDA_MET |

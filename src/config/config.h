@@ -24,6 +24,11 @@ struct Listen {
   uint16_t port = 0;  // 0 = pick a free port (tests)
 };
 
+// server.job_nice: idle. The processes attempts start run under SCHED_IDLE, not at a niceness:
+// they get a core only when nothing else wants it, and lose it whenever a thread at any
+// niceness wakes (runtime::process::kSchedIdle).
+inline constexpr int kJobNiceIdle = 20;
+
 struct Server {
   Listen listen{"0.0.0.0", 8080};          // public listener (webhooks)
   Listen admin{"127.0.0.1", 8081};         // admin/status API
@@ -38,8 +43,8 @@ struct Server {
   Duration idle_timeout = std::chrono::seconds(60);    // keep-alive idle connection closed after
   int max_connections = 10000;  // further connections are accepted and closed at once
   int threads = 0;              // I/O threads; 0 = number of cores
-  // Niceness (0-19) of the threads that run attempts, and so of the processes they start:
-  // background work gets the CPU that acknowledging requests does not need.
+  // Niceness (0-19) of the processes attempts start, or kJobNiceIdle: background work gets
+  // the CPU that acknowledging requests does not need.
   int job_nice = 19;
   // WAL pages (4 KiB each) written since the last checkpoint that start the next one, on a
   // thread of its own; at 8x this many the writer checkpoints in its own commit (backstop).

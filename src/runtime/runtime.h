@@ -56,7 +56,8 @@ struct Invocation {
   std::shared_ptr<Begun> begun;  // from Runtime::Begin(), for Run()
 };
 
-// The niceness the processes of an invocation start at, above the server's (server.job_nice).
+// The niceness the processes of an invocation start at, above the server's (server.job_nice),
+// or config::kJobNiceIdle (SCHED_IDLE).
 inline int JobNice(const Invocation& inv) {
   return inv.config != nullptr ? inv.config->server.job_nice : 0;
 }

@@ -470,8 +470,21 @@ TEST(LoadConfig, ReportsEveryErrorSortedByLine) {
   EXPECT_EQ(loaded.status().message(),
             "test.yaml:3: routes[0].function: unknown function `missing`\n"
             "test.yaml:5: server.threads: must be from 0 to 1024, got -1\n"
-            "test.yaml:6: server.job_nice: must be from 0 to 19, got 20\n"
+            "test.yaml:6: server.job_nice: expected a niceness from 0 to 19 or `idle`, got '20'\n"
             "test.yaml:7: server.checkpoint_pages: must be from 1 to 100000000, got 0");
+}
+
+TEST(LoadConfig, JobNiceIsANicenessOrIdle) {
+  auto idle = Load("server:\n  job_nice: idle\n");
+  ASSERT_TRUE(idle.ok()) << idle.status().ToString();
+  EXPECT_EQ((*idle)->server.job_nice, kJobNiceIdle);
+  auto zero = Load("server:\n  job_nice: 0\n");
+  ASSERT_TRUE(zero.ok()) << zero.status().ToString();
+  EXPECT_EQ((*zero)->server.job_nice, 0);
+  auto wrong = Load("server:\n  job_nice: Idle\n");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(),
+            "test.yaml:2: server.job_nice: expected a niceness from 0 to 19 or `idle`, got 'Idle'");
 }
 
 TEST(LoadConfig, RetentionIsADurationZeroKeepsJobsAndItCoversEveryIdempotencyWindow) {

@@ -287,16 +287,20 @@ TEST(IngestE2E, RetriesThenDeadWithTheLastError) {
   }));
 }
 
-// The processes attempts start run at server.job_nice (default 19), so that answering requests
-// comes first when the cores are busy. The server's own threads, the attempts' included, keep
-// its priority (all but the one that only starts processes, niced_thread.h): a lock held by a
-// thread at 19 would keep an I/O thread waiting behind the busy jobs.
+// The processes attempts start run at server.job_nice (default 19), or under SCHED_IDLE with
+// `job_nice: idle`, so that answering requests comes first when the cores are busy. The server's
+// own threads, the attempts' included, keep its priority (all but the one that only starts
+// processes, niced_thread.h): a lock held by a thread at 19 would keep an I/O thread waiting behind
+// the busy jobs.
 TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   const std::string functions =
       "functions:\n"
       "  nice:\n"
       "    runtime: command\n"
       "    command: [\"nice\"]\n"  // coreutils: prints its own niceness
+      "  policy:\n"
+      "    runtime: command\n"
+      "    command: [\"cut\", \"-d \", \"-f41\", \"/proc/self/stat\"]\n"  // its scheduling policy
       "  server-threads:\n"
       "    runtime: command\n"
       "    command: [\"/bin/sh\", \"-c\", \"grep -hv lh-niced /proc/$PPID/task/*/stat | cut -d' ' "
@@ -304,6 +308,9 @@ TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
       "routes:\n"
       "  - path: /nice\n"
       "    function: nice\n"
+      "    ack: sync\n"
+      "  - path: /policy\n"
+      "    function: policy\n"
       "    ack: sync\n"
       "  - path: /server-threads\n"
       "    function: server-threads\n"
@@ -317,12 +324,25 @@ TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   r = by_default.Post("/server-threads", "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->body, "0\n");  // every such thread's niceness, once each
+  r = by_default.Post("/policy", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "0\n");  // SCHED_OTHER
 
   ServerProcess configured(functions, "  job_nice: 7\n");
   configured.Start();
   r = configured.Post("/nice", "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->body, "7\n");
+
+  ServerProcess idle(functions, "  job_nice: idle\n");
+  idle.Start();
+  r = idle.Post("/policy", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, "5\n");  // SCHED_IDLE
+  r = idle.Post("/server-threads", "");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "0\n");  // the server's own threads keep its priority
 }
 
 TEST(IngestE2E, SyncAutoAndPreferHeaders) {

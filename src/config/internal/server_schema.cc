@@ -1,5 +1,6 @@
 #include "config/internal/server_schema.h"
 
+#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +28,26 @@ const Field* ReadListen(MapReader& r, std::string_view key, Listen* out) {
     }
   }
   return f;
+}
+
+// server.job_nice: a niceness from 0 to 19, or `idle` (kJobNiceIdle).
+void ReadJobNice(MapReader& r, int* out) {
+  const Field* f = r.Get("job_nice");
+  if (f == nullptr) return;
+  std::optional<std::string> text = r.ctx().String(*f);
+  if (!text) return;
+  if (*text == "idle") {
+    *out = kJobNiceIdle;
+    return;
+  }
+  int value = -1;
+  const char* end = text->data() + text->size();
+  auto [ptr, ec] = std::from_chars(text->data(), end, value);
+  if (ec != std::errc() || ptr != end || value < 0 || value > 19) {
+    r.ctx().Error(*f, "expected a niceness from 0 to 19 or `idle`, got '" + *text + "'");
+    return;
+  }
+  *out = value;
 }
 
 bool IsWildcard(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
@@ -64,7 +85,7 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
   r.ReadDuration("idle_timeout", &server->idle_timeout, kPositive);
   r.ReadInt("max_connections", &server->max_connections, 1, INT32_MAX);
   r.ReadInt("threads", &server->threads, 0, 1024);
-  r.ReadInt("job_nice", &server->job_nice, 0, 19);
+  ReadJobNice(r, &server->job_nice);
   r.ReadInt("checkpoint_pages", &server->checkpoint_pages, 1, 100000000);
   r.ReadDuration("shutdown_grace", &server->shutdown_grace, base::Duration(0));
   r.ReadDuration("lease", &server->lease, std::chrono::seconds(1));

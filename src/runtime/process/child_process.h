@@ -28,8 +28,8 @@ struct SpawnOptions {
   bool merge_stderr = false;          // true: stderr goes to the stdout pipe (combined output, in
                                       // order); the stderr pipe then reads EOF at once
   ChildRegistry* registry = nullptr;  // not owned; when set, records the child until it is reaped
-  // The child's niceness (config::Server::job_nice), from its start (niced_thread.h); 0: the
-  // server's own.
+  // The child's niceness (config::Server::job_nice), or kSchedIdle, from its start
+  // (niced_thread.h); 0: the server's own.
   int nice = 0;
 };
 

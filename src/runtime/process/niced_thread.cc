@@ -1,5 +1,6 @@
 #include "runtime/process/niced_thread.h"
 
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -48,12 +49,18 @@ class NicedThreads {
   };
 
   void Loop() {
-    base::SetThreadName("lh-niced-" + std::to_string(nice_));
-    // Started by a thread at the server's niceness; raising one's own needs no privilege.
+    base::SetThreadName(nice_ == kSchedIdle ? "lh-niced-idle"
+                                            : "lh-niced-" + std::to_string(nice_));
+    // Started by a thread at the server's niceness; raising one's own needs no privilege, nor
+    // does moving to SCHED_IDLE (Linux 2.6.39).
     const id_t self = static_cast<id_t>(gettid());
     errno = 0;
     const int own = ::getpriority(PRIO_PROCESS, self);
     if (errno == 0) ::setpriority(PRIO_PROCESS, self, std::min(own + nice_, 19));
+    if (nice_ == kSchedIdle) {
+      const sched_param param{};
+      (void)::sched_setscheduler(0, SCHED_IDLE, &param);  // this thread only
+    }
     base::MutexLock lock(mu_);
     for (;;) {
       idle_++;

@@ -14,9 +14,13 @@
 
 namespace longhaul::runtime::process {
 
-// Runs call() on a thread whose niceness is the server's plus `nice` (at most 19) and returns
-// its result; EAGAIN (as posix_spawn's when out of processes) when no such thread can be
-// started. `nice` 0: runs it on the calling thread.
+// RunAtNiceness's `nice` for a thread under the scheduling policy SCHED_IDLE (which children
+// inherit) instead of a niceness; where the policy cannot be set, the thread stays at 19.
+inline constexpr int kSchedIdle = 20;
+
+// Runs call() on a thread whose niceness is the server's plus `nice` (at most 19), or under
+// SCHED_IDLE (kSchedIdle), and returns its result; EAGAIN (as posix_spawn's when out of
+// processes) when no such thread can be started. `nice` 0: runs it on the calling thread.
 int RunAtNiceness(int nice, const std::function<int()>& call);
 
 }  // namespace longhaul::runtime::process

@@ -11,9 +11,14 @@
 #include "runtime/event.h"
 #include "runtime/process/child_process.h"
 #include "runtime/process/environment.h"
+#include "runtime/process/niced_thread.h"
 #include "runtime/process/supervisor.h"
 
 namespace longhaul::runtime::process {
+
+// server.job_nice reaches ChildProcess as it is (JobNice).
+static_assert(config::kJobNiceIdle == kSchedIdle);
+
 namespace {
 
 base::Status ExitStatus(int wait_status) {
