@@ -1,6 +1,6 @@
 // RuntimeProcess: one long-lived Lambda runtime process (an "execution environment") with its
 // own Runtime API endpoint, an http::HttpServer on 127.0.0.1:0 that runs on the server's
-// io_context and serves this process only. The process is started with posix_spawn in its own
+// io_context and serves this process only. The process is started as a ChildProcess in its own
 // process group (runtime/process/child_process.h), with the environment of lambda/environment.h
 // and AWS_LAMBDA_RUNTIME_API=127.0.0.1:<port>; its stdout and stderr are pipes read by whoever
 // holds the process: the runner during an invocation, the janitor while it is idle.

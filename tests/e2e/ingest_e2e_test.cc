@@ -289,9 +289,9 @@ TEST(IngestE2E, RetriesThenDeadWithTheLastError) {
 
 // The processes attempts start run at server.job_nice (default 19), or under SCHED_IDLE with
 // `job_nice: idle`, so that answering requests comes first when the cores are busy. The server's
-// own threads, the attempts' included, keep its priority (all but the one that only starts
-// processes, niced_thread.h): a lock held by a thread at 19 would keep an I/O thread waiting behind
-// the busy jobs.
+// own threads, the attempts' included, keep its priority (the child sets its own before the exec,
+// exec_start.h): a lock held by a thread at 19 would keep an I/O thread waiting behind the busy
+// jobs.
 TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   const std::string functions =
       "functions:\n"
@@ -303,8 +303,7 @@ TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
       "    command: [\"cut\", \"-d \", \"-f41\", \"/proc/self/stat\"]\n"  // its scheduling policy
       "  server-threads:\n"
       "    runtime: command\n"
-      "    command: [\"/bin/sh\", \"-c\", \"grep -hv lh-niced /proc/$PPID/task/*/stat | cut -d' ' "
-      "-f19 | sort -u\"]\n"
+      "    command: [\"/bin/sh\", \"-c\", \"cut -d' ' -f19 /proc/$PPID/task/*/stat | sort -u\"]\n"
       "routes:\n"
       "  - path: /nice\n"
       "    function: nice\n"

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -22,7 +21,7 @@
 #include <utility>
 
 #include "base/file_limit.h"
-#include "runtime/process/niced_thread.h"
+#include "runtime/process/exec_start.h"
 #include "runtime/process/process_tree.h"
 
 namespace longhaul::runtime::process {
@@ -66,7 +65,9 @@ base::Status MakePipe(Pipe& p) {
 
 // A memory file (close-on-exec) holding `input`, read from its start.
 base::Result<UniqueFd> InputFile(std::string_view input) {
-  UniqueFd fd(::memfd_create("longhaul-stdin", MFD_CLOEXEC));
+  const int created = ::memfd_create("longhaul-stdin", MFD_CLOEXEC);
+  if (created < 0) return SystemError("cannot create the stdin file", errno);
+  UniqueFd fd(AboveStdio(created));
   if (!fd.valid()) return SystemError("cannot create the stdin file", errno);
   while (!input.empty()) {
     ssize_t n = ::write(fd.get(), input.data(), input.size());
@@ -87,25 +88,8 @@ base::Status SetNonBlocking(const UniqueFd& fd) {
   return base::Status::Ok();
 }
 
-// posix_spawn reports a failed chdir and a failed exec alike; name the directory when it is
-// the directory that is missing.
-base::Status SpawnError(const SpawnOptions& options, int err) {
-  if (!options.working_dir.empty()) {
-    struct stat st {};
-    int dir_err = 0;
-    if (stat(options.working_dir.c_str(), &st) != 0) {
-      dir_err = errno;
-    } else if (!S_ISDIR(st.st_mode)) {
-      dir_err = ENOTDIR;
-    } else if (access(options.working_dir.c_str(), X_OK) != 0) {
-      dir_err = errno;
-    }
-    if (dir_err != 0) {
-      return base::InvalidArgument("cannot change to working directory " + options.working_dir +
-                                   ": " + base::ErrnoText(dir_err));
-    }
-  }
-  const std::string& file = options.argv[0];
+// The program could not be executed (errno `err`).
+base::Status ExecError(const std::string& file, int err) {
   switch (err) {
     case ENOENT:
     case EACCES:
@@ -125,12 +109,26 @@ base::Status SpawnError(const SpawnOptions& options, int err) {
   }
 }
 
+// The PATH a program name is looked up in: the child's own environment's (a function's
+// `environment: {PATH: ...}` is where its programs are; *own set), else the server's.
+std::string_view SearchPath(const SpawnOptions& options, bool* own) {
+  *own = false;
+  std::string_view path;
+  for (const std::string& entry : options.env) {
+    if (entry.starts_with("PATH=")) {
+      path = std::string_view(entry).substr(5);
+      *own = true;
+    }
+  }
+  if (*own) return path;
+  const char* server_path = std::getenv("PATH");
+  return server_path != nullptr ? server_path : "/usr/bin:/bin";
+}
+
 // The file to execute for `options.argv[0]`: as written when it names a path ('/') (a relative
 // one from the working directory, where the child starts, else from the server's), else the
-// first executable regular file of that name in the PATH of the child's own environment (a
-// function's `environment: {PATH: ...}` is where its programs are), relative entries from its
-// working directory. nullopt: not found there. Without a PATH of its own, argv[0] itself (the
-// server's PATH is searched at the spawn).
+// first executable regular file of that name in SearchPath(), relative entries from the
+// working directory. nullopt: not found there.
 std::optional<std::string> ProgramFile(const SpawnOptions& options) {
   const std::string& name = options.argv[0];
   if (name.find('/') != std::string::npos) {
@@ -141,15 +139,8 @@ std::optional<std::string> ProgramFile(const SpawnOptions& options) {
     }
     return (std::filesystem::current_path() / name).lexically_normal().string();
   }
-  std::string_view path;
-  bool has_path = false;
-  for (const std::string& entry : options.env) {
-    if (entry.starts_with("PATH=")) {
-      path = std::string_view(entry).substr(5);
-      has_path = true;
-    }
-  }
-  if (!has_path) return name;
+  bool own = false;
+  std::string_view path = SearchPath(options, &own);
   while (true) {
     const size_t colon = path.find(':');
     std::string dir(path.substr(0, colon));
@@ -172,20 +163,13 @@ std::optional<std::string> ProgramFile(const SpawnOptions& options) {
 
 std::string ProgramProblem(const SpawnOptions& options) {
   if (options.argv.empty() || options.argv[0].empty()) return "the command is empty";
-  SpawnOptions o = options;
-  std::optional<std::string> path;
-  for (const std::string& entry : o.env) {
-    if (entry.starts_with("PATH=")) path = entry.substr(5);
-  }
-  if (!path) {
-    const char* server_path = std::getenv("PATH");
-    path = server_path != nullptr ? server_path : "/usr/bin:/bin";
-    o.env.push_back("PATH=" + *path);
-  }
-  std::optional<std::string> file = ProgramFile(o);
-  if (!file) return o.argv[0] + ": not found in the PATH (" + *path + ")";
-  const std::string checked =
-      file->front() == '/' || o.working_dir.empty() ? *file : o.working_dir + "/" + *file;
+  bool own = false;
+  const std::string_view path = SearchPath(options, &own);
+  std::optional<std::string> file = ProgramFile(options);
+  if (!file) return options.argv[0] + ": not found in the PATH (" + std::string(path) + ")";
+  const std::string checked = file->front() == '/' || options.working_dir.empty()
+                                  ? *file
+                                  : options.working_dir + "/" + *file;
   struct stat st {};
   if (stat(checked.c_str(), &st) != 0) return checked + ": " + base::ErrnoText(errno);
   if (!S_ISREG(st.st_mode)) return checked + ": not a regular file";
@@ -194,27 +178,6 @@ std::string ProgramProblem(const SpawnOptions& options) {
 }
 
 namespace {
-
-class SpawnAttributes {
- public:
-  SpawnAttributes() {
-    posix_spawn_file_actions_init(&actions_);
-    posix_spawnattr_init(&attr_);
-  }
-  ~SpawnAttributes() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-  SpawnAttributes(const SpawnAttributes&) = delete;
-  SpawnAttributes& operator=(const SpawnAttributes&) = delete;
-
-  posix_spawn_file_actions_t* actions() { return &actions_; }
-  posix_spawnattr_t* attr() { return &attr_; }
-
- private:
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attr_;
-};
 
 std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   std::vector<char*> out;
@@ -274,54 +237,41 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   LH_RETURN_IF_ERROR(SetNonBlocking(out.read));
   LH_RETURN_IF_ERROR(SetNonBlocking(err.read));
 
-  SpawnAttributes sa;
-  int rc = 0;
-  if (in.valid()) {
-    rc |= posix_spawn_file_actions_adddup2(sa.actions(), in.get(), STDIN_FILENO);
-  } else {
-    rc |= posix_spawn_file_actions_addopen(sa.actions(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  }
-  rc |= posix_spawn_file_actions_adddup2(sa.actions(), out.write.get(), STDOUT_FILENO);
-  rc |= posix_spawn_file_actions_adddup2(
-      sa.actions(), options.merge_stderr ? out.write.get() : err.write.get(), STDERR_FILENO);
-  // Descriptors another thread opened without O_CLOEXEC (sockets, the database) stay with us.
-  rc |= posix_spawn_file_actions_addclosefrom_np(sa.actions(), 3);
-  if (!options.working_dir.empty()) {
-    rc |= posix_spawn_file_actions_addchdir_np(sa.actions(), options.working_dir.c_str());
-  }
-  sigset_t empty;
-  sigemptyset(&empty);
-  // Ignored signals (a server ignores SIGPIPE) would stay ignored across exec: reset them all.
-  sigset_t all;
-  sigfillset(&all);
-  rc |= posix_spawnattr_setflags(
-      sa.attr(), POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  rc |= posix_spawnattr_setpgroup(sa.attr(), 0);
-  rc |= posix_spawnattr_setsigmask(sa.attr(), &empty);
-  rc |= posix_spawnattr_setsigdefault(sa.attr(), &all);
-  if (rc != 0) {
-    return SystemError("cannot prepare to start " + options.argv[0], ENOMEM);
-  }
-
-  std::vector<char*> argv = CStrings(options.argv);
-  const std::vector<std::string> env = WithWorkingDir(options.env, options.working_dir);
-  std::vector<char*> envp = CStrings(env);
-  pid_t pid = -1;
-  const int64_t spawned_at = options.registry != nullptr ? ChildRegistry::Now() : 0;
   const std::optional<std::string> program = ProgramFile(options);
   if (!program) {
+    bool own = false;
+    SearchPath(options, &own);
+    if (!own) return ExecError(options.argv[0], ENOENT);
     return base::InvalidArgument("cannot execute " + options.argv[0] +
                                  ": not found in the PATH of its environment");
   }
-  rc = RunAtNiceness(options.nice, [&] {
-    return *program == options.argv[0]
-               ? posix_spawnp(&pid, argv[0], sa.actions(), sa.attr(), argv.data(), envp.data())
-               : posix_spawn(&pid, program->c_str(), sa.actions(), sa.attr(), argv.data(),
-                             envp.data());
-  });
-  if (rc != 0) {
-    return SpawnError(options, rc);
+  std::vector<char*> argv = CStrings(options.argv);
+  const std::vector<std::string> env = WithWorkingDir(options.env, options.working_dir);
+  std::vector<char*> envp = CStrings(env);
+  ExecPlan plan;
+  plan.program = program->c_str();
+  plan.argv = argv.data();
+  plan.envp = envp.data();
+  plan.stdin_fd = in.valid() ? in.get() : -1;
+  plan.stdout_fd = out.write.get();
+  plan.stderr_fd = options.merge_stderr ? out.write.get() : err.write.get();
+  plan.working_dir = options.working_dir.empty() ? nullptr : options.working_dir.c_str();
+  plan.nice = options.nice;
+  const int64_t spawned_at = options.registry != nullptr ? ChildRegistry::Now() : 0;
+  const ExecStart started = StartExec(plan);
+  switch (started.step) {
+    case ExecStart::Step::kNone:
+      break;
+    case ExecStart::Step::kWorkingDir:
+      return base::InvalidArgument("cannot change to working directory " + options.working_dir +
+                                   ": " + base::ErrnoText(started.err));
+    case ExecStart::Step::kExec:
+      return ExecError(options.argv[0], started.err);
+    case ExecStart::Step::kStart:
+    case ExecStart::Step::kSetup:
+      return SystemError("cannot start " + options.argv[0], started.err);
   }
+  const pid_t pid = started.pid;
   if (options.registry != nullptr) options.registry->Add(pid, spawned_at);
   base::GiveStartingFileLimit(pid);
 

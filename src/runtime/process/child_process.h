@@ -1,4 +1,4 @@
-// ChildProcess: one spawned command (posix_spawnp, never a shell) in its own process group, with
+// ChildProcess: one spawned command (exec_start.h, never a shell) in its own process group, with
 // its whole stdin in place before it starts (a memory file: a server killed while the child
 // reads cannot leave it a cut-off input that looks complete), pipes for stdout and stderr, and
 // the calls to signal, watch and reap it.
@@ -28,8 +28,8 @@ struct SpawnOptions {
   bool merge_stderr = false;          // true: stderr goes to the stdout pipe (combined output, in
                                       // order); the stderr pipe then reads EOF at once
   ChildRegistry* registry = nullptr;  // not owned; when set, records the child until it is reaped
-  // The child's niceness (config::Server::job_nice), or kSchedIdle, from its start
-  // (niced_thread.h); 0: the server's own.
+  // The child's niceness (config::Server::job_nice) above the calling thread's, or kSchedIdle,
+  // from its first instruction (exec_start.h); 0: the caller's own.
   int nice = 0;
 };
 

@@ -11,7 +11,7 @@
 #include "runtime/event.h"
 #include "runtime/process/child_process.h"
 #include "runtime/process/environment.h"
-#include "runtime/process/niced_thread.h"
+#include "runtime/process/exec_start.h"
 #include "runtime/process/supervisor.h"
 
 namespace longhaul::runtime::process {

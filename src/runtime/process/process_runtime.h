@@ -1,5 +1,5 @@
 // ProcessRuntime: runs `runtime: command` functions. Each attempt spawns the function's argv
-// directly (posix_spawnp, never a shell) as the leader of a new process group, feeds it the
+// directly (ChildProcess, never a shell) as the leader of a new process group, feeds it the
 // request on stdin, and turns its exit and stdout into an Outcome.
 //
 // The child gets:
