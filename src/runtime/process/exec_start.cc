@@ -13,8 +13,21 @@
 #include <cerrno>
 #include <cstdint>
 
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer's interceptor of clone() takes every clone for a fork and marks the process a
+// forked child, in the memory this child shares with its parent. glibc's posix_spawn calls
+// __clone (the same function, exported under both names), which it does not intercept.
+extern "C" int __clone(int (*fn)(void*), void* stack, int flags, void* arg, ...);
+#endif
+
 namespace longhaul::runtime::process {
 namespace {
+
+#if defined(__SANITIZE_THREAD__)
+constexpr auto kClone = __clone;
+#else
+constexpr auto kClone = ::clone;
+#endif
 
 // The child's stack: its one frame and the system call wrapper under it (sanitizers included).
 constexpr size_t kChildStack = 64 * 1024;
@@ -110,8 +123,8 @@ ExecStart StartExec(const ExecPlan& plan) {
   sigset_t before;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &before);
-  const pid_t pid = ::clone(ChildMain, static_cast<char*>(stack) + kChildStack,
-                            CLONE_VM | CLONE_VFORK | SIGCHLD, &shared);
+  const pid_t pid = kClone(ChildMain, static_cast<char*>(stack) + kChildStack,
+                           CLONE_VM | CLONE_VFORK | SIGCHLD, &shared);
   const int clone_err = errno;
   pthread_sigmask(SIG_SETMASK, &before, nullptr);
   ::munmap(stack, kChildStack);
