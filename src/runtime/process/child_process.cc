@@ -109,18 +109,19 @@ base::Status ExecError(const std::string& file, int err) {
   }
 }
 
-// The PATH a program name is looked up in: the child's own environment's (a function's
-// `environment: {PATH: ...}` is where its programs are; *own set), else the server's.
-std::string_view SearchPath(const SpawnOptions& options, bool* own) {
-  *own = false;
-  std::string_view path;
+// The PATH of the child's own environment (a function's `environment: {PATH: ...}` is where
+// its programs are), if it has one.
+std::optional<std::string_view> OwnPath(const SpawnOptions& options) {
+  std::optional<std::string_view> path;
   for (const std::string& entry : options.env) {
-    if (entry.starts_with("PATH=")) {
-      path = std::string_view(entry).substr(5);
-      *own = true;
-    }
+    if (entry.starts_with("PATH=")) path = std::string_view(entry).substr(5);
   }
-  if (*own) return path;
+  return path;
+}
+
+// The PATH a program name is looked up in: the child's own, else the server's.
+std::string_view SearchPath(const SpawnOptions& options) {
+  if (std::optional<std::string_view> own = OwnPath(options)) return *own;
   const char* server_path = std::getenv("PATH");
   return server_path != nullptr ? server_path : "/usr/bin:/bin";
 }
@@ -139,8 +140,7 @@ std::optional<std::string> ProgramFile(const SpawnOptions& options) {
     }
     return (std::filesystem::current_path() / name).lexically_normal().string();
   }
-  bool own = false;
-  std::string_view path = SearchPath(options, &own);
+  std::string_view path = SearchPath(options);
   while (true) {
     const size_t colon = path.find(':');
     std::string dir(path.substr(0, colon));
@@ -163,8 +163,7 @@ std::optional<std::string> ProgramFile(const SpawnOptions& options) {
 
 std::string ProgramProblem(const SpawnOptions& options) {
   if (options.argv.empty() || options.argv[0].empty()) return "the command is empty";
-  bool own = false;
-  const std::string_view path = SearchPath(options, &own);
+  const std::string_view path = SearchPath(options);
   std::optional<std::string> file = ProgramFile(options);
   if (!file) return options.argv[0] + ": not found in the PATH (" + std::string(path) + ")";
   const std::string checked = file->front() == '/' || options.working_dir.empty()
@@ -239,9 +238,7 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
 
   const std::optional<std::string> program = ProgramFile(options);
   if (!program) {
-    bool own = false;
-    SearchPath(options, &own);
-    if (!own) return ExecError(options.argv[0], ENOENT);
+    if (!OwnPath(options)) return ExecError(options.argv[0], ENOENT);
     return base::InvalidArgument("cannot execute " + options.argv[0] +
                                  ": not found in the PATH of its environment");
   }

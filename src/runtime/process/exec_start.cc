@@ -82,14 +82,6 @@ __attribute__((no_sanitize_address, no_sanitize("thread", "undefined"))) int Chi
     syscall(SYS_rt_sigaction, sig, &default_action, nullptr, sizeof(uint64_t));
   }
   if (syscall(SYS_setpgid, 0, 0) != 0) Fail(s, ExecStart::Step::kSetup, errno);
-  if (plan.nice != 0) {
-    // Raising one's own niceness, or moving to SCHED_IDLE, needs no privilege.
-    syscall(SYS_setpriority, PRIO_PROCESS, 0, s->nice);
-    if (plan.nice == kSchedIdle) {
-      const sched_param param{};
-      syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &param);
-    }
-  }
   int in = plan.stdin_fd;
   if (in < 0) {
     in = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY));
@@ -105,6 +97,17 @@ __attribute__((no_sanitize_address, no_sanitize("thread", "undefined"))) int Chi
   if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) Fail(s, ExecStart::Step::kSetup, errno);
   if (plan.working_dir != nullptr && syscall(SYS_chdir, plan.working_dir) != 0) {
     Fail(s, ExecStart::Step::kWorkingDir, errno);
+  }
+  // The priority last: until the exec this process shares the parent's memory, and a page fault
+  // here takes the lock the parent's threads fault under; it should not wait for a busy core
+  // at the jobs' priority meanwhile. Raising one's own niceness, or moving to SCHED_IDLE, needs
+  // no privilege.
+  if (plan.nice != 0) {
+    syscall(SYS_setpriority, PRIO_PROCESS, 0, s->nice);
+    if (plan.nice == kSchedIdle) {
+      const sched_param param{};
+      syscall(SYS_sched_setscheduler, 0, SCHED_IDLE, &param);
+    }
   }
   const uint64_t none = 0;
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof(uint64_t));
