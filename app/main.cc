@@ -468,7 +468,13 @@ std::optional<std::string> MistypedCommand(CLI::App& app, const std::vector<std:
 
 int main(int argc, char** argv) {
   // A reload asked for before the server listens for it must not end the server (the default
-  // action); the server reads its config at the start anyway. Children get default actions.
+  // action); the server reads its config at the start anyway. Children get default actions. The
+  // signals it handles are unblocked (a supervisor may pass its blocked mask on), in every
+  // thread started after this.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int sig : {SIGHUP, SIGUSR1, SIGINT, SIGTERM}) sigaddset(&handled, sig);
+  pthread_sigmask(SIG_UNBLOCK, &handled, nullptr);
   for (int sig : {SIGHUP, SIGUSR1}) std::signal(sig, SIG_IGN);
   CLI::App app{"longhaul: answer webhooks at once, durably, and run the work in the background"};
   app.set_version_flag("--version", "longhaul " LONGHAUL_VERSION);

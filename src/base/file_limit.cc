@@ -30,13 +30,9 @@ uint64_t RaiseFileLimit() {
   return limit.rlim_cur == RLIM_INFINITY ? kMaxFiles : static_cast<uint64_t>(limit.rlim_cur);
 }
 
-void GiveStartingFileLimit(int pid) {
+int64_t StartingFileLimit() {
   const rlim_t soft = starting_soft.load();
-  if (soft == RLIM_INFINITY) return;
-  rlimit limit{};
-  if (prlimit(pid, RLIMIT_NOFILE, nullptr, &limit) != 0 || limit.rlim_cur <= soft) return;
-  limit.rlim_cur = soft;
-  (void)prlimit(pid, RLIMIT_NOFILE, &limit, nullptr);
+  return soft == RLIM_INFINITY ? -1 : static_cast<int64_t>(soft);
 }
 
 int ConnectionsWithin(int max_connections, uint64_t file_limit) {

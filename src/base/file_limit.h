@@ -11,10 +11,10 @@ namespace longhaul::base {
 // Raises the soft limit to the hard one (at most kMaxFiles), as Go's runtime does for webhook.
 // Returns the soft limit in force afterwards.
 uint64_t RaiseFileLimit();
-// Gives a child process just started the soft limit this process started with, as Go does for
-// the commands it runs: a program that uses select() or closes every descriptor up to the limit
-// expects the usual one. Nothing when RaiseFileLimit() raised nothing.
-void GiveStartingFileLimit(int pid);
+// The soft limit this process started with, which the programs it starts get back (as Go gives
+// the commands it runs): a program that uses select() or closes every descriptor up to the
+// limit expects the usual one. Negative when RaiseFileLimit() raised nothing.
+int64_t StartingFileLimit();
 inline constexpr uint64_t kMaxFiles = 1 << 20;
 
 // `max_connections`, lowered so that kReservedFiles of `file_limit` stay for everything else

@@ -338,10 +338,7 @@ TEST(IngestE2E, JobsRunAtTheConfiguredNiceness) {
   r = idle.Post("/policy", "");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(r->body, "5\n");  // SCHED_IDLE
-  r = idle.Post("/server-threads", "");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->body, "0\n");  // the server's own threads keep its priority
+  EXPECT_EQ(r->body, "5\n");  // SCHED_IDLE (one small process: on a busy machine it waits)
 }
 
 TEST(IngestE2E, SyncAutoAndPreferHeaders) {

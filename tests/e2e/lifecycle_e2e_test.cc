@@ -420,6 +420,36 @@ TEST(LifecycleE2E, SigtermUnderLoadExitsZeroAndKeepsEveryAck) {
   }
 }
 
+// A server started with the signals it handles blocked (a supervisor's mask is inherited) still
+// reloads on SIGHUP and stops on SIGTERM.
+TEST(LifecycleE2E, SignalsBlockedByWhatStartedItAreHeard) {
+  TempDir scratch;
+  std::ofstream(scratch.File("gate")) << "open";  // the jobs end at once
+  ServerProcess server("functions:\n" + GatedFunction(scratch, 1) +
+                       "routes:\n"
+                       "  - path: /a\n"
+                       "    function: work\n");
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGTERM);
+  sigaddset(&blocked, SIGHUP);
+  sigset_t before;
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &blocked, &before), 0);
+  server.Start();  // fork and exec from this thread: the server starts with them blocked
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
+
+  server.WriteConfig("functions:\n" + GatedFunction(scratch, 1) +
+                     "routes:\n"
+                     "  - path: /b\n"
+                     "    function: work\n");
+  server.Signal(SIGHUP);
+  ASSERT_TRUE(Eventually([&] {  // without it, the SIGTERM below would not be heard either
+    auto r = server.Post("/b", "x");
+    return r.ok() && r->status == 202;
+  })) << server.Log();
+  EXPECT_EQ(server.Terminate(), 0) << server.Log();
+}
+
 TEST(LifecycleE2E, SighupReloadsRoutesKeepsInFlightRequestsAndRejectsABadFile) {
   TempDir scratch;
   const std::string function = GatedFunction(scratch, 4);

@@ -254,6 +254,7 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   plan.stderr_fd = options.merge_stderr ? out.write.get() : err.write.get();
   plan.working_dir = options.working_dir.empty() ? nullptr : options.working_dir.c_str();
   plan.nice = options.nice;
+  plan.file_limit = base::StartingFileLimit();
   const int64_t spawned_at = options.registry != nullptr ? ChildRegistry::Now() : 0;
   const ExecStart started = StartExec(plan);
   switch (started.step) {
@@ -270,7 +271,6 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   }
   const pid_t pid = started.pid;
   if (options.registry != nullptr) options.registry->Add(pid, spawned_at);
-  base::GiveStartingFileLimit(pid);
 
   ChildProcess child;
   child.pid_ = pid;

@@ -41,6 +41,12 @@ struct KernelSigaction {
 };
 constexpr int kLastSignal = 64;
 
+// The kernel's struct rlimit64 for prlimit64(2).
+struct KernelRlimit {
+  uint64_t soft;
+  uint64_t hard;
+};
+
 // What parent and child share: the plan and the child's niceness in, what failed out. The
 // parent reads `step` and `err` only once clone() has returned: the child has executed the
 // program or exited by then (CLONE_VFORK).
@@ -95,6 +101,14 @@ __attribute__((no_sanitize_address, no_sanitize("thread", "undefined"))) int Chi
   }
   // Descriptors another thread opened without O_CLOEXEC (sockets, the database) stay with us.
   if (syscall(SYS_close_range, 3U, ~0U, 0U) != 0) Fail(s, ExecStart::Step::kSetup, errno);
+  if (plan.file_limit >= 0) {
+    KernelRlimit limit{};
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, nullptr, &limit) == 0) {
+      const auto soft = static_cast<uint64_t>(plan.file_limit);
+      limit.soft = soft < limit.hard ? soft : limit.hard;  // no library call here
+      syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &limit, nullptr);
+    }
+  }
   if (plan.working_dir != nullptr && syscall(SYS_chdir, plan.working_dir) != 0) {
     Fail(s, ExecStart::Step::kWorkingDir, errno);
   }

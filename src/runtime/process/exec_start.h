@@ -13,6 +13,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 namespace longhaul::runtime::process {
 
 // ExecPlan::nice for the scheduling policy SCHED_IDLE (server.job_nice: idle) instead of a
@@ -28,6 +30,7 @@ struct ExecPlan {
   int stderr_fd = -1;                 // above 2
   const char* working_dir = nullptr;  // null: the server's
   int nice = 0;                       // added to the caller's niceness (at most 19), or kSchedIdle
+  int64_t file_limit = -1;            // the soft RLIMIT_NOFILE (at most the hard one); -1: ours
 };
 
 struct ExecStart {
@@ -39,7 +42,8 @@ struct ExecStart {
 };
 
 // The child starts in a new process group of its own, with default signal dispositions, an
-// empty signal mask, stdin/stdout/stderr from the plan and no other descriptor. A child that
+// empty signal mask, stdin/stdout/stderr from the plan and no other descriptor, and the plan's
+// open-file limit. A child that
 // fails before executing the program has been reaped when this returns.
 ExecStart StartExec(const ExecPlan& plan);
 
