@@ -43,8 +43,8 @@ struct ExecStart {
 
 // The child starts in a new process group of its own, with default signal dispositions, an
 // empty signal mask, stdin/stdout/stderr from the plan and no other descriptor, and the plan's
-// open-file limit. A child that
-// fails before executing the program has been reaped when this returns.
+// open-file limit. A child that fails before executing the program has been reaped when this
+// returns.
 ExecStart StartExec(const ExecPlan& plan);
 
 }  // namespace longhaul::runtime::process

@@ -95,10 +95,12 @@ TEST(StartExec, TheChildGetsDefaultSignalsAnEmptyMaskAndNoOtherDescriptor) {
   // not close-on-exec.
   struct sigaction handled {};
   handled.sa_handler = [](int) {};
+  struct sigaction ignored {};
+  ignored.sa_handler = SIG_IGN;
   struct sigaction old_usr1 {};
   struct sigaction old_pipe {};
   ASSERT_EQ(sigaction(SIGUSR1, &handled, &old_usr1), 0);
-  ASSERT_EQ(signal(SIGPIPE, SIG_IGN) != SIG_ERR, true);
+  ASSERT_EQ(sigaction(SIGPIPE, &ignored, &old_pipe), 0);
   sigset_t usr2;
   sigemptyset(&usr2);
   sigaddset(&usr2, SIGUSR2);
@@ -114,7 +116,6 @@ TEST(StartExec, TheChildGetsDefaultSignalsAnEmptyMaskAndNoOtherDescriptor) {
   close(leaked);
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   sigaction(SIGUSR1, &old_usr1, nullptr);
-  old_pipe.sa_handler = SIG_DFL;
   sigaction(SIGPIPE, &old_pipe, nullptr);
 
   EXPECT_EQ(signals.output, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
