@@ -430,13 +430,16 @@ asio::awaitable<void> Refuse(std::shared_ptr<Connection> conn, int max_connectio
   state->refusing.fetch_sub(1);
 }
 
-asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, ServerLimits limits,
+// Runs on the acceptor's strand (HttpServer::strand_); each connection gets a strand of its own
+// on `connections`, the io_context.
+asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor,
+                                 asio::io_context::executor_type connections, ServerLimits limits,
                                  Handler handler, std::shared_ptr<HttpServer::State> state,
                                  base::Logger& log, std::string name) {
   auto ex = co_await asio::this_coro::executor;
   bool failing = false;  // accepts fail (e.g. EMFILE): logged once until one succeeds
   for (;;) {
-    auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(ex), kTuple);
+    auto [ec, socket] = co_await acceptor->async_accept(asio::make_strand(connections), kTuple);
     if (state->stopping.load()) break;
     if (ec) {
       if (ec == asio::error::operation_aborted) break;
@@ -493,7 +496,12 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor, Server
 
 HttpServer::HttpServer(asio::io_context& ioc, base::Logger& log, std::string name,
                        ServerLimits limits, Handler handler)
-    : ioc_(ioc), log_(log), name_(std::move(name)), limits_(limits), handler_(std::move(handler)) {}
+    : ioc_(ioc),
+      strand_(asio::make_strand(ioc)),
+      log_(log),
+      name_(std::move(name)),
+      limits_(limits),
+      handler_(std::move(handler)) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -517,14 +525,17 @@ base::Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port
 }
 
 void HttpServer::Start() {
-  asio::co_spawn(ioc_, AcceptLoop(acceptor_, limits_, handler_, state_, log_, name_),
+  asio::co_spawn(strand_,
+                 AcceptLoop(acceptor_, ioc_.get_executor(), limits_, handler_, state_, log_, name_),
                  asio::detached);
 }
 
 void HttpServer::StopAccepting() {
   state_->stopping.store(true);
   // The posted close holds the acceptor, not this server: the server may go before it runs.
-  asio::post(ioc_, [acceptor = acceptor_] {
+  // On the accept loop's strand: an acceptor is not safe to close while another thread starts
+  // an accept on it (ThreadSanitizer saw that race for a runtime endpoint stopped at once).
+  asio::post(strand_, [acceptor = acceptor_] {
     beast::error_code ignored;
     if (acceptor) acceptor->close(ignored);
   });

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <memory>
 #include <string>
 
@@ -52,6 +53,8 @@ class HttpServer {
 
  private:
   boost::asio::io_context& ioc_;
+  // The accept loop and StopAccepting()'s close run here, one at a time.
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   base::Logger& log_;
   std::string name_;
   ServerLimits limits_;
