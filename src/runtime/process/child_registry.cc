@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -79,20 +80,31 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
   if (boot_id.empty() || boot_id.size() > kHeaderSize - sizeof kMagic) {
     return base::Unavailable("cannot read /proc/sys/kernel/random/boot_id");
   }
+  // One server per data dir: a second one would kill the first one's children as leftovers and
+  // take back the jobs they run. The locks go with the process (kill -9 included); children do
+  // not inherit them (O_CLOEXEC). The directory's lock holds when the file is deleted (a
+  // second server would otherwise make a new one and lock that); the file's is what servers
+  // before the directory's lock took.
+  auto lock = [](const UniqueFd& fd, const std::string& what) -> base::Status {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return base::Status::Ok();
+    if (errno == EWOULDBLOCK) {
+      return base::FailedPrecondition("the data dir is in use by another running longhaul (" +
+                                      what + " is locked); one server per data_dir");
+    }
+    return base::Unavailable("cannot lock " + what + ": " + base::ErrnoText(errno));
+  };
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd.valid()) {
+    return base::Unavailable("cannot open " + dir + ": " + base::ErrnoText(errno));
+  }
+  LH_RETURN_IF_ERROR(lock(dir_fd, dir));
   UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
   if (!fd.valid()) {
     return base::Unavailable("cannot open " + path + ": " + base::ErrnoText(errno));
   }
-  // One server per data dir: a second one would kill the first one's children as leftovers and
-  // take back the jobs they run. The lock goes with the process (kill -9 included); children
-  // do not inherit it (O_CLOEXEC).
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) {
-      return base::FailedPrecondition("the data dir is in use by another running longhaul (" +
-                                      path + " is locked); one server per data_dir");
-    }
-    return base::Unavailable("cannot lock " + path + ": " + base::ErrnoText(errno));
-  }
+  LH_RETURN_IF_ERROR(lock(fd, path));
   char header[kHeaderSize] = {};
   std::memcpy(header, kMagic, sizeof kMagic);
   std::memcpy(header + sizeof kMagic, boot_id.data(), boot_id.size());
@@ -122,7 +134,8 @@ base::Result<std::unique_ptr<ChildRegistry>> ChildRegistry::Open(const std::stri
                                                           static_cast<ssize_t>(kHeaderSize))) {
     return base::Unavailable("cannot write " + path + ": " + base::ErrnoText(errno));
   }
-  return std::unique_ptr<ChildRegistry>(new ChildRegistry(std::move(fd), std::move(leftovers)));
+  return std::unique_ptr<ChildRegistry>(
+      new ChildRegistry(std::move(dir_fd), std::move(fd), std::move(leftovers)));
 }
 
 int64_t ChildRegistry::Now() {

@@ -33,9 +33,10 @@ namespace longhaul::runtime::process {
 
 class ChildRegistry {
  public:
-  // Opens (creates) and locks the file at `path` and remembers the children an earlier run
-  // recorded there (KillLeftovers() empties it). kFailedPrecondition when another process holds the
-  // lock (a server running on the same data dir).
+  // Locks the directory holding `path` (the data dir: deleting the file cannot undo the lock),
+  // opens (creates) and locks the file and remembers the children an earlier run recorded there
+  // (KillLeftovers() empties it). kFailedPrecondition when another process holds either lock (a
+  // server running on the same data dir).
   static base::Result<std::unique_ptr<ChildRegistry>> Open(const std::string& path);
 
   // The time to record for a child about to be spawned (CLOCK_BOOTTIME, ms).
@@ -57,9 +58,10 @@ class ChildRegistry {
     pid_t pid;
     int64_t spawned_at;
   };
-  ChildRegistry(UniqueFd fd, std::vector<Entry> leftovers)
-      : fd_(std::move(fd)), leftovers_(std::move(leftovers)) {}
+  ChildRegistry(UniqueFd dir, UniqueFd fd, std::vector<Entry> leftovers)
+      : dir_(std::move(dir)), fd_(std::move(fd)), leftovers_(std::move(leftovers)) {}
 
+  const UniqueFd dir_;  // the data dir, locked while this server runs
   const UniqueFd fd_;
   std::vector<Entry> leftovers_;
 

@@ -192,7 +192,7 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::OpenAsIs(const SqliteOpt
   ckpt.busy_timeout_ms = static_cast<int>(options.busy_timeout.count());
   store->checkpointer_ =
       std::make_unique<internal::Checkpointer>(ckpt, std::max(1, options.checkpoint_frames));
-  LH_RETURN_IF_ERROR(store->OpenConnections());
+  LH_RETURN_IF_ERROR(store->OpenConnections(/*create=*/true));
   GroupCommitterOptions copts;
   copts.max_queue = options.max_queue;
   copts.max_batch = options.max_batch;
@@ -209,11 +209,11 @@ SqliteStore::~SqliteStore() {
   checkpointer_.reset();
 }
 
-Status SqliteStore::OpenConnections() {
+Status SqliteStore::OpenConnections(bool create) {
   internal::ConnectionOptions wopts;
   wopts.path = options_.path;
   wopts.vfs = options_.vfs;
-  wopts.create = true;
+  wopts.create = create;
   wopts.busy_timeout_ms = static_cast<int>(options_.busy_timeout.count());
   auto writer = Connection::Open(wopts);
   Status s = writer.status();
@@ -242,6 +242,11 @@ Status SqliteStore::OpenConnections() {
   if (s.ok()) {
     writer_ = std::move(*writer);
     writer_synced_ = true;  // a new connection starts with synchronous=FULL
+    struct stat st {};
+    file_id_.reset();
+    if (::stat(options_.path.c_str(), &st) == 0) {
+      file_id_ = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+    }
     if (checkpointer_) {
       checkpointer_->Watch(*writer_);
       checkpointer_->Resume();
@@ -311,6 +316,10 @@ SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
       return {Status(cause.code(), "batch rolled back: " + cause.message() + note), false};
     }
   }
+  if (Status missing = FileMissing(); !missing.ok()) {
+    std::string note = Rollback(c);
+    return {base::Unavailable(missing.message() + note), true};
+  }
   s = RunStatement(c, kCommit);
   if (!s.ok()) {
     std::string note = Rollback(c);
@@ -318,6 +327,21 @@ SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
     return {base::Unavailable("commit failed: " + s.message() + note), true};
   }
   return {Status::Ok(), false};
+}
+
+Status SqliteStore::FileMissing() const {
+  if (!file_id_) return Status::Ok();
+  struct stat st {};
+  if (::stat(options_.path.c_str(), &st) != 0) {
+    // Another failure to look (EIO, EACCES) is left to SQLite's own writes to report.
+    if (errno != ENOENT && errno != ENOTDIR) return Status::Ok();
+  } else if (static_cast<uint64_t>(st.st_dev) == file_id_->dev &&
+             static_cast<uint64_t>(st.st_ino) == file_id_->ino) {
+    return Status::Ok();
+  }
+  return base::Unavailable("the job log " + options_.path +
+                           " was deleted or moved while the server ran (nothing written since "
+                           "is acknowledged); restart the server");
 }
 
 Status SqliteStore::RunWrite(const WriteFn& fn, Sync sync, const std::function<void()>* committed) {
@@ -511,7 +535,14 @@ Status SqliteStore::Reopen() {
   }
   return committer_->RunExclusive([this] {
     CloseConnections();
-    Status s = OpenConnections();
+    if (std::error_code ec; !std::filesystem::exists(options_.path, ec) && !ec) {
+      Status gone = base::Unavailable("reopen failed: the job log " + options_.path +
+                                      " is gone (deleted or moved while the server ran); restart "
+                                      "the server");
+      committer_->SetFailure(gone);
+      return gone;
+    }
+    Status s = OpenConnections(/*create=*/false);
     if (!s.ok()) {
       committer_->SetFailure(base::Unavailable("reopen failed: " + s.message()));
       return s;

@@ -161,7 +161,9 @@ class SqliteStore final : public Store {
   base::Result<int> TakeBackLeases(TimePoint now, std::string_view owner,
                                    std::vector<std::string>* dead, bool stopped);
 
-  base::Status OpenConnections();  // writer_ + readers; caller is the writer thread or Open()
+  // writer_ + readers; caller is the writer thread or Open(). `create`: make the database file
+  // if it is missing (Open(); a reopen must find the file the server had).
+  base::Status OpenConnections(bool create);
   void CloseConnections();
   Committer::BatchOutcome RunBatch(std::span<const std::unique_ptr<WriteOp>> ops);
   // Runs `fn` inside the next batch on the writer thread and waits for the commit; a kSynced
@@ -192,6 +194,16 @@ class SqliteStore final : public Store {
   std::unique_ptr<internal::Checkpointer> checkpointer_;  // WAL checkpoints off the writer
   std::unique_ptr<internal::Connection> writer_;  // used on the writer thread only (or in Open)
   bool writer_synced_ = true;  // writer_'s synchronous setting is FULL (else NORMAL); same thread
+  // The database file as (re)opened, by device and inode; writer thread (or Open). A batch whose
+  // file is no longer at options_.path (deleted or moved while the server ran: its writes would
+  // go to a file nobody will open again) fails instead of committing (FileMissing()).
+  struct FileId {
+    uint64_t dev = 0;
+    uint64_t ino = 0;
+  };
+  std::optional<FileId> file_id_;
+  // Non-OK when options_.path no longer names the file opened (file_id_).
+  base::Status FileMissing() const;
 
   base::Mutex read_mu_;
   base::CondVar read_cv_;

@@ -74,9 +74,10 @@ TEST(ChildRegistry, KillLeftoversStopsTheRecordedGroupAndForgetsIt) {
   auto first_run = OpenAt(dir.File("children.tab"));
   ChildProcess child = SpawnSleep(first_run.get());
   // As the next start would, on the file as the first run left it (a running one holds its
-  // lock: a copy stands for the file of one that was killed).
-  std::filesystem::copy_file(dir.File("children.tab"), dir.File("left.tab"));
-  auto next_run = OpenAt(dir.File("left.tab"));
+  // data dir's lock: a copy in another dir stands for the file of one that was killed).
+  std::filesystem::create_directory(dir.File("next"));
+  std::filesystem::copy_file(dir.File("children.tab"), dir.File("next/left.tab"));
+  auto next_run = OpenAt(dir.File("next/left.tab"));
   EXPECT_EQ(next_run->Recorded(), 0u);
   EXPECT_EQ(next_run->KillLeftovers(), 1);
   EXPECT_EQ(next_run->KillLeftovers(), 0);
@@ -90,15 +91,16 @@ TEST(ChildRegistry, LeftoversStayRecordedUntilTheyAreKilled) {
   TempDir dir;
   auto first_run = OpenAt(dir.File("children.tab"));
   ChildProcess child = SpawnSleep(first_run.get());
-  std::filesystem::copy_file(dir.File("children.tab"), dir.File("left.tab"));
-  OpenAt(dir.File("left.tab")).reset();  // a start that died before KillLeftovers()
-  auto next_run = OpenAt(dir.File("left.tab"));
+  std::filesystem::create_directory(dir.File("next"));
+  std::filesystem::copy_file(dir.File("children.tab"), dir.File("next/left.tab"));
+  OpenAt(dir.File("next/left.tab")).reset();  // a start that died before KillLeftovers()
+  auto next_run = OpenAt(dir.File("next/left.tab"));
   EXPECT_EQ(next_run->KillLeftovers(), 1);
   int status = child.Reap();
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
   // Then the table holds this run's children only.
   next_run.reset();
-  EXPECT_EQ(std::filesystem::file_size(dir.File("left.tab")), 64u);
+  EXPECT_EQ(std::filesystem::file_size(dir.File("next/left.tab")), 64u);
 }
 
 TEST(ChildRegistry, OneServerPerFile) {
@@ -152,8 +154,26 @@ TEST(ChildRegistry, OpenFailsWithTheReasonWhenTheFileCannotBeOpened) {
   TempDir dir;
   auto r = ChildRegistry::Open(dir.File("missing/children.tab"));
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("missing/children.tab"), std::string::npos)
+  EXPECT_NE(r.status().message().find(dir.File("missing") + ": No such file or directory"),
+            std::string::npos)
       << r.status().message();
+}
+
+// The lock is the data dir's: deleting the file (it looks like a cache) lets no second server
+// in beside the first (QA: one then ran the first one's running job again, at the same time).
+TEST(ChildRegistry, OneServerPerDirEvenWithTheFileDeleted) {
+  TempDir dir;
+  auto first = OpenAt(dir.File("children.tab"));
+  ASSERT_EQ(::unlink(dir.File("children.tab").c_str()), 0);
+  auto second = ChildRegistry::Open(dir.File("children.tab"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), base::Code::kFailedPrecondition);
+  EXPECT_NE(second.status().message().find("in use by another running longhaul (" + dir.path() +
+                                           " is locked)"),
+            std::string::npos)
+      << second.status().message();
+  first.reset();
+  EXPECT_TRUE(ChildRegistry::Open(dir.File("children.tab")).ok());
 }
 
 }  // namespace

@@ -972,6 +972,39 @@ TEST_F(StoreTest, ReopenKeepsEverythingAndAcceptsWrites) {
   EXPECT_EQ(ClaimIds(ClaimReq()), (std::vector<std::string>{a, b}));
 }
 
+// A job log deleted (or moved) while the store has it open: the next batch fails instead of
+// committing into files nobody will open again, the store stays failed, and a reopen does not
+// make an empty job log in its place (QA: rm -rf of the data dir went on answering 202).
+TEST_F(StoreTest, AJobLogDeletedWhileOpenFailsTheNextWriteAndIsNotRecreated) {
+  Open();
+  Add(MakeJob());
+  std::filesystem::remove_all(std::filesystem::path(Options().path).parent_path());
+  auto r = AppendAndWait(*store_, MakeJob());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), base::Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("the job log " + Options().path +
+                                      " was deleted or moved while the server ran"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_FALSE(store_->Healthy().ok());
+
+  std::filesystem::create_directories(std::filesystem::path(Options().path).parent_path());
+  base::Status reopened = store_->Reopen();
+  EXPECT_EQ(reopened.code(), base::Code::kUnavailable);
+  EXPECT_NE(reopened.message().find(" is gone"), std::string::npos) << reopened.message();
+  EXPECT_FALSE(std::filesystem::exists(Options().path)) << "a new, empty job log was made";
+  EXPECT_FALSE(store_->Healthy().ok());
+}
+
+TEST_F(StoreTest, AJobLogReplacedWhileOpenFailsTheNextWrite) {
+  Open();
+  Add(MakeJob());
+  std::filesystem::rename(Options().path, Options().path + ".old");
+  { std::ofstream(Options().path) << ""; }
+  auto r = AppendAndWait(*store_, MakeJob());
+  EXPECT_EQ(r.status().code(), base::Code::kUnavailable);
+}
+
 TEST_F(StoreTest, RefusesADatabaseFromANewerBuild) {
   Open();
   Close();
