@@ -77,7 +77,8 @@ struct JobPage {
 struct RouteStats {
   int64_t pending = 0;  // queued, running or retrying
   std::optional<TimePoint> last_delivery;
-  // The newest error of a job whose last attempt failed (retrying, failed or dead).
+  // The newest failed attempt of the route's jobs (kept when the job later succeeds, is
+  // cancelled or is purged, as Telegram's last_error_date is).
   std::optional<TimePoint> last_error_at;
   std::string last_error;
 };

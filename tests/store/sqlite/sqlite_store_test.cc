@@ -1066,6 +1066,7 @@ TEST_F(StoreTest, MigratesAVersion1File) {
       "DROP INDEX jobs_finished;"
       "ALTER TABLE jobs DROP COLUMN caller_waits;"
       "ALTER TABLE jobs DROP COLUMN recoveries;"
+      "DROP TABLE route_errors;"
       "PRAGMA user_version=1;";
   ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
@@ -1088,6 +1089,36 @@ TEST_F(StoreTest, MigratesAVersion1File) {
   sqlite3_finalize(stmt);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
   (void)b;
+}
+
+// A version-4 file gets each route's newest error from the jobs it has (retrying, failed or
+// dead), so GET /routes says the same right after the upgrade.
+TEST_F(StoreTest, MigratesAVersion4FileKeepingEachRoutesNewestError) {
+  Open();
+  std::string older = Add(MakeJob());
+  std::string newer = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()).size(), 2u);
+  for (const auto& [id, error] :
+       {std::pair{older, "UNKNOWN: exit status 1"}, std::pair{newer, "UNKNOWN: exit status 2"}}) {
+    Completion dead = Done(id, Completion::Kind::kDead);
+    dead.error = error;
+    ASSERT_TRUE(store_->Complete(dead).ok());
+    clock_.Advance(seconds(1));
+  }
+  Close();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE route_errors; PRAGMA user_version=4;", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+
+  Open();
+  auto stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->last_error, "UNKNOWN: exit status 2");
+  EXPECT_EQ(stats->last_error_at, clock_.Now() - seconds(1));
 }
 
 // server.retention: terminal jobs that finished before the cutoff go, with their requests, oldest
@@ -1153,6 +1184,42 @@ TEST_F(StoreTest, RouteStatsCountARunningJobMarkedBlockedOnce) {
   auto stats = store_->GetRouteStats("fn", "POST /hook");
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->pending, 2);  // the retried one, queued; the running one
+}
+
+// As Telegram's last_error_date: the newest failed attempt stays when its job then succeeds, is
+// cancelled or is purged (QA: cancelling a retrying job took the route's error away).
+TEST_F(StoreTest, ARoutesLastErrorOutlivesWhatBecomesOfItsJob) {
+  Open();
+  std::string flaky = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{flaky});
+  Completion retry = Done(flaky, Completion::Kind::kRetry);
+  retry.error = "UNKNOWN: exit status 2";
+  retry.next_run_at = clock_.Now();
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  const TimePoint failed_at = clock_.Now();
+  clock_.Advance(seconds(5));
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{flaky});
+  ASSERT_TRUE(store_->Complete(Done(flaky)).ok());
+  auto stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->last_error, "UNKNOWN: exit status 2") << "gone when the job succeeded";
+  EXPECT_EQ(stats->last_error_at, failed_at);
+
+  std::string stuck = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{stuck});
+  retry.job_id = stuck;
+  retry.error = "DEADLINE_EXCEEDED: timed out after 1s";
+  retry.now = clock_.Now();
+  retry.next_run_at = clock_.Now() + hours(1);
+  ASSERT_TRUE(store_->Complete(retry).ok());
+  ASSERT_TRUE(store_->Cancel(stuck, clock_.Now() + seconds(1)).ok());
+  stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->last_error, "DEADLINE_EXCEEDED: timed out after 1s") << "gone at the cancel";
+  EXPECT_EQ(stats->last_error_at, clock_.Now());
+  auto other = store_->GetRouteStats("fn", "POST /other");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->last_error_at.has_value());
 }
 
 TEST_F(StoreTest, RouteStatsCountUnfinishedJobsAndTheNewestError) {

@@ -140,20 +140,9 @@ constexpr const char* kRouteStats =
     " + (SELECT count(*) FROM jobs INDEXED BY jobs_ordering WHERE function = ?1 AND " LH_UNFINISHED
     "   AND ordering_key <> '' AND blocked = 1 AND state <> 'running' AND route = ?2),"
     " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1)";
-// The newest error among the jobs an attempt failed for (retrying, failed, dead), by state
-// (jobs_state_seq): a history of successes is never walked.
+// The route's newest failed attempt (CompleteJob keeps it in route_errors).
 constexpr const char* kRouteLastError =
-    "SELECT updated_at, last_error FROM ("
-    " SELECT * FROM (SELECT seq, updated_at, last_error FROM jobs INDEXED BY jobs_state_seq"
-    "  WHERE state = 'retrying' AND function = ?1 AND route = ?2 AND last_error <> ''"
-    "  ORDER BY seq DESC LIMIT 1)"
-    " UNION ALL SELECT * FROM (SELECT seq, updated_at, last_error FROM jobs INDEXED BY"
-    "  jobs_state_seq WHERE state = 'failed' AND function = ?1 AND route = ?2 AND"
-    "  last_error <> '' ORDER BY seq DESC LIMIT 1)"
-    " UNION ALL SELECT * FROM (SELECT seq, updated_at, last_error FROM jobs INDEXED BY"
-    "  jobs_state_seq WHERE state = 'dead' AND function = ?1 AND route = ?2 AND"
-    "  last_error <> '' ORDER BY seq DESC LIMIT 1))"
-    " ORDER BY seq DESC LIMIT 1";
+    "SELECT at, message FROM route_errors WHERE function = ?1 AND route = ?2";
 
 base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
                                        std::string_view route) {

@@ -79,6 +79,11 @@ constexpr const char* kComplete =
     "result_headers = ?10, result_body = ?11, attempts = attempts - ?12, "
     "max_attempts = CASE WHEN ?13 > 0 AND ?13 < max_attempts THEN ?13 ELSE max_attempts END "
     "WHERE seq = ?1";
+// The route's newest failed attempt (schema.cc, version 5).
+constexpr const char* kRecordRouteError =
+    "INSERT INTO route_errors (function, route, at, message) "
+    "SELECT function, route, ?2, ?3 FROM jobs WHERE seq = ?1 "
+    "ON CONFLICT (function, route) DO UPDATE SET at = excluded.at, message = excluded.message";
 constexpr const char* kExtendLease =
     "UPDATE jobs SET lease_expires_at = ?3 WHERE id = ?1 AND state = 'running' AND "
     "lease_owner = ?2";
@@ -425,6 +430,11 @@ base::Status CompleteJob(Connection& c, const Completion& done) {
       q.BindNull(9).BindNull(10).BindNull(11);
     }
     q.Bind(12, done.attempt_not_run ? 1 : 0).Bind(13, done.max_attempts);
+    LH_RETURN_IF_ERROR(q.Run());
+  }
+  if (done.kind != Completion::Kind::kSucceeded && !done.error.empty()) {
+    Query q(c, kRecordRouteError);
+    q.Bind(1, target->seq).Bind(2, now).BindText(3, done.error);
     LH_RETURN_IF_ERROR(q.Run());
   }
   // Leaving `running` may unblock the key's head (a no-op when this job is the head).

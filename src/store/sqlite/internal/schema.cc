@@ -94,6 +94,25 @@ ALTER TABLE jobs ADD COLUMN caller_waits INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE jobs ADD COLUMN recoveries INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 5: each route's newest failed attempt, kept when the job later succeeds, is cancelled
+// or is purged (Telegram's getWebhookInfo: last_error_date is the newest error, whatever came
+// after). Written by CompleteJob with the outcome; filled here from the jobs a version-4 file
+// has, each route's newest retrying, failed or dead one with an error.
+constexpr const char* kSchemaV5 = R"sql(
+CREATE TABLE route_errors (
+  function TEXT    NOT NULL,
+  route    TEXT    NOT NULL,
+  at       INTEGER NOT NULL,
+  message  TEXT    NOT NULL,
+  PRIMARY KEY (function, route)
+) WITHOUT ROWID;
+INSERT INTO route_errors (function, route, at, message)
+  SELECT function, route, updated_at, last_error FROM (
+    SELECT function, route, updated_at, last_error, max(seq) FROM jobs
+    WHERE (state = 'retrying' OR state = 'failed' OR state = 'dead') AND last_error <> ''
+    GROUP BY function, route);
+)sql";
+
 struct Step {
   int to_version;
   const char* sql;
@@ -101,10 +120,7 @@ struct Step {
 
 // Append new steps here (and to docs/on-disk-format.md); never edit a released one.
 constexpr Step kSteps[] = {
-    {1, kSchemaV1},
-    {2, kSchemaV2},
-    {3, kSchemaV3},
-    {4, kSchemaV4},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 
