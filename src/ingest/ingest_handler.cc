@@ -13,6 +13,7 @@
 #include "ingest/prefer.h"
 #include "ingest/responses.h"
 #include "ingest/submit.h"
+#include "lambda/apigw.h"
 #include "runtime/process/environment.h"
 #include "webhook/verify.h"
 
@@ -182,6 +183,22 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   }
 
   store::NewJob job = NewJobFor(*fn, RouteKey(route), std::move(sreq), deps_.clock.Now());
+  // A Lambda function gets the request as an API Gateway event, which Lambda takes up to 6 MB
+  // (a binary body grows by a third as base64): a larger one could never be invoked, so it is
+  // not acknowledged either.
+  if (fn->kind == config::RuntimeKind::kLambda) {
+    lambda::HttpApiContext ctx;
+    ctx.route_key = job.route;
+    ctx.request_id = job.id;
+    ctx.time = job.created_at;
+    if (size_t size = lambda::HttpApiEventSizeOverLimit(job.request, ctx); size > 0) {
+      co_return http::ErrorResponse(413, base::Code::kInvalidArgument,
+                                    "the request would reach function " + fn->name +
+                                        " as an event of " + std::to_string(size) +
+                                        " bytes, over Lambda's limit of " +
+                                        std::to_string(lambda::kMaxEventBytes) + " bytes");
+    }
+  }
   // API Gateway invokes a Lambda function synchronously, once: its caller gets the error, and
   // a handler that charged a card is not run again behind it.
   if (fn->kind == config::RuntimeKind::kLambda && route.ack == config::AckMode::kSync) {

@@ -237,6 +237,17 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
   return json::serialize(event);
 }
 
+size_t HttpApiEventSizeOverLimit(const store::Request& request, const HttpApiContext& context) {
+  // Headers (Host and User-Agent twice), the path and the query (raw and decoded) may each
+  // appear twice in the event; everything else is a few hundred bytes.
+  size_t parts = request.body.size() + 2 * (request.path.size() + request.query.size());
+  for (const auto& [name, value] : request.headers) parts += 2 * (name.size() + value.size() + 8);
+  for (const auto& [name, value] : request.path_params) parts += name.size() + value.size() + 8;
+  if (6 * parts + 4096 + context.route_key.size() <= kMaxEventBytes) return 0;
+  const size_t size = BuildHttpApiEvent(request, context).size();
+  return size > kMaxEventBytes ? size : 0;
+}
+
 base::Result<store::Response> MapHttpApiResult(std::string_view payload) {
   boost::system::error_code ec;
   json::value v = json::parse(payload, ec);

@@ -4,6 +4,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,15 @@ struct HttpApiContext {
 // Node's runtime client makes them: JSON is UTF-8 (RFC 8259), and the Python and Java runtime
 // clients refuse an event that is not before the handler runs.
 std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContext& context);
+
+// Lambda's limit for a synchronous invocation's payload: API Gateway cannot invoke a function
+// with an event larger than this.
+inline constexpr size_t kMaxEventBytes = 6 * 1024 * 1024;
+
+// The size of BuildHttpApiEvent(request, context) when it is over kMaxEventBytes, else 0. The
+// event is built only when a bound from the request's sizes (JSON writes a byte as at most 6)
+// does not rule that out: a small request costs nothing.
+size_t HttpApiEventSizeOverLimit(const store::Request& request, const HttpApiContext& context);
 
 // Maps a function's result (the payload it posted) to the HTTP response, as API Gateway does:
 // - a JSON object with "statusCode" is a structured result: statusCode (an integer 200..599;

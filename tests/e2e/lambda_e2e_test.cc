@@ -95,6 +95,25 @@ TEST(LambdaE2E, ASyncRouteRunsTheCppBootstrapWarm) {
   EXPECT_EQ(JsonAt(job->body, "/stdout_tail"), "echo " + id + "\n");
 }
 
+// A request whose API Gateway event would be over Lambda's 6 MB (here 5 MB of binary: 6.7 MB
+// as base64) could never be invoked: it is refused with 413 and nothing is stored (QA: it was
+// stored and handed to the function).
+TEST(LambdaE2E, ARequestWhoseEventWouldBeOverSixMegabytesIsRefused) {
+  ServerProcess server(EchoFunction());
+  server.Start();
+  auto r = server.Post("/echo/big", std::string(5 * 1024 * 1024, '\xff'));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 413) << r->body;
+  EXPECT_THAT(r->body, HasSubstr("over Lambda's limit of 6291456 bytes")) << r->body;
+  auto jobs = server.AdminGet("/jobs");
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_THAT(jobs->body, HasSubstr(R"("jobs":[])")) << jobs->body;
+  // Just under the limit (4 MB of binary: 5.3 MB as base64) it runs.
+  auto ok = server.Post("/echo/big", std::string(4 * 1024 * 1024, '\xff'));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->status, 200) << ok->body.substr(0, 300);
+}
+
 // Sync callers beyond a Lambda function's concurrency wait in the queue, and each freed slot
 // takes the next at once: an attempt answered early frees its slot without claiming, so the
 // loop must be told (with a poll interval of an hour, a missed wake-up shows as a 504).

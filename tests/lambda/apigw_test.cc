@@ -73,6 +73,24 @@ TEST(BuildHttpApiEvent, HasThePayloadFormat20Shape) {
   EXPECT_EQ(http["userAgent"], "curl/8.0");
 }
 
+// Over Lambda's 6 MB only when the event itself is: text stays text, binary grows by a third as
+// base64, control characters by six times as JSON escapes.
+TEST(HttpApiEventSizeOverLimit, IsTheEventsSizeOnlyWhenOverSixMegabytes) {
+  store::Request r = SampleRequest();
+  EXPECT_EQ(HttpApiEventSizeOverLimit(r, SampleContext()), 0u);
+  for (const auto& [body, over] : {std::pair{std::string(6 * 1024 * 1024 - 8192, 'a'), false},
+                                   std::pair{std::string(6 * 1024 * 1024, 'a'), true},
+                                   std::pair{std::string(4 * 1024 * 1024, '\xff'), false},
+                                   std::pair{std::string(5 * 1024 * 1024, '\xff'), true},
+                                   std::pair{std::string(1000 * 1024, '\x01'), false},
+                                   std::pair{std::string(1100 * 1024, '\x01'), true}}) {
+    r.body = body;
+    const size_t size = BuildHttpApiEvent(r, SampleContext()).size();
+    ASSERT_EQ(size > kMaxEventBytes, over) << size;
+    EXPECT_EQ(HttpApiEventSizeOverLimit(r, SampleContext()), over ? size : 0u) << size;
+  }
+}
+
 TEST(BuildHttpApiEvent, HeadersAreLowercasedAndJoinedCookiesSplit) {
   json::object e = Parse(BuildHttpApiEvent(SampleRequest(), SampleContext()));
   json::object& h = e["headers"].as_object();
