@@ -59,6 +59,9 @@ std::optional<base::Status> QueryProblem(std::string_view query,
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     std::string name = base::PercentDecode(pair.substr(0, pair.find('=')), true);
     if (name.empty()) continue;
+    if (known.size() == 0) {
+      return base::InvalidArgument("unknown parameter '" + name + "': this takes none");
+    }
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       std::string names;
       for (auto k = known.begin(); k != known.end(); ++k) {
@@ -182,15 +185,20 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
     if (parts.size() == 1 && get) co_return co_await ListJobs(query);
     if (parts.size() >= 2) {
       // As sent (percent-encoded or not); a ULID's letters in either case.
-      std::string id = ingest::PercentDecode(parts[1]);
+      const std::string sent = ingest::PercentDecode(parts[1]);
+      std::string id = sent;
       std::transform(id.begin(), id.end(), id.begin(),
                      [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
       if (!base::LooksLikeJobId(id)) {
         co_return http::ErrorResponse(base::NotFound(
-            "no job " + base::ToValidUtf8(std::string_view(parts[1]).substr(0, 64)) +
-            (parts[1].size() > 64 ? "…" : "") + " (a job id is 26 letters and digits)"));
+            "no job " + base::ToValidUtf8(std::string_view(sent).substr(0, 64)) +
+            (sent.size() > 64 ? "…" : "") +
+            " (a job id is 26 characters, digits and letters other than I, L, O and U)"));
       }
-      if (parts.size() == 2 && get) co_return co_await GetJob(id);
+      if (parts.size() == 2 && get) {
+        if (auto problem = QueryProblem(query, {})) co_return http::ErrorResponse(*problem);
+        co_return co_await GetJob(id);
+      }
       if (parts.size() == 3 && parts[2] == "result" && get)
         co_return co_await GetResult(id, query, conn.peer);
       if (parts.size() == 3 && parts[2] == "retry" && post) co_return co_await Retry(id);

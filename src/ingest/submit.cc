@@ -36,7 +36,11 @@ boost::asio::awaitable<base::Result<store::AppendResult>> Submit(
         const config::Function* function = &fn;
         deps.store.Append(std::move(job), [&deps, id = run.id, done = std::move(done)](
                                               base::Result<store::AppendResult> r) mutable {
-          if (!r.ok()) deps.scheduler.CancelLocal(id);
+          if (!r.ok()) {
+            // Its attempt has started (and is logged as such): the log says why it stops.
+            deps.log.Warn("job.not_stored", {{"job", id}, {"error", r.status().ToString()}});
+            deps.scheduler.CancelLocal(id);
+          }
           done(std::move(r));
         });
         deps.scheduler.StartDirect(std::move(run), std::move(cfg), function);

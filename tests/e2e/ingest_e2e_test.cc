@@ -506,6 +506,17 @@ TEST(IngestE2E, CancelKillsARunningJob) {
     return server.Log().find("job.cancelled job=" + id) != std::string::npos;
   })) << server.Log();
   EXPECT_EQ(server.AdminGet("/jobs/NOTAJOB")->status, 404);
+  auto unknown = server.AdminGet("/jobs/" + id + "?foo=1");
+  EXPECT_EQ(unknown->status, 400);
+  EXPECT_NE(unknown->body.find("unknown parameter 'foo': this takes none"), std::string::npos)
+      << unknown->body;
+  // As the user typed it, and why: 26 characters, but with an O.
+  auto unlike = server.AdminGet("/jobs/O1M97A606Q1R0S6Z9FNX03MK%20Y");
+  EXPECT_EQ(unlike->status, 404);
+  EXPECT_NE(unlike->body.find("no job O1M97A606Q1R0S6Z9FNX03MK Y (a job id is 26 characters, "
+                              "digits and letters other than I, L, O and U)"),
+            std::string::npos)
+      << unlike->body;
   // A listing's filters are checked: a typo lists nothing rather than everything.
   auto typo = server.AdminGet("/jobs?status=cancelled");
   EXPECT_EQ(typo->status, 400);

@@ -155,11 +155,16 @@ class CountingRuntime : public runtime::Runtime {
 };
 
 // A caller that waits for the result has its attempt started beside the record's commit; when
-// the record cannot be written the caller gets 503 and the function never runs.
+// the record cannot be written the caller gets 503, the function never runs, and the log says
+// why the attempt it shows starting stops (QA: the log named a job that never existed).
 TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
   FailingStore store(base::Status(GetParam(), "disk I/O error"));
   base::SystemClock clock;
-  base::Logger log(base::LogFormat::kText, base::LogLevel::kError);
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  ASSERT_NE(out, nullptr);
+  base::Logger log(base::LogFormat::kText, base::LogLevel::kWarn, out);
   sched::CompletionHub hub;
   CountingRuntime runtime;
   auto cfg = std::const_pointer_cast<config::Config>(OneRoute());
@@ -176,6 +181,12 @@ TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
     pool.join();
   }  // the scheduler has ended every attempt thread
   EXPECT_EQ(runtime.runs, 0);
+  std::fflush(out);
+  std::string lines(text, size);
+  EXPECT_NE(lines.find("job.not_stored job="), std::string::npos) << lines;
+  EXPECT_NE(lines.find("disk I/O error"), std::string::npos) << lines;
+  std::fclose(out);
+  std::free(text);
 }
 
 INSTANTIATE_TEST_SUITE_P(Codes, IngestHandlerTest,
