@@ -184,7 +184,10 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                           &rejections};
   std::shared_ptr<ingest::IngestHandler> ingest_handler;
   std::shared_ptr<admin::AdminHandler> admin_handler;
-  http::HttpServer public_server(ioc, log, "public", LimitsFrom(srv),
+  http::ServerLimits public_limits = LimitsFrom(srv);  // a 404 goes out before a waiting body
+  if (!webhook)
+    public_limits.answer_before_body = [&](auto& h) { return ingest_handler->Unrouted(h); };
+  http::HttpServer public_server(ioc, log, "public", public_limits,
                                  Counted(in_flight, [&](http::Request& r, const http::ConnInfo& c) {
                                    return webhook ? webhook->Handle(*ingest_handler, r, c)
                                                   : (*ingest_handler)(r, c);

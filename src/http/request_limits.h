@@ -32,6 +32,10 @@ struct ServerLimits {
   // header, for a listener whose clients expect their own error format (the admin listener's
   // Lambda Invoke API). nullopt, or unset: the generic JSON 413.
   std::function<std::optional<Response>(const RequestHeader&, uint64_t)> body_too_large;
+  // For a request that waits for 100 Continue before it sends its body: an answer that does
+  // not need the body (no route for its path), sent instead; the connection then closes, and
+  // the body is never sent. nullopt, or unset: 100 Continue, and the request is read whole.
+  std::function<std::optional<Response>(const RequestHeader&)> answer_before_body;
 };
 
 using RequestParser = boost::beast::http::request_parser<boost::beast::http::string_body>;

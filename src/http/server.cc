@@ -342,6 +342,11 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       // Not to HTTP/1.0: it has no 1xx answers (RFC 9110 section 10.1.1).
       if (!parser.is_done() && header.version() >= 11 &&
           beast::iequals(header[beast::http::field::expect], "100-continue")) {
+        if (auto answer =
+                limits.answer_before_body ? limits.answer_before_body(header) : std::nullopt) {
+          co_await WriteAndClose(c, std::move(*answer), limits.header_timeout, head_request);
+          break;
+        }
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
         if (co_await WriteAll(c, kContinue, limits.header_timeout)) break;
       }

@@ -41,6 +41,28 @@ std::string RouteKey(const config::Route& route) { return route.method + " " + r
 
 namespace {
 
+// The 405 (another method takes the path) or 404 for a request `match` found no route for.
+http::Response NoRoute(const std::string& method, const std::string& path,
+                       const RouteMatch& match) {
+  if (!match.allowed.empty()) {
+    http::Response res =
+        http::ErrorResponse(405, base::Code::kInvalidArgument,
+                            "method " + method + " is not allowed here; allowed: " + match.allowed);
+    res.set(bh::field::allow, match.allowed);
+    return res;
+  }
+  const bool encoded_slash =
+      path.find("%2F") != std::string::npos || path.find("%2f") != std::string::npos;
+  const bool encoded_nul = path.find("%00") != std::string::npos;
+  return http::ErrorResponse(
+      404, base::Code::kNotFound,
+      "no route for " + path +
+          (encoded_slash ? " (a {param} never matches an encoded slash, %2F: use {name+}, "
+                           "which takes the rest of the path)"
+           : encoded_nul ? " (a path parameter never holds a NUL byte, %00)"
+                         : ""));
+}
+
 // A caller on the route waits for its job's outcome (sched::Scheduler::CallerWaits): counted
 // from before the append, as long as it waits, and once it has the outcome until the outcome
 // is recorded (the scheduler lets it go then).
@@ -83,6 +105,15 @@ IngestHandler::IngestHandler(IngestDeps deps, std::shared_ptr<const config::Conf
   SetConfig(std::move(config));
 }
 
+std::optional<http::Response> IngestHandler::Unrouted(const http::RequestHeader& header) const {
+  std::string method(header.method_string());
+  std::string_view target = header.target();
+  std::string path(target.substr(0, target.find('?')));
+  RouteMatch match = snapshot_.load()->table.Match(method, path);
+  if (match.route != nullptr) return std::nullopt;
+  return NoRoute(method, path, match);
+}
+
 void IngestHandler::SetConfig(std::shared_ptr<const config::Config> config) {
   snapshot_.store(std::make_shared<const Snapshot>(std::move(config)));
 }
@@ -92,25 +123,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   std::shared_ptr<const Snapshot> snap = snapshot_.load();
   store::Request sreq = ToStoreRequest(req, conn);
   RouteMatch match = snap->table.Match(sreq.method, sreq.path);
-  if (match.route == nullptr) {
-    if (!match.allowed.empty()) {
-      http::Response res = http::ErrorResponse(
-          405, base::Code::kInvalidArgument,
-          "method " + sreq.method + " is not allowed here; allowed: " + match.allowed);
-      res.set(bh::field::allow, match.allowed);
-      co_return res;
-    }
-    const bool encoded_slash =
-        sreq.path.find("%2F") != std::string::npos || sreq.path.find("%2f") != std::string::npos;
-    const bool encoded_nul = sreq.path.find("%00") != std::string::npos;
-    co_return http::ErrorResponse(
-        404, base::Code::kNotFound,
-        "no route for " + sreq.path +
-            (encoded_slash ? " (a {param} never matches an encoded slash, %2F: use {name+}, "
-                             "which takes the rest of the path)"
-             : encoded_nul ? " (a path parameter never holds a NUL byte, %00)"
-                           : ""));
-  }
+  if (match.route == nullptr) co_return NoRoute(sreq.method, sreq.path, match);
   const config::Route& route = *match.route;
   sreq.path_params = std::move(match.params);
 

@@ -48,6 +48,9 @@ class IngestHandler {
 
   boost::asio::awaitable<http::Response> operator()(http::Request& req, const http::ConnInfo& conn);
   void SetConfig(std::shared_ptr<const config::Config> config);
+  // The 404 or 405 this handler answers a request with when no route takes its method and
+  // path, known from its header alone (http::ServerLimits::answer_before_body); else nullopt.
+  std::optional<http::Response> Unrouted(const http::RequestHeader& header) const;
 
  private:
   struct Snapshot {

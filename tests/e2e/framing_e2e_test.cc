@@ -152,6 +152,24 @@ TEST(FramingE2E, ARefusalFromTheHeaderReachesAClientStillSendingItsBody) {
   EXPECT_THAT(answer, HasSubstr("over the limit"));
 }
 
+// A client that waits for 100 Continue to a path a route takes gets it, then sends its body.
+TEST(FramingE2E, ExpectContinueToARouteGetsA100BeforeTheBodyIsSent) {
+  ServerProcess server("functions:\n" + Printing("fn", "ok") +
+                       "routes:\n"
+                       "  - path: /hook\n"
+                       "    function: fn\n");
+  server.Start();
+  RawConn c(server.public_port());
+  ASSERT_TRUE(
+      c.Send("POST /hook HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+             "Content-Length: 2\r\nConnection: close\r\n\r\n"));
+  EXPECT_EQ(c.ReadResponse(std::chrono::seconds(20)), "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(c.Send("{}"));
+  bool closed = false;
+  std::string answer = c.ReadUntilClosed(std::chrono::seconds(20), &closed);
+  EXPECT_THAT(answer, HasSubstr("HTTP/1.1 202 "));
+}
+
 // HEAD on a GET route is answered as the GET is, without the body (RFC 9110 section 9.3.2):
 // monitors and link checkers probe with HEAD.
 TEST(FramingE2E, AGetRouteAnswersHead) {
