@@ -250,6 +250,7 @@ int JobsList(const AdminTarget& t, const ListOptions& o, std::FILE* out, std::FI
     if (!o.function.empty()) more += " --function " + o.function;
     if (!o.state.empty()) more += " --state " + o.state;
     if (o.limit != ListOptions{}.limit) more += " --limit " + std::to_string(o.limit);
+    std::fflush(out);  // the rows first where both go to one place (2>&1)
     std::fprintf(err, "more: %s --cursor %s\n", more.c_str(), next.c_str());
   }
   return 0;

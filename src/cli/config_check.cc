@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/duration.h"
 #include "lambda/environment.h"
 #include "runtime/process/child_process.h"
 
@@ -49,6 +50,22 @@ std::vector<ConfigWarning> ConfigWarnings(const config::Config& cfg) {
     if (std::string problem = runtime::process::ProgramProblem(o); !problem.empty()) {
       warnings.push_back({fn.line, where + "program " + problem});
     }
+  }
+  // A sender that gives up before the route answers retries: the work is not lost (its key
+  // dedups it), but every delivery shows as failed on the sender's side.
+  for (const config::Route& route : cfg.routes) {
+    const int sender_limit_s = route.provider == "slack" ? 3 : route.provider == "github" ? 10 : 0;
+    if (sender_limit_s == 0 || route.ack == config::AckMode::kAsync ||
+        route.wait <= std::chrono::seconds(sender_limit_s)) {
+      continue;
+    }
+    warnings.push_back(
+        {route.line, "routes " + route.path +
+                         ": ack: " + (route.ack == config::AckMode::kSync ? "sync" : "auto") +
+                         " waits up to " + base::FormatDuration(route.wait) + ", but " +
+                         route.provider + " gives up after " + std::to_string(sender_limit_s) +
+                         "s and sends the delivery again: set wait to " +
+                         std::to_string(sender_limit_s) + "s or less, or use ack: async"});
   }
   return warnings;
 }

@@ -2,15 +2,18 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "base/percent_encoding.h"
 #include "webhook/hmac.h"
 #include "webhook/signature_headers.h"
 
@@ -60,9 +63,23 @@ bool HexMatches(std::string_view expected, std::string_view hex) {
 }
 
 // GitHub's ping payload carries a "zen" line; echo it so the hook's UI shows a meaningful answer.
-std::string PingAnswer(std::string_view body) {
+// A hook of content type application/x-www-form-urlencoded sends the JSON as the form's
+// `payload` field.
+std::string PingAnswer(std::string_view body, std::optional<std::string_view> content_type) {
   boost::json::object answer;
   answer["ok"] = true;
+  std::string form_payload;
+  if (content_type && content_type->starts_with("application/x-www-form-urlencoded")) {
+    for (std::string_view rest = body; !rest.empty();) {
+      std::string_view pair = rest.substr(0, rest.find('&'));
+      rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
+      if (pair.starts_with("payload=")) {
+        form_payload = base::PercentDecode(pair.substr(8), /*plus_is_space=*/true);
+        body = form_payload;
+        break;
+      }
+    }
+  }
   boost::system::error_code ec;
   boost::json::value payload = boost::json::parse(body, ec);
   if (!ec && payload.is_object()) {
@@ -115,7 +132,8 @@ Outcome VerifyGithub(const config::Route& route, const store::Request& req) {
   if (!HexMatches(*mac, sig->substr(kPrefix.size()))) return Mismatch();
   if (std::optional<std::string_view> event = FindHeader(req.headers, "X-GitHub-Event");
       event && *event == "ping") {
-    return Answer("application/json", PingAnswer(req.body));
+    return Answer("application/json",
+                  PingAnswer(req.body, FindHeader(req.headers, "Content-Type")));
   }
   return Accept();
 }

@@ -101,6 +101,36 @@ TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
   }
 }
 
+// Slack gives up after 3 s and GitHub after 10 s, then sends the delivery again: a route of
+// theirs that waits longer for the result is warned about (QA: Slack retried every request).
+TEST(Check, WarnsAboutARouteThatWaitsLongerThanItsSenderDoes) {
+  testing::TempDir dir;
+  const std::string path = dir.File("longhaul.yaml");
+  std::ofstream(path) << "functions:\n"
+                         "  fn: {runtime: command, command: [sh, -c, 'true']}\n"
+                         "routes:\n"
+                         "  - {path: /slack, function: fn, provider: slack, secret: s, ack: auto}\n"
+                         "  - {path: /gh, function: fn, provider: github, secret: s, ack: sync,\n"
+                         "     wait: 10s}\n"
+                         "  - {path: /slow, function: fn, provider: github, secret: s, ack: sync,\n"
+                         "     wait: 1m}\n"
+                         "  - {path: /async, function: fn, provider: slack, secret: s}\n"
+                         "  - {path: /plain, function: fn, ack: sync}\n";
+  Checked c = RunCheck(path);
+  EXPECT_EQ(c.status, 0) << c.err;
+  EXPECT_NE(c.err.find(path + ":4: warning: routes /slack: ack: auto waits up to 30s, but slack "
+                              "gives up after 3s and sends the delivery again: set wait to 3s or "
+                              "less, or use ack: async\n"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find(path + ":7: warning: routes /slow: ack: sync waits up to 1m"),
+            std::string::npos)
+      << c.err;
+  for (const char* fine : {"/gh", "/async", "/plain"}) {
+    EXPECT_EQ(c.err.find(std::string("routes ") + fine + ":"), std::string::npos) << c.err;
+  }
+}
+
 TEST(Check, AConfigErrorFailsTheCheck) {
   testing::TempDir dir;
   const std::string path = dir.File("bad.yaml");

@@ -200,16 +200,17 @@ TEST(Github, PingIsAnsweredAtOnce) {
   EXPECT_EQ(res.headers[0].first, "Content-Type");
   EXPECT_EQ(res.headers[0].second, "application/json");
 
-  // A form-encoded ping (hook content type x-www-form-urlencoded) carries no JSON body.
-  std::string form = "payload=%7B%22zen%22%3A%22x%22%7D";
+  // A form-encoded ping (hook content type x-www-form-urlencoded) has its JSON in `payload`.
+  std::string form = "hook_id=1&payload=%7B%22zen%22%3A%22a+b%22%7D";
   auto f =
       VerifyRequest(route,
                     Post(form, {{"X-GitHub-Event", "ping"},
+                                {"Content-Type", "application/x-www-form-urlencoded"},
                                 {"X-Hub-Signature-256", "sha256=" + HexHmac(kGithubSecret, form)}}),
                     kNow);
   ASSERT_TRUE(f.ok());
   ASSERT_TRUE(f->has_value());
-  EXPECT_EQ((*f)->body, R"({"ok":true})");
+  EXPECT_EQ((*f)->body, R"({"ok":true,"zen":"a b"})");
 }
 
 TEST(Github, PingMustBeSignedToo) {
