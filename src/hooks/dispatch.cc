@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "hooks/request_values.h"
 #include "hooks/rules.h"
@@ -37,11 +40,33 @@ store::Response Text(int status, std::string body) {
   return r;
 }
 
-// Sets Content-Type from the body unless a header set one.
+// Sets Content-Type from the body unless a header set one, as Go's server does: not for a
+// status that has no body (204, 304), whose body is never sent.
 void Sniff(store::Response& r) {
-  if (HasHeader(r.headers, "Content-Type")) return;
+  if (r.status == 204 || r.status == 304 || HasHeader(r.headers, "Content-Type")) return;
   std::string type = SniffContentType(r.body);
   if (!type.empty()) r.headers.emplace_back("Content-Type", type);
+}
+
+// `path` as webhook's router (gorilla/mux) cleans it before it routes: no empty, `.` or `..`
+// segments (Go's path.Clean), a trailing slash kept.
+std::string CleanPath(std::string_view path) {
+  std::vector<std::string_view> kept;
+  for (size_t at = 0; at <= path.size();) {
+    size_t slash = path.find('/', at);
+    if (slash == std::string_view::npos) slash = path.size();
+    std::string_view segment = path.substr(at, slash - at);
+    if (segment == "..") {
+      if (!kept.empty()) kept.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      kept.push_back(segment);
+    }
+    at = slash + 1;
+  }
+  std::string out;
+  for (std::string_view segment : kept) (out += '/') += segment;
+  if (out.empty() || (path.ends_with('/') && out != "/")) out += '/';
+  return out;
 }
 
 bool MethodAllowed(const std::vector<std::string>& allowed, const std::string& method) {
@@ -116,9 +141,18 @@ Dispatch Decide(const HookSet& hooks, const WebhookOptions& options, const store
     d.event = "hook.health";
     return d;
   }
+  // A path such as //hooks/x or /hooks/./x is sent to its clean form, as webhook's router does.
+  if (std::string clean = CleanPath(req.path); req.path.starts_with('/') && clean != req.path) {
+    d.answer.status = 301;
+    d.answer.headers.emplace_back("Location", req.query.empty() ? clean : clean + "?" + req.query);
+    d.event = "hook.redirect";
+    d.detail = clean;
+    return d;
+  }
   std::string prefix = options.url_prefix.empty() ? "/" : "/" + options.url_prefix + "/";
   if (req.path.compare(0, prefix.size(), prefix) != 0) {
     d.answer = Text(404, "404 page not found\n");
+    d.answer.headers.emplace_back("X-Content-Type-Options", "nosniff");  // as Go's http.Error
     d.event = "hook.no_route";
     return d;
   }

@@ -87,6 +87,27 @@ TEST_F(DispatchTest, HealthAndUnknownPaths) {
   d = Decide(hooks_, opts_, Req("POST", "/elsewhere"), kNow);
   EXPECT_EQ(d.answer.status, 404);
   EXPECT_EQ(d.answer.body, "404 page not found\n");
+  EXPECT_THAT(d.answer.headers, Contains(Pair("X-Content-Type-Options", "nosniff")));
+}
+
+// As webhook's router: a path that is not clean is sent to its clean form (a sender whose base
+// URL ends in a slash), its query kept; nothing runs.
+TEST_F(DispatchTest, AnUncleanPathIsRedirectedToItsCleanForm) {
+  for (const auto& [path, clean] : {std::pair{"//hooks/redeploy", "/hooks/redeploy"},
+                                    std::pair{"/hooks//redeploy", "/hooks/redeploy"},
+                                    std::pair{"/hooks/./redeploy", "/hooks/redeploy"},
+                                    std::pair{"/x/../hooks/redeploy", "/hooks/redeploy"},
+                                    std::pair{"/../hooks/a/", "/hooks/a/"}, std::pair{"//", "/"}}) {
+    store::Request req = Req("POST", path);
+    req.query = "a=1";
+    Dispatch d = Decide(hooks_, opts_, req, kNow);
+    EXPECT_EQ(d.kind, Dispatch::Kind::kAnswer) << path;
+    EXPECT_EQ(d.answer.status, 301) << path;
+    EXPECT_THAT(d.answer.headers, Contains(Pair("Location", std::string(clean) + "?a=1"))) << path;
+    EXPECT_TRUE(d.answer.body.empty()) << path;
+  }
+  EXPECT_EQ(Decide(hooks_, opts_, Req("POST", "/hooks/redeploy/"), kNow).answer.status, 404)
+      << "a trailing slash is clean";
 }
 
 TEST_F(DispatchTest, MethodChecks) {
@@ -177,6 +198,14 @@ TEST_F(DispatchTest, OutputAnswer) {
 
   job.state = store::JobState::kRunning;
   EXPECT_EQ(OutputAnswer(hook, opts_, job).status, 504);
+
+  // A 204 has no body, so nothing sniffs one (webhook's Go server sends no Content-Type).
+  hook.success_code = 204;
+  job.state = store::JobState::kSucceeded;
+  job.result = store::Response{200, {}, "built\n"};
+  store::Response empty = OutputAnswer(hook, opts_, job);
+  EXPECT_EQ(empty.status, 204);
+  EXPECT_THAT(empty.headers, ::testing::Not(Contains(Pair("Content-Type", ::testing::_))));
 }
 
 TEST(SniffContentType, TextHtmlXmlBinary) {
