@@ -252,6 +252,14 @@ asio::awaitable<void> AdminHandler::AwaitAnsweredRecords() {
 asio::awaitable<http::Response> AdminHandler::GetJob(const std::string& id) {
   auto job = co_await ingest::WaitForJob({deps_.store, deps_.hub, deps_.pool}, id, SettleTime(id));
   if (!job.ok()) co_return http::ErrorResponse(job.status());
+  // A job running here shows what its attempt has written so far (the record gets it with the
+  // outcome; until then it has the last attempt's, if any).
+  if (job->state == store::JobState::kRunning) {
+    if (auto live = deps_.scheduler.LiveOutputOf(job->id)) {
+      job->stdout_tail = std::move(live->stdout_tail);
+      job->stderr_tail = std::move(live->stderr_tail);
+    }
+  }
   co_return JsonResponse(200, JobToJson(*job, JobDetail::kFull));
 }
 

@@ -282,6 +282,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   supervise.deadline = inv.deadline;
   supervise.kill_grace = fn.command.kill_grace;
   supervise.keep_group_on_exit = true;  // a hook's `nohup server &` outlives it, as in webhook
+  supervise.live = inv.live.get();
   runtime::process::SuperviseResult run =
       runtime::process::Supervise(*child, supervise, clock_, cancel);
   switch (run.stopped) {

@@ -441,7 +441,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
 
   InvokeResult r;
   if (answer) {
-    r = proc->Await(cancel);
+    r = proc->Await(cancel, inv.live.get());
   } else {
     answer = std::make_shared<Answer>();
     begin = clock_.Now();
@@ -452,7 +452,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
       delivery.timeout = fn.timeout;
       delivery.deadline = begin + std::max<base::Duration>(fn.timeout, kInitLimit);
     }
-    r = proc->Invoke(std::move(delivery), cancel);
+    r = proc->Invoke(std::move(delivery), cancel, inv.live.get());
   }
   base::TimePoint end = clock_.Now();
   // Set on the I/O thread that received the answer, before Invoke() could see the report.

@@ -177,9 +177,10 @@ std::optional<int> RuntimeProcess::MemoryProbe::MaxMemoryUsedMb() const {
   return static_cast<int>((kb + 1023) / 1024);
 }
 
-InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& cancel) {
+InvokeResult RuntimeProcess::Invoke(Delivery d, const runtime::CancelToken& cancel,
+                                    runtime::LiveOutput* live) {
   Offer(std::move(d));
-  return Await(cancel);
+  return Await(cancel, live);
 }
 
 void RuntimeProcess::Offer(Delivery d) {
@@ -194,7 +195,7 @@ void RuntimeProcess::Offer(Delivery d) {
   }
 }
 
-InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel) {
+InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel, runtime::LiveOutput* live) {
   InvokeResult result;
   result.idle_output = std::move(offered_idle_output_);
   offered_idle_output_.clear();
@@ -215,6 +216,10 @@ InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel) {
     taken = true;
     output.Append(data);
     stdout_output.Append(data);
+    if (live != nullptr) {
+      live->Append(runtime::LiveOutput::Stream::kStdout, data);
+      live->Append(runtime::LiveOutput::Stream::kStderr, data);
+    }
   };
   auto err_sink = [&](std::string_view data) {
     if (!taken && api_->deliveries() == taken_after) {
@@ -223,6 +228,7 @@ InvokeResult RuntimeProcess::Await(const runtime::CancelToken& cancel) {
     }
     taken = true;
     output.Append(data);
+    if (live != nullptr) live->Append(runtime::LiveOutput::Stream::kStderr, data);
   };
 
   for (;;) {

@@ -102,11 +102,14 @@ class RuntimeProcess {
   // (by `clock`) or `cancel` fires; `cancel` and the deadline are checked at least every 50 ms.
   // A report that comes in while the invocation is being given up still ends it as kReport.
   // Does not stop the process: after kExited, kDeadline or kCancelled the caller Stop()s it.
-  InvokeResult Invoke(Delivery d, const runtime::CancelToken& cancel);
+  // `live`, when given, gets a copy of the invocation's output as it is read: stdout, and the
+  // log (stdout and stderr in arrival order) as stderr, as the outcome has them.
+  InvokeResult Invoke(Delivery d, const runtime::CancelToken& cancel,
+                      runtime::LiveOutput* live = nullptr);
   // Invoke() in two steps, which may run on two threads one after the other: Offer() hands `d`
   // to the runtime without blocking; Await() blocks until the invocation ends, as Invoke().
   void Offer(Delivery d);
-  InvokeResult Await(const runtime::CancelToken& cancel);
+  InvokeResult Await(const runtime::CancelToken& cancel, runtime::LiveOutput* live = nullptr);
 
   // Kills the process group (SIGKILL) and reaps the process, closes the Runtime API (a waiting
   // /next gets 500) and retires the endpoint. Blocks until reaped. Idempotent.

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "config/config.h"
+#include "runtime/live_output.h"
 #include "store/job.h"
 
 namespace longhaul::runtime {
@@ -54,6 +55,9 @@ struct Invocation {
   // as an HTTP answer); null: none does.
   std::function<bool()> caller_waits;
   std::shared_ptr<Begun> begun;  // from Runtime::Begin(), for Run()
+  // Optional. Where a runtime copies its processes' output as it reads it (what GET /jobs/{id}
+  // shows while the attempt runs).
+  std::shared_ptr<LiveOutput> live;
 };
 
 // The niceness the processes of an invocation start at, above the server's (server.job_nice),

@@ -27,7 +27,7 @@ std::optional<store::Job> Scheduler::ReserveDirect(const config::Function& fn, s
     }
     running++;
     attempts_++;
-    running_[job.id] = Running{std::make_shared<runtime::CancelToken>(), fn.name, ""};
+    running_[job.id] = Running{std::make_shared<runtime::CancelToken>(), fn.name, "", nullptr};
   }
   job.claimed_by = options_.node_id;
   job.claim_lease = options_.lease;

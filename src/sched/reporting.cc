@@ -1,6 +1,6 @@
 // The Scheduler's reports of what became of jobs: to the log, to the observers (destinations),
-// and, for outcomes the store could not write at first, to the store once it can. The rest of
-// the Scheduler is in scheduler.cc.
+// and, for outcomes the store could not write at first, to the store once it can; and what a
+// running attempt has written so far. The rest of the Scheduler is in scheduler.cc.
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,6 +28,17 @@ std::string LastOutput(const runtime::Outcome& outcome) {
 }
 
 }  // namespace
+
+std::optional<runtime::LiveOutput::Tails> Scheduler::LiveOutputOf(const std::string& job_id) const {
+  std::shared_ptr<runtime::LiveOutput> live;
+  {
+    base::MutexLock lock(mu_);
+    auto it = running_.find(job_id);
+    if (it == running_.end() || it->second.live == nullptr) return std::nullopt;
+    live = it->second.live;
+  }
+  return live->Snapshot();
+}
 
 void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& fn,
                                 const runtime::Outcome& outcome, store::Completion::Kind kind,

@@ -274,7 +274,7 @@ void Scheduler::StartOrDeferLocked(store::Job job, std::shared_ptr<const config:
     deferred_[blocker] = Deferred{std::move(job), std::move(cfg), fn, std::move(cancel)};
     return;
   }
-  running_[job.id] = Running{cancel, fn->name, job.ordering_key};
+  running_[job.id] = Running{cancel, fn->name, job.ordering_key, nullptr};
   QueueAttemptLocked(std::move(job), std::move(cfg), fn, std::move(cancel));
 }
 
@@ -388,7 +388,7 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
       StartOrDeferLocked(std::move(*next), cfg, fn, std::move(cancel));
       return;
     }
-    running_[next->id] = Running{cancel, fn->name, next->ordering_key};
+    running_[next->id] = Running{cancel, fn->name, next->ordering_key, nullptr};
     job = std::move(*next);
   }
 }
@@ -552,11 +552,14 @@ runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
   inv.route = job.route;
   inv.deadline = clock_.Now() + fn.timeout;
   inv.caller_waits = [this, id = job.id] { return CallerWaitsFor(id); };
+  inv.live = std::make_shared<runtime::LiveOutput>();
   if (hub_.HasWaiters(job.id)) {
     // `fn` lives as long as `inv.config`.
     inv.answered = [this, head = WithoutRequest(job), attempt, fn = &fn](
                        const runtime::Outcome& answer) { Answered(head, attempt, *fn, answer); };
   }
+  base::MutexLock lock(mu_);
+  if (auto it = running_.find(job.id); it != running_.end()) it->second.live = inv.live;
   return inv;
 }
 

@@ -90,6 +90,9 @@ class Scheduler {
   // Whether `job_id`'s final answer was told to its waiters (CompletionHub::NotifyAnswer) and
   // its outcome is not recorded yet: a reader that must see the outcome waits for the hub.
   bool AnsweredUnrecorded(const std::string& job_id) const;
+  // What the attempt of `job_id` running on this node has written so far, or nullopt when none
+  // runs here (GET /jobs/{id} while the job runs).
+  std::optional<runtime::LiveOutput::Tails> LiveOutputOf(const std::string& job_id) const;
   // The jobs AnsweredUnrecorded() is true of now (usually none): a list waits for them.
   std::vector<std::string> AnsweredUnrecordedIds() const;
   // A route's caller waits for `job_id`'s outcome (from before its append), until CallerGone()
@@ -117,7 +120,8 @@ class Scheduler {
   struct Running {
     std::shared_ptr<runtime::CancelToken> cancel;
     std::string function;
-    std::string ordering_key;  // empty: none
+    std::string ordering_key;                   // empty: none
+    std::shared_ptr<runtime::LiveOutput> live;  // set with its invocation (InvocationFor)
   };
 
   void Loop();

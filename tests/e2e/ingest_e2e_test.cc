@@ -258,6 +258,39 @@ TEST(IngestE2E, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_TRUE(Eventually([&] { return kill(grandchild, 0) != 0; }));
 }
 
+// While a job runs, GET /jobs/{id} shows what its attempt has written so far; its record then
+// gets the whole output with the outcome (QA: nothing showed until the job ended).
+TEST(IngestE2E, ARunningJobShowsItsOutputSoFar) {
+  TempDir scratch;
+  const std::string gate = scratch.File("gate");
+  ServerProcess server(
+      "functions:\n"
+      "  long:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"echo step 1; echo careful >&2; "
+      "while [ ! -f " +
+      gate +
+      " ]; do sleep 0.02; done; echo step 2\"]\n"
+      "routes:\n"
+      "  - path: /long\n"
+      "    function: long\n");
+  server.Start();
+  std::string id = JsonField(server.Post("/long", "")->body, "id");
+  std::string running;
+  EXPECT_TRUE(Eventually([&] {
+    auto r = server.AdminGet("/jobs/" + id);
+    running = r.ok() ? r->body : "";
+    return JsonField(running, "stdout_tail") == "step 1\n" &&
+           JsonField(running, "stderr_tail") == "careful\n";
+  })) << running;
+  EXPECT_EQ(JsonField(running, "state"), "running") << running;
+  std::ofstream(gate) << "";
+  std::string done = server.WaitForJobState(id, "succeeded");
+  EXPECT_EQ(JsonField(done, "stdout_tail"), "") << "stdout is the result: " << done;
+  EXPECT_NE(done.find("step 1\\nstep 2"), std::string::npos) << done;
+  EXPECT_EQ(JsonField(done, "stderr_tail"), "careful\n") << done;
+}
+
 TEST(IngestE2E, RetriesThenDeadWithTheLastError) {
   ServerProcess server(
       "functions:\n"

@@ -466,6 +466,29 @@ TEST_F(LambdaRuntimeTest, CancelKillsTheProcess) {
   EXPECT_TRUE(ProcessGone(std::stoi(PidOf(ok))));
 }
 
+// While the invocation runs, its output so far is in Invocation::live: stdout, and the log
+// (both streams) as stderr, as the outcome has them.
+TEST_F(LambdaRuntimeTest, TheOutputSoFarIsLiveWhileTheInvocationRuns) {
+  ASSERT_TRUE(Run(Invoke(R"({"n":1})")).status.ok());  // warm
+  runtime::CancelToken cancel;
+  runtime::Invocation inv = Invoke(R"({"please":"sleep"})");
+  inv.live = std::make_shared<runtime::LiveOutput>();
+  auto pending = std::async(std::launch::async, [&] { return runtime_->Run(inv, cancel); });
+  ASSERT_TRUE(Sleeping());
+  runtime::LiveOutput::Tails tails;
+  EXPECT_TRUE(testing::Eventually(
+      [&] {
+        tails = inv.live->Snapshot();
+        return tails.stderr_tail.find("err " + inv.job_id) != std::string::npos &&
+               tails.stderr_tail.find("out " + inv.job_id) != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << tails.stderr_tail;
+  EXPECT_EQ(tails.stdout_tail, "out " + inv.job_id + "\n");
+  cancel.Cancel();
+  EXPECT_EQ(pending.get().status.code(), base::Code::kCancelled);
+}
+
 TEST_F(LambdaRuntimeTest, AnInitErrorFailsTheInvocation) {
   fn_.lambda.bootstrap = "./init_error";
   runtime::Outcome out = Run(Invoke("{}"));

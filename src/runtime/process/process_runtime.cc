@@ -101,6 +101,7 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   supervise.output_limit = cmd.output_limit;
   supervise.deadline = inv.deadline;
   supervise.kill_grace = cmd.kill_grace;
+  supervise.live = inv.live.get();
   SuperviseResult run = Supervise(*child, supervise, clock_, cancel);
   outcome.stderr_tail = std::move(run.stderr_tail);
 

@@ -35,6 +35,11 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   auto on_stdout = [&](std::string_view d) {
     out.Append(d);
     out_tail.Append(d);
+    if (options.live != nullptr) options.live->Append(LiveOutput::Stream::kStdout, d);
+  };
+  auto on_stderr = [&](std::string_view d) {
+    err.Append(d);
+    if (options.live != nullptr) options.live->Append(LiveOutput::Stream::kStderr, d);
   };
   SuperviseResult result;
   // When the group gets SIGKILL after a stop; TimePoint::max(): not yet stopped.
@@ -89,7 +94,7 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
       if (fds[i].fd == child.stdout_fd().get()) {
         ReadAvailable(child.stdout_fd(), kReadsPerWake, on_stdout);
       } else if (fds[i].fd == child.stderr_fd().get()) {
-        ReadAvailable(child.stderr_fd(), kReadsPerWake, [&](std::string_view d) { err.Append(d); });
+        ReadAvailable(child.stderr_fd(), kReadsPerWake, on_stderr);
       }
     }
   }
@@ -99,7 +104,7 @@ SuperviseResult Supervise(ChildProcess& child, const SuperviseOptions& options,
   if (stopped) child.SignalGroup(SIGKILL);
   // What the child wrote before exiting is in the pipes; do not wait for stragglers' EOF.
   ReadAvailable(child.stdout_fd(), kFinalReads, on_stdout);
-  ReadAvailable(child.stderr_fd(), kFinalReads, [&](std::string_view d) { err.Append(d); });
+  ReadAvailable(child.stderr_fd(), kFinalReads, on_stderr);
   child.stdout_fd().Reset();
   child.stderr_fd().Reset();
   result.wait_status = child.Reap();

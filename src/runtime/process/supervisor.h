@@ -25,6 +25,8 @@ struct SuperviseOptions {
   // Otherwise what is leaving the group as the child exits (`setsid worker &`) has this long to
   // go before the group is killed; the wait ends as soon as the group is empty.
   base::Duration leave_group_grace = std::chrono::milliseconds(100);
+  // Optional: gets a copy of the output as it is read (runtime::Invocation::live).
+  LiveOutput* live = nullptr;
 };
 
 enum class StopReason {
