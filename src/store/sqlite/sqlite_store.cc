@@ -534,14 +534,16 @@ Status SqliteStore::Reopen() {
     return base::Internal("Reopen() from the store's writer thread (a callback)");
   }
   return committer_->RunExclusive([this] {
-    CloseConnections();
     if (std::error_code ec; !std::filesystem::exists(options_.path, ec) && !ec) {
+      // The connections stay: reads go on from the file they have open (the admin API still
+      // shows the jobs), and shutting down does not wait for a reopen that never comes.
       Status gone = base::Unavailable("reopen failed: the job log " + options_.path +
                                       " is gone (deleted or moved while the server ran); restart "
                                       "the server");
       committer_->SetFailure(gone);
       return gone;
     }
+    CloseConnections();
     Status s = OpenConnections(/*create=*/false);
     if (!s.ok()) {
       committer_->SetFailure(base::Unavailable("reopen failed: " + s.message()));

@@ -977,7 +977,7 @@ TEST_F(StoreTest, ReopenKeepsEverythingAndAcceptsWrites) {
 // make an empty job log in its place (QA: rm -rf of the data dir went on answering 202).
 TEST_F(StoreTest, AJobLogDeletedWhileOpenFailsTheNextWriteAndIsNotRecreated) {
   Open();
-  Add(MakeJob());
+  const std::string kept = Add(MakeJob());
   std::filesystem::remove_all(std::filesystem::path(Options().path).parent_path());
   auto r = AppendAndWait(*store_, MakeJob());
   ASSERT_FALSE(r.ok());
@@ -994,6 +994,10 @@ TEST_F(StoreTest, AJobLogDeletedWhileOpenFailsTheNextWriteAndIsNotRecreated) {
   EXPECT_NE(reopened.message().find(" is gone"), std::string::npos) << reopened.message();
   EXPECT_FALSE(std::filesystem::exists(Options().path)) << "a new, empty job log was made";
   EXPECT_FALSE(store_->Healthy().ok());
+  // Reads go on from the file still open (they had waited for a reopen forever, and with them
+  // the scheduler's loop and the server's shutdown: QA).
+  EXPECT_EQ(StateOf(kept), JobState::kQueued);
+  EXPECT_TRUE(store_->NextRunAt().ok());
 }
 
 TEST_F(StoreTest, AJobLogReplacedWhileOpenFailsTheNextWrite) {
