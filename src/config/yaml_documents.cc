@@ -5,13 +5,36 @@
 
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace longhaul::config {
 namespace {
 
-// Notes whether the current document has any content, and where it starts.
+// Whether the quoted scalar that starts at `pos` of `text` (at its quote) ends before the text
+// does: yaml-cpp 0.7 takes the end of the input for the closing quote, so a value whose quote was
+// never closed silently swallows the rest of the file.
+bool QuoteCloses(std::string_view text, size_t pos) {
+  const char quote = text[pos];
+  for (size_t i = pos + 1; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escape: the next character is not the closing quote
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a single quote inside single quotes
+      } else {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Notes whether the current document has any content, and where it starts; refuses a quoted
+// scalar that is never closed.
 class DocumentEvents : public YAML::EventHandler {
  public:
+  explicit DocumentEvents(std::string_view text) : text_(text) {}
+
   void OnDocumentStart(const YAML::Mark& mark) override {
     start = mark;
     content_line = 0;
@@ -22,6 +45,14 @@ class DocumentEvents : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                 const std::string&) override {
     Content(mark);
+    // A plain scalar never starts with a quote, so one there opens a quoted scalar.
+    const size_t pos = mark.pos < 0 ? text_.size() : static_cast<size_t>(mark.pos);
+    if (pos < text_.size() && (text_[pos] == '"' || text_[pos] == '\'') &&
+        !QuoteCloses(text_, pos)) {
+      throw YAML::ParserException(
+          mark, std::string("the quoted value that starts here has no closing ") + text_[pos] +
+                    " (it would run to the end of the file)");
+    }
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
                        YAML::EmitterStyle::value) override {
@@ -38,6 +69,8 @@ class DocumentEvents : public YAML::EventHandler {
   int content_line = 0;  // 1-based line of the document's first node; 0: empty so far
 
  private:
+  std::string_view text_;
+
   void Content(const YAML::Mark& mark) {
     if (content_line == 0) content_line = mark.line + 1;
   }
@@ -49,7 +82,7 @@ DocumentScan ScanDocuments(const std::string& text) {
   DocumentScan scan;
   std::istringstream stream(text);
   YAML::Parser parser(stream);
-  DocumentEvents events;
+  DocumentEvents events(text);
   bool first = true;
   int previous_pos = -1;
   while (parser.HandleNextDocument(events)) {

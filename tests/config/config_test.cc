@@ -607,6 +607,14 @@ const ErrorCase kErrorCases[] = {
      "spaces)"},
     {"StrayCommaAfterBlankLine", "\n,\n", 2, "invalid YAML"},
     {"StrayCommaInSecondDocument", "server: {}\n---\n,\n", 3, "invalid YAML"},
+    // yaml-cpp 0.7 ends an unclosed quote at the end of the input: the routes after it
+    // vanished into one route's ack_body (QA).
+    {"UnclosedDoubleQuote",
+     "routes:\n  - path: /a\n    function: f\n    ack_body: \"ok \\\" still\n  - path: /b\n", 4,
+     "invalid YAML: the quoted value that starts here has no closing \" (it would run to the end "
+     "of the file)"},
+    {"UnclosedSingleQuote", "server:\n  listen: 'it''s\n", 2,
+     "invalid YAML: the quoted value that starts here has no closing '"},
     {"DuplicateKey", "server:\n  threads: 1\n  threads: 2\n", 3,
      "duplicate key `threads` (first at line 2)"},
     {"SectionOfWrongShape", "server: [1]\n", 1, "server: expected a mapping, got a list"},

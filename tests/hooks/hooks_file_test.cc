@@ -276,6 +276,8 @@ TEST(ParseHooks, ASecondDocumentIsRefusedAtItsLine) {
       {"- id: a\n---\n- id: b\n  execute-command: y\n",
        "h.yaml:1: hook `a`: `execute-command` is required\nh.yaml:3: a second YAML document"},
       {",\n", "h.yaml:1: invalid YAML"},
+      {"- id: a\n  execute-command: /bin/echo\n  response-message: \"hello\n- id: b\n",
+       "h.yaml:3: invalid YAML: the quoted value that starts here has no closing \""},
       {"- id: a\n  execute-command: x\n---\n,\n", "h.yaml:4: invalid YAML"},
       // Any syntax error says so, and a tab in the indentation is named.
       {"a:\n\tb: 1\n",
