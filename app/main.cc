@@ -522,7 +522,8 @@ int main(int argc, char** argv) {
   auto* show = jobs->add_subcommand("show", "show one job");
   auto* retry = jobs->add_subcommand("retry", "run a finished job again");
   auto* cancel = jobs->add_subcommand("cancel", "cancel a job (kills it if running)");
-  auto* wait = jobs->add_subcommand("wait", "wait until a job finishes; exit 2 if it failed");
+  auto* wait = jobs->add_subcommand(
+      "wait", "wait until a job finishes; exit 2 if it failed, 3 if not in time");
   wait->add_option("--timeout", wait_timeout,
                    "how long to wait: 30s, 5m, 1h (a bare number: seconds)")
       ->capture_default_str()

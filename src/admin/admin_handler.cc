@@ -201,8 +201,14 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
       }
       if (parts.size() == 3 && parts[2] == "result" && get)
         co_return co_await GetResult(id, query, conn.peer);
-      if (parts.size() == 3 && parts[2] == "retry" && post) co_return co_await Retry(id);
-      if (parts.size() == 3 && parts[2] == "cancel" && post) co_return co_await Cancel(id);
+      if (parts.size() == 3 && (parts[2] == "retry" || parts[2] == "cancel") && post) {
+        // Neither takes a parameter: one sent was meant for something this does not do.
+        if (auto problem = QueryProblem(query, {})) co_return http::ErrorResponse(*problem);
+        // Two statements, not a conditional's operands: g++ 12 destroys a coroutine temporary
+        // chosen by ?: inside co_await twice (seen as a corrupted heap).
+        if (parts[2] == "retry") co_return co_await Retry(id);
+        co_return co_await Cancel(id);
+      }
     }
   }
   if (IsInvoke(parts, req.method())) {

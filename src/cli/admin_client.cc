@@ -298,7 +298,7 @@ int JobsWait(const AdminTarget& t, const std::string& id, base::Duration timeout
     if (std::chrono::steady_clock::now() >= deadline) {
       std::fprintf(err, "error: job %s did not finish within %s (it is %s)\n", id.c_str(),
                    base::FormatDuration(timeout).c_str(), state.c_str());
-      return 1;
+      return 3;  // not 1: a script tells "wait longer" from "cannot ask" (1)
     }
   }
 }

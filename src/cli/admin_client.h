@@ -1,6 +1,7 @@
 // The CLI's commands: clients of the admin API (never of the database). Each prints a result
 // to `out` (JSON or a table) and errors to `err`, and returns the process exit code:
-// 0 ok, 1 the call failed (error printed), 2 the job ended badly (jobs wait / invoke).
+// 0 ok, 1 the call failed (error printed), 2 the job ended badly (jobs wait / invoke), 3 it did
+// not end in time (jobs wait).
 #pragma once
 
 #include <cstdio>
@@ -48,7 +49,7 @@ int JobsShow(const AdminTarget& t, const std::string& id, std::FILE* out, std::F
 int JobsRetry(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
 int JobsCancel(const AdminTarget& t, const std::string& id, std::FILE* out, std::FILE* err);
 // Waits until the job is terminal (polling /result?wait=), prints the job; 2 if not succeeded,
-// 1 on timeout.
+// 3 on timeout.
 int JobsWait(const AdminTarget& t, const std::string& id, base::Duration timeout, std::FILE* out,
              std::FILE* err);
 

@@ -529,9 +529,19 @@ TEST(IngestE2E, CancelKillsARunningJob) {
   server.Start();
   std::string id = JsonField(server.Post("/hook", "x")->body, "id");
   ASSERT_FALSE(server.WaitForJobState(id, "running").empty());
+  // A parameter cancel does not take (a --force that is not there) does nothing but say so.
+  auto forced = server.AdminPost("/jobs/" + id + "/cancel?force=1");
+  EXPECT_EQ(forced->status, 400);
+  EXPECT_NE(forced->body.find("unknown parameter 'force': this takes none"), std::string::npos)
+      << forced->body;
+  EXPECT_EQ(server.AdminPost("/jobs/" + id + "/retry?now=1")->status, 400);
+  EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + id)->body, "state"), "running");
   auto c = server.AdminPost("/jobs/" + id + "/cancel");
   EXPECT_EQ(c->status, 200);
   EXPECT_EQ(JsonField(c->body, "state"), "cancelled");
+  auto ended = server.AdminGet("/jobs/" + id + "/result");
+  EXPECT_EQ(ended->status, 502);
+  EXPECT_EQ(JsonField(ended->body, "error"), "cancelled") << ended->body;
   auto again = server.AdminPost("/jobs/" + id + "/cancel");
   EXPECT_EQ(again->status, 409);
   // The log says who ended it, as it does for the other final states.
@@ -794,7 +804,7 @@ TEST(AdminE2E, CliWaitsOnTheJobStateAndNamesABadConfig) {
   EXPECT_EQ(
       server.RunToExit({"jobs", "wait", held, "--timeout", "300ms", "--admin", server.admin_url()},
                        &out, &err),
-      1);
+      3);
   EXPECT_NE(err.find("error: job " + held + " did not finish within 300ms (it is "),
             std::string::npos)
       << err;

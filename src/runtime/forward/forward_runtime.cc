@@ -94,9 +94,12 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   }
   if (!payload_only) {
     for (auto& header : ForwardableHeaders(in.headers)) {
-      if (!IsReplaced(header.first, fn.http) && !IsForwardedHeader(header.first)) {
-        out.headers.push_back(std::move(header));
+      if (IsReplaced(header.first, fn.http) || IsForwardedHeader(header.first)) continue;
+      if (strcasecmp(header.first.c_str(), "Prefer") == 0) {
+        header.second = UpstreamPreferences(header.second);
+        if (header.second.empty()) continue;
       }
+      out.headers.push_back(std::move(header));
     }
     for (auto& header : ForwardedHeaders(in)) {
       if (!IsReplaced(header.first, fn.http)) out.headers.push_back(std::move(header));

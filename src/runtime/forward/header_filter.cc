@@ -74,6 +74,22 @@ store::Headers ForwardableHeaders(const store::Headers& headers) {
   return out;
 }
 
+std::string UpstreamPreferences(std::string_view prefer) {
+  std::string out;
+  while (!prefer.empty()) {
+    size_t comma = prefer.find(',');
+    std::string_view item = Trim(prefer.substr(0, comma));
+    std::string_view name = Trim(item.substr(0, item.find_first_of("=;")));
+    if (!item.empty() && !EqualsIgnoreCase(name, "respond-async") &&
+        !EqualsIgnoreCase(name, "wait")) {
+      if (!out.empty()) out += ", ";
+      out += item;
+    }
+    prefer = comma == std::string_view::npos ? std::string_view() : prefer.substr(comma + 1);
+  }
+  return out;
+}
+
 bool IsForwardedHeader(std::string_view name) {
   return EqualsIgnoreCase(name, "x-forwarded-for") || EqualsIgnoreCase(name, "x-forwarded-host") ||
          EqualsIgnoreCase(name, "x-forwarded-proto");

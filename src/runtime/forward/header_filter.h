@@ -2,6 +2,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "store/job.h"
@@ -13,6 +14,12 @@ namespace longhaul::runtime::forward {
 // Trailer, Transfer-Encoding, Upgrade) and without those the forwarder sets itself (Host,
 // Content-Length, Expect). Names compare case-insensitively; order is kept.
 store::Headers ForwardableHeaders(const store::Headers& headers);
+
+// A request's Prefer header (RFC 7240) as the upstream gets it: without respond-async and wait,
+// which ask longhaul itself how to answer and which it has applied; the other preferences
+// (return=minimal, handling=strict, ...) are the upstream's and stay, in order. Empty when none
+// stay (the header is then left out).
+std::string UpstreamPreferences(std::string_view prefer);
 
 // Whether `name` is one of the X-Forwarded-* headers that ForwardedHeaders() sets.
 bool IsForwardedHeader(std::string_view name);

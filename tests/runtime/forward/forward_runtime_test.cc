@@ -151,6 +151,7 @@ TEST_F(ForwardRuntimeTest, ForwardsMethodTargetHeadersAndBody) {
                           {"Authorization", "Bearer from-client"},
                           {"X-Longhaul-Job-Id", "spoofed"},
                           {"X-Forwarded-For", "198.51.100.1"},
+                          {"Prefer", "respond-async, return=minimal"},
                           {"X-Custom", "1"}};
   inv_.request.remote_addr = "192.0.2.4";
   inv_.request.body = "{\"hello\":1}";
@@ -176,6 +177,7 @@ TEST_F(ForwardRuntimeTest, ForwardsMethodTargetHeadersAndBody) {
   EXPECT_EQ(got.count("X-Forwarded-For"), 1u);
   EXPECT_EQ(Header(got, "X-Forwarded-Host"), "public.example");
   EXPECT_EQ(Header(got, "X-Forwarded-Proto"), "http");
+  EXPECT_EQ(Header(got, "Prefer"), "return=minimal");  // respond-async was longhaul's
   EXPECT_EQ(got.body(), "{\"hello\":1}");
 
   EXPECT_EQ(out.response.status, 200);

@@ -60,5 +60,16 @@ TEST(ForwardedHeaders, ThroughAProxyTheChainGrowsAndItsHostAndProtoStay) {
   EXPECT_FALSE(IsForwardedHeader("Forwarded"));
 }
 
+// respond-async and wait ask longhaul how to answer; the upstream's own preferences stay.
+TEST(UpstreamPreferences, DropsLonghaulsOwnAndKeepsTheRest) {
+  EXPECT_EQ(UpstreamPreferences("respond-async, wait=10"), "");
+  EXPECT_EQ(UpstreamPreferences("RESPOND-ASYNC"), "");
+  EXPECT_EQ(UpstreamPreferences("return=minimal, respond-async;x=1, wait = 5 ,handling=strict"),
+            "return=minimal, handling=strict");
+  EXPECT_EQ(UpstreamPreferences("waiting=1, return=representation"),
+            "waiting=1, return=representation");
+  EXPECT_EQ(UpstreamPreferences(" , "), "");
+}
+
 }  // namespace
 }  // namespace longhaul::runtime::forward
