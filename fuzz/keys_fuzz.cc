@@ -1,7 +1,7 @@
 // Fuzzes idempotency/ordering key extraction (ingest/keys.h) on arbitrary bodies, headers and
 // query strings, including deeply nested and invalid JSON. Input, so seeds are readable
 // (fuzz/corpus/keys/):
-//   three key sources, one a line: "<json|header|query|none> <name> [required] [lenient]"
+//   three key sources, one a line: "<json|header|query|none> <name> [required]"
 //   the request, as fuzz/request_text.h reads it (request line, headers, blank line, body)
 // Sources the config loader would refuse (a pointer without '/', a header name that is not a
 // token) are skipped: only configurations the server can run are fuzzed.
@@ -47,7 +47,6 @@ config::KeySource ParseSource(std::string_view line) {
   while (!line.empty()) {
     std::string_view flag = fuzz::TakeWord(line);
     if (flag == "required") source.required = true;
-    if (flag == "lenient") source.lenient = true;
   }
   return source;
 }
@@ -67,8 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Check(key.status().code() == longhaul::base::Code::kInvalidArgument, "errors are 400");
       continue;
     }
-    Check(!source.required || !key->empty() || source.kind == Kind::kNone ||
-              (source.kind == Kind::kJsonPointer && source.lenient),
+    Check(!source.required || !key->empty() || source.kind == Kind::kNone,
           "a required key is present");
     if (source.kind == Kind::kHeader && !key->empty()) {
       Check(*key == *longhaul::ingest::FindHeader(req.headers, source.name), "header value");

@@ -1,5 +1,9 @@
 #include "base/percent_encoding.h"
 
+#include <strings.h>
+
+#include <algorithm>
+
 namespace longhaul::base {
 
 int HexDigit(char c) {
@@ -29,6 +33,21 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
     out += s[i];
   }
   return out;
+}
+
+std::optional<std::string> FormPayload(std::string_view body,
+                                       std::optional<std::string_view> content_type) {
+  constexpr std::string_view kForm = "application/x-www-form-urlencoded";
+  if (!content_type || content_type->size() < kForm.size() ||
+      strncasecmp(content_type->data(), kForm.data(), kForm.size()) != 0) {
+    return std::nullopt;
+  }
+  for (std::string_view rest = body; !rest.empty();) {
+    std::string_view pair = rest.substr(0, rest.find('&'));
+    rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
+    if (pair.starts_with("payload=")) return PercentDecode(pair.substr(8), /*plus_is_space=*/true);
+  }
+  return std::nullopt;
 }
 
 }  // namespace longhaul::base

@@ -2,6 +2,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,12 @@ namespace longhaul::base {
 // '+' a space; otherwise '+' is kept as is. A malformed escape ("%G1", a '%' near the end) stays
 // as it is written.
 std::string PercentDecode(std::string_view s, bool plus_is_space = false);
+
+// The JSON a form-encoded webhook carries in its `payload` field (GitHub's hooks of content type
+// application/x-www-form-urlencoded, Slack's interactivity), decoded; nullopt when `content_type`
+// is not a form or the form has no such field.
+std::optional<std::string> FormPayload(std::string_view body,
+                                       std::optional<std::string_view> content_type);
 
 // The value of a hex digit (either case), or -1 for a character that is not one.
 int HexDigit(char c);

@@ -129,7 +129,6 @@ struct KeySource {
   enum class Kind { kNone, kHeader, kJsonPointer, kQuery } kind = Kind::kNone;
   std::string name;       // header name, JSON pointer ("/update_id") or query parameter
   bool required = false;  // missing -> 400
-  bool lenient = false;   // JSON pointer on a body that is not JSON: no key instead of 400
   bool enabled() const { return kind != Kind::kNone; }
 };
 
@@ -166,7 +165,7 @@ struct Route {
   // Sender preset: telegram, github, stripe, slack, standard (Standard Webhooks) or hmac; empty =
   // none. A preset also supplies `idempotency` when the route does not set idempotency_key:
   // telegram {json: /update_id}, github {header: X-GitHub-Delivery}, stripe {json: /id},
-  // standard {header: webhook-id}, slack {json: /event_id} (lenient: forms carry none).
+  // standard {header: webhook-id}, slack {json: /event_id} (forms carry none).
   std::string provider;
   std::string secret;  // the preset's secret, after ${ENV} substitution; required with a provider
   HmacCheck hmac;      // provider "hmac" only

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "base/percent_encoding.h"
 #include "ingest/json_pointer_scan.h"
 #include "ingest/route_table.h"
 
@@ -32,11 +33,27 @@ std::optional<std::string> FindQueryParam(std::string_view query, std::string_vi
   return std::nullopt;
 }
 
+namespace {
+
+// Whether a Content-Type names JSON: application/json or a +json type, any parameters after.
+bool SaysJson(std::optional<std::string_view> content_type) {
+  if (!content_type) return false;
+  std::string_view type = content_type->substr(0, content_type->find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  auto ends_with = [&](std::string_view suffix) {
+    return type.size() >= suffix.size() && strncasecmp(type.data() + type.size() - suffix.size(),
+                                                       suffix.data(), suffix.size()) == 0;
+  };
+  return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
+}
+
+}  // namespace
+
 std::optional<std::string> KeyExtractor::FromParsedBody(const std::string& pointer) {
   if (!body_) {
     boost::system::error_code ec;
     // Valid: the scan said so, with the same options.
-    body_ = boost::json::parse(req_.body, ec, &memory_, KeyBodyParseOptions());
+    body_ = boost::json::parse(JsonText(), ec, &memory_, KeyBodyParseOptions());
   }
   boost::system::error_code ec;
   const boost::json::value* found = body_->find_pointer(pointer, ec);
@@ -64,13 +81,25 @@ base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
       // arrays (their serialized text is the key) and unusual pointers take the full parse.
       PointerScan scan;
       if (body_is_json_.value_or(true)) {
-        scan = ScanJsonPointer(req_.body, source.name);
+        scan = ScanJsonPointer(JsonText(), source.name);
+        if (scan.outcome == PointerScan::Outcome::kInvalidJson && !body_is_json_ &&
+            (form_payload_ =
+                 base::FormPayload(req_.body, FindHeader(req_.headers, "Content-Type")))) {
+          scan = ScanJsonPointer(JsonText(), source.name);
+        }
         body_is_json_ = scan.outcome != PointerScan::Outcome::kInvalidJson;
       }
       if (!*body_is_json_) {
-        if (source.lenient) return std::string();
+        // A body sent as JSON that is not is the sender's mistake, worth a 400 either way;
+        // another (a form, text) simply has no key in it.
+        if (SaysJson(FindHeader(req_.headers, "Content-Type"))) {
+          return base::InvalidArgument(std::string(what) + " " + source.name +
+                                       " needs a JSON body, and the body is not valid JSON");
+        }
+        if (!source.required) return std::string();
         return base::InvalidArgument(std::string(what) + " " + source.name +
-                                     " needs a JSON body, and the body is not valid JSON");
+                                     " needs a JSON body (or a form with JSON in its payload "
+                                     "field), and the body is neither");
       }
       switch (scan.outcome) {
         case PointerScan::Outcome::kString:

@@ -21,17 +21,22 @@ class KeyExtractor {
   explicit KeyExtractor(const store::Request& req) : req_(req) {}
 
   // The key's value: "" when the source is disabled, or absent and not required. An empty
-  // header, query parameter or JSON string counts as absent; JSON null too.
-  // kInvalidArgument when it is required and absent, or when a JSON pointer is used and the
-  // body is not JSON. `what` names the key in messages ("idempotency key").
+  // header, query parameter or JSON string counts as absent; JSON null too. A JSON pointer
+  // looks into a form body's `payload` field when the body is a form with one (GitHub's form
+  // deliveries, Slack's interactivity); in a body that is neither JSON nor such a form the key
+  // is absent. kInvalidArgument when it is required and absent (saying which body it needs).
+  // `what` names the key in messages ("idempotency key").
   base::Result<std::string> Extract(const config::KeySource& source, std::string_view what);
 
  private:
-  // The value at `pointer` in the parsed body (parsed on first use; the body is valid JSON).
+  // The value at `pointer` in the parsed JSON (parsed on first use; it is valid JSON).
   std::optional<std::string> FromParsedBody(const std::string& pointer);
+  // The JSON text pointers look into: the body, or a form's `payload` field.
+  std::string_view JsonText() const { return form_payload_ ? *form_payload_ : req_.body; }
 
   const store::Request& req_;
-  std::optional<bool> body_is_json_;  // known after the first scan
+  std::optional<bool> body_is_json_;  // known after the first scan (of the body or its payload)
+  std::optional<std::string> form_payload_;  // a form body's JSON `payload` field
   // The parsed body lives here: a typical webhook body parses without touching the heap.
   unsigned char arena_[4096];
   boost::json::monotonic_resource memory_{arena_, sizeof arena_};

@@ -68,18 +68,8 @@ bool HexMatches(std::string_view expected, std::string_view hex) {
 std::string PingAnswer(std::string_view body, std::optional<std::string_view> content_type) {
   boost::json::object answer;
   answer["ok"] = true;
-  std::string form_payload;
-  if (content_type && content_type->starts_with("application/x-www-form-urlencoded")) {
-    for (std::string_view rest = body; !rest.empty();) {
-      std::string_view pair = rest.substr(0, rest.find('&'));
-      rest.remove_prefix(std::min(rest.size(), pair.size() + 1));
-      if (pair.starts_with("payload=")) {
-        form_payload = base::PercentDecode(pair.substr(8), /*plus_is_space=*/true);
-        body = form_payload;
-        break;
-      }
-    }
-  }
+  std::optional<std::string> form_payload = base::FormPayload(body, content_type);
+  if (form_payload) body = *form_payload;
   boost::system::error_code ec;
   boost::json::value payload = boost::json::parse(body, ec);
   if (!ec && payload.is_object()) {

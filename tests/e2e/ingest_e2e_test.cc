@@ -130,7 +130,7 @@ TEST(IngestE2E, MissingRequiredKeyIs400AndNothingIsStored) {
   EXPECT_NE(r->body.find("/update_id"), std::string::npos) << r->body;
   auto notjson = server.Post("/tg", "update_id=5");
   EXPECT_EQ(notjson->status, 400);
-  EXPECT_NE(notjson->body.find("not valid JSON"), std::string::npos) << notjson->body;
+  EXPECT_NE(notjson->body.find("needs a JSON body"), std::string::npos) << notjson->body;
   auto list = server.AdminGet("/jobs");
   EXPECT_EQ(JsonField(list->body, "jobs"), "[]");
 }

@@ -18,6 +18,7 @@ std::string Config() {
          "    function: work\n"
          "    provider: github\n"
          "    secret: It's a Secret to Everybody\n"
+         "    ordering_key: {json: /repository/full_name}\n"
          "  - path: /telegram\n"
          "    function: work\n"
          "    provider: telegram\n"
@@ -67,6 +68,19 @@ TEST(ProvidersE2E, GithubSignedForgedAndPing) {
                            {"X-GitHub-Delivery", "d-4"}});
   EXPECT_EQ(pong->status, 200);
   EXPECT_EQ(JobCount(server), 1) << "only the signed push was stored";
+
+  // A hook of content type application/x-www-form-urlencoded: the JSON is the payload field,
+  // and the route's ordering key is read from it (QA: each such delivery was a 400).
+  std::string form = "payload=%7B%22repository%22%3A%7B%22full_name%22%3A%22octo%2Fhello%22%7D%7D";
+  auto formed = server.Post("/github", form,
+                            {{"X-Hub-Signature-256", GithubSignature(form)},
+                             {"Content-Type", "application/x-www-form-urlencoded"},
+                             {"X-GitHub-Event", "push"},
+                             {"X-GitHub-Delivery", "d-5"}});
+  ASSERT_TRUE(formed.ok());
+  EXPECT_EQ(formed->status, 202) << formed->body;
+  const std::string id = formed->Header("X-Longhaul-Job-Id");
+  EXPECT_EQ(JsonField(server.AdminGet("/jobs/" + id)->body, "ordering_key"), "octo/hello");
   EXPECT_EQ(server.Log().find("It's a Secret"), std::string::npos) << "no secret in the log";
 }
 

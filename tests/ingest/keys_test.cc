@@ -52,20 +52,50 @@ TEST(KeyExtractor, EmptyJsonStringIsMissingLikeAnEmptyHeader) {
   EXPECT_FALSE(k.Extract({Kind::kHeader, "X-Empty", true}, "idempotency key").ok());
 }
 
-TEST(KeyExtractor, NonJsonBodyWithPointerIs400) {
+// A body sent as JSON that is not gets a 400; another body has no key in it: a 400 only when
+// the key is required.
+TEST(KeyExtractor, NonJsonBodyWithARequiredPointerIs400AndAnOptionalOneIsNoKey) {
+  auto sent_as_json = Req("not json {");
+  sent_as_json.headers = {{"content-type", "application/vnd.api+json; charset=utf-8"}};
+  auto broken =
+      KeyExtractor(sent_as_json).Extract({Kind::kJsonPointer, "/chat", false}, "ordering key");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.status().message(),
+            "ordering key /chat needs a JSON body, and the body is not valid JSON");
+
   auto req = Req("not json {");
+  req.headers = {{"Content-Type", "text/plain"}};
   KeyExtractor k(req);
-  auto r = k.Extract({Kind::kJsonPointer, "/update_id", false}, "idempotency key");
+  auto r = k.Extract({Kind::kJsonPointer, "/update_id", true}, "idempotency key");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("not valid JSON"), std::string::npos);
+  EXPECT_EQ(r.status().message(),
+            "idempotency key /update_id needs a JSON body (or a form with JSON in its payload "
+            "field), and the body is neither");
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/chat", false}, "ordering key"), "");
 }
 
-TEST(KeyExtractor, LenientPointerOnAFormIsNoKey) {
-  auto req = Req("command=%2Fdeploy&text=prod");
+// GitHub's hooks of content type application/x-www-form-urlencoded send the JSON in the form's
+// payload field, as Slack's interactivity does: an ordering key by repository still orders them
+// (QA: every such delivery was refused with 400, after its signature had checked out).
+TEST(KeyExtractor, APointerLooksIntoAFormsJsonPayload) {
+  auto req =
+      Req("payload=%7B%22repository%22%3A%7B%22full_name%22%3A%22o%2Fr%22%7D%2C"
+          "%22n%22%3A%5B1%2C+2%5D%7D");
+  req.headers = {{"content-type", "Application/X-WWW-Form-Urlencoded; charset=utf-8"}};
   KeyExtractor k(req);
-  config::KeySource slack{Kind::kJsonPointer, "/event_id"};
-  slack.lenient = true;
-  EXPECT_EQ(*k.Extract(slack, "idempotency key"), "");
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/repository/full_name", true}, "ordering key"), "o/r");
+  EXPECT_EQ(*k.Extract({Kind::kJsonPointer, "/n", true}, "idempotency key"), "[1,2]");
+
+  // A form without it (a Slack slash command) has no key; nor has a payload field of a body
+  // that is not a form.
+  auto slash = Req("command=%2Fdeploy&text=prod");
+  slash.headers = {{"Content-Type", "application/x-www-form-urlencoded"}};
+  KeyExtractor s(slash);
+  EXPECT_EQ(*s.Extract({Kind::kJsonPointer, "/event_id", false}, "idempotency key"), "");
+  auto text = Req("payload=%7B%22a%22%3A1%7D");
+  text.headers = {{"Content-Type", "text/plain"}};
+  KeyExtractor t(text);
+  EXPECT_EQ(*t.Extract({Kind::kJsonPointer, "/a", false}, "ordering key"), "");
 }
 
 TEST(KeyExtractor, HeaderIsCaseInsensitiveAndQueryIsDecoded) {
@@ -94,7 +124,7 @@ TEST(KeyExtractor, DeeplyNestedJsonDoesNotCrash) {
   std::string deep(100000, '[');
   auto req = Req(deep);
   KeyExtractor k(req);
-  EXPECT_FALSE(k.Extract({Kind::kJsonPointer, "/a", false}, "idempotency key").ok());
+  EXPECT_FALSE(k.Extract({Kind::kJsonPointer, "/a", true}, "idempotency key").ok());
 }
 
 }  // namespace

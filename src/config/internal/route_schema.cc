@@ -202,7 +202,6 @@ KeySource ProviderIdempotencyKey(std::string_view provider) {
     // Events API bodies are JSON with event_id (retries reuse it); slash commands and
     // interactivity payloads are forms without one, and are not deduplicated.
     key = {KeySource::Kind::kJsonPointer, "/event_id"};
-    key.lenient = true;
   }
   return key;
 }
