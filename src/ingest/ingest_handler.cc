@@ -285,6 +285,17 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
   if (mode == config::AckMode::kAuto || (conn.peer != nullptr && conn.peer->gone())) {
     co_return AcceptedResponse(&route, id, status_url, appended->duplicate);
   }
+  // A job retrying says why its last attempt failed (the caller would otherwise wait out
+  // the whole wait to learn nothing of the upstream's 500).
+  std::string where =
+      done->state == store::JobState::kRunning
+          ? "it keeps running: "
+          : "it is " + std::string(store::ToString(done->state)) + " and runs later";
+  if (done->state == store::JobState::kRetrying && !done->last_error.empty()) {
+    where += " (attempt " + std::to_string(done->attempts) + " of " +
+             std::to_string(done->max_attempts) + " failed: " + done->last_error + ")";
+  }
+  if (done->state != store::JobState::kRunning) where += ": ";
   http::Response res =
       deps_.hub.closed()
           ? http::ErrorResponse(503, base::Code::kUnavailable,
@@ -293,12 +304,7 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
                                     status_url)
           : http::ErrorResponse(504, base::Code::kDeadlineExceeded,
                                 "the job did not finish within " + std::to_string(wait.count()) +
-                                    " ms; " +
-                                    (done->state == store::JobState::kRunning
-                                         ? "it keeps running: "
-                                         : "it is " + std::string(store::ToString(done->state)) +
-                                               " and runs later: ") +
-                                    status_url);
+                                    " ms; " + where + status_url);
   res.set("X-Longhaul-Job-Id", id);
   res.set(bh::field::location, status_url);
   co_return res;

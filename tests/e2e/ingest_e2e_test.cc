@@ -480,6 +480,25 @@ TEST(IngestE2E, ASyncTimeoutSaysTheJobIsQueued) {
   Touch(scratch.File("gate"));
 }
 
+// One whose job is retrying learns why its last attempt failed (QA: a sync caller waited out
+// the whole wait to learn nothing of the upstream's 500).
+TEST(IngestE2E, ASyncTimeoutSaysWhyTheJobIsRetrying) {
+  ServerProcess server(
+      "functions:\n"
+      "  flaky: {runtime: command, command: [/bin/sh, -c, 'exit 3'], retries: 2, retry_base: 1h,\n"
+      "          retry_max: 1h}\n"
+      "routes:\n"
+      "  - {path: /sync, function: flaky, ack: sync, wait: 1s}\n");
+  server.Start();
+  auto late = server.Post("/sync", "x");
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->status, 504);
+  EXPECT_NE(late->body.find("it is retrying and runs later (attempt 1 of 3 failed: UNKNOWN: exit "
+                            "status 3): http://"),
+            std::string::npos)
+      << late->body;
+}
+
 // An ack: auto route is asynchronous once its wait ran out (the caller was answered 202; the
 // gate is closed until then): its outcome goes to on_success; one whose caller had the answer
 // sends no record.
