@@ -75,7 +75,12 @@ std::string FormatDuration(Duration d) {
 Result<uint64_t> ParseSize(std::string_view text) {
   std::string_view s = text;
   uint64_t n = 0;
-  if (!ParseNumber(s, n)) return InvalidArgument("invalid size '" + std::string(text) + "'");
+  if (!ParseNumber(s, n)) {
+    const bool digits = !s.empty() && std::isdigit(static_cast<unsigned char>(s[0]));
+    return InvalidArgument(
+        "invalid size '" + std::string(text) +
+        "': " + (digits ? "too large" : "expected a number, then B, KiB, MiB, GiB, KB, MB or GB"));
+  }
   uint64_t mult = 1;
   if (s.empty() || s == "B") {
     mult = 1;

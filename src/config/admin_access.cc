@@ -15,8 +15,17 @@ base::Result<AdminAccess> ReadAdminAccess(const std::string& path, const EnvLook
   if (!text.ok()) return text.status();
   AdminAccess access;
   try {
+    (void)ScanDocuments(*text);  // its syntax checks (an unclosed quote, a control character)
     YAML::Node root = YAML::Load(*text);
-    const YAML::Node server = root.IsMap() ? root["server"] : YAML::Node();
+    // Not a config at all: the defaults would send the command to whatever server is there.
+    if (root.IsNull()) {
+      return base::InvalidArgument(path + ":1: the file is empty; expected longhaul's config");
+    }
+    if (!root.IsMap()) {
+      return base::InvalidArgument(path + ":" + std::to_string(root.Mark().line + 1) +
+                                   ": expected a mapping with server, functions and routes");
+    }
+    const YAML::Node server = root["server"];
     if (!server || !server.IsMap()) return access;
     // The value of server.KEY with variables substituted, or nullopt when it is not there.
     auto value = [&](const char* key) -> base::Result<std::optional<std::string>> {

@@ -1,8 +1,10 @@
 #include "config/yaml_documents.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -79,6 +81,25 @@ class DocumentEvents : public YAML::EventHandler {
 }  // namespace
 
 DocumentScan ScanDocuments(const std::string& text) {
+  // YAML text has no C0 control characters but tab, LF and CR, nor DEL (YAML 1.2 section 5.1);
+  // yaml-cpp reads a NUL as the start of an escape ("unknown escape character").
+  // (UTF-16 and UTF-32 text, which yaml-cpp reads after its byte order mark, has NULs.)
+  const bool wide = text.starts_with("\xFF\xFE") || text.starts_with("\xFE\xFF") ||
+                    text.starts_with(std::string_view("\0\0\xFE\xFF", 4));
+  int line = 0;
+  for (size_t i = 0; i < text.size() && !wide; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') ++line;
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      YAML::Mark mark = YAML::Mark::null_mark();
+      mark.pos = static_cast<int>(i);
+      mark.line = line;
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", c);
+      throw YAML::ParserException(mark, std::string("a control character (byte ") + hex +
+                                            ") in the text; YAML has none (is this a text file?)");
+    }
+  }
   DocumentScan scan;
   std::istringstream stream(text);
   YAML::Parser parser(stream);
@@ -105,6 +126,11 @@ int YamlErrorLine(const YAML::Exception& error) {
 }
 
 std::string YamlSyntaxError(std::string_view text, const YAML::Exception& error) {
+  if (dynamic_cast<const YAML::DeepRecursion*>(&error) != nullptr) {
+    // yaml-cpp's own words for it are "bad file".
+    return "invalid YAML: nested too deeply (more levels of lists and mappings than the parser "
+           "takes)";
+  }
   std::string message = "invalid YAML: " + error.msg;
   size_t at = 0;
   for (int line = 1; line < YamlErrorLine(error) && at != std::string_view::npos; ++line) {

@@ -64,6 +64,21 @@ TEST(ReadAdminAccess, DefaultsAndErrors) {
   auto bad = ReadAdminAccess(dir.File("bad.yaml"), MapEnv({}));
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("server.admin"));
+
+  // A file that is no config at all gives no defaults: the command would go to whatever
+  // answers on 8081 (QA).
+  std::ofstream(dir.File("empty.yaml")) << "# nothing yet\n";
+  auto empty = ReadAdminAccess(dir.File("empty.yaml"), MapEnv({}));
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().message(),
+            dir.File("empty.yaml") + ":1: the file is empty; expected longhaul's config");
+  std::ofstream(dir.File("list.yaml")) << "- a\n";
+  EXPECT_THAT(ReadAdminAccess(dir.File("list.yaml"), MapEnv({})).status().message(),
+              HasSubstr("list.yaml:1: expected a mapping"));
+  std::ofstream(dir.File("quote.yaml")) << "server:\n  admin: \"127.0.0.1:9\n";
+  EXPECT_THAT(
+      ReadAdminAccess(dir.File("quote.yaml"), MapEnv({})).status().message(),
+      HasSubstr("quote.yaml:2: invalid YAML: the quoted value that starts here has no closing"));
 }
 
 }  // namespace

@@ -287,7 +287,9 @@ std::vector<Field> Context::Entries(const Field& field, std::string_view what) {
     int key_line = LineOf(key) > 0 ? LineOf(key) : field.line;
     if (!key.IsScalar() || key.Scalar().empty()) {
       Error(key_line, (field.path.empty() ? "" : field.path + ": ") +
-                          "keys must be non-empty strings, got " + std::string(Describe(key)));
+                          (key.IsScalar() ? std::string("a key may not be empty")
+                                          : "keys must be non-empty strings, got " +
+                                                std::string(Describe(key))));
       continue;
     }
     const std::string& name = key.Scalar();

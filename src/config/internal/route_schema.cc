@@ -30,6 +30,7 @@ struct SetKeys {
   const Field* secret = nullptr;
   const Field* hmac = nullptr;
   bool bad_provider = false;  // `provider` was set to an unknown name (already reported)
+  bool bad_secret = false;    // `secret` could not be read (an unset variable; reported)
 };
 
 template <size_t N>
@@ -180,6 +181,8 @@ void ReadRouteKeys(MapReader& r, const std::vector<std::string>& names, Route* r
     Context::SecretScope secret_scope(ctx);
     if (auto secret = ctx.String(*set->secret)) {
       route->secret = *secret;
+    } else {
+      set->bad_secret = true;
     }
   }
   if ((set->hmac = r.Get("hmac"))) {
@@ -324,7 +327,8 @@ Route ReadRoute(Context& ctx, const Field& item, const RouteDefaults& defaults,
           "base64 (this one has no base64 key after the prefix)");
     }
   }
-  if (route.provider == "telegram" && secret_at != nullptr && !IsTelegramSecret(route.secret)) {
+  if (route.provider == "telegram" && secret_at != nullptr && !set.bad_secret &&
+      !IsTelegramSecret(route.secret)) {
     secret_error(
         "provider telegram's secret is the bot's setWebhook secret_token: 1 to 256 of A-Z, "
         "a-z, 0-9, _ and - (Telegram refuses any other)");
