@@ -20,6 +20,7 @@
 #include "base/percent_encoding.h"
 #include "base/utf8.h"
 #include "http/async.h"
+#include "http/browser_guard.h"
 #include "http/error_mapping.h"
 #include "ingest/job_wait.h"
 #include "ingest/keys.h"
@@ -151,6 +152,13 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   const bool sigv4_invoke = req.target().substr(0, 22) == "/2015-03-31/functions/" &&
                             (sigv4::IsSigV4(auth) || (!cfg->server.lambda_access_keys.empty() &&
                                                       !(bearer && !token.empty())));
+  if (!healthz) {  // probes are not browsers; /healthz tells nothing
+    if (auto problem = http::BrowserRequestProblem(
+            req, !token.empty(), "the admin API",
+            "use the address, or set server.admin_token (then any name will do)")) {
+      co_return http::ErrorResponse(403, base::Code::kPermissionDenied, *problem);
+    }
+  }
   if (!token.empty() && !sigv4_invoke && !healthz) {
     if (!bearer || !ConstantTimeEquals(credentials, token)) {
       http::Response res = http::ErrorResponse(

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/base64.h"
+#include "http/browser_guard.h"
 
 namespace longhaul::lambda {
 namespace asio = boost::asio;
@@ -340,6 +341,11 @@ std::optional<http::Response> RuntimeApi::BodyTooLarge(const http::RequestHeader
 }
 
 asio::awaitable<http::Response> RuntimeApi::Handle(http::Request& req, http::Fields trailers) {
+  // A web page could take an invocation's event (GET /next) or answer it. Any Host will do:
+  // runtimes write their own, and the port is a new one for each process.
+  if (auto problem = http::BrowserRequestProblem(req, /*any_name=*/true, "the Runtime API", "")) {
+    co_return ApiError(403, "AccessDeniedException", *problem);
+  }
   std::string_view target = req.target();
   std::string_view path = target.substr(0, target.find('?'));
   if (path.substr(0, kPrefix.size()) != kPrefix) {

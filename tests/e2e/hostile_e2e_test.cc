@@ -95,8 +95,9 @@ class HostileE2E : public ::testing::Test {
 
   // Sends `request` on a fresh connection and returns the raw answer (empty: the connection
   // was closed without one). Fails the test if the server keeps it open.
-  std::string RawResponse(std::string_view request) {
-    RawConn conn(port());
+  std::string RawResponse(std::string_view request) { return RawResponseFrom(port(), request); }
+  std::string RawResponseFrom(int port, std::string_view request) {
+    RawConn conn(port);
     EXPECT_TRUE(conn.connected());
     conn.Send(request);  // may fail part-way: the server stops reading at a limit
     bool closed = false;
@@ -499,6 +500,33 @@ TEST(HostileLimitsE2E, RunningOutOfFileDescriptorsIsLoggedAndServingResumes) {
     ++failures;
   }
   EXPECT_EQ(failures, 1u) << "logged once per episode, not once per try";
+}
+
+// A web page in the operator's browser may send requests to the admin API on 127.0.0.1 (a
+// form or fetch() POST is sent without CORS approval), and read its answers through a name of
+// its own pointed at 127.0.0.1: neither may run a function or read a job.
+TEST_F(HostileE2E, WebPagesCannotDriveTheAdminApi) {
+  const std::string invoke =
+      "POST /2015-03-31/functions/work/invocations HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: text/plain\r\nConnection: close\r\nContent-Length: 2\r\n";
+  std::string from_page =
+      RawResponseFrom(server_.admin_port(), invoke + "Origin: https://evil.example\r\n\r\n{}");
+  EXPECT_EQ(StatusOf(from_page), 403) << from_page;
+  EXPECT_THAT(from_page, HasSubstr("the admin API does not take requests from web pages (this "
+                                   "one came from Origin https://evil.example)"));
+  std::string rebound = RawResponseFrom(
+      server_.admin_port(),
+      "GET /jobs HTTP/1.1\r\nHost: rebind.evil.example:8081\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(StatusOf(rebound), 403) << rebound;
+  EXPECT_THAT(rebound, HasSubstr("not by the name rebind.evil.example:8081"));
+  // The CLI's, the SDKs' and curl's requests: by address or localhost, without an Origin.
+  for (const char* host : {"127.0.0.1", "localhost:1", "LOCALHOST.", "x.localhost", "[::1]:8"}) {
+    std::string fine =
+        RawResponseFrom(server_.admin_port(), "GET /jobs HTTP/1.1\r\nHost: " + std::string(host) +
+                                                  "\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(StatusOf(fine), 200) << host << ": " << fine;
+  }
+  ExpectUnharmed();
 }
 
 }  // namespace

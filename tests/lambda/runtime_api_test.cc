@@ -120,6 +120,20 @@ TEST_F(RuntimeApiTest, NextDeliversTheOfferedInvocationWithItsHeaders) {
   EXPECT_EQ(api_->delivered_at(), clock_.Now());
 }
 
+// A web page that found the port takes no event and answers none (http::BrowserRequestProblem).
+TEST_F(RuntimeApiTest, AWebPageGetsNoInvocation) {
+  api_->Offer(SampleDelivery());
+  http::Request from_page = MakeRequest(bh::verb::get, "/2018-06-01/runtime/invocation/next");
+  from_page.set(bh::field::origin, "https://evil.example");
+  http::Response refused = Call(*api_, from_page);
+  EXPECT_EQ(refused.result_int(), 403);
+  EXPECT_NE(refused.body().find("the Runtime API does not take requests from web pages"),
+            std::string::npos)
+      << refused.body();
+  EXPECT_FALSE(api_->initialized_at().has_value());
+  EXPECT_EQ(Next().body(), R"({"k":"v"})") << "the runtime still gets it";
+}
+
 TEST_F(RuntimeApiTest, ResponseIsAcceptedOnceAndReported) {
   api_->Offer(SampleDelivery());
   ASSERT_EQ(Next().result_int(), 200);
