@@ -11,6 +11,7 @@
 
 #include "base/duration.h"
 #include "base/read_file.h"
+#include "cli/pretty_json.h"
 #include "config/admin_access.h"
 #include "config/listen.h"
 #include "http/client.h"
@@ -93,11 +94,17 @@ bool IsJob(const std::string& body) {
          !Str(v.as_object(), "state").empty();
 }
 
+// Prints a job: indented on a terminal, the API's one line for a pipe (jq, scripts).
+void PrintJob(const std::string& body, std::FILE* out) {
+  std::fprintf(out, "%s\n", isatty(fileno(out)) ? PrettyJson(body).c_str() : body.c_str());
+}
+
 // Report() for a call answered with a job: 200 and the job, or an error.
 int ReportJob(const base::Result<http::ClientResponse>& r, std::FILE* out, std::FILE* err) {
   if (!r.ok() || r->status >= 400) return Report(r, out, err);
   if (r->status != 200 || !IsJob(r->body)) return NotAdminApi(*r, err);
-  return Report(r, out, err);
+  PrintJob(r->body, out);
+  return 0;
 }
 
 // An empty id would make /jobs/ (the listing) or /jobs//result of the request.
@@ -292,7 +299,7 @@ int JobsWait(const AdminTarget& t, const std::string& id, base::Duration timeout
     if (job->status != 200 || !IsJob(job->body)) return NotAdminApi(*job, err);
     const std::string state = Str(json::parse(job->body).as_object(), "state");
     if (state == "succeeded" || state == "failed" || state == "dead" || state == "cancelled") {
-      std::fprintf(out, "%s\n", job->body.c_str());
+      PrintJob(job->body, out);
       return state == "succeeded" ? 0 : 2;
     }
     if (std::chrono::steady_clock::now() >= deadline) {

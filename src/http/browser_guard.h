@@ -9,7 +9,6 @@
 
 #include <optional>
 #include <string>
-
 #include <string_view>
 
 #include "http/types.h"
