@@ -11,11 +11,16 @@ namespace longhaul::sched {
 
 namespace {
 
-// The end of what a command said before it failed (its stderr, else its stdout), for the log:
-// the first thing an operator looks for. At most kLogged bytes, from a line's start if one is
-// in them.
-std::string LastOutput(const runtime::Outcome& outcome) {
+// What a failed attempt said, for the log: the first thing an operator looks for. A command's
+// last words (its stderr, else its stdout: at most kLogged bytes, from a line's start if one
+// is in them); an upstream's answer's first kLogged bytes (its error page or JSON); nothing of
+// a Lambda runtime's (its output is its log; its error is the status).
+std::string LastOutput(const runtime::Outcome& outcome, config::RuntimeKind kind) {
   constexpr size_t kLogged = 300;
+  if (kind == config::RuntimeKind::kHttp) {
+    return outcome.response.body.substr(0, kLogged);
+  }
+  if (kind != config::RuntimeKind::kCommand) return "";
   std::string_view out = outcome.stderr_tail.empty() ? outcome.stdout_tail : outcome.stderr_tail;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) {
     out.remove_suffix(1);
@@ -50,13 +55,11 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
   if (kind == store::Completion::Kind::kSucceeded) {
     log_.Info(event, {{"job", job.id}, {"function", fn.name}, {"attempt", attempt}});
   } else {
-    // A Lambda runtime's output is its log (START/END/REPORT lines): its error is the status.
     log_.Warn(event, {{"job", job.id},
                       {"function", fn.name},
                       {"attempt", attempt},
                       {"error", outcome.status.ok() ? "" : outcome.status.message()},
-                      {"output", fn.kind == config::RuntimeKind::kCommand ? LastOutput(outcome)
-                                                                          : std::string()}});
+                      {"output", LastOutput(outcome, fn.kind)}});
   }
   if (c != nullptr && c->follow_up.has_value()) WakeFor(c->follow_up->function);
 }

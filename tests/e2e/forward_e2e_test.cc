@@ -19,7 +19,9 @@ using ::testing::HasSubstr;
 TEST(ForwardE2E, HttpsUpstreamsAreVerified) {
   TlsUpstream upstream("HTTP/1.1 202 Accepted\r\nContent-Length: 4\r\nX-Up: tls\r\n\r\nsent");
   TlsUpstream stranger("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", /*trusted=*/false);
-  ASSERT_TRUE(upstream.ok() && stranger.ok()) << "openssl could not make a certificate";
+  TlsUpstream refuser("HTTP/1.1 400 Bad Request\r\nContent-Length: 17\r\n\r\nchat 42 not found");
+  ASSERT_TRUE(upstream.ok() && stranger.ok() && refuser.ok())
+      << "openssl could not make a certificate";
   ServerProcess server(
       "functions:\n"
       "  notify:\n"
@@ -34,12 +36,20 @@ TEST(ForwardE2E, HttpsUpstreamsAreVerified) {
       stranger.url() +
       "\n"
       "    retries: 0\n"
+      "  refuser:\n"
+      "    runtime: http\n"
+      "    url: " +
+      refuser.url() +
+      "\n"
       "routes:\n"
       "  - path: /notify\n"
       "    function: notify\n"
       "    ack: sync\n"
       "  - path: /stranger\n"
       "    function: stranger\n"
+      "    ack: sync\n"
+      "  - path: /refused\n"
+      "    function: refuser\n"
       "    ack: sync\n");
   server.Start();
 
@@ -58,6 +68,15 @@ TEST(ForwardE2E, HttpsUpstreamsAreVerified) {
   EXPECT_EQ(r->status, 502) << r->body;
   EXPECT_THAT(r->body, HasSubstr("certificate verify failed"));
   EXPECT_EQ(stranger.handshakes(), 0);
+
+  // An upstream's refusal is logged with what it said, as a command's last words are.
+  r = server.Post("/refused", "{}");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 400) << r->body;
+  EXPECT_TRUE(Eventually([&] {
+    return server.Log().find("error=\"upstream answered 400\" output=\"chat 42 not found\"") !=
+           std::string::npos;
+  })) << server.Log();
 }
 
 }  // namespace
