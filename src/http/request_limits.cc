@@ -166,6 +166,12 @@ base::Status NormalizeRequestTarget(RequestHeader& head) {
   base::Status checked = CheckPathSegments(head);
   if (!checked.ok()) return checked;
   std::string_view target = head.target();
+  // A fragment is the client's own (RFC 9112 section 3.2): a target that carries one is
+  // malformed, and an upstream it was forwarded to might read it otherwise.
+  if (target.find('#') != std::string_view::npos) {
+    return base::InvalidArgument("the request target must not have a #fragment, got '" +
+                                 std::string(target.substr(0, 64)) + "'");
+  }
   if (target.starts_with('/') || target == "*") return base::Status::Ok();
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() >= scheme.size() &&

@@ -162,5 +162,19 @@ TEST(NormalizeRequestTarget, RefusesDotSegments) {
   EXPECT_TRUE(NormalizeRequestTarget(fine).ok());
 }
 
+// A fragment never travels in a request (RFC 9112 section 3.2); one would be forwarded as is.
+TEST(NormalizeRequestTarget, RefusesAFragment) {
+  for (std::string_view target : {"/fsync/x?x=1#frag", "/a#", "http://host/a#b"}) {
+    RequestHeader head;
+    head.target(target);
+    base::Status s = NormalizeRequestTarget(head);
+    EXPECT_EQ(s.code(), base::Code::kInvalidArgument) << target;
+    EXPECT_NE(s.message().find("must not have a #fragment"), std::string::npos) << s.message();
+  }
+  RequestHeader encoded;
+  encoded.target("/a%23b?q=%23");
+  EXPECT_TRUE(NormalizeRequestTarget(encoded).ok());
+}
+
 }  // namespace
 }  // namespace longhaul::http
