@@ -1,7 +1,7 @@
 // Fuzzes idempotency/ordering key extraction (ingest/keys.h) on arbitrary bodies, headers and
 // query strings, including deeply nested and invalid JSON. Input, so seeds are readable
 // (fuzz/corpus/keys/):
-//   three key sources, one a line: "<json|header|query|none> <name> [required]"
+//   three key sources, one a line: "<json|header|query|none> <name> [required] [or <pointer>]..."
 //   the request, as fuzz/request_text.h reads it (request line, headers, blank line, body)
 // Sources the config loader would refuse (a pointer without '/', a header name that is not a
 // token) are skipped: only configurations the server can run are fuzzed.
@@ -47,6 +47,13 @@ config::KeySource ParseSource(std::string_view line) {
   while (!line.empty()) {
     std::string_view flag = fuzz::TakeWord(line);
     if (flag == "required") source.required = true;
+    // "or /other": a further pointer, tried when the ones before have no value.
+    if (flag == "or" && source.kind == Kind::kJsonPointer) {
+      std::string_view other = fuzz::TakeWord(line);
+      if (config::internal::CheckJsonPointer(other).empty()) {
+        source.more_pointers.emplace_back(other);
+      }
+    }
   }
   return source;
 }

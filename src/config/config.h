@@ -129,6 +129,7 @@ struct KeySource {
   enum class Kind { kNone, kHeader, kJsonPointer, kQuery } kind = Kind::kNone;
   std::string name;       // header name, JSON pointer ("/update_id") or query parameter
   bool required = false;  // missing -> 400
+  std::vector<std::string> more_pointers = {};  // JSON pointers tried in turn when `name` has none
   bool enabled() const { return kind != Kind::kNone; }
 };
 

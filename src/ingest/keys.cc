@@ -49,6 +49,46 @@ bool SaysJson(std::optional<std::string_view> content_type) {
 
 }  // namespace
 
+base::Result<std::optional<std::string>> KeyExtractor::FromJson(const std::string& pointer,
+                                                                const config::KeySource& source,
+                                                                std::string_view what) {
+  // One validating pass finds a scalar key without building the document; objects and
+  // arrays (their serialized text is the key) and unusual pointers take the full parse.
+  PointerScan scan;
+  if (body_is_json_.value_or(true)) {
+    scan = ScanJsonPointer(JsonText(), pointer);
+    if (scan.outcome == PointerScan::Outcome::kInvalidJson && !body_is_json_ &&
+        (form_payload_ = base::FormPayload(req_.body, FindHeader(req_.headers, "Content-Type")))) {
+      scan = ScanJsonPointer(JsonText(), pointer);
+    }
+    body_is_json_ = scan.outcome != PointerScan::Outcome::kInvalidJson;
+  }
+  if (!*body_is_json_) {
+    // A body sent as JSON that is not is the sender's mistake, worth a 400 either way;
+    // another (a form, text) simply has no key in it.
+    if (SaysJson(FindHeader(req_.headers, "Content-Type"))) {
+      return base::InvalidArgument(std::string(what) + " " + pointer +
+                                   " needs a JSON body, and the body is not valid JSON");
+    }
+    if (!source.required) return std::optional<std::string>();
+    return base::InvalidArgument(std::string(what) + " " + pointer +
+                                 " needs a JSON body (or a form with JSON in its payload "
+                                 "field), and the body is neither");
+  }
+  switch (scan.outcome) {
+    case PointerScan::Outcome::kString:
+    case PointerScan::Outcome::kOther:
+      // An empty string is no key, as an empty header or query value is.
+      if (!scan.text.empty()) return std::optional<std::string>(std::move(scan.text));
+      return std::optional<std::string>();
+    case PointerScan::Outcome::kContainer:
+    case PointerScan::Outcome::kUnsupported:
+      return FromParsedBody(pointer);
+    default:
+      return std::optional<std::string>();
+  }
+}
+
 std::optional<std::string> KeyExtractor::FromParsedBody(const std::string& pointer) {
   if (!body_) {
     boost::system::error_code ec;
@@ -76,53 +116,24 @@ base::Result<std::string> KeyExtractor::Extract(const config::KeySource& source,
     case Kind::kQuery:
       if (auto q = FindQueryParam(req_.query, source.name); q && !q->empty()) value = *q;
       break;
-    case Kind::kJsonPointer: {
-      // One validating pass finds a scalar key without building the document; objects and
-      // arrays (their serialized text is the key) and unusual pointers take the full parse.
-      PointerScan scan;
-      if (body_is_json_.value_or(true)) {
-        scan = ScanJsonPointer(JsonText(), source.name);
-        if (scan.outcome == PointerScan::Outcome::kInvalidJson && !body_is_json_ &&
-            (form_payload_ =
-                 base::FormPayload(req_.body, FindHeader(req_.headers, "Content-Type")))) {
-          scan = ScanJsonPointer(JsonText(), source.name);
-        }
-        body_is_json_ = scan.outcome != PointerScan::Outcome::kInvalidJson;
-      }
-      if (!*body_is_json_) {
-        // A body sent as JSON that is not is the sender's mistake, worth a 400 either way;
-        // another (a form, text) simply has no key in it.
-        if (SaysJson(FindHeader(req_.headers, "Content-Type"))) {
-          return base::InvalidArgument(std::string(what) + " " + source.name +
-                                       " needs a JSON body, and the body is not valid JSON");
-        }
-        if (!source.required) return std::string();
-        return base::InvalidArgument(std::string(what) + " " + source.name +
-                                     " needs a JSON body (or a form with JSON in its payload "
-                                     "field), and the body is neither");
-      }
-      switch (scan.outcome) {
-        case PointerScan::Outcome::kString:
-        case PointerScan::Outcome::kOther:
-          // An empty string is no key, as an empty header or query value is.
-          if (!scan.text.empty()) value = std::move(scan.text);
-          break;
-        case PointerScan::Outcome::kContainer:
-        case PointerScan::Outcome::kUnsupported:
-          value = FromParsedBody(source.name);
-          break;
-        default:
-          break;
+    case Kind::kJsonPointer:
+      for (size_t i = 0; i <= source.more_pointers.size() && !value; ++i) {
+        auto found = FromJson(i == 0 ? source.name : source.more_pointers[i - 1], source, what);
+        if (!found.ok()) return found.status();
+        if (!*body_is_json_) return std::string();  // not required: no key in such a body
+        value = std::move(*found);
       }
       break;
-    }
   }
   if (!value) {
     if (source.required) {
-      std::string where = source.kind == Kind::kHeader ? "header " + source.name
-                          : source.kind == Kind::kQuery
-                              ? "query parameter " + source.name
-                              : "JSON pointer " + source.name + " in the body";
+      std::string pointers = source.name;
+      for (const std::string& p : source.more_pointers) pointers += ", " + p;
+      std::string where = source.kind == Kind::kHeader  ? "header " + source.name
+                          : source.kind == Kind::kQuery ? "query parameter " + source.name
+                          : source.more_pointers.empty()
+                              ? "JSON pointer " + source.name + " in the body"
+                              : "any of the JSON pointers " + pointers + " in the body";
       return base::InvalidArgument(std::string(what) + " is required but missing (" + where + ")");
     }
     return std::string();

@@ -24,11 +24,17 @@ class KeyExtractor {
   // header, query parameter or JSON string counts as absent; JSON null too. A JSON pointer
   // looks into a form body's `payload` field when the body is a form with one (GitHub's form
   // deliveries, Slack's interactivity); in a body that is neither JSON nor such a form the key
-  // is absent. kInvalidArgument when it is required and absent (saying which body it needs).
+  // is absent. With more_pointers, the first pointer that has a value gives the key.
+  // kInvalidArgument when it is required and absent (saying which body it needs).
   // `what` names the key in messages ("idempotency key").
   base::Result<std::string> Extract(const config::KeySource& source, std::string_view what);
 
  private:
+  // The value at `pointer` in the body's JSON (scanned, or parsed once for containers), nullopt
+  // when there is none; kInvalidArgument for a body that is not JSON as Extract says.
+  base::Result<std::optional<std::string>> FromJson(const std::string& pointer,
+                                                    const config::KeySource& source,
+                                                    std::string_view what);
   // The value at `pointer` in the parsed JSON (parsed on first use; it is valid JSON).
   std::optional<std::string> FromParsedBody(const std::string& pointer);
   // The JSON text pointers look into: the body, or a form's `payload` field.

@@ -864,7 +864,12 @@ const ErrorCase kErrorCases[] = {
     {"IdempotencyMisspelt", RouteYaml("    idempotency_key: {jsn: /a}\n"), 11,
      "unknown key `jsn` (did you mean `json`?)"},
     {"IdempotencyScalar", RouteYaml("    idempotency_key: update_id\n"), 11,
-     "expected {json: /pointer}, {header: Name}, {query: name} or none"},
+     "expected {json: /pointer}, {json: [/pointer, ...]}, {header: Name}, {query: name} or none"},
+    {"OrderingPointerListWithABadOne",
+     RouteYaml("    ordering_key: {json: [/message/chat/id, chat]}\n"), 11,
+     "routes[0].ordering_key.json[1]: "},
+    {"OrderingPointerListEmpty", RouteYaml("    ordering_key: {json: []}\n"), 11,
+     "give at least one JSON pointer"},
     {"IdempotencyRequired", RouteYaml("    idempotency_key: {query: id, required: maybe}\n"), 11,
      "expected true or false, got 'maybe'"},
     {"IdempotencyWindow",
@@ -905,6 +910,8 @@ const ErrorCase kErrorCases[] = {
      "functions.f.environment.A: holds a NUL character"},
     {"SecretFromEmptyVariable", RouteYaml("    provider: github\n    secret: ${EMPTY}\n"), 12,
      "routes[0].secret: must not be empty"},
+    {"BlankSecret", RouteYaml("    provider: github\n    secret: \" \\t\"\n"), 12,
+     "routes[0].secret: is only whitespace: a signing key anyone could guess"},
     {"SecretFromUnsetVariable", RouteYaml("    provider: github\n    secret: ${TG_SECRT}\n"), 12,
      "environment variable TG_SECRT is not set"},
     // Only the variable is named: not also the secret's format, which the user did not get
@@ -981,6 +988,23 @@ TEST(LoadConfigFile, ShippedExampleLoads) {
   size_t n = std::fread(out, 1, sizeof(out) - 1, pipe);
   EXPECT_EQ(pclose(pipe), 0);
   EXPECT_EQ(std::string(out, n), "hello");
+}
+
+// The Telegram bot orders a chat's updates of every kind by the first chat id present.
+TEST(LoadConfigFile, TelegramExampleOrdersByTheChatOfAnyUpdate) {
+  auto loaded =
+      LoadConfigFile(std::string(LONGHAUL_SOURCE_DIR) + "/examples/telegram-bot/longhaul.yaml",
+                     [](const std::string& name) -> std::optional<std::string> {
+                       if (name == "TELEGRAM_SECRET") return "s3cret";
+                       return std::nullopt;
+                     });
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  const KeySource& order = (*loaded)->routes.at(0).ordering;
+  EXPECT_EQ(order.kind, KeySource::Kind::kJsonPointer);
+  EXPECT_EQ(order.name, "/message/chat/id");
+  EXPECT_EQ(order.more_pointers,
+            (std::vector<std::string>{"/edited_message/chat/id", "/callback_query/message/chat/id",
+                                      "/my_chat_member/chat/id"}));
 }
 
 TEST(RestartOnlyChanges, NamesTheServerSettingsAReloadCannotApply) {

@@ -98,6 +98,28 @@ TEST(KeyExtractor, APointerLooksIntoAFormsJsonPayload) {
   EXPECT_EQ(*t.Extract({Kind::kJsonPointer, "/a", false}, "ordering key"), "");
 }
 
+// Several pointers: the first one present gives the key (a Telegram chat's messages, edits and
+// button presses in one order).
+TEST(KeyExtractor, TheFirstOfSeveralPointersThatIsPresentIsTheKey) {
+  config::KeySource chat{Kind::kJsonPointer, "/message/chat/id", true};
+  chat.more_pointers = {"/edited_message/chat/id", "/callback_query/message/chat/id"};
+  auto message = Req(R"({"update_id":1,"message":{"chat":{"id":42}}})");
+  EXPECT_EQ(*KeyExtractor(message).Extract(chat, "ordering key"), "42");
+  auto press = Req(R"({"update_id":2,"callback_query":{"message":{"chat":{"id":7,"x":[1]}}}})");
+  EXPECT_EQ(*KeyExtractor(press).Extract(chat, "ordering key"), "7");
+  auto other = Req(R"({"update_id":3,"poll":{}})");
+  auto missing = KeyExtractor(other).Extract(chat, "ordering key");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().message(),
+            "ordering key is required but missing (any of the JSON pointers /message/chat/id, "
+            "/edited_message/chat/id, /callback_query/message/chat/id in the body)");
+  chat.required = false;
+  EXPECT_EQ(*KeyExtractor(other).Extract(chat, "ordering key"), "");
+  auto text = Req("not json");
+  text.headers = {{"Content-Type", "text/plain"}};
+  EXPECT_EQ(*KeyExtractor(text).Extract(chat, "ordering key"), "");
+}
+
 TEST(KeyExtractor, HeaderIsCaseInsensitiveAndQueryIsDecoded) {
   auto req = Req("");
   KeyExtractor k(req);

@@ -42,9 +42,18 @@ std::string JoinList(const std::string_view (&items)[N]) {
   return out;
 }
 
+// A signing key of spaces alone is as good as none (a template that lost its value).
+std::string NotBlank(std::string_view secret) {
+  return secret.find_first_not_of(" \t\r\n") == std::string_view::npos
+             ? "is only whitespace: a signing key anyone could guess (did a template lose its "
+               "value?)"
+             : "";
+}
+
 // `idempotency_key:` / `ordering_key:` -> *out; `none` disables it.
 void ReadKeySource(Context& ctx, const Field& field, KeySource* out) {
-  constexpr std::string_view kShapes = "{json: /pointer}, {header: Name}, {query: name} or none";
+  constexpr std::string_view kShapes =
+      "{json: /pointer}, {json: [/pointer, ...]}, {header: Name}, {query: name} or none";
   if (field.value.IsScalar()) {
     std::optional<std::string> text = ctx.String(field);
     if (text && *text == "none") {
@@ -70,6 +79,21 @@ void ReadKeySource(Context& ctx, const Field& field, KeySource* out) {
     return;
   }
   const Field* source = json != nullptr ? json : header != nullptr ? header : query;
+  if (json != nullptr && json->value.IsSequence()) {
+    // Several pointers, the first present one the key: {json: [/message/chat/id,
+    // /callback_query/message/chat/id]} orders a Telegram chat's updates of every kind.
+    auto pointers = ctx.StringList(*json, "", CheckJsonPointer);
+    if (!pointers) return;
+    if (pointers->empty()) {
+      ctx.Error(*json, "give at least one JSON pointer");
+      return;
+    }
+    key.kind = KeySource::Kind::kJsonPointer;
+    key.name = pointers->front();
+    key.more_pointers.assign(pointers->begin() + 1, pointers->end());
+    *out = std::move(key);
+    return;
+  }
   std::optional<std::string> name = ctx.String(*source);
   if (!name) {
     return;
@@ -179,7 +203,7 @@ void ReadRouteKeys(MapReader& r, const std::vector<std::string>& names, Route* r
   }
   if ((set->secret = r.Get("secret"))) {
     Context::SecretScope secret_scope(ctx);
-    if (auto secret = ctx.String(*set->secret)) {
+    if (auto secret = ctx.String(*set->secret, /*allow_empty=*/false, NotBlank)) {
       route->secret = *secret;
     } else {
       set->bad_secret = true;
