@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/time_format.h"
 #include "sched/scheduler.h"
 
 namespace longhaul::sched {
@@ -53,20 +54,31 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
   const std::string_view event = kEvents[static_cast<int>(kind)];
   const std::string attempt = std::to_string(job.attempts - (c != nullptr && c->attempt_not_run));
   if (kind == store::Completion::Kind::kSucceeded) {
-    log_.Info(event, {{"job", job.id}, {"function", fn.name}, {"attempt", attempt}});
+    log_.Info(event,
+              {{"job", job.id}, {"function", fn.name}, {"route", job.route}, {"attempt", attempt}});
   } else {
-    log_.Warn(event, {{"job", job.id},
-                      {"function", fn.name},
-                      {"attempt", attempt},
-                      {"error", outcome.status.ok() ? "" : outcome.status.message()},
-                      {"output", LastOutput(outcome, fn.kind)}});
+    // A retry says when it runs (an operator's first question about a retrying job).
+    const std::string next = kind == store::Completion::Kind::kRetry && c != nullptr
+                                 ? base::FormatIsoMillis(c->next_run_at)
+                                 : "";
+    // Named: the fields only view them.
+    const std::string error = outcome.status.ok() ? "" : outcome.status.message();
+    const std::string output = LastOutput(outcome, fn.kind);
+    const base::LogField fields[] = {
+        {"job", job.id},  {"function", fn.name}, {"route", job.route}, {"attempt", attempt},
+        {"error", error}, {"output", output},    {"next_run_at", next}};
+    log_.Log(base::LogLevel::kWarn, event,
+             std::span<const base::LogField>(fields, next.empty() ? 6 : 7));
   }
   if (c != nullptr && c->follow_up.has_value()) WakeFor(c->follow_up->function);
 }
 
 void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {
   for (const auto& job : expired) {
-    log_.Warn("job.expired", {{"job", job.id}, {"function", fn.name}});
+    log_.Warn("job.expired", {{"job", job.id},
+                              {"function", fn.name},
+                              {"route", job.route},
+                              {"created_at", base::FormatIsoMillis(job.created_at)}});
     if (expiry_follow_up_) AppendFollowUp(expiry_follow_up_(job, fn), job.id);
   }
 }

@@ -401,8 +401,10 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
   // A retry scheduled before a reload lowered the function's retries below it does not run.
   const bool retries_lowered = RetriesCutIt(job, fn);
   if (!retries_lowered) {
-    log_.Info("job.started",
-              {{"job", job.id}, {"function", fn.name}, {"attempt", std::to_string(job.attempts)}});
+    log_.Info("job.started", {{"job", job.id},
+                              {"function", fn.name},
+                              {"route", job.route},
+                              {"attempt", std::to_string(job.attempts)}});
   }
   runtime::Outcome outcome;
   runtime::Runtime* rt = runtimes_(fn);

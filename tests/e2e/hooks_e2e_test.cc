@@ -245,8 +245,9 @@ TEST_F(HooksE2E, OutputInResponseAndFiles) {
   const std::string line = "warn job.dead job=" + failed_id;
   EXPECT_TRUE(Eventually([&] { return server_.Log().find(line) != std::string::npos; }))
       << server_.Log();
-  EXPECT_THAT(server_.Log(), HasSubstr(line + " function=fails attempt=1 error=\"exit status 4\" "
-                                              "output=broken"))
+  EXPECT_THAT(server_.Log(),
+              HasSubstr(line + " function=fails route=\"ANY /hooks/fails\" attempt=1 "
+                               "error=\"exit status 4\" output=broken"))
       << server_.Log();
 }
 

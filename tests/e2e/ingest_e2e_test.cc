@@ -497,6 +497,13 @@ TEST(IngestE2E, ASyncTimeoutSaysWhyTheJobIsRetrying) {
                             "status 3): http://"),
             std::string::npos)
       << late->body;
+  // The log names the route and when the retry runs (an hour on).
+  const std::string id = late->Header("X-Longhaul-Job-Id");
+  EXPECT_TRUE(Eventually([&] {
+    return server.Log().find("warn job.retrying job=" + id +
+                             " function=flaky route=\"POST /sync\" attempt=1 error=\"exit status "
+                             "3\" output=\"\" next_run_at=20") != std::string::npos;
+  })) << server.Log();
 }
 
 // An ack: auto route is asynchronous once its wait ran out (the caller was answered 202; the
