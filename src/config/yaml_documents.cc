@@ -103,7 +103,11 @@ DocumentScan ScanDocuments(const std::string& text) {
   DocumentScan scan;
   std::istringstream stream(text);
   YAML::Parser parser(stream);
-  DocumentEvents events(text);
+  // Marks count bytes after a UTF-8 byte order mark; in UTF-16 or UTF-32 they count characters,
+  // and the quote check is left out.
+  std::string_view marked = text;
+  if (marked.starts_with("\xEF\xBB\xBF")) marked.remove_prefix(3);
+  DocumentEvents events(wide ? std::string_view() : marked);
   bool first = true;
   int previous_pos = -1;
   while (parser.HandleNextDocument(events)) {

@@ -617,6 +617,10 @@ const ErrorCase kErrorCases[] = {
      "invalid YAML: a control character (byte 0x00) in the text; YAML has none"},
     {"DeepNesting", "functions:\n  x: " + std::string(3000, '[') + std::string(3000, ']') + "\n", 2,
      "invalid YAML: nested too deeply"},
+    // After a byte order mark (which marks do not count) a closed quote is not taken for open.
+    {"UnclosedQuoteAfterAByteOrderMark",
+     "\xEF\xBB\xBFserver:\n  listen: '127.0.0.1:0'\n  admin: \"x\n", 3,
+     "invalid YAML: the quoted value that starts here has no closing \""},
     {"UnclosedSingleQuote", "server:\n  listen: 'it''s\n", 2,
      "invalid YAML: the quoted value that starts here has no closing '"},
     {"DuplicateKey", "server:\n  threads: 1\n  threads: 2\n", 3,
@@ -988,6 +992,17 @@ TEST(LoadConfigFile, ShippedExampleLoads) {
   size_t n = std::fread(out, 1, sizeof(out) - 1, pipe);
   EXPECT_EQ(pclose(pipe), 0);
   EXPECT_EQ(std::string(out, n), "hello");
+}
+
+// An editor's byte order mark: quoted values are still read where they are (the quote check
+// once took every closed quote after one for open).
+TEST(LoadConfigText, QuotedValuesAfterAByteOrderMark) {
+  auto loaded = Load(
+      "\xEF\xBB\xBFserver:\n  listen: \"127.0.0.1:0\"\n  admin: '127.0.0.1:0'\nfunctions:\n"
+      "  f: {runtime: command, command: [\"/bin/true\", \"x'\"]}\n"
+      "routes:\n  - {path: \"/a\", function: f, ack_body: 'it''s'}\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->routes.at(0).ack_body, "it's");
 }
 
 // The Telegram bot orders a chat's updates of every kind by the first chat id present.
