@@ -1071,6 +1071,7 @@ TEST_F(StoreTest, MigratesAVersion1File) {
       "ALTER TABLE jobs DROP COLUMN caller_waits;"
       "ALTER TABLE jobs DROP COLUMN recoveries;"
       "DROP TABLE route_errors;"
+      "DROP TABLE route_deliveries;"
       "PRAGMA user_version=1;";
   ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
@@ -1112,8 +1113,10 @@ TEST_F(StoreTest, MigratesAVersion4FileKeepingEachRoutesNewestError) {
   Close();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE route_errors; PRAGMA user_version=4;", nullptr, nullptr,
-                         nullptr),
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE route_errors; DROP TABLE route_deliveries; "
+                         "PRAGMA user_version=4;",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
@@ -1123,6 +1126,42 @@ TEST_F(StoreTest, MigratesAVersion4FileKeepingEachRoutesNewestError) {
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->last_error, "UNKNOWN: exit status 2");
   EXPECT_EQ(stats->last_error_at, clock_.Now() - seconds(1));
+}
+
+// GET /routes' last_delivery_date outlives the jobs it came from (ops QA: after server.retention
+// purged a route's jobs, the route looked as if it never received anything); a newer job's
+// delivery wins over a purged one's; a version-5 file gets the table.
+TEST_F(StoreTest, ARoutesLastDeliveryOutlivesThePurgeOfItsJobs) {
+  Open();
+  std::string first = Add(MakeJob());
+  const TimePoint delivered = clock_.Now();
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{first});
+  ASSERT_TRUE(store_->Complete(Done(first)).ok());
+  clock_.Advance(seconds(10));
+  ASSERT_EQ(*store_->PurgeFinishedJobs(clock_.Now(), 10), 1);
+  auto stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->last_delivery, delivered);
+  EXPECT_EQ(stats->pending, 0);
+
+  std::string later = Add(MakeJob());
+  stats = store_->GetRouteStats("fn", "POST /hook");
+  EXPECT_EQ(stats->last_delivery, clock_.Now()) << later;
+  auto other = store_->GetRouteStats("fn", "POST /other");
+  EXPECT_FALSE(other->last_delivery.has_value());
+
+  Close();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE route_deliveries; PRAGMA user_version=5;", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+  Open();
+  stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->last_delivery, clock_.Now()) << "from the job still there";
 }
 
 // server.retention: terminal jobs that finished before the cutoff go, with their requests, oldest

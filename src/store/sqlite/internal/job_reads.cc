@@ -1,5 +1,6 @@
 #include "store/sqlite/internal/job_reads.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -130,7 +131,8 @@ base::Result<std::vector<std::string>> QueuedFunctions(Connection& c) {
 // claimable (jobs_claim), running (jobs_running), and blocked behind their ordering key
 // (jobs_ordering, blocked = 1; the other two hold none of those; a running job marked blocked by
 // a retry of an older one of its key is counted as running). Finished jobs, however many,
-// are never visited. The newest delivery walks the function's jobs from the newest.
+// are never visited. The newest delivery walks the function's jobs from the newest; a purged
+// one's is in route_deliveries.
 constexpr const char* kRouteStats =
     "SELECT"
     " (SELECT count(*) FROM jobs INDEXED BY jobs_claim WHERE function = ?1 AND " LH_CLAIMABLE
@@ -139,7 +141,8 @@ constexpr const char* kRouteStats =
     "   state = 'running' AND route = ?2)"
     " + (SELECT count(*) FROM jobs INDEXED BY jobs_ordering WHERE function = ?1 AND " LH_UNFINISHED
     "   AND ordering_key <> '' AND blocked = 1 AND state <> 'running' AND route = ?2),"
-    " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1)";
+    " (SELECT created_at FROM jobs WHERE function = ?1 AND route = ?2 ORDER BY seq DESC LIMIT 1),"
+    " (SELECT at FROM route_deliveries WHERE function = ?1 AND route = ?2)";
 // The route's newest failed attempt (CompleteJob keeps it in route_errors).
 constexpr const char* kRouteLastError =
     "SELECT at, message FROM route_errors WHERE function = ?1 AND route = ?2";
@@ -156,9 +159,11 @@ base::Result<RouteStats> GetRouteStats(Connection& c, std::string_view function,
     }
     if (*row) {
       stats.pending = q.Int(0);
-      if (auto t = q.OptionalInt(1)) {
-        stats.last_delivery = FromUnixMs(*t);
+      std::optional<int64_t> newest = q.OptionalInt(1);
+      if (auto purged = q.OptionalInt(2); purged && (!newest || *purged > *newest)) {
+        newest = purged;
       }
+      if (newest) stats.last_delivery = FromUnixMs(*newest);
     }
   }
   Query q(c, kRouteLastError);

@@ -142,6 +142,11 @@ constexpr const char* kFinishedBefore =
     "SELECT seq FROM jobs INDEXED BY jobs_finished WHERE finished_at IS NOT NULL AND "
     "finished_at < ?1 AND state IN ('succeeded', 'failed', 'dead', 'cancelled') "
     "ORDER BY finished_at LIMIT ?2";
+// A purged job's creation, kept as its route's newest delivery if it is (GET /routes).
+constexpr const char* kKeepDelivery =
+    "INSERT INTO route_deliveries (function, route, at) "
+    "SELECT function, route, created_at FROM jobs WHERE seq = ?1 "
+    "ON CONFLICT (function, route) DO UPDATE SET at = max(at, excluded.at)";
 constexpr const char* kDeleteRequest = "DELETE FROM job_requests WHERE seq = ?1";
 constexpr const char* kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
 
@@ -571,7 +576,7 @@ base::Result<int> PurgeJobs(Connection& c, TimePoint before, int limit) {
     LH_RETURN_IF_ERROR(q.ForEachRow([&] { seqs.push_back(q.Int(0)); }));
   }
   for (int64_t seq : seqs) {
-    for (const char* sql : {kDeleteRequest, kDeleteJob}) {
+    for (const char* sql : {kKeepDelivery, kDeleteRequest, kDeleteJob}) {
       Query q(c, sql);
       q.Bind(1, seq);
       LH_RETURN_IF_ERROR(q.Run());

@@ -113,6 +113,18 @@ INSERT INTO route_errors (function, route, at, message)
     GROUP BY function, route);
 )sql";
 
+// Version 6: each route's newest delivery among its purged jobs (PurgeJobs writes it as it
+// deletes them), so that GET /routes keeps last_delivery_date after server.retention. Nothing
+// to fill: what a version-5 file purged is gone.
+constexpr const char* kSchemaV6 = R"sql(
+CREATE TABLE route_deliveries (
+  function TEXT    NOT NULL,
+  route    TEXT    NOT NULL,
+  at       INTEGER NOT NULL,
+  PRIMARY KEY (function, route)
+) WITHOUT ROWID;
+)sql";
+
 struct Step {
   int to_version;
   const char* sql;
@@ -120,7 +132,7 @@ struct Step {
 
 // Append new steps here (and to docs/on-disk-format.md); never edit a released one.
 constexpr Step kSteps[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 
