@@ -1,17 +1,13 @@
 #include "http/browser_guard.h"
 
 #include <arpa/inet.h>
-#include <strings.h>
 
+#include <boost/beast/core/string.hpp>
+#include <string>
 #include <string_view>
 
 namespace longhaul::http {
 namespace {
-
-bool EndsWithIgnoreCase(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() &&
-         strncasecmp(s.data() + s.size() - suffix.size(), suffix.data(), suffix.size()) == 0;
-}
 
 // Whether a Host header names this machine without a DNS name a stranger controls: an IP
 // address, localhost or a name under .localhost (RFC 6761: never sent to a DNS server).
@@ -21,8 +17,10 @@ bool IsAddressOrLocalhost(std::string_view host) {
   while (host.ends_with('.')) host.remove_suffix(1);  // "localhost." is the same name
   in_addr v4{};
   if (inet_pton(AF_INET, std::string(host).c_str(), &v4) == 1) return true;
-  return (host.size() == 9 && strncasecmp(host.data(), "localhost", 9) == 0) ||
-         EndsWithIgnoreCase(host, ".localhost");
+  constexpr std::string_view kLocal = ".localhost";
+  return boost::beast::iequals(host, kLocal.substr(1)) ||
+         (host.size() > kLocal.size() &&
+          boost::beast::iequals(host.substr(host.size() - kLocal.size()), kLocal));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -40,11 +41,8 @@ bool SaysJson(std::optional<std::string_view> content_type) {
   if (!content_type) return false;
   std::string_view type = content_type->substr(0, content_type->find(';'));
   while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
-  auto ends_with = [&](std::string_view suffix) {
-    return type.size() >= suffix.size() && strncasecmp(type.data() + type.size() - suffix.size(),
-                                                       suffix.data(), suffix.size()) == 0;
-  };
-  return (type.size() == 16 && ends_with("application/json")) || ends_with("+json");
+  return boost::beast::iequals(type, "application/json") ||
+         (type.size() > 5 && boost::beast::iequals(type.substr(type.size() - 5), "+json"));
 }
 
 }  // namespace

@@ -73,6 +73,13 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
   if (c != nullptr && c->follow_up.has_value()) WakeFor(c->follow_up->function);
 }
 
+void Scheduler::ReportStarted(const store::Job& job, const config::Function& fn) {
+  log_.Info("job.started", {{"job", job.id},
+                            {"function", fn.name},
+                            {"route", job.route},
+                            {"attempt", std::to_string(job.attempts)}});
+}
+
 void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {
   for (const auto& job : expired) {
     log_.Warn("job.expired", {{"job", job.id},

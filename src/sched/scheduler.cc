@@ -400,12 +400,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                             std::optional<runtime::Invocation> prepared) {
   // A retry scheduled before a reload lowered the function's retries below it does not run.
   const bool retries_lowered = RetriesCutIt(job, fn);
-  if (!retries_lowered) {
-    log_.Info("job.started", {{"job", job.id},
-                              {"function", fn.name},
-                              {"route", job.route},
-                              {"attempt", std::to_string(job.attempts)}});
-  }
+  if (!retries_lowered) ReportStarted(job, fn);
   runtime::Outcome outcome;
   runtime::Runtime* rt = runtimes_(fn);
   if (retries_lowered) {

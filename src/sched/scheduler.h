@@ -185,6 +185,7 @@ class Scheduler {
                                     const runtime::CancelToken* attempt);
   store::ClaimRequest ClaimRequestFor(const config::Function& fn, int limit,
                                       base::TimePoint now) const;
+  void ReportStarted(const store::Job& job, const config::Function& fn);
   void ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn);
   // Appends the follow-up of `for_job` when the job itself was recorded apart (expired, or
   // left dead by a recovery), then wakes its function.
