@@ -55,6 +55,7 @@ json::object JobToJson(const store::Job& job, JobDetail detail) {
   o["state"] = store::ToString(job.state);
   o["attempts"] = job.attempts;
   o["max_attempts"] = job.max_attempts;
+  o["interruptions"] = job.interruptions;
   o["created_at"] = FormatTime(job.created_at);
   o["updated_at"] = FormatTime(job.updated_at);
   if (job.started_at) o["started_at"] = FormatTime(*job.started_at);

@@ -106,8 +106,8 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
-std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view function,
-                        const store::Request& request) {
+std::string EncodeEvent(std::string_view job_id, int attempt, int interrupted,
+                        std::string_view function, const store::Request& request) {
   // Valid JSON text for any parser (Python's refuses other bytes): what is not UTF-8 in the
   // request line and fields becomes U+FFFD; the body keeps its bytes (base64).
   json::object headers;
@@ -129,6 +129,7 @@ std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view f
   json::object event;
   event["id"] = job_id;
   event["attempt"] = attempt;
+  event["interrupted"] = interrupted;
   event["function"] = function;
   event["method"] = request.method;
   event["path"] = base::ToValidUtf8(request.path);

@@ -15,13 +15,15 @@
 namespace longhaul::runtime {
 
 // Returns the event for one attempt as a JSON object:
-//   {"id": job id, "attempt": 1, "function": name, "method": "POST", "path": "/hooks/x",
+//   {"id": job id, "attempt": 1, "interrupted": 0, "function": name, "method": "POST", "path":
+//   "/hooks/x",
 //    "query": raw query string, "headers": {"content-type": "..."},
 //    "pathParameters": {"name": "..."}, "body": "...", "isBase64Encoded": false}
 // Header names are lowercased; repeated headers are joined with ",". The body is base64
 // (standard alphabet, padded) with "isBase64Encoded": true when it is not valid UTF-8.
-std::string EncodeEvent(std::string_view job_id, int attempt, std::string_view function,
-                        const store::Request& request);
+// "interrupted": earlier attempts cut short by a stop or crash (Invocation::interrupted).
+std::string EncodeEvent(std::string_view job_id, int attempt, int interrupted,
+                        std::string_view function, const store::Request& request);
 
 // Reads `text` as a proxy response: a JSON object with a numeric "statusCode" and optional
 // "headers" (object of strings), "body" (string) and "isBase64Encoded" (bool; the body is then

@@ -40,7 +40,8 @@ class Begun {
 
 struct Invocation {
   std::string job_id;
-  int attempt = 1;                               // 1-based
+  int attempt = 1;      // 1-based
+  int interrupted = 0;  // earlier attempts cut short by a stop or crash (Job::interruptions)
   std::shared_ptr<const config::Config> config;  // keeps `function` alive
   const config::Function* function = nullptr;
   store::Request request;

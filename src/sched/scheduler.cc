@@ -543,6 +543,7 @@ runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
   runtime::Invocation inv;
   inv.job_id = job.id;
   inv.attempt = job.attempts;
+  inv.interrupted = job.interruptions;
   inv.config = cfg;
   inv.function = &fn;
   inv.request = job.request;

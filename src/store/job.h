@@ -101,6 +101,9 @@ struct Job {
   std::string last_error;
   std::string stdout_tail;
   std::string stderr_tail;
+  // Attempts cut short by a stop, a crash or a lost lease, graceful stops' too (counted or not
+  // in `attempts`); reset by Retry. Non-zero: the job may have done part of its work before.
+  int interruptions = 0;
 };
 
 }  // namespace longhaul::store

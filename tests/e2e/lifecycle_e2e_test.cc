@@ -235,15 +235,18 @@ bool DiesWithin(pid_t pid, std::chrono::seconds limit) {
 
 // kill -9 leaves the running job's process behind; the next start stops it before the job runs
 // again, so the second attempt never runs beside the first.
+// The attempt that runs the job again is told that one was cut short (LONGHAUL_INTERRUPTED),
+// and so is GET /jobs/{id} (`interruptions`): the job may have done part of its work.
 TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
   TempDir scratch;
   const std::string pids = scratch.File("pids");
+  const std::string marks = scratch.File("interrupted");
   ServerProcess server(
       "functions:\n"
       "  work:\n"
       "    runtime: command\n"
-      "    command: [\"/bin/sh\", \"-c\", \"echo $$ >> " +
-          pids +
+      "    command: [\"/bin/sh\", \"-c\", \"echo $LONGHAUL_INTERRUPTED >> " +
+          marks + "; echo $$ >> " + pids +
           "; exec sleep 3600\"]\n"
           "routes:\n"
           "  - path: /hook\n"
@@ -269,6 +272,11 @@ TEST(LifecycleE2E, ChildrenOfAKilledServerAreStoppedBeforeTheirJobRunsAgain) {
   std::vector<pid_t> both = WaitForPids(pids, 2);  // the job's next attempt
   ASSERT_EQ(both.size(), 2u) << server.Log();
   EXPECT_TRUE(Alive(both[1]));
+  EXPECT_EQ(ReadFile(marks), "0\n1\n");
+  auto job = server.AdminGet("/jobs/" + id);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(JsonField(job->body, "interruptions"), "1") << job->body;
+  EXPECT_EQ(JsonField(job->body, "attempts"), "1") << "the cut-short attempt is not counted";
   EXPECT_EQ(server.Terminate(), 0) << server.Log();
   EXPECT_TRUE(DiesWithin(both[1], std::chrono::seconds(30)));
 }

@@ -25,9 +25,10 @@ TEST(EncodeEvent, HasEveryField) {
   req.headers = {{"X-Multi", "1"}, {"x-multi", "2"}, {"Content-Type", "text/plain"}};
   req.path_params = {{"id", "42"}};
   req.body = "caf\xc3\xa9";
-  boost::json::object e = ParseObject(EncodeEvent("job1", 3, "fn", req));
+  boost::json::object e = ParseObject(EncodeEvent("job1", 3, 2, "fn", req));
   EXPECT_EQ(e.at("id").as_string(), "job1");
   EXPECT_EQ(e.at("attempt").as_int64(), 3);
+  EXPECT_EQ(e.at("interrupted").as_int64(), 2);
   EXPECT_EQ(e.at("function").as_string(), "fn");
   EXPECT_EQ(e.at("method").as_string(), "PUT");
   EXPECT_EQ(e.at("path").as_string(), "/a/b");
@@ -42,7 +43,7 @@ TEST(EncodeEvent, HasEveryField) {
 TEST(EncodeEvent, BinaryBodyIsBase64) {
   store::Request req;
   req.body = std::string("\xff\x00\x01", 3);
-  boost::json::object e = ParseObject(EncodeEvent("j", 1, "f", req));
+  boost::json::object e = ParseObject(EncodeEvent("j", 1, 0, "f", req));
   EXPECT_EQ(e.at("body").as_string(), "/wAB");
   EXPECT_TRUE(e.at("isBase64Encoded").as_bool());
 }
@@ -58,7 +59,7 @@ TEST(EncodeEvent, IsValidUtf8WhateverTheFields) {
   req.path_params = {{"id",
                       "a\xff"
                       "b"}};
-  const std::string text = EncodeEvent("j", 1, "f", req);
+  const std::string text = EncodeEvent("j", 1, 0, "f", req);
   boost::json::object e = ParseObject(text);  // Boost.JSON refuses invalid UTF-8
   EXPECT_EQ(e.at("headers").at("x-name").as_string(), "Jos\xef\xbf\xbd");
   EXPECT_EQ(e.at("pathParameters").at("id").as_string(),

@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::string_view kJobIdHeader = "X-Longhaul-Job-Id";
 constexpr std::string_view kAttemptHeader = "X-Longhaul-Attempt";
+constexpr std::string_view kInterruptedHeader = "X-Longhaul-Interrupted";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -24,7 +25,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
 
 // Request headers the forwarder replaces: the function's own and ours.
 bool IsReplaced(std::string_view name, const config::HttpRuntime& http) {
-  if (EqualsIgnoreCase(name, kJobIdHeader) || EqualsIgnoreCase(name, kAttemptHeader)) {
+  if (EqualsIgnoreCase(name, kJobIdHeader) || EqualsIgnoreCase(name, kAttemptHeader) ||
+      EqualsIgnoreCase(name, kInterruptedHeader)) {
     return true;
   }
   for (const auto& [configured, value] : http.headers) {
@@ -110,6 +112,7 @@ Outcome ForwardRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   }
   out.headers.emplace_back(kJobIdHeader, inv.job_id);
   out.headers.emplace_back(kAttemptHeader, std::to_string(inv.attempt));
+  out.headers.emplace_back(kInterruptedHeader, std::to_string(inv.interrupted));
   out.headers.emplace_back("Connection", "close");
   out.body = in.body;
 

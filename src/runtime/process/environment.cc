@@ -115,6 +115,7 @@ std::vector<std::string> BuildEnvironment(const std::vector<std::string>& base,
   }
   env.Set("LONGHAUL_JOB_ID", inv.job_id);
   env.Set("LONGHAUL_ATTEMPT", std::to_string(inv.attempt));
+  env.Set("LONGHAUL_INTERRUPTED", std::to_string(inv.interrupted));
   env.Set("LONGHAUL_FUNCTION", fn.name);
   env.Set("LONGHAUL_METHOD", req.method);
   env.Set("LONGHAUL_PATH", req.path);

@@ -38,8 +38,8 @@ std::vector<std::string> WithoutSecrets(const std::vector<std::string>& environm
 // Returns "NAME=value" entries for one attempt: `base` (from InheritableEnvironment) without
 // the config's secrets (WithoutSecrets), then
 // `inv.function->environment`, then
-//   LONGHAUL_JOB_ID, LONGHAUL_ATTEMPT, LONGHAUL_FUNCTION, LONGHAUL_METHOD, LONGHAUL_PATH,
-//   LONGHAUL_QUERY (raw), LONGHAUL_REMOTE_ADDR, LONGHAUL_DEADLINE_MS (Unix ms),
+//   LONGHAUL_JOB_ID, LONGHAUL_ATTEMPT, LONGHAUL_INTERRUPTED, LONGHAUL_FUNCTION, LONGHAUL_METHOD,
+//   LONGHAUL_PATH, LONGHAUL_QUERY (raw), LONGHAUL_REMOTE_ADDR, LONGHAUL_DEADLINE_MS (Unix ms),
 //   LONGHAUL_PARAM_<NAME> per path parameter, LONGHAUL_QUERY_<NAME> per query parameter
 //   (decoded; none for a value holding a NUL), LONGHAUL_HEADER_<NAME> per request header listed in
 //   command.pass_headers (names matched case-insensitively).

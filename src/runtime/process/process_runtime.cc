@@ -77,7 +77,7 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
       input = inv.request.body;
       break;
     case config::CommandRuntime::Stdin::kEvent:
-      event = EncodeEvent(inv.job_id, inv.attempt, fn.name, inv.request);
+      event = EncodeEvent(inv.job_id, inv.attempt, inv.interrupted, fn.name, inv.request);
       input = event;
       break;
     case config::CommandRuntime::Stdin::kNone:

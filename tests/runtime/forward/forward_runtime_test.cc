@@ -119,6 +119,7 @@ class ForwardRuntimeTest : public ::testing::Test {
     fn_.timeout = seconds(30);
     inv_.job_id = "01JD0000000000000000000000";
     inv_.attempt = 3;
+    inv_.interrupted = 1;
     inv_.function = &fn_;
     inv_.request.method = "POST";
     inv_.request.path = "/hooks/github";
@@ -150,6 +151,7 @@ TEST_F(ForwardRuntimeTest, ForwardsMethodTargetHeadersAndBody) {
                           {"Keep-Alive", "timeout=5"},
                           {"Authorization", "Bearer from-client"},
                           {"X-Longhaul-Job-Id", "spoofed"},
+                          {"x-longhaul-interrupted", "spoofed"},
                           {"X-Forwarded-For", "198.51.100.1"},
                           {"Prefer", "respond-async, return=minimal"},
                           {"X-Custom", "1"}};
@@ -169,6 +171,8 @@ TEST_F(ForwardRuntimeTest, ForwardsMethodTargetHeadersAndBody) {
   EXPECT_EQ(Header(got, "X-Longhaul-Job-Id"), inv_.job_id);
   EXPECT_EQ(got.count("X-Longhaul-Job-Id"), 1u);
   EXPECT_EQ(Header(got, "X-Longhaul-Attempt"), "3");
+  EXPECT_EQ(Header(got, "X-Longhaul-Interrupted"), "1");
+  EXPECT_EQ(got.count("X-Longhaul-Interrupted"), 1u);
   EXPECT_EQ(Header(got, "X-Private"), "<none>");
   EXPECT_EQ(Header(got, "Keep-Alive"), "<none>");
   EXPECT_EQ(Header(got, "Connection"), "close");

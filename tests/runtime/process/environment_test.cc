@@ -39,6 +39,7 @@ TEST(BuildEnvironment, LaterSourcesWinAndEachNameAppearsOnce) {
   fn.command.pass_headers = {"x-token", "X-Token"};
   Invocation inv;
   inv.job_id = "job";
+  inv.interrupted = 2;
   inv.function = &fn;
   inv.deadline = base::FromUnixMs(1'700'000'000'123);
   inv.request.headers = {{"X-Token", "t1"}, {"x-token", "t2"}};
@@ -49,6 +50,7 @@ TEST(BuildEnvironment, LaterSourcesWinAndEachNameAppearsOnce) {
                              "B=base",
                              "LONGHAUL_JOB_ID=job",
                              "LONGHAUL_ATTEMPT=1",
+                             "LONGHAUL_INTERRUPTED=2",
                              "LONGHAUL_FUNCTION=fn",
                              "LONGHAUL_METHOD=",
                              "LONGHAUL_PATH=",

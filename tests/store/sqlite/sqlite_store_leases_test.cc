@@ -84,6 +84,7 @@ TEST_F(LeasesTest, OnlyTheFirstThreeCutShortAttemptsAreFree) {
   for (int i = 0; i < 3; ++i) {
     cut_short();
     EXPECT_EQ(Fetch(id).attempts, 0) << "recovery " << i + 1;
+    EXPECT_EQ(Fetch(id).interruptions, i + 1) << "each one is told to the next attempt";
     EXPECT_EQ(Fetch(id).state, JobState::kQueued);
     EXPECT_TRUE(ended_dead.empty());
   }
@@ -96,12 +97,15 @@ TEST_F(LeasesTest, OnlyTheFirstThreeCutShortAttemptsAreFree) {
   Job dead = Fetch(id);
   EXPECT_EQ(dead.state, JobState::kDead);
   EXPECT_EQ(dead.attempts, 2);
+  EXPECT_EQ(dead.interruptions, 5);
   EXPECT_TRUE(dead.finished_at.has_value());
   EXPECT_EQ(dead.last_error, "the runner stopped before the attempt finished");
 
   ASSERT_TRUE(store_->Retry(id, clock_.Now()).ok());
+  EXPECT_EQ(Fetch(id).interruptions, 0) << "a retry starts afresh";
   cut_short();
   EXPECT_EQ(Fetch(id).attempts, 0) << "a retried job's count starts again";
+  EXPECT_EQ(Fetch(id).interruptions, 1);
 }
 
 TEST_F(LeasesTest, AnExpiredLeaseIsTakenBackTheSameWay) {
@@ -182,6 +186,7 @@ TEST_F(LeasesTest, AStopsOwnAttemptsNeverCount) {
     Job j = Fetch(id);
     EXPECT_EQ(j.state, JobState::kQueued) << "stop " << i;
     EXPECT_EQ(j.attempts, 0);
+    EXPECT_EQ(j.interruptions, i + 1) << "not counted, but told to the next attempt";
     EXPECT_EQ(j.last_error,
               "the server stopped it on shutdown (shutdown_grace ran out); it runs again, "
               "uncounted");

@@ -1070,6 +1070,7 @@ TEST_F(StoreTest, MigratesAVersion1File) {
       "DROP INDEX jobs_finished;"
       "ALTER TABLE jobs DROP COLUMN caller_waits;"
       "ALTER TABLE jobs DROP COLUMN recoveries;"
+      "ALTER TABLE jobs DROP COLUMN interruptions;"
       "DROP TABLE route_errors;"
       "DROP TABLE route_deliveries;"
       "PRAGMA user_version=1;";
@@ -1115,7 +1116,7 @@ TEST_F(StoreTest, MigratesAVersion4FileKeepingEachRoutesNewestError) {
   ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE route_errors; DROP TABLE route_deliveries; "
-                         "PRAGMA user_version=4;",
+                         "ALTER TABLE jobs DROP COLUMN interruptions; PRAGMA user_version=4;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -1153,8 +1154,10 @@ TEST_F(StoreTest, ARoutesLastDeliveryOutlivesThePurgeOfItsJobs) {
   Close();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE route_deliveries; PRAGMA user_version=5;", nullptr,
-                         nullptr, nullptr),
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE route_deliveries; ALTER TABLE jobs DROP COLUMN interruptions; "
+                         "PRAGMA user_version=5;",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
@@ -1162,6 +1165,9 @@ TEST_F(StoreTest, ARoutesLastDeliveryOutlivesThePurgeOfItsJobs) {
   stats = store_->GetRouteStats("fn", "POST /hook");
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->last_delivery, clock_.Now()) << "from the job still there";
+  auto kept = store_->Get(later);  // and version 7's column, 0 for the rows it finds
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->interruptions, 0);
 }
 
 // server.retention: terminal jobs that finished before the cutoff go, with their requests, oldest

@@ -70,8 +70,9 @@ Status ReadJob(const Query& q, bool with_body, Job& job) {
   req.remote_addr = q.String(26);
   LH_RETURN_IF_ERROR(DecodeHeaders(q.View(27), req.headers));
   LH_RETURN_IF_ERROR(DecodeHeaders(q.View(28), req.path_params));
+  job.interruptions = static_cast<int>(q.Int(29));
   if (with_body) {
-    req.body = q.String(29);
+    req.body = q.String(30);
   } else {
     req.body.clear();
   }

@@ -98,7 +98,8 @@ constexpr const char* kExtendLease =
 #define LH_ENDS_DEAD \
   "(caller_waits OR (recoveries >= " LH_FREE_RECOVERIES " AND attempts >= max_attempts))"
 // Takes running jobs back; `counted` says whether the attempt counts, `ends_dead` whether the
-// job ends there, `recoveries` adds to the count of free ones. next_run_at stays (it is not
+// job ends there, `recoveries` adds to the count of free ones; every take-back adds to
+// `interruptions` (told to the next attempt: LONGHAUL_INTERRUPTED). next_run_at stays (it is not
 // after now): the job keeps its place in its function's queue instead of going to the back.
 #define LH_TAKE_BACK(counted, ends_dead, recoveries, which)                                       \
   "UPDATE jobs INDEXED BY jobs_running SET "                                                      \
@@ -109,7 +110,8 @@ constexpr const char* kExtendLease =
   " THEN attempts ELSE MAX(attempts - 1, 0) END, "                                                \
   "started_at = CASE WHEN " counted                                                               \
   " OR attempts > 1 THEN started_at END, "                                                        \
-  "finished_at = CASE WHEN " ends_dead " THEN ?1 END, " recoveries                                \
+  "finished_at = CASE WHEN " ends_dead                                                            \
+  " THEN ?1 END, interruptions = interruptions + 1, " recoveries                                  \
   "next_run_at = MIN(next_run_at, ?1), updated_at = ?1, lease_owner = '', lease_expires_at = 0, " \
   "last_error = ?2 "                                                                              \
   "WHERE state = 'running' AND " which " RETURNING function, ordering_key, id, state"
@@ -122,7 +124,8 @@ constexpr const char* kRecoverOwner = LH_RECOVER_LEASES("lease_owner = ?3");
 constexpr const char* kReleaseOwner =
     LH_TAKE_BACK("caller_waits", "caller_waits", "", "lease_owner = ?3");
 constexpr const char* kRequeue =
-    "UPDATE jobs SET state = 'queued', attempts = 0, recoveries = 0, blocked = ?3, "
+    "UPDATE jobs SET state = 'queued', attempts = 0, recoveries = 0, interruptions = 0, "
+    "blocked = ?3, "
     "next_run_at = ?2, "
     "updated_at = ?2, started_at = NULL, finished_at = NULL, lease_owner = '', "
     "lease_expires_at = 0, "

@@ -125,6 +125,13 @@ CREATE TABLE route_deliveries (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 7: how many of a job's attempts were cut short by a stop, crash or lost lease (every
+// take-back, graceful ones too; reset by Retry), told to the attempt that runs it again
+// (LONGHAUL_INTERRUPTED) so that it can tell a first run from a re-run. Older rows: 0.
+constexpr const char* kSchemaV7 = R"sql(
+ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 struct Step {
   int to_version;
   const char* sql;
@@ -132,7 +139,8 @@ struct Step {
 
 // Append new steps here (and to docs/on-disk-format.md); never edit a released one.
 constexpr Step kSteps[] = {
-    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4}, {5, kSchemaV5}, {6, kSchemaV6},
+    {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
+    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7},
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 
