@@ -536,6 +536,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
     return out;
   }
   if (keep) info.max_memory_used_mb = memory.MaxMemoryUsedMb();
+  if (!out.status.ok()) out.function_output = r.output + platform_line;
   out.stderr_tail = std::move(r.idle_output);
   out.stderr_tail += StartLine(id);
   out.stderr_tail += r.output;

@@ -89,6 +89,9 @@ struct Outcome {
   bool not_started = false;
   std::string stdout_tail;
   std::string stderr_tail;
+  // A Lambda runtime's failed invocation: what the function wrote during it and the platform's
+  // error line, without the START/END/REPORT lines around them (the log's `output`).
+  std::string function_output;
 };
 
 // Marks `outcome` as not started when its status is the server's own shortage.

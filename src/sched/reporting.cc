@@ -14,15 +14,17 @@ namespace {
 
 // What a failed attempt said, for the log: the first thing an operator looks for. A command's
 // last words (its stderr, else its stdout: at most kLogged bytes, from a line's start if one
-// is in them); an upstream's answer's first kLogged bytes (its error page or JSON); nothing of
-// a Lambda runtime's (its output is its log; its error is the status).
+// is in them); a Lambda function's, the same way (what it wrote during the invocation: a
+// runtime's error with its stack trace); an upstream's answer's first kLogged bytes (its error
+// page or JSON).
 std::string LastOutput(const runtime::Outcome& outcome, config::RuntimeKind kind) {
   constexpr size_t kLogged = 300;
   if (kind == config::RuntimeKind::kHttp) {
     return outcome.response.body.substr(0, kLogged);
   }
-  if (kind != config::RuntimeKind::kCommand) return "";
-  std::string_view out = outcome.stderr_tail.empty() ? outcome.stdout_tail : outcome.stderr_tail;
+  std::string_view out = kind == config::RuntimeKind::kLambda ? outcome.function_output
+                         : outcome.stderr_tail.empty()        ? outcome.stdout_tail
+                                                              : outcome.stderr_tail;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) {
     out.remove_suffix(1);
   }
@@ -62,7 +64,8 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
                                  ? base::FormatIsoMillis(c->next_run_at)
                                  : "";
     // Named: the fields only view them.
-    const std::string error = outcome.status.ok() ? "" : outcome.status.message();
+    // As the job keeps it (last_error): its kind first.
+    const std::string error = outcome.status.ok() ? "" : outcome.status.ToString();
     const std::string output = LastOutput(outcome, fn.kind);
     const base::LogField fields[] = {
         {"job", job.id},  {"function", fn.name}, {"route", job.route}, {"attempt", attempt},

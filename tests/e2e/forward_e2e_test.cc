@@ -74,7 +74,8 @@ TEST(ForwardE2E, HttpsUpstreamsAreVerified) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 400) << r->body;
   EXPECT_TRUE(Eventually([&] {
-    return server.Log().find("error=\"upstream answered 400\" output=\"chat 42 not found\"") !=
+    return server.Log().find(
+               "error=\"INVALID_ARGUMENT: upstream answered 400\" output=\"chat 42 not found\"") !=
            std::string::npos;
   })) << server.Log();
 }

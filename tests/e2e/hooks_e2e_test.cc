@@ -247,7 +247,7 @@ TEST_F(HooksE2E, OutputInResponseAndFiles) {
       << server_.Log();
   EXPECT_THAT(server_.Log(),
               HasSubstr(line + " function=fails route=\"ANY /hooks/fails\" attempt=1 "
-                               "error=\"exit status 4\" output=broken"))
+                               "error=\"UNKNOWN: exit status 4\" output=broken"))
       << server_.Log();
 }
 

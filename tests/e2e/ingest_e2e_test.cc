@@ -500,9 +500,10 @@ TEST(IngestE2E, ASyncTimeoutSaysWhyTheJobIsRetrying) {
   // The log names the route and when the retry runs (an hour on).
   const std::string id = late->Header("X-Longhaul-Job-Id");
   EXPECT_TRUE(Eventually([&] {
-    return server.Log().find("warn job.retrying job=" + id +
-                             " function=flaky route=\"POST /sync\" attempt=1 error=\"exit status "
-                             "3\" output=\"\" next_run_at=20") != std::string::npos;
+    return server.Log().find(
+               "warn job.retrying job=" + id +
+               " function=flaky route=\"POST /sync\" attempt=1 error=\"UNKNOWN: exit status "
+               "3\" output=\"\" next_run_at=20") != std::string::npos;
   })) << server.Log();
 }
 

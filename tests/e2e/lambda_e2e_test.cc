@@ -249,11 +249,13 @@ TEST(LambdaE2E, TheShellExampleAnswersARoute) {
 // asynchronous invocations), and the caller gets a 502 without the function's error text.
 TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
   TempDir dir;
-  WriteExecutable(dir.File("bootstrap"),
-                  ShellRuntime("  curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: "
-                               "Function.Test' --data-binary "
-                               "'{\"errorMessage\":\"no can do\",\"errorType\":\"TestError\"}' "
-                               "\"$API/invocation/$ID/error\""));
+  WriteExecutable(
+      dir.File("bootstrap"),
+      ShellRuntime("  echo 'Error: no can do' >&2; echo '    at handler (index.js:3)' >&2\n"
+                   "  curl -sS -o /dev/null -H 'Lambda-Runtime-Function-Error-Type: "
+                   "Function.Test' --data-binary "
+                   "'{\"errorMessage\":\"no can do\",\"errorType\":\"TestError\"}' "
+                   "\"$API/invocation/$ID/error\""));
   ServerProcess server(
       "functions:\n"
       "  failing:\n"
@@ -286,6 +288,12 @@ TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(JsonAt(job->body, "/attempts"), "1");
   EXPECT_THAT(JsonAt(job->body, "/last_error"), HasSubstr("function error: TestError: no can do"));
+  // The log's line of the failure has what the function wrote, not the platform's lines.
+  EXPECT_TRUE(Eventually([&] {
+    return server.Log().find("job=" + routed->Header("X-Longhaul-Job-Id")) != std::string::npos &&
+           server.Log().find("output=\"Error: no can do\\n    at handler (index.js:3)\"") !=
+               std::string::npos;
+  })) << server.Log();
 }
 
 // A runtime process is background work like a command: it runs at server.job_nice.
