@@ -111,8 +111,9 @@ class LambdaRuntime::Started : public runtime::Begun {
   ~Started() override {
     if (!proc_) return;  // Run() took it, or no process came
     // The attempt never ran: the runtime may be working on the offered event, so the process
-    // cannot go back to the pool. Once it is stopped, no answer can come any more.
-    proc_->Stop();
+    // cannot go back to the pool. Once it is stopped, no answer can come any more. At once:
+    // this may be an I/O thread.
+    proc_->Stop(base::Duration(0));
     runtime_.Release(fn_, std::move(proc_), false, answer_->outcome.has_value());
   }
 

@@ -127,12 +127,25 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   return proc;
 }
 
-void RuntimeProcess::Stop() {
+void RuntimeProcess::Stop(base::Duration grace) {
   if (stopped_) {
     return;
   }
   stopped_ = true;
   if (child_) {
+    if (grace.count() > 0 && !child_->Exited()) {
+      child_->SignalGroup(SIGTERM);
+      const auto until = std::chrono::steady_clock::now() + grace;
+      pollfd exit{child_->exit_fd(), POLLIN, 0};
+      while (!child_->Exited() && std::chrono::steady_clock::now() < until) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            until - std::chrono::steady_clock::now());
+        // Without a pidfd (an old kernel), a look every 10 ms.
+        const int64_t wait_ms = exit.fd < 0 ? 10 : left.count();
+        (void)::poll(&exit, 1, static_cast<int>(std::clamp<int64_t>(wait_ms, 1, left.count() + 1)));
+      }
+    }
+    // Whatever is left of the group, the leader too if it did not end.
     child_->SignalGroup(SIGKILL);
     (void)child_->Reap();
     child_.reset();

@@ -111,9 +111,12 @@ class RuntimeProcess {
   void Offer(Delivery d);
   InvokeResult Await(const runtime::CancelToken& cancel, runtime::LiveOutput* live = nullptr);
 
-  // Kills the process group (SIGKILL) and reaps the process, closes the Runtime API (a waiting
-  // /next gets 500) and retires the endpoint. Blocks until reaped. Idempotent.
-  void Stop();
+  // Asks the process group to end (SIGTERM: a bootstrap's `trap ... EXIT` removes its
+  // temporary files, which on AWS go with the execution environment), kills it (SIGKILL) once
+  // the process has exited or `grace` has passed, and reaps the process; closes the Runtime API
+  // (a waiting /next gets 500) and retires the endpoint. Blocks until reaped. Idempotent.
+  static constexpr base::Duration kStopGrace = std::chrono::milliseconds(500);
+  void Stop(base::Duration grace = kStopGrace);
   // True once the process has exited (does not reap). Does not block.
   bool Exited();
   // Reads what the idle process wrote, keeping the last output_limit bytes for the next

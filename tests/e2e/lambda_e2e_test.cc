@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -294,6 +295,49 @@ TEST(LambdaE2E, AFunctionErrorIsTheInvokeResultAndA502OnTheRoute) {
            server.Log().find("output=\"Error: no can do\\n    at handler (index.js:3)\"") !=
                std::string::npos;
   })) << server.Log();
+}
+
+// A runtime that is done with is asked to end before it is killed, so that its EXIT trap
+// removes what it made in /tmp (on AWS /tmp goes with the execution environment): here after
+// each invocation (idle_timeout 0).
+TEST(LambdaE2E, ARuntimeIsAskedToEndBeforeItIsKilled) {
+  TempDir dir;
+  WriteExecutable(
+      dir.File("bootstrap"),
+      "#!/bin/bash\n"
+      "API=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
+      "H=$(mktemp -p " +
+          dir.path() +
+          ")\n"
+          "trap 'rm -f \"$H\"; echo $$ >> " +
+          dir.File("ended") +
+          "' EXIT\n"
+          "while true; do\n"
+          "  curl -sS --fail -D \"$H\" -o /dev/null \"$API/invocation/next\" || exit 1\n"
+          "  ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id \"$H\" | tr -d '[:space:]' | "
+          "cut -d: -f2)\n"
+          "  curl -sS -o /dev/null --data-binary \"$$\" \"$API/invocation/$ID/response\"\n"
+          "done\n");
+  ServerProcess server(
+      "functions:\n"
+      "  once:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+      dir.File("bootstrap") +
+      "\n"
+      "    idle_timeout: 0s\n");
+  server.Start();
+  auto invoked = server.AdminPost("/2015-03-31/functions/once/invocations", "{}");
+  ASSERT_TRUE(invoked.ok()) << invoked.status().ToString();
+  ASSERT_EQ(invoked->status, 200) << invoked->body << "\n" << server.Log();
+  EXPECT_TRUE(Eventually([&] { return ReadFile(dir.File("ended")) == invoked->body + "\n"; }))
+      << ReadFile(dir.File("ended")) << "\n"
+      << server.Log();
+  size_t left = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    left += entry.path().filename().string().starts_with("tmp.");
+  }
+  EXPECT_EQ(left, 0u) << "the trap removed its file";
 }
 
 // A runtime process is background work like a command: it runs at server.job_nice.
