@@ -323,8 +323,15 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
         if (ec) break;
         buffer.commit(n);
       }
+      // A chunk's extensions count against header_limit however the bytes arrive (PutBuffered
+      // sees only what waits in the buffer). Declared first: the parser keeps a reference.
+      auto chunk_line = [limit = limits.header_limit](uint64_t, std::string_view extensions,
+                                                      beast::error_code& ec) {
+        if (extensions.size() > limit) ec = beast::http::error::header_limit;
+      };
       RequestParser parser;
       ConfigureParser(parser, limits);
+      parser.on_chunk_header(chunk_line);
       beast::error_code hec = co_await ReadInto(c, buffer, parser, /*header_only=*/true,
                                                 limits.header_timeout, limits.header_limit);
       if (hec) {
@@ -373,16 +380,25 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
           // The fields that were not in the header are the trailers.
           std::multiset<std::pair<std::string, std::string>> in_header(header_fields.begin(),
                                                                        header_fields.end());
+          uint64_t trailer_bytes = 0;  // as sent: "name: value\r\n" each
           for (const auto& field : header) {
             std::pair<std::string, std::string> f(field.name_string(), field.value());
             if (auto it = in_header.find(f); it != in_header.end()) {
               in_header.erase(it);
             } else {
+              trailer_bytes += f.first.size() + f.second.size() + 4;
               info.trailers.push_back(std::move(f));
             }
           }
           header.clear();
           for (const auto& [name, value] : header_fields) header.insert(name, value);
+          if (trailer_bytes > limits.header_limit) {
+            // Bounded as header fields are, however the bytes arrived.
+            co_await WriteAndClose(
+                c, *AnswerForReadError(beast::http::error::header_limit, header, limits),
+                limits.header_timeout, head_request);
+            break;
+          }
         }
       }
       Request req = parser.release();

@@ -31,6 +31,7 @@ std::string ShellRuntime(const std::string& body) {
   return "#!/bin/bash\n"
          "API=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
          "H=$(mktemp)\n"
+         "trap 'rm -f \"$H\"' EXIT\n"
          "while true; do\n"
          "  EVENT=$(curl -sS --fail -D \"$H\" \"$API/invocation/next\") || exit 1\n"
          "  ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id \"$H\" | tr -d '[:space:]' | cut -d: "
