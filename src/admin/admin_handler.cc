@@ -118,6 +118,13 @@ std::string_view AllowedMethods(const std::vector<std::string_view>& parts) {
 // The longest a read waits for answered jobs' records (a failing store may never write them).
 constexpr base::Duration kSettleLimit = std::chrono::seconds(5);
 
+// An operator's action on a job, logged as the job's other lines are: by job, function, route.
+void LogByOperator(base::Logger& log, std::string_view event, const store::Job& job) {
+  log.Info(
+      event,
+      {{"job", job.id}, {"function", job.function}, {"route", job.route}, {"by", "the admin API"}});
+}
+
 }  // namespace
 
 AdminHandler::AdminHandler(ingest::IngestDeps deps, std::shared_ptr<const config::Config> config)
@@ -375,7 +382,7 @@ asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
   auto s = co_await http::Offload(deps_.pool,
                                   [this, &id] { return deps_.store.Retry(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
-  deps_.log.Info("job.retried", {{"job", id}, {"by", "the admin API"}});
+  LogByOperator(deps_.log, "job.retried", *job);
   deps_.scheduler.Wake();
   co_return co_await GetJob(id);
 }
@@ -383,10 +390,12 @@ asio::awaitable<http::Response> AdminHandler::Retry(const std::string& id) {
 asio::awaitable<http::Response> AdminHandler::Cancel(const std::string& id) {
   // A job that has its answer is done: it is not cancelled as though it still ran.
   co_await AwaitRecord(id);
+  auto job = co_await http::Offload(deps_.pool, [this, &id] { return deps_.store.Get(id); });
+  if (!job.ok()) co_return http::ErrorResponse(job.status());
   auto s = co_await http::Offload(
       deps_.pool, [this, &id] { return deps_.store.Cancel(id, deps_.clock.Now()); });
   if (!s.ok()) co_return http::ErrorResponse(s);
-  deps_.log.Info("job.cancelled", {{"job", id}, {"by", "the admin API"}});
+  LogByOperator(deps_.log, "job.cancelled", *job);
   deps_.scheduler.CancelLocal(id);
   deps_.scheduler.Wake();  // a cancelled key head lets the job behind it go now
   deps_.hub.Notify(id);

@@ -18,6 +18,12 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint Now() const = 0;
+  // A monotonic reading to the microsecond, for durations told finer than Now()'s milliseconds
+  // (a Lambda REPORT line's Duration). Only differences between readings mean anything.
+  virtual std::chrono::microseconds Monotonic() const {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now().time_since_epoch());
+  }
 };
 
 class SystemClock final : public Clock {

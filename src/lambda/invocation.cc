@@ -56,9 +56,9 @@ std::string Seconds(base::Duration d) {
   return buf;
 }
 
-std::string Millis(base::Duration d) {
+std::string Millis(std::chrono::microseconds d) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(d.count()));
+  std::snprintf(buf, sizeof buf, "%.2f", static_cast<double>(d.count()) / 1000.0);
   return buf;
 }
 
@@ -245,8 +245,9 @@ std::string EndLine(std::string_view request_id) {
 std::string ReportLine(const ReportInfo& info) {
   std::string line = "REPORT RequestId: " + info.request_id;
   line += "\tDuration: " + Millis(info.duration) + " ms";
-  line +=
-      "\tBilled Duration: " + std::to_string(std::max<int64_t>(1, info.duration.count())) + " ms";
+  // Whole milliseconds, rounded up, at least 1.
+  const int64_t billed = (info.duration.count() + 999) / 1000;
+  line += "\tBilled Duration: " + std::to_string(std::max<int64_t>(1, billed)) + " ms";
   line += "\tMemory Size: " + std::to_string(info.memory_mb) + " MB";
   if (info.max_memory_used_mb) {
     line += "\tMax Memory Used: " + std::to_string(*info.max_memory_used_mb) + " MB";

@@ -83,11 +83,11 @@ std::string StartLine(std::string_view request_id);
 std::string EndLine(std::string_view request_id);
 struct ReportInfo {
   std::string request_id;
-  base::Duration duration{0};
+  std::chrono::microseconds duration{0};  // fractional milliseconds in the line, as AWS prints
   int memory_mb = 128;
-  std::optional<int> max_memory_used_mb;        // unknown (the process is gone): not printed
-  std::optional<base::Duration> init_duration;  // cold start only
-  std::string status;                           // "" on success, "timeout", "error"
+  std::optional<int> max_memory_used_mb;  // unknown (the process is gone): not printed
+  std::optional<std::chrono::microseconds> init_duration;  // cold start only
+  std::string status;                                      // "" on success, "timeout", "error"
 };
 std::string ReportLine(const ReportInfo& info);
 

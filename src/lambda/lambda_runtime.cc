@@ -123,6 +123,7 @@ class LambdaRuntime::Started : public runtime::Begun {
   std::unique_ptr<RuntimeProcess> proc_;  // guarded by LambdaRuntime::mu_ when next_in_line_
   std::shared_ptr<Answer> answer_ = std::make_shared<Answer>();
   base::TimePoint offered_at_;
+  std::chrono::microseconds offered_us_{0};  // the same, Clock::Monotonic() (REPORT's Duration)
   // kNext: what Release() offers, and the configuration the process must have been started from.
   std::optional<Delivery> delivery_;
   std::string key_;
@@ -254,6 +255,7 @@ void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeP
   if (next != nullptr) {
     // Outside mu_: a runtime's answer takes the API's lock, then mu_ (DeliveryFor).
     next->offered_at_ = clock_.Now();
+    next->offered_us_ = clock_.Monotonic();
     proc->Offer(std::move(*next->delivery_));
     base::MutexLock lock(mu_);
     next->proc_ = std::move(proc);
@@ -314,6 +316,7 @@ std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& 
     pool.busy++;
   }
   started->offered_at_ = clock_.Now();
+  started->offered_us_ = clock_.Monotonic();
   started->proc_->Offer(std::move(delivery));
   return started;
 }
@@ -355,6 +358,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
   std::unique_ptr<RuntimeProcess> proc;
   std::shared_ptr<Answer> answer;  // with `proc`: the invocation was offered by Begin()
   base::TimePoint begin;
+  std::chrono::microseconds begin_us{0};  // the REPORT's Duration, to the µs
   if (auto* started = first ? dynamic_cast<Started*>(inv.begun.get()) : nullptr) {
     if (started->next_in_line_) {
       // Next in line for a finishing process: it comes with the event offered, unless the
@@ -378,6 +382,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
       proc = std::move(started->proc_);
       answer = started->answer_;
       begin = started->offered_at_;
+      begin_us = started->offered_us_;
     }
   }
   bool cold = false;
@@ -446,6 +451,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
   } else {
     answer = std::make_shared<Answer>();
     begin = clock_.Now();
+    begin_us = clock_.Monotonic();
     Delivery delivery = DeliveryFor(inv, answer);
     if (cold) {
       // As in Lambda, init does not count against the timeout: the invocation's starts when the
@@ -456,6 +462,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
     r = proc->Invoke(std::move(delivery), cancel, inv.live.get());
   }
   base::TimePoint end = clock_.Now();
+  const std::chrono::microseconds end_us = clock_.Monotonic();
   // Set on the I/O thread that received the answer, before Invoke() could see the report.
   const bool answered = answer->outcome.has_value();
 
@@ -511,7 +518,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
 
   ReportInfo info;
   info.request_id = id;
-  info.duration = end - begin;
+  info.duration = end_us - begin_us;
   info.memory_mb = fn.lambda.memory_mb;
   if (cold) {
     if (std::optional<base::TimePoint> init = proc->initialized_at()) {
@@ -537,7 +544,10 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
     return out;
   }
   if (keep) info.max_memory_used_mb = memory.MaxMemoryUsedMb();
-  if (!out.status.ok()) out.function_output = r.output + platform_line;
+  // What a runtime that never took the invocation wrote is the reason (a failed init).
+  if (!out.status.ok()) {
+    out.function_output = (cold || !r.taken ? r.idle_output : "") + r.output + platform_line;
+  }
   out.stderr_tail = std::move(r.idle_output);
   out.stderr_tail += StartLine(id);
   out.stderr_tail += r.output;

@@ -511,7 +511,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     // not yet free in the store (this outcome was unrecorded) when the loop tried to fill it.
     if (d.kind == Kind::kRetry || wake_after_record) Wake();
   } else {
-    log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}});
+    log_.Info("job.stopped", {{"job", job.id}, {"function", fn.name}, {"route", job.route}});
     CallerGone(job.id);
     // Cancelled: what it wrote until then stays with the job (how far did it get?).
     if (!outcome.stdout_tail.empty() || !outcome.stderr_tail.empty()) {

@@ -1019,7 +1019,9 @@ TEST(LoadConfigFile, TelegramExampleOrdersByTheChatOfAnyUpdate) {
   EXPECT_EQ(order.name, "/message/chat/id");
   EXPECT_EQ(order.more_pointers,
             (std::vector<std::string>{"/edited_message/chat/id", "/callback_query/message/chat/id",
-                                      "/my_chat_member/chat/id"}));
+                                      "/channel_post/chat/id", "/edited_channel_post/chat/id",
+                                      "/my_chat_member/chat/id", "/chat_member/chat/id",
+                                      "/chat_join_request/chat/id", "/message_reaction/chat/id"}));
 }
 
 TEST(RestartOnlyChanges, NamesTheServerSettingsAReloadCannotApply) {

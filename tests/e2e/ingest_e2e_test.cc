@@ -573,7 +573,9 @@ TEST(IngestE2E, CancelKillsARunningJob) {
   EXPECT_EQ(again->status, 409);
   // The log says who ended it, as it does for the other final states.
   EXPECT_TRUE(Eventually([&] {
-    return server.Log().find("job.cancelled job=" + id) != std::string::npos;
+    return server.Log().find("job.cancelled job=" + id +
+                             " function=work route=\"POST /hook\" by=\"the admin API\"") !=
+           std::string::npos;
   })) << server.Log();
   EXPECT_EQ(server.AdminGet("/jobs/NOTAJOB")->status, 404);
   auto unknown = server.AdminGet("/jobs/" + id + "?foo=1");

@@ -341,6 +341,31 @@ TEST(LambdaE2E, ARuntimeIsAskedToEndBeforeItIsKilled) {
   EXPECT_EQ(left, 0u) << "the trap removed its file";
 }
 
+// A runtime that dies at init without a word to the Runtime API: what it wrote is the reason,
+// on the failure's log line too.
+TEST(LambdaE2E, ARuntimeThatDiesAtInitSaysWhyInTheLog) {
+  TempDir dir;
+  WriteExecutable(dir.File("bootstrap"),
+                  "#!/bin/sh\necho 'Init error: cannot import module foo' >&2\nexit 1\n");
+  ServerProcess server(
+      "functions:\n"
+      "  broken:\n"
+      "    runtime: lambda\n"
+      "    bootstrap: " +
+      dir.File("bootstrap") + "\n");
+  server.Start();
+  auto invoked = server.AdminPost("/2015-03-31/functions/broken/invocations", "{}");
+  ASSERT_TRUE(invoked.ok()) << invoked.status().ToString();
+  EXPECT_EQ(invoked->Header("X-Amz-Function-Error"), "Unhandled") << invoked->body;
+  const std::string line = "warn job.dead job=" + invoked->Header("X-Longhaul-Job-Id");
+  EXPECT_TRUE(Eventually([&] { return server.Log().find(line) != std::string::npos; }))
+      << server.Log();
+  const std::string log = server.Log();
+  const size_t at = log.find(line);
+  const std::string dead = log.substr(at, log.find('\n', at) - at);
+  EXPECT_THAT(dead, HasSubstr("output=\"Init error: cannot import module foo\\n")) << dead;
+}
+
 // A runtime process is background work like a command: it runs at server.job_nice.
 TEST(LambdaE2E, TheRuntimeRunsAtTheJobNiceness) {
   TempDir dir;

@@ -195,6 +195,11 @@ TEST(InvocationErrors, BodiesAndLines) {
   EXPECT_EQ(ReportLine(info),
             "REPORT RequestId: ID\tDuration: 12.00 ms\tBilled Duration: 12 ms\tMemory Size: 128 MB"
             "\tMax Memory Used: 40 MB\n");
+  info.duration = std::chrono::microseconds(1523);  // as AWS: to the hundredth, billed rounded up
+  info.max_memory_used_mb.reset();
+  EXPECT_EQ(
+      ReportLine(info),
+      "REPORT RequestId: ID\tDuration: 1.52 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\n");
   info.duration = std::chrono::milliseconds(0);
   info.max_memory_used_mb.reset();
   info.init_duration = std::chrono::milliseconds(80);

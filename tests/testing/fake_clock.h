@@ -16,6 +16,9 @@ class FakeClock final : public base::Clock {
       : now_ms_(base::ToUnixMs(start)) {}
 
   base::TimePoint Now() const override { return base::FromUnixMs(now_ms_.load()); }
+  std::chrono::microseconds Monotonic() const override {
+    return std::chrono::milliseconds(now_ms_.load());
+  }
   void Advance(base::Duration d) { now_ms_.fetch_add(d.count()); }
   void Set(base::TimePoint t) { now_ms_.store(base::ToUnixMs(t)); }
 
