@@ -139,7 +139,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   }
   if (int killed = (*registry)->KillLeftovers(); killed > 0) {
     log.Warn("sched.leftover_children_killed",
-             {{"groups", std::to_string(killed)},
+             {{"groups", std::to_string(killed), true},
               {"reason", "still running from a server that did not stop cleanly"}});
   }
   runtime::process::ProcessRuntime process_runtime(clock, registry->get());
@@ -329,14 +329,14 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
         return;
       }
       if (stopping) {  // a second SIGTERM or SIGINT: the rest of the grace is waived
-        log.Warn("server.stopping_now",
-                 {{"signal", std::to_string(sig)}, {"detail", "running attempts are stopped now"}});
+        log.Warn("server.stopping_now", {{"signal", std::to_string(sig), true},
+                                         {"detail", "running attempts are stopped now"}});
         hurry = true;
         scheduler.EndGrace();
         return;
       }
-      log.Info("server.stopping",
-               {{"signal", std::to_string(sig)}, {"grace", base::FormatDuration(shutdown_grace)}});
+      log.Info("server.stopping", {{"signal", std::to_string(sig), true},
+                                   {"grace", base::FormatDuration(shutdown_grace)}});
       public_server.StopAccepting();
       admin_server.StopAccepting();
       store_timer.cancel();

@@ -87,12 +87,17 @@ void Logger::Log(LogLevel level, std::string_view event, std::span<const LogFiel
     line += "\",\"event\":\"";
     AppendJsonText(line, event);
     line += '"';
-    for (const auto& [k, v] : fields) {
+    for (const LogField& f : fields) {
       line += ",\"";
-      AppendJsonText(line, k);
-      line += "\":\"";
-      AppendJsonText(line, v);
-      line += '"';
+      AppendJsonText(line, f.key);
+      line += "\":";
+      if (f.number) {
+        line += f.value;
+      } else {
+        line += '"';
+        AppendJsonText(line, f.value);
+        line += '"';
+      }
     }
     line += "}\n";
   } else {
@@ -101,7 +106,7 @@ void Logger::Log(LogLevel level, std::string_view event, std::span<const LogFiel
     line += LevelName(level);
     line += ' ';
     line += event;
-    for (const auto& [k, v] : fields) {
+    for (const auto& [k, v, number] : fields) {
       line += ' ';
       line += k;
       line += '=';

@@ -20,7 +20,13 @@ namespace longhaul::base {
 enum class LogFormat { kText, kJson };
 enum class LogLevel { kDebug, kInfo, kWarn, kError };
 
-using LogField = std::pair<std::string_view, std::string_view>;
+// One field of a line. `number`: the value is an integer (std::to_string's), written as a JSON
+// number in JSON lines, so that `jq '.attempt > 1'` works; text lines show it the same either way.
+struct LogField {
+  std::string_view key;
+  std::string_view value;
+  bool number = false;
+};
 
 class Logger {
  public:

@@ -265,7 +265,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   log_.Debug("hook.executing", {{"job", inv.job_id},
                                 {"hook", hook->id},
                                 {"command", spawn.argv[0]},
-                                {"args", std::to_string(spawn.argv.size() - 1)}});
+                                {"args", std::to_string(spawn.argv.size() - 1), true}});
   auto child = runtime::process::ChildProcess::Spawn(spawn);
   if (!child.ok()) {
     outcome.status = child.status();

@@ -123,7 +123,7 @@ std::shared_ptr<const config::Config> WebhookMode::Reload(bool only_if_changed) 
   }
   if (log_ != nullptr) {
     for (const std::string& w : loaded->warnings) log_->Warn("hooks.warning", {{"detail", w}});
-    log_->Info("hooks.reloaded", {{"hooks", std::to_string(loaded->hooks->hooks().size())}});
+    log_->Info("hooks.reloaded", {{"hooks", std::to_string(loaded->hooks->hooks().size()), true}});
   }
   // The runtime first, so a job of a new hook never finds it missing.
   if (runtime_) runtime_->SetHooks(loaded->hooks);
@@ -151,9 +151,9 @@ boost::asio::awaitable<http::Response> WebhookMode::Handle(ingest::IngestHandler
       const std::string since_last = std::to_string(held + 1);
       const base::LogField fields[] = {{"path", sreq.path},
                                        {"remote", sreq.remote_addr},
-                                       {"status", status},
+                                       {"status", status, true},
                                        {"detail", d.detail},
-                                       {"since_last", since_last}};
+                                       {"since_last", since_last, true}};
       log_->Log(level, d.event, std::span(fields).first(throttled ? 5 : 4));
     }
     co_return ToHttp(d.answer);

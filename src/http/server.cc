@@ -477,8 +477,8 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor,
     if (state->connections.load() >= limits.max_connections) {
       if (uint64_t held = 0; state->refused_log.Allow(&held)) {
         log.Warn("http.connections_refused",
-                 {{"max_connections", std::to_string(limits.max_connections)},
-                  {"refused_since_last", std::to_string(held + 1)}});
+                 {{"max_connections", std::to_string(limits.max_connections), true},
+                  {"refused_since_last", std::to_string(held + 1), true}});
       }
       beast::error_code ignored;
       socket.non_blocking(true, ignored);
@@ -496,8 +496,9 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<tcp::acceptor> acceptor,
       const tcp::endpoint remote = socket.remote_endpoint(remote_ec);
       if (local_ec || remote_ec || !PeerIsThisUser(local, remote)) {
         if (uint64_t held = 0; state->refused_log.Allow(&held)) {
-          log.Warn("http.foreign_peer_refused", {{"port", std::to_string(local.port())},
-                                                 {"refused_since_last", std::to_string(held + 1)}});
+          log.Warn("http.foreign_peer_refused",
+                   {{"port", std::to_string(local.port()), true},
+                    {"refused_since_last", std::to_string(held + 1), true}});
         }
         continue;  // closed unanswered
       }

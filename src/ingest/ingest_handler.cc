@@ -131,10 +131,11 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
     auto v = deps_.verify(route, sreq);
     if (!v.ok()) {
       if (uint64_t held = 0; rejected_log_.Allow(&held)) {
-        deps_.log.Warn("ingest.rejected", {{"path", sreq.path},
-                                           {"remote", sreq.remote_addr},
-                                           {"reason", v.status().message()},
-                                           {"rejected_since_last", std::to_string(held + 1)}});
+        deps_.log.Warn("ingest.rejected",
+                       {{"path", sreq.path},
+                        {"remote", sreq.remote_addr},
+                        {"reason", v.status().message()},
+                        {"rejected_since_last", std::to_string(held + 1), true}});
       }
       http::Response refused = http::ErrorResponse(v.status());
       if (deps_.rejections != nullptr) {
@@ -313,8 +314,8 @@ asio::awaitable<http::Response> IngestHandler::operator()(http::Request& req,
 void IngestHandler::LogStoreFailed(const base::Status& s) {
   uint64_t held = 0;
   if (!store_failed_log_.Allow(base::ToUnixMs(deps_.clock.Now()), &held)) return;
-  deps_.log.Error("ingest.store_failed",
-                  {{"error", s.ToString()}, {"refused_since_last", std::to_string(held + 1)}});
+  deps_.log.Error("ingest.store_failed", {{"error", s.ToString()},
+                                          {"refused_since_last", std::to_string(held + 1), true}});
 }
 
 }  // namespace longhaul::ingest

@@ -440,7 +440,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
       proc = std::move(*started);
       log_.Info("lambda.process_started",
                 {{"function", fn.name},
-                 {"pid", std::to_string(proc->pid())},
+                 {"pid", std::to_string(proc->pid()), true},
                  {"runtime_api", "127.0.0.1:" + std::to_string(proc->port())}});
     }
   }
@@ -532,9 +532,9 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
   const RuntimeProcess::MemoryProbe memory = proc->memory_probe();
   if (!keep) {
     info.max_memory_used_mb = memory.MaxMemoryUsedMb();  // before Release() stops it
-    log_.Info(
-        "lambda.process_stopped",
-        {{"function", fn.name}, {"pid", std::to_string(proc->pid())}, {"reason", stop_reason}});
+    log_.Info("lambda.process_stopped", {{"function", fn.name},
+                                         {"pid", std::to_string(proc->pid()), true},
+                                         {"reason", stop_reason}});
   }
   Release(fn, std::move(proc), keep, answered);
   if (untaken) {
@@ -587,7 +587,8 @@ void LambdaRuntime::JanitorLoop() {
     }
     lock.Unlock();
     for (auto& [p, reason] : to_stop) {
-      log_.Info("lambda.process_stopped", {{"pid", std::to_string(p->pid())}, {"reason", reason}});
+      log_.Info("lambda.process_stopped",
+                {{"pid", std::to_string(p->pid()), true}, {"reason", reason}});
       p->Stop();
     }
     to_stop.clear();

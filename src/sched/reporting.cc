@@ -56,8 +56,9 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
   const std::string_view event = kEvents[static_cast<int>(kind)];
   const std::string attempt = std::to_string(job.attempts - (c != nullptr && c->attempt_not_run));
   if (kind == store::Completion::Kind::kSucceeded) {
-    log_.Info(event,
-              {{"job", job.id}, {"function", fn.name}, {"route", job.route}, {"attempt", attempt}});
+    log_.Info(
+        event,
+        {{"job", job.id}, {"function", fn.name}, {"route", job.route}, {"attempt", attempt, true}});
   } else {
     // A retry says when it runs (an operator's first question about a retrying job).
     const std::string next = kind == store::Completion::Kind::kRetry && c != nullptr
@@ -68,7 +69,7 @@ void Scheduler::OutcomeRecorded(const store::Job& job, const config::Function& f
     const std::string error = outcome.status.ok() ? "" : outcome.status.ToString();
     const std::string output = LastOutput(outcome, fn.kind);
     const base::LogField fields[] = {
-        {"job", job.id},  {"function", fn.name}, {"route", job.route}, {"attempt", attempt},
+        {"job", job.id},  {"function", fn.name}, {"route", job.route}, {"attempt", attempt, true},
         {"error", error}, {"output", output},    {"next_run_at", next}};
     log_.Log(base::LogLevel::kWarn, event,
              std::span<const base::LogField>(fields, next.empty() ? 6 : 7));
@@ -80,7 +81,7 @@ void Scheduler::ReportStarted(const store::Job& job, const config::Function& fn)
   log_.Info("job.started", {{"job", job.id},
                             {"function", fn.name},
                             {"route", job.route},
-                            {"attempt", std::to_string(job.attempts)}});
+                            {"attempt", std::to_string(job.attempts), true}});
 }
 
 void Scheduler::ReportExpired(const std::vector<store::Job>& expired, const config::Function& fn) {

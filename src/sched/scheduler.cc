@@ -46,7 +46,7 @@ base::Status Scheduler::Start(std::shared_ptr<const config::Config> config) {
   auto recovered = RecoverLeases(clock_.Now(), options_.node_id, config);
   if (!recovered.ok()) return recovered.status();
   if (*recovered > 0) {
-    log_.Info("sched.recovered", {{"jobs", std::to_string(*recovered)},
+    log_.Info("sched.recovered", {{"jobs", std::to_string(*recovered), true},
                                   {"reason", "running when the previous process stopped"}});
   }
   ReportUnconfiguredWork(*config);
@@ -132,14 +132,14 @@ void Scheduler::Loop() {
       // Work leased by nodes that died comes back; old idempotency keys go, and finished jobs
       // older than server.retention (a bounded number per round: claims wait for this loop).
       auto r = RecoverLeases(now, "", cfg);
-      if (r.ok() && *r > 0) log_.Info("sched.leases_expired", {{"jobs", std::to_string(*r)}});
+      if (r.ok() && *r > 0) log_.Info("sched.leases_expired", {{"jobs", std::to_string(*r), true}});
       auto p = store_.PurgeExpiredKeys(now);
       (void)p;  // a failure here also shows in Healthy(); nothing else to do
       if (cfg->server.retention.count() > 0) {
         auto purged = store_.PurgeFinishedJobs(now - cfg->server.retention, kPurgePerRound);
         if (purged.ok() && *purged > 0) {
           log_.Info("store.jobs_purged",
-                    {{"jobs", std::to_string(*purged)},
+                    {{"jobs", std::to_string(*purged), true},
                      {"retention", base::FormatDuration(cfg->server.retention)}});
         }
       }
@@ -192,7 +192,7 @@ void Scheduler::ClaimOnce(const std::shared_ptr<const config::Config>& cfg) {
       if (uint64_t held = 0; claim_failed_log_.Allow(&held)) {
         log_.Warn("sched.claim_failed", {{"function", fn.name},
                                          {"error", jobs.status().ToString()},
-                                         {"failed_since_last", std::to_string(held + 1)}});
+                                         {"failed_since_last", std::to_string(held + 1), true}});
       }
       continue;
     }
@@ -337,7 +337,7 @@ void Scheduler::StartAttemptThreadsLocked(int n) {
       refused_threads_++;
       if (!std::exchange(refusal_logged_, true)) {
         log_.Warn("sched.thread_refused",
-                  {{"error", e.what()}, {"threads", std::to_string(threads_)}});
+                  {{"error", e.what()}, {"threads", std::to_string(threads_), true}});
       }
     }
   }
@@ -581,7 +581,7 @@ void Scheduler::Shutdown() {
   while (attempts_ != 0 && !grace_ended_ && drained_.WaitUntil(mu_, grace_ends)) {
   }
   if (attempts_ != 0) {
-    log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(attempts_)}});
+    log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(attempts_), true}});
     for (auto& [id, r] : running_) r.cancel->Cancel();
     while (attempts_ != 0) drained_.Wait(mu_);
   }
@@ -591,7 +591,7 @@ void Scheduler::Shutdown() {
   lock.Unlock();
   // Attempts cut short stay leased to us; put them back so a restart runs them at once.
   auto r = RecoverLeases(clock_.Now(), options_.node_id, cfg, /*stopped=*/true);
-  if (r.ok() && *r > 0) log_.Info("sched.requeued", {{"jobs", std::to_string(*r)}});
+  if (r.ok() && *r > 0) log_.Info("sched.requeued", {{"jobs", std::to_string(*r), true}});
 }
 
 }  // namespace longhaul::sched

@@ -75,5 +75,28 @@ TEST(Logger, TextLinesAreUtf8) {
       << line;
 }
 
+// JSON lines write integer fields as numbers (`jq '.attempt > 1'`), the rest as strings, even
+// when a string holds only digits; a text line shows both alike.
+TEST(Logger, JsonLinesHaveNumbersForNumberFields) {
+  for (LogFormat format : {LogFormat::kJson, LogFormat::kText}) {
+    char* text = nullptr;
+    size_t size = 0;
+    std::FILE* out = open_memstream(&text, &size);
+    ASSERT_NE(out, nullptr);
+    {
+      Logger log(format, LogLevel::kInfo, out);
+      log.Warn("job.retrying", {{"job", "42"}, {"attempt", "2", true}, {"pid", "-1", true}});
+    }
+    std::fclose(out);
+    std::string line(text, size);
+    std::free(text);
+    EXPECT_NE(line.find(format == LogFormat::kJson
+                            ? R"("event":"job.retrying","job":"42","attempt":2,"pid":-1})"
+                            : " job.retrying job=42 attempt=2 pid=-1\n"),
+              std::string::npos)
+        << line;
+  }
+}
+
 }  // namespace
 }  // namespace longhaul::base
