@@ -106,16 +106,16 @@ void Logger::Log(LogLevel level, std::string_view event, std::span<const LogFiel
     line += LevelName(level);
     line += ' ';
     line += event;
-    for (const auto& [k, v, number] : fields) {
+    for (const LogField& f : fields) {
       line += ' ';
-      line += k;
+      line += f.key;
       line += '=';
-      if (NeedsQuotes(v)) {
+      if (NeedsQuotes(f.value)) {
         line += '"';
-        AppendJsonText(line, v);  // text lines are UTF-8 too (grep, journald)
+        AppendJsonText(line, f.value);  // text lines are UTF-8 too (grep, journald)
         line += '"';
       } else {
-        line += v;
+        line += f.value;
       }
     }
     line += '\n';

@@ -91,6 +91,8 @@ struct LambdaRuntime {
   std::string handler;               // "index.handler"
   int memory_mb = 128;
   Duration idle_timeout = std::chrono::minutes(10);  // idle runtime processes stopped after
+  // A process that is stopped gets SIGTERM, and SIGKILL this long after if it has not ended.
+  Duration kill_grace = std::chrono::milliseconds(500);
 };
 
 struct Destination {

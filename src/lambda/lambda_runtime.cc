@@ -111,9 +111,8 @@ class LambdaRuntime::Started : public runtime::Begun {
   ~Started() override {
     if (!proc_) return;  // Run() took it, or no process came
     // The attempt never ran: the runtime may be working on the offered event, so the process
-    // cannot go back to the pool. Once it is stopped, no answer can come any more. At once:
-    // this may be an I/O thread.
-    proc_->Stop(base::Duration(0));
+    // cannot go back to the pool. Stopped at once (on any thread), no answer can come any more.
+    proc_->Stop(/*graceful=*/false);
     runtime_.Release(fn_, std::move(proc_), false, answer_->outcome.has_value());
   }
 
@@ -422,6 +421,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
       po.limits = EndpointLimits();
       po.registry = options_.registry;
       po.nice = runtime::JobNice(inv);
+      po.stop_grace = fn.lambda.kill_grace;
       base::Result<std::unique_ptr<RuntimeProcess>> started =
           RuntimeProcess::Start(ioc_, log_, clock_, *reaper_, fn, std::move(inputs), std::move(po));
       if (!started.ok()) {

@@ -127,11 +127,12 @@ base::Result<std::unique_ptr<RuntimeProcess>> RuntimeProcess::Start(
   return proc;
 }
 
-void RuntimeProcess::Stop(base::Duration grace) {
+void RuntimeProcess::Stop(bool graceful) {
   if (stopped_) {
     return;
   }
   stopped_ = true;
+  const base::Duration grace = graceful ? options_.stop_grace : base::Duration(0);
   if (child_) {
     if (grace.count() > 0 && !child_->Exited()) {
       child_->SignalGroup(SIGTERM);

@@ -81,7 +81,8 @@ class RuntimeProcess {
     uint64_t output_limit = 256 * 1024;  // bytes kept of each output (the last ones)
     http::ServerLimits limits;           // of the Runtime API endpoint
     runtime::process::ChildRegistry* registry = nullptr;  // records the runtime while it runs
-    int nice = 0;  // the runtime's niceness (config::Server::job_nice)
+    int nice = 0;                  // the runtime's niceness (config::Server::job_nice)
+    base::Duration stop_grace{0};  // Stop(): SIGTERM, then SIGKILL this long after (kill_grace)
   };
 
   // Opens the endpoint, then spawns the function's runtime (lambda/environment.h), with
@@ -113,10 +114,10 @@ class RuntimeProcess {
 
   // Asks the process group to end (SIGTERM: a bootstrap's `trap ... EXIT` removes its
   // temporary files, which on AWS go with the execution environment), kills it (SIGKILL) once
-  // the process has exited or `grace` has passed, and reaps the process; closes the Runtime API
-  // (a waiting /next gets 500) and retires the endpoint. Blocks until reaped. Idempotent.
-  static constexpr base::Duration kStopGrace = std::chrono::milliseconds(500);
-  void Stop(base::Duration grace = kStopGrace);
+  // the process has exited or Options::stop_grace has passed (at once when not `graceful`), and
+  // reaps the process; closes the Runtime API (a waiting /next gets 500) and retires the
+  // endpoint. Blocks until reaped. Idempotent.
+  void Stop(bool graceful = true);
   // True once the process has exited (does not reap). Does not block.
   bool Exited();
   // Reads what the idle process wrote, keeping the last output_limit bytes for the next

@@ -15,9 +15,8 @@
 namespace longhaul::runtime {
 
 // Returns the event for one attempt as a JSON object:
-//   {"id": job id, "attempt": 1, "interrupted": 0, "function": name, "method": "POST", "path":
-//   "/hooks/x",
-//    "query": raw query string, "headers": {"content-type": "..."},
+//   {"id": job id, "attempt": 1, "interrupted": 0, "function": name, "method": "POST",
+//    "path": "/hooks/x", "query": raw query string, "headers": {"content-type": "..."},
 //    "pathParameters": {"name": "..."}, "body": "...", "isBase64Encoded": false}
 // Header names are lowercased; repeated headers are joined with ",". The body is base64
 // (standard alphabet, padded) with "isBase64Encoded": true when it is not valid UTF-8.

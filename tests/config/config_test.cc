@@ -90,6 +90,7 @@ functions:
     handler: index.handler
     memory_mb: 256
     idle_timeout: 10m
+    kill_grace: 2s
   node-lam:
     runtime: lambda
     command: [npx, aws-lambda-ric]
@@ -188,13 +189,15 @@ TEST(LoadConfig, FullExample) {
   EXPECT_EQ(lam->lambda.handler, "index.handler");
   EXPECT_EQ(lam->lambda.memory_mb, 256);
   EXPECT_EQ(lam->lambda.idle_timeout, minutes(10));
+  EXPECT_EQ(lam->lambda.kill_grace, seconds(2));
+  EXPECT_EQ(c.FindFunction("node-lam")->lambda.kill_grace, milliseconds(500));
   EXPECT_EQ(c.FindFunction("node-lam")->lambda.command,
             (std::vector<std::string>{"npx", "aws-lambda-ric"}));
   EXPECT_EQ(c.FindFunction("nope"), nullptr);
 
   ASSERT_EQ(c.routes.size(), 3u);
   const Route& tg = c.routes[0];
-  EXPECT_EQ(tg.line, 56);
+  EXPECT_EQ(tg.line, 57);
   EXPECT_EQ(tg.method, "POST");
   EXPECT_EQ(tg.path, "/telegram");
   ASSERT_EQ(tg.segments.size(), 1u);

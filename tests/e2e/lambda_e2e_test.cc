@@ -326,7 +326,9 @@ TEST(LambdaE2E, ARuntimeIsAskedToEndBeforeItIsKilled) {
       "    bootstrap: " +
       dir.File("bootstrap") +
       "\n"
-      "    idle_timeout: 0s\n");
+      "    idle_timeout: 0s\n"
+      // Time enough for the trap on a busy machine (the runtime runs at job_nice 19).
+      "    kill_grace: 5m\n");
   server.Start();
   auto invoked = server.AdminPost("/2015-03-31/functions/once/invocations", "{}");
   ASSERT_TRUE(invoked.ok()) << invoked.status().ToString();

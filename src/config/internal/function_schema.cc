@@ -36,7 +36,7 @@ struct RuntimeKey {
 };
 constexpr RuntimeKey kRuntimeKeys[] = {
     {"command", true, false, true},       {"stdin", true, false, false},
-    {"output_limit", true, false, false}, {"kill_grace", true, false, false},
+    {"output_limit", true, false, false}, {"kill_grace", true, false, true},
     {"pass_headers", true, false, false}, {"environment", true, false, true},
     {"working_dir", true, false, true},   {"url", false, true, false},
     {"exact_path", false, true, false},   {"headers", false, true, false},
@@ -147,6 +147,7 @@ void ReadLambda(MapReader& r, LambdaRuntime* lambda) {
   }
   r.ReadInt("memory_mb", &lambda->memory_mb, 1, 1'048'576);
   r.ReadDuration("idle_timeout", &lambda->idle_timeout, base::Duration(0));
+  r.ReadDuration("kill_grace", &lambda->kill_grace, base::Duration(0));
 }
 
 void ReadDestination(MapReader& r, std::string_view key, const std::string& from,
