@@ -307,6 +307,11 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
                               fn->timeout + std::chrono::seconds(5);
   auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool, conn.peer}, id, wait,
                                           watch && !appended->duplicate ? &*watch : nullptr);
+  if (!done.ok() && done.status().code() == base::Code::kUnavailable) {
+    http::Response res = LambdaError(503, "ServiceException", done.status().message());
+    res.set(boost::beast::http::field::retry_after, "1");
+    co_return res;
+  }
   if (!done.ok()) co_return StoreError(done.status());
   http::Response res;
   if (!store::IsTerminal(done->state) && deps.hub.closed()) {

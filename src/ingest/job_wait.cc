@@ -69,6 +69,16 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
     if (own_token) access.hub.Unsubscribe(*own_token);
     own_token.reset();
   };
+  // A job that ran, but whose outcome the store could not write, is not waited for on: the
+  // error says so (kUnavailable), instead of the wait ending with the job still running.
+  auto settled = [&](base::Result<store::Job>& job) {
+    if (!job.ok() || store::IsTerminal(job->state)) return true;
+    if (base::Status why = access.hub.Unrecorded(job_id); !why.ok()) {
+      job = std::move(why);
+      return true;
+    }
+    return false;
+  };
   for (;;) {
     if (state == nullptr) {
       // Subscribe before reading, so a completion between the read and the wait is not missed.
@@ -76,7 +86,7 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       own_token = internal::WaitState::Subscribe(access.hub, job_id, state, takes_answer);
       auto job = co_await http::Offload(access.pool,
                                         [&access, &job_id] { return access.store.Get(job_id); });
-      if (!job.ok() || store::IsTerminal(job->state) || ended()) {
+      if (settled(job) || ended()) {
         unsubscribe();
         co_return job;
       }
@@ -112,12 +122,12 @@ asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access, const std
       co_return co_await http::Offload(access.pool,
                                        [&access, &job_id] { return access.store.Get(job_id); });
     }
-    // A second passed without a word: read it again (an outcome recorded late, once the store
-    // could write, is told to nobody), while the subscription stands: it still takes the
-    // answer, which a new one would not when only the first did.
+    // A second passed without a word: read it again (a job finished by another node is told to
+    // nobody here), while the subscription stands: it still takes the answer, which a new one
+    // would not when only the first did.
     auto job = co_await http::Offload(access.pool,
                                       [&access, &job_id] { return access.store.Get(job_id); });
-    if (!job.ok() || store::IsTerminal(job->state)) {
+    if (settled(job)) {
       unsubscribe();
       co_return job;
     }

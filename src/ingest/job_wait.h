@@ -55,7 +55,8 @@ class JobWatch {
 // The job as last read: terminal, or still running when the timeout passed (or, within a
 // second, once access.peer is gone). `watch`, when
 // given, was made for `job_id` before the job was appended.
-// Errors: the store's (kNotFound, kUnavailable).
+// Errors: the store's (kNotFound, kUnavailable); kUnavailable also when the job ran but the
+// store could not record its outcome (CompletionHub::NotifyUnrecorded).
 boost::asio::awaitable<base::Result<store::Job>> WaitForJob(JobAccess access,
                                                             const std::string& job_id,
                                                             base::Duration timeout,

@@ -51,7 +51,25 @@ void CompletionHub::Fire(const std::string& job_id, const std::shared_ptr<const 
 }
 
 void CompletionHub::Notify(const std::string& job_id, std::shared_ptr<const store::Job> job) {
+  {
+    base::MutexLock lock(mu_);
+    unrecorded_.erase(job_id);
+  }
   Fire(job_id, job, [](const Entry&) { return true; });
+}
+
+void CompletionHub::NotifyUnrecorded(const std::string& job_id, base::Status why) {
+  {
+    base::MutexLock lock(mu_);
+    unrecorded_.insert_or_assign(job_id, std::move(why));
+  }
+  Fire(job_id, nullptr, [](const Entry&) { return true; });
+}
+
+base::Status CompletionHub::Unrecorded(const std::string& job_id) const {
+  base::MutexLock lock(mu_);
+  auto it = unrecorded_.find(job_id);
+  return it == unrecorded_.end() ? base::Status() : it->second;
 }
 
 void CompletionHub::NotifyAnswer(const std::string& job_id, std::shared_ptr<const store::Job> job) {

@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "base/mutex.h"
+#include "base/status.h"
 #include "store/job.h"
 
 namespace longhaul::sched {
@@ -37,6 +38,12 @@ class CompletionHub {
   // stored, without the attempt's logs and without its request. Fires and removes the
   // subscriptions that take an answer.
   void NotifyAnswer(const std::string& job_id, std::shared_ptr<const store::Job> job);
+  // The job's outcome could not be recorded (the store cannot write): fires every subscription
+  // for `job_id` with nullptr, and Unrecorded(job_id) says why until the next Notify(job_id)
+  // (the outcome recorded late, or dropped).
+  void NotifyUnrecorded(const std::string& job_id, base::Status why);
+  // Why `job_id`'s outcome is not recorded (NotifyUnrecorded); OK when nothing was said.
+  base::Status Unrecorded(const std::string& job_id) const;
   // Whether anyone waits for `job_id` now (so a notifier can skip reading the job).
   bool HasWaiters(const std::string& job_id) const;
   // The server is stopping: fires every subscription with nullptr ("look now"); waiters that
@@ -60,6 +67,7 @@ class CompletionHub {
   Token next_ LH_GUARDED_BY(mu_) = 1;
   std::unordered_multimap<std::string, Token> by_job_ LH_GUARDED_BY(mu_);
   std::unordered_map<Token, Entry> entries_ LH_GUARDED_BY(mu_);
+  std::unordered_map<std::string, base::Status> unrecorded_ LH_GUARDED_BY(mu_);
   bool closed_ LH_GUARDED_BY(mu_) = false;
 };
 

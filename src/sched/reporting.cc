@@ -172,8 +172,10 @@ void Scheduler::RecordUnrecorded() {
     if (s.ok()) {
       log_.Info("job.outcome_recorded", {{"job", c.job_id}});
       OutcomeRecorded(u.job, *u.fn, u.outcome, c.kind, &c);
+      hub_.Notify(c.job_id);
     } else if (s.code() == base::Code::kAborted) {
       log_.Warn("job.outcome_dropped", {{"job", c.job_id}, {"error", s.ToString()}});
+      hub_.Notify(c.job_id);
     } else {
       base::MutexLock lock(mu_);
       unrecorded_.push_back(std::move(u));

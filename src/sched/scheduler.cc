@@ -429,6 +429,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
 
   std::vector<store::Job> claimed;
   std::vector<store::Job> expired;
+  base::Status unrecorded;         // why the outcome could not be written
   bool answered_early = false;     // Answered() told the waiters and freed the slot
   bool wake_after_record = false;  // and work was waiting for the slot then
   double jitter = 0;
@@ -502,6 +503,7 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
       // The store cannot write (disk full): the loop records it once it can, before the job's
       // lease runs out and it runs again (RecordUnrecorded).
       log_.Warn("job.outcome_unrecorded", {{"job", job.id}, {"error", s.ToString()}});
+      unrecorded = s;
       base::MutexLock lock(mu_);
       unrecorded_.push_back(Unrecorded{c, job, outcome, cfg, &fn});
     } else {
@@ -522,15 +524,24 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
     base::MutexLock lock(mu_);
     answered_.erase(job.id);  // recorded, or never will be by this attempt
   }
-  // Waiters the commit did not tell (the outcome was not recorded, the attempt was stopped, or
-  // they subscribed meanwhile) get the job as the store has it.
+  if (!unrecorded.ok()) {
+    // A caller waiting for the outcome hears that it is not recorded (503), not, once its wait
+    // is over, that the job keeps running.
+    hub_.NotifyUnrecorded(job.id, base::Unavailable("job " + job.id +
+                                                    " ran, but its outcome could not be "
+                                                    "recorded, and is once the store can write "
+                                                    "again: " +
+                                                    unrecorded.ToString()));
+  }
+  // Waiters the commit did not tell (the attempt was stopped, or they subscribed meanwhile) get
+  // the job as the store has it.
   std::shared_ptr<const store::Job> read;
-  if (hub_.HasWaiters(job.id)) {
+  if (unrecorded.ok() && hub_.HasWaiters(job.id)) {
     if (auto r = store_.Get(job.id); r.ok()) {
       read = std::make_shared<const store::Job>(std::move(*r));
     }
   }
-  hub_.Notify(job.id, read && store::IsTerminal(read->state) ? read : nullptr);
+  if (unrecorded.ok()) hub_.Notify(job.id, read && store::IsTerminal(read->state) ? read : nullptr);
   ReportExpired(expired, fn);
   if (claimed.empty()) return std::nullopt;
   return std::move(claimed.front());

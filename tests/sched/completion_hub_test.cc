@@ -42,5 +42,22 @@ TEST(CompletionHub, HandsOverTheStoredJob) {
   EXPECT_FALSE(hub.HasWaiters("A"));
 }
 
+// An outcome the store could not write: the waiters are woken, and the hub says why until the
+// outcome is recorded (the next Notify).
+TEST(CompletionHub, SaysWhyAnOutcomeIsUnrecordedUntilItIsRecorded) {
+  CompletionHub hub;
+  std::string seen;
+  hub.Subscribe("A", [&](std::shared_ptr<const store::Job> job) { seen = job ? job->id : "null"; });
+  EXPECT_TRUE(hub.Unrecorded("A").ok());
+  hub.NotifyUnrecorded("A", base::Unavailable("disk full"));
+  EXPECT_EQ(seen, "null");
+  EXPECT_FALSE(hub.HasWaiters("A"));
+  EXPECT_EQ(hub.Unrecorded("A").code(), base::Code::kUnavailable);
+  EXPECT_EQ(hub.Unrecorded("A").message(), "disk full");
+  EXPECT_TRUE(hub.Unrecorded("B").ok());
+  hub.Notify("A");
+  EXPECT_TRUE(hub.Unrecorded("A").ok());
+}
+
 }  // namespace
 }  // namespace longhaul::sched

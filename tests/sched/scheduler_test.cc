@@ -483,9 +483,18 @@ TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
   gated.FailCompletes(1);
   store::NewJob job = MakeJob(clock_.Now());
   const std::string id = job.id;
+  // A caller waiting for it is told at once that the outcome is not recorded, and why.
+  auto woken = std::make_shared<std::promise<void>>();
+  hub_.Subscribe(id, [woken](auto) { woken->set_value(); });
   Append(std::move(job));
   sched_->WakeFor("fn");
   ASSERT_TRUE(gated.WaitForFailedCompletes(1));
+  ASSERT_EQ(woken->get_future().wait_for(seconds(30)), std::future_status::ready);
+  const base::Status why = hub_.Unrecorded(id);
+  if (StateOf(id) != store::JobState::kSucceeded) {  // (unless the loop has written it by now)
+    EXPECT_EQ(why.code(), base::Code::kUnavailable);
+    EXPECT_NE(why.message().find(id), std::string::npos) << why.message();
+  }
   // (The loop may have written both by now: never the follow-up alone.)
   if (Stored("follow-" + id)) {
     EXPECT_EQ(StateOf(id), store::JobState::kSucceeded)
@@ -497,6 +506,7 @@ TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
   EXPECT_TRUE(runtime_.WaitForRuns(1));
   EXPECT_FALSE(runtime_.WaitForRuns(2, std::chrono::milliseconds(0))) << "it ran again";
   EXPECT_TRUE(Stored("follow-" + id)) << "the outcome went to disk without its follow-up";
+  EXPECT_TRUE(hub_.Unrecorded(id).ok()) << "still said to be unrecorded once it was written";
 }
 
 // Work that found the slot taken runs once the slot frees, though the loop never polls: here
