@@ -338,7 +338,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
       log.Info("server.stopping", {{"signal", std::to_string(sig), true},
                                    {"grace", base::FormatDuration(shutdown_grace)}});
       public_server.StopAccepting();
-      admin_server.StopAccepting();
+      // The admin API answers on through the drain (what runs, what is left; /healthz says
+      // 503), until the stopper below is done.
       store_timer.cancel();
       hooks_timer.cancel();
       // Draining blocks; do it off the I/O threads, then stop them. Until then the work guard
@@ -355,6 +356,7 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                                            (hurry ? at_least : std::max(grace_ends, at_least))) {
           std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+        admin_server.StopAccepting();
         ioc.stop();
       };
       try {

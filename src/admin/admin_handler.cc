@@ -189,6 +189,9 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   }
 
   if (healthz) {
+    if (deps_.scheduler.stopping()) {  // the API still answers during the drain; work does not
+      co_return http::ErrorResponse(503, base::Code::kUnavailable, "the server is stopping");
+    }
     base::Status h = deps_.store.Healthy();
     if (!h.ok()) {
       co_return http::ErrorResponse(503, base::Code::kUnavailable, "store: " + h.message());

@@ -1,5 +1,7 @@
 // AdminHandler: the admin/status API on its own listener (default 127.0.0.1:8081).
-//   GET  /healthz                      200 {"status":"ok"} | 503 when the store cannot write
+//   GET  /healthz                      200 {"status":"ok"} | 503 when the store cannot write,
+//                                      or the server is stopping (SIGTERM: the API answers
+//                                      until running work has had its grace)
 //   GET  /jobs?function=&state=&limit=&cursor=
 //   GET  /jobs/{id}                    state, attempts, timestamps, result, error, output tails
 //   GET  /jobs/{id}/result[?wait=30s]  the stored response (long-polls with wait)

@@ -270,6 +270,14 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     co_return res;
   }
 
+  if (*type == InvocationType::kRequestResponse && deps.scheduler.stopping()) {
+    // Nothing runs until the next start: stored now, it would only wait for its caller to go.
+    http::Response res = LambdaError(
+        503, "ServiceException",
+        "the server is stopping: nothing new runs until it starts again; nothing was stored");
+    res.set(boost::beast::http::field::retry_after, "1");
+    co_return res;
+  }
   store::Request stored = ingest::ToStoreRequest(req, conn);
   // The caller's credentials were checked above and are of no use to the function: they are
   // not kept with the job (where `jobs show` would print them).

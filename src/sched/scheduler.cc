@@ -107,6 +107,11 @@ int Scheduler::running() const {
   return static_cast<int>(running_.size());
 }
 
+bool Scheduler::stopping() const {
+  base::MutexLock lock(mu_);
+  return stopping_;
+}
+
 void Scheduler::Loop() {
   base::SetThreadName("lh-scheduler");
   auto last_renew = clock_.Now();

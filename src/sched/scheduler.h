@@ -115,6 +115,8 @@ class Scheduler {
   void set_follow_up(FollowUpMaker f) { follow_up_ = std::move(f); }
   void set_expiry_follow_up(ExpiryFollowUpMaker f) { expiry_follow_up_ = std::move(f); }
   int running() const;
+  // Whether Shutdown() has begun: nothing new runs (what is stored waits for the next start).
+  bool stopping() const;
 
  private:
   struct Running {

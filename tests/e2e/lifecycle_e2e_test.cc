@@ -83,6 +83,26 @@ TEST(LifecycleE2E, SigtermRefusesNewConnectionsAndGivesRunningWorkItsGrace) {
   ASSERT_NE(id_at, std::string::npos) << late;
   std::string late_id = late.substr(id_at + 6, 26);
 
+  // The admin API answers through the drain: what runs, and that the server is stopping.
+  auto shown = server.AdminGet("/jobs/" + running);
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  EXPECT_EQ(JsonField(shown->body, "state"), "running") << shown->body;
+  auto health = server.AdminGet("/healthz");
+  ASSERT_TRUE(health.ok()) << health.status().ToString();
+  EXPECT_EQ(health->status, 503) << health->body;
+  EXPECT_NE(health->body.find("stopping"), std::string::npos) << health->body;
+  // A synchronous Invoke is refused (nothing would run it now); an Event one is stored for the
+  // next start.
+  const std::string invoke = "/2015-03-31/functions/work/invocations";
+  auto sync = server.AdminPost(invoke, "{}");
+  ASSERT_TRUE(sync.ok()) << sync.status().ToString();
+  EXPECT_EQ(sync->status, 503) << sync->body;
+  EXPECT_EQ(sync->Header("Retry-After"), "1");
+  auto event = server.AdminPost(invoke, "{}", {{"X-Amz-Invocation-Type", "Event"}});
+  ASSERT_TRUE(event.ok()) << event.status().ToString();
+  EXPECT_EQ(event->status, 202) << event->body;
+  const std::string event_id = event->Header("X-Longhaul-Job-Id");
+
   // The running job finishes within its grace; the process exits 0.
   Touch(scratch.File("gate"));
   EXPECT_EQ(server.WaitForExit(), 0) << server.Log();
@@ -98,6 +118,7 @@ TEST(LifecycleE2E, SigtermRefusesNewConnectionsAndGivesRunningWorkItsGrace) {
   EXPECT_EQ(JsonField(job, "attempts"), "1");
   EXPECT_FALSE(server.WaitForJobState(queued, "succeeded").empty()) << server.Log();
   EXPECT_FALSE(server.WaitForJobState(late_id, "succeeded").empty()) << server.Log();
+  EXPECT_FALSE(server.WaitForJobState(event_id, "succeeded").empty()) << server.Log();
   out = ReadFile(scratch.File("out.txt"));
   EXPECT_EQ(out.find("start " + running), out.rfind("start " + running)) << "ran twice: " << out;
 }

@@ -190,12 +190,14 @@ base::Result<http::ClientResponse> ServerProcess::AdminGet(const std::string& pa
   return http::Fetch(req);
 }
 
-base::Result<http::ClientResponse> ServerProcess::AdminPost(const std::string& path,
-                                                            const std::string& body) {
+base::Result<http::ClientResponse> ServerProcess::AdminPost(
+    const std::string& path, const std::string& body,
+    std::vector<std::pair<std::string, std::string>> headers) {
   http::ClientRequest req;
   req.method = "POST";
   req.url = admin_url() + path;
   req.body = body;
+  req.headers = std::move(headers);
   req.timeout = std::chrono::seconds(120);
   return http::Fetch(req);
 }

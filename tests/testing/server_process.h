@@ -51,8 +51,9 @@ class ServerProcess {
       const std::string& method, const std::string& path, const std::string& body = "",
       std::vector<std::pair<std::string, std::string>> headers = {});
   base::Result<http::ClientResponse> AdminGet(const std::string& path);
-  base::Result<http::ClientResponse> AdminPost(const std::string& path,
-                                               const std::string& body = "");
+  base::Result<http::ClientResponse> AdminPost(
+      const std::string& path, const std::string& body = "",
+      std::vector<std::pair<std::string, std::string>> headers = {});
 
   // Polls GET /jobs/{id} until `pred(state)` holds or `timeout` passes; returns the last job
   // JSON body (empty on timeout).
