@@ -514,40 +514,52 @@ base::Result<ParsedFile> ParseHooks(std::string_view text, const std::string& fi
   return out;
 }
 
+base::Result<ParsedFile> LoadHookFile(const std::string& path, const LoadOptions& options) {
+  base::Result<std::string> read = base::ReadWholeFile(path);
+  if (!read.ok()) {
+    // "… does not exist", "… cannot open: Permission denied", "… cannot read: Is a directory"
+    return base::NotFound("cannot read hooks file " + path + ": it " + read.status().message());
+  }
+  std::string text = std::move(*read);
+  if (options.as_template) {
+    auto rendered = RenderTemplate(text, path, options.env);
+    if (!rendered.ok()) return rendered.status();
+    text = std::move(*rendered);
+  }
+  return ParseHooks(text, path);
+}
+
+base::Result<std::shared_ptr<const HookSet>> JoinHooks(std::vector<Hook> hooks) {
+  std::map<std::string, std::string> where;  // id -> "file:line"
+  for (const Hook& h : hooks) {
+    std::string here = h.file + ":" + std::to_string(h.line);
+    auto [it, inserted] = where.emplace(h.id, here);
+    if (!inserted) {
+      return base::InvalidArgument(here + ": hook id `" + h.id + "` is already defined at " +
+                                   it->second);
+    }
+  }
+  return std::make_shared<const HookSet>(std::move(hooks));
+}
+
 base::Result<LoadedHooks> LoadHookFiles(const std::vector<std::string>& paths,
                                         const LoadOptions& options) {
   std::vector<Hook> all;
-  std::map<std::string, std::string> where;  // id -> "file:line"
   LoadedHooks loaded;
   for (const std::string& path : paths) {
-    base::Result<std::string> read = base::ReadWholeFile(path);
-    if (!read.ok()) {
-      // "… does not exist", "… cannot open: Permission denied", "… cannot read: Is a directory"
-      std::string problem = "cannot read hooks file " + path + ": it " + read.status().message();
-      if (!options.skip_unreadable) return base::NotFound(std::move(problem));
-      loaded.warnings.push_back(problem + "; skipped");
+    base::Result<ParsedFile> parsed = LoadHookFile(path, options);
+    if (!parsed.ok() && parsed.status().code() == base::Code::kNotFound &&
+        options.skip_unreadable) {
+      loaded.warnings.push_back(parsed.status().message() + "; skipped");
       continue;
     }
-    std::string text = std::move(*read);
-    if (options.as_template) {
-      auto rendered = RenderTemplate(text, path, options.env);
-      if (!rendered.ok()) return rendered.status();
-      text = std::move(*rendered);
-    }
-    auto parsed = ParseHooks(text, path);
     if (!parsed.ok()) return parsed.status();
-    for (Hook& h : parsed->hooks) {
-      std::string here = path + ":" + std::to_string(h.line);
-      auto [it, inserted] = where.emplace(h.id, here);
-      if (!inserted) {
-        return base::InvalidArgument(here + ": hook id `" + h.id + "` is already defined at " +
-                                     it->second);
-      }
-      all.push_back(std::move(h));
-    }
+    for (Hook& h : parsed->hooks) all.push_back(std::move(h));
     for (std::string& w : parsed->warnings) loaded.warnings.push_back(std::move(w));
   }
-  loaded.hooks = std::make_shared<const HookSet>(std::move(all));
+  auto joined = JoinHooks(std::move(all));
+  if (!joined.ok()) return joined.status();
+  loaded.hooks = std::move(*joined);
   return loaded;
 }
 

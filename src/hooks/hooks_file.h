@@ -67,6 +67,14 @@ struct LoadedHooks {
   std::vector<std::string> warnings;
 };
 
+// Reads, renders (LoadOptions::as_template) and parses one file. Errors: kNotFound naming an
+// unreadable file; kInvalidArgument for parse errors.
+base::Result<ParsedFile> LoadHookFile(const std::string& path, const LoadOptions& options);
+
+// The hooks of several files, in order, as one set. Errors: kInvalidArgument for an id defined
+// twice ("b.yaml:3: hook id `deploy` is already defined at a.json:2").
+base::Result<std::shared_ptr<const HookSet>> JoinHooks(std::vector<Hook> hooks);
+
 // Reads, renders and parses every file, in order, and joins their hooks. Errors: kNotFound
 // naming an unreadable file; kInvalidArgument for parse errors or an id defined twice
 // ("b.yaml:3: hook id `deploy` is already defined at a.json:2").

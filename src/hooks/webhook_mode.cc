@@ -108,26 +108,53 @@ std::shared_ptr<const config::Config> WebhookMode::Reload(bool only_if_changed) 
       log_->Warn("hooks.file_missing", {{"file", options_.hooks_files[i]}});
     }
   }
+  // Each file on its own, as webhook does: one that does not load keeps its previous hooks
+  // (none when it had none), and the others' changes go ahead.
+  const std::shared_ptr<const State> before = state_.load();
   LoadOptions lo{options_.as_template, env_};
-  auto loaded = LoadHookFiles(present, lo);
-  if (!loaded.ok()) {
-    if (log_ != nullptr) {
-      log_->Error("hooks.reload_rejected", {{"error", loaded.status().message()}});
+  std::vector<Hook> hooks;
+  std::vector<std::string> warnings;
+  bool loaded_any = present.empty();
+  for (const std::string& path : present) {
+    base::Result<ParsedFile> parsed = LoadHookFile(path, lo);
+    if (parsed.ok()) {
+      loaded_any = true;
+      for (Hook& h : parsed->hooks) hooks.push_back(std::move(h));
+      for (std::string& w : parsed->warnings) warnings.push_back(std::move(w));
+      continue;
     }
+    int kept = 0;
+    for (const Hook& h : before->hooks->hooks()) {
+      if (h.file != path) continue;
+      hooks.push_back(h);
+      kept++;
+    }
+    if (log_ != nullptr) {
+      log_->Error("hooks.reload_rejected",
+                  {{"file", path},
+                   {"error", parsed.status().message()},
+                   {"kept", std::to_string(kept) + " previous hooks of the file"}});
+    }
+  }
+  if (!loaded_any) return nullptr;  // not one file loaded: everything stays as it was
+  auto joined = JoinHooks(std::move(hooks));
+  if (!joined.ok()) {
+    if (log_ != nullptr)
+      log_->Error("hooks.reload_rejected", {{"error", joined.status().message()}});
     return nullptr;
   }
-  auto cfg = Translate(*loaded->hooks, options_);
+  auto cfg = Translate(**joined, options_);
   if (!cfg.ok()) {
     if (log_ != nullptr) log_->Error("hooks.reload_rejected", {{"error", cfg.status().message()}});
     return nullptr;
   }
   if (log_ != nullptr) {
-    for (const std::string& w : loaded->warnings) log_->Warn("hooks.warning", {{"detail", w}});
-    log_->Info("hooks.reloaded", {{"hooks", std::to_string(loaded->hooks->hooks().size()), true}});
+    for (const std::string& w : warnings) log_->Warn("hooks.warning", {{"detail", w}});
+    log_->Info("hooks.reloaded", {{"hooks", std::to_string((*joined)->hooks().size()), true}});
   }
   // The runtime first, so a job of a new hook never finds it missing.
-  if (runtime_) runtime_->SetHooks(loaded->hooks);
-  state_.store(std::make_shared<const State>(State{loaded->hooks, *cfg}));
+  if (runtime_) runtime_->SetHooks(*joined);
+  state_.store(std::make_shared<const State>(State{*joined, *cfg}));
   return *cfg;
 }
 

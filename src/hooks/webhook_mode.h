@@ -64,10 +64,12 @@ class WebhookMode {
                                                 const http::ConnInfo& conn);
 
   // Reads the files again (SIGHUP, SIGUSR1, or -hotreload noticing a change when
-  // `only_if_changed`). Returns the new Config when the hooks were reloaded; nullptr when
-  // nothing changed or the new files do not load (logged; the previous hooks stay). A file that
-  // disappeared contributes no hooks (upstream unloads a removed file's hooks). Blocks on file
-  // reads: call it off the I/O threads.
+  // `only_if_changed`). Each file on its own, as upstream does: one that does not load keeps
+  // its previous hooks (logged), the others' changes take effect. Returns the new Config when
+  // the hooks were reloaded; nullptr when nothing changed, or the files' hooks together do not
+  // load (an id defined twice: logged; the previous hooks stay). A file that disappeared
+  // contributes no hooks (upstream unloads a removed file's hooks). Blocks on file reads: call
+  // it off the I/O threads.
   std::shared_ptr<const config::Config> Reload(bool only_if_changed);
 
  private:

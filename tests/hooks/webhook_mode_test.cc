@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "testing/temp_dir.h"
@@ -61,6 +62,37 @@ TEST(WebhookMode, LoadAndReload) {
   std::ofstream(file) << "- id: [\n";
   EXPECT_EQ((*mode)->Reload(false), nullptr);
   EXPECT_EQ((*mode)->config()->routes.size(), 2u);
+}
+
+// Each file reloads on its own, as upstream's do: a broken one keeps its previous hooks, and
+// does not hold back another file's changes.
+TEST(WebhookMode, ABrokenFileDoesNotHoldBackTheOthers) {
+  testing::TempDir dir;
+  const std::string a = dir.File("a.yaml");
+  const std::string b = dir.File("b.yaml");
+  std::ofstream(a) << "- id: one\n  execute-command: /bin/true\n";
+  std::ofstream(b) << "- id: two\n  execute-command: /bin/true\n";
+  WebhookOptions opts;
+  opts.hooks_files = {a, b};
+  opts.admin = "127.0.0.1:0";
+  opts.port = 0;
+  auto mode = WebhookMode::Load(opts, {});
+  ASSERT_TRUE(mode.ok()) << mode.status().message();
+
+  std::ofstream(a) << "- id: one\n  execute-command: [\n";
+  std::ofstream(b) << "- id: two\n  execute-command: /bin/true\n"
+                      "- id: three\n  execute-command: /bin/true\n";
+  auto next = (*mode)->Reload(false);
+  ASSERT_NE(next, nullptr) << "b.yaml's change was held back by a.yaml";
+  std::vector<std::string> paths;
+  for (const config::Route& r : next->routes) paths.push_back(r.path);
+  std::sort(paths.begin(), paths.end());
+  EXPECT_THAT(paths, ElementsAre("/hooks/one", "/hooks/three", "/hooks/two"));
+
+  // An id the other file already has is refused: everything stays as it was.
+  std::ofstream(a) << "- id: two\n  execute-command: /bin/true\n";
+  EXPECT_EQ((*mode)->Reload(false), nullptr);
+  EXPECT_EQ((*mode)->config()->routes.size(), 3u);
 }
 
 TEST(WebhookMode, LoadErrors) {
