@@ -339,8 +339,8 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
                                    {"grace", base::FormatDuration(shutdown_grace)}});
       public_server.StopAccepting();
       // The admin API answers on through the drain (what runs, what is left; /healthz says
-      // 503), until the stopper below is done.
-      store_timer.cancel();
+      // 503), until the stopper below is done; the store's watch too (a store that can write
+      // again takes the outcomes it could not, Scheduler::Shutdown).
       hooks_timer.cancel();
       // Draining blocks; do it off the I/O threads, then stop them. Until then the work guard
       // below keeps them running: with the listeners and timers gone nothing else might.

@@ -138,14 +138,13 @@ std::shared_ptr<const config::Config> WebhookMode::Reload(bool only_if_changed) 
   }
   if (!loaded_any) return nullptr;  // not one file loaded: everything stays as it was
   auto joined = JoinHooks(std::move(hooks));
-  if (!joined.ok()) {
-    if (log_ != nullptr)
-      log_->Error("hooks.reload_rejected", {{"error", joined.status().message()}});
-    return nullptr;
-  }
-  auto cfg = Translate(**joined, options_);
+  auto cfg = joined.ok() ? Translate(**joined, options_)
+                         : base::Result<std::shared_ptr<const config::Config>>(joined.status());
   if (!cfg.ok()) {
-    if (log_ != nullptr) log_->Error("hooks.reload_rejected", {{"error", cfg.status().message()}});
+    if (log_ != nullptr) {
+      log_->Error("hooks.reload_rejected",
+                  {{"error", cfg.status().message()}, {"kept", "all the previous hooks"}});
+    }
     return nullptr;
   }
   if (log_ != nullptr) {

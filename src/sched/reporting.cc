@@ -1,6 +1,7 @@
 // The Scheduler's reports of what became of jobs: to the log, to the observers (destinations),
-// and, for outcomes the store could not write at first, to the store once it can; and what a
-// running attempt has written so far. The rest of the Scheduler is in scheduler.cc.
+// and, for outcomes the store could not write at first, to the store once it can (at a stop:
+// shutdown.cc); and what a running attempt has written so far. The rest of the Scheduler is in
+// scheduler.cc.
 #include <set>
 #include <string>
 #include <string_view>

@@ -577,37 +577,4 @@ runtime::Invocation Scheduler::InvocationFor(const store::Job& job,
   return inv;
 }
 
-void Scheduler::EndGrace() {
-  base::MutexLock lock(mu_);
-  grace_ended_ = true;
-  drained_.SignalAll();
-}
-
-void Scheduler::Shutdown() {
-  {
-    base::MutexLock lock(mu_);
-    if (stopped_) return;
-    stopped_ = true;
-    stopping_ = true;
-    cv_.Signal();
-  }
-  if (loop_.joinable()) loop_.join();
-  base::MutexLock lock(mu_);
-  const auto grace_ends = std::chrono::steady_clock::now() + options_.shutdown_grace;
-  while (attempts_ != 0 && !grace_ended_ && drained_.WaitUntil(mu_, grace_ends)) {
-  }
-  if (attempts_ != 0) {
-    log_.Warn("sched.shutdown_cancelling", {{"running", std::to_string(attempts_), true}});
-    for (auto& [id, r] : running_) r.cancel->Cancel();
-    while (attempts_ != 0) drained_.Wait(mu_);
-  }
-  attempt_cv_.SignalAll();  // idle attempt threads see stopping_ and exit
-  while (threads_ != 0) drained_.Wait(mu_);
-  std::shared_ptr<const config::Config> cfg = config_;
-  lock.Unlock();
-  // Attempts cut short stay leased to us; put them back so a restart runs them at once.
-  auto r = RecoverLeases(clock_.Now(), options_.node_id, cfg, /*stopped=*/true);
-  if (r.ok() && *r > 0) log_.Info("sched.requeued", {{"jobs", std::to_string(*r), true}});
-}
-
 }  // namespace longhaul::sched

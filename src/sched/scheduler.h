@@ -135,6 +135,9 @@ class Scheduler {
                        const store::Completion* c = nullptr);
   // Records the outcomes the store could not write when their attempts ended (unrecorded_).
   void RecordUnrecorded();
+  // At Shutdown(): tries again until they are written, `grace_ends` or EndGrace(); logs the
+  // ones still not written (their jobs run again at the next start).
+  void RecordUnrecordedBeforeStop(std::chrono::steady_clock::time_point grace_ends);
   void RenewLeases();
   void Launch(store::Job job, std::shared_ptr<const config::Config> cfg,
               const config::Function* fn);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <future>
 #include <mutex>
 #include <string_view>
@@ -507,6 +508,45 @@ TEST_F(SchedulerTest, AnOutcomeTheStoreCouldNotWriteIsWrittenLater) {
   EXPECT_FALSE(runtime_.WaitForRuns(2, std::chrono::milliseconds(0))) << "it ran again";
   EXPECT_TRUE(Stored("follow-" + id)) << "the outcome went to disk without its follow-up";
   EXPECT_TRUE(hub_.Unrecorded(id).ok()) << "still said to be unrecorded once it was written";
+}
+
+// An outcome the store could not write gets the shutdown's grace to be written: the job is not
+// left to run again at the next start. One still not written by then is logged as lost.
+TEST_F(SchedulerTest, AnUnwrittenOutcomeIsWrittenAtShutdownOrLoggedAsLost) {
+  GatedClaimStore& gated = UseGatedStore();
+  ASSERT_TRUE(sched_->Start(config_).ok());
+  gated.FailCompletes(1);
+  store::NewJob job = MakeJob(clock_.Now());
+  const std::string id = job.id;
+  Append(std::move(job));
+  sched_->WakeFor("fn");
+  ASSERT_TRUE(gated.WaitForFailedCompletes(1));
+  sched_->Shutdown();  // the loop, which only moves on wake-ups, has not written it
+  EXPECT_EQ(StateOf(id), store::JobState::kSucceeded);
+  EXPECT_FALSE(runtime_.WaitForRuns(2, std::chrono::milliseconds(0))) << "it ran again";
+
+  // The store never writes again: the grace runs out, and the log names the job.
+  std::FILE* log_file = std::tmpfile();
+  ASSERT_NE(log_file, nullptr);
+  base::Logger log(base::LogFormat::kText, base::LogLevel::kWarn, log_file);
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  options.shutdown_grace = std::chrono::milliseconds(300);
+  Scheduler sched(gated, clock_, log, hub_, options,
+                  [this](const config::Function&) { return &runtime_; });
+  ASSERT_TRUE(sched.Start(config_).ok());
+  gated.FailCompletes(1000000);
+  store::NewJob lost = MakeJob(clock_.Now());
+  const std::string lost_id = lost.id;
+  Append(std::move(lost));
+  sched.WakeFor("fn");
+  ASSERT_TRUE(gated.WaitForFailedCompletes(2));
+  sched.Shutdown();
+  std::rewind(log_file);
+  std::string logged;
+  for (int c; (c = std::fgetc(log_file)) != EOF;) logged += static_cast<char>(c);
+  std::fclose(log_file);
+  EXPECT_NE(logged.find("job.outcome_lost job=" + lost_id), std::string::npos) << logged;
 }
 
 // Work that found the slot taken runs once the slot frees, though the loop never polls: here

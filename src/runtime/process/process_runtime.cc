@@ -125,7 +125,11 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
     return outcome;
   }
 
-  base::Result<std::optional<store::Response>> mapped = DecodeProxyResponse(run.stdout_head);
+  // From the Invoke API, stdout is the payload as it is, as a Lambda function's result is (an
+  // object with a statusCode included); from a route, such an object is the whole response.
+  base::Result<std::optional<store::Response>> mapped = IsInvokeJob(inv.route)
+                                                            ? std::optional<store::Response>()
+                                                            : DecodeProxyResponse(run.stdout_head);
   if (!mapped.ok()) {
     outcome.status = mapped.status();
     outcome.stdout_tail = log_stdout();

@@ -38,7 +38,9 @@ class ProcessRuntime final : public Runtime {
   //   OK                  exit status 0. The response is stdout (its first output_limit bytes)
   //                       with status 200 and no headers, unless stdout is a JSON object with a
   //                       numeric "statusCode": then it is mapped as a proxy response
-  //                       (runtime/event.h: statusCode, headers, body, isBase64Encoded).
+  //                       (runtime/event.h: statusCode, headers, body, isBase64Encoded),
+  //                       except for a job from the Invoke API (runtime::IsInvokeJob), whose
+  //                       result is stdout as it is, as a Lambda function's would be.
   //   kUnknown            "exit status N" or "killed by signal N": retried.
   //   kDeadlineExceeded   "timed out after <function.timeout>": inv.deadline passed; the group
   //                       got SIGTERM, then SIGKILL after command.kill_grace.

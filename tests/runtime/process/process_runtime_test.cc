@@ -482,6 +482,21 @@ TEST_F(ProcessRuntimeTest, StatusCodeJsonIsMappedToTheResponse) {
   EXPECT_EQ(out.response.body, "hi");
 }
 
+// From the Invoke API the output is the payload as it is, as a Lambda function's result is:
+// a statusCode in it is the caller's to read.
+TEST_F(ProcessRuntimeTest, AnInvokeGetsStatusCodeJsonAsItIs) {
+  const std::string printed = R"({"statusCode":404,"headers":{"X-A":"b"},"body":"nf"})";
+  inv_.route = "invoke";
+  Outcome out = Run({"/bin/sh", "-c", "printf '%s' '" + printed + "'"});
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.status, 200);
+  EXPECT_EQ(out.response.body, printed);
+  // Even one that would not pass as a response.
+  out = Run({"/bin/sh", "-c", "printf '%s' '{\"statusCode\":42}'"});
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.response.body, "{\"statusCode\":42}");
+}
+
 TEST_F(ProcessRuntimeTest, OtherJsonIsThePlainBody) {
   Outcome out = Run({"/bin/sh", "-c", "printf '%s' '{\"ok\":true}'"});
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
