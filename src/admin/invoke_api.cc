@@ -316,8 +316,11 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   auto done = co_await ingest::WaitForJob({deps.store, deps.hub, deps.pool, conn.peer}, id, wait,
                                           watch && !appended->duplicate ? &*watch : nullptr);
   if (!done.ok() && done.status().code() == base::Code::kUnavailable) {
+    // The job is stored (its outcome may not be): the answer names it.
     http::Response res = LambdaError(503, "ServiceException", done.status().message());
     res.set(boost::beast::http::field::retry_after, "1");
+    res.set("X-Longhaul-Job-Id", id);
+    res.set("x-amzn-RequestId", id);
     co_return res;
   }
   if (!done.ok()) co_return StoreError(done.status());

@@ -171,5 +171,61 @@ TEST_F(DiskFullE2E, FullDiskIs503UntilSpaceReturnsAndEveryAckIsKept) {
               refused);
 }
 
+// A synchronous Invoke whose job ran but whose outcome the full disk could not take: its caller
+// gets 503 naming the job at once, not a timeout once the wait is over; the job does not run
+// again, and its outcome is written when space returns.
+TEST_F(DiskFullE2E, ACallerWhoseOutcomeCannotBeWrittenGets503NamingTheJob) {
+  TempDir scratch;
+  const std::string ran = scratch.File("ran.txt");
+  const std::string gate = scratch.File("gate");
+  server_ = std::make_unique<ServerProcess>(
+      "functions:\n"
+      "  work:\n"
+      "    runtime: command\n"
+      "    command: [\"/bin/sh\", \"-c\", \"while [ ! -f " +
+      gate + " ]; do sleep 0.02; done; echo $LONGHAUL_JOB_ID >> " + ran +
+      "; echo done\"]\n"
+      "    timeout: 10m\n"
+      "routes: []\n");
+  const std::string data = server_->dir().File("data");
+  if (std::string why = MountTmpfs(data, "2m"); !why.empty()) {
+    GTEST_SKIP() << "cannot mount a tmpfs on " << data << " (" << why
+                 << "): this test needs root or CAP_SYS_ADMIN";
+  }
+  server_->Start();
+  base::Result<http::ClientResponse> answer = base::Internal("no answer");
+  std::thread caller([&] {
+    answer = server_->AdminPost("/2015-03-31/functions/work/invocations", "{}",
+                                {{"X-Amz-Log-Type", "Tail"}});
+  });
+  std::string id;
+  EXPECT_TRUE(Eventually([&] {
+    auto list = server_->AdminGet("/jobs?state=running");
+    id = list.ok() ? JsonAt(list->body, "/jobs/0/id") : "";
+    return !id.empty();
+  }));
+  // Fill the disk, then let the job end.
+  const std::string filler = data + "/filler";
+  {
+    std::ofstream f(filler, std::ios::binary);
+    std::string block(16 * 1024, 'f');
+    while (f.write(block.data(), static_cast<std::streamsize>(block.size()))) {
+    }
+  }
+  Touch(gate);
+  caller.join();
+  ASSERT_FALSE(id.empty()) << server_->Log();
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  EXPECT_EQ(answer->status, 503) << answer->body;
+  EXPECT_EQ(answer->Header("Retry-After"), "1");
+  EXPECT_EQ(answer->Header("X-Longhaul-Job-Id"), id);
+  EXPECT_EQ(answer->Header("x-amzn-RequestId"), id);
+  EXPECT_NE(answer->body.find(id), std::string::npos) << answer->body;
+
+  ASSERT_EQ(::unlink(filler.c_str()), 0);
+  EXPECT_FALSE(server_->WaitForJobState(id, "succeeded").empty()) << server_->Log();
+  EXPECT_EQ(Lines(ran), std::set<std::string>{id}) << "it ran again";
+}
+
 }  // namespace
 }  // namespace longhaul::testing
