@@ -51,8 +51,8 @@ std::vector<ConfigWarning> ConfigWarnings(const config::Config& cfg) {
       warnings.push_back({fn.line, where + "program " + problem});
     }
   }
-  // A sender that gives up before the route answers retries: the work is not lost (its key
-  // dedups it), but every delivery shows as failed on the sender's side.
+  // A sender that gives up before the route answers marks the delivery failed: Slack sends it
+  // again (its key dedups it), GitHub does not (only its Redeliver button does).
   for (const config::Route& route : cfg.routes) {
     const int sender_limit_s = route.provider == "slack" ? 3 : route.provider == "github" ? 10 : 0;
     if (sender_limit_s == 0 || route.ack == config::AckMode::kAsync ||
@@ -64,8 +64,11 @@ std::vector<ConfigWarning> ConfigWarnings(const config::Config& cfg) {
                          ": ack: " + (route.ack == config::AckMode::kSync ? "sync" : "auto") +
                          " waits up to " + base::FormatDuration(route.wait) + ", but " +
                          route.provider + " gives up after " + std::to_string(sender_limit_s) +
-                         "s and sends the delivery again: set wait to " +
-                         std::to_string(sender_limit_s) + "s or less, or use ack: async"});
+                         (route.provider == "slack"
+                              ? "s and sends the delivery again"
+                              : "s and marks the delivery failed (it is not sent again)") +
+                         ": set wait to " + std::to_string(sender_limit_s) +
+                         "s or less, or use ack: async"});
   }
   return warnings;
 }

@@ -29,10 +29,15 @@ void CompletionHub::Unsubscribe(Token token) {
 
 template <typename Pick>
 void CompletionHub::Fire(const std::string& job_id, const std::shared_ptr<const store::Job>& job,
-                         Pick pick) {
+                         Pick pick, const std::optional<base::Status>& unrecorded) {
   std::vector<Callback> fire;
   {
     base::MutexLock lock(mu_);
+    if (unrecorded && unrecorded->ok()) {
+      if (!unrecorded_.empty()) unrecorded_.erase(job_id);
+    } else if (unrecorded) {
+      unrecorded_.insert_or_assign(job_id, *unrecorded);
+    }
     auto range = by_job_.equal_range(job_id);
     for (auto j = range.first; j != range.second;) {
       auto e = entries_.find(j->second);
@@ -51,19 +56,13 @@ void CompletionHub::Fire(const std::string& job_id, const std::shared_ptr<const 
 }
 
 void CompletionHub::Notify(const std::string& job_id, std::shared_ptr<const store::Job> job) {
-  {
-    base::MutexLock lock(mu_);
-    unrecorded_.erase(job_id);
-  }
-  Fire(job_id, job, [](const Entry&) { return true; });
+  Fire(
+      job_id, job, [](const Entry&) { return true; }, base::Status());
 }
 
 void CompletionHub::NotifyUnrecorded(const std::string& job_id, base::Status why) {
-  {
-    base::MutexLock lock(mu_);
-    unrecorded_.insert_or_assign(job_id, std::move(why));
-  }
-  Fire(job_id, nullptr, [](const Entry&) { return true; });
+  Fire(
+      job_id, nullptr, [](const Entry&) { return true; }, std::move(why));
 }
 
 base::Status CompletionHub::Unrecorded(const std::string& job_id) const {
@@ -73,7 +72,8 @@ base::Status CompletionHub::Unrecorded(const std::string& job_id) const {
 }
 
 void CompletionHub::NotifyAnswer(const std::string& job_id, std::shared_ptr<const store::Job> job) {
-  Fire(job_id, job, [](const Entry& e) { return e.takes_answer; });
+  Fire(
+      job_id, job, [](const Entry& e) { return e.takes_answer; }, std::nullopt);
 }
 
 void CompletionHub::Close() {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -60,9 +61,11 @@ class CompletionHub {
     Callback cb;
     bool takes_answer = false;
   };
-  // Fires and removes the subscriptions for `job_id` that `pick` selects.
+  // Fires and removes the subscriptions for `job_id` that `pick` selects. `unrecorded`, when
+  // set: why the job's outcome is not recorded (NotifyUnrecorded), or OK (it is now).
   template <typename Pick>
-  void Fire(const std::string& job_id, const std::shared_ptr<const store::Job>& job, Pick pick);
+  void Fire(const std::string& job_id, const std::shared_ptr<const store::Job>& job, Pick pick,
+            const std::optional<base::Status>& unrecorded);
   mutable base::Mutex mu_;
   Token next_ LH_GUARDED_BY(mu_) = 1;
   std::unordered_multimap<std::string, Token> by_job_ LH_GUARDED_BY(mu_);

@@ -101,8 +101,9 @@ TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
   }
 }
 
-// Slack gives up after 3 s and GitHub after 10 s, then sends the delivery again: a route of
-// theirs that waits longer for the result is warned about (QA: Slack retried every request).
+// Slack gives up after 3 s and sends the delivery again, GitHub after 10 s and marks it failed:
+// a route of theirs that waits longer for the result is warned about (QA: Slack retried every
+// request).
 TEST(Check, WarnsAboutARouteThatWaitsLongerThanItsSenderDoes) {
   testing::TempDir dir;
   const std::string path = dir.File("longhaul.yaml");
@@ -123,7 +124,9 @@ TEST(Check, WarnsAboutARouteThatWaitsLongerThanItsSenderDoes) {
                               "less, or use ack: async\n"),
             std::string::npos)
       << c.err;
-  EXPECT_NE(c.err.find(path + ":7: warning: routes /slow: ack: sync waits up to 1m"),
+  EXPECT_NE(c.err.find(path + ":7: warning: routes /slow: ack: sync waits up to 1m, but github "
+                              "gives up after 10s and marks the delivery failed (it is not sent "
+                              "again): set wait to 10s or less"),
             std::string::npos)
       << c.err;
   for (const char* fine : {"/gh", "/async", "/plain"}) {
