@@ -470,7 +470,12 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
       caller_waits = d.kind == Kind::kRetry ? waiting_callers_.count(job.id) > 0
                                             : waiting_callers_.erase(job.id) > 0;
     }
-    if (follow_up_) c.follow_up = follow_up_(job, fn, outcome, d.kind, caller_waits);
+    if (follow_up_) {
+      // A destination's record counts the attempts made: one claimed and not run is not.
+      c.follow_up = c.attempt_not_run
+                        ? follow_up_(Recorded(job, c), fn, outcome, d.kind, caller_waits)
+                        : follow_up_(job, fn, outcome, d.kind, caller_waits);
+    }
     base::Status s;
     // Waiters hear of the outcome as soon as it is committed, from the store's writer thread
     // (one thread hand-off less than waking this one first). The job as recorded is built here,

@@ -336,8 +336,6 @@ TEST_F(SchedulerTest, AJobLeftDeadByARestartIsReported) {
   EXPECT_TRUE(testing::Eventually([&] { return Stored("follow-" + id); }, seconds(30)));
 }
 
-// A retry scheduled before a reload lowered the function's retries (here to 0) does not run:
-// the job ends dead, saying why.
 // Out of processes (a tasks limit), an attempt whose thread the system refuses waits, queued,
 // and runs once threads can be had again; the server goes on (it aborted).
 using SchedulerDeathTest = SchedulerTest;
@@ -367,6 +365,8 @@ TEST_F(SchedulerDeathTest, AnAttemptWhoseThreadIsRefusedRunsLater) {
       ::testing::ExitedWithCode(0), "");
 }
 
+// A retry scheduled before a reload lowered the function's retries (here to 0) does not run:
+// the job ends dead, saying why; its on_failure record counts the attempts it made.
 TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
   sched_.reset();
   store::NewJob job = MakeJob(clock_.Now());
@@ -392,6 +392,13 @@ TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
   options.poll_interval = std::chrono::milliseconds(10);
   sched_ = std::make_unique<Scheduler>(*store_, clock_, log_, hub_, options,
                                        [this](const config::Function&) { return &runtime_; });
+  auto reported_attempts = std::make_shared<std::atomic<int>>(-1);
+  sched_->set_follow_up([reported_attempts](const store::Job& j, const config::Function&,
+                                            const runtime::Outcome&, store::Completion::Kind,
+                                            bool) {
+    reported_attempts->store(j.attempts);
+    return std::optional<store::NewJob>();
+  });
   ASSERT_TRUE(sched_->Start(config_).ok());  // fn: retries 0
   ASSERT_TRUE(testing::Eventually([&] { return StateOf(id) == store::JobState::kDead; }));
   EXPECT_EQ(runtime_.runs(), 0);
@@ -406,6 +413,7 @@ TEST_F(SchedulerTest, ARetryBeyondLoweredRetriesDoesNotRun) {
   // The attempt claimed and not run does not count; the limit shown is the function's now.
   EXPECT_EQ(stored->attempts, 1);
   EXPECT_EQ(stored->max_attempts, 1);
+  EXPECT_EQ(reported_attempts->load(), 1) << "the destination's record counts an attempt not run";
 }
 
 // A synchronous caller that sends its next request as soon as it has the outcome finds the
