@@ -14,12 +14,13 @@ namespace longhaul::sched {
 namespace {
 
 // What a failed attempt said, for the log: the first thing an operator looks for. A command's
-// last words (its stderr, else its stdout: at most kLogged bytes, from a line's start if one
-// is in them); a Lambda function's, the same way (what it wrote during the invocation: a
-// runtime's error with its stack trace); an upstream's answer's first kLogged bytes (its error
-// page or JSON).
+// last words (its stderr, else its stdout: at most kLogged bytes, from a line's start when
+// that keeps most of them, else from within a long line, marked "…"); a Lambda function's,
+// the same way (what it wrote during the invocation: a runtime's error with its stack trace,
+// often one long JSON line); an upstream's answer's first kLogged bytes (its error page or
+// JSON).
 std::string LastOutput(const runtime::Outcome& outcome, config::RuntimeKind kind) {
-  constexpr size_t kLogged = 300;
+  constexpr size_t kLogged = 1024;
   if (kind == config::RuntimeKind::kHttp) {
     return outcome.response.body.substr(0, kLogged);
   }
@@ -31,7 +32,8 @@ std::string LastOutput(const runtime::Outcome& outcome, config::RuntimeKind kind
   }
   if (out.size() > kLogged) {
     out = out.substr(out.size() - kLogged);
-    if (size_t line = out.find('\n'); line != std::string_view::npos) out = out.substr(line + 1);
+    if (size_t line = out.find('\n'); line < kLogged / 4) return std::string(out.substr(line + 1));
+    return "…" + std::string(out);
   }
   return std::string(out);
 }

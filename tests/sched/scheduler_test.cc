@@ -336,6 +336,49 @@ TEST_F(SchedulerTest, AJobLeftDeadByARestartIsReported) {
   EXPECT_TRUE(testing::Eventually([&] { return Stored("follow-" + id); }, seconds(30)));
 }
 
+// A failed attempt's log line has the end of what it wrote, a long last line included (a
+// Lambda runtime client writes its error and stack trace as one JSON line).
+class FailingRuntime : public runtime::Runtime {
+ public:
+  explicit FailingRuntime(std::string stderr_tail) : stderr_tail_(std::move(stderr_tail)) {}
+  runtime::Outcome Run(const runtime::Invocation&, const runtime::CancelToken&) override {
+    runtime::Outcome out;
+    out.status = base::Status(base::Code::kUnknown, "exit status 1");
+    out.stderr_tail = stderr_tail_;
+    return out;
+  }
+
+ private:
+  const std::string stderr_tail_;
+};
+
+TEST_F(SchedulerTest, AFailedAttemptsLogLineKeepsALongLastLine) {
+  const std::string stack = "{\"errorType\":\"Error\",\"stack\":[" + std::string(1500, 's') + "]}";
+  FailingRuntime failing("loading\n" + stack + "\nRequestId: x Error: kaboom\n");
+  std::FILE* log_file = std::tmpfile();
+  ASSERT_NE(log_file, nullptr);
+  base::Logger log(base::LogFormat::kText, base::LogLevel::kWarn, log_file);
+  SchedulerOptions options;
+  options.poll_interval = std::chrono::hours(1);
+  sched_.reset();
+  {
+    Scheduler sched(*store_, clock_, log, hub_, options,
+                    [&failing](const config::Function&) { return &failing; });
+    ASSERT_TRUE(sched.Start(config_).ok());
+    store::NewJob job = MakeJob(clock_.Now());
+    const std::string id = job.id;
+    Append(std::move(job));
+    sched.WakeFor("fn");
+    ASSERT_TRUE(testing::Eventually([&] { return StateOf(id) == store::JobState::kDead; }));
+  }
+  std::rewind(log_file);
+  std::string logged;
+  for (int c; (c = std::fgetc(log_file)) != EOF;) logged += static_cast<char>(c);
+  std::fclose(log_file);
+  EXPECT_NE(logged.find("output=\"…s"), std::string::npos) << logged;
+  EXPECT_NE(logged.find("sss]}\\nRequestId: x Error: kaboom\""), std::string::npos) << logged;
+}
+
 // Out of processes (a tasks limit), an attempt whose thread the system refuses waits, queued,
 // and runs once threads can be had again; the server goes on (it aborted).
 using SchedulerDeathTest = SchedulerTest;
