@@ -83,6 +83,16 @@ bool IsArnText(std::string_view s) {
   });
 }
 
+constexpr size_t kMaxErrorText = 1024;
+
+std::string Truncated(std::string s) {
+  if (s.size() > kMaxErrorText) {
+    s.resize(kMaxErrorText);
+    s += "...";
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string InvokedFunctionArn(const config::Function& fn, std::string_view route,
@@ -259,6 +269,42 @@ std::string ReportLine(const ReportInfo& info) {
     line += "\tStatus: " + info.status;
   }
   return line + "\n";
+}
+
+void Fail(runtime::Outcome& out, base::Code code, std::string message, std::string body) {
+  out.status = base::Status(code, Truncated(std::move(message)));
+  out.response.status = 200;
+  out.response.headers = {{"Content-Type", "application/json"},
+                          {"X-Amz-Function-Error", "Unhandled"}};
+  out.response.body = std::move(body);
+}
+
+std::string ErrorText(const Report& r) {
+  std::string text = r.error_type;
+  if (!r.error_message.empty()) {
+    text += ": " + r.error_message;
+  }
+  return text;
+}
+
+runtime::Outcome AnswerFor(ResultAs as, Report report) {
+  runtime::Outcome out;
+  if (report.kind != Report::Kind::kResponse) {
+    Fail(out, base::Code::kUnknown, "function error: " + ErrorText(report), std::move(report.body));
+  } else if (as == ResultAs::kPayload) {
+    out.response = PayloadResponse(std::move(report.body));
+  } else if (base::Result<store::Response> mapped = MapHttpApiResult(report.body); mapped.ok()) {
+    out.response = std::move(*mapped);
+  } else if (as == ResultAs::kHttpOrPayload) {
+    out.response = PayloadResponse(std::move(report.body));
+  } else {
+    Fail(out, base::Code::kInvalidArgument,
+         "malformed function result: " + mapped.status().message(),
+         json::serialize(json::object{
+             {"errorMessage", "malformed function result: " + mapped.status().message()},
+             {"errorType", "Runtime.InvalidResponse"}}));
+  }
+  return out;
 }
 
 }  // namespace longhaul::lambda

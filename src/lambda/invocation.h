@@ -65,6 +65,17 @@ ResultAs ResultAsFor(bool invoke_job, const std::function<bool()>& caller_waits)
 // 200, Content-Type application/json, `payload` as the body.
 store::Response PayloadResponse(std::string payload);
 
+// Makes `out` a failure: `code` and `message` (at most 1 KiB) as its status, and Lambda's
+// error answer with `body`: 200, Content-Type application/json, X-Amz-Function-Error: Unhandled.
+void Fail(runtime::Outcome& out, base::Code code, std::string message, std::string body);
+// "<errorType>: <errorMessage>" of a runtime's posted error.
+std::string ErrorText(const Report& r);
+// The outcome of a report that answers the invocation (a response, an error, a response too
+// large): an error fails it ("function error: ..."); a response is the result `as` says, and
+// one that cannot be mapped as ResultAs::kHttp requires fails it (kInvalidArgument,
+// Runtime.InvalidResponse).
+runtime::Outcome AnswerFor(ResultAs as, Report report);
+
 // {"errorMessage":"RequestId: <id> Process exited before completing request"}
 std::string ProcessExitedBody(std::string_view request_id);
 // "Task timed out after 3.00 seconds"

@@ -23,7 +23,6 @@ namespace {
 constexpr base::Duration kAcquireTick = std::chrono::milliseconds(50);
 // The least a cold start's init may take (Lambda's Init phase limit).
 constexpr base::Duration kInitLimit = std::chrono::seconds(10);
-constexpr size_t kMaxErrorText = 1024;
 // Larger than kMaxPayloadBytes, so the Runtime API itself answers an oversized post with
 // Lambda's 413 instead of the server's generic one.
 constexpr uint64_t kEndpointBodyLimit = 32 * 1024 * 1024;
@@ -42,14 +41,6 @@ http::ServerLimits EndpointLimits() {
   return limits;
 }
 
-std::string Truncated(std::string s) {
-  if (s.size() > kMaxErrorText) {
-    s.resize(kMaxErrorText);
-    s += "...";
-  }
-  return s;
-}
-
 std::string ExitText(int wait_status) {
   if (wait_status != -1 && WIFEXITED(wait_status)) {
     return "exit status " + std::to_string(WEXITSTATUS(wait_status));
@@ -58,44 +49,6 @@ std::string ExitText(int wait_status) {
     return "signal " + std::to_string(WTERMSIG(wait_status));
   }
   return "exit status unknown";
-}
-
-void Fail(runtime::Outcome& out, base::Code code, std::string message, std::string body) {
-  out.status = base::Status(code, Truncated(std::move(message)));
-  out.response.status = 200;
-  out.response.headers = {{"Content-Type", "application/json"},
-                          {"X-Amz-Function-Error", "Unhandled"}};
-  out.response.body = std::move(body);
-}
-
-std::string ErrorText(const Report& r) {
-  std::string text = r.error_type;
-  if (!r.error_message.empty()) {
-    text += ": " + r.error_message;
-  }
-  return text;
-}
-
-// The outcome's status and response for a report that answers the invocation (a response, an
-// error, a response too large); the process stays warm after each of them.
-runtime::Outcome AnswerFor(ResultAs as, Report report) {
-  runtime::Outcome out;
-  if (report.kind != Report::Kind::kResponse) {
-    Fail(out, base::Code::kUnknown, "function error: " + ErrorText(report), std::move(report.body));
-  } else if (as == ResultAs::kPayload) {
-    out.response = PayloadResponse(std::move(report.body));
-  } else if (base::Result<store::Response> mapped = MapHttpApiResult(report.body); mapped.ok()) {
-    out.response = std::move(*mapped);
-  } else if (as == ResultAs::kHttpOrPayload) {
-    out.response = PayloadResponse(std::move(report.body));
-  } else {
-    Fail(out, base::Code::kInvalidArgument,
-         "malformed function result: " + mapped.status().message(),
-         json::serialize(json::object{
-             {"errorMessage", "malformed function result: " + mapped.status().message()},
-             {"errorType", "Runtime.InvalidResponse"}}));
-  }
-  return out;
 }
 
 }  // namespace
@@ -195,7 +148,22 @@ int LambdaRuntime::ProcessCountForTest(const std::string& function) const {
 base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
     const config::Function& fn, const std::string& key, base::TimePoint deadline,
     const runtime::CancelToken& cancel) {
-  std::vector<std::unique_ptr<RuntimeProcess>> stale;  // stopped after the lock is released
+  // Idle processes of another configuration (a reload changed the function), or that exited:
+  // stopped, and logged, after the lock is released.
+  struct Stale {
+    base::Logger& log;
+    const std::string& function;
+    std::vector<std::unique_ptr<RuntimeProcess>> procs;
+    ~Stale() {
+      for (auto& p : procs) {
+        log.Info("lambda.process_stopped",
+                 {{"function", function},
+                  {"pid", std::to_string(p->pid()), true},
+                  {"reason", p->Exited() ? "exited while idle" : "its configuration changed"}});
+        p->Stop();
+      }
+    }
+  } stale{log_, fn.name, {}};
   base::MutexLock lock(mu_);
   idle_timeouts_[fn.name] = fn.lambda.idle_timeout;
   for (;;) {
@@ -204,7 +172,7 @@ base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
       std::unique_ptr<RuntimeProcess> p = std::move(pool.idle.back());
       pool.idle.pop_back();
       if (p->key() != key || p->Exited()) {
-        stale.push_back(std::move(p));
+        stale.procs.push_back(std::move(p));
         continue;
       }
       pool.busy++;

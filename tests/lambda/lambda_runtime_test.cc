@@ -139,6 +139,7 @@ class LambdaRuntimeTest : public ::testing::Test {
     work_.reset();
     ioc_.stop();
     for (auto& t : threads_) t.join();
+    if (log_file_ != nullptr) std::fclose(log_file_);
   }
 
   runtime::Invocation Invoke(const std::string& body) {
@@ -167,12 +168,28 @@ class LambdaRuntimeTest : public ::testing::Test {
 
   std::string PidOf(const runtime::Outcome& out) { return Field(out.response.body, "pid"); }
 
+  // What was logged so far (read with pread: the runtime's threads may be writing).
+  std::string Logged() {
+    std::string text;
+    if (log_file_ == nullptr) return text;
+    std::fflush(log_file_);
+    char buf[4096];
+    for (ssize_t n;
+         (n = ::pread(fileno(log_file_), buf, sizeof buf, static_cast<off_t>(text.size()))) > 0;) {
+      text.append(buf, static_cast<size_t>(n));
+    }
+    return text;
+  }
+
   asio::io_context ioc_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::vector<std::thread> threads_;
   testing::TempDir dir_;
   testing::FakeClock clock_;
-  base::Logger log_{base::LogFormat::kText, base::LogLevel::kWarn};
+  // What the runtime logs, for the tests that look (Logged()).
+  std::FILE* log_file_ = std::tmpfile();
+  base::Logger log_{base::LogFormat::kText, base::LogLevel::kInfo,
+                    log_file_ != nullptr ? log_file_ : stderr};
   config::Function fn_;
   std::unique_ptr<LambdaRuntime> runtime_;
 };
@@ -525,6 +542,9 @@ TEST_F(LambdaRuntimeTest, AChangedConfigurationGetsANewProcess) {
   ASSERT_TRUE(second.status.ok());
   EXPECT_NE(PidOf(first), PidOf(second));
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+  // The one it replaced is logged as stopped, and why.
+  EXPECT_THAT(Logged(), HasSubstr("lambda.process_stopped function=echo pid=" + PidOf(first) +
+                                  " reason=\"its configuration changed\""));
 }
 
 TEST_F(LambdaRuntimeTest, AtMostConcurrencyProcesses) {
