@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/beast/core/string.hpp>
+#include <cctype>
 #include <limits>
 #include <stdexcept>
 #include <string_view>
@@ -159,6 +160,21 @@ base::Status CheckPathSegments(const RequestHeader& head) {
                                std::string(head.target().substr(0, 64)) + "'");
 }
 
+// 400 for a '%' in the path that is not followed by two hex digits (RFC 3986 pct-encoded):
+// the path's parameters could not be decoded. The query is left as sent.
+base::Status CheckPercentEncoding(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find('?'));
+  for (size_t i = path.find('%'); i != std::string_view::npos; i = path.find('%', i + 1)) {
+    if (i + 2 >= path.size() || !std::isxdigit(static_cast<unsigned char>(path[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(path[i + 2]))) {
+      return base::InvalidArgument(
+          "the request path has a '%' that is not followed by two hex digits, got '" +
+          std::string(path.substr(0, 64)) + "'");
+    }
+  }
+  return base::Status::Ok();
+}
+
 }  // namespace
 
 base::Status NormalizeRequestTarget(RequestHeader& head) {
@@ -172,14 +188,24 @@ base::Status NormalizeRequestTarget(RequestHeader& head) {
     return base::InvalidArgument("the request target must not have a #fragment, got '" +
                                  std::string(target.substr(0, 64)) + "'");
   }
-  if (target.starts_with('/') || target == "*") return base::Status::Ok();
+  if (target == "*") return base::Status::Ok();
+  if (target.starts_with('/')) return CheckPercentEncoding(target);
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() >= scheme.size() &&
         boost::beast::iequals(target.substr(0, scheme.size()), scheme)) {
       std::string_view rest = target.substr(scheme.size());
       size_t path = rest.find_first_of("/?");
+      const std::string_view authority = rest.substr(0, path);
+      if (authority.empty() || authority.find('@') != std::string_view::npos) {
+        return base::InvalidArgument("the request target's authority must be a host[:port], got '" +
+                                     std::string(authority.substr(0, 64)) + "'");
+      }
       std::string origin = path == std::string_view::npos ? "/" : std::string(rest.substr(path));
       if (origin.front() == '?') origin.insert(0, "/");
+      if (base::Status encoded = CheckPercentEncoding(origin); !encoded.ok()) return encoded;
+      // The target's authority is the request's host; a Host field sent with it is ignored
+      // (RFC 9112 section 3.2.2).
+      head.set(boost::beast::http::field::host, authority);
       head.target(origin);
       return base::Status::Ok();
     }

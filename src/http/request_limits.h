@@ -73,10 +73,11 @@ bool HasDotSegment(std::string_view target);
 
 // Brings the request target to origin form ("/path?query"), which handlers route on: an
 // absolute-form target ("http://host:port/path?query", RFC 9112 §3.2.2: servers must accept it)
-// loses its scheme and authority. kInvalidArgument (400) for a target that is neither (e.g.
-// "hook", or authority form), and for a path with dot segments (HasDotSegment: a forward
-// appends the path to its upstream's, which they could climb out of); "*" (OPTIONS) is left to
-// the handler.
+// loses its scheme and authority, which becomes the Host field (the one sent is ignored).
+// kInvalidArgument (400) for a target that is neither (e.g. "hook", or authority form), for a
+// path with dot segments (HasDotSegment: a forward appends the path to its upstream's, which
+// they could climb out of) or with a '%' not followed by two hex digits, and for an authority
+// with userinfo; "*" (OPTIONS) is left to the handler.
 base::Status NormalizeRequestTarget(RequestHeader& head);
 
 // True when the parser has read a header whose Content-Length is over the body limit (the

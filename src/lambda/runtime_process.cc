@@ -133,6 +133,12 @@ void RuntimeProcess::Stop(bool graceful) {
   }
   stopped_ = true;
   const base::Duration grace = graceful ? options_.stop_grace : base::Duration(0);
+  // Nothing more comes: a runtime waiting on /next is answered (500) at once, so that it ends
+  // with the SIGTERM below even when the signal came as it was starting that call (a shell
+  // runs its trap only once the command it waits for has ended).
+  if (api_) {
+    api_->Close();
+  }
   if (child_) {
     if (grace.count() > 0 && !child_->Exited()) {
       child_->SignalGroup(SIGTERM);
@@ -150,9 +156,6 @@ void RuntimeProcess::Stop(bool graceful) {
     child_->SignalGroup(SIGKILL);
     (void)child_->Reap();
     child_.reset();
-  }
-  if (api_) {
-    api_->Close();
   }
   if (server_) {
     server_->StopAccepting();

@@ -176,5 +176,38 @@ TEST(NormalizeRequestTarget, RefusesAFragment) {
   EXPECT_TRUE(NormalizeRequestTarget(encoded).ok());
 }
 
+// A path's parameters are decoded: one that cannot be is refused, as Go's servers (webhook)
+// do. The query is left as sent.
+TEST(NormalizeRequestTarget, RefusesAnInvalidPercentEncodingInThePath) {
+  for (std::string_view target : {"/e/a%zz/c", "/e/a/b%2", "/e/%", "http://host/a%g1"}) {
+    RequestHeader head;
+    head.target(target);
+    base::Status s = NormalizeRequestTarget(head);
+    EXPECT_EQ(s.code(), base::Code::kInvalidArgument) << target;
+    EXPECT_NE(s.message().find("not followed by two hex digits"), std::string::npos) << s.message();
+  }
+  for (std::string_view target : {"/e/a%20b/%C3%a9", "/e/a?x=%zz&y=%", "/%2F"}) {
+    RequestHeader head;
+    head.target(target);
+    EXPECT_TRUE(NormalizeRequestTarget(head).ok()) << target;
+  }
+}
+
+// An absolute-form target's authority is the request's host (RFC 9112 section 3.2.2): the Host
+// field sent with it is ignored, so the admin API's host check sees the name that was asked for.
+TEST(NormalizeRequestTarget, AnAbsoluteTargetsAuthorityIsTheHost) {
+  RequestHeader head;
+  head.target("http://evil.example:8081/jobs?limit=1");
+  head.set(boost::beast::http::field::host, "127.0.0.1");
+  ASSERT_TRUE(NormalizeRequestTarget(head).ok());
+  EXPECT_EQ(head.target(), "/jobs?limit=1");
+  EXPECT_EQ(head[boost::beast::http::field::host], "evil.example:8081");
+  for (std::string_view target : {"http:///jobs", "http://user@host/jobs"}) {
+    RequestHeader bad;
+    bad.target(target);
+    EXPECT_EQ(NormalizeRequestTarget(bad).code(), base::Code::kInvalidArgument) << target;
+  }
+}
+
 }  // namespace
 }  // namespace longhaul::http
