@@ -17,12 +17,15 @@ namespace json = boost::json;
 
 namespace {
 
-json::value JsonOrString(const std::string& body) {
-  if (body.empty()) return nullptr;
+// A payload as the record's JSON text: JSON as it is (its numbers as written: parsed, 0.5
+// would come back as 5E-1 and 1e400 as Infinity, which is no JSON), other text as a string
+// (a record is JSON: UTF-8), nothing as null.
+std::string JsonOrString(const std::string& body) {
+  if (body.empty()) return "null";
   boost::system::error_code ec;
-  json::value v = json::parse(body, ec, {}, KeyBodyParseOptions());
-  if (ec) return json::string(base::ToValidUtf8(body));  // a record is JSON: UTF-8
-  return v;
+  (void)json::parse(body, ec, {}, KeyBodyParseOptions());
+  if (ec) return json::serialize(json::string(base::ToValidUtf8(body)));
+  return body;
 }
 
 std::string HeaderValue(const store::Headers& headers, std::string_view name) {
@@ -40,10 +43,10 @@ std::string HeaderValue(const store::Headers& headers, std::string_view name) {
 
 // What the function was invoked with: an Invoke's payload, or for a Lambda function on a route
 // the API Gateway event it got (as one built when the job ran: the same request and job).
-json::value RequestPayload(const store::Job& job, const config::Function& fn) {
+std::string RequestPayload(const store::Job& job, const config::Function& fn) {
   if (fn.kind != config::RuntimeKind::kLambda || runtime::IsInvokeJob(job.route)) {
     if (fn.kind == config::RuntimeKind::kLambda && job.request.body.empty()) {
-      return json::object();  // what the function got (lambda::MakeDelivery)
+      return "{}";  // what the function got (lambda::MakeDelivery)
     }
     return JsonOrString(job.request.body);
   }
@@ -51,7 +54,7 @@ json::value RequestPayload(const store::Job& job, const config::Function& fn) {
   ctx.route_key = job.route;
   ctx.request_id = job.id;
   ctx.time = job.created_at;
-  return json::parse(lambda::BuildHttpApiEvent(job.request, ctx));
+  return lambda::BuildHttpApiEvent(job.request, ctx);
 }
 
 }  // namespace
@@ -72,23 +75,23 @@ std::string InvocationRecord(const store::Job& job, const config::Function& fn,
                                                                       : "EventAgeExceeded"},
       {"approximateInvokeCount", job.attempts}};
   json::object response_context{{"statusCode", 200}, {"executedVersion", "$LATEST"}};
-  json::value response_payload = JsonOrString(outcome.response.body);
+  std::string response_payload = JsonOrString(outcome.response.body);
   if (condition != RecordCondition::kSuccess) {
     response_context["functionError"] = "Unhandled";
-    if (response_payload.is_null()) {
-      response_payload =
-          json::object{{"errorMessage", "RequestId: " + job.id + " " +
-                                            (outcome.status.ok() ? std::string("failed")
-                                                                 : outcome.status.message())}};
+    if (outcome.response.body.empty()) {
+      response_payload = json::serialize(json::object{
+          {"errorMessage",
+           "RequestId: " + job.id + " " +
+               (outcome.status.ok() ? std::string("failed") : outcome.status.message())}});
     }
   }
-  json::object record{{"version", "1.0"},
-                      {"timestamp", base::FormatIsoMillis(now)},
-                      {"requestContext", std::move(request_context)},
-                      {"requestPayload", RequestPayload(job, fn)},
-                      {"responseContext", std::move(response_context)},
-                      {"responsePayload", std::move(response_payload)}};
-  return json::serialize(record);
+  // Put together as text: the payloads go in as they are (JsonOrString).
+  return "{\"version\":\"1.0\",\"timestamp\":" +
+         json::serialize(json::string(base::FormatIsoMillis(now))) +
+         ",\"requestContext\":" + json::serialize(request_context) +
+         ",\"requestPayload\":" + RequestPayload(job, fn) +
+         ",\"responseContext\":" + json::serialize(response_context) +
+         ",\"responsePayload\":" + response_payload + "}";
 }
 
 bool IsAsyncInvocation(const store::Job& job, bool caller_waits) {

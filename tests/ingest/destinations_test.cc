@@ -67,6 +67,29 @@ TEST(InvocationRecord, SuccessCarriesTheResponseAndNoFunctionError) {
 }
 
 // A Lambda function invoked without a payload got {} (lambda::MakeDelivery); a command, nothing.
+// The payloads are JSON as they came: their numbers as written, even those a double cannot hold
+// (parsed and written again, 1e400 would be Infinity: no JSON, which the destination's runtime
+// could not parse).
+TEST(InvocationRecord, PayloadsKeepTheirNumbersAsWritten) {
+  config::Function fn;
+  fn.name = "fn";
+  store::Job job = EventJob();
+  job.request.body = R"({"x":1e400,"y":-1e999,"p":0.5,"n":1.10})";
+  runtime::Outcome outcome;
+  outcome.response.body = R"({"price":0.5,"big":1e400,"z":-0.0})";
+  std::string text =
+      InvocationRecord(job, fn, outcome, RecordCondition::kSuccess, base::FromUnixMs(0));
+  EXPECT_NE(text.find(R"("requestPayload":{"x":1e400,"y":-1e999,"p":0.5,"n":1.10})"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("responsePayload":{"price":0.5,"big":1e400,"z":-0.0})"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("Infinity"), std::string::npos) << text;
+  boost::system::error_code ec;
+  (void)json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+}
+
 TEST(InvocationRecord, AnEmptyPayloadIsWhatTheFunctionGot) {
   config::Function fn;
   fn.name = "orders";
