@@ -40,6 +40,10 @@ base::Result<uint16_t> ParsePort(std::string_view text) {
 
 base::Result<Listen> ParseListen(std::string_view text) {
   const std::string quoted = "'" + std::string(text) + "'";
+  if (text.find("://") != std::string_view::npos) {
+    return base::InvalidArgument("invalid address " + quoted +
+                                 ": expected host:port, not a URL, as in 0.0.0.0:8080");
+  }
   Listen listen;
   std::string_view port;
   if (!text.empty() && text[0] == '[') {

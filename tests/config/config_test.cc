@@ -703,6 +703,10 @@ const ErrorCase kErrorCases[] = {
      "unknown value 'xml'; expected one of: text, json"},
     {"NodeId", "server:\n  node_id: node a\n", 2, "is not a valid name"},
     {"PublicUrl", "server:\n  public_url: example.com\n", 2, "is not a URL"},
+    {"PublicUrlWithABadPort", "server:\n  public_url: \"http://example.com:abc\"\n", 2,
+     "server.public_url: url 'http://example.com:abc': the port is not a number"},
+    {"PublicUrlWithAPortTooLarge", "server:\n  public_url: http://example.com:99999\n", 2,
+     "is not a number from 1 to 65535"},
     {"UnsetVariable", "server:\n  admin_token: ${NOPE}\n", 2,
      "server.admin_token: environment variable NOPE is not set"},
     {"UnclosedVariable", "server:\n  admin_token: ${NOPE\n", 2, "unclosed '${'"},
@@ -894,12 +898,12 @@ const ErrorCase kErrorCases[] = {
     {"StandardSecretBarePrefix", RouteYaml("    provider: standard\n    secret: whsec_\n"), 12,
      "routes[0].secret: provider standard needs the secret as the sender shows it"},
     {"StandardSecretNotBase64", RouteYaml("    provider: standard\n    secret: not base64!!\n"), 12,
-     "whsec_ followed by base64"},
+     "whsec_ followed by base64, or the base64 key alone (this one is not base64)"},
     // A secret inherited from defaults.routes is checked as the route's own, at the route.
     {"StandardSecretFromDefaults",
      RouteYaml("    provider: standard\n") + "defaults:\n  routes: {secret: not base64!!}\n", 9,
      "routes[0]: provider standard needs the secret as the sender shows it: whsec_ followed by "
-     "base64 (this one has no base64 key after the prefix) (the secret comes from "
+     "base64, or the base64 key alone (this one is not base64) (the secret comes from "
      "defaults.routes, line 13)"},
     {"TelegramSecretCharacters", RouteYaml("    provider: telegram\n    secret: bad token!\n"), 12,
      "routes[0].secret: provider telegram's secret is the bot's setWebhook secret_token: 1 to "

@@ -31,6 +31,14 @@ TEST(ParseListen, Rejects) {
   }
 }
 
+// A URL where an address belongs is named as such (not as a misplaced IPv6 address).
+TEST(ParseListen, SaysAUrlIsNotAnAddress) {
+  auto listen = ParseListen("http://127.0.0.1:80");
+  ASSERT_FALSE(listen.ok());
+  EXPECT_NE(listen.status().message().find("expected host:port, not a URL"), std::string::npos)
+      << listen.status().message();
+}
+
 TEST(FormatListen, BracketsIpv6) {
   EXPECT_EQ(FormatListen({"::1", 80}), "[::1]:80");
   EXPECT_EQ(FormatListen({"127.0.0.1", 0}), "127.0.0.1:0");

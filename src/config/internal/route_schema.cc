@@ -343,12 +343,14 @@ Route ReadRoute(Context& ctx, const Field& item, const RouteDefaults& defaults,
   if (route.provider == "standard" && secret_at != nullptr && !route.secret.empty()) {
     // Standard Webhooks signs with the base64-decoded key after the optional whsec_ prefix.
     std::string_view key = route.secret;
-    if (key.starts_with("whsec_")) key.remove_prefix(6);
+    const bool prefixed = key.starts_with("whsec_");
+    if (prefixed) key.remove_prefix(6);
     std::optional<std::string> decoded = base::Base64Decode(key);
     if (!decoded || decoded->empty()) {
       secret_error(
-          "provider standard needs the secret as the sender shows it: whsec_ followed by "
-          "base64 (this one has no base64 key after the prefix)");
+          std::string("provider standard needs the secret as the sender shows it: "
+                      "whsec_ followed by base64, or the base64 key alone (") +
+          (prefixed ? "this one has no base64 key after the prefix)" : "this one is not base64)"));
     }
   }
   if (route.provider == "telegram" && secret_at != nullptr && !set.bad_secret &&

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "config/http_url.h"
 #include "config/internal/syntax.h"
 #include "config/listen.h"
 
@@ -73,6 +74,8 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
         ctx.Error(*f, "'" + *url +
                           "' is not a URL of the form http[s]://host[:port][/path] (no query, "
                           "fragment, spaces or control characters: status URLs are built on it)");
+      } else if (base::Result<HttpUrl> parsed = ParseHttpUrl(*url); !parsed.ok()) {
+        ctx.Error(*f, parsed.status().message());  // a bad port, user:password
       } else {
         server->public_url = *url;
       }
