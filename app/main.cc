@@ -569,13 +569,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (*check) return cli::Check(config_path, GetEnv, stdout, stderr);
-  std::string cfg_for_client =
+  // ./longhaul.yaml is read unasked only where nothing else names the admin API: its token is
+  // not for a server that --admin or $LONGHAUL_ADMIN names.
+  const bool config_given =
       app.get_subcommand_ptr("invoke")->count("--config") ||
-              (list->count("--config") + show->count("--config") + retry->count("--config") +
-               cancel->count("--config") + wait->count("--config")) > 0 ||
-              std::filesystem::exists(config_path)
-          ? config_path
-          : "";
+      (list->count("--config") + show->count("--config") + retry->count("--config") +
+       cancel->count("--config") + wait->count("--config")) > 0;
+  const bool admin_named = !admin_url.empty() || GetEnv("LONGHAUL_ADMIN").has_value();
+  std::string cfg_for_client =
+      config_given || (!admin_named && std::filesystem::exists(config_path)) ? config_path : "";
   base::Result<cli::AdminTarget> found = cli::TargetFrom(admin_url, cfg_for_client, GetEnv);
   if (!found.ok()) {
     std::fprintf(stderr, "error: %s\n", found.status().message().c_str());

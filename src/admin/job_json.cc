@@ -1,5 +1,6 @@
 #include "admin/job_json.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/json/array.hpp>
 
 #include "base/base64.h"
@@ -17,11 +18,19 @@ namespace {
 // keys, logs) is shown with U+FFFD for each bad byte.
 json::string Text(std::string_view s) { return json::string(base::ToValidUtf8(s)); }
 
+// A field sent more than once, in whatever letter case (names are case-insensitive, RFC 9110),
+// is one key, spelled as it first came, with a list of its values.
 json::object HeadersToJson(const store::Headers& headers) {
   json::object o;
   for (const auto& [k, v] : headers) {
     std::string name = base::ToValidUtf8(k);
-    json::value* seen = o.if_contains(name);
+    json::value* seen = nullptr;
+    for (auto& [key, value] : o) {
+      if (boost::beast::iequals(key, name)) {
+        seen = &value;
+        break;
+      }
+    }
     if (seen == nullptr) {
       o[name] = Text(v);
     } else if (seen->is_array()) {

@@ -54,12 +54,14 @@ TEST(JobToJson, Utf8BodiesStayText) {
 TEST(JobToJson, RepeatedHeaderFieldsKeepEveryValue) {
   store::Job job;
   job.id = "01J";
-  job.request.headers = {{"X-Dup", "first"}, {"X-One", "only"}, {"X-Dup", "second"}};
+  // Field names are case-insensitive: one key, spelled as the name first came (QA).
+  job.request.headers = {
+      {"X-Dup", "first"}, {"X-One", "only"}, {"x-dup", "second"}, {"X-DUP", "third"}};
   job.result = store::Response{
-      200, {{"Set-Cookie", "a=1"}, {"Set-Cookie", "b=2"}, {"Set-Cookie", "c=3"}}, ""};
+      200, {{"Set-Cookie", "a=1"}, {"set-cookie", "b=2"}, {"Set-Cookie", "c=3"}}, ""};
   json::object o = JobToJson(job, JobDetail::kFull);
   EXPECT_EQ(json::serialize(o.at("request").at("headers")),
-            R"({"X-Dup":["first","second"],"X-One":"only"})");
+            R"({"X-Dup":["first","second","third"],"X-One":"only"})");
   EXPECT_EQ(json::serialize(o.at("result").at("headers")), R"({"Set-Cookie":["a=1","b=2","c=3"]})");
 }
 

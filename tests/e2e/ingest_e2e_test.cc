@@ -839,6 +839,19 @@ TEST(AdminE2E, CliWaitsOnTheJobStateAndNamesABadConfig) {
       << err;
   EXPECT_EQ(server.RunToExit({"jobs", "wait", held, "--timeout", "soon"}, &out, &err), 1);
   EXPECT_NE(err.find("--timeout: invalid duration 'soon'"), std::string::npos) << err;
+
+  // A ./longhaul.yaml nobody named is not read where --admin names the server (QA: a broken
+  // one failed the command, and its admin_token went to whatever server --admin named).
+  const std::string cwd = scratch.File("cwd");
+  std::filesystem::create_directory(cwd);
+  std::ofstream(cwd + "/longhaul.yaml") << "server: [\n";
+  std::string named = "cd " + cwd + " && " + std::string(LONGHAUL_BINARY) + " jobs list --admin " +
+                      server.admin_url() + " > " + scratch.File("named.txt") + " 2>&1";
+  EXPECT_EQ(std::system(named.c_str()) >> 8, 0) << ReadFile(scratch.File("named.txt"));
+  std::string unnamed = "cd " + cwd + " && " + std::string(LONGHAUL_BINARY) + " jobs list > " +
+                        scratch.File("unnamed.txt") + " 2>&1";
+  EXPECT_EQ(std::system(unnamed.c_str()) >> 8, 1) << "./longhaul.yaml is read when nothing else "
+                                                     "names the server";
   std::ofstream(scratch.File("gate")) << "";
 }
 
