@@ -12,7 +12,6 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <system_error>
@@ -569,16 +568,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (*check) return cli::Check(config_path, GetEnv, stdout, stderr);
-  // ./longhaul.yaml is read unasked only where nothing else names the admin API: its token is
-  // not for a server that --admin or $LONGHAUL_ADMIN names.
   const bool config_given =
       app.get_subcommand_ptr("invoke")->count("--config") ||
       (list->count("--config") + show->count("--config") + retry->count("--config") +
        cancel->count("--config") + wait->count("--config")) > 0;
-  const bool admin_named = !admin_url.empty() || GetEnv("LONGHAUL_ADMIN").has_value();
-  std::string cfg_for_client =
-      config_given || (!admin_named && std::filesystem::exists(config_path)) ? config_path : "";
-  base::Result<cli::AdminTarget> found = cli::TargetFrom(admin_url, cfg_for_client, GetEnv);
+  base::Result<cli::AdminTarget> found =
+      cli::TargetFrom(admin_url, config_path, config_given, GetEnv);
   if (!found.ok()) {
     std::fprintf(stderr, "error: %s\n", found.status().message().c_str());
     return 1;

@@ -8,6 +8,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <chrono>
+#include <filesystem>
 
 #include "base/duration.h"
 #include "base/read_file.h"
@@ -155,8 +156,12 @@ std::optional<std::string> ReadData(const std::string& arg, std::FILE* err) {
   return std::move(*data);
 }
 
-base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::string& config_path,
-                                     const config::EnvLookup& env) {
+base::Result<AdminTarget> TargetFrom(const std::string& admin_url, std::string config_path,
+                                     bool config_given, const config::EnvLookup& env) {
+  if (!config_given &&
+      (!admin_url.empty() || env("LONGHAUL_ADMIN") || !std::filesystem::exists(config_path))) {
+    config_path.clear();
+  }
   AdminTarget t;
   t.base_url.clear();  // the default comes last
   if (auto token = env("LONGHAUL_ADMIN_TOKEN")) t.token = *token;

@@ -21,12 +21,14 @@ struct AdminTarget {
 };
 
 // Where the client commands find the admin API: `admin_url` (--admin), else $LONGHAUL_ADMIN,
-// else server.admin of the config at `config_path` (empty: none); the token from
-// $LONGHAUL_ADMIN_TOKEN, else that config's admin_token (also when the address came from
-// --admin or $LONGHAUL_ADMIN). A config that cannot be read, or an
-// https:// URL (the admin API speaks plain HTTP), is kInvalidArgument saying why.
-base::Result<AdminTarget> TargetFrom(const std::string& admin_url, const std::string& config_path,
-                                     const config::EnvLookup& env);
+// else server.admin of the config at `config_path`, which is read when `config_given`
+// (--config), or when it exists and neither of the others names the server (its token is not
+// for another server); the token from $LONGHAUL_ADMIN_TOKEN, else that config's admin_token
+// (with --config, also when the address came from --admin or $LONGHAUL_ADMIN). A config that
+// cannot be read, or an https:// URL (the admin API speaks plain HTTP), is kInvalidArgument
+// saying why.
+base::Result<AdminTarget> TargetFrom(const std::string& admin_url, std::string config_path,
+                                     bool config_given, const config::EnvLookup& env);
 
 struct InvokeOptions {
   std::string function;
