@@ -161,6 +161,17 @@ http::Response LambdaError(unsigned status, std::string_view type, std::string_v
   return res;
 }
 
+namespace {
+
+// 503 ServiceException with Retry-After: this server cannot take or finish the call now.
+http::Response ServiceUnavailable(std::string_view message) {
+  http::Response res = LambdaError(503, "ServiceException", message);
+  res.set(boost::beast::http::field::retry_after, "1");
+  return res;
+}
+
+}  // namespace
+
 http::Response RequestTooLarge(InvocationType type, size_t limit) {
   return LambdaError(413, "RequestTooLargeException",
                      "Request must be smaller than " + std::to_string(limit) + " bytes for the " +
@@ -181,12 +192,8 @@ http::Response StoreError(const base::Status& status, std::string_view throttle_
     }
     case base::Code::kInternal:
       return LambdaError(500, "ServiceException", status.message());
-    default: {
-      http::Response res = LambdaError(503, "ServiceException",
-                                       "cannot store the invocation now: " + status.message());
-      res.set("Retry-After", "1");
-      return res;
-    }
+    default:
+      return ServiceUnavailable("cannot store the invocation now: " + status.message());
   }
 }
 
@@ -272,11 +279,8 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
 
   if (*type == InvocationType::kRequestResponse && deps.scheduler.stopping()) {
     // Nothing runs until the next start: stored now, it would only wait for its caller to go.
-    http::Response res = LambdaError(
-        503, "ServiceException",
+    co_return ServiceUnavailable(
         "the server is stopping: nothing new runs until it starts again; nothing was stored");
-    res.set(boost::beast::http::field::retry_after, "1");
-    co_return res;
   }
   store::Request stored = ingest::ToStoreRequest(req, conn);
   // The caller's credentials were checked above and are of no use to the function: they are
@@ -317,8 +321,7 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
                                           watch && !appended->duplicate ? &*watch : nullptr);
   if (!done.ok() && done.status().code() == base::Code::kUnavailable) {
     // The job is stored (its outcome may not be): the answer names it.
-    http::Response res = LambdaError(503, "ServiceException", done.status().message());
-    res.set(boost::beast::http::field::retry_after, "1");
+    http::Response res = ServiceUnavailable(done.status().message());
     res.set("X-Longhaul-Job-Id", id);
     res.set("x-amzn-RequestId", id);
     co_return res;
@@ -327,11 +330,9 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
   http::Response res;
   if (!store::IsTerminal(done->state) && deps.hub.closed()) {
     // Not a timeout: the server stops. The attempt is stopped too, and not run again.
-    res =
-        LambdaError(503, "ServiceException",
-                    "the server is stopping; the invocation was stopped before it finished; GET " +
-                        deps.status_base + "/jobs/" + id + " for its outcome");
-    res.set(boost::beast::http::field::retry_after, "1");
+    res = ServiceUnavailable(
+        "the server is stopping; the invocation was stopped before it finished; GET " +
+        deps.status_base + "/jobs/" + id + " for its outcome");
   } else if (!store::IsTerminal(done->state)) {
     res = LambdaError(504, "ServiceException",
                       "the invocation did not finish in time; GET " + deps.status_base + "/jobs/" +
@@ -340,9 +341,7 @@ asio::awaitable<http::Response> Invoke(const ingest::IngestDeps& deps,
     // The function never started: this server was out of processes, descriptors, memory or
     // disk space (sched::DecideNotStarted). Its shortage, not the function's error: an SDK
     // retries a 503, and nothing ran twice.
-    res = LambdaError(503, "ServiceException",
-                      "the function could not be started, try again: " + done->last_error);
-    res.set(boost::beast::http::field::retry_after, "1");
+    res = ServiceUnavailable("the function could not be started, try again: " + done->last_error);
   } else if (done->state == store::JobState::kSucceeded && done->result) {
     res = http::MakeResponse(200, done->result->body);
   } else {

@@ -542,16 +542,17 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
                                                     "recorded, and is once the store can write "
                                                     "again: " +
                                                     unrecorded.ToString()));
-  }
-  // Waiters the commit did not tell (the attempt was stopped, or they subscribed meanwhile) get
-  // the job as the store has it.
-  std::shared_ptr<const store::Job> read;
-  if (unrecorded.ok() && hub_.HasWaiters(job.id)) {
-    if (auto r = store_.Get(job.id); r.ok()) {
-      read = std::make_shared<const store::Job>(std::move(*r));
+  } else {
+    // Waiters the commit did not tell (the attempt was stopped, or they subscribed meanwhile)
+    // get the job as the store has it.
+    std::shared_ptr<const store::Job> read;
+    if (hub_.HasWaiters(job.id)) {
+      if (auto r = store_.Get(job.id); r.ok()) {
+        read = std::make_shared<const store::Job>(std::move(*r));
+      }
     }
+    hub_.Notify(job.id, read && store::IsTerminal(read->state) ? read : nullptr);
   }
-  if (unrecorded.ok()) hub_.Notify(job.id, read && store::IsTerminal(read->state) ? read : nullptr);
   ReportExpired(expired, fn);
   if (claimed.empty()) return std::nullopt;
   return std::move(claimed.front());

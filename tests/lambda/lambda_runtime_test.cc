@@ -16,6 +16,7 @@
 
 #include "base/ids.h"
 #include "testing/fake_clock.h"
+#include "testing/log_capture.h"
 #include "testing/server_process.h"
 #include "testing/temp_dir.h"
 
@@ -139,7 +140,6 @@ class LambdaRuntimeTest : public ::testing::Test {
     work_.reset();
     ioc_.stop();
     for (auto& t : threads_) t.join();
-    if (log_file_ != nullptr) std::fclose(log_file_);
   }
 
   runtime::Invocation Invoke(const std::string& body) {
@@ -168,18 +168,7 @@ class LambdaRuntimeTest : public ::testing::Test {
 
   std::string PidOf(const runtime::Outcome& out) { return Field(out.response.body, "pid"); }
 
-  // What was logged so far (read with pread: the runtime's threads may be writing).
-  std::string Logged() {
-    std::string text;
-    if (log_file_ == nullptr) return text;
-    std::fflush(log_file_);
-    char buf[4096];
-    for (ssize_t n;
-         (n = ::pread(fileno(log_file_), buf, sizeof buf, static_cast<off_t>(text.size()))) > 0;) {
-      text.append(buf, static_cast<size_t>(n));
-    }
-    return text;
-  }
+  std::string Logged() { return captured_.Text(); }
 
   asio::io_context ioc_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
@@ -187,9 +176,8 @@ class LambdaRuntimeTest : public ::testing::Test {
   testing::TempDir dir_;
   testing::FakeClock clock_;
   // What the runtime logs, for the tests that look (Logged()).
-  std::FILE* log_file_ = std::tmpfile();
-  base::Logger log_{base::LogFormat::kText, base::LogLevel::kInfo,
-                    log_file_ != nullptr ? log_file_ : stderr};
+  testing::LogCapture captured_;
+  base::Logger& log_ = captured_.log();
   config::Function fn_;
   std::unique_ptr<LambdaRuntime> runtime_;
 };

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <cstdio>
 #include <future>
 #include <mutex>
 #include <string_view>
@@ -16,6 +15,7 @@
 
 #include "base/ids.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/log_capture.h"
 #include "testing/server_process.h"
 #include "testing/task_limit.h"
 #include "testing/temp_dir.h"
@@ -355,14 +355,12 @@ class FailingRuntime : public runtime::Runtime {
 TEST_F(SchedulerTest, AFailedAttemptsLogLineKeepsALongLastLine) {
   const std::string stack = "{\"errorType\":\"Error\",\"stack\":[" + std::string(1500, 's') + "]}";
   FailingRuntime failing("loading\n" + stack + "\nRequestId: x Error: kaboom\n");
-  std::FILE* log_file = std::tmpfile();
-  ASSERT_NE(log_file, nullptr);
-  base::Logger log(base::LogFormat::kText, base::LogLevel::kWarn, log_file);
+  testing::LogCapture captured(base::LogLevel::kWarn);
   SchedulerOptions options;
   options.poll_interval = std::chrono::hours(1);
   sched_.reset();
   {
-    Scheduler sched(*store_, clock_, log, hub_, options,
+    Scheduler sched(*store_, clock_, captured.log(), hub_, options,
                     [&failing](const config::Function&) { return &failing; });
     ASSERT_TRUE(sched.Start(config_).ok());
     store::NewJob job = MakeJob(clock_.Now());
@@ -371,10 +369,7 @@ TEST_F(SchedulerTest, AFailedAttemptsLogLineKeepsALongLastLine) {
     sched.WakeFor("fn");
     ASSERT_TRUE(testing::Eventually([&] { return StateOf(id) == store::JobState::kDead; }));
   }
-  std::rewind(log_file);
-  std::string logged;
-  for (int c; (c = std::fgetc(log_file)) != EOF;) logged += static_cast<char>(c);
-  std::fclose(log_file);
+  const std::string logged = captured.Text();
   EXPECT_NE(logged.find("output=\"…s"), std::string::npos) << logged;
   EXPECT_NE(logged.find("sss]}\\nRequestId: x Error: kaboom\""), std::string::npos) << logged;
 }
@@ -577,13 +572,11 @@ TEST_F(SchedulerTest, AnUnwrittenOutcomeIsWrittenAtShutdownOrLoggedAsLost) {
   EXPECT_FALSE(runtime_.WaitForRuns(2, std::chrono::milliseconds(0))) << "it ran again";
 
   // The store never writes again: the grace runs out, and the log names the job.
-  std::FILE* log_file = std::tmpfile();
-  ASSERT_NE(log_file, nullptr);
-  base::Logger log(base::LogFormat::kText, base::LogLevel::kWarn, log_file);
+  testing::LogCapture captured(base::LogLevel::kWarn);
   SchedulerOptions options;
   options.poll_interval = std::chrono::hours(1);
   options.shutdown_grace = std::chrono::milliseconds(300);
-  Scheduler sched(gated, clock_, log, hub_, options,
+  Scheduler sched(gated, clock_, captured.log(), hub_, options,
                   [this](const config::Function&) { return &runtime_; });
   ASSERT_TRUE(sched.Start(config_).ok());
   gated.FailCompletes(1000000);
@@ -593,10 +586,7 @@ TEST_F(SchedulerTest, AnUnwrittenOutcomeIsWrittenAtShutdownOrLoggedAsLost) {
   sched.WakeFor("fn");
   ASSERT_TRUE(gated.WaitForFailedCompletes(2));
   sched.Shutdown();
-  std::rewind(log_file);
-  std::string logged;
-  for (int c; (c = std::fgetc(log_file)) != EOF;) logged += static_cast<char>(c);
-  std::fclose(log_file);
+  const std::string logged = captured.Text();
   EXPECT_NE(logged.find("job.outcome_lost job=" + lost_id), std::string::npos) << logged;
 }
 
