@@ -30,8 +30,8 @@ class LogCapture {
     if (file_ == nullptr) return text;
     std::fflush(file_);
     char buf[4096];
-    for (ssize_t n; (n = ::pread(fileno(file_), buf, sizeof buf,
-                                 static_cast<off_t>(text.size()))) > 0;) {
+    for (ssize_t n;
+         (n = ::pread(fileno(file_), buf, sizeof buf, static_cast<off_t>(text.size()))) > 0;) {
       text.append(buf, static_cast<size_t>(n));
     }
     return text;
