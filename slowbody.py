@@ -1,1 +1,0 @@
-from slow import trickle
