@@ -30,7 +30,9 @@ Result<Duration> ParseDuration(std::string_view text, Duration bare_unit) {
     uint64_t n = 0;
     std::string_view digits = s;
     if (!ParseNumber(s, n)) {
-      return digits.starts_with("-") ? invalid("it is negative")
+      bool minus_number = digits.size() > 1 && digits[0] == '-' &&
+                          std::isdigit(static_cast<unsigned char>(digits[1]));
+      return minus_number ? invalid("it is negative")
              : !digits.empty() && std::isdigit(static_cast<unsigned char>(digits[0]))
                  ? invalid("longer than the maximum of " + FormatDuration(kMaxDuration))
                  : invalid("expected a number followed by ms, s, m, h or d");

@@ -379,9 +379,11 @@ void Scheduler::RunAttempt(store::Job job, std::shared_ptr<const config::Config>
         RunOne(job, cfg, *fn, *cancel, released, std::exchange(prepared, std::nullopt));
     base::MutexLock lock(mu_);
     if (!next || stopping_) {
-      // A next job claimed while shutting down stays leased to this node: Shutdown() puts it
-      // back in the queue with the others.
       if (!released) ReleaseSlotLocked(job.id, cancel.get(), fn->name, false);
+      lock.Unlock();
+      // A next job claimed as the server began to stop never ran: it goes back as it was, not
+      // as an attempt cut short (else Shutdown() puts it back with them).
+      if (next) (void)store_.Unclaim(next->id, options_.node_id, clock_.Now());
       return;
     }
     // The slot passes to the next job: running_by_function_ and attempts_ stay as they are.

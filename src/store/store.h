@@ -141,6 +141,10 @@ class Store {
   // count, nor use up the free ones (a job whose caller waited still ends dead).
   virtual base::Result<int> ReleaseLeases(TimePoint now, std::string_view owner,
                                           std::vector<std::string>* dead = nullptr) = 0;
+  // Puts back a job `owner` claimed and never started (the runner began to stop as it was
+  // claimed) exactly as it was before the claim: no attempt, no interruption, no error.
+  // kAborted when it is not running under `owner`'s lease; kNotFound for an unknown id.
+  virtual base::Status Unclaim(std::string_view job_id, std::string_view owner, TimePoint now) = 0;
 
   // Terminal job -> queued again (attempts reset, error kept). kFailedPrecondition when the
   // job is not terminal; kNotFound for an unknown id.

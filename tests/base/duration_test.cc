@@ -35,6 +35,7 @@ TEST(ParseDuration, SaysWhy) {
       {"10x", "unknown unit 'x' (expected ms, s, m, h or d)"},
       {"5", "a unit (ms, s, m, h, d) is required"},
       {"-5s", "it is negative"},
+      {"-x", "expected a number followed by ms, s, m, h or d"},
       {"9223372036854775807ms", "longer than the maximum of 36500d"},
       {"soon", "expected a number followed by ms, s, m, h or d"},
   };

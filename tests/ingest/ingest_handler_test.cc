@@ -38,6 +38,9 @@ class FailingStore : public store::Store {
                                   std::vector<std::string>*) override {
     return 0;
   }
+  base::Status Unclaim(std::string_view, std::string_view, base::TimePoint) override {
+    return status_;
+  }
   base::Status Retry(std::string_view, base::TimePoint) override { return status_; }
   base::Status Cancel(std::string_view, base::TimePoint) override { return status_; }
   base::Status KeepStoppedOutput(std::string_view, const std::string&,

@@ -25,6 +25,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::ReadFile;
@@ -370,6 +371,9 @@ TEST_F(LambdaRuntimeTest, AMalformedHttpResultFailsOnlyWhereACallerWaitsForIt) {
   ASSERT_TRUE(unwaited.status.ok()) << unwaited.status.ToString();
   EXPECT_EQ(unwaited.response.status, 200);
   EXPECT_EQ(unwaited.response.body, "done, thanks");
+  // Labelled as what it is, as a command's output (QA: it was application/json).
+  EXPECT_THAT(unwaited.response.headers, ElementsAre(std::pair<std::string, std::string>(
+                                             "Content-Type", "text/plain; charset=utf-8")));
 }
 
 // A response too large even to be read (over the endpoint's own limit, past Lambda's) fails

@@ -155,6 +155,9 @@ class GatedClaimStore : public store::Store {
                                   std::vector<std::string>* dead) override {
     return inner_.ReleaseLeases(now, owner, dead);
   }
+  base::Status Unclaim(std::string_view id, std::string_view owner, store::TimePoint now) override {
+    return inner_.Unclaim(id, owner, now);
+  }
   base::Status Retry(std::string_view id, store::TimePoint now) override {
     return inner_.Retry(id, now);
   }
@@ -513,6 +516,40 @@ TEST_F(SchedulerTest, ADirectRunDoesNotTakeASlotAClaimHolds) {
   EXPECT_EQ(sched_->running(), 1);
   runtime_.Release();
   EXPECT_TRUE(Succeeds(queued_id));
+}
+
+// A job a finishing attempt claims as the server begins to stop never runs: it goes back as it
+// was, not as an attempt the stop cut short (QA: it ran at the next start with
+// LONGHAUL_INTERRUPTED=1, and `interruptions: 1`).
+TEST_F(SchedulerTest, AJobClaimedAsTheServerStopsGoesBackUninterrupted) {
+  GatedClaimStore& gated = UseGatedStore();
+  runtime_.Hold();
+  ASSERT_TRUE(sched_->Start(config_).ok());
+  store::NewJob first = MakeJob(clock_.Now());
+  const std::string first_id = first.id;
+  Append(std::move(first));
+  sched_->WakeFor("fn");
+  ASSERT_TRUE(runtime_.WaitForRuns(1));
+  store::NewJob second = MakeJob(clock_.Now());
+  const std::string second_id = second.id;
+  Append(std::move(second));
+  gated.Arm();  // the first one's end claims the second for its slot, and is held there
+  runtime_.Release();
+  ASSERT_TRUE(gated.WaitUntilInClaim());
+  std::thread stop([&] { sched_->Shutdown(); });
+  EXPECT_TRUE(testing::Eventually([&] { return sched_->stopping(); }, seconds(30)));
+  gated.Open();
+  stop.join();
+
+  EXPECT_EQ(StateOf(first_id), store::JobState::kSucceeded);
+  auto second_job = store_->Get(second_id);
+  ASSERT_TRUE(second_job.ok()) << second_job.status().ToString();
+  EXPECT_EQ(second_job->state, store::JobState::kQueued);
+  EXPECT_EQ(second_job->attempts, 0);
+  EXPECT_EQ(second_job->interruptions, 0);
+  EXPECT_EQ(second_job->last_error, "");
+  EXPECT_FALSE(second_job->started_at.has_value());
+  EXPECT_FALSE(runtime_.WaitForRuns(2, std::chrono::milliseconds(0))) << "it ran";
 }
 
 // An outcome the store could not write (disk full) is written once it can: the job does not

@@ -451,6 +451,11 @@ base::Result<int> SqliteStore::ReleaseLeases(TimePoint now, std::string_view own
   return TakeBackLeases(now, owner, dead, true);
 }
 
+Status SqliteStore::Unclaim(std::string_view job_id, std::string_view owner, TimePoint now) {
+  return RunWrite([&](Connection& c) { return internal::UnclaimJob(c, job_id, owner, now); },
+                  Sync::kLazy);
+}
+
 base::Result<int> SqliteStore::TakeBackLeases(TimePoint now, std::string_view owner,
                                               std::vector<std::string>* dead, bool stopped) {
   int n = 0;

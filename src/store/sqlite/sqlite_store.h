@@ -123,6 +123,7 @@ class SqliteStore final : public Store {
                                   std::vector<std::string>* dead = nullptr) override;
   base::Result<int> ReleaseLeases(TimePoint now, std::string_view owner,
                                   std::vector<std::string>* dead = nullptr) override;
+  base::Status Unclaim(std::string_view job_id, std::string_view owner, TimePoint now) override;
   base::Status Retry(std::string_view job_id, TimePoint now) override;
   base::Status Cancel(std::string_view job_id, TimePoint now) override;
   base::Status KeepStoppedOutput(std::string_view job_id, const std::string& stdout_tail,

@@ -71,6 +71,42 @@ TEST_F(LeasesTest, ACutShortAttemptDoesNotCount) {
 // A job that kills its server each time it runs must not run forever: the first three cut-short
 // attempts are free, then they count, and the last one leaves the job dead. An operator's
 // retry starts the count again.
+// A claim the runner never acted on (it began to stop) is undone: each job is as the claim found
+// it, a first attempt queued, a later one retrying with its error and start kept; nothing is
+// counted as interrupted. Another owner's lease is not undone.
+TEST_F(LeasesTest, AnUnstartedClaimIsUndone) {
+  Open();
+  const std::string first = Add(MakeJob());
+  const std::string second = Add(MakeJob());
+  ASSERT_EQ(ClaimIds(ClaimReq()), (std::vector<std::string>{first, second}));
+  Completion failed = Done(second, Completion::Kind::kRetry);
+  failed.error = "exit 1";
+  failed.next_run_at = clock_.Now();
+  ASSERT_TRUE(store_->Complete(failed).ok());
+  ASSERT_EQ(ClaimIds(ClaimReq()), std::vector<std::string>{second});
+
+  EXPECT_EQ(store_->Unclaim(first, "node-b", clock_.Now()).code(), base::Code::kAborted);
+  EXPECT_EQ(store_->Unclaim("nope", "node-a", clock_.Now()).code(), base::Code::kNotFound);
+  ASSERT_TRUE(store_->Unclaim(first, "node-a", clock_.Now()).ok());
+  ASSERT_TRUE(store_->Unclaim(second, "node-a", clock_.Now()).ok());
+  Job a = Fetch(first);
+  EXPECT_EQ(a.state, JobState::kQueued);
+  EXPECT_EQ(a.attempts, 0);
+  EXPECT_EQ(a.interruptions, 0);
+  EXPECT_FALSE(a.started_at.has_value());
+  EXPECT_EQ(a.lease_owner, "");
+  EXPECT_EQ(a.last_error, "");
+  Job b = Fetch(second);
+  EXPECT_EQ(b.state, JobState::kRetrying);
+  EXPECT_EQ(b.attempts, 1);
+  EXPECT_EQ(b.interruptions, 0);
+  EXPECT_TRUE(b.started_at.has_value());
+  EXPECT_EQ(b.last_error, "exit 1");
+  // Undone once: a second time finds it no longer running.
+  EXPECT_EQ(store_->Unclaim(first, "node-a", clock_.Now()).code(), base::Code::kAborted);
+  EXPECT_EQ(ClaimIds(ClaimReq()), (std::vector<std::string>{first, second}));
+}
+
 TEST_F(LeasesTest, OnlyTheFirstThreeCutShortAttemptsAreFree) {
   Open();
   NewJob job = MakeJob();

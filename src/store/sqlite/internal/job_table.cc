@@ -123,6 +123,13 @@ constexpr const char* kRecoverOwner = LH_RECOVER_LEASES("lease_owner = ?3");
 // free ones either (a deploy a day must not use them up); a caller_waits job ends dead.
 constexpr const char* kReleaseOwner =
     LH_TAKE_BACK("caller_waits", "caller_waits", "", "lease_owner = ?3");
+// A claim undone (Store::Unclaim): the job is as the claim found it (ClaimJobs), first or later
+// attempt, with its lease, error and counts untouched.
+constexpr const char* kUnclaim =
+    "UPDATE jobs SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'queued' END, "
+    "started_at = CASE WHEN attempts > 1 THEN started_at END, attempts = MAX(attempts - 1, 0), "
+    "updated_at = ?3, lease_owner = '', lease_expires_at = 0 "
+    "WHERE id = ?1 AND state = 'running' AND lease_owner = ?2 RETURNING function, ordering_key";
 constexpr const char* kRequeue =
     "UPDATE jobs SET state = 'queued', attempts = 0, recoveries = 0, interruptions = 0, "
     "blocked = ?3, "
@@ -500,6 +507,24 @@ base::Result<int> RecoverJobLeases(Connection& c, TimePoint now, std::string_vie
     LH_RETURN_IF_ERROR(PromoteHead(c, function, key));
   }
   return total;
+}
+
+base::Status UnclaimJob(Connection& c, std::string_view job_id, std::string_view owner,
+                        TimePoint now) {
+  std::optional<std::pair<std::string, std::string>> key;  // (function, ordering_key)
+  {
+    Query q(c, kUnclaim);
+    q.BindText(1, job_id).BindText(2, owner).Bind(3, ToUnixMs(now));
+    LH_RETURN_IF_ERROR(q.ForEachRow([&] { key.emplace(q.String(0), q.String(1)); }));
+  }
+  if (!key) {
+    auto target = FindTarget(c, job_id);
+    if (!target.ok()) return target.status();
+    return base::Aborted("job " + std::string(job_id) + " is not leased to " + std::string(owner));
+  }
+  // Leaving `running` may unblock the key's head (a no-op when this job is the head).
+  if (!key->second.empty()) LH_RETURN_IF_ERROR(PromoteHead(c, key->first, key->second));
+  return base::Status::Ok();
 }
 
 base::Status RetryJob(Connection& c, std::string_view job_id, TimePoint now) {

@@ -43,6 +43,9 @@ base::Status ExtendJobLease(Connection& c, std::string_view job_id, std::string_
 // Store::RecoverLeases, or with `stopped` Store::ReleaseLeases (for the owner's jobs).
 base::Result<int> RecoverJobLeases(Connection& c, base::TimePoint now, std::string_view owner,
                                    std::vector<std::string>* dead, bool stopped);
+// Store::Unclaim.
+base::Status UnclaimJob(Connection& c, std::string_view job_id, std::string_view owner,
+                        base::TimePoint now);
 base::Status RetryJob(Connection& c, std::string_view job_id, base::TimePoint now);
 base::Status CancelJob(Connection& c, std::string_view job_id, base::TimePoint now);
 base::Status KeepStoppedOutput(Connection& c, std::string_view job_id,
