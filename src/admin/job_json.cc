@@ -53,6 +53,22 @@ void PutBody(json::object& o, const std::string& body) {
   }
 }
 
+// An output tail as text when it is UTF-8 but for a character its cut split at the start (that
+// part is dropped); else base64 with "<key>_encoding": "base64", so that no byte is lost.
+void PutTail(json::object& o, std::string_view key, std::string_view tail) {
+  std::string_view text = tail;
+  for (int i = 0; i < 3 && !text.empty() && (static_cast<unsigned char>(text[0]) & 0xC0) == 0x80;
+       ++i) {
+    text.remove_prefix(1);
+  }
+  if (base::IsValidUtf8(text)) {
+    o[key] = text;
+  } else {
+    o[key] = base::Base64Encode(tail);
+    o[std::string(key) + "_encoding"] = "base64";
+  }
+}
+
 }  // namespace
 
 json::object JobToJson(const store::Job& job, JobDetail detail) {
@@ -86,8 +102,8 @@ json::object JobToJson(const store::Job& job, JobDetail detail) {
     o["result"] = std::move(r);
   }
   if (!job.last_error.empty()) o["last_error"] = Text(job.last_error);
-  if (full && !job.stdout_tail.empty()) o["stdout_tail"] = Text(job.stdout_tail);
-  if (full && !job.stderr_tail.empty()) o["stderr_tail"] = Text(job.stderr_tail);
+  if (full && !job.stdout_tail.empty()) PutTail(o, "stdout_tail", job.stdout_tail);
+  if (full && !job.stderr_tail.empty()) PutTail(o, "stderr_tail", job.stderr_tail);
   if (full) {
     json::object r;
     r["method"] = job.request.method;

@@ -38,7 +38,9 @@ TEST(JobToJson, BytesThatAreNotUtf8StillMakeValidJson) {
     EXPECT_EQ(base::Base64Decode(std::string(p.at("body").as_string())), binary) << part;
   }
   EXPECT_EQ(o.at("request").at("headers").at("X-Name"), "caf\xEF\xBF\xBD");
-  EXPECT_EQ(o.at("stderr_tail"), "log \xEF\xBF\xBD line\n");
+  // An output tail too (QA: a failed job's only copy of its output lost those bytes).
+  EXPECT_EQ(o.at("stderr_tail_encoding"), "base64");
+  EXPECT_EQ(base::Base64Decode(std::string(o.at("stderr_tail").as_string())), job.stderr_tail);
   EXPECT_EQ(o.at("idempotency_key"), "k\xEF\xBF\xBD");
 }
 
@@ -49,6 +51,17 @@ TEST(JobToJson, Utf8BodiesStayText) {
   json::object o = JobToJson(job, JobDetail::kFull);
   EXPECT_EQ(o.at("request").at("body"), "caf\xC3\xA9");
   EXPECT_FALSE(o.at("request").as_object().contains("body_encoding"));
+}
+
+// A tail is cut from the end of the output, maybe within a character: that part of it is
+// dropped, and the rest stays text.
+TEST(JobToJson, ATailCutWithinACharacterStaysText) {
+  store::Job job;
+  job.id = "01J";
+  job.stdout_tail = "\xA9 done\n";  // the end of "é done\n"
+  json::object o = JobToJson(job, JobDetail::kFull);
+  EXPECT_EQ(o.at("stdout_tail"), " done\n");
+  EXPECT_FALSE(o.contains("stdout_tail_encoding"));
 }
 
 TEST(JobToJson, RepeatedHeaderFieldsKeepEveryValue) {
