@@ -10,6 +10,7 @@
 
 #include "base/base64.h"
 #include "base/utf8.h"
+#include "lambda/js_json.h"
 #include "runtime/event.h"
 #include "runtime/process/environment.h"
 
@@ -61,7 +62,10 @@ std::optional<std::string> HeaderValueText(const json::value& v) {
   if (const json::string* s = v.if_string()) {
     return std::string(*s);
   }
-  if (v.is_number() || v.is_bool()) {
+  if (v.is_number()) {
+    return NumberText(v);
+  }
+  if (v.is_bool()) {
     return json::serialize(v);
   }
   return std::nullopt;
@@ -117,7 +121,7 @@ base::Result<store::Response> MapStructured(const json::object& obj) {
     if (const json::string* s = b->if_string()) {
       response.body = std::string(*s);
     } else {
-      response.body = json::serialize(*b);
+      response.body = StringifyJson(*b);
     }
   }
   if (const json::value* b = obj.if_contains("isBase64Encoded"); b != nullptr && !b->is_null()) {

@@ -12,6 +12,7 @@
 #include "base/percent_encoding.h"
 #include "lambda/apigw.h"
 #include "lambda/environment.h"
+#include "lambda/js_json.h"
 #include "runtime/event.h"
 #include "runtime/process/environment.h"
 
@@ -196,7 +197,7 @@ Delivery MakeDelivery(const runtime::Invocation& inv) {
       if (std::optional<std::string> decoded = runtime::DecodeBase64(context)) {
         boost::system::error_code ec;
         json::value v = json::parse(*decoded, ec);
-        if (!ec && v.is_object()) d.client_context = json::serialize(v);
+        if (!ec && v.is_object()) d.client_context = StringifyJson(v);
       }
     }
   } else {

@@ -11,6 +11,7 @@
 
 #include "base/base64.h"
 #include "http/browser_guard.h"
+#include "lambda/js_json.h"
 
 namespace longhaul::lambda {
 namespace asio = boost::asio;
@@ -90,7 +91,7 @@ Report MakeErrorReport(Report::Kind kind, std::string_view body, std::string_vie
   if (const json::value* m = obj->if_contains("errorMessage"); m != nullptr && m->is_string()) {
     r.error_message = std::string(m->get_string());
   }
-  r.body = json::serialize(*obj);
+  r.body = StringifyJson(*obj);
   return r;
 }
 

@@ -193,7 +193,8 @@ std::string HeaderValues(const store::Response& r, std::string_view name) {
 
 TEST(MapHttpApiResult, StructuredResult) {
   auto r = MapHttpApiResult(
-      R"({"statusCode": 201, "headers": {"content-type": "text/plain", "x-n": 5, "x-b": true},
+      R"({"statusCode": 201, "headers": {"content-type": "text/plain", "x-n": 5, "x-b": true,
+          "x-f": 0.5},
           "cookies": ["a=1; Path=/", "b=2"], "body": "created"})");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 201);
@@ -201,6 +202,7 @@ TEST(MapHttpApiResult, StructuredResult) {
   EXPECT_EQ(HeaderValues(*r, "content-type"), "text/plain");
   EXPECT_EQ(HeaderValues(*r, "x-n"), "5");
   EXPECT_EQ(HeaderValues(*r, "x-b"), "true");
+  EXPECT_EQ(HeaderValues(*r, "x-f"), "0.5") << "as the function's runtime writes it, not 5E-1";
   EXPECT_EQ(HeaderValues(*r, "Set-Cookie"), "a=1; Path=/|b=2");
   EXPECT_EQ(HeaderValues(*r, "Content-Type"), "") << "no default when the function set one";
 }
@@ -216,9 +218,9 @@ TEST(MapHttpApiResult, StructuredDefaultsAndBase64) {
   EXPECT_EQ(empty->status, 204);
   EXPECT_EQ(empty->body, "");
 
-  auto object_body = MapHttpApiResult(R"({"statusCode": 200, "body": {"a": 1}})");
+  auto object_body = MapHttpApiResult(R"({"statusCode": 200, "body": {"a": 1, "b": 2.5}})");
   ASSERT_TRUE(object_body.ok());
-  EXPECT_EQ(object_body->body, R"({"a":1})");
+  EXPECT_EQ(object_body->body, R"({"a":1,"b":2.5})");
 }
 
 TEST(MapHttpApiResult, InferredResult) {

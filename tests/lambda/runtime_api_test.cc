@@ -209,6 +209,9 @@ TEST(MakeErrorReport, Shapes) {
            {R"({"errorMessage":"m","errorType":"E","errorCause":{"paths":[]}})", "", "E", "m",
             R"({"errorMessage":"m","errorType":"E"})"},
            {"[1]", "", "Unhandled", "[1]", R"({"errorMessage":"[1]","errorType":"Unhandled"})"},
+           // Numbers as the runtime wrote them, not 5E-1.
+           {R"({"errorMessage":"m","errorType":"E","limit":0.5})", "", "E", "m",
+            R"({"errorMessage":"m","errorType":"E","limit":0.5})"},
        }) {
     Report r = MakeErrorReport(Report::Kind::kError, c.body, c.header);
     EXPECT_EQ(r.error_type, c.type) << c.body;
