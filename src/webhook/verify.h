@@ -30,7 +30,7 @@ inline constexpr std::chrono::seconds kTimestampTolerance{300};
 //             ts = X-Slack-Request-Timestamp within 300 s of now.
 //   standard  Standard Webhooks: HMAC-SHA256(base64-decoded secret, optional "whsec_" prefix
 //             removed, id + "." + ts + "." + body) equals any "v1,<base64>" of webhook-signature;
-//             webhook-timestamp within 5 minutes of now; webhook-id without '.'.
+//             webhook-timestamp within 5 minutes of now; webhook-id not empty.
 //   hmac      route.hmac: HMAC(secret, body) equals route.hmac.header after removing
 //             route.hmac.prefix and decoding hex (any case) or base64.
 // Signature headers must occur exactly once. Hex is accepted in any case.
