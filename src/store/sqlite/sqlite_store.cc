@@ -18,6 +18,7 @@
 #include "store/sqlite/internal/connection.h"
 #include "store/sqlite/internal/data_files.h"
 #include "store/sqlite/internal/job_table.h"
+#include "store/sqlite/internal/purge.h"
 #include "store/sqlite/internal/schema.h"
 
 namespace longhaul::store::sqlite {

@@ -50,9 +50,5 @@ base::Status RetryJob(Connection& c, std::string_view job_id, base::TimePoint no
 base::Status CancelJob(Connection& c, std::string_view job_id, base::TimePoint now);
 base::Status KeepStoppedOutput(Connection& c, std::string_view job_id,
                                const std::string& stdout_tail, const std::string& stderr_tail);
-// Deletes at most `limit` idempotency keys whose window ended at or before `now`.
-base::Result<int> PurgeKeys(Connection& c, base::TimePoint now, int limit);
-// Deletes at most `limit` terminal jobs that finished before `before`, with their requests.
-base::Result<int> PurgeJobs(Connection& c, base::TimePoint before, int limit);
 
 }  // namespace longhaul::store::sqlite::internal
