@@ -85,7 +85,10 @@ json::object JobToJson(const store::Job& job, JobDetail detail) {
   o["updated_at"] = FormatTime(job.updated_at);
   if (job.started_at) o["started_at"] = FormatTime(*job.started_at);
   if (job.finished_at) o["finished_at"] = FormatTime(*job.finished_at);
-  if (!store::IsTerminal(job.state)) o["next_run_at"] = FormatTime(job.next_run_at);
+  // When it runs next: only for one that waits to (QA: a running job showed one).
+  if (job.state == store::JobState::kQueued || job.state == store::JobState::kRetrying) {
+    o["next_run_at"] = FormatTime(job.next_run_at);
+  }
   if (!job.idempotency_key.empty()) o["idempotency_key"] = Text(job.idempotency_key);
   if (!job.ordering_key.empty()) o["ordering_key"] = Text(job.ordering_key);
   if (job.state == store::JobState::kRunning) {

@@ -64,6 +64,21 @@ TEST(JobToJson, ATailCutWithinACharacterStaysText) {
   EXPECT_FALSE(o.contains("stdout_tail_encoding"));
 }
 
+// next_run_at says when a job that waits runs next; a running or finished one has none (QA: the
+// answer to a retry showed one beside "running").
+TEST(JobToJson, OnlyAWaitingJobHasANextRunAt) {
+  store::Job job;
+  job.id = "01J";
+  for (store::JobState state :
+       {store::JobState::kQueued, store::JobState::kRetrying, store::JobState::kRunning,
+        store::JobState::kSucceeded, store::JobState::kDead}) {
+    job.state = state;
+    const bool waits = state == store::JobState::kQueued || state == store::JobState::kRetrying;
+    EXPECT_EQ(JobToJson(job, JobDetail::kSummary).contains("next_run_at"), waits)
+        << store::ToString(state);
+  }
+}
+
 TEST(JobToJson, RepeatedHeaderFieldsKeepEveryValue) {
   store::Job job;
   job.id = "01J";
