@@ -162,6 +162,14 @@ base::Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteOptions
                                                     std::to_string(space->free) +
                                                     " bytes free in " + dir + ")");
   }
+  // Nor does it say that it may not write (QA): "unable to open database file".
+  for (const std::string& target : {options.path, dir}) {
+    if (::access(target.c_str(), W_OK) == 0 || (errno != EROFS && errno != EACCES)) continue;
+    const char* why =
+        errno == EROFS ? "the file system is read-only" : "this user may not write it";
+    return base::Status(opened.status().code(),
+                        opened.status().message() + " (" + target + ": " + why + ")");
+  }
   return opened;
 }
 
@@ -243,11 +251,8 @@ Status SqliteStore::OpenConnections(bool create) {
   if (s.ok()) {
     writer_ = std::move(*writer);
     writer_synced_ = true;  // a new connection starts with synchronous=FULL
-    struct stat st {};
-    file_id_.reset();
-    if (::stat(options_.path.c_str(), &st) == 0) {
-      file_id_ = FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
-    }
+    file_id_ = IdOf(options_.path);
+    wal_id_ = IdOf(options_.path + "-wal");
     if (checkpointer_) {
       checkpointer_->Watch(*writer_);
       checkpointer_->Resume();
@@ -330,19 +335,35 @@ SqliteStore::Committer::BatchOutcome SqliteStore::RunBatch(
   return {Status::Ok(), false};
 }
 
-Status SqliteStore::FileMissing() const {
-  if (!file_id_) return Status::Ok();
+std::optional<SqliteStore::FileId> SqliteStore::IdOf(const std::string& path) {
   struct stat st {};
-  if (::stat(options_.path.c_str(), &st) != 0) {
-    // Another failure to look (EIO, EACCES) is left to SQLite's own writes to report.
-    if (errno != ENOENT && errno != ENOTDIR) return Status::Ok();
-  } else if (static_cast<uint64_t>(st.st_dev) == file_id_->dev &&
-             static_cast<uint64_t>(st.st_ino) == file_id_->ino) {
-    return Status::Ok();
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return FileId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
+bool SqliteStore::StillThere(const std::string& path, FileId id) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno != ENOENT && errno != ENOTDIR;
+  return static_cast<uint64_t>(st.st_dev) == id.dev && static_cast<uint64_t>(st.st_ino) == id.ino;
+}
+
+Status SqliteStore::FileMissing() {
+  if (file_id_ && !StillThere(options_.path, *file_id_)) {
+    return base::Unavailable("the job log " + options_.path +
+                             " was deleted or moved while the server ran (nothing written since "
+                             "is acknowledged); restart the server");
   }
-  return base::Unavailable("the job log " + options_.path +
-                           " was deleted or moved while the server ran (nothing written since "
-                           "is acknowledged); restart the server");
+  const std::string wal = options_.path + "-wal";
+  if (!wal_id_) {
+    wal_id_ = IdOf(wal);  // made by the first write after the open
+  } else if (!StillThere(wal, *wal_id_)) {
+    // What it held is still in the file the connections have open: a reopen copies it into the
+    // job log as it closes them, and starts a new log.
+    return base::Unavailable("the job log's write-ahead log " + wal +
+                             " was deleted or moved while the server ran (nothing written since "
+                             "is acknowledged); the store reopens with a new one");
+  }
+  return Status::Ok();
 }
 
 Status SqliteStore::RunWrite(const WriteFn& fn, Sync sync, const std::function<void()>* committed) {

@@ -195,16 +195,22 @@ class SqliteStore final : public Store {
   std::unique_ptr<internal::Checkpointer> checkpointer_;  // WAL checkpoints off the writer
   std::unique_ptr<internal::Connection> writer_;  // used on the writer thread only (or in Open)
   bool writer_synced_ = true;  // writer_'s synchronous setting is FULL (else NORMAL); same thread
-  // The database file as (re)opened, by device and inode; writer thread (or Open). A batch whose
-  // file is no longer at options_.path (deleted or moved while the server ran: its writes would
-  // go to a file nobody will open again) fails instead of committing (FileMissing()).
+  // The database file and its write-ahead log as (re)opened, by device and inode; writer thread
+  // (or Open). A batch whose file is no longer at its path (deleted or moved while the server
+  // ran: its writes would go to a file nobody will open again, and a crash would lose them)
+  // fails instead of committing (FileMissing()).
   struct FileId {
     uint64_t dev = 0;
     uint64_t ino = 0;
   };
   std::optional<FileId> file_id_;
-  // Non-OK when options_.path no longer names the file opened (file_id_).
-  base::Status FileMissing() const;
+  std::optional<FileId> wal_id_;                               // nullopt until the log exists
+  static std::optional<FileId> IdOf(const std::string& path);  // nullopt: no such file
+  // False when `path` is gone or names another file; true also when it cannot be looked at
+  // (EIO, EACCES: left to SQLite's own writes to report).
+  static bool StillThere(const std::string& path, FileId id);
+  // Non-OK when options_.path, or its log, no longer names the file opened.
+  base::Status FileMissing();
 
   base::Mutex read_mu_;
   base::CondVar read_cv_;

@@ -1000,6 +1000,30 @@ TEST_F(StoreTest, AJobLogDeletedWhileOpenFailsTheNextWriteAndIsNotRecreated) {
   EXPECT_TRUE(store_->NextRunAt().ok());
 }
 
+// The write-ahead log deleted while the store has it open: the next batch fails instead of
+// committing into a file a crash would lose (QA: acknowledged jobs were gone after a kill -9).
+// A reopen copies what the deleted log held into the job log and starts a new one.
+TEST_F(StoreTest, AWriteAheadLogDeletedWhileOpenFailsTheNextWriteUntilAReopen) {
+  Open();
+  const std::string kept = Add(MakeJob());
+  ASSERT_TRUE(std::filesystem::remove(Options().path + "-wal"));
+  auto r = AppendAndWait(*store_, MakeJob());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), base::Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("write-ahead log " + Options().path + "-wal"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_FALSE(store_->Healthy().ok());
+
+  ASSERT_TRUE(store_->Reopen().ok());
+  EXPECT_TRUE(store_->Healthy().ok());
+  const std::string after = Add(MakeJob());
+  Close();
+  Open();
+  EXPECT_EQ(StateOf(kept), JobState::kQueued) << "what the deleted log held was lost";
+  EXPECT_EQ(StateOf(after), JobState::kQueued);
+}
+
 TEST_F(StoreTest, AJobLogReplacedWhileOpenFailsTheNextWrite) {
   Open();
   Add(MakeJob());
