@@ -429,20 +429,21 @@ int ServeWebhook(app::WebhookFlags& f) {
         std::freopen(f.logfile.c_str(), "a", stderr) == nullptr) {
       std::fprintf(stderr, "longhaul webhook: cannot open -logfile %s: %s\n", f.logfile.c_str(),
                    std::strerror(errno));
-      return 2;
+      return 1;
     }
   }
+  // What goes wrong once the command line has parsed exits 1, as webhook's log.Fatal does.
   auto mode = hooks::WebhookMode::Load(o, GetEnv);
   if (!mode.ok()) {
     std::fprintf(stderr, "longhaul webhook: %s\n", mode.status().message().c_str());
-    return 2;
+    return 1;
   }
   std::optional<base::PidFile> pid_file;  // removed when Serve returns
   if (!f.pidfile.empty()) {
     auto created = base::PidFile::Create(f.pidfile);
     if (!created.ok()) {
       std::fprintf(stderr, "longhaul webhook: %s\n", created.status().message().c_str());
-      return 2;
+      return 1;
     }
     pid_file.emplace(std::move(*created));
   }

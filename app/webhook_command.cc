@@ -21,6 +21,8 @@ CLI::App* AddWebhookCommand(CLI::App& app, WebhookFlags& f) {
   auto* cmd = app.add_subcommand(
       "webhook", "serve an adnanh/webhook hooks file; every hook runs through the durable queue");
   hooks::WebhookOptions& o = f.options;
+  // A flag given twice takes the last value, as Go's flag package does (a wrapper's override).
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("--hooks", o.hooks_files,
                   "hooks file, JSON or YAML (repeatable; default hooks.json)")
       ->expected(1)

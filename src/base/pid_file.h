@@ -13,8 +13,9 @@ namespace longhaul::base {
 class PidFile {
  public:
   // Locks `path` and writes this process's id to it. kFailedPrecondition when another process
-  // holds it (one that exited holds nothing: its file is stale and taken over); kUnavailable
-  // when it cannot be written.
+  // holds it, or when it names a webhook that runs (webhook's own file: it takes no lock); one
+  // that exited holds nothing, and any other process it names came after the file's writer: the
+  // file is stale and taken over. kUnavailable when it cannot be written.
   static Result<PidFile> Create(std::string path);
   // Removes the file and lets it go.
   ~PidFile();

@@ -78,12 +78,13 @@ base::Result<std::shared_ptr<const config::Config>> Translate(const HookSet& hoo
   }
   config::Listen listen;
   // webhook joins -ip and -port as Go does ("ip:port"): an IPv6 address comes in brackets
-  // ([::1]), and an empty -ip is every interface.
+  // ([::1]), and an empty -ip, or 0.0.0.0 (the default), is every address of both families, as
+  // Go listens there (QA: IPv6 clients were refused).
   listen.host = options.ip;
   if (listen.host.size() >= 2 && listen.host.front() == '[' && listen.host.back() == ']') {
     listen.host = listen.host.substr(1, listen.host.size() - 2);
   }
-  if (listen.host.empty()) listen.host = "0.0.0.0";
+  if (listen.host.empty() || listen.host == "0.0.0.0") listen.host = "::";
   listen.port = options.port;
   auto check_ip = config::ParseListen(config::FormatListen(listen));
   if (!check_ip.ok()) return base::InvalidArgument("-ip: " + check_ip.status().message());

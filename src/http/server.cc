@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -534,6 +535,13 @@ base::Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port
   tcp::endpoint ep(addr, port);
   acceptor_ = std::make_shared<tcp::acceptor>(ioc_);
   acceptor_->open(ep.protocol(), ec);
+  // "::" is every address of both families, whatever net.ipv6.bindv6only says; on a machine
+  // without IPv6, every IPv4 one.
+  const bool any = addr.is_v6() && addr.is_unspecified();
+  if (any && ec == asio::error::address_family_not_supported) {
+    return Listen("0.0.0.0", port);
+  }
+  if (!ec && any) acceptor_->set_option(asio::ip::v6_only(false), ec);
   if (!ec) acceptor_->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_->bind(ep, ec);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);

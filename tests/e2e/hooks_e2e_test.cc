@@ -2,13 +2,19 @@
 // served by the real binary, every hook run through the durable queue.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "testing/raw_conn.h"
 #include "testing/server_process.h"
 #include "webhook/hmac.h"
 
@@ -355,10 +361,31 @@ TEST_F(HooksE2E, PathTraversalInPassFileIsRefusedAtStart) {
       server_.RunToExit({"webhook", "-hooks", scratch_.File("bad.yaml"), "-ip", "127.0.0.1",
                          "-port", "0", "-admin", "127.0.0.1:0", "-data-dir", scratch_.File("data")},
                         nullptr, &err);
-  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(rc, 1);  // as webhook's
   EXPECT_THAT(err,
               HasSubstr(scratch_.File("bad.yaml") + ":4: hook `sneaky`: pass-file-to-command"));
   EXPECT_THAT(err, HasSubstr("plain file name"));
+}
+
+// -ip 0.0.0.0, webhook's default, is every address of both families, as Go listens there (QA:
+// IPv6 clients were refused).
+TEST_F(HooksE2E, TheDefaultIpTakesIpv4AndIpv6) {
+  server_.StartWebhook({"-hooks", hooks_path_, "-template", "-ip", "0.0.0.0"});
+  const std::string request = "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  EXPECT_THAT(RawExchange(server_.public_port(), request), HasSubstr("\r\n\r\nOK"));
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) GTEST_SKIP() << "no IPv6 on this machine";
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_port = htons(static_cast<uint16_t>(server_.public_port()));
+  addr.sin6_addr = in6addr_loopback;
+  const bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!connected && (err == EADDRNOTAVAIL || err == ENETUNREACH)) {
+    GTEST_SKIP() << "no IPv6 loopback on this machine";
+  }
+  EXPECT_TRUE(connected) << "[::1]: " << std::strerror(err);
 }
 
 // A second instance started with the running one's -pidfile refuses to start and leaves the
@@ -372,7 +399,7 @@ TEST_F(HooksE2E, ASecondInstanceLeavesTheRunningOnesPidfile) {
       {"webhook", "-hooks", hooks_path_, "-template", "-ip", "127.0.0.1", "-port", "0", "-admin",
        "127.0.0.1:0", "-data-dir", scratch_.File("other"), "-pidfile", pidfile},
       nullptr, &err);
-  EXPECT_EQ(rc, 2);
+  EXPECT_EQ(rc, 1);  // as webhook's
   EXPECT_THAT(err, HasSubstr("which is running"));
   EXPECT_EQ(ReadFile(pidfile), std::to_string(server_.pid()) + "\n");
   // Nor does another copy of the program (an upgrade installed elsewhere) take it.

@@ -135,13 +135,17 @@ TEST(Translate, SignatureSecretsAreSecrets) {
 }
 
 // As webhook takes them: "[::1]" (Go joins "ip:port", so IPv6 comes bracketed), "::1", and
-// "" for every interface.
+// "" or 0.0.0.0 for every address of both families, as Go listens there.
 TEST(Translate, IpAsWebhookTakesIt) {
   HookSet hooks = Hooks("- id: a\n  execute-command: /bin/true\n");
   WebhookOptions opts;
   opts.port = 9000;
-  for (const auto& [ip, host] : std::vector<std::pair<std::string, std::string>>{
-           {"[::1]", "::1"}, {"::1", "::1"}, {"", "0.0.0.0"}, {"127.0.0.1", "127.0.0.1"}}) {
+  for (const auto& [ip, host] :
+       std::vector<std::pair<std::string, std::string>>{{"[::1]", "::1"},
+                                                        {"::1", "::1"},
+                                                        {"", "::"},
+                                                        {"0.0.0.0", "::"},
+                                                        {"127.0.0.1", "127.0.0.1"}}) {
     opts.ip = ip;
     auto cfg = Translate(hooks, opts);
     ASSERT_TRUE(cfg.ok()) << ip << ": " << cfg.status().ToString();

@@ -33,13 +33,10 @@ void ServerProcess::WriteConfig(const std::string& config_body) {
 void ServerProcess::Start() { StartArgs({"serve", "--config", config_path()}); }
 
 void ServerProcess::StartWebhook(const std::vector<std::string>& args) {
-  std::vector<std::string> all = {"webhook"};
+  // `args` after the defaults: a flag given again takes its last value, as in webhook.
+  std::vector<std::string> all = {"webhook", "-ip",         "127.0.0.1", "-port",          "0",
+                                  "-admin",  "127.0.0.1:0", "-data-dir", dir_.File("data")};
   all.insert(all.end(), args.begin(), args.end());
-  for (const char* extra : {"-ip", "127.0.0.1", "-port", "0", "-admin", "127.0.0.1:0"}) {
-    all.emplace_back(extra);
-  }
-  all.emplace_back("-data-dir");
-  all.push_back(dir_.File("data"));
   StartArgs(all);
 }
 

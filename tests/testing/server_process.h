@@ -25,8 +25,9 @@ class ServerProcess {
 
   // Starts the server and waits for its ready line. Fails the test (ASSERT) on error.
   void Start();
-  // Starts `longhaul webhook <args> -ip 127.0.0.1 -port 0 -admin 127.0.0.1:0 -data-dir
-  // <temp>/data` instead (the config file is not used) and waits for its ready line.
+  // Starts `longhaul webhook -ip 127.0.0.1 -port 0 -admin 127.0.0.1:0 -data-dir <temp>/data
+  // <args>` instead (the config file is not used; `args` may give those flags again, the last
+  // value wins) and waits for its ready line.
   void StartWebhook(const std::vector<std::string>& args);
   // Runs `longhaul <args>` to its end; returns its exit status, its stdout in `out` and its
   // stderr in `err` (either may be null).
