@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -1022,6 +1025,28 @@ TEST_F(StoreTest, AWriteAheadLogDeletedWhileOpenFailsTheNextWriteUntilAReopen) {
   Open();
   EXPECT_EQ(StateOf(kept), JobState::kQueued) << "what the deleted log held was lost";
   EXPECT_EQ(StateOf(after), JobState::kQueued);
+}
+
+// A job log on a file system mounted read-only: the refusal says so, not only SQLite's "unable
+// to open database file" (QA).
+TEST_F(StoreTest, AJobLogOnAReadOnlyFileSystemSaysSo) {
+  const std::string data = std::filesystem::path(Options().path).parent_path();
+  std::filesystem::create_directories(data);
+  if (::mount("tmpfs", data.c_str(), "tmpfs", 0, "size=8m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs: " << std::strerror(errno);
+  }
+  Open();
+  Add(MakeJob());
+  Close();
+  const bool remounted =
+      ::mount(nullptr, data.c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) == 0;
+  const int err = errno;
+  base::Status opened = remounted ? SqliteStore::Open(Options()).status() : base::Status::Ok();
+  ::umount2(data.c_str(), MNT_DETACH);
+  if (!remounted) GTEST_SKIP() << "cannot remount read-only: " << std::strerror(err);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.message().find("the file system is read-only"), std::string::npos)
+      << opened.message();
 }
 
 TEST_F(StoreTest, AJobLogReplacedWhileOpenFailsTheNextWrite) {
