@@ -41,6 +41,8 @@ struct SchedulerOptions {
   base::Duration lease = std::chrono::seconds(30);
   base::Duration poll_interval = std::chrono::seconds(1);
   base::Duration shutdown_grace = std::chrono::seconds(30);
+  // Finished jobs deleted per round at most (server.retention): claims wait for a round.
+  int purge_per_round = 10000;
 };
 
 // Returns the runtime for a function, or nullptr when its kind has none (the job fails).
@@ -209,8 +211,6 @@ class Scheduler {
   void StartAttemptThreadsLocked(int n) LH_REQUIRES(mu_);
 
   static constexpr base::Duration kIdleThread = std::chrono::seconds(30);
-  // Finished jobs deleted per maintenance round at most (server.retention).
-  static constexpr int kPurgePerRound = 10000;
 
   store::Store& store_;
   const base::Clock& clock_;
