@@ -298,11 +298,7 @@ runtime::Outcome AnswerFor(ResultAs as, Report report) {
     out.response = std::move(*mapped);
   } else if (as == ResultAs::kHttpOrPayload) {
     // Not JSON, or a malformed statusCode object: labelled as a command's output is.
-    out.response.status = 200;
-    if (std::string_view type = runtime::OutputContentType(report.body); !type.empty()) {
-      out.response.headers = {{"Content-Type", std::string(type)}};
-    }
-    out.response.body = std::move(report.body);
+    out.response = runtime::OutputResponse(std::move(report.body));
   } else {
     Fail(out, base::Code::kInvalidArgument,
          "malformed function result: " + mapped.status().message(),

@@ -227,6 +227,16 @@ base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_vie
   return Decoded(std::move(response));
 }
 
+store::Response OutputResponse(std::string output) {
+  store::Response res;
+  res.status = 200;
+  if (std::string_view type = OutputContentType(output); !type.empty()) {
+    res.headers.emplace_back("Content-Type", std::string(type));
+  }
+  res.body = std::move(output);
+  return res;
+}
+
 std::string_view OutputContentType(std::string_view output) {
   if (output.empty()) return "";
   const size_t first = output.find_first_not_of(" \t\r\n");

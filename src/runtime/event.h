@@ -37,6 +37,9 @@ base::Result<std::optional<store::Response>> DecodeProxyResponse(std::string_vie
 // it is JSON, text/plain; charset=utf-8 when it is other UTF-8 text, application/octet-stream
 // otherwise; "" for an empty output.
 std::string_view OutputContentType(std::string_view output);
+// A plain output as a result: 200, `output` as the body, labelled by OutputContentType (no
+// Content-Type for an empty one).
+store::Response OutputResponse(std::string output);
 
 // Header checks for what user code answers: a name must be an RFC 9110 token; a value must
 // not be able to end its header line early (response splitting).

@@ -146,8 +146,9 @@ void Scheduler::Loop() {
     // Finished jobs older than server.retention go, a bounded number per round (claims wait
     // for this loop); a round that found more is followed by another at once, so that deletes
     // keep up with any rate of finished work (QA: 10,000 a lease, 333/s, fell behind).
-    purge_behind = purge_behind && cfg->server.retention.count() > 0;
-    if ((maintenance && cfg->server.retention.count() > 0) || purge_behind) {
+    if (cfg->server.retention.count() == 0) {
+      purge_behind = false;  // every job is kept
+    } else if (maintenance || purge_behind) {
       auto purged = store_.PurgeFinishedJobs(now - cfg->server.retention, options_.purge_per_round);
       purge_behind = purged.ok() && *purged == options_.purge_per_round;
       if (purged.ok() && *purged > 0) {

@@ -138,11 +138,7 @@ Outcome ProcessRuntime::Run(const Invocation& inv, const CancelToken& cancel) {
   if (mapped->has_value()) {
     outcome.response = std::move(**mapped);
   } else {
-    outcome.response.status = 200;
-    outcome.response.body = std::move(run.stdout_head);
-    if (std::string_view type = OutputContentType(outcome.response.body); !type.empty()) {
-      outcome.response.headers.emplace_back("Content-Type", std::string(type));
-    }
+    outcome.response = OutputResponse(std::move(run.stdout_head));
     if (run.stdout_truncated) {
       // The result is cut: say so to whoever reads it (the sync caller, the status API).
       outcome.response.headers.emplace_back("X-Longhaul-Result-Truncated",

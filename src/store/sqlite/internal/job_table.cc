@@ -123,8 +123,8 @@ constexpr const char* kRecoverOwner = LH_RECOVER_LEASES("lease_owner = ?3");
 // free ones either (a deploy a day must not use them up); a caller_waits job ends dead.
 constexpr const char* kReleaseOwner =
     LH_TAKE_BACK("caller_waits", "caller_waits", "", "lease_owner = ?3");
-// A claim undone (Store::Unclaim): the job is as the claim found it (ClaimJobs), first or later
-// attempt, with its lease, error and counts untouched.
+// A claim undone (Store::Unclaim): the job is as the claim found it (ClaimJobs), queued for a
+// first attempt or retrying a later one, its error and counts untouched.
 constexpr const char* kUnclaim =
     "UPDATE jobs SET state = CASE WHEN attempts > 1 THEN 'retrying' ELSE 'queued' END, "
     "started_at = CASE WHEN attempts > 1 THEN started_at END, attempts = MAX(attempts - 1, 0), "
