@@ -1,6 +1,6 @@
 // SqliteStore's reads (Get, List, GetRouteStats, NextRunAt, QueuedFunctions): each on a
 // connection of the read pool (RunRead), never on the writer. The rest of the store is in
-// sqlite_store.cc.
+// sqlite_store.cc and sqlite_store_health.cc.
 #include <optional>
 #include <string>
 #include <utility>
