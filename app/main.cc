@@ -207,10 +207,10 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   }
   deps.status_base =
       srv.public_url.empty()
-          ? "http://" + config::FormatListen(config::Listen{srv.admin.host, *admin_port})
+          ? "http://" + config::FormatListen(config::Listen{admin_server.host(), *admin_port})
           : srv.public_url;
   // Lambda runtimes find the Invoke API (AWS_ENDPOINT_URL_LAMBDA) on the admin listener.
-  const std::string& admin_host = srv.admin.host;
+  const std::string& admin_host = admin_server.host();
   lambda::LambdaOptions lambda_options;
   lambda_options.registry = registry->get();
   lambda_options.endpoint_url =
@@ -369,13 +369,13 @@ int Serve(const std::string& config_path, std::unique_ptr<hooks::WebhookMode> we
   on_signal();
 
   log.Info("server.ready",
-           {{"listen", config::FormatListen(config::Listen{srv.listen.host, *public_port})},
-            {"admin", config::FormatListen(config::Listen{srv.admin.host, *admin_port})},
+           {{"listen", config::FormatListen(config::Listen{public_server.host(), *public_port})},
+            {"admin", config::FormatListen(config::Listen{admin_server.host(), *admin_port})},
             {"data_dir", srv.data_dir},
             {"node", node_id}});
   std::printf("longhaul ready listen=%s admin=%s\n",
-              config::FormatListen(config::Listen{srv.listen.host, *public_port}).c_str(),
-              config::FormatListen(config::Listen{srv.admin.host, *admin_port}).c_str());
+              config::FormatListen(config::Listen{public_server.host(), *public_port}).c_str(),
+              config::FormatListen(config::Listen{admin_server.host(), *admin_port}).c_str());
   std::fflush(stdout);
 
   auto keep_running = asio::make_work_guard(ioc);  // until the stopper calls ioc.stop()

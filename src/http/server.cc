@@ -551,6 +551,7 @@ base::Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port
         ShortageOr(ec, base::Code::kUnavailable),
         name_ + ": cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
+  host_ = host;
   return acceptor_->local_endpoint().port();
 }
 

@@ -37,6 +37,8 @@ class HttpServer {
 
   // Binds and listens. Returns the bound port (useful with port 0), or kUnavailable.
   base::Result<uint16_t> Listen(const std::string& host, uint16_t port);
+  // The address listened on: the one given, or "0.0.0.0" where "::" fell back to IPv4.
+  const std::string& host() const { return host_; }
   // Starts accepting (posts the accept loop to the io_context).
   void Start();
   // Stops accepting new connections; open connections finish their current request and close.
@@ -61,6 +63,7 @@ class HttpServer {
   Handler handler_;
   // Shared with the accept loop and StopAccepting()'s posted close, which outlive no owner.
   std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::string host_;
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 

@@ -693,6 +693,11 @@ TEST_F(StoreTest, AnExpiredJobKeepsItsLastAttemptsError) {
   EXPECT_EQ(dead->state, JobState::kDead);
   EXPECT_EQ(dead->last_error,
             "event age exceeded (max_event_age); the last attempt: UNKNOWN: exit status 3");
+  // GET /routes names the expiry as the route's newest error.
+  auto stats = store_->GetRouteStats("fn", "POST /hook");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->last_error, "event age exceeded (max_event_age)");
+  EXPECT_EQ(stats->last_error_at, clock_.Now());
 }
 
 TEST_F(StoreTest, CompleteRecordsTheOutcome) {

@@ -79,7 +79,7 @@ constexpr const char* kComplete =
     "result_headers = ?10, result_body = ?11, attempts = attempts - ?12, "
     "max_attempts = CASE WHEN ?13 > 0 AND ?13 < max_attempts THEN ?13 ELSE max_attempts END "
     "WHERE seq = ?1";
-// The route's newest failed attempt (schema.cc, version 5).
+// The route's newest failed attempt or expiry (schema.cc, version 5).
 constexpr const char* kRecordRouteError =
     "INSERT INTO route_errors (function, route, at, message) "
     "SELECT function, route, ?2, ?3 FROM jobs WHERE seq = ?1 "
@@ -373,6 +373,9 @@ base::Status ClaimJobs(Connection& c, const ClaimRequest& req, std::vector<Job>&
         Query q(c, kExpireRow);
         q.Bind(1, cand.seq).BindText(2, kEventAgeError).Bind(3, now);
         LH_RETURN_IF_ERROR(q.Run());
+        Query route_error(c, kRecordRouteError);  // GET /routes names it as a failed attempt
+        route_error.Bind(1, cand.seq).Bind(2, now).BindText(3, kEventAgeError);
+        LH_RETURN_IF_ERROR(route_error.Run());
         LH_RETURN_IF_ERROR(PromoteHead(c, req.function, cand.ordering_key));
         if (req.expired != nullptr) {
           LH_RETURN_IF_ERROR(GetBySeq(c, cand.seq, req.expired->emplace_back()));
