@@ -496,8 +496,8 @@ int main(int argc, char** argv) {
   auto add_client_opts = [&](CLI::App* cmd) {
     cmd->add_option(
         "--admin", admin_url,
-        "admin API URL (default: LONGHAUL_ADMIN, else the --config's server.admin, else "
-        "http://127.0.0.1:8081)");
+        "admin API URL (default: LONGHAUL_ADMIN, else the server.admin of --config or of "
+        "./longhaul.yaml when there is one, else http://127.0.0.1:8081)");
     cmd->add_option("-c,--config", config_path, "configuration file to find the admin API in");
   };
 

@@ -198,7 +198,10 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
     }
     co_return http::MakeResponse(200, "{\"status\":\"ok\"}");
   }
-  if (parts.size() == 1 && parts[0] == "routes" && get) co_return co_await ListRoutes();
+  if (parts.size() == 1 && parts[0] == "routes" && get) {
+    if (auto problem = QueryProblem(query, {})) co_return http::ErrorResponse(*problem);
+    co_return co_await ListRoutes();
+  }
   if (!parts.empty() && parts[0] == "jobs") {
     if (parts.size() == 1 && get) co_return co_await ListJobs(query);
     if (parts.size() >= 2) {

@@ -35,8 +35,10 @@ std::optional<std::string> BrowserRequestProblem(const RequestHeader& head, bool
   if (any_name) return std::nullopt;
   auto host = head.find(boost::beast::http::field::host);
   if (host == head.end() || IsAddressOrLocalhost(host->value())) return std::nullopt;
-  return std::string(api) + " is called by its address or localhost, not by the name " +
-         std::string(host->value().substr(0, 200)) +
+  std::string_view name = host->value();
+  return std::string(api) + " is called by its address or localhost, not by " +
+         (name.empty() ? std::string("an empty Host")
+                       : "the name " + std::string(name.substr(0, 200))) +
          " (a web page's name pointed at this machine could read it): " + std::string(remedy);
 }
 

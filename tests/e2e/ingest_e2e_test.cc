@@ -596,6 +596,10 @@ TEST(IngestE2E, CancelKillsARunningJob) {
             std::string::npos)
       << typo->body;
   EXPECT_EQ(server.AdminGet("/jobs?state=cancelled&limit=5&function=work&cursor=")->status, 200);
+  auto routes = server.AdminGet("/routes?function=work");
+  EXPECT_EQ(routes->status, 400);
+  EXPECT_NE(routes->body.find("unknown parameter 'function': this takes none"), std::string::npos)
+      << routes->body;
   // A second state would be ignored: refused instead, as an unknown one on /result is.
   auto twice = server.AdminGet("/jobs?state=dead&state=running");
   EXPECT_EQ(twice->status, 400);

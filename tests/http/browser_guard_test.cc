@@ -40,5 +40,14 @@ TEST(BrowserRequestProblem, ANameOtherThanLocalhostNeedsAToken) {
   }
 }
 
+// An empty Host field (HTTP/1.1 allows one) is no name: the reason says so.
+TEST(BrowserRequestProblem, AnEmptyHostIsNamedAsSuch) {
+  RequestHeader head = Head("");
+  head.set(boost::beast::http::field::host, "");
+  auto problem = Problem(head, false);
+  ASSERT_TRUE(problem.has_value());
+  EXPECT_NE(problem->find("not by an empty Host ("), std::string::npos) << *problem;
+}
+
 }  // namespace
 }  // namespace longhaul::http

@@ -164,5 +164,25 @@ TEST_F(RouteTableTest, NoMatch) {
   EXPECT_EQ(table.Match("POST", "/hooks/").route, nullptr);
 }
 
+// "/" is a route of its own (no segments): it takes the bare host and nothing else.
+TEST(RouteTable, TheRootRouteMatchesOnlyTheRoot) {
+  std::vector<config::Route> routes{
+      MakeRoute("POST", "/", {}),
+      MakeRoute("POST", "/{rest+}", {{K::kGreedy, "rest"}}),
+  };
+  RouteTable table{routes};
+  auto root = table.Match("POST", "/");
+  ASSERT_NE(root.route, nullptr);
+  EXPECT_EQ(root.route->path, "/");
+  EXPECT_TRUE(root.params.empty());
+  auto deeper = table.Match("POST", "/a");
+  ASSERT_NE(deeper.route, nullptr);
+  EXPECT_EQ(deeper.route->path, "/{rest+}");
+  EXPECT_EQ(table.Match("GET", "/").allowed, "POST");
+  // Without it, "/" is not the greedy route's: its parameter takes one segment or more.
+  routes.erase(routes.begin());
+  EXPECT_EQ(RouteTable{routes}.Match("POST", "/").route, nullptr);
+}
+
 }  // namespace
 }  // namespace longhaul::ingest
