@@ -255,8 +255,19 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   plan.working_dir = options.working_dir.empty() ? nullptr : options.working_dir.c_str();
   plan.nice = options.nice;
   plan.file_limit = base::StartingFileLimit();
-  const int64_t spawned_at = options.registry != nullptr ? ChildRegistry::Now() : 0;
+  ChildRecord record;
+  if (options.registry != nullptr) {
+    record = options.registry->Reserve();
+    plan.record = &record;
+  }
   const ExecStart started = StartExec(plan);
+  if (options.registry != nullptr) {
+    if (started.step == ExecStart::Step::kNone) {
+      options.registry->Adopt(record, started.pid);
+    } else {
+      options.registry->Release(record);
+    }
+  }
   switch (started.step) {
     case ExecStart::Step::kNone:
       break;
@@ -270,7 +281,6 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
       return SystemError("cannot start " + options.argv[0], started.err);
   }
   const pid_t pid = started.pid;
-  if (options.registry != nullptr) options.registry->Add(pid, spawned_at);
 
   ChildProcess child;
   child.pid_ = pid;

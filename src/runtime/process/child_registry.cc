@@ -19,16 +19,13 @@ namespace {
 
 constexpr char kMagic[8] = {'L', 'H', 'C', 'H', 'I', 'L', 'D', '1'};
 constexpr size_t kHeaderSize = 64;  // magic, then the boot id, zero padded
-constexpr size_t kSlotSize = 16;    // int64 spawned_at (0 = free), int32 pid, int32 zero
-
-struct Slot {
-  int64_t spawned_at;
-  int32_t pid;
-  int32_t reserved;
-};
-static_assert(sizeof(Slot) == kSlotSize);
+constexpr size_t kSlotSize = sizeof(ChildSlot);
+using Slot = ChildSlot;
 
 off_t OffsetOf(uint32_t slot) { return static_cast<off_t>(kHeaderSize + slot * kSlotSize); }
+uint32_t SlotAt(off_t offset) {
+  return static_cast<uint32_t>((static_cast<size_t>(offset) - kHeaderSize) / kSlotSize);
+}
 
 // How far a process's start may lie after the recorded spawn time: the spawn itself, on a
 // machine so loaded that the spawning thread waits its turn. Generous: a pid is reused within
@@ -144,7 +141,7 @@ int64_t ChildRegistry::Now() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
-void ChildRegistry::Add(pid_t pid, int64_t spawned_at) {
+ChildRecord ChildRegistry::Reserve() {
   base::MutexLock lock(mu_);
   uint32_t slot = next_slot_;
   if (!free_slots_.empty()) {
@@ -153,12 +150,23 @@ void ChildRegistry::Add(pid_t pid, int64_t spawned_at) {
   } else {
     ++next_slot_;
   }
-  const Slot entry{spawned_at, pid, 0};
-  if (::pwrite(fd_.get(), &entry, kSlotSize, OffsetOf(slot)) == static_cast<ssize_t>(kSlotSize)) {
-    slot_of_[pid] = slot;
-  } else {
-    free_slots_.push_back(slot);  // best effort (see the header)
-  }
+  return ChildRecord{fd_.get(), OffsetOf(slot), Now()};
+}
+
+void ChildRegistry::Adopt(const ChildRecord& record, pid_t pid) {
+  // The child has written the slot; written again here, best effort (see the header), in case
+  // its own write failed.
+  const Slot entry{record.spawned_at, pid, 0};
+  (void)::pwrite(fd_.get(), &entry, kSlotSize, record.offset);
+  base::MutexLock lock(mu_);
+  slot_of_[pid] = SlotAt(record.offset);
+}
+
+void ChildRegistry::Release(const ChildRecord& record) {
+  const Slot empty{};
+  (void)::pwrite(fd_.get(), &empty, kSlotSize, record.offset);
+  base::MutexLock lock(mu_);
+  free_slots_.push_back(SlotAt(record.offset));
 }
 
 void ChildRegistry::Remove(pid_t pid) {

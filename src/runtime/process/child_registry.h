@@ -4,17 +4,17 @@
 // a job's second attempt would run beside its first.
 //
 // The file is a 64-byte header ("LHCHILD1" and the boot id) followed by 16-byte slots, one per
-// child: CLOCK_BOOTTIME in ms just before the spawn (0 = free slot) and the pid. Adding and
-// removing a child is one pwrite of its slot: no file is created per child, and nothing is
-// synced (a killed process leaves its writes in the page cache; a power loss leaves no child).
-// Open() reads what an earlier run left; KillLeftovers() then starts the file afresh and kills
-// a leftover group only when /proc shows a process with that pid that leads its own group and
-// started in the same boot within seconds after the recorded time, so a pid reused by an
-// unrelated process is never signalled.
+// child (ChildSlot): CLOCK_BOOTTIME in ms just before the spawn (0 = free slot) and the pid.
+// The child writes its own slot before its exec; removing it is one pwrite of the slot: no file is
+// created per child, and nothing is synced (a killed process leaves its writes in the page cache; a
+// power loss leaves no child). Open() reads what an earlier run left; KillLeftovers() then starts
+// the file afresh and kills a leftover group only when /proc shows a process with that pid that
+// leads its own group and started in the same boot within seconds after the recorded time, so a pid
+// reused by an unrelated process is never signalled.
 //
 // Recording is best effort: a child whose slot could not be written (a full disk) runs all the
 // same, as it did before this registry existed.
-// Thread-safety: Add() and Remove() may be called from any thread.
+// Thread-safety: Reserve(), Adopt(), Release() and Remove() may be called from any thread.
 #pragma once
 
 #include <sys/types.h>
@@ -27,6 +27,7 @@
 
 #include "base/mutex.h"
 #include "base/status.h"
+#include "runtime/process/exec_start.h"
 #include "runtime/process/unique_fd.h"
 
 namespace longhaul::runtime::process {
@@ -39,10 +40,15 @@ class ChildRegistry {
   // server running on the same data dir).
   static base::Result<std::unique_ptr<ChildRegistry>> Open(const std::string& path);
 
-  // The time to record for a child about to be spawned (CLOCK_BOOTTIME, ms).
+  // CLOCK_BOOTTIME, in ms: the clock of a slot's spawned_at.
   static int64_t Now();
-  // Records `pid`, spawned at `spawned_at` (Now() just before the spawn) as a group leader.
-  void Add(pid_t pid, int64_t spawned_at);
+  // A slot for a child about to be spawned, stamped with the time now (CLOCK_BOOTTIME, ms): the
+  // child writes itself into it before it executes anything (ExecPlan::record), so a server
+  // killed at any moment after the spawn leaves it recorded. Then Adopt() with the pid of the
+  // child started, or Release() when none was (a child that failed after writing its slot).
+  ChildRecord Reserve();
+  void Adopt(const ChildRecord& record, pid_t pid);
+  void Release(const ChildRecord& record);
   // Forgets `pid` once it has been reaped.
   void Remove(pid_t pid);
   // How many children are recorded in the file now.

@@ -88,6 +88,10 @@ __attribute__((no_sanitize_address, no_sanitize("thread", "undefined"))) int Chi
     syscall(SYS_rt_sigaction, sig, &default_action, nullptr, sizeof(uint64_t));
   }
   if (syscall(SYS_setpgid, 0, 0) != 0) Fail(s, ExecStart::Step::kSetup, errno);
+  if (plan.record != nullptr) {
+    const ChildSlot slot{plan.record->spawned_at, static_cast<int32_t>(syscall(SYS_getpid)), 0};
+    syscall(SYS_pwrite64, plan.record->fd, &slot, sizeof slot, plan.record->offset);
+  }
   int in = plan.stdin_fd;
   if (in < 0) {
     in = static_cast<int>(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDONLY));

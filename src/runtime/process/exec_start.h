@@ -21,6 +21,22 @@ namespace longhaul::runtime::process {
 // niceness; where the policy cannot be set (a sandbox), the child runs at niceness 19.
 inline constexpr int kSchedIdle = 20;
 
+// A child's line in ChildRegistry's table (docs/on-disk-format.md): CLOCK_BOOTTIME in ms just
+// before the spawn (0 = a free slot) and the pid.
+struct ChildSlot {
+  int64_t spawned_at;
+  int32_t pid;
+  int32_t reserved;
+};
+static_assert(sizeof(ChildSlot) == 16);
+
+// Where a child writes its own ChildSlot, before it executes anything.
+struct ChildRecord {
+  int fd = -1;
+  off_t offset = 0;
+  int64_t spawned_at = 0;
+};
+
 struct ExecPlan {
   const char* program = nullptr;      // the file to execute (no PATH search)
   char* const* argv = nullptr;        // null-terminated
@@ -31,6 +47,9 @@ struct ExecPlan {
   const char* working_dir = nullptr;  // null: the server's
   int nice = 0;                       // added to the caller's niceness (at most 19), or kSchedIdle
   int64_t file_limit = -1;            // the soft RLIMIT_NOFILE (at most the hard one); -1: ours
+  // Written by the child once it leads its group, before its exec: a server killed at any
+  // moment after the clone leaves it recorded. Null: not recorded.
+  const ChildRecord* record = nullptr;
 };
 
 struct ExecStart {

@@ -1,5 +1,6 @@
 #include "runtime/process/child_registry.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -66,6 +67,46 @@ TEST(ChildRegistry, RecordsAChildUntilItIsReaped) {
     c->SignalGroup(SIGKILL);
     c->Reap();
   }
+  EXPECT_EQ(registry->Recorded(), 0u);
+}
+
+// The child writes its own slot once it leads its group, before its exec: a server killed just
+// after the clone leaves it recorded (QA: a job's first attempt, started a moment before a
+// kill -9, ran on beside its second). A program that cannot be executed shows the write: its
+// child has exited before the parent could learn its pid, yet the slot names it until Release().
+TEST(ChildRegistry, AChildRecordsItselfBeforeItsExec) {
+  TempDir dir;
+  auto registry = OpenAt(dir.File("children.tab"));
+  const ChildRecord record = registry->Reserve();
+  int out[2];
+  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
+  char program[] = "/nonexistent/program";
+  char* argv[] = {program, nullptr};
+  char* envp[] = {nullptr};
+  ExecPlan plan;
+  plan.program = program;
+  plan.argv = argv;
+  plan.envp = envp;
+  plan.stdout_fd = out[1];
+  plan.stderr_fd = out[1];
+  plan.record = &record;
+  const ExecStart started = StartExec(plan);
+  ::close(out[0]);
+  ::close(out[1]);
+  EXPECT_EQ(started.step, ExecStart::Step::kExec);
+  EXPECT_EQ(registry->Recorded(), 1u);
+  ChildSlot slot{};
+  ASSERT_EQ(::pread(record.fd, &slot, sizeof slot, record.offset), 16);
+  EXPECT_EQ(slot.spawned_at, record.spawned_at);
+  EXPECT_GT(slot.pid, 1);
+  EXPECT_NE(slot.pid, ::getpid());
+  registry->Release(record);
+  EXPECT_EQ(registry->Recorded(), 0u);
+  // And a spawn that fails so through ChildProcess leaves nothing recorded either.
+  SpawnOptions o;
+  o.argv = {"/nonexistent/program"};
+  o.registry = registry.get();
+  EXPECT_FALSE(ChildProcess::Spawn(o).ok());
   EXPECT_EQ(registry->Recorded(), 0u);
 }
 
