@@ -143,6 +143,19 @@ base::Result<store::Response> MapStructured(const json::object& obj) {
   return response;
 }
 
+// As an HTTP API passes a body: as text only for these media types (and only valid UTF-8: JSON
+// cannot carry other bytes); any other type, a form or none at all, as base64.
+bool BodyAsText(const store::Request& request) {
+  for (const auto& [name, value] : request.headers) {
+    if (Lowercase(name) != "content-type") continue;
+    std::string type = Lowercase(Trim(std::string_view(value).substr(0, value.find(';'))));
+    return (type.starts_with("text/") || type == "application/json" || type == "application/xml" ||
+            type == "application/javascript") &&
+           base::IsValidUtf8(request.body);
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string FormatRequestTime(base::TimePoint t) {
@@ -233,11 +246,11 @@ std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContex
   if (!params.empty()) {
     event["pathParameters"] = std::move(params);
   }
-  bool utf8 = base::IsValidUtf8(request.body);
+  const bool text = BodyAsText(request);
   if (!request.body.empty()) {
-    event["body"] = utf8 ? request.body : base::Base64Encode(request.body);
+    event["body"] = text ? request.body : base::Base64Encode(request.body);
   }
-  event["isBase64Encoded"] = !utf8;
+  event["isBase64Encoded"] = !text && !request.body.empty();
   return json::serialize(event);
 }
 

@@ -31,11 +31,13 @@ struct HttpApiContext {
 // Header names are lowercased and repeated headers comma-joined; Cookie headers are not in
 // `headers` but split at ';' into `cookies`. Query parameters are percent-decoded and repeated
 // ones comma-joined. domainName is the Host header without its port ("localhost" without one),
-// domainPrefix its first label. A body that is not valid UTF-8 is base64 with isBase64Encoded
-// true. `cookies`, `queryStringParameters`, `pathParameters` and `body` are left out when empty.
-// Elsewhere, bytes that are not UTF-8 (a decoded %FF, a Latin-1 header) become U+FFFD, as
-// Node's runtime client makes them: JSON is UTF-8 (RFC 8259), and the Python and Java runtime
-// clients refuse an event that is not before the handler runs.
+// domainPrefix its first label. The body is text for a Content-Type of text/*, application/json,
+// application/xml or application/javascript (when it is valid UTF-8), else base64 with
+// isBase64Encoded true, as an HTTP API sends it (a form too). `cookies`, `queryStringParameters`,
+// `pathParameters` and `body` are left out when empty. Elsewhere, bytes that are not UTF-8 (a
+// decoded %FF, a Latin-1 header) become U+FFFD, as Node's runtime client makes them: JSON is UTF-8
+// (RFC 8259), and the Python and Java runtime clients refuse an event that is not before the
+// handler runs.
 std::string BuildHttpApiEvent(const store::Request& request, const HttpApiContext& context);
 
 // Lambda's limit for a synchronous invocation's payload: API Gateway cannot invoke a function

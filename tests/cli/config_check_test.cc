@@ -102,8 +102,8 @@ TEST(Check, WarnsAboutProgramsAndWorkingDirsThatAreNotThere) {
 }
 
 // Slack gives up after 3 s and sends the delivery again, GitHub after 10 s and marks it failed:
-// a route of theirs that waits longer for the result is warned about (QA: Slack retried every
-// request).
+// a route of theirs that waits as long or longer for the result is warned about (QA: Slack
+// retried every request).
 TEST(Check, WarnsAboutARouteThatWaitsLongerThanItsSenderDoes) {
   testing::TempDir dir;
   const std::string path = dir.File("longhaul.yaml");
@@ -112,7 +112,9 @@ TEST(Check, WarnsAboutARouteThatWaitsLongerThanItsSenderDoes) {
                          "routes:\n"
                          "  - {path: /slack, function: fn, provider: slack, secret: s, ack: auto}\n"
                          "  - {path: /gh, function: fn, provider: github, secret: s, ack: sync,\n"
-                         "     wait: 10s}\n"
+                         "     wait: 9s}\n"
+                         "  - {path: /edge, function: fn, provider: slack, secret: s, ack: sync,\n"
+                         "     wait: 3s}\n"
                          "  - {path: /slow, function: fn, provider: github, secret: s, ack: sync,\n"
                          "     wait: 1m}\n"
                          "  - {path: /async, function: fn, provider: slack, secret: s}\n"
@@ -120,13 +122,17 @@ TEST(Check, WarnsAboutARouteThatWaitsLongerThanItsSenderDoes) {
   Checked c = RunCheck(path);
   EXPECT_EQ(c.status, 0) << c.err;
   EXPECT_NE(c.err.find(path + ":4: warning: routes /slack: ack: auto waits up to 30s, but slack "
-                              "gives up after 3s and sends the delivery again: set wait to 3s or "
-                              "less, or use ack: async\n"),
+                              "gives up after 3s and sends the delivery again: set wait below 3s "
+                              "(the answer must reach it in time), or use ack: async\n"),
             std::string::npos)
       << c.err;
-  EXPECT_NE(c.err.find(path + ":7: warning: routes /slow: ack: sync waits up to 1m, but github "
+  // Its whole limit is too long: the answer comes just after it.
+  EXPECT_NE(c.err.find(path + ":7: warning: routes /edge: ack: sync waits up to 3s, but slack"),
+            std::string::npos)
+      << c.err;
+  EXPECT_NE(c.err.find(path + ":9: warning: routes /slow: ack: sync waits up to 1m, but github "
                               "gives up after 10s and marks the delivery failed (it is not sent "
-                              "again): set wait to 10s or less"),
+                              "again): set wait below 10s"),
             std::string::npos)
       << c.err;
   for (const char* fine : {"/gh", "/async", "/plain"}) {

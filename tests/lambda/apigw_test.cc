@@ -176,6 +176,33 @@ TEST(BuildHttpApiEvent, BinaryBodyIsBase64) {
   EXPECT_EQ(e["isBase64Encoded"], true);
 }
 
+// As an HTTP API sends a body: text for text/*, JSON, XML and JavaScript; base64 for any other
+// type, a form, or none (QA: a form came as text, where AWS sends it base64).
+TEST(BuildHttpApiEvent, TheContentTypeDecidesWhetherTheBodyIsBase64) {
+  store::Request r;
+  r.method = "POST";
+  r.path = "/form";
+  r.body = "a=1&b=2";
+  for (const char* type :
+       {"text/plain", "Text/CSV; charset=utf-8", "application/json",
+        "application/json; charset=utf-8", " application/xml ", "application/javascript"}) {
+    r.headers = {{"content-type", type}};
+    json::object e = Parse(BuildHttpApiEvent(r, SampleContext()));
+    EXPECT_EQ(e["body"], "a=1&b=2") << type;
+    EXPECT_EQ(e["isBase64Encoded"], false) << type;
+  }
+  for (const char* type :
+       {"application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+        "application/octet-stream", "image/png", "application/vnd.api+json", ""}) {
+    r.headers = {{"Content-Type", type}};
+    json::object e = Parse(BuildHttpApiEvent(r, SampleContext()));
+    EXPECT_EQ(e["body"], "YT0xJmI9Mg==") << type;
+    EXPECT_EQ(e["isBase64Encoded"], true) << type;
+  }
+  r.headers.clear();
+  EXPECT_EQ(Parse(BuildHttpApiEvent(r, SampleContext()))["isBase64Encoded"], true);
+}
+
 TEST(FormatRequestTime, IsApiGatewaysFormat) {
   EXPECT_EQ(FormatRequestTime(base::FromUnixMs(0)), "01/Jan/1970:00:00:00 +0000");
   EXPECT_EQ(FormatRequestTime(base::FromUnixMs(1584039838000)), "12/Mar/2020:19:03:58 +0000");

@@ -132,7 +132,8 @@ TEST_F(InvocationTest, ARouteWhosePathLooksLikeTheInvokeApiStillGetsAnHttpApiEve
   inv_.request.method = "POST";
   inv_.request.path = "/2015-03-31/functions/echo/invocations";
   inv_.request.body = R"({"statusCode":418})";
-  inv_.request.headers = {{"X-Amz-Client-Context", base::Base64Encode(R"({"a":1})")}};
+  inv_.request.headers = {{"X-Amz-Client-Context", base::Base64Encode(R"({"a":1})")},
+                          {"Content-Type", "application/json"}};
   inv_.route = "POST /{proxy+}";
   Delivery d = MakeDelivery(inv_);
   json::object e = Parse(d.event);
@@ -149,6 +150,7 @@ TEST_F(InvocationTest, RouteCallsGetAnHttpApiEvent) {
   inv_.request.method = "POST";
   inv_.request.path = "/hooks/x";
   inv_.request.body = "hi";
+  inv_.request.headers = {{"Content-Type", "text/plain"}};
   inv_.route = "POST /hooks/{name}";
   Delivery d = MakeDelivery(inv_);
   json::object e = Parse(d.event);

@@ -341,6 +341,7 @@ TEST_F(LambdaRuntimeTest, RouteInvocationsGetAnHttpApiEventAndAMappedResponse) {
   runtime::Invocation echo = Invoke("hello");
   echo.request.path = "/hooks/y";
   echo.request.path_params = {{"name", "y"}};
+  echo.request.headers = {{"Content-Type", "text/plain"}};
   echo.route = "POST /hooks/{name}";
   runtime::Outcome mapped = Run(echo);
   ASSERT_TRUE(mapped.status.ok()) << mapped.status.ToString();
@@ -359,6 +360,7 @@ TEST_F(LambdaRuntimeTest, AMalformedHttpResultFailsOnlyWhereACallerWaitsForIt) {
   auto run = [&](bool caller_waits) {
     runtime::Invocation inv = Invoke("badshape");
     inv.request.path = "/hooks/x";
+    inv.request.headers = {{"Content-Type", "text/plain"}};
     inv.route = "POST /hooks/{name}";
     inv.caller_waits = [caller_waits] { return caller_waits; };
     return Run(inv);
