@@ -1,6 +1,7 @@
 #include "config/path_pattern.h"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <cctype>
 #include <string>
 
@@ -61,8 +62,11 @@ base::Result<std::vector<PathSegment>> ParsePathPattern(std::string_view pattern
                                      "' must be the last segment");
       }
       for (const PathSegment& s : segments) {
-        if (s.kind != PathSegment::Kind::kLiteral && s.text == name) {
-          return base::InvalidArgument("parameter '" + std::string(name) + "' appears twice");
+        // Told apart without case: both would be one LONGHAUL_PARAM_<NAME>.
+        if (s.kind != PathSegment::Kind::kLiteral && boost::beast::iequals(s.text, name)) {
+          return base::InvalidArgument("parameter '" + std::string(name) + "' appears twice" +
+                                       (s.text == name ? "" : " (as '" + s.text + "')") +
+                                       ": names are told apart without case");
         }
       }
       segment.text = std::string(name);
@@ -71,10 +75,18 @@ base::Result<std::vector<PathSegment>> ParsePathPattern(std::string_view pattern
                                    "' contains '{' or '}': a parameter must be a whole segment, "
                                    "as in /users/{id}");
     } else {
-      if (std::string decoded = base::PercentDecode(text); decoded == "." || decoded == "..") {
-        return base::InvalidArgument("has a '" + decoded +
-                                     "' segment: requests with one are refused (400), so the "
-                                     "route could never match");
+      // As requests are checked: between '/' and '\\' too (decoded), a '.' or '..' is refused.
+      const std::string decoded = base::PercentDecode(text);
+      for (size_t start = 0; start <= decoded.size();) {
+        size_t end = decoded.find_first_of("/\\", start);
+        if (end == std::string::npos) end = decoded.size();
+        std::string_view piece = std::string_view(decoded).substr(start, end - start);
+        if (piece == "." || piece == "..") {
+          return base::InvalidArgument("has a '" + std::string(piece) +
+                                       "' segment: requests with one are refused (400), so the "
+                                       "route could never match");
+        }
+        start = end + 1;
       }
       segment.text = std::string(text);
     }
@@ -96,10 +108,15 @@ std::string PatternShape(const std::vector<PathSegment>& segments) {
     shape += '/';
     switch (s.kind) {
       case PathSegment::Kind::kLiteral:
-        // A literal matches decoded too; an encoded '/' stays one segment's.
+        // A literal matches decoded too; an encoded '/' stays one segment's, and an encoded
+        // brace is not a parameter's mark ("/x/%7B%7D" is not "/x/{b}").
         for (char c : base::PercentDecode(s.text)) {
           if (c == '/') {
             shape += "%2F";
+          } else if (c == '{') {
+            shape += "%7B";
+          } else if (c == '}') {
+            shape += "%7D";
           } else {
             shape += c;
           }

@@ -36,6 +36,7 @@ enum Rank : int8_t { kGreedyRank = 1, kParamRank = 2, kLiteralRank = 3 };
 RouteTable::RouteTable(const std::vector<config::Route>& routes) : routes_(routes) {}
 
 RouteMatch RouteTable::Match(std::string_view method, std::string_view path) const {
+  if (!path.starts_with('/')) return {};  // OPTIONS *: the server, not one of its routes
   auto parts = SplitPath(path);
   RouteMatch best;
   // Segment by segment from the left, then the method: a route is more specific than another

@@ -29,11 +29,18 @@ TEST(ParsePathPattern, RootHasNoSegments) {
 
 TEST(ParsePathPattern, Rejects) {
   for (const char* bad :
-       {"",      "hooks", "//",     "/a//b",   "/a/",      "/{}",       "/{+}",     "/{a b}",
-        "/a{b}", "/{a}b", "/}",     "/{x+}/y", "/{x}/{x}", "/{x}/{x+}", "/a?b",     "/a#b",
-        "/a b",  "/{1x}", "/{a-b}", "/a/../b", "/./b",     "/a/%2E%2e", "/a/.%2e/b"}) {
+       {"", "hooks", "//", "/a//b", "/a/", "/{}", "/{+}", "/{a b}", "/a{b}", "/{a}b", "/}",
+        "/{x+}/y", "/{x}/{x}", "/{x}/{x+}", "/a?b", "/a#b", "/a b", "/{1x}", "/{a-b}", "/a/../b",
+        "/./b", "/a/%2E%2e", "/a/.%2e/b",
+        // QA: one LONGHAUL_PARAM_A for both; a request naming it is refused (400).
+        "/y/{a}/{A}", "/x/..\\y", "/x/%5C..", "/x/a%2F.."}) {
     auto segments = ParsePathPattern(bad);
     EXPECT_FALSE(segments.ok()) << bad;
+  }
+  EXPECT_EQ(ParsePathPattern("/y/{a}/{A}").status().message(),
+            "parameter 'A' appears twice (as 'a'): names are told apart without case");
+  for (const char* fine : {"/x/..y", "/x/a\\b", "/x/.well-known"}) {
+    EXPECT_TRUE(ParsePathPattern(fine).ok()) << fine;
   }
 }
 
@@ -51,6 +58,11 @@ TEST(PatternShape, DecodesLiterals) {
   // An encoded '/' is part of one segment: not the same as two.
   EXPECT_NE(PatternShape(*ParsePathPattern("/files/a%2Fb")),
             PatternShape(*ParsePathPattern("/files/a/b")));
+  // A literal brace is no parameter (QA: /x/%7B%7D was called a duplicate of /x/{b}).
+  EXPECT_NE(PatternShape(*ParsePathPattern("/x/%7B%7D")),
+            PatternShape(*ParsePathPattern("/x/{b}")));
+  EXPECT_NE(PatternShape(*ParsePathPattern("/x/%7B+%7D")),
+            PatternShape(*ParsePathPattern("/x/{b+}")));
 }
 
 }  // namespace

@@ -176,6 +176,23 @@ TEST(NormalizeRequestTarget, RefusesAFragment) {
   EXPECT_TRUE(NormalizeRequestTarget(encoded).ok());
 }
 
+// "*" names the server, for OPTIONS only (RFC 9112 section 3.2.4; QA: POST * reached a /{token}
+// route with token "*").
+TEST(NormalizeRequestTarget, TakesTheAsteriskFormForOptionsOnly) {
+  for (auto verb : {boost::beast::http::verb::post, boost::beast::http::verb::get}) {
+    RequestHeader head;
+    head.method(verb);
+    head.target("*");
+    base::Status s = NormalizeRequestTarget(head);
+    EXPECT_EQ(s.code(), base::Code::kInvalidArgument);
+    EXPECT_EQ(s.message(), "the request target '*' is for OPTIONS only");
+  }
+  RequestHeader options;
+  options.method(boost::beast::http::verb::options);
+  options.target("*");
+  EXPECT_TRUE(NormalizeRequestTarget(options).ok());
+}
+
 // A path's parameters are decoded: one that cannot be is refused, as Go's servers (webhook)
 // do. The query is left as sent.
 TEST(NormalizeRequestTarget, RefusesAnInvalidPercentEncodingInThePath) {

@@ -179,6 +179,10 @@ TEST(RouteTable, TheRootRouteMatchesOnlyTheRoot) {
   ASSERT_NE(deeper.route, nullptr);
   EXPECT_EQ(deeper.route->path, "/{rest+}");
   EXPECT_EQ(table.Match("GET", "/").allowed, "POST");
+  // OPTIONS * asks about the server: no route takes it, not even a parameter's.
+  std::vector<config::Route> param{MakeRoute("ANY", "/{one}", {{K::kParam, "one"}})};
+  EXPECT_NE(RouteTable{param}.Match("OPTIONS", "/x").route, nullptr);
+  EXPECT_EQ(RouteTable{param}.Match("OPTIONS", "*").route, nullptr);
   // Without it, "/" is not the greedy route's: its parameter takes one segment or more.
   routes.erase(routes.begin());
   EXPECT_EQ(RouteTable{routes}.Match("POST", "/").route, nullptr);
