@@ -256,7 +256,15 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   }
   runtime::process::SpawnOptions spawn;
   spawn.argv = plan->argv;
-  spawn.argv[0] = ResolveCommand(hook->execute_command, hook->working_dir, path_env);
+  // argv[0] as webhook gives it: a command found in the server's PATH as written ("sh"), any
+  // other by its file.
+  std::string file = ResolveCommand(hook->execute_command, hook->working_dir, path_env);
+  if (file != hook->execute_command && hook->working_dir.empty() &&
+      hook->execute_command.find('/') == std::string::npos) {
+    spawn.program = std::move(file);
+  } else {
+    spawn.argv[0] = std::move(file);
+  }
   spawn.env = std::move(env);
   spawn.working_dir = hook->working_dir;
   spawn.merge_stderr = true;
@@ -264,7 +272,7 @@ runtime::Outcome HookRuntime::Run(const runtime::Invocation& inv,
   spawn.nice = runtime::JobNice(inv);
   log_.Debug("hook.executing", {{"job", inv.job_id},
                                 {"hook", hook->id},
-                                {"command", spawn.argv[0]},
+                                {"command", spawn.program.empty() ? spawn.argv[0] : spawn.program},
                                 {"args", std::to_string(spawn.argv.size() - 1), true}});
   auto child = runtime::process::ChildProcess::Spawn(spawn);
   if (!child.ok()) {

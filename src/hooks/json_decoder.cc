@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <utility>
 
+#include "base/utf8.h"
+
 namespace longhaul::hooks {
 namespace {
 
@@ -35,7 +37,7 @@ class Builder {
   }
   bool on_key(std::string_view s, std::size_t, error_code&) {
     text_ += s;
-    open_.back().key = std::move(text_);
+    open_.back().key = base::ToValidUtf8(text_);
     text_.clear();
     return true;
   }
@@ -45,7 +47,7 @@ class Builder {
   }
   bool on_string(std::string_view s, std::size_t, error_code&) {
     text_ += s;
-    json::string str(text_);
+    json::string str(base::ToValidUtf8(text_));
     text_.clear();
     return Add(std::move(str));
   }

@@ -18,9 +18,10 @@ namespace longhaul::hooks {
 using NumberTexts = std::vector<std::string>;
 
 // One JSON value from the start of `text`, as json.Decoder.Decode reads it: trailing bytes after
-// the value are not examined; at most `max_depth` levels of nesting; bytes that are not UTF-8
-// are kept. Each number is appended to `numbers` and is its index there in the result.
-// Errors: kInvalidArgument ("invalid JSON: ..."); `numbers` may have grown.
+// the value are not examined; at most `max_depth` levels of nesting; in keys and strings, each
+// byte that is not UTF-8 becomes U+FFFD, as Go's decoder makes it. Each number is appended to
+// `numbers` and is its index there in the result. Errors: kInvalidArgument ("invalid JSON: ...");
+// `numbers` may have grown.
 base::Result<boost::json::value> DecodeJson(std::string_view text, int max_depth,
                                             NumberTexts& numbers);
 

@@ -220,6 +220,24 @@ TEST_F(HookRuntimeTest, RunsWithArgumentsEnvironmentFilesAndCombinedOutput) {
   EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
 }
 
+// argv[0] is the command as written when the PATH found it, as webhook passes it (QA: it was
+// /usr/bin/sh where webhook gives sh); a command given with a directory keeps its path.
+TEST_F(HookRuntimeTest, ACommandFoundInThePathIsItsOwnArgvZero) {
+  for (const std::string command : {"sh", "/bin/sh"}) {
+    Hook hook = ParseOne(R"(
+- id: h
+  execute-command: )" + command +
+                         R"Y(
+  pass-arguments-to-command:
+    - {source: string, name: -c}
+    - {source: string, name: 'head -c 100 /proc/$$/cmdline | tr "\\0" " "'}
+)Y");
+    runtime::Outcome out = Run(hook, JsonRequest("{}"));
+    ASSERT_TRUE(out.status.ok()) << out.status.ToString() << "\n" << out.stdout_tail;
+    EXPECT_THAT(out.response.body, ::testing::StartsWith(command + " -c ")) << command;
+  }
+}
+
 // As in webhook: two files of one variable name are two files, and the variable names the last.
 TEST_F(HookRuntimeTest, TwoFilesOfOneNameAreBothWritten) {
   Hook hook = ParseOne(R"Y(

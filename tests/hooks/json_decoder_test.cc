@@ -42,6 +42,21 @@ TEST(DecodeJson, StringsKeysAndLiteralsAsAnyParser) {
   EXPECT_THAT(numbers, ElementsAre("7e1"));
 }
 
+// Go's decoder makes each byte that is not UTF-8 a U+FFFD, in keys and strings alike (QA: a
+// command got the raw \xff where webhook passes the replacement character).
+TEST(DecodeJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+  NumberTexts numbers;
+  auto v = DecodeJson(
+      "{\"k\xff\": \"a\xff\xfe"
+      "b\", \"c\": \"\xe2\x82\"}",
+      64, numbers);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_EQ(v->at("c").as_string(), "\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(v->at("k\xef\xbf\xbd").as_string(),
+            "a\xef\xbf\xbd\xef\xbf\xbd"
+            "b");
+}
+
 TEST(DecodeJson, RefusesWhatIsNotJsonOrNestsTooDeep) {
   NumberTexts numbers;
   for (const char* text : {"", "{", "{\"a\": }", "[1,]", "nul"}) {

@@ -236,7 +236,8 @@ base::Result<ChildProcess> ChildProcess::Spawn(const SpawnOptions& options) {
   LH_RETURN_IF_ERROR(SetNonBlocking(out.read));
   LH_RETURN_IF_ERROR(SetNonBlocking(err.read));
 
-  const std::optional<std::string> program = ProgramFile(options);
+  const std::optional<std::string> program =
+      options.program.empty() ? ProgramFile(options) : options.program;
   if (!program) {
     if (!OwnPath(options)) return ExecError(options.argv[0], ENOENT);
     return base::InvalidArgument("cannot execute " + options.argv[0] +
