@@ -159,9 +159,14 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   const bool sigv4_invoke = req.target().substr(0, 22) == "/2015-03-31/functions/" &&
                             (sigv4::IsSigV4(auth) || (!cfg->server.lambda_access_keys.empty() &&
                                                       !(bearer && !token.empty())));
+  // A request that must prove a secret (the token, or SigV4 with Lambda access keys) cannot
+  // come from a page a rebound name pointed here: any name will do then (QA: an SDK's
+  // endpoint_url of http://longhaul:8081 got a 403 it could not read).
+  const bool authenticated =
+      !token.empty() || (sigv4_invoke && !cfg->server.lambda_access_keys.empty());
   if (!healthz) {  // probes are not browsers; /healthz tells nothing
     if (auto problem = http::BrowserRequestProblem(
-            req, !token.empty(), "the admin API",
+            req, authenticated, "the admin API",
             "use the address, or set server.admin_token (then any name will do)")) {
       co_return http::ErrorResponse(403, base::Code::kPermissionDenied, *problem);
     }

@@ -77,10 +77,16 @@ http::Response OutcomeResponse(const store::Job& job, const std::string& status_
     }
     res.body() = job.result->body;
     http::PreparePayload(res);  // not Beast's: it throws on a 204 or 304 with a body
-    if (head_request && job.request.method == "HEAD") {
-      // An upstream's answer to HEAD: its Content-Length describes the GET's body.
+    if (head_request && job.request.method == "HEAD" && fn != nullptr &&
+        fn->kind == config::RuntimeKind::kHttp) {
+      // An upstream's answer to HEAD (its client read it as a number): its Content-Length
+      // describes the GET's body. A command's or a Lambda function's is its own text, not
+      // framing (QA: "abc\x01" went out as it was).
       for (const auto& [k, v] : job.result->headers) {
-        if (boost::beast::iequals(k, "Content-Length")) res.set(bh::field::content_length, v);
+        if (boost::beast::iequals(k, "Content-Length") && !v.empty() && v.size() <= 19 &&
+            v.find_first_not_of("0123456789") == std::string::npos) {
+          res.set(bh::field::content_length, v);
+        }
       }
     }
     if (upstream_answer) res.set("X-Longhaul-Job-State", store::ToString(job.state));

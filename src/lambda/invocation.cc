@@ -180,7 +180,11 @@ std::string TraceId(const runtime::Invocation& inv) {
 Delivery MakeDelivery(const runtime::Invocation& inv) {
   Delivery d;
   d.request_id = inv.job_id;
+  // The timeout runs from when the runtime takes the invocation, as in Lambda: a warm runtime
+  // still at work after its last response (until its next /next) is the last one's time.
+  // Until then the attempt's own deadline bounds the wait.
   d.deadline = inv.deadline;
+  d.timeout = inv.function->timeout;
   d.function_arn = InvokedFunctionArn(*inv.function, inv.route, inv.request);
   d.trace_id = TraceId(inv);
   if (IsInvokeJob(inv.route)) {

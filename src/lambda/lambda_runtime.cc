@@ -422,9 +422,8 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
     begin_us = clock_.Monotonic();
     Delivery delivery = DeliveryFor(inv, answer);
     if (cold) {
-      // As in Lambda, init does not count against the timeout: the invocation's starts when the
-      // runtime takes it, and init may take as long as the timeout, at least 10 s.
-      delivery.timeout = fn.timeout;
+      // As in Lambda, init does not count against the timeout (which starts when the runtime
+      // takes the invocation), and init may take as long as the timeout, at least 10 s.
       delivery.deadline = begin + std::max<base::Duration>(fn.timeout, kInitLimit);
     }
     r = proc->Invoke(std::move(delivery), cancel, inv.live.get());

@@ -44,9 +44,9 @@ struct Report;
 // One invocation as the runtime receives it from /next.
 struct Delivery {
   std::string request_id;    // Lambda-Runtime-Aws-Request-Id
-  base::TimePoint deadline;  // Lambda-Runtime-Deadline-Ms; with `timeout`: the end of init
-  // Non-zero: the deadline is this long after the runtime takes the invocation (a cold start,
-  // whose init does not count against the function's timeout, as in Lambda).
+  base::TimePoint deadline;  // how long the runtime has to take it (a warm one, or init)
+  // Non-zero: the deadline is this long after the runtime takes the invocation, as in Lambda
+  // (neither a cold start's init nor a warm runtime's work after its last response counts).
   base::Duration timeout{0};
   std::string function_arn;      // Lambda-Runtime-Invoked-Function-Arn
   std::string trace_id;          // Lambda-Runtime-Trace-Id

@@ -51,7 +51,13 @@ bool IsValidHeaderName(std::string_view name) {
 }
 
 bool IsValidHeaderValue(std::string_view value) {
-  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+  // RFC 9110 section 5.5: visible characters, spaces, tabs and bytes above 0x7F; no other
+  // control character (a CR or LF would end the line early: response splitting).
+  for (char c : value) {
+    const auto b = static_cast<unsigned char>(c);
+    if ((b < 0x20 && b != '\t') || b == 0x7F) return false;
+  }
+  return true;
 }
 
 std::optional<int64_t> StatusCodeOf(const json::value& v) {

@@ -41,8 +41,8 @@ std::string_view OutputContentType(std::string_view output);
 // Content-Type for an empty one).
 store::Response OutputResponse(std::string output);
 
-// Header checks for what user code answers: a name must be an RFC 9110 token; a value must
-// not be able to end its header line early (response splitting).
+// Header checks for what user code answers: a name must be an RFC 9110 token; a value holds no
+// control character but a tab (none could end its header line early: response splitting).
 bool IsValidHeaderName(std::string_view name);
 bool IsValidHeaderValue(std::string_view value);
 

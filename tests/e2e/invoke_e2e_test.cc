@@ -146,6 +146,27 @@ TEST(InvokeE2E, TheCliInvokesWithTheAdminTokenBesideAccessKeys) {
   EXPECT_EQ(unsigned_call->status, 403);
 }
 
+// With Lambda access keys an Invoke must be signed, so it may name the server anyhow, as an SDK's
+// endpoint_url names a service (QA: http://longhaul:8081 got a 403 botocore could not read); the
+// rest of the admin API, with no admin_token, still answers to its address and localhost only.
+TEST(InvokeE2E, AnInvokeThatMustBeSignedMayUseAnyName) {
+  TempDir scratch;
+  ServerProcess server(Config(scratch), "  lambda_access_keys:\n    AKIDTEST: topsecretkey\n");
+  server.Start();
+  auto named = Invoke(server, "ok", "x", {{"Host", "longhaul:8081"}});
+  ASSERT_TRUE(named.ok()) << named.status().ToString();
+  EXPECT_EQ(named->status, 403);
+  EXPECT_EQ(named->Header("x-amzn-ErrorType"), "MissingAuthenticationTokenException")
+      << named->body;
+  http::ClientRequest jobs;
+  jobs.url = server.admin_url() + "/jobs";
+  jobs.headers = {{"Host", "longhaul:8081"}};
+  auto listed = http::Fetch(jobs);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->status, 403);
+  EXPECT_THAT(listed->body, HasSubstr("not by the name longhaul:8081"));
+}
+
 // The CLI believes only the admin API: pointed at a public listener that takes any path (or a
 // proxy's redirect), it says so and fails, never "succeeded" off another route's answer. Inputs
 // it cannot read or an address it cannot reach as written are errors, not defaults.

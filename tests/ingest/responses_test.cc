@@ -112,6 +112,12 @@ TEST(OutcomeResponse, AHeadAnswerKeepsTheUpstreamsContentLength) {
   EXPECT_EQ(head[boost::beast::http::field::content_length], "1234");
   http::Response get = OutcomeResponse(job, "http://s/jobs/job-1", TwoFunctions(), false);
   EXPECT_EQ(get[boost::beast::http::field::content_length], "0");
+  // A command's result headers are its own text, not framing (QA: "abc\x01" went out).
+  store::Job command = Finished("command", store::JobState::kSucceeded, "");
+  command.request.method = "HEAD";
+  command.result = store::Response{200, {{"Content-Length", "abc\x01"}}, "okokok"};
+  http::Response own = OutcomeResponse(command, "http://s/jobs/job-1", TwoFunctions(), true);
+  EXPECT_EQ(own[boost::beast::http::field::content_length], "6");
 }
 
 TEST(OutcomeResponse, OtherFailuresAre502AndTimeouts504) {

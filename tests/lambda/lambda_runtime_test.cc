@@ -41,6 +41,8 @@ using testing::ReadFile;
 //   contains "shape"   answers with a structured API Gateway response
 //   contains "env"     writes its environment to $ENV_OUT, then answers
 //   contains "last"    answers, then waits for the file $GATE and exits (no next /next)
+//   contains "linger"  answers, creates $SLEEPING, waits for the file $GATE, then asks for more
+//   contains "deadline"  answers {"deadline": "<its Lambda-Runtime-Deadline-Ms>"}
 //   otherwise          answers {"pid": <its pid>, "event": <the event>}
 // It writes one line to stdout and one to stderr per invocation.
 constexpr char kBootstrap[] = R"sh(#!/bin/bash
@@ -81,6 +83,15 @@ while true; do
         "$API/invocation/$ID/response"
       continue ;;
     *env*) env > "$ENV_OUT" ;;
+    *linger*)
+      curl -sS -o /dev/null --data-binary '{}' "$API/invocation/$ID/response"
+      touch "$SLEEPING"
+      while [ ! -f "$GATE" ]; do [ -d "${GATE%/*}" ] || exit 1; sleep 0.02; done
+      continue ;;
+    *deadline*)
+      DL=$(grep -Fi Lambda-Runtime-Deadline-Ms "$H" | tr -d '[:space:]' | cut -d: -f2)
+      curl -sS -o /dev/null --data-binary "{\"deadline\":\"$DL\"}" "$API/invocation/$ID/response"
+      continue ;;
     *last*)
       curl -sS -o /dev/null --data-binary "{\"pid\":$$}" "$API/invocation/$ID/response"
       while [ ! -f "$GATE" ]; do [ -d "${GATE%/*}" ] || exit 1; sleep 0.02; done
@@ -276,6 +287,24 @@ TEST_F(LambdaRuntimeTest, BeginWhileTheProcessIsFinishingOffersAtItsRelease) {
   EXPECT_THAT(two.stderr_tail, ::testing::ContainsRegex("REPORT RequestId: " + second.job_id +
                                                         "\tDuration: 2[0-9]{3}\\."));
   EXPECT_EQ(runtime_->ProcessCountForTest("echo"), 1);
+}
+
+// An invocation's timeout starts when the runtime takes it, as in Lambda: a warm runtime still
+// at work past its last response (before its next /next) does not use up the next one's time
+// (QA: the next invocation timed out without having run).
+TEST_F(LambdaRuntimeTest, TheTimeoutStartsWhenTheRuntimeTakesTheInvocation) {
+  ASSERT_TRUE(Run(Invoke(R"({"n":0})")).status.ok());  // warm
+  runtime::Outcome first = Run(Invoke(R"({"please":"linger"})"));
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+  ASSERT_TRUE(Sleeping());  // at work past its response
+  runtime::Invocation second = Invoke(R"({"please":"deadline"})");
+  auto pending = std::async(std::launch::async, [&] { return Run(second); });
+  clock_.Advance(std::chrono::seconds(2));
+  std::ofstream(dir_.File("gate")) << "";
+  runtime::Outcome two = pending.get();
+  ASSERT_TRUE(two.status.ok()) << two.status.ToString();
+  EXPECT_EQ(Field(two.response.body, "deadline"),
+            std::to_string(base::ToUnixMs(clock_.Now() + fn_.timeout)));
 }
 
 // Next in line for a finishing process of another configuration (a reload came between): the

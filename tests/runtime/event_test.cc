@@ -118,6 +118,16 @@ TEST(DecodeProxyResponse, MapsProxyObjects) {
   }
 }
 
+TEST(IsValidHeaderValue, TakesTextTabsAndBytesAboveAscii) {
+  EXPECT_TRUE(IsValidHeaderValue("a b\tc \xc3\xa9 \x80"));
+  EXPECT_TRUE(IsValidHeaderValue(""));
+  for (std::string_view bad :
+       {std::string_view("a\rb"), std::string_view("a\nb"), std::string_view("a\0b", 3),
+        std::string_view("\x1b[31m"), std::string_view("\x7f"), std::string_view("\x01")}) {
+    EXPECT_FALSE(IsValidHeaderValue(bad)) << bad;
+  }
+}
+
 TEST(DecodeProxyResponse, RejectsMalformedProxyObjects) {
   for (std::string text : {
            "{\"statusCode\":42}",
@@ -129,6 +139,10 @@ TEST(DecodeProxyResponse, RejectsMalformedProxyObjects) {
            "{\"statusCode\":200,\"headers\":{\"A\":1}}",
            "{\"statusCode\":200,\"headers\":{\"A\\r\\nB\":\"1\"}}",
            "{\"statusCode\":200,\"headers\":{\"A\":\"1\\r\\nInjected: yes\"}}",
+           // Nor any other control character (QA: ESC, DEL and \x01 went out as they were).
+           "{\"statusCode\":200,\"headers\":{\"A\":\"a\\u0001b\"}}",
+           "{\"statusCode\":200,\"headers\":{\"A\":\"\\u001b[31m\"}}",
+           "{\"statusCode\":200,\"headers\":{\"A\":\"a\\u007f\"}}",
            "{\"statusCode\":200,\"body\":{}}",
            "{\"statusCode\":200,\"body\":\"*\",\"isBase64Encoded\":true}",
            "{\"statusCode\":200,\"isBase64Encoded\":\"yes\"}",
