@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
+#include <span>
 #include <utility>
 
 #include "base/thread_name.h"
@@ -49,6 +50,24 @@ std::string ExitText(int wait_status) {
     return "signal " + std::to_string(WTERMSIG(wait_status));
   }
   return "exit status unknown";
+}
+
+// Stops a process that holds no invocation, and logs it with the end of what it wrote since
+// its last one (after that one's response: in Lambda, that invocation's log; here, with no
+// next invocation to show it, the server's).
+void StopIdle(base::Logger& log, std::string_view function, RuntimeProcess& p,
+              std::string_view reason) {
+  constexpr size_t kLogged = 1024;
+  std::string output = p.TakeIdleOutput();
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
+  if (output.size() > kLogged) output = "…" + output.substr(output.size() - kLogged);
+  const base::LogField fields[] = {{"function", function},
+                                   {"pid", std::to_string(p.pid()), true},
+                                   {"reason", reason},
+                                   {"output", output}};
+  log.Log(base::LogLevel::kInfo, "lambda.process_stopped",
+          std::span<const base::LogField>(fields, output.empty() ? 3 : 4));
+  p.Stop();
 }
 
 }  // namespace
@@ -156,11 +175,8 @@ base::Result<std::unique_ptr<RuntimeProcess>> LambdaRuntime::Acquire(
     std::vector<std::unique_ptr<RuntimeProcess>> procs;
     ~Stale() {
       for (auto& p : procs) {
-        log.Info("lambda.process_stopped",
-                 {{"function", function},
-                  {"pid", std::to_string(p->pid()), true},
-                  {"reason", p->Exited() ? "exited while idle" : "its configuration changed"}});
-        p->Stop();
+        StopIdle(log, function, *p,
+                 p->Exited() ? "exited while idle" : "its configuration changed");
       }
     }
   } stale{log_, fn.name, {}};
@@ -538,26 +554,27 @@ void LambdaRuntime::JanitorLoop() {
     if (stopping_) {
       break;
     }
-    std::vector<std::pair<std::unique_ptr<RuntimeProcess>, std::string>> to_stop;
+    struct ToStop {
+      std::unique_ptr<RuntimeProcess> proc;
+      std::string function;
+      const char* reason;
+    };
+    std::vector<ToStop> to_stop;
     base::TimePoint now = clock_.Now();
     for (auto& [name, pool] : pools_) {
       base::Duration idle_timeout = idle_timeouts_[name];
       for (auto& p : pool.idle) {
         p->DrainOutput();
         if (p->Exited()) {
-          to_stop.emplace_back(std::move(p), "exited while idle");
+          to_stop.push_back({std::move(p), name, "exited while idle"});
         } else if (now - p->idle_since >= idle_timeout) {
-          to_stop.emplace_back(std::move(p), "idle");
+          to_stop.push_back({std::move(p), name, "idle"});
         }
       }
       std::erase_if(pool.idle, [](const auto& p) { return p == nullptr; });
     }
     lock.Unlock();
-    for (auto& [p, reason] : to_stop) {
-      log_.Info("lambda.process_stopped",
-                {{"pid", std::to_string(p->pid()), true}, {"reason", reason}});
-      p->Stop();
-    }
+    for (ToStop& t : to_stop) StopIdle(log_, t.function, *t.proc, t.reason);
     to_stop.clear();
     reaper_->Collect(false);
     lock.Lock();

@@ -175,6 +175,13 @@ void RuntimeProcess::DrainOutput() {
   ReadAvailable(child_->stderr_fd(), kReadsPerWake, sink);
 }
 
+std::string RuntimeProcess::TakeIdleOutput() {
+  DrainOutput();
+  std::string out = idle_output_.Take();
+  idle_output_ = TailCapture(options_.output_limit);
+  return out;
+}
+
 std::optional<int> RuntimeProcess::MemoryProbe::MaxMemoryUsedMb() const {
   if (status_ == nullptr || !status_->valid()) {
     return std::nullopt;

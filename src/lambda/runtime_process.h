@@ -123,6 +123,9 @@ class RuntimeProcess {
   // Reads what the idle process wrote, keeping the last output_limit bytes for the next
   // invocation's log. Does not block.
   void DrainOutput();
+  // What the idle process wrote since its last invocation (the last output_limit bytes), taken:
+  // for a process stopped before another invocation could show it. Does not block.
+  std::string TakeIdleOutput();
   // Reads the process's peak resident memory (VmHWM) through /proc/<pid>/status, opened when
   // it started: a probe taken before the process changes hands may be read afterwards (off the
   // next invocation's path) and never reads another process that got the same pid.

@@ -248,13 +248,15 @@ void Scheduler::RenewLeases() {
     base::Status s = store_.ExtendLease(id, options_.node_id, until);
     if (s.code() == base::Code::kAborted) {
       // An attempt that recorded its outcome since the list above was taken lost nothing.
-      if (auto job = store_.Get(id); job.ok() && job->state != store::JobState::kCancelled &&
-                                     job->state != store::JobState::kQueued &&
-                                     job->state != store::JobState::kRunning) {
+      auto job = store_.Get(id);
+      const bool cancelled = job.ok() && job->state == store::JobState::kCancelled;
+      if (job.ok() && !cancelled && job->state != store::JobState::kQueued &&
+          job->state != store::JobState::kRunning) {
         continue;
       }
-      // Cancelled by an operator, or the lease went to another node: stop our copy.
-      log_.Info("job.lease_lost", {{"job", id}});
+      // Cancelled by an operator (job.cancelled says so), or the lease went to another node:
+      // stop our copy.
+      if (!cancelled) log_.Info("job.lease_lost", {{"job", id}});
       if (cancel) cancel->Cancel();
     }
   }

@@ -41,7 +41,8 @@ using testing::ReadFile;
 //   contains "shape"   answers with a structured API Gateway response
 //   contains "env"     writes its environment to $ENV_OUT, then answers
 //   contains "last"    answers, then waits for the file $GATE and exits (no next /next)
-//   contains "linger"  answers, creates $SLEEPING, waits for the file $GATE, then asks for more
+//   contains "linger"  answers, writes a line, creates $SLEEPING, waits for the file $GATE,
+//                      then asks for more
 //   contains "deadline"  answers {"deadline": "<its Lambda-Runtime-Deadline-Ms>"}
 //   otherwise          answers {"pid": <its pid>, "event": <the event>}
 // It writes one line to stdout and one to stderr per invocation.
@@ -85,6 +86,7 @@ while true; do
     *env*) env > "$ENV_OUT" ;;
     *linger*)
       curl -sS -o /dev/null --data-binary '{}' "$API/invocation/$ID/response"
+      echo "after the response"
       touch "$SLEEPING"
       while [ ! -f "$GATE" ]; do [ -d "${GATE%/*}" ] || exit 1; sleep 0.02; done
       continue ;;
@@ -555,6 +557,19 @@ TEST_F(LambdaRuntimeTest, IdleProcessesStopAfterIdleTimeout) {
   clock_.Advance(std::chrono::seconds(1));
   ASSERT_TRUE(testing::Eventually([&] { return runtime_->ProcessCountForTest("echo") == 0; }));
   EXPECT_TRUE(testing::Eventually([&] { return ProcessGone(std::stoi(PidOf(ok))); }));
+}
+
+// What a runtime writes after its last response goes to the next invocation's log; a process
+// stopped before one came has its end logged with the stop (QA: it was lost).
+TEST_F(LambdaRuntimeTest, OutputAfterTheLastResponseIsLoggedWhenTheProcessStops) {
+  fn_.lambda.idle_timeout = std::chrono::minutes(1);
+  runtime::Outcome lingered = Run(Invoke(R"({"please":"linger"})"));
+  ASSERT_TRUE(lingered.status.ok()) << lingered.status.ToString();
+  ASSERT_TRUE(Sleeping());
+  clock_.Advance(std::chrono::minutes(1));
+  ASSERT_TRUE(testing::Eventually([&] { return runtime_->ProcessCountForTest("echo") == 0; }));
+  EXPECT_THAT(Logged(), HasSubstr("lambda.process_stopped function=echo pid="));
+  EXPECT_THAT(Logged(), HasSubstr("reason=idle output=\"after the response\""));
 }
 
 TEST_F(LambdaRuntimeTest, AChangedConfigurationGetsANewProcess) {
