@@ -58,7 +58,7 @@ http::ServerLimits LimitsFrom(const config::Server& s) {
   l.header_timeout = s.header_timeout;
   l.body_timeout = s.body_timeout;
   l.idle_timeout = s.idle_timeout;
-  l.max_connections = base::ConnectionsWithin(s.max_connections, base::RaiseFileLimit());
+  l.max_connections = base::ConnectionsWithin(s.max_connections, base::RaiseFileLimit(), 2);
   return l;
 }
 

@@ -35,10 +35,12 @@ int64_t StartingFileLimit() {
   return soft == RLIM_INFINITY ? -1 : static_cast<int64_t>(soft);
 }
 
-int ConnectionsWithin(int max_connections, uint64_t file_limit) {
+int ConnectionsWithin(int max_connections, uint64_t file_limit, int listeners) {
   const uint64_t usable = file_limit > 2 * kReservedFiles ? file_limit - kReservedFiles
                                                           : std::max<uint64_t>(file_limit / 2, 1);
-  return static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(max_connections), usable));
+  const uint64_t each =
+      std::max<uint64_t>(usable / static_cast<uint64_t>(std::max(listeners, 1)), 1);
+  return static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(max_connections), each));
 }
 
 }  // namespace longhaul::base

@@ -17,10 +17,10 @@ uint64_t RaiseFileLimit();
 int64_t StartingFileLimit();
 inline constexpr uint64_t kMaxFiles = 1 << 20;
 
-// `max_connections`, lowered so that kReservedFiles of `file_limit` stay for everything else
-// (the store, commands' pipes, Lambda runtimes): connections beyond it get 503, and jobs still
-// start.
-int ConnectionsWithin(int max_connections, uint64_t file_limit);
+// `max_connections` of each of `listeners`, lowered so that together they leave kReservedFiles
+// of `file_limit` for everything else (the store, commands' pipes, Lambda runtimes):
+// connections beyond it get 503, and jobs still start.
+int ConnectionsWithin(int max_connections, uint64_t file_limit, int listeners);
 inline constexpr uint64_t kReservedFiles = 256;
 
 }  // namespace longhaul::base
