@@ -13,7 +13,12 @@ boost::asio::awaitable<base::Result<store::AppendResult>> Submit(
     const config::Function& fn, store::NewJob& job, bool caller_waits, bool refuse_when_busy) {
   std::optional<store::Job> direct;
   bool busy = false;
-  if (caller_waits) direct = deps.scheduler.ReserveDirect(fn, job, &busy);
+  // Not while the store cannot write: the append would fail and stop the attempt begun beside
+  // it, and each such request would log a start and a stop (QA: three lines each, unthrottled,
+  // with the disk full). The append alone refuses it, as it refuses an async request.
+  if (caller_waits && deps.store.Healthy().ok()) {
+    direct = deps.scheduler.ReserveDirect(fn, job, &busy);
+  }
   if (caller_waits && refuse_when_busy && busy) {
     co_return base::ResourceExhausted("function " + fn.name + " is running " +
                                       std::to_string(fn.concurrency) +

@@ -60,9 +60,10 @@ class FailingStore : public store::Store {
   }
   base::Result<int> PurgeExpiredKeys(base::TimePoint) override { return 0; }
   base::Result<int> PurgeFinishedJobs(base::TimePoint, int) override { return 0; }
-  base::Status Healthy() const override { return status_; }
+  base::Status Healthy() const override { return looks_healthy ? base::Status::Ok() : status_; }
 
   int appends = 0;
+  bool looks_healthy = false;  // the failure is news to the write that finds it
 
  private:
   base::Status status_;
@@ -162,6 +163,7 @@ class CountingRuntime : public runtime::Runtime {
 // why the attempt it shows starting stops (QA: the log named a job that never existed).
 TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
   FailingStore store(base::Status(GetParam(), "disk I/O error"));
+  store.looks_healthy = true;
   base::SystemClock clock;
   char* text = nullptr;
   size_t size = 0;
@@ -188,6 +190,40 @@ TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
   std::string lines(text, size);
   EXPECT_NE(lines.find("job.not_stored job="), std::string::npos) << lines;
   EXPECT_NE(lines.find("disk I/O error"), std::string::npos) << lines;
+  std::fclose(out);
+  std::free(text);
+}
+
+// While the store is known not to write, a waiting caller's request is refused as an async one
+// is, by the append alone: no attempt begins, so the log shows no start and stop of a job that
+// never was (QA: three lines for each request, unthrottled, with the disk full).
+TEST_P(IngestHandlerTest, NoDirectRunBeginsWhileTheStoreCannotWrite) {
+  FailingStore store(base::Status(GetParam(), "disk full"));
+  base::SystemClock clock;
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  ASSERT_NE(out, nullptr);
+  base::Logger log(base::LogFormat::kText, base::LogLevel::kInfo, out);
+  sched::CompletionHub hub;
+  CountingRuntime runtime;
+  auto cfg = std::const_pointer_cast<config::Config>(OneRoute());
+  cfg->routes[0].ack = config::AckMode::kSync;
+  {
+    sched::Scheduler scheduler(store, clock, log, hub, {}, [&](const config::Function&) {
+      return static_cast<runtime::Runtime*>(&runtime);
+    });
+    asio::thread_pool pool(1);
+    IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, cfg);
+    EXPECT_EQ(PostHook(handler).result_int(), 503u);
+    EXPECT_EQ(store.appends, 1);
+    pool.join();
+  }
+  EXPECT_EQ(runtime.runs, 0);
+  std::fflush(out);
+  std::string lines(text, size);
+  EXPECT_EQ(lines.find("job.started"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("job.not_stored"), std::string::npos) << lines;
   std::fclose(out);
   std::free(text);
 }

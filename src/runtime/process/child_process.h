@@ -22,10 +22,9 @@ namespace longhaul::runtime::process {
 struct SpawnOptions {
   // argv[0] is looked up in the PATH of `env` (the server's when `env` has none) unless it has '/'.
   std::vector<std::string> argv;
-  std::string program;  // when set, the file executed instead, with argv[0] as it is
-
-  std::vector<std::string> env;           // "NAME=value" entries, the child's whole environment
-  std::string working_dir;                // empty: the server's working directory
+  std::string program;           // when set, the file executed instead, with argv[0] as it is
+  std::vector<std::string> env;  // "NAME=value" entries, the child's whole environment
+  std::string working_dir;       // empty: the server's working directory
   std::optional<std::string_view> input;  // the child's whole stdin; nullopt: /dev/null
   bool merge_stderr = false;          // true: stderr goes to the stdout pipe (combined output, in
                                       // order); the stderr pipe then reads EOF at once
