@@ -23,6 +23,7 @@ Result<Duration> ParseDuration(std::string_view text, Duration bare_unit) {
   std::string_view s = text;
   if (s.empty()) return InvalidArgument("empty duration");
   int64_t total = 0;
+  int64_t last_unit_ms = 0;  // the previous part's: each unit once, the largest first
   while (!s.empty()) {
     auto invalid = [&](std::string_view why) {
       return InvalidArgument("invalid duration '" + std::string(text) + "': " + std::string(why));
@@ -56,6 +57,11 @@ Result<Duration> ParseDuration(std::string_view text, Duration bare_unit) {
       return invalid("unknown unit '" + std::string(s.substr(0, 1)) +
                      "' (expected ms, s, m, h or d)");
     }
+    // A typo such as 1h1h (for 1h1m) would otherwise pass as 2h (QA).
+    if (last_unit_ms != 0 && unit_ms >= last_unit_ms) {
+      return invalid("each unit at most once, the largest first (as in 1h30m)");
+    }
+    last_unit_ms = unit_ms;
     // n < 10^15 and unit_ms <= 86'400'000: the product can overflow int64, so bound it first.
     if (static_cast<int64_t>(n) > (kMaxDuration.count() - total) / unit_ms) {
       return invalid("longer than the maximum of " + FormatDuration(kMaxDuration));

@@ -75,7 +75,17 @@ base::Result<std::vector<PathSegment>> ParsePathPattern(std::string_view pattern
                                    "' contains '{' or '}': a parameter must be a whole segment, "
                                    "as in /users/{id}");
     } else {
-      // As requests are checked: between '/' and '\\' too (decoded), a '.' or '..' is refused.
+      // As requests are checked: a '%' without two hex digits after it is refused (400), and so
+      // is a '.' or '..' between '/' and '\\' (decoded).
+      for (size_t pct = text.find('%'); pct != std::string_view::npos;
+           pct = text.find('%', pct + 1)) {
+        if (pct + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[pct + 1])) ||
+            !std::isxdigit(static_cast<unsigned char>(text[pct + 2]))) {
+          return base::InvalidArgument(
+              "has a '%' not followed by two hex digits: requests with one are refused (400), so "
+              "the route could never match (write %25 for a '%')");
+        }
+      }
       const std::string decoded = base::PercentDecode(text);
       for (size_t start = 0; start <= decoded.size();) {
         size_t end = decoded.find_first_of("/\\", start);

@@ -38,6 +38,10 @@ TEST(ParseDuration, SaysWhy) {
       {"-x", "expected a number followed by ms, s, m, h or d"},
       {"9223372036854775807ms", "longer than the maximum of 36500d"},
       {"soon", "expected a number followed by ms, s, m, h or d"},
+      // QA: 1h1h (a typo for 1h1m) passed as 2h.
+      {"1h1h", "each unit at most once, the largest first (as in 1h30m)"},
+      {"30s1m", "each unit at most once, the largest first (as in 1h30m)"},
+      {"1s500ms1s", "each unit at most once, the largest first (as in 1h30m)"},
   };
   for (const auto& [text, why] : cases) {
     auto r = ParseDuration(text);

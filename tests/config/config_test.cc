@@ -685,6 +685,11 @@ const ErrorCase kErrorCases[] = {
     {"BadSize", "server:\n  body_limit: 10XB\n", 2, "server.body_limit: invalid size '10XB'"},
     {"SizeWithTooManyDigits", "server:\n  body_limit: 9223372036854775807\n", 2,
      "server.body_limit: invalid size '9223372036854775807': too large"},
+    // QA: 9000000000GiB was taken, and a request announcing that much ran out of memory.
+    {"BodyLimitTooLarge", "server:\n  body_limit: 513MiB\n", 2,
+     "server.body_limit: must be at most 536870912 bytes (512MiB: a request is held in memory "
+     "and stored whole)"},
+    {"HeaderLimitTooLarge", "server:\n  header_limit: 2MiB\n", 2, "must be at most 1048576 bytes"},
     {"SizeWithoutANumber", "server:\n  body_limit: MiB\n", 2,
      "server.body_limit: invalid size 'MiB': expected a number, then B, KiB"},
     {"EmptyEnvironmentName",

@@ -99,7 +99,8 @@ void ReadCommand(MapReader& r, CommandRuntime* cmd) {
               {"event", CommandRuntime::Stdin::kEvent},
               {"none", CommandRuntime::Stdin::kNone}},
              &cmd->stdin_mode);
-  r.ReadSize("output_limit", &cmd->output_limit, 0);
+  r.ReadSize("output_limit", &cmd->output_limit, 0, 512 * 1024 * 1024,
+             "512MiB: the output kept is held in memory and stored with the job");
   r.ReadDuration("kill_grace", &cmd->kill_grace, base::Duration(0));
   if (const Field* f = r.Get("pass_headers")) {
     if (auto headers = ctx.StringList(*f, "", &CheckHeaderName)) {

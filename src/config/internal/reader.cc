@@ -190,7 +190,8 @@ std::optional<base::Duration> Context::Duration(const Field& field, base::Durati
   return *d;
 }
 
-std::optional<uint64_t> Context::Size(const Field& field, uint64_t min) {
+std::optional<uint64_t> Context::Size(const Field& field, uint64_t min, uint64_t max,
+                                      std::string_view why_max) {
   std::optional<std::string> text = Scalar(field, "a size such as 1MiB");
   if (!text) {
     return std::nullopt;
@@ -202,6 +203,11 @@ std::optional<uint64_t> Context::Size(const Field& field, uint64_t min) {
   }
   if (*size < min) {
     Error(field, "must be at least " + std::to_string(min) + " bytes");
+    return std::nullopt;
+  }
+  if (*size > max) {
+    Error(field,
+          "must be at most " + std::to_string(max) + " bytes (" + std::string(why_max) + ")");
     return std::nullopt;
   }
   return *size;
@@ -379,12 +385,13 @@ bool MapReader::ReadDuration(std::string_view key, base::Duration* out, base::Du
   return true;
 }
 
-bool MapReader::ReadSize(std::string_view key, uint64_t* out, uint64_t min) {
+bool MapReader::ReadSize(std::string_view key, uint64_t* out, uint64_t min, uint64_t max,
+                         std::string_view why_max) {
   const Field* f = Get(key);
   if (f == nullptr) {
     return false;
   }
-  if (std::optional<uint64_t> v = ctx_.Size(*f, min)) {
+  if (std::optional<uint64_t> v = ctx_.Size(*f, min, max, why_max)) {
     *out = *v;
   }
   return true;

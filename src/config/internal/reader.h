@@ -70,7 +70,9 @@ class Context {
   std::optional<bool> Bool(const Field& field);  // true | false
   std::optional<int64_t> Int(const Field& field, int64_t min, int64_t max);
   std::optional<base::Duration> Duration(const Field& field, base::Duration min);
-  std::optional<uint64_t> Size(const Field& field, uint64_t min);
+  // `max` with the reason it is the most, in words ("a request is one row of the store").
+  std::optional<uint64_t> Size(const Field& field, uint64_t min, uint64_t max = UINT64_MAX,
+                               std::string_view why_max = "");
   // A list of non-empty strings, each passing `check` when given. A scalar is refused with "use
   // a list" and `scalar_hint`.
   std::optional<std::vector<std::string>> StringList(const Field& field,
@@ -154,7 +156,8 @@ class MapReader {
   bool ReadBool(std::string_view key, bool* out);
   bool ReadInt(std::string_view key, int* out, int min, int max);
   bool ReadDuration(std::string_view key, base::Duration* out, base::Duration min);
-  bool ReadSize(std::string_view key, uint64_t* out, uint64_t min);
+  bool ReadSize(std::string_view key, uint64_t* out, uint64_t min, uint64_t max = UINT64_MAX,
+                std::string_view why_max = "");
   bool ReadStringList(std::string_view key, std::vector<std::string>* out,
                       std::string_view scalar_hint = "");
   template <typename E>

@@ -81,8 +81,13 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
       }
     }
   }
-  r.ReadSize("body_limit", &server->body_limit, 1);
-  r.ReadSize("header_limit", &server->header_limit, 1024);
+  // A request is held in memory and stored whole, in one row (SQLite's limit: 1 GB): a larger
+  // limit could only accept what cannot be kept (QA: 9000000000GiB was taken, and a request
+  // announcing that much stopped its connection with an out-of-memory error).
+  r.ReadSize("body_limit", &server->body_limit, 1, 512 * 1024 * 1024,
+             "512MiB: a request is held in memory and stored whole");
+  r.ReadSize("header_limit", &server->header_limit, 1024, 1024 * 1024,
+             "1MiB: the request line and header fields are read in memory");
   r.ReadDuration("header_timeout", &server->header_timeout, kPositive);
   r.ReadDuration("body_timeout", &server->body_timeout, kPositive);
   r.ReadDuration("idle_timeout", &server->idle_timeout, kPositive);
