@@ -146,6 +146,22 @@ std::string YamlSyntaxError(std::string_view text, const YAML::Exception& error)
   std::string_view indent = line.substr(0, line.find_first_not_of(" \t"));
   if (indent.find('\t') != std::string_view::npos && error.msg.find("tab") == std::string::npos) {
     message += " (this line is indented with a tab; YAML indents with spaces)";
+    return message;
+  }
+  // yaml-cpp's words, said the way a user would look for the mistake (QA: the parser names the
+  // line where it gave up, not the bracket left open above it).
+  if (error.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
+      error.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
+    const bool map = error.msg == YAML::ErrorMsg::END_OF_MAP_FLOW;
+    message += std::string(" (a '") + (map ? "{" : "[") +
+               "' on this line or above is not closed by '" + (map ? "}" : "]") +
+               "'; a ${VAR} inside {} or [] must be quoted: \"${VAR}\")";
+  } else if (error.msg == YAML::ErrorMsg::END_OF_MAP) {
+    message += " (this line is indented less than the keys above it, or more than their parent)";
+  } else if (error.msg == YAML::ErrorMsg::MAP_VALUE) {
+    message +=
+        " (a 'key: value' where none may be: check the indentation, or quote a value that "
+        "holds ': ')";
   }
   return message;
 }

@@ -605,6 +605,16 @@ const ErrorCase kErrorCases[] = {
     // Regression (found by fuzz/config_fuzz): yaml-cpp 0.7's LoadAll returned the same empty
     // document forever on a stray ',' (jbeder/yaml-cpp#1040), until memory ran out.
     {"StrayComma", ",\n", 1, "invalid YAML"},
+    // QA: yaml-cpp's words alone did not say which bracket, nor that ${VAR} needs quotes there.
+    {"UnclosedBrace",
+     "functions:\n  a:\n    runtime: command\n    environment: {A: \"1\"\n    command: [x]\n", 5,
+     "invalid YAML: end of map flow not found (a '{' on this line or above is not closed by '}'; "
+     "a ${VAR} inside {} or [] must be quoted: \"${VAR}\")"},
+    {"UnquotedVariableInAList",
+     "functions:\n  a:\n    runtime: command\n    command: [/bin/echo, ${HOME}]\n", 4,
+     "not closed by ']'"},
+    {"KeyIndentedTooLittle", "functions:\n  a:\n    runtime: command\n   command: [x]\n", 4,
+     "(this line is indented less than the keys above it, or more than their parent)"},
     {"TabIndent", "server:\n\tlisten: 127.0.0.1:0\n", 2,
      "invalid YAML: illegal map value (this line is indented with a tab; YAML indents with "
      "spaces)"},
