@@ -61,10 +61,9 @@ void StopIdle(base::Logger& log, std::string_view function, RuntimeProcess& p,
   std::string output = p.TakeIdleOutput();
   while (!output.empty() && (output.back() == '\n' || output.back() == '\r')) output.pop_back();
   if (output.size() > kLogged) output = "…" + output.substr(output.size() - kLogged);
-  const base::LogField fields[] = {{"function", function},
-                                   {"pid", std::to_string(p.pid()), true},
-                                   {"reason", reason},
-                                   {"output", output}};
+  const std::string pid = std::to_string(p.pid());  // named: the fields only view it
+  const base::LogField fields[] = {
+      {"function", function}, {"pid", pid, true}, {"reason", reason}, {"output", output}};
   log.Log(base::LogLevel::kInfo, "lambda.process_stopped",
           std::span<const base::LogField>(fields, output.empty() ? 3 : 4));
   p.Stop();

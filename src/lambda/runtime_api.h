@@ -44,7 +44,7 @@ struct Report;
 // One invocation as the runtime receives it from /next.
 struct Delivery {
   std::string request_id;    // Lambda-Runtime-Aws-Request-Id
-  base::TimePoint deadline;  // how long the runtime has to take it (a warm one, or init)
+  base::TimePoint deadline;  // until when the runtime may take it (a cold one: init's end)
   // Non-zero: the deadline is this long after the runtime takes the invocation, as in Lambda
   // (neither a cold start's init nor a warm runtime's work after its last response counts).
   base::Duration timeout{0};

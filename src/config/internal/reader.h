@@ -70,7 +70,7 @@ class Context {
   std::optional<bool> Bool(const Field& field);  // true | false
   std::optional<int64_t> Int(const Field& field, int64_t min, int64_t max);
   std::optional<base::Duration> Duration(const Field& field, base::Duration min);
-  // `max` with the reason it is the most, in words ("a request is one row of the store").
+  // Above `max`, the error gives `why_max`: the largest value and why, in words.
   std::optional<uint64_t> Size(const Field& field, uint64_t min, uint64_t max = UINT64_MAX,
                                std::string_view why_max = "");
   // A list of non-empty strings, each passing `check` when given. A scalar is refused with "use
