@@ -158,40 +158,59 @@ class CountingRuntime : public runtime::Runtime {
   std::atomic<int> runs{0};
 };
 
+// What one POST to a sync route did against `store`: its status, how many attempts reached the
+// function, and the log at `level` (every attempt thread has ended).
+struct SyncPost {
+  unsigned status = 0;
+  int runs = 0;
+  std::string log;
+};
+
+SyncPost PostSync(FailingStore& store, base::LogLevel level) {
+  SyncPost result;
+  base::SystemClock clock;
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* out = open_memstream(&text, &size);
+  EXPECT_NE(out, nullptr);
+  if (out == nullptr) return result;
+  {
+    base::Logger log(base::LogFormat::kText, level, out);
+    sched::CompletionHub hub;
+    CountingRuntime runtime;
+    auto cfg = std::const_pointer_cast<config::Config>(OneRoute());
+    cfg->routes[0].ack = config::AckMode::kSync;
+    cfg->functions[0].concurrency = 1;
+    {
+      sched::Scheduler scheduler(store, clock, log, hub, {}, [&](const config::Function&) {
+        return static_cast<runtime::Runtime*>(&runtime);
+      });
+      asio::thread_pool pool(1);
+      IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, cfg);
+      result.status = PostHook(handler).result_int();
+      pool.join();
+    }  // the scheduler has ended every attempt thread
+    result.runs = runtime.runs;
+  }
+  std::fflush(out);
+  result.log.assign(text, size);
+  std::fclose(out);
+  std::free(text);
+  return result;
+}
+
 // A caller that waits for the result has its attempt started beside the record's commit; when
 // the record cannot be written the caller gets 503, the function never runs, and the log says
 // why the attempt it shows starting stops (QA: the log named a job that never existed).
 TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
   FailingStore store(base::Status(GetParam(), "disk I/O error"));
   store.looks_healthy = true;
-  base::SystemClock clock;
-  char* text = nullptr;
-  size_t size = 0;
-  std::FILE* out = open_memstream(&text, &size);
-  ASSERT_NE(out, nullptr);
-  base::Logger log(base::LogFormat::kText, base::LogLevel::kWarn, out);
-  sched::CompletionHub hub;
-  CountingRuntime runtime;
-  auto cfg = std::const_pointer_cast<config::Config>(OneRoute());
-  cfg->routes[0].ack = config::AckMode::kSync;
-  cfg->functions[0].concurrency = 1;
-  {
-    sched::Scheduler scheduler(store, clock, log, hub, {}, [&](const config::Function&) {
-      return static_cast<runtime::Runtime*>(&runtime);
-    });
-    asio::thread_pool pool(1);
-    IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, cfg);
-    EXPECT_EQ(PostHook(handler).result_int(), 503u);
-    EXPECT_EQ(store.appends, 1);
-    pool.join();
-  }  // the scheduler has ended every attempt thread
-  EXPECT_EQ(runtime.runs, 0);
-  std::fflush(out);
-  std::string lines(text, size);
-  EXPECT_NE(lines.find("job.not_stored job="), std::string::npos) << lines;
-  EXPECT_NE(lines.find("disk I/O error"), std::string::npos) << lines;
-  std::fclose(out);
-  std::free(text);
+  SyncPost post = PostSync(store, base::LogLevel::kWarn);
+  EXPECT_EQ(post.status, 503u);
+  EXPECT_EQ(store.appends, 1);
+  EXPECT_EQ(post.runs, 0);
+  EXPECT_NE(post.log.find("job.not_stored job="), std::string::npos) << post.log;
+  EXPECT_NE(post.log.find("disk I/O error"), std::string::npos) << post.log;
 }
 
 // While the store is known not to write, a waiting caller's request is refused as an async one
@@ -199,33 +218,12 @@ TEST_P(IngestHandlerTest, ADirectRunWhoseRecordFailsNeverRuns) {
 // never was (QA: three lines for each request, unthrottled, with the disk full).
 TEST_P(IngestHandlerTest, NoDirectRunBeginsWhileTheStoreCannotWrite) {
   FailingStore store(base::Status(GetParam(), "disk full"));
-  base::SystemClock clock;
-  char* text = nullptr;
-  size_t size = 0;
-  std::FILE* out = open_memstream(&text, &size);
-  ASSERT_NE(out, nullptr);
-  base::Logger log(base::LogFormat::kText, base::LogLevel::kInfo, out);
-  sched::CompletionHub hub;
-  CountingRuntime runtime;
-  auto cfg = std::const_pointer_cast<config::Config>(OneRoute());
-  cfg->routes[0].ack = config::AckMode::kSync;
-  {
-    sched::Scheduler scheduler(store, clock, log, hub, {}, [&](const config::Function&) {
-      return static_cast<runtime::Runtime*>(&runtime);
-    });
-    asio::thread_pool pool(1);
-    IngestHandler handler({store, scheduler, hub, clock, log, pool, "http://admin", {}}, cfg);
-    EXPECT_EQ(PostHook(handler).result_int(), 503u);
-    EXPECT_EQ(store.appends, 1);
-    pool.join();
-  }
-  EXPECT_EQ(runtime.runs, 0);
-  std::fflush(out);
-  std::string lines(text, size);
-  EXPECT_EQ(lines.find("job.started"), std::string::npos) << lines;
-  EXPECT_EQ(lines.find("job.not_stored"), std::string::npos) << lines;
-  std::fclose(out);
-  std::free(text);
+  SyncPost post = PostSync(store, base::LogLevel::kInfo);
+  EXPECT_EQ(post.status, 503u);
+  EXPECT_EQ(store.appends, 1);
+  EXPECT_EQ(post.runs, 0);
+  EXPECT_EQ(post.log.find("job.started"), std::string::npos) << post.log;
+  EXPECT_EQ(post.log.find("job.not_stored"), std::string::npos) << post.log;
 }
 
 INSTANTIATE_TEST_SUITE_P(Codes, IngestHandlerTest,

@@ -102,7 +102,7 @@ TEST(ChildRegistry, AChildRecordsItselfBeforeItsExec) {
   EXPECT_NE(slot.pid, ::getpid());
   registry->Release(record);
   EXPECT_EQ(registry->Recorded(), 0u);
-  // And a spawn that fails so through ChildProcess leaves nothing recorded either.
+  // A spawn through ChildProcess that fails the same way leaves nothing recorded either.
   SpawnOptions o;
   o.argv = {"/nonexistent/program"};
   o.registry = registry.get();
