@@ -33,6 +33,7 @@
 #include "ingest/destinations.h"
 #include "ingest/ingest_handler.h"
 #include "lambda/lambda_runtime.h"
+#include "mistyped_command.h"
 #include "runtime/forward/forward_runtime.h"
 #include "runtime/process/process_runtime.h"
 #include "sched/completion_hub.h"
@@ -450,25 +451,6 @@ int ServeWebhook(app::WebhookFlags& f) {
   return Serve("", std::move(*mode));
 }
 
-// A mistyped command word ("longhaul sevre", "jobs lst"), which CLI11 reports only as "A
-// subcommand is required": the word and what it could have been, or nullopt.
-std::optional<std::string> MistypedCommand(CLI::App& app, const std::vector<std::string>& args) {
-  CLI::App* at = &app;
-  for (size_t i = 1; i < args.size() && !args[i].starts_with("-"); ++i) {
-    std::vector<CLI::App*> subs = at->get_subcommands([](CLI::App*) { return true; });
-    if (subs.empty()) return std::nullopt;  // a command's own arguments
-    auto named =
-        std::find_if(subs.begin(), subs.end(), [&](CLI::App* s) { return s->check_name(args[i]); });
-    if (named == subs.end()) {
-      std::string names;
-      for (CLI::App* s : subs) names += (names.empty() ? "" : ", ") + s->get_name();
-      return "unknown command '" + args[i] + "' (" + names + ")";
-    }
-    at = *named;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -495,9 +477,12 @@ int main(int argc, char** argv) {
 
   auto add_client_opts = [&](CLI::App* cmd) {
     cmd->add_option(
-        "--admin", admin_url,
-        "admin API URL (default: LONGHAUL_ADMIN, else the server.admin of --config or of "
-        "./longhaul.yaml when there is one, else http://127.0.0.1:8081)");
+           "--admin", admin_url,
+           "admin API URL (default: LONGHAUL_ADMIN, else the server.admin of --config or of "
+           "./longhaul.yaml when there is one, else http://127.0.0.1:8081)")
+        ->check([](const std::string& v) {
+          return v.empty() ? "an empty address names no server" : "";
+        });
     cmd->add_option("-c,--config", config_path, "configuration file to find the admin API in");
   };
 
@@ -548,7 +533,7 @@ int main(int argc, char** argv) {
     args.resize(2);
     args.insert(args.end(), rest.begin(), rest.end());
   }
-  if (std::optional<std::string> mistyped = MistypedCommand(app, args)) {
+  if (std::optional<std::string> mistyped = longhaul::app::MistypedCommand(app, args)) {
     std::fprintf(stderr, "longhaul: %s; see longhaul --help\n", mistyped->c_str());
     return 1;
   }

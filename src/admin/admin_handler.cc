@@ -85,6 +85,14 @@ bool IsInvoke(const std::vector<std::string_view>& parts, bh::verb method) {
          parts[3] == "invocations" && method == bh::verb::post;
 }
 
+// The Lambda API's own paths (its versions' prefixes), where an SDK calls.
+bool IsLambdaApiPath(std::string_view path) {
+  for (std::string_view prefix : {"/2015-03-31/", "/2014-11-13/", "/2021-11-15/"}) {
+    if (path.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
 http::Response JsonResponse(unsigned status, const json::value& v) {
   return http::MakeResponse(status, json::serialize(v));
 }
@@ -144,6 +152,14 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   bool get = req.method() == bh::verb::get || req.method() == bh::verb::head;
   bool post = req.method() == bh::verb::post;
   const bool healthz = parts.size() == 1 && parts[0] == "healthz";
+  // A refusal on the Lambda API's paths comes in its error shape, the only one an SDK reads a
+  // name and message from (QA: "UnknownError" for each of them, their reason dropped).
+  const bool lambda_api = IsLambdaApiPath(path);
+  auto refuse = [lambda_api](unsigned status, base::Code code, const std::string& message,
+                             std::string_view lambda_type) {
+    return lambda_api ? LambdaError(status, lambda_type, message)
+                      : http::ErrorResponse(status, code, message);
+  };
 
   const std::string& token = cfg->server.admin_token;
   const std::string_view auth = req[bh::field::authorization];
@@ -168,27 +184,36 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
     if (auto problem = http::BrowserRequestProblem(
             req, authenticated, "the admin API",
             "use the address, or set server.admin_token (then any name will do)")) {
-      co_return http::ErrorResponse(403, base::Code::kPermissionDenied, *problem);
+      co_return refuse(403, base::Code::kPermissionDenied, *problem, "AccessDeniedException");
     }
   }
   if (!token.empty() && !sigv4_invoke && !healthz) {
     if (!bearer || !ConstantTimeEquals(credentials, token)) {
-      http::Response res = http::ErrorResponse(
-          base::Unauthenticated("the admin API needs Authorization: Bearer <admin_token>"));
+      http::Response res =
+          refuse(401, base::Code::kUnauthenticated,
+                 lambda_api ? "the admin API needs Authorization: Bearer <admin_token>, or (for an "
+                              "SDK, which cannot send one) a SigV4 signature with a key of "
+                              "server.lambda_access_keys"
+                            : "the admin API needs Authorization: Bearer <admin_token>",
+                 "UnrecognizedClientException");
       res.set(bh::field::www_authenticate, "Bearer");
       co_return res;
     }
   }
   std::string_view allowed = AllowedMethods(parts);
+  const std::string asked = std::string(req.method_string()) + " " + std::string(path);
   if (allowed.empty()) {
-    co_return http::ErrorResponse(base::NotFound(
-        "no admin endpoint " + std::string(req.method_string()) + " " + std::string(path)));
+    co_return refuse(404, base::Code::kNotFound,
+                     lambda_api ? "longhaul's Lambda API serves Invoke only (POST "
+                                  "/2015-03-31/functions/{name}/invocations), not " +
+                                      asked
+                                : "no admin endpoint " + asked,
+                     "UnknownOperationException");
   }
   if (!(allowed == "POST" ? post : get)) {
     http::Response res =
-        http::ErrorResponse(405, base::Code::kInvalidArgument,
-                            std::string(req.method_string()) + " " + std::string(path) +
-                                " is not served; use " + std::string(allowed));
+        refuse(405, base::Code::kInvalidArgument,
+               asked + " is not served; use " + std::string(allowed), "UnknownOperationException");
     res.set(bh::field::allow, allowed);
     co_return res;
   }
@@ -241,8 +266,8 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
     co_return co_await Invoke(ingest::PercentDecode(parts[2]), query, req, conn,
                               /*token_checked=*/!token.empty() && !sigv4_invoke);
   }
-  co_return http::ErrorResponse(base::NotFound(
-      "no admin endpoint " + std::string(req.method_string()) + " " + std::string(path)));
+  co_return refuse(404, base::Code::kNotFound, "no admin endpoint " + asked,
+                   "UnknownOperationException");
 }
 
 std::optional<http::Response> AdminHandler::BodyTooLarge(const http::RequestHeader& head,

@@ -227,6 +227,13 @@ std::optional<http::Response> CheckSignature(const config::Config& cfg, const ht
   for (const auto& [id, secret] : cfg.server.lambda_access_keys) keys.push_back({id, secret});
   sigv4::Verdict v = sigv4::Verify(ToSignedRequest(req), keys, now);
   if (v.failure == sigv4::Failure::kNone) return std::nullopt;
+  if (v.failure == sigv4::Failure::kUnrecognizedClient && cfg.server.lambda_access_keys.empty()) {
+    // admin_token alone: an SDK outside the functions cannot sign with any key (QA: the
+    // README's "any signature is accepted" misled an SDK user here).
+    v.message +=
+        " (this server has an admin_token and no server.lambda_access_keys: an SDK "
+        "signs with a key listed there, as it cannot send the bearer token)";
+  }
   return LambdaError(403, sigv4::ErrorType(v.failure), v.message);
 }
 

@@ -34,13 +34,37 @@ bool NeedsQuotes(std::string_view v) {
   return false;
 }
 
+// The length of a character at s[i] that ends a line for some readers though it is not a
+// control byte: a C1 control (U+0080-U+009F, NEL among them), U+2028 or U+2029 (QA: Python's
+// splitlines() cut a logged request path at a NEL); 0 for any other.
+size_t OtherLineBreakAt(std::string_view s, size_t i) {
+  auto at = [&](size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
+  if (at(0) == 0xC2 && at(1) >= 0x80 && at(1) <= 0x9F) return 2;
+  if (at(0) == 0xE2 && at(1) == 0x80 && (at(2) == 0xA8 || at(2) == 0xA9)) return 3;
+  return 0;
+}
+
 }  // namespace
 
 void AppendJsonEscaped(std::string& out, std::string_view s) {
   size_t run = 0;  // the bytes from here to i need no escape: appended in one piece
   for (size_t i = 0; i < s.size(); ++i) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F && c != 0xC2 && c != 0xE2) continue;
+    if (c == 0xC2 || c == 0xE2) {
+      const size_t n = OtherLineBreakAt(s, i);
+      if (n == 0) continue;
+      out.append(s.data() + run, i - run);
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x",
+                    n == 2 ? static_cast<unsigned char>(s[i + 1])
+                    : static_cast<unsigned char>(s[i + 2]) == 0xA8 ? 0x2028
+                                                                   : 0x2029);
+      out += buf;
+      i += n - 1;
+      run = i + 1;
+      continue;
+    }
     out.append(s.data() + run, i - run);
     run = i + 1;
     switch (c) {

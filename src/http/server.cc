@@ -343,6 +343,10 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
       }
       auto& header = parser.get();
       const bool head_request = header.method() == beast::http::verb::head;
+      // The parser's verdict counts every Connection line, the message's only the first (QA: a
+      // `close` on a second line left the connection open for the next request); taken before
+      // the body, whose trailers are no header fields.
+      const bool header_keep_alive = parser.keep_alive();
       if (auto refusal = RefusalBeforeBody(parser, limits)) {
         co_await WriteAndClose(c, std::move(*refusal), limits.header_timeout, head_request);
         break;
@@ -403,7 +407,7 @@ asio::awaitable<void> Session(std::shared_ptr<Connection> conn, ServerLimits lim
         }
       }
       Request req = parser.release();
-      bool keep_alive = req.keep_alive() && !state->stopping.load();
+      bool keep_alive = header_keep_alive && !state->stopping.load();
       c.NoDeadline();
       auto peer = std::make_shared<RequestPeer>(conn, buffer.size() != 0);
       info.peer = peer.get();

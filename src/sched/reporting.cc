@@ -173,11 +173,15 @@ void Scheduler::RecordUnrecorded() {
     base::Status s = store_.Healthy();
     if (s.ok()) s = store_.Complete(c);
     if (s.ok()) {
-      log_.Info("job.outcome_recorded", {{"job", c.job_id}});
+      log_.Info("job.outcome_recorded",
+                {{"job", c.job_id}, {"function", u.job.function}, {"route", u.job.route}});
       OutcomeRecorded(u.job, *u.fn, u.outcome, c.kind, &c);
       hub_.Notify(c.job_id);
     } else if (s.code() == base::Code::kAborted) {
-      log_.Warn("job.outcome_dropped", {{"job", c.job_id}, {"error", s.ToString()}});
+      log_.Warn("job.outcome_dropped", {{"job", c.job_id},
+                                        {"function", u.job.function},
+                                        {"route", u.job.route},
+                                        {"error", s.ToString()}});
       hub_.Notify(c.job_id);
     } else {
       base::MutexLock lock(mu_);

@@ -276,12 +276,12 @@ void Scheduler::StartOrDeferLocked(store::Job job, std::shared_ptr<const config:
     log_.Info("job.deferred",
               {{"job", job.id},
                {"function", fn->name},
+               {"route", job.route},
                {"reason", blocker == job.id
                               ? "its previous attempt is still stopping"
                               : "job " + blocker + " of its ordering key is still stopping"}});
     if (auto older = deferred_.find(blocker); older != deferred_.end()) {
-      // Claimed again while deferred (cancelled and retried once more): the deferred attempt
-      // never started, so only its slot goes.
+      // Claimed again while deferred (cancelled, retried again): only the unstarted one's slot.
       running_by_function_[older->second.fn->name]--;
       attempts_--;
     }
@@ -518,15 +518,18 @@ std::optional<store::Job> Scheduler::RunOne(const store::Job& job,
       s = store_.Complete(c);
       if (s.ok()) tell_waiters();
     }
-    if (s.code() == base::Code::kAborted) {  // the lease was lost: the outcome is not ours
-      log_.Warn("job.outcome_dropped", {{"job", job.id}, {"error", s.ToString()}});
-    } else if (!s.ok()) {
-      // The store cannot write (disk full): the loop records it once it can, before the job's
-      // lease runs out and it runs again (RecordUnrecorded).
-      log_.Warn("job.outcome_unrecorded", {{"job", job.id}, {"error", s.ToString()}});
-      unrecorded = s;
-      base::MutexLock lock(mu_);
-      unrecorded_.push_back(Unrecorded{c, job, outcome, cfg, &fn});
+    // Aborted: the lease was lost, the outcome is not ours. Else the store cannot write (disk
+    // full): the loop records it once it can, before the lease runs out (RecordUnrecorded).
+    if (!s.ok()) {
+      const std::string error = s.ToString();
+      const bool lost = s.code() == base::Code::kAborted;
+      log_.Warn(lost ? "job.outcome_dropped" : "job.outcome_unrecorded",
+                {{"job", job.id}, {"function", fn.name}, {"route", job.route}, {"error", error}});
+      if (!lost) {
+        unrecorded = s;
+        base::MutexLock lock(mu_);
+        unrecorded_.push_back(Unrecorded{c, job, outcome, cfg, &fn});
+      }
     } else {
       OutcomeRecorded(job, fn, outcome, d.kind, &c);
     }

@@ -26,6 +26,22 @@ TEST(AppendJsonEscaped, EscapesQuotesBackslashesAndControlBytes) {
   EXPECT_EQ(Escaped("\"start and end\""), "[\\\"start and end\\\"");
 }
 
+// What ends a line for readers that split on more than LF (Python's splitlines(), editors):
+// DEL, the C1 controls (NEL) and the line and paragraph separators (QA: a request path with a
+// NEL split its log line in two there). Other characters of the same lead bytes pass.
+TEST(AppendJsonEscaped, EscapesOtherLineBreaks) {
+  EXPECT_EQ(Escaped("a\x7f"
+                    "b"),
+            "[a\\u007fb");
+  EXPECT_EQ(Escaped("x\xc2\x85y\xc2\x9f"), "[x\\u0085y\\u009f");
+  EXPECT_EQ(Escaped("1\xe2\x80\xa8"
+                    "2\xe2\x80\xa9"
+                    "3"),
+            "[1\\u20282\\u20293");
+  EXPECT_EQ(Escaped("\xc2\xa9 \xe2\x80\x94 \xe2\x9c\x93"), "[\xc2\xa9 \xe2\x80\x94 \xe2\x9c\x93");
+  EXPECT_EQ(Escaped("cut\xc2"), "[cut\xc2");  // a lead byte at the end: not UTF-8, kept
+}
+
 TEST(AppendJsonEscaped, KeepsBytesThatAreNotUtf8) {
   EXPECT_EQ(Escaped("\xff\xfe"), "[\xff\xfe");  // the store's encodings round-trip
 }

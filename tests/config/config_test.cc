@@ -690,6 +690,10 @@ const ErrorCase kErrorCases[] = {
     {"PublicUrlWithQuery", "server:\n  public_url: \"http://my host/?x=1\"\n", 2,
      "no query, fragment, spaces or control characters"},
     {"EmptyAdminToken", "server:\n  admin_token: \"\"\n", 2, "must not be empty"},
+    // QA: a token no request could carry was taken, and every admin call got 431.
+    {"AdminTokenLongerThanAHeaderMayBe",
+     "server:\n  header_limit: 1KiB\n  admin_token: " + std::string(600, 't') + "\n", 3,
+     "server.admin_token: is 600 bytes: a request carrying it would not fit header_limit (1024"},
     {"EmptyAccessKeySecret", "server:\n  lambda_access_keys: {AKID: \"\"}\n", 2,
      "the secret of AKID is empty"},
     {"BadSize", "server:\n  body_limit: 10XB\n", 2, "server.body_limit: invalid size '10XB'"},
@@ -821,6 +825,13 @@ const ErrorCase kErrorCases[] = {
      "defaults.routes: unknown key `path`"},
     {"DefaultsBadValue", "defaults:\n  functions:\n    retries: many\n", 3,
      "defaults.functions.retries: expected a whole number"},
+    {"MergeKey",
+     "defaults:\n  functions: &b\n    retries: 1\nfunctions:\n  f:\n    <<: *b\n"
+     "    runtime: command\n    command: [x]\n",
+     6, "functions.f: unknown key `<<`: YAML merge keys are not supported"},
+    // QA: taken, and ignored by every route that inherits ack: sync.
+    {"DefaultsAckBodyWithSync", "defaults:\n  routes:\n    ack: sync\n    ack_body: ok\n", 4,
+     "defaults.routes.ack_body: has no effect with ack: sync"},
 
     // routes:
     {"RoutesAsMapping", WithFunctions("routes:\n  path: /x\n"), 8, "expected a list of routes"},

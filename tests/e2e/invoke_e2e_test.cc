@@ -205,6 +205,9 @@ TEST(InvokeE2E, TheCliRefusesAnswersThatAreNotTheAdminApis) {
   EXPECT_THAT(err, HasSubstr("has port '99999', not a number from 1 to 65535"));
   EXPECT_EQ(server.RunToExit({"jobs", "list", "--admin", "ftp://127.0.0.1:8081"}, &out, &err), 1);
   EXPECT_THAT(err, HasSubstr("the admin API is reached at http://HOST:PORT or HOST:PORT"));
+  // An empty --admin (an unset variable in a script) is not taken for "the default".
+  EXPECT_EQ(server.RunToExit({"jobs", "list", "--admin", ""}, &out, &err), 1);
+  EXPECT_THAT(err, HasSubstr("an empty address names no server"));
   // The admin API itself, with a trailing slash even, is believed.
   EXPECT_EQ(server.RunToExit({"jobs", "list", "--admin", server.admin_url() + "/"}, &out, &err), 0)
       << err;

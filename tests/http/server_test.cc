@@ -209,6 +209,18 @@ TEST_F(ServerTest, ChunkedTrailersAreNotHeaderFields) {
   EXPECT_EQ(responses[1].result_int(), 202u);
 }
 
+// A Connection field's options are one list over all its lines (RFC 9110 section 5.3): a close
+// on a second line ends the connection, and the request after it is not read (QA: it ran).
+TEST_F(ServerTest, ACloseOnASecondConnectionLineEndsTheConnection) {
+  StartServer();
+  std::string bytes = Exchange(
+      "GET /json HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n"
+      "GET /json HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto responses = ParseAll(bytes, {bh::verb::get});
+  ASSERT_EQ(responses.size(), 1u) << bytes;
+  EXPECT_EQ(responses[0][bh::field::connection], "close");
+}
+
 // What Beast would buffer whole without a limit in a chunked body, a chunk's size line (its
 // extensions) and the trailer section, counts against header_limit; so does a field Beast cannot
 // keep (over 65535 bytes) under any limit: 431, not a dropped connection.

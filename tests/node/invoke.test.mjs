@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 
 import { startServer } from './lib/server.mjs';
 
@@ -114,6 +114,56 @@ describe('Invoke without access keys (any signature)', () => {
         err.name === 'InvalidRequestContentException' &&
         err.$metadata.httpStatusCode === 400 &&
         /Base64-encoded JSON object/.test(err.message),
+    );
+  });
+
+  // QA: every refusal outside Invoke itself reached the SDK as "UnknownError", its reason lost.
+  test('a call longhaul does not serve is named, with its reason', async () => {
+    await assert.rejects(
+      client(server).send(new GetFunctionCommand({ FunctionName: 'ok' })),
+      (err) =>
+        err.name === 'UnknownOperationException' &&
+        err.$metadata.httpStatusCode === 404 &&
+        /serves Invoke only/.test(err.message),
+    );
+  });
+
+  test('a foreign host name is AccessDeniedException, with its reason', async () => {
+    const named = client(server);
+    named.middlewareStack.add(
+      (next) => (args) => {
+        args.request.headers.host = 'longhaul:8081';
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    await assert.rejects(
+      named.send(new InvokeCommand({ FunctionName: 'ok', Payload: payload({}) })),
+      (err) =>
+        err.name === 'AccessDeniedException' &&
+        err.$metadata.httpStatusCode === 403 &&
+        /not by the name longhaul:8081/.test(err.message),
+    );
+  });
+});
+
+describe('Invoke with an admin_token and no access keys', () => {
+  let server;
+  before(async () => {
+    server = await startServer('  admin_token: admintoken\n' + functions);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  // QA: the README's "any signature is accepted" misled an SDK user here.
+  test('a signed call is refused with what to configure', async () => {
+    await assert.rejects(
+      client(server).send(new InvokeCommand({ FunctionName: 'ok', Payload: payload({}) })),
+      (err) =>
+        err.name === 'UnrecognizedClientException' &&
+        err.$metadata.httpStatusCode === 403 &&
+        /no server.lambda_access_keys: an SDK signs with a key listed there/.test(err.message),
     );
   });
 });

@@ -417,7 +417,12 @@ int MapReader::ReportUnknownKeys() {
     }
     ++unknown;
     std::string hint = DidYouMean(entry.key, known_);
-    if (hint.empty()) {
+    if (entry.key == "<<") {
+      // yaml-cpp reads YAML 1.2, which has no merge key: `<<` is just a key there.
+      hint =
+          ": YAML merge keys are not supported; write the keys out, or put what functions or "
+          "routes share under defaults.functions or defaults.routes";
+    } else if (hint.empty()) {
       std::vector<std::string> sorted = known_;
       std::sort(sorted.begin(), sorted.end());
       hint = "; expected one of: ";

@@ -259,6 +259,14 @@ void ReadRouteDefaults(Context& ctx, const Field& field, const std::vector<std::
   SetKeys set;
   ReadRouteKeys(r, names, &defaults->route, &set);
   r.ReportUnknownKeys();
+  // As on a route: what the defaults' own ack mode ignores is an error, not a silent no-op.
+  if (defaults->route.ack == AckMode::kSync) {
+    for (const Field* f : {set.ack_status, set.ack_body}) {
+      if (f != nullptr) {
+        ctx.Error(*f, "has no effect with ack: sync (the caller gets the function's response)");
+      }
+    }
+  }
   const std::pair<const char*, const Field*> written[] = {
       {"provider", set.provider}, {"secret", set.secret}, {"hmac", set.hmac}};
   for (const auto& [key, f] : written) {

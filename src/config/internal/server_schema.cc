@@ -121,6 +121,16 @@ void ReadServer(Context& ctx, const Field& field, Server* server) {
     }
   }
   r.ReportUnknownKeys();
+  // The token travels in a request's header, which must fit header_limit with room for the
+  // rest (the request line, Host, the SDK's own fields).
+  constexpr size_t kRoomForTheRest = 512;
+  if (const Field* f = r.Get("admin_token");
+      f != nullptr && server->admin_token.size() + kRoomForTheRest > server->header_limit) {
+    ctx.Error(*f, "is " + std::to_string(server->admin_token.size()) +
+                      " bytes: a request carrying it would not fit header_limit (" +
+                      std::to_string(server->header_limit) + " bytes, with " +
+                      std::to_string(kRoomForTheRest) + " for the rest of the request)");
+  }
 
   const Listen& a = server->listen;
   const Listen& b = server->admin;
