@@ -183,7 +183,9 @@ asio::awaitable<http::Response> AdminHandler::operator()(http::Request& req,
   if (!healthz) {  // probes are not browsers; /healthz tells nothing
     if (auto problem = http::BrowserRequestProblem(
             req, authenticated, "the admin API",
-            "use the address, or set server.admin_token (then any name will do)")) {
+            lambda_api ? "use the address, or set server.lambda_access_keys and sign with one "
+                         "of them (then any name will do)"
+                       : "use the address, or set server.admin_token (then any name will do)")) {
       co_return refuse(403, base::Code::kPermissionDenied, *problem, "AccessDeniedException");
     }
   }

@@ -55,11 +55,11 @@ void AppendJsonEscaped(std::string& out, std::string_view s) {
       const size_t n = OtherLineBreakAt(s, i);
       if (n == 0) continue;
       out.append(s.data() + run, i - run);
+      // C2 80..9F is U+0080..U+009F; E2 80 A8 and A9 are U+2028 and U+2029.
+      const unsigned code = n == 2 ? static_cast<unsigned char>(s[i + 1])
+                                   : 0x2000 + static_cast<unsigned char>(s[i + 2]) - 0x80;
       char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x",
-                    n == 2 ? static_cast<unsigned char>(s[i + 1])
-                    : static_cast<unsigned char>(s[i + 2]) == 0xA8 ? 0x2028
-                                                                   : 0x2029);
+      std::snprintf(buf, sizeof buf, "\\u%04x", code);
       out += buf;
       i += n - 1;
       run = i + 1;

@@ -142,7 +142,7 @@ describe('Invoke without access keys (any signature)', () => {
       (err) =>
         err.name === 'AccessDeniedException' &&
         err.$metadata.httpStatusCode === 403 &&
-        /not by the name longhaul:8081/.test(err.message),
+        /not by the name longhaul:8081.*set server.lambda_access_keys/.test(err.message),
     );
   });
 });
