@@ -151,8 +151,23 @@ std::string LogStreamName(int64_t unix_ms, uint64_t a, uint64_t b) {
   return std::string(date) + "/[" + std::string(kVersion) + "]" + hex;
 }
 
+std::string WithheldNames(const std::vector<std::string>& base,
+                          const std::vector<std::string>& inherited) {
+  std::string names;
+  auto kept = inherited.begin();
+  for (const std::string& entry : base) {
+    if (kept != inherited.end() && *kept == entry) {
+      ++kept;
+    } else {
+      names += entry.substr(0, entry.find('=')) + '\0';
+    }
+  }
+  return names;
+}
+
 std::string ProcessKey(const config::Function& fn, const std::string& endpoint_url,
-                       const std::optional<config::AccessKey>& access_key) {
+                       const std::optional<config::AccessKey>& access_key,
+                       std::string_view withheld) {
   std::string key;
   auto add = [&key](std::string_view part) {
     key += std::to_string(part.size());
@@ -173,6 +188,7 @@ std::string ProcessKey(const config::Function& fn, const std::string& endpoint_u
   add(std::to_string(fn.lambda.memory_mb));
   add(endpoint_url);
   add(access_key ? access_key->id : "");
+  add(withheld);
   return key;
 }
 

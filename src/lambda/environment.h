@@ -46,10 +46,17 @@ struct EnvironmentInputs {
   std::optional<config::AccessKey> access_key;
 };
 
-// What a process is started from (its argv, environment, directory, endpoint and key): an
-// idle process from another configuration is not reused.
+// The names of `base`'s entries that `inherited` (`base` filtered, its order kept) leaves out,
+// each ended by '\0': for ProcessKey.
+std::string WithheldNames(const std::vector<std::string>& base,
+                          const std::vector<std::string>& inherited);
+
+// What a process is started from (its argv, environment, directory, endpoint and key, and the
+// names of the server's variables withheld from it as secrets): an idle process from another
+// configuration is not reused.
 std::string ProcessKey(const config::Function& fn, const std::string& endpoint_url,
-                       const std::optional<config::AccessKey>& access_key);
+                       const std::optional<config::AccessKey>& access_key,
+                       std::string_view withheld);
 
 // Returns the process's whole environment as "NAME=value" entries, each name once:
 // 1. the server's environment without AWS_*, _X_AMZN_* and LAMBDA_* variables;

@@ -248,6 +248,17 @@ void LambdaRuntime::Release(const config::Function& fn, std::unique_ptr<RuntimeP
   }
 }
 
+std::shared_ptr<const LambdaRuntime::Inherited> LambdaRuntime::InheritedLocked(
+    const std::shared_ptr<const config::Config>& config) {
+  if (inherited_ != nullptr && inherited_->config == config) return inherited_;
+  auto made = std::make_shared<Inherited>();
+  made->config = config;
+  made->environment = runtime::process::WithoutSecrets(base_environment_, config.get());
+  made->withheld = WithheldNames(base_environment_, made->environment);
+  inherited_ = made;
+  return made;
+}
+
 Delivery LambdaRuntime::DeliveryFor(const runtime::Invocation& inv,
                                     const std::shared_ptr<Answer>& answer) {
   Delivery delivery = MakeDelivery(inv);
@@ -279,7 +290,8 @@ std::shared_ptr<runtime::Begun> LambdaRuntime::Begin(const runtime::Invocation& 
     base::MutexLock lock(mu_);
     if (stopping_) return nullptr;
     Pool& pool = pools_[fn.name];
-    std::string key = ProcessKey(fn, endpoint_url_, access_key);
+    std::string key =
+        ProcessKey(fn, endpoint_url_, access_key, InheritedLocked(inv.config)->withheld);
     // The most recently used process, if it is still there and was started for this
     // configuration; else the next one to finish (the caller's last invocation); anything
     // else is left to Run(), which may wait or start one.
@@ -370,13 +382,15 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
   bool cold = false;
   if (!proc) {
     std::string endpoint_url;
+    std::shared_ptr<const Inherited> inherited;
     {
       base::MutexLock lock(mu_);
       endpoint_url = endpoint_url_;
+      inherited = InheritedLocked(inv.config);
     }
     const auto access_key =
         inv.config ? config::FunctionAccessKey(inv.config->server) : std::nullopt;
-    std::string key = ProcessKey(fn, endpoint_url, access_key);
+    std::string key = ProcessKey(fn, endpoint_url, access_key, inherited->withheld);
     base::Result<std::unique_ptr<RuntimeProcess>> acquired = Acquire(fn, key, inv.deadline, cancel);
     if (!acquired.ok()) {
       if (acquired.status().code() == base::Code::kDeadlineExceeded) {
@@ -391,7 +405,7 @@ runtime::Outcome LambdaRuntime::RunOnce(const runtime::Invocation& inv,
     cold = proc == nullptr;
     if (cold) {
       EnvironmentInputs inputs;
-      inputs.base = runtime::process::WithoutSecrets(base_environment_, inv.config.get());
+      inputs.base = inherited->environment;
       inputs.endpoint_url = endpoint_url;
       inputs.access_key = access_key;
       {

@@ -140,6 +140,16 @@ class LambdaRuntime final : public runtime::Runtime {
   // process counted as finishing, and `inv.answered` told, all as soon as it is posted.
   Delivery DeliveryFor(const runtime::Invocation& inv, const std::shared_ptr<Answer>& answer);
   void JanitorLoop();
+  // The server's environment as a process started under `config` inherits it (without the
+  // config's secrets), and the names withheld, for ProcessKey: remade when a reload brings
+  // another config, so that a warm process holding a variable that became secret is not reused.
+  struct Inherited {
+    std::shared_ptr<const config::Config> config;
+    std::vector<std::string> environment;
+    std::string withheld;
+  };
+  std::shared_ptr<const Inherited> InheritedLocked(
+      const std::shared_ptr<const config::Config>& config) LH_REQUIRES(mu_);
 
   boost::asio::io_context& ioc_;
   const base::Clock& clock_;
@@ -152,7 +162,8 @@ class LambdaRuntime final : public runtime::Runtime {
   base::CondVar released_;  // a slot or process came back
   base::CondVar janitor_cv_;
   std::string endpoint_url_ LH_GUARDED_BY(mu_);
-  std::map<std::string, Pool> pools_ LH_GUARDED_BY(mu_);  // by function name
+  std::shared_ptr<const Inherited> inherited_ LH_GUARDED_BY(mu_);  // for the latest config
+  std::map<std::string, Pool> pools_ LH_GUARDED_BY(mu_);           // by function name
   // By function name, latest config.
   std::map<std::string, base::Duration> idle_timeouts_ LH_GUARDED_BY(mu_);
   std::mt19937_64 rng_ LH_GUARDED_BY(mu_){std::random_device{}()};  // log stream names

@@ -248,6 +248,19 @@ constexpr char kMinimal[] =
     "  - path: /\n"
     "    function: f\n";
 
+// A value from the environment is named as written in an error, not shown: it may be a
+// credential (QA: a token in an upstream's URL was printed by `check` and by the reload log).
+TEST(LoadConfig, AnErrorNamesAnEnvironmentValueByItsVariable) {
+  auto loaded = Load(
+      "functions:\n  f:\n    runtime: http\n"
+      "    url: \"http://127.0.0.1:1/hooks/${BOT_TOKEN}?x=a b\"\n");
+  ASSERT_FALSE(loaded.ok());
+  const std::string message = loaded.status().message();
+  EXPECT_NE(message.find("'http://127.0.0.1:1/hooks/${BOT_TOKEN}?x=a b'"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("bot-token"), std::string::npos) << message;
+}
+
 TEST(LoadConfig, Defaults) {
   auto loaded = Load(kMinimal);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

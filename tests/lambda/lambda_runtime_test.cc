@@ -634,5 +634,37 @@ TEST_F(LambdaRuntimeTest, TheProcessDoesNotInheritVariablesHoldingTheConfigsSecr
   EXPECT_THAT(env, Not(HasSubstr("admin-token-value")));
 }
 
+// A reload that makes a variable's value a secret does not reuse the warm process that holds
+// it (QA: the process kept the variable, and ran the jobs that came after the reload).
+TEST_F(LambdaRuntimeTest, AVariableThatBecameSecretIsNotKeptByAWarmProcess) {
+  runtime_.reset();
+  LambdaOptions options;
+  options.base_environment = {"PATH=" + std::string(getenv("PATH")), "HOOK_SECRET=hook-value"};
+  runtime_ = std::make_unique<LambdaRuntime>(ioc_, clock_, log_, options);
+  runtime::Invocation before = Invoke(R"({"please":"env"})");
+  before.config = std::make_shared<config::Config>();
+  runtime::Outcome a = Run(before);
+  ASSERT_TRUE(a.status.ok()) << a.status.ToString();
+  EXPECT_THAT(ReadFile(dir_.File("env.txt")), HasSubstr("HOOK_SECRET=hook-value\n"));
+
+  auto reloaded = std::make_shared<config::Config>();
+  config::Route route;
+  route.secret = "hook-value";
+  reloaded->routes.push_back(route);
+  runtime::Invocation after = Invoke(R"({"please":"env"})");
+  after.config = reloaded;
+  runtime::Outcome b = Run(after);
+  ASSERT_TRUE(b.status.ok()) << b.status.ToString();
+  EXPECT_NE(PidOf(a), PidOf(b));
+  EXPECT_THAT(ReadFile(dir_.File("env.txt")), Not(HasSubstr("hook-value")));
+
+  // A reload that changes no secret keeps the process.
+  runtime::Invocation again = Invoke(R"({"please":"env"})");
+  again.config = std::make_shared<config::Config>(*reloaded);
+  runtime::Outcome c = Run(again);
+  ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+  EXPECT_EQ(PidOf(b), PidOf(c));
+}
+
 }  // namespace
 }  // namespace longhaul::lambda

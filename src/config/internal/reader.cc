@@ -63,8 +63,23 @@ void Context::Error(int line, std::string message) {
 }
 
 void Context::Error(const Field& field, std::string_view message) {
-  Error(field.line,
-        field.path.empty() ? std::string(message) : field.path + ": " + std::string(message));
+  std::string text(message);
+  // A value substituted from the environment is named as written, not shown: it may be a
+  // credential, such as a token in an upstream's URL (QA: config errors and the log's
+  // config.reload_rejected printed it). Short values are left, as they match too much.
+  std::set<std::string> names;
+  if (field.value.IsScalar() && field.value.Scalar().find("${") != std::string::npos &&
+      SubstituteEnv(field.value.Scalar(), env_, &names).ok()) {
+    for (const std::string& name : names) {
+      std::optional<std::string> value = env_(name);
+      if (!value || value->size() < 4) continue;
+      for (size_t at = text.find(*value); at != std::string::npos;
+           at = text.find(*value, at + name.size() + 3)) {
+        text.replace(at, value->size(), "${" + name + "}");
+      }
+    }
+  }
+  Error(field.line, field.path.empty() ? text : field.path + ": " + text);
 }
 
 base::Status Context::ToStatus() const {

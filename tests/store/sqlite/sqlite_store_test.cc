@@ -354,6 +354,42 @@ TEST_F(StoreTest, DuplicateKeyWithinOneBatch) {
   EXPECT_EQ(store_->Get(b_id).status().code(), base::Code::kNotFound);
 }
 
+// A job made after the purge of the newest ones is numbered above them, across a restart too:
+// a cursor saved before the purge (its page held the newest) never returns it (QA: SQLite reused
+// the purged numbers, and the "older" page began with the new job).
+TEST_F(StoreTest, JobsAfterAPurgeOfTheNewestStayOffOlderPages) {
+  Open();
+  const std::string old_job = Add(MakeJob());
+  const std::string a = Add(MakeJob());
+  const std::string b = Add(MakeJob());
+  ListFilter first;
+  first.limit = 1;
+  auto page = store_->List(first);
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  ASSERT_EQ(page->jobs.size(), 1u);
+  EXPECT_EQ(page->jobs[0].id, b);
+  const std::string cursor = page->next_cursor;
+  for (const std::string& id : {a, b}) {
+    ASSERT_TRUE(store_->Cancel(id, clock_.Now()).ok());
+  }
+  clock_.Advance(minutes(1));
+  ASSERT_EQ(*store_->PurgeFinishedJobs(clock_.Now(), 10), 2);
+  Close();
+  Open();
+  const std::string later = Add(MakeJob());
+  ListFilter older;
+  older.cursor = cursor;
+  auto rest = store_->List(older);
+  ASSERT_TRUE(rest.ok()) << rest.status().ToString();
+  std::vector<std::string> ids;
+  for (const Job& j : rest->jobs) ids.push_back(j.id);
+  EXPECT_EQ(ids, std::vector<std::string>{old_job}) << "the new job is " << later;
+  auto all = store_->List(ListFilter{});
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->jobs.size(), 2u);
+  EXPECT_EQ(all->jobs[0].id, later);  // newest first
+}
+
 // A key whose job was purged (server.retention shortened below the key's window) names
 // nothing: a redelivery makes a new job instead of naming one that is gone.
 TEST_F(StoreTest, AKeyWhoseJobWasPurgedAllowsANewJob) {
@@ -1127,6 +1163,7 @@ TEST_F(StoreTest, MigratesAVersion1File) {
       "ALTER TABLE jobs DROP COLUMN interruptions;"
       "DROP TABLE route_errors;"
       "DROP TABLE route_deliveries;"
+      "DROP TABLE seq_floor;"
       "PRAGMA user_version=1;";
   ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
@@ -1170,7 +1207,8 @@ TEST_F(StoreTest, MigratesAVersion4FileKeepingEachRoutesNewestError) {
   ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE route_errors; DROP TABLE route_deliveries; "
-                         "ALTER TABLE jobs DROP COLUMN interruptions; PRAGMA user_version=4;",
+                         "DROP TABLE seq_floor; ALTER TABLE jobs DROP COLUMN interruptions; "
+                         "PRAGMA user_version=4;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);
@@ -1209,8 +1247,8 @@ TEST_F(StoreTest, ARoutesLastDeliveryOutlivesThePurgeOfItsJobs) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(Options().path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
-                         "DROP TABLE route_deliveries; ALTER TABLE jobs DROP COLUMN interruptions; "
-                         "PRAGMA user_version=5;",
+                         "DROP TABLE route_deliveries; DROP TABLE seq_floor; "
+                         "ALTER TABLE jobs DROP COLUMN interruptions; PRAGMA user_version=5;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
       << sqlite3_errmsg(db);

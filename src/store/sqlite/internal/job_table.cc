@@ -30,16 +30,22 @@ constexpr const char* kUpsertKey =
 constexpr const char* kKeyHasUnfinished =
     "SELECT 1 FROM jobs WHERE function = ?1 AND ordering_key = ?2 AND " LH_UNFINISHED
     " AND ordering_key <> '' LIMIT 1";
+// A new job's seq: above every job there and every one the purge deleted (schema version 8).
+#define LH_NEXT_SEQ "(SELECT max(n, ifnull((SELECT max(seq) FROM jobs), 0)) + 1 FROM seq_floor)"
 constexpr const char* kInsertJob =
-    "INSERT INTO jobs (id, function, route, idempotency_key, ordering_key, blocked, state, "
+    "INSERT INTO jobs (seq, id, function, route, idempotency_key, ordering_key, blocked, state, "
     "attempts, max_attempts, created_at, updated_at, next_run_at, expires_at, lease_owner, "
     "lease_expires_at, last_error, caller_waits) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?8, ?8, ?9, '', 0, '', ?10)";
+    "VALUES (" LH_NEXT_SEQ
+    ", ?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?8, ?8, ?8, ?9, '', 0, '', "
+    "?10)";
 constexpr const char* kInsertClaimedJob =
-    "INSERT INTO jobs (id, function, route, idempotency_key, ordering_key, blocked, state, "
+    "INSERT INTO jobs (seq, id, function, route, idempotency_key, ordering_key, blocked, state, "
     "attempts, max_attempts, created_at, updated_at, next_run_at, expires_at, started_at, "
     "lease_owner, lease_expires_at, last_error, caller_waits) "
-    "VALUES (?1, ?2, ?3, '', '', 0, 'running', 1, ?4, ?5, ?5, ?5, ?6, ?5, ?7, ?8, '', ?9)";
+    "VALUES (" LH_NEXT_SEQ
+    ", ?1, ?2, ?3, '', '', 0, 'running', 1, ?4, ?5, ?5, ?5, ?6, ?5, ?7, ?8, "
+    "'', ?9)";
 constexpr const char* kInsertRequest =
     "INSERT INTO job_requests (seq, method, path, query, remote_addr, headers, path_params, body) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";

@@ -1,5 +1,6 @@
 #include "store/sqlite/internal/purge.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -25,6 +26,8 @@ constexpr const char* kKeepDelivery =
     "ON CONFLICT (function, route) DO UPDATE SET at = max(at, excluded.at)";
 constexpr const char* kDeleteRequest = "DELETE FROM job_requests WHERE seq = ?1";
 constexpr const char* kDeleteJob = "DELETE FROM jobs WHERE seq = ?1";
+// No later job is numbered at or below a deleted one (schema.cc, version 8).
+constexpr const char* kRaiseSeqFloor = "UPDATE seq_floor SET n = max(n, ?1)";
 
 }  // namespace
 
@@ -41,6 +44,11 @@ base::Result<int> PurgeJobs(Connection& c, TimePoint before, int limit) {
       q.Bind(1, seq);
       LH_RETURN_IF_ERROR(q.Run());
     }
+  }
+  if (!seqs.empty()) {
+    Query q(c, kRaiseSeqFloor);
+    q.Bind(1, *std::max_element(seqs.begin(), seqs.end()));
+    LH_RETURN_IF_ERROR(q.Run());
   }
   return static_cast<int>(seqs.size());
 }

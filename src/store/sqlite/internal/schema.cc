@@ -132,6 +132,14 @@ constexpr const char* kSchemaV7 = R"sql(
 ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 8: the highest seq the retention purge has deleted, below which no new job is numbered
+// (an INTEGER PRIMARY KEY reuses the highest deleted numbers: a saved List() cursor then
+// returned jobs newer than its page). Appends take max(this, the highest seq there) + 1.
+constexpr const char* kSchemaV8 = R"sql(
+CREATE TABLE seq_floor (n INTEGER NOT NULL);
+INSERT INTO seq_floor SELECT ifnull(max(seq), 0) FROM jobs;
+)sql";
+
 struct Step {
   int to_version;
   const char* sql;
@@ -140,7 +148,7 @@ struct Step {
 // Append new steps here (and to docs/on-disk-format.md); never edit a released one.
 constexpr Step kSteps[] = {
     {1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}, {4, kSchemaV4},
-    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7},
+    {5, kSchemaV5}, {6, kSchemaV6}, {7, kSchemaV7}, {8, kSchemaV8},
 };
 static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == kSchemaVersion, "one step per version");
 

@@ -9,7 +9,7 @@
 namespace longhaul::store::sqlite::internal {
 
 // PRAGMA user_version of a database this build writes.
-inline constexpr int kSchemaVersion = 7;
+inline constexpr int kSchemaVersion = 8;
 // PRAGMA application_id marking the file as a longhaul job log ("LHJL").
 inline constexpr int kApplicationId = 0x4C484A4C;
 
